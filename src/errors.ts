@@ -1,0 +1,88 @@
+/**
+ * Typed errors with stable codes. Callers branch on `instanceof` or `code`, never on messages.
+ * Only a FatalError ends the process; everything else is retryable by the control loop.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'ZK_TIMEOUT'
+  | 'ZK_CONNECTION_LOSS'
+  | 'ZK_SESSION_EXPIRED'
+  | 'ZK_NO_NODE'
+  | 'ZK_NODE_EXISTS'
+  | 'ZK_BAD_VERSION'
+  | 'ZK_NOT_EMPTY'
+  | 'ZK_NO_AUTH'
+  | 'ZK_CLOSED'
+  | 'ZK_ERROR'
+  | 'ELECTION_ABORTED'
+  | 'LOCK_HIGHER_EPOCH'
+  | 'LOCK_IO'
+  | 'EPOCH_CONFLICT'
+  | 'JENKINS_SPAWN_FAILED'
+  | 'JENKINS_NOT_READY'
+  | 'FATAL';
+
+export class HaError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Bad configuration: the message names the key. Exit code 2. */
+export class ConfigError extends HaError {
+  constructor(message: string, readonly key?: string) {
+    super('CONFIG_INVALID', message);
+  }
+}
+
+/** An error reported by ZooKeeper or by our timeout wrapper around a ZooKeeper call. */
+export class ZkError extends HaError {
+  constructor(
+    code: Extract<
+      ErrorCode,
+      | 'ZK_TIMEOUT'
+      | 'ZK_CONNECTION_LOSS'
+      | 'ZK_SESSION_EXPIRED'
+      | 'ZK_NO_NODE'
+      | 'ZK_NODE_EXISTS'
+      | 'ZK_BAD_VERSION'
+      | 'ZK_NOT_EMPTY'
+      | 'ZK_NO_AUTH'
+      | 'ZK_CLOSED'
+      | 'ZK_ERROR'
+    >,
+    message: string,
+    readonly op?: string,
+    readonly path?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+export class LockError extends HaError {}
+export class JenkinsError extends HaError {}
+
+/** Unrecoverable: the process logs it and exits (code 1). */
+export class FatalError extends HaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FATAL', message, options);
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export function errorCode(err: unknown): string | undefined {
+  if (err instanceof HaError) return err.code;
+  if (err && typeof err === 'object' && 'code' in err) {
+    const c = (err as { code: unknown }).code;
+    return typeof c === 'string' || typeof c === 'number' ? String(c) : undefined;
+  }
+  return undefined;
+}
