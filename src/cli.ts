@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+/**
+ * jenkins-ha command line.
+ *
+ *   jenkins-ha run [-c FILE] [--key-path value ...]   run the controller on this node
+ *   jenkins-ha config [-c FILE] [...]                 print the effective configuration (token redacted)
+ *   jenkins-ha --help | --version
+ *
+ * Exit codes: 0 clean stop; 1 fatal runtime error; 2 configuration error (the message names the
+ * key); 64 usage error.
+ */
+import { loadConfig, redactedConfig, requireRunnable } from './config/load';
+import { ConfigError, errorMessage } from './errors';
+import { EXIT, VERSION, startNode } from './main';
+
+const HELP = `jenkins-ha ${VERSION} - ZooKeeper leader election that runs Jenkins active/standby
+
+Usage:
+  jenkins-ha run    [-c FILE] [--<key> VALUE ...]   run the controller on this node
+  jenkins-ha config [-c FILE] [--<key> VALUE ...]   print the effective configuration
+  jenkins-ha --help | --version
+
+Configuration layers (later wins): built-in defaults, the JSON file given by -c/--config (or
+$JHA_CONFIG), environment variables (JHA_<KEY_PATH>, plus JENKINS_HOME and JHA_CLUSTER), then
+flags named after the key path in kebab case (--zk-session-timeout-ms 2000).
+See docs/configuration.md for every key.
+
+Exit codes: 0 clean stop, 1 fatal error, 2 configuration error, 64 usage error.
+`;
+
+interface Parsed {
+  command: string | null;
+  file?: string;
+  rest: string[];
+  help: boolean;
+  version: boolean;
+}
+
+export function parseArgs(argv: string[]): Parsed {
+  const out: Parsed = { command: null, rest: [], help: false, version: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-h' || a === '--help') out.help = true;
+    else if (a === '-V' || a === '--version') out.version = true;
+    else if (a === '-c' || a === '--config') {
+      const f = argv[++i];
+      if (f === undefined) throw new UsageError(`${a} needs a file`);
+      out.file = f;
+    } else if (a.startsWith('--config=')) out.file = a.slice('--config='.length);
+    else if (out.command === null && !a.startsWith('-')) out.command = a;
+    else out.rest.push(a);
+  }
+  return out;
+}
+
+class UsageError extends Error {}
+
+function exit(code: number): never {
+  // Let buffered log lines reach stdout before leaving.
+  process.stdout.write('', () => process.exit(code));
+  setTimeout(() => process.exit(code), 1000).unref();
+  return undefined as never;
+}
+
+async function run(p: Parsed): Promise<void> {
+  const cfg = loadConfig({ ...(p.file !== undefined ? { file: p.file } : {}), args: p.rest });
+  requireRunnable(cfg);
+  const node = await startNode(cfg);
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      node.logger.warn(`second ${sig}: exiting now; the watchdog shim kills Jenkins`, { event: 'shutdown.forced' });
+      exit(EXIT.FATAL);
+    }
+    void node.stop(`received ${sig}`).then((code) => exit(code));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGHUP', () => node.logger.info('SIGHUP ignored (restart the service to reload configuration)', { event: 'sighup' }));
+  process.on('uncaughtException', (err) => {
+    node.logger.error(`uncaught exception: ${err.stack ?? err.message}`, { event: 'fatal' });
+    exit(EXIT.FATAL);
+  });
+  process.on('unhandledRejection', (err) => {
+    node.logger.error(`unhandled rejection: ${errorMessage(err)}`, { event: 'fatal' });
+    exit(EXIT.FATAL);
+  });
+  const code = await node.finished;
+  exit(code);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let p: Parsed;
+  try {
+    p = parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`jenkins-ha: ${errorMessage(err)}\n\n${HELP}`);
+    return exit(EXIT.USAGE);
+  }
+  if (p.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  if (p.help || p.command === null) {
+    process.stdout.write(HELP);
+    if (!p.help) exit(EXIT.USAGE);
+    return;
+  }
+  try {
+    switch (p.command) {
+      case 'run':
+        return await run(p);
+      case 'config': {
+        const cfg = loadConfig({ ...(p.file !== undefined ? { file: p.file } : {}), args: p.rest });
+        process.stdout.write(JSON.stringify(redactedConfig(cfg), null, 2) + '\n');
+        return;
+      }
+      default:
+        process.stderr.write(`jenkins-ha: unknown command '${p.command}'\n\n${HELP}`);
+        return exit(EXIT.USAGE);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`jenkins-ha: configuration error: ${err.message}\n`);
+      return exit(EXIT.CONFIG);
+    }
+    process.stderr.write(`jenkins-ha: ${errorMessage(err)}\n`);
+    return exit(EXIT.FATAL);
+  }
+}
+
+if (require.main === module) void main(process.argv.slice(2));

@@ -1,0 +1,368 @@
+/**
+ * The control loop: observe coordination, election and Jenkins; decide (pure); act. Each action is
+ * short (ZooKeeper calls carry timeouts; stopping Jenkins is started, not awaited), so the loop
+ * stays responsive and re-decides on every event. It owns the status snapshot and history that
+ * the API reads, and renews the watchdog shim's lease from the time ZooKeeper last answered.
+ */
+import { errorCode, errorMessage } from '../errors';
+import type { Coordinator } from '../coordination/types';
+import type { Election } from '../election/election';
+import type { EpochStore } from '../fencing/epoch';
+import { acquireHomeLock, releaseHomeLock } from '../fencing/home-lock';
+import type { JenkinsSupervisor } from '../jenkins/supervisor';
+import type { Logger } from '../logging/logger';
+import { Signal } from '../util/timers';
+import { canProveLeadership, decide, isLeaderNow, type Decision, type Observed } from './decide';
+import { RestartTracker } from './restarts';
+import type { HistoryEntry, NodeRole, StatusSnapshot } from './status';
+
+export interface ControllerOptions {
+  clusterName: string;
+  nodeId: string;
+  host: string;
+  home: string;
+  apiUrl: string;
+  jenkinsUrl: string;
+  /** Self-fencing delay for a (negotiated) session timeout; see config resolveTimings. */
+  fenceAfterFor: (sessionTimeoutMs: number) => number;
+  stopTimeoutMs: number;
+  fenceKillAfterMs: number;
+  maxRestarts: number;
+  restartBackoffMs: number;
+  restartBackoffMaxMs: number;
+  restartWindowMs: number;
+  resignCooldownMs: number;
+  requestedSessionTimeoutMs: number;
+}
+
+export interface ControllerDeps {
+  coordinator: Coordinator;
+  election: Election;
+  supervisor: JenkinsSupervisor;
+  epochs: EpochStore;
+  logger: Logger;
+  now: () => number;
+}
+
+const MAX_HISTORY = 100;
+const TICK_MS = 250;
+
+export class Controller {
+  private readonly coord: Coordinator;
+  private readonly election: Election;
+  private readonly jenkins: JenkinsSupervisor;
+  private readonly epochs: EpochStore;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly restarts: RestartTracker;
+  private readonly wake = new Signal();
+
+  private term: { epoch: number; generation: number } | null = null;
+  private shuttingDown = false;
+  private finished = false;
+  private resignedUntil: number | null = null;
+  private blocked: { until: number; reason: string } | null = null;
+  private unhealthy: string | null = null;
+  private fencing = false;
+  private failNextExit = false;
+  private lastReason = '';
+  private lastCycleAt = 0;
+  private role: NodeRole = 'candidate';
+  private roleSince: number;
+  private readonly history: HistoryEntry[] = [];
+  private done: Promise<void> = Promise.resolve();
+  private leaderChanges = 0;
+
+  constructor(
+    private readonly opts: ControllerOptions,
+    deps: ControllerDeps,
+  ) {
+    this.coord = deps.coordinator;
+    this.election = deps.election;
+    this.jenkins = deps.supervisor;
+    this.epochs = deps.epochs;
+    this.log = deps.logger;
+    this.now = deps.now;
+    this.roleSince = this.now();
+    this.restarts = new RestartTracker({
+      backoffMs: opts.restartBackoffMs,
+      backoffMaxMs: opts.restartBackoffMaxMs,
+      windowMs: opts.restartWindowMs,
+    });
+    const kick = (): void => this.wake.notify();
+    this.coord.on('state', kick);
+    this.coord.on('session', kick);
+    this.coord.on('heard', () => {
+      this.renewLease();
+      kick();
+    });
+    this.election.on('change', kick);
+    this.jenkins.on('change', kick);
+    this.jenkins.on('unhealthy', (reason) => {
+      this.unhealthy = reason;
+      kick();
+    });
+    this.jenkins.on('exit', (exit) => {
+      this.fencing = false;
+      this.unhealthy = null;
+      if (!exit.expected || this.failNextExit) this.restarts.recordFailure(this.now());
+      this.failNextExit = false;
+      this.record(exit.expected ? 'jenkins.stopped' : 'jenkins.crashed', exit.reason);
+      kick();
+    });
+  }
+
+  /** Connect, join the election and run the loop until shutdown completes. */
+  start(): Promise<void> {
+    this.coord.start();
+    this.election.join();
+    this.done = this.loop();
+    return this.done;
+  }
+
+  /** Graceful shutdown: stop Jenkins, release the lock, leave the election, close the session. */
+  async shutdown(reason: string): Promise<void> {
+    if (!this.shuttingDown) {
+      this.shuttingDown = true;
+      this.log.info(`shutting down: ${reason}`, { event: 'shutdown', reason });
+      this.wake.notify();
+    }
+    await this.done;
+  }
+
+  /** Effective self-fencing delay for the negotiated session timeout. */
+  fenceAfterMs(): number {
+    const t = this.coord.session()?.timeoutMs ?? this.opts.requestedSessionTimeoutMs;
+    return this.opts.fenceAfterFor(t);
+  }
+
+  observe(): Observed {
+    const now = this.now();
+    const heard = this.coord.lastHeardAt();
+    const es = this.election.status();
+    const js = this.jenkins.status();
+    return {
+      now,
+      shuttingDown: this.shuttingDown,
+      zk: { state: this.coord.state, generation: this.coord.generation, msSinceHeard: heard === null ? null : now - heard },
+      fenceAfterMs: this.fenceAfterMs(),
+      election: { role: es.role, generation: es.generation, joined: es.role !== 'idle' },
+      term: this.term,
+      jenkins: { state: js.state, epoch: js.epoch, unhealthy: this.unhealthy, fencing: this.fencing },
+      restarts: { recentFailures: this.restarts.recentFailures(now), nextAttemptAt: this.restarts.nextAttemptAt() },
+      maxRestarts: this.opts.maxRestarts,
+      resignedUntil: this.resignedUntil,
+      blocked: this.blocked,
+    };
+  }
+
+  status(): StatusSnapshot {
+    const es = this.election.status();
+    const js = this.jenkins.status();
+    const s = this.coord.session();
+    const heard = this.coord.lastHeardAt();
+    const now = this.now();
+    return {
+      cluster: this.opts.clusterName,
+      node: { id: this.opts.nodeId, host: this.opts.host, role: this.role, sinceMs: Math.round(now - this.roleSince), apiUrl: this.opts.apiUrl },
+      election: { role: es.role, znode: es.znode, sequence: es.sequence, predecessor: es.predecessor },
+      jenkins: {
+        state: js.state,
+        pid: js.pid,
+        ready: js.ready,
+        url: this.opts.jenkinsUrl,
+        epoch: js.epoch,
+        version: js.version,
+        restarts: this.restarts.total(),
+        lastProbeError: js.lastProbeError,
+        lastExit: js.lastExit ? { code: js.lastExit.code, signal: js.lastExit.signal, expected: js.lastExit.expected, reason: js.lastExit.reason } : null,
+      },
+      zookeeper: {
+        state: this.coord.state,
+        sessionId: s?.sessionId ?? null,
+        sessionTimeoutMs: s?.timeoutMs ?? this.opts.requestedSessionTimeoutMs,
+        msSinceHeard: heard === null ? null : Math.round(now - heard),
+        fenceAfterMs: this.fenceAfterMs(),
+      },
+      epoch: this.term?.epoch ?? null,
+      leaderChanges: this.leaderChanges,
+      decision: this.lastReason,
+      loopLagMs: this.lastCycleAt === 0 ? 0 : Math.max(0, Math.round(now - this.lastCycleAt)),
+      history: [...this.history],
+    };
+  }
+
+  /** Milliseconds since the loop last completed a cycle (liveness of the controller itself). */
+  msSinceLastCycle(): number {
+    return this.lastCycleAt === 0 ? 0 : this.now() - this.lastCycleAt;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.finished) {
+      const obs = this.observe();
+      const d = decide(obs);
+      this.updateRole(obs);
+      if (d.reason !== this.lastReason) {
+        this.log[d.action.kind === 'none' ? 'debug' : 'info'](d.reason, { event: 'decision', action: d.action.kind });
+        this.lastReason = d.reason;
+      }
+      try {
+        await this.act(d, obs);
+      } catch (err) {
+        this.log.warn(`action ${d.action.kind} failed: ${errorMessage(err)}`, { event: 'action.failed', action: d.action.kind, code: errorCode(err) });
+        await this.wake.wait(100);
+      }
+      this.lastCycleAt = this.now();
+      if (d.action.kind === 'none' && !this.finished) await this.wake.wait(this.nextWakeMs(obs));
+    }
+  }
+
+  /** Sleep until the next event, but never past the moment the fence deadline could pass. */
+  private nextWakeMs(o: Observed): number {
+    if (o.jenkins.state !== 'stopped' && o.zk.msSinceHeard !== null) {
+      const untilFence = o.fenceAfterMs - o.zk.msSinceHeard;
+      return Math.max(1, Math.min(TICK_MS, Math.ceil(untilFence) + 1));
+    }
+    return TICK_MS;
+  }
+
+  private async act(d: Decision, o: Observed): Promise<void> {
+    const a = d.action;
+    switch (a.kind) {
+      case 'none':
+        return;
+      case 'stop-jenkins': {
+        const grace = a.mode === 'fence' ? this.opts.fenceKillAfterMs : this.opts.stopTimeoutMs;
+        if (a.mode === 'fence') {
+          this.fencing = true;
+          this.log.warn(d.reason, { event: 'fenced', graceMs: grace });
+          this.record('fenced', d.reason);
+        }
+        if (a.countAsFailure) this.failNextExit = true;
+        this.unhealthy = null;
+        void this.jenkins.stop(grace, d.reason);
+        return;
+      }
+      case 'acquire': {
+        const generation = o.zk.generation;
+        const taken = await this.epochs.take({ nodeId: this.opts.nodeId, host: this.opts.host, pid: process.pid });
+        if (this.coord.generation !== generation || !isLeaderNow(this.observe())) {
+          this.log.warn('leadership changed while taking the epoch; discarding it', { event: 'acquire.discarded', epoch: taken.epoch });
+          return;
+        }
+        this.term = { epoch: taken.epoch, generation };
+        this.leaderChanges += 1;
+        this.log.info(`took fencing epoch ${taken.epoch}`, {
+          event: 'epoch.taken',
+          epoch: taken.epoch,
+          previousActive: taken.previous ? `${taken.previous.nodeId}@${taken.previous.host} (epoch ${taken.previous.epoch})` : null,
+          previousExitedCleanly: taken.previous === null && !taken.previousMalformed,
+        });
+        this.record('elected', `epoch ${taken.epoch}`);
+        return;
+      }
+      case 'launch': {
+        const term = this.term;
+        if (!term) return;
+        try {
+          const before = await acquireHomeLock(this.opts.home, {
+            epoch: term.epoch,
+            nodeId: this.opts.nodeId,
+            host: this.opts.host,
+            pid: process.pid,
+            cluster: this.opts.clusterName,
+            state: 'held',
+            time: new Date().toISOString(),
+          });
+          if (before.kind === 'malformed') this.log.warn('replaced a malformed JENKINS_HOME lock file', { event: 'lock.malformed' });
+        } catch (err) {
+          if (errorCode(err) === 'LOCK_HIGHER_EPOCH' || errorCode(err) === 'LOCK_IO') {
+            this.blocked = { until: this.now() + 5000, reason: errorMessage(err) };
+            this.log.error(errorMessage(err), { event: 'lock.refused', epoch: term.epoch });
+            return;
+          }
+          throw err;
+        }
+        this.blocked = null;
+        // Re-observe: the lock write took time; launch only if leadership is still provable.
+        const now = this.observe();
+        if (!canProveLeadership(now) || this.term !== term) return;
+        const leaseMs = now.fenceAfterMs - (now.zk.msSinceHeard ?? now.fenceAfterMs);
+        this.jenkins.launch({ epoch: term.epoch, leaseMs, fenceGraceMs: this.opts.fenceKillAfterMs });
+        return;
+      }
+      case 'resign': {
+        const epoch = this.term?.epoch;
+        this.resignedUntil = this.now() + this.opts.resignCooldownMs;
+        this.restarts.reset();
+        await this.leaveCleanly('resigned: Jenkins keeps failing', epoch);
+        this.log.warn(d.reason, { event: 'resigned', cooldownMs: this.opts.resignCooldownMs });
+        this.record('resigned', d.reason);
+        return;
+      }
+      case 'rejoin':
+        this.resignedUntil = null;
+        this.election.join();
+        return;
+      case 'drop-term':
+        this.log.info(d.reason, { event: 'term.ended', epoch: this.term?.epoch });
+        this.record('demoted', d.reason);
+        this.term = null;
+        return;
+      case 'finish-shutdown': {
+        await this.leaveCleanly('shutdown', this.term?.epoch).catch((err: unknown) =>
+          this.log.warn(`could not leave cleanly: ${errorMessage(err)}`, { event: 'shutdown.leave_failed' }),
+        );
+        await this.coord.close();
+        this.finished = true;
+        this.log.info('controller stopped', { event: 'stopped' });
+        return;
+      }
+    }
+  }
+
+  /**
+   * A clean exit of a term: mark the lock released (before anyone else can take it), then delete
+   * our breadcrumb and our election znode in one transaction, so the next contender's watch fires
+   * at once and it knows no fencing is needed.
+   */
+  private async leaveCleanly(reason: string, epoch: number | undefined): Promise<void> {
+    this.term = null;
+    if (epoch !== undefined) {
+      await releaseHomeLock(this.opts.home, epoch, this.opts.nodeId).catch((err: unknown) =>
+        this.log.warn(`could not release the JENKINS_HOME lock: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
+      );
+    }
+    let ops: Awaited<ReturnType<EpochStore['releaseOps']>> = [];
+    if (epoch !== undefined && this.coord.state === 'connected') {
+      ops = await this.epochs.releaseOps(epoch).catch(() => []);
+    }
+    await this.election.leave(reason, ops);
+  }
+
+  private renewLease(): void {
+    const js = this.jenkins.status();
+    if (js.state === 'stopped' || this.fencing) return;
+    const o = this.observe();
+    if (!canProveLeadership(o)) return;
+    this.jenkins.renewLease(o.fenceAfterMs - (o.zk.msSinceHeard ?? o.fenceAfterMs));
+  }
+
+  private updateRole(o: Observed): void {
+    let role: NodeRole;
+    if (this.shuttingDown || o.resignedUntil !== null) role = 'stopped';
+    else if (isLeaderNow(o) && canProveLeadership(o)) role = 'leader';
+    else if (o.zk.state !== 'connected' || (o.zk.msSinceHeard !== null && o.zk.msSinceHeard >= o.fenceAfterMs)) role = 'neutral';
+    else if (o.election.role === 'candidate') role = 'standby';
+    else role = 'candidate';
+    if (role === this.role) return;
+    this.log.info(`role ${this.role} -> ${role}`, { event: 'role', from: this.role, to: role });
+    this.role = role;
+    this.roleSince = this.now();
+  }
+
+  private record(event: string, reason: string): void {
+    this.history.push({ at: new Date().toISOString(), event, reason, epoch: this.term?.epoch ?? null });
+    if (this.history.length > MAX_HISTORY) this.history.shift();
+  }
+}

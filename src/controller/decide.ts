@@ -1,0 +1,143 @@
+/**
+ * The decision: a pure function of what the controller observed. It returns one action and a
+ * sentence saying why (Patroni's run_cycle style); the controller logs the sentence when it
+ * changes and the tests assert on it.
+ *
+ * The one promise: Jenkins runs only while this node can PROVE its leadership, i.e. its znode is
+ * lowest in the current session AND ZooKeeper answered a request sent less than fenceAfterMs ago.
+ * The server cannot expire the session before lastHeard + T, and fenceAfterMs + the fence kill
+ * grace + a margin <= T (checked at start-up), so our Jenkins is dead before any standby can win.
+ */
+import type { ConnState } from '../coordination/types';
+import type { ElectionRole } from '../election/election';
+import type { JenkinsState } from '../jenkins/supervisor';
+
+export interface Observed {
+  now: number;
+  shuttingDown: boolean;
+  zk: {
+    state: ConnState;
+    generation: number;
+    /** ms since the send time of the last answered request; null = nothing heard this session */
+    msSinceHeard: number | null;
+  };
+  fenceAfterMs: number;
+  election: { role: ElectionRole; generation: number; joined: boolean };
+  /** The leadership term we hold: epoch taken in session `generation`. */
+  term: { epoch: number; generation: number } | null;
+  jenkins: { state: JenkinsState; epoch: number | null; unhealthy: string | null; fencing: boolean };
+  restarts: { recentFailures: number; nextAttemptAt: number };
+  maxRestarts: number;
+  resignedUntil: number | null;
+  /** Set when acquiring failed in a way worth waiting for (e.g. the lock names a newer epoch). */
+  blocked: { until: number; reason: string } | null;
+}
+
+export type Action =
+  | { kind: 'none' }
+  | { kind: 'stop-jenkins'; mode: 'fence' | 'graceful'; countAsFailure: boolean }
+  | { kind: 'acquire' }
+  | { kind: 'launch'; leaseMs: number }
+  | { kind: 'resign' }
+  | { kind: 'rejoin' }
+  | { kind: 'drop-term' }
+  | { kind: 'finish-shutdown' };
+
+export interface Decision {
+  action: Action;
+  reason: string;
+}
+
+const none = (reason: string): Decision => ({ action: { kind: 'none' }, reason });
+
+function seqOf(o: Observed): string {
+  return `epoch ${o.term?.epoch ?? '-'}`;
+}
+
+/** Leader in the current session (our znode is lowest). */
+export function isLeaderNow(o: Observed): boolean {
+  return o.election.role === 'leader' && o.election.generation === o.zk.generation;
+}
+
+/** Leadership that can be proven right now. */
+export function canProveLeadership(o: Observed): boolean {
+  return (
+    isLeaderNow(o) &&
+    (o.zk.state === 'connected' || o.zk.state === 'disconnected') &&
+    o.zk.msSinceHeard !== null &&
+    o.zk.msSinceHeard < o.fenceAfterMs
+  );
+}
+
+function whyNotProvable(o: Observed): string {
+  if (!isLeaderNow(o)) return `not the leader (election ${o.election.role}, zookeeper ${o.zk.state})`;
+  if (o.zk.msSinceHeard === null) return `zookeeper ${o.zk.state}, nothing heard in this session`;
+  return `no reply from ZooKeeper for ${Math.round(o.zk.msSinceHeard)} ms (fence after ${o.fenceAfterMs} ms; zookeeper ${o.zk.state})`;
+}
+
+export function decide(o: Observed): Decision {
+  const provable = canProveLeadership(o);
+  const j = o.jenkins;
+
+  if (o.shuttingDown) {
+    if (j.state === 'stopped') return { action: { kind: 'finish-shutdown' }, reason: 'shutting down; Jenkins is stopped; leaving' };
+    if (!provable && !j.fencing) {
+      return { action: { kind: 'stop-jenkins', mode: 'fence', countAsFailure: false }, reason: `shutting down and ${whyNotProvable(o)}; fencing Jenkins` };
+    }
+    if (j.state === 'stopping') return none('shutting down; waiting for Jenkins to stop');
+    return { action: { kind: 'stop-jenkins', mode: 'graceful', countAsFailure: false }, reason: 'shutting down; stopping Jenkins' };
+  }
+
+  if (j.state !== 'stopped') {
+    if (!provable) {
+      if (j.fencing) return none(`fencing Jenkins: ${whyNotProvable(o)}`);
+      return { action: { kind: 'stop-jenkins', mode: 'fence', countAsFailure: false }, reason: `${whyNotProvable(o)}; fencing Jenkins` };
+    }
+    if (!o.term || o.term.generation !== o.zk.generation || j.epoch !== o.term.epoch) {
+      if (j.fencing) return none('fencing Jenkins of another term');
+      return {
+        action: { kind: 'stop-jenkins', mode: 'fence', countAsFailure: false },
+        reason: `Jenkins runs with epoch ${j.epoch ?? '-'} but our term is ${o.term ? `epoch ${o.term.epoch}` : 'not taken'}; fencing it`,
+      };
+    }
+    if (j.state === 'stopping') return none(`leader with ${seqOf(o)}; waiting for Jenkins to stop`);
+    if (j.unhealthy) {
+      return { action: { kind: 'stop-jenkins', mode: 'graceful', countAsFailure: true }, reason: `Jenkins unhealthy (${j.unhealthy}); restarting it` };
+    }
+    return none(`leader with ${seqOf(o)}; Jenkins ${j.state}`);
+  }
+
+  // Jenkins is stopped.
+  if (o.resignedUntil !== null) {
+    if (o.now >= o.resignedUntil) return { action: { kind: 'rejoin' }, reason: 'resign cool-down over; rejoining the election at the back' };
+    return none(`resigned; rejoining in ${Math.ceil(o.resignedUntil - o.now)} ms`);
+  }
+  if (!o.election.joined) return { action: { kind: 'rejoin' }, reason: 'not in the election; joining' };
+
+  if (!provable) {
+    if (o.term && (o.term.generation !== o.zk.generation || !isLeaderNow(o))) {
+      return { action: { kind: 'drop-term' }, reason: `leadership term of ${seqOf(o)} is over: ${whyNotProvable(o)}` };
+    }
+    if (isLeaderNow(o)) return none(`leader but ${whyNotProvable(o)}; waiting to hear from ZooKeeper before starting Jenkins`);
+    return none(`standing by (election ${o.election.role}, zookeeper ${o.zk.state})`);
+  }
+
+  if (o.blocked && o.now < o.blocked.until) return none(`leader but blocked: ${o.blocked.reason}`);
+  if (!o.term || o.term.generation !== o.zk.generation) {
+    return { action: { kind: 'acquire' }, reason: 'lowest sequence and ZooKeeper answering; taking the next fencing epoch' };
+  }
+  if (o.restarts.recentFailures > o.maxRestarts) {
+    return {
+      action: { kind: 'resign' },
+      reason: `Jenkins failed ${o.restarts.recentFailures} times (more than ${o.maxRestarts}) within the restart window; resigning so a standby takes over`,
+    };
+  }
+  if (o.now < o.restarts.nextAttemptAt) {
+    return none(`leader with ${seqOf(o)}; restarting Jenkins in ${Math.ceil(o.restarts.nextAttemptAt - o.now)} ms`);
+  }
+  const leaseMs = o.fenceAfterMs - (o.zk.msSinceHeard ?? o.fenceAfterMs);
+  return {
+    action: { kind: 'launch', leaseMs },
+    reason: `lowest sequence; ${seqOf(o)} taken; ${o.restarts.recentFailures > 0 ? 'restarting' : 'starting'} Jenkins`,
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The narrow coordination contract. Election and controller talk to this; only
+ * ./zookeeper.ts knows node-zookeeper-client.
+ */
+export type ConnState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
+
+export type CreateMode = 'persistent' | 'ephemeral' | 'ephemeral_sequential';
+
+export interface NodeStat {
+  version: number;
+  /** Hex session id of the owner of an ephemeral znode; '0000000000000000' for persistent ones. */
+  ephemeralOwner: string;
+  numChildren: number;
+  dataLength: number;
+}
+
+export interface WatchEvent {
+  type: 'created' | 'deleted' | 'dataChanged' | 'childrenChanged';
+  path: string;
+}
+
+export type Watcher = (event: WatchEvent) => void;
+
+export interface SessionInfo {
+  /** Increments with every new session (client); callbacks of older generations are dropped. */
+  generation: number;
+  /** Hex session id. */
+  sessionId: string;
+  /** Timeout negotiated with the server (may differ from the requested one). */
+  timeoutMs: number;
+}
+
+export type MultiOp =
+  | { op: 'create'; path: string; data: Buffer; mode: CreateMode }
+  | { op: 'setData'; path: string; data: Buffer; version: number }
+  | { op: 'remove'; path: string; version: number }
+  | { op: 'check'; path: string; version: number };
+
+export interface CoordinatorEvents {
+  /** Connection state changed (for the given session generation). */
+  state: (state: ConnState, generation: number) => void;
+  /** A new session was established (first connect, or a fresh client after expiry). */
+  session: (info: SessionInfo) => void;
+  /** A reply was heard; `sentAt` is the monotonic time the answered request was sent. */
+  heard: (sentAt: number, generation: number) => void;
+}
+
+export interface Coordinator {
+  readonly state: ConnState;
+  readonly generation: number;
+  /** The current session, once connected at least once. */
+  session(): SessionInfo | null;
+  /**
+   * Monotonic send time of the last request of the current session that got a reply. The server
+   * heard from us no earlier than this, so it cannot expire the session before
+   * lastHeardAt + timeout. Null before the first reply of this session.
+   */
+  lastHeardAt(): number | null;
+  start(): void;
+  close(): Promise<void>;
+  /** Drop the socket and reconnect (the library has no read timeout of its own). */
+  forceReconnect(reason: string): void;
+
+  create(path: string, data: Buffer, mode: CreateMode): Promise<string>;
+  exists(path: string, watch?: Watcher): Promise<NodeStat | null>;
+  getData(path: string, watch?: Watcher): Promise<{ data: Buffer; stat: NodeStat }>;
+  getChildren(path: string, watch?: Watcher): Promise<string[]>;
+  setData(path: string, data: Buffer, version?: number): Promise<NodeStat>;
+  remove(path: string, version?: number): Promise<void>;
+  mkdirp(path: string): Promise<void>;
+  multi(ops: MultiOp[]): Promise<void>;
+
+  on<E extends keyof CoordinatorEvents>(event: E, listener: CoordinatorEvents[E]): this;
+  off<E extends keyof CoordinatorEvents>(event: E, listener: CoordinatorEvents[E]): this;
+}

@@ -1,0 +1,424 @@
+/**
+ * The only importer of node-zookeeper-client. It turns the callback API into promises with a
+ * timeout on every call, maps errors to typed ZkErrors, numbers sessions (generations) so that
+ * callbacks of an old session are dropped, makes a fresh client after expiry (the library never
+ * recovers an expired session), and measures liveness itself: the library has no read timeout, so
+ * a silent partition would leave it "connected" while the server expires the session.
+ *
+ * Liveness: a cheap `exists('/')` every pingIntervalMs (default T/6) with requestTimeoutMs
+ * (default T/3). `lastHeardAt()` is the *send* time of the newest request that got an answer: the
+ * server heard from us no earlier than that, so it cannot expire the session before
+ * lastHeardAt + T. A probe that times out forces a reconnect (socket destroyed), which either
+ * resumes the session or learns that it expired.
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import * as zk from 'node-zookeeper-client';
+import { ZkError, errorMessage } from '../errors';
+import type { Logger } from '../logging/logger';
+import { monoNow } from '../util/clock';
+import type {
+  ConnState,
+  Coordinator,
+  CoordinatorEvents,
+  CreateMode,
+  MultiOp,
+  NodeStat,
+  SessionInfo,
+  Watcher,
+  WatchEvent,
+} from './types';
+
+export interface ZkOptions {
+  connect: string;
+  sessionTimeoutMs: number;
+  spinDelayMs: number;
+  /** Liveness interval and call timeout for a (negotiated) session timeout. */
+  timings: (sessionTimeoutMs: number) => { pingIntervalMs: number; requestTimeoutMs: number };
+  logger: Logger;
+}
+
+/** Pieces of the library the published types do not describe (see NOTES.md, pitfall 7). */
+interface ZkException {
+  getCode(): number;
+  getName(): string;
+}
+interface InternalClient {
+  connectionManager?: { socket?: Socket };
+}
+type ZkErr = Error | zk.Exception | null;
+type Callback<T> = (error: ZkErr, result: T) => void;
+
+const CODES = {
+  CONNECTION_LOSS: -4,
+  OPERATION_TIMEOUT: -7,
+  NO_NODE: -101,
+  NO_AUTH: -102,
+  BAD_VERSION: -103,
+  NODE_EXISTS: -110,
+  NOT_EMPTY: -111,
+  SESSION_EXPIRED: -112,
+} as const;
+
+const OPEN_ACL = [new zk.ACL(zk.Permission.ALL, new zk.Id('world', 'anyone'))];
+
+function isZkException(err: unknown): err is ZkException {
+  return typeof err === 'object' && err !== null && typeof (err as ZkException).getCode === 'function';
+}
+
+/** Errors that prove the server answered (as opposed to a local connection failure). */
+function isServerAnswer(err: unknown): boolean {
+  if (!isZkException(err)) return false;
+  const c = err.getCode();
+  return c !== CODES.CONNECTION_LOSS && c !== CODES.SESSION_EXPIRED && c !== CODES.OPERATION_TIMEOUT && c > -100;
+}
+
+export function mapZkError(err: unknown, op: string, path: string): ZkError {
+  if (err instanceof ZkError) return err;
+  const where = `${op} ${path}`;
+  if (!isZkException(err)) return new ZkError('ZK_ERROR', `${where}: ${errorMessage(err)}`, op, path, { cause: err });
+  const c = err.getCode();
+  const name = err.getName();
+  const code =
+    c === CODES.CONNECTION_LOSS
+      ? 'ZK_CONNECTION_LOSS'
+      : c === CODES.SESSION_EXPIRED
+        ? 'ZK_SESSION_EXPIRED'
+        : c === CODES.NO_NODE
+          ? 'ZK_NO_NODE'
+          : c === CODES.NODE_EXISTS
+            ? 'ZK_NODE_EXISTS'
+            : c === CODES.BAD_VERSION
+              ? 'ZK_BAD_VERSION'
+              : c === CODES.NOT_EMPTY
+                ? 'ZK_NOT_EMPTY'
+                : c === CODES.NO_AUTH
+                  ? 'ZK_NO_AUTH'
+                  : 'ZK_ERROR';
+  return new ZkError(code, `${where}: ${name} (${c})`, op, path, { cause: err });
+}
+
+function toStat(s: zk.Stat): NodeStat {
+  return {
+    version: s.version,
+    ephemeralOwner: s.ephemeralOwner.toString('hex'),
+    numChildren: s.numChildren,
+    dataLength: s.dataLength,
+  };
+}
+
+function toMode(mode: CreateMode): number {
+  switch (mode) {
+    case 'persistent':
+      return zk.CreateMode.PERSISTENT;
+    case 'ephemeral':
+      return zk.CreateMode.EPHEMERAL;
+    case 'ephemeral_sequential':
+      return zk.CreateMode.EPHEMERAL_SEQUENTIAL;
+  }
+}
+
+function toEvent(e: zk.Event): WatchEvent {
+  const t = e.getType();
+  const type: WatchEvent['type'] =
+    t === zk.Event.NODE_CREATED
+      ? 'created'
+      : t === zk.Event.NODE_DELETED
+        ? 'deleted'
+        : t === zk.Event.NODE_DATA_CHANGED
+          ? 'dataChanged'
+          : 'childrenChanged';
+  return { type, path: e.getPath() };
+}
+
+export class ZkCoordinator extends EventEmitter implements Coordinator {
+  private client: zk.Client | null = null;
+  private gen = 0;
+  private connState: ConnState = 'closed';
+  private info: SessionInfo | null = null;
+  private heardAt: number | null = null;
+  private pingTimer: NodeJS.Timeout | null = null;
+  private pingInFlight = false;
+  private stopped = true;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: ZkOptions) {
+    super();
+    this.log = opts.logger;
+  }
+
+  get state(): ConnState {
+    return this.connState;
+  }
+  get generation(): number {
+    return this.gen;
+  }
+  session(): SessionInfo | null {
+    return this.info;
+  }
+  lastHeardAt(): number | null {
+    return this.heardAt;
+  }
+
+  /** Effective timings for the negotiated (or requested) session timeout. */
+  timings(): { sessionTimeoutMs: number; pingIntervalMs: number; requestTimeoutMs: number } {
+    const t = this.info?.timeoutMs ?? this.opts.sessionTimeoutMs;
+    return { sessionTimeoutMs: t, ...this.opts.timings(t) };
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.newClient();
+  }
+
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.pingTimer) clearTimeout(this.pingTimer);
+    this.pingTimer = null;
+    const client = this.client;
+    this.client = null;
+    this.gen += 1; // drop every callback still pending
+    const wasConnected = this.connState === 'connected';
+    this.setState('closed', this.gen);
+    if (!client) return;
+    const socket = (client as unknown as InternalClient).connectionManager?.socket;
+    client.close();
+    if (!wasConnected || !socket || socket.destroyed) {
+      socket?.destroy();
+      return;
+    }
+    // Wait (bounded) for the server to close the socket after CLOSE_SESSION, so the session and
+    // its ephemeral znodes are gone when we return.
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        socket.destroy();
+        resolve();
+      }, 1000);
+      socket.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  forceReconnect(reason: string): void {
+    const socket = (this.client as unknown as InternalClient | null)?.connectionManager?.socket;
+    this.log.warn('forcing a reconnect to ZooKeeper', { event: 'zk.force_reconnect', reason });
+    socket?.destroy();
+  }
+
+  // ---- calls ---------------------------------------------------------------------------------
+
+  create(path: string, data: Buffer, mode: CreateMode): Promise<string> {
+    return this.call<string>('create', path, (c, cb) => c.create(path, data, OPEN_ACL, toMode(mode), cb));
+  }
+
+  async exists(path: string, watch?: Watcher): Promise<NodeStat | null> {
+    const w = this.wrapWatch(watch);
+    const stat = await this.call<zk.Stat | null>('exists', path, (c, cb) =>
+      w ? c.exists(path, w, cb as Callback<zk.Stat>) : c.exists(path, cb as Callback<zk.Stat>),
+    );
+    return stat ? toStat(stat) : null;
+  }
+
+  async getData(path: string, watch?: Watcher): Promise<{ data: Buffer; stat: NodeStat }> {
+    const w = this.wrapWatch(watch);
+    const r = await this.call<{ data: Buffer; stat: zk.Stat }>('getData', path, (c, cb) => {
+      const done = (err: ZkErr, data: Buffer, stat: zk.Stat): void => cb(err, { data: data ?? Buffer.alloc(0), stat });
+      if (w) c.getData(path, w, done);
+      else c.getData(path, done);
+    });
+    return { data: r.data, stat: toStat(r.stat) };
+  }
+
+  getChildren(path: string, watch?: Watcher): Promise<string[]> {
+    const w = this.wrapWatch(watch);
+    return this.call<string[]>('getChildren', path, (c, cb) => {
+      const done = (err: ZkErr, children: string[]): void => cb(err, children);
+      if (w) c.getChildren(path, w, done);
+      else c.getChildren(path, done);
+    });
+  }
+
+  async setData(path: string, data: Buffer, version = -1): Promise<NodeStat> {
+    const s = await this.call<zk.Stat>('setData', path, (c, cb) => c.setData(path, data, version, cb));
+    return toStat(s);
+  }
+
+  remove(path: string, version = -1): Promise<void> {
+    return this.call<void>('remove', path, (c, cb) => c.remove(path, version, (err) => cb(err, undefined)));
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    await this.call<string>('mkdirp', path, (c, cb) => c.mkdirp(path, cb));
+  }
+
+  async multi(ops: MultiOp[]): Promise<void> {
+    const first = ops[0]?.path ?? '/';
+    await this.call<unknown>('multi', first, (c, cb) => {
+      let tx = c.transaction();
+      for (const o of ops) {
+        if (o.op === 'create') tx = tx.create(o.path, o.data, OPEN_ACL, toMode(o.mode));
+        else if (o.op === 'setData') tx = tx.setData(o.path, o.data, o.version);
+        else if (o.op === 'remove') tx = tx.remove(o.path, o.version);
+        else tx = tx.check(o.path, o.version);
+      }
+      tx.commit((err: ZkErr, results: unknown) => cb(err, results));
+    });
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private call<T>(op: string, path: string, fn: (client: zk.Client, cb: Callback<T>) => void): Promise<T> {
+    const client = this.client;
+    const gen = this.gen;
+    if (!client || this.stopped) {
+      return Promise.reject(new ZkError('ZK_CLOSED', `${op} ${path}: coordinator is closed`, op, path));
+    }
+    const timeoutMs = this.timings().requestTimeoutMs;
+    const sentAt = monoNow();
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(new ZkError('ZK_TIMEOUT', `${op} ${path}: no reply within ${timeoutMs} ms`, op, path));
+      }, timeoutMs);
+      try {
+        fn(client, (err, result) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          if (gen !== this.gen) {
+            reject(new ZkError('ZK_SESSION_EXPIRED', `${op} ${path}: reply belongs to an old session`, op, path));
+            return;
+          }
+          if (!err || isServerAnswer(err)) this.markHeard(sentAt, gen);
+          if (err) reject(mapZkError(err, op, path));
+          else resolve(result);
+        });
+      } catch (err) {
+        // The library throws synchronously on bad arguments.
+        settled = true;
+        clearTimeout(timer);
+        reject(mapZkError(err, op, path));
+      }
+    });
+  }
+
+  private wrapWatch(watch: Watcher | undefined): ((e: zk.Event) => void) | undefined {
+    if (!watch) return undefined;
+    const gen = this.gen;
+    return (e: zk.Event) => {
+      if (gen !== this.gen) return; // stale: belongs to an old session
+      watch(toEvent(e));
+    };
+  }
+
+  private markHeard(sentAt: number, gen: number): void {
+    if (gen !== this.gen) return;
+    if (this.heardAt === null || sentAt > this.heardAt) {
+      this.heardAt = sentAt;
+      this.emit('heard', sentAt, gen);
+    }
+  }
+
+  private setState(state: ConnState, gen: number): void {
+    if (this.connState === state) return;
+    const from = this.connState;
+    this.connState = state;
+    this.log.info(`zookeeper ${state}`, {
+      event: `zk.${state}`,
+      from,
+      generation: gen,
+      sessionId: this.info?.sessionId,
+    });
+    this.emit('state', state, gen);
+  }
+
+  private newClient(): void {
+    const gen = ++this.gen;
+    this.info = null;
+    this.heardAt = null;
+    const client = zk.createClient(this.opts.connect, {
+      sessionTimeout: this.opts.sessionTimeoutMs,
+      spinDelay: this.opts.spinDelayMs,
+      retries: 0, // >0 re-sends creates after CONNECTION_LOSS: duplicate sequential znodes
+    });
+    this.client = client;
+    client.on('state', (s: zk.State) => {
+      if (gen !== this.gen) return;
+      this.onClientState(s, gen, client);
+    });
+    this.setState('connecting', gen);
+    client.connect();
+  }
+
+  private onClientState(s: zk.State, gen: number, client: zk.Client): void {
+    if (s === zk.State.SYNC_CONNECTED) {
+      const sessionId = client.getSessionId().toString('hex');
+      if (!this.info || this.info.sessionId !== sessionId) {
+        this.info = { generation: gen, sessionId, timeoutMs: client.getSessionTimeout() };
+        this.setState('connected', gen);
+        this.log.info('zookeeper session established', {
+          event: 'zk.session',
+          sessionId,
+          generation: gen,
+          negotiatedTimeoutMs: this.info.timeoutMs,
+          requestedTimeoutMs: this.opts.sessionTimeoutMs,
+        });
+        this.emit('session', this.info);
+      } else {
+        this.setState('connected', gen);
+      }
+      // Prove the connection at once rather than trusting the state flag.
+      this.schedulePing(0);
+    } else if (s === zk.State.DISCONNECTED || s === zk.State.CONNECTED_READ_ONLY) {
+      this.setState('disconnected', gen);
+    } else if (s === zk.State.EXPIRED) {
+      this.setState('expired', gen);
+      client.close();
+      if (!this.stopped) setImmediate(() => !this.stopped && this.newClient());
+    } else if (s === zk.State.AUTH_FAILED) {
+      this.log.error('zookeeper authentication failed; retrying with a new client', { event: 'zk.auth_failed' });
+      this.setState('expired', gen);
+      client.close();
+      if (!this.stopped) setTimeout(() => !this.stopped && this.newClient(), 1000);
+    }
+  }
+
+  private schedulePing(inMs?: number): void {
+    if (this.stopped) return;
+    if (this.pingTimer) clearTimeout(this.pingTimer);
+    this.pingTimer = setTimeout(() => void this.ping(), inMs ?? this.timings().pingIntervalMs);
+  }
+
+  private async ping(): Promise<void> {
+    this.pingTimer = null;
+    if (this.stopped) return;
+    if (this.pingInFlight || this.connState !== 'connected') {
+      this.schedulePing();
+      return;
+    }
+    this.pingInFlight = true;
+    const gen = this.gen;
+    try {
+      await this.exists('/');
+    } catch (err) {
+      if (gen === this.gen && err instanceof ZkError && err.code === 'ZK_TIMEOUT') {
+        this.forceReconnect(`liveness probe got no reply within ${this.timings().requestTimeoutMs} ms`);
+      }
+    } finally {
+      this.pingInFlight = false;
+      this.schedulePing();
+    }
+  }
+
+  override on<E extends keyof CoordinatorEvents>(event: E, listener: CoordinatorEvents[E]): this {
+    return super.on(event, listener);
+  }
+  override off<E extends keyof CoordinatorEvents>(event: E, listener: CoordinatorEvents[E]): this {
+    return super.off(event, listener);
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * Leader election with ephemeral sequential znodes: the lowest sequence leads; every other
+ * contender watches only its predecessor (no herd). It checks facts, not memory (Curator's
+ * LeaderLatch.checkLeadership): on every wake-up it lists the children again; if its znode is
+ * gone it creates a new one; when first, it confirms the znode's ephemeralOwner is the current
+ * session before claiming. It knows nothing of Jenkins.
+ *
+ * Leadership reported here means "my znode is lowest in my current session". Whether that is
+ * still *provable* (ZooKeeper heard from recently enough) is the controller's business.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { ZkError, errorCode, errorMessage } from '../errors';
+import type { Logger } from '../logging/logger';
+import type { Coordinator, MultiOp, SessionInfo } from '../coordination/types';
+import { isProcessAlive } from '../util/proc';
+import { decodeMember, encodeMember, type MemberInfo } from './member';
+import { duplicatesOf, findPosition, sortContenders, znodePrefix, type Contender } from './sequence';
+
+export type ElectionRole = 'idle' | 'joining' | 'candidate' | 'leader';
+
+export interface ElectionStatus {
+  role: ElectionRole;
+  /** Our znode name, if we have one in the current session. */
+  znode: string | null;
+  sequence: number | null;
+  /** The znode we watch (candidates only). */
+  predecessor: string | null;
+  /** Session generation the role belongs to. */
+  generation: number;
+  /** Monotonic time of the last role change. */
+  since: number;
+}
+
+export interface ElectionOptions {
+  coordinator: Coordinator;
+  /** `<root>/<cluster>/election` */
+  path: string;
+  nodeId: string;
+  host: string;
+  member: () => MemberInfo;
+  logger: Logger;
+  /** Delay before retrying a failed check while connected. */
+  retryDelayMs?: number;
+  now: () => number;
+}
+
+export interface ElectionEvents {
+  change: (status: ElectionStatus, previous: ElectionStatus) => void;
+}
+
+export class Election extends EventEmitter {
+  private readonly coord: Coordinator;
+  private readonly log: Logger;
+  private st: ElectionStatus;
+  private wanted = false;
+  private dirty = false;
+  private running = false;
+  private guid = '';
+  private guidGeneration = -1;
+  private pathEnsured = -1;
+  private warnedInvalid = new Set<string>();
+
+  constructor(private readonly opts: ElectionOptions) {
+    super();
+    this.coord = opts.coordinator;
+    this.log = opts.logger;
+    this.st = { role: 'idle', znode: null, sequence: null, predecessor: null, generation: 0, since: opts.now() };
+    this.coord.on('state', (state, generation) => {
+      if (state === 'expired' || state === 'closed') {
+        // Every znode and watch of that session is gone (or going): we hold nothing.
+        if (this.st.role !== 'idle' || this.st.znode) {
+          this.transition({ role: this.wanted ? 'joining' : 'idle', znode: null, sequence: null, predecessor: null, generation }, `session ${state}`);
+        }
+      } else if (state === 'connected') {
+        this.kick();
+      }
+    });
+    this.coord.on('session', (info: SessionInfo) => {
+      if (this.wanted) this.log.info('new session; rejoining the election', { event: 'election.rejoin', sessionId: info.sessionId });
+      this.kick();
+    });
+  }
+
+  status(): ElectionStatus {
+    return { ...this.st };
+  }
+
+  /** Leader in the coordinator's current session. */
+  isLeader(): boolean {
+    return this.st.role === 'leader' && this.st.generation === this.coord.generation;
+  }
+
+  /** Enter (or re-enter, at the back) the election. */
+  join(): void {
+    if (this.wanted) return;
+    this.wanted = true;
+    if (this.st.role === 'idle') this.transition({ ...this.st, role: 'joining' }, 'join requested');
+    this.kick();
+  }
+
+  /**
+   * Leave the election: delete our znode (with any extra ops in the same transaction, e.g. the
+   * breadcrumb of a clean exit) so the next contender's watch fires at once.
+   */
+  async leave(reason: string, extraOps: MultiOp[] = []): Promise<void> {
+    this.wanted = false;
+    const znode = this.st.znode;
+    const gen = this.st.generation;
+    this.transition({ role: 'idle', znode: null, sequence: null, predecessor: null, generation: gen }, reason);
+    if (!znode || gen !== this.coord.generation) return;
+    const ops: MultiOp[] = [...extraOps, { op: 'remove', path: `${this.opts.path}/${znode}`, version: -1 }];
+    try {
+      await this.coord.multi(ops);
+    } catch (err) {
+      // A failed extra op (e.g. breadcrumb already changed) must not keep our znode alive.
+      if (extraOps.length > 0 && !(err instanceof ZkError && (err.code === 'ZK_TIMEOUT' || err.code === 'ZK_CONNECTION_LOSS'))) {
+        await this.coord.remove(`${this.opts.path}/${znode}`).catch(() => undefined);
+      }
+      if (errorCode(err) !== 'ZK_NO_NODE') {
+        this.log.warn('could not delete election znode on leave', { event: 'election.leave_failed', error: errorMessage(err) });
+      }
+    }
+  }
+
+  private kick(): void {
+    if (!this.wanted) return;
+    this.dirty = true;
+    if (!this.running) void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.dirty && this.wanted) {
+        this.dirty = false;
+        if (this.coord.state !== 'connected') break; // the 'connected' event kicks us again
+        try {
+          await this.check();
+        } catch (err) {
+          const code = errorCode(err);
+          this.log.warn('election check failed; will retry', { event: 'election.check_failed', code, error: errorMessage(err) });
+          if (this.coord.state === 'connected') {
+            await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 100));
+            this.dirty = true;
+          }
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async check(): Promise<void> {
+    const session = this.coord.session();
+    if (!session) return;
+    const gen = this.coord.generation;
+    if (this.guidGeneration !== gen) {
+      // A new session: a new identity for our znode.
+      this.guid = randomUUID().replace(/-/g, '');
+      this.guidGeneration = gen;
+    }
+    if (this.pathEnsured !== gen) {
+      await this.coord.mkdirp(this.opts.path);
+      this.pathEnsured = gen;
+    }
+
+    let children = await this.coord.getChildren(this.opts.path);
+    let sorted = this.parse(children);
+    let pos = findPosition(sorted, this.guid);
+
+    if (pos.kind === 'absent') {
+      await this.removeStaleOwn(sorted);
+      await this.create(session);
+      children = await this.coord.getChildren(this.opts.path);
+      sorted = this.parse(children);
+      pos = findPosition(sorted, this.guid);
+      if (pos.kind === 'absent') {
+        this.dirty = true; // the create was lost and not applied: try again
+        return;
+      }
+    }
+    for (const d of duplicatesOf(sorted, this.guid)) {
+      await this.coord.remove(`${this.opts.path}/${d.name}`).catch(() => undefined);
+    }
+    if (!this.wanted || gen !== this.coord.generation) return;
+
+    if (pos.kind === 'first') {
+      const stat = await this.coord.exists(`${this.opts.path}/${pos.self.name}`, (ev) => {
+        if (ev.type === 'deleted') this.kick();
+      });
+      if (!stat) {
+        this.dirty = true;
+        return;
+      }
+      if (stat.ephemeralOwner !== session.sessionId) {
+        // Not ours in this session (e.g. an old session's node still listed): never claim on it.
+        this.log.warn('lowest znode carries our GUID but another session owns it', {
+          event: 'election.owner_mismatch',
+          znode: pos.self.name,
+          owner: stat.ephemeralOwner,
+          sessionId: session.sessionId,
+        });
+        await this.coord.remove(`${this.opts.path}/${pos.self.name}`).catch(() => undefined);
+        this.dirty = true;
+        return;
+      }
+      if (gen !== this.coord.generation || !this.wanted) return;
+      this.transition(
+        { role: 'leader', znode: pos.self.name, sequence: pos.self.seq, predecessor: null, generation: gen },
+        `lowest sequence ${String(pos.self.seq).padStart(10, '0')}; owner is our session`,
+      );
+      return;
+    }
+
+    const pred = pos.predecessor;
+    const stat = await this.coord.exists(`${this.opts.path}/${pred.name}`, (ev) => {
+      if (ev.type === 'deleted') this.kick();
+    });
+    if (!stat) {
+      this.dirty = true; // gone between list and watch: list again, never assume
+      return;
+    }
+    if (gen !== this.coord.generation || !this.wanted) return;
+    this.transition(
+      { role: 'candidate', znode: pos.self.name, sequence: pos.self.seq, predecessor: pred.name, generation: gen },
+      `sequence ${pos.self.seq} behind ${pred.nodeId} (${pred.seq}); watching it`,
+    );
+  }
+
+  private parse(children: string[]): Contender[] {
+    const { contenders, invalid } = sortContenders(children);
+    for (const name of invalid) {
+      if (this.warnedInvalid.has(name)) continue;
+      this.warnedInvalid.add(name);
+      this.log.warn('ignoring a znode that is not a contender', { event: 'election.invalid_znode', znode: name });
+    }
+    return contenders;
+  }
+
+  private async create(session: SessionInfo): Promise<void> {
+    const prefix = `${this.opts.path}/${znodePrefix(this.guid, this.opts.nodeId)}`;
+    try {
+      const path = await this.coord.create(prefix, encodeMember(this.opts.member()), 'ephemeral_sequential');
+      this.log.info('joined the election', { event: 'election.joined', znode: path.slice(this.opts.path.length + 1), sessionId: session.sessionId });
+    } catch (err) {
+      if (err instanceof ZkError && (err.code === 'ZK_CONNECTION_LOSS' || err.code === 'ZK_TIMEOUT')) {
+        // The reply was lost; the znode may exist. The caller lists again and finds it by GUID.
+        this.log.warn('create reply lost; will look for our znode by GUID', { event: 'election.create_lost', guid: this.guid });
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Znodes with our node id from another session. Removed when they provably belong to a dead
+   * process of this host (a controller that crashed and was restarted) or to this very process
+   * (an earlier session); otherwise another live controller uses our id: say so loudly.
+   */
+  private async removeStaleOwn(sorted: Contender[]): Promise<void> {
+    for (const c of sorted) {
+      if (c.nodeId !== this.opts.nodeId || c.guid === this.guid) continue;
+      const path = `${this.opts.path}/${c.name}`;
+      let info: MemberInfo | null = null;
+      try {
+        info = decodeMember((await this.coord.getData(path)).data);
+      } catch (err) {
+        if (errorCode(err) === 'ZK_NO_NODE') continue;
+        throw err;
+      }
+      const ours = info !== null && info.host === this.opts.host && (info.pid === process.pid || !isProcessAlive(info.pid));
+      if (ours) {
+        await this.coord.remove(path).catch((err: unknown) => {
+          if (errorCode(err) !== 'ZK_NO_NODE') throw err;
+        });
+        this.log.info('removed our stale znode from an earlier session', { event: 'election.stale_removed', znode: c.name, pid: info?.pid });
+      } else {
+        this.log.error('another live controller uses our node id', {
+          event: 'election.duplicate_id',
+          znode: c.name,
+          host: info?.host,
+          pid: info?.pid,
+        });
+      }
+    }
+  }
+
+  private transition(next: ElectionStatus | Omit<ElectionStatus, 'since'>, reason: string): void {
+    const prev = this.st;
+    if (
+      prev.role === next.role &&
+      prev.znode === next.znode &&
+      prev.predecessor === next.predecessor &&
+      prev.generation === next.generation
+    ) {
+      return;
+    }
+    this.st = { ...next, since: this.opts.now() };
+    const event = next.role === 'leader' ? 'elected' : prev.role === 'leader' ? 'demoted' : `election.${next.role}`;
+    this.log.info(reason, { event, from: prev.role, to: next.role, znode: next.znode, predecessor: next.predecessor });
+    this.emit('change', this.status(), prev);
+  }
+
+  override on<E extends keyof ElectionEvents>(event: E, listener: ElectionEvents[E]): this {
+    return super.on(event, listener);
+  }
+}
+

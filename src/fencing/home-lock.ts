@@ -1,0 +1,106 @@
+/**
+ * The JENKINS_HOME lock file `.jenkins-ha.lock`: a JSON record of who runs Jenkins on this home
+ * with which fencing epoch. Written atomically (temp file, fsync, rename, fsync of the directory),
+ * mode 0600. A leader refuses to launch when the lock names a higher epoch than its own: a newer
+ * leader exists somewhere, whatever this node believes.
+ */
+import { promises as fs, constants as fsc } from 'node:fs';
+import * as path from 'node:path';
+import { LockError, errorMessage } from '../errors';
+
+export const LOCK_FILE = '.jenkins-ha.lock';
+
+export interface LockRecord {
+  epoch: number;
+  nodeId: string;
+  host: string;
+  /** The controller's pid. */
+  pid: number;
+  cluster: string;
+  state: 'held' | 'released';
+  time: string;
+}
+
+export function lockPath(home: string): string {
+  return path.join(home, LOCK_FILE);
+}
+
+export type ReadLock = { kind: 'none' } | { kind: 'ok'; record: LockRecord } | { kind: 'malformed'; text: string };
+
+export function parseLock(text: string): LockRecord | null {
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    if (typeof v.epoch !== 'number' || typeof v.nodeId !== 'string') return null;
+    return {
+      epoch: v.epoch,
+      nodeId: v.nodeId,
+      host: typeof v.host === 'string' ? v.host : '',
+      pid: typeof v.pid === 'number' ? v.pid : 0,
+      cluster: typeof v.cluster === 'string' ? v.cluster : '',
+      state: v.state === 'released' ? 'released' : 'held',
+      time: typeof v.time === 'string' ? v.time : '',
+    };
+  } catch {
+    return null;
+  }
+}
+
+export async function readLock(home: string): Promise<ReadLock> {
+  let text: string;
+  try {
+    text = await fs.readFile(lockPath(home), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'none' };
+    throw new LockError('LOCK_IO', `cannot read ${lockPath(home)}: ${errorMessage(err)}`, { cause: err });
+  }
+  const record = parseLock(text);
+  return record ? { kind: 'ok', record } : { kind: 'malformed', text };
+}
+
+export async function writeLockAtomic(home: string, record: LockRecord): Promise<void> {
+  const final = lockPath(home);
+  const tmp = `${final}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
+    try {
+      await fh.writeFile(JSON.stringify(record) + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, final);
+    const dir = await fs.open(home, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  } catch (err) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw new LockError('LOCK_IO', `cannot write ${final}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Take the lock for `record.epoch`. Throws LOCK_HIGHER_EPOCH if the lock names a newer epoch.
+ * Returns what was there before (for the log).
+ */
+export async function acquireHomeLock(home: string, record: LockRecord): Promise<ReadLock> {
+  const before = await readLock(home);
+  if (before.kind === 'ok' && before.record.epoch > record.epoch) {
+    throw new LockError(
+      'LOCK_HIGHER_EPOCH',
+      `${lockPath(home)} names epoch ${before.record.epoch} (node ${before.record.nodeId}), newer than ours (${record.epoch}); refusing to launch Jenkins`,
+    );
+  }
+  await writeLockAtomic(home, { ...record, state: 'held' });
+  return before;
+}
+
+/** Mark the lock released if it is still ours (same epoch and node). */
+export async function releaseHomeLock(home: string, epoch: number, nodeId: string): Promise<boolean> {
+  const cur = await readLock(home);
+  if (cur.kind !== 'ok' || cur.record.epoch !== epoch || cur.record.nodeId !== nodeId) return false;
+  await writeLockAtomic(home, { ...cur.record, state: 'released', time: new Date().toISOString() });
+  return true;
+}

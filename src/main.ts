@@ -1,0 +1,161 @@
+/**
+ * Composition root: config in, wired parts out. The only module that reads the whole config;
+ * every part gets a typed slice. Owns signals and exit codes.
+ */
+import * as http from 'node:http';
+import { createApp } from './api/app';
+import { resolveTimings, type Config } from './config/load';
+import { ZkCoordinator } from './coordination/zookeeper';
+import { Controller } from './controller/controller';
+import { Election } from './election/election';
+import { errorMessage } from './errors';
+import { EpochStore } from './fencing/epoch';
+import { JenkinsSupervisor } from './jenkins/supervisor';
+import { createLogger, type Logger } from './logging/logger';
+import { monoNow } from './util/clock';
+
+export const VERSION: string = (require('../package.json') as { version: string }).version;
+
+/** Exit codes of `jenkins-ha run`. */
+export const EXIT = { OK: 0, FATAL: 1, CONFIG: 2, USAGE: 64 } as const;
+
+export interface Node {
+  controller: Controller;
+  server: http.Server;
+  logger: Logger;
+  /** Resolves with the exit code when the node has stopped. */
+  finished: Promise<number>;
+  stop(reason: string): Promise<number>;
+}
+
+function apiUrl(cfg: Config): string {
+  const host = cfg.api.host === '0.0.0.0' || cfg.api.host === '::' ? cfg.node.host : cfg.api.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${cfg.api.port}`;
+}
+
+export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
+  const log =
+    logger ??
+    createLogger({ level: cfg.log.level, format: cfg.log.format, base: { node: cfg.node.id, cluster: cfg.cluster.name } });
+  const base = `${cfg.zk.root}/${cfg.cluster.name}`;
+  const now = monoNow;
+  const fenceAfterFor = (t: number): number => {
+    try {
+      return resolveTimings(cfg, t).fenceAfterMs;
+    } catch (err) {
+      log.error(`negotiated session timeout leaves no time to fence: ${errorMessage(err)}`, { event: 'config.unsafe_timeout' });
+      return 0; // never provable: Jenkins is never started with such a session
+    }
+  };
+
+  const coordinator = new ZkCoordinator({
+    connect: cfg.zk.connect,
+    sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
+    spinDelayMs: cfg.zk.spinDelayMs,
+    timings: (t) => {
+      try {
+        const r = resolveTimings(cfg, t);
+        return { pingIntervalMs: r.pingIntervalMs, requestTimeoutMs: r.requestTimeoutMs };
+      } catch {
+        return { pingIntervalMs: Math.max(20, Math.floor(t / 6)), requestTimeoutMs: Math.max(50, Math.floor(t / 3)) };
+      }
+    },
+    logger: log.child({ component: 'zookeeper' }),
+  });
+  const startedAt = new Date().toISOString();
+  const election = new Election({
+    coordinator,
+    path: `${base}/election`,
+    nodeId: cfg.node.id,
+    host: cfg.node.host,
+    logger: log.child({ component: 'election' }),
+    now,
+    member: () => ({
+      id: cfg.node.id,
+      host: cfg.node.host,
+      pid: process.pid,
+      apiUrl: apiUrl(cfg),
+      jenkinsUrl: cfg.jenkins.url,
+      version: VERSION,
+      startedAt,
+    }),
+  });
+  const supervisor = new JenkinsSupervisor({
+    command: cfg.jenkins.command,
+    home: cfg.jenkins.home,
+    url: cfg.jenkins.url,
+    startTimeoutMs: cfg.jenkins.startTimeoutMs,
+    healthIntervalMs: cfg.jenkins.healthIntervalMs,
+    healthTimeoutMs: cfg.jenkins.healthTimeoutMs,
+    livenessFailures: cfg.jenkins.livenessFailures,
+    logger: log.child({ component: 'jenkins' }),
+    now,
+  });
+  const controller = new Controller(
+    {
+      clusterName: cfg.cluster.name,
+      nodeId: cfg.node.id,
+      host: cfg.node.host,
+      home: cfg.jenkins.home,
+      apiUrl: apiUrl(cfg),
+      jenkinsUrl: cfg.jenkins.url,
+      fenceAfterFor,
+      stopTimeoutMs: cfg.jenkins.stopTimeoutMs,
+      fenceKillAfterMs: cfg.jenkins.fenceKillAfterMs,
+      maxRestarts: cfg.jenkins.maxRestarts,
+      restartBackoffMs: cfg.jenkins.restartBackoffMs,
+      restartBackoffMaxMs: cfg.jenkins.restartBackoffMaxMs,
+      restartWindowMs: cfg.jenkins.restartWindowMs,
+      resignCooldownMs: cfg.election.resignCooldownMs,
+      requestedSessionTimeoutMs: cfg.zk.sessionTimeoutMs,
+    },
+    { coordinator, election, supervisor, epochs: new EpochStore(coordinator, base), logger: log.child({ component: 'controller' }), now },
+  );
+
+  const app = createApp(controller, { stallAfterMs: Math.max(2000, cfg.zk.sessionTimeoutMs / 2) });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.api.port, cfg.api.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  log.info('jenkins-ha started', {
+    event: 'started',
+    version: VERSION,
+    pid: process.pid,
+    api: apiUrl(cfg),
+    zk: cfg.zk.connect,
+    home: cfg.jenkins.home,
+    sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
+  });
+
+  const loop = controller.start();
+  const finished = loop.then(
+    () => EXIT.OK,
+    (err: unknown) => {
+      log.error(`control loop failed: ${errorMessage(err)}`, { event: 'fatal' });
+      return EXIT.FATAL;
+    },
+  );
+  const closeServer = (): Promise<void> =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  void finished.then(closeServer);
+
+  return {
+    controller,
+    server,
+    logger: log,
+    finished,
+    async stop(reason: string): Promise<number> {
+      await controller.shutdown(reason);
+      const code = await finished;
+      await closeServer();
+      return code;
+    },
+  };
+}
