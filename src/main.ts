@@ -14,6 +14,7 @@ import { JenkinsSupervisor } from './jenkins/supervisor';
 import { createLogger, type Logger } from './logging/logger';
 import { monoNow } from './util/clock';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json sits outside rootDir
 export const VERSION: string = (require('../package.json') as { version: string }).version;
 
 /** Exit codes of `jenkins-ha run`. */

@@ -1,0 +1,396 @@
+/**
+ * Loads, validates and cross-checks the configuration.
+ *
+ * Layers, later beats earlier: schema defaults -> config file (`opts.file`, else the file
+ * named by env JHA_CONFIG) -> env vars -> command-line flags.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import convict from 'convict';
+import { ConfigError, errorMessage } from '../errors';
+import { buildSchema, CONFIG_FILE_ENV, envName, flagName, listKeys, type KeyInfo } from './schema';
+import type { Config, ResolvedTimings } from './types';
+
+export type { Config, ResolvedTimings } from './types';
+
+export interface LoadConfigOptions {
+  /** Config file (JSON with optional full-line `//` comments). Default: env JHA_CONFIG, else none. */
+  readonly file?: string;
+  /** Environment to read JHA_* / JENKINS_HOME from. Default: `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Command-line arguments to read flags from (e.g. `['--zk-connect', 'zk1:2181']`).
+   * Default: none (`[]`); process.argv is never read implicitly, the CLI passes it.
+   */
+  readonly args?: readonly string[];
+}
+
+/** ConfigError key used for problems with the config file itself (missing, unreadable, bad JSON). */
+export const FILE_KEY = '(file)';
+
+/**
+ * Loads the configuration: defaults -> file -> env -> flags, validated strictly (unknown keys
+ * and bad values are errors) and cross-checked. Throws `ConfigError` whose message names the
+ * offending key and whose `.key` is that key path (`(file)` for file problems).
+ * The result is a deeply frozen plain object.
+ */
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const args = opts.args ?? [];
+  const schema = buildSchema();
+  const keys = listKeys(schema);
+
+  let conf: convict.Config<Config>;
+  try {
+    conf = convict<Config>(schema, { env, args: [...args] });
+  } catch (err) {
+    // Coercion of env/flag values does not throw with our formats; this is defensive.
+    throw new ConfigError(`invalid configuration: ${errorMessage(err)}`, '(config)');
+  }
+
+  const envFile = env[CONFIG_FILE_ENV];
+  const file = opts.file ?? (envFile !== undefined && envFile !== '' ? envFile : undefined);
+  if (file !== undefined) {
+    // load() overlays the file, then re-applies env and flags so that they keep precedence.
+    conf.load(readConfigFile(file));
+  }
+  // convict parses flags with yargs-parser, which turns number-like strings into numbers
+  // ("0x1f" -> 31, "1e3" -> 1000), a bare flag into "true" and a repeated flag into "a,b".
+  // Re-apply the flags' raw strings last (flags beat everything), so values arrive verbatim.
+  for (const [key, value] of scanFlags(args, keys)) conf.set(key, value);
+
+  try {
+    conf.validate({ allowed: 'strict' });
+  } catch (err) {
+    throw validationError(errorMessage(err), keys);
+  }
+
+  const cfg = deepFreeze(conf.getProperties());
+  checkCrossFieldRules(cfg);
+  return cfg;
+}
+
+/**
+ * Reads a config file: JSON in which lines whose first non-blank characters are `//` are
+ * comments. Returns the parsed top-level object.
+ */
+export function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ConfigError(`config file not found: ${file}`, FILE_KEY);
+    throw new ConfigError(`cannot read config file ${file}: ${errorMessage(err)}`, FILE_KEY);
+  }
+  return parseConfigText(text, file);
+}
+
+/** Parses config file text (see `readConfigFile`); `file` is only used in error messages. */
+export function parseConfigText(text: string, file: string): Record<string, unknown> {
+  const stripped = stripLineComments(text.replace(/^\uFEFF/, ''));
+  if (stripped.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stripped);
+  } catch (err) {
+    throw new ConfigError(`config file ${file}: invalid JSON${jsonErrorLocation(err, stripped)}: ${errorMessage(err)}`, FILE_KEY);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${file}: the top level must be a JSON object`, FILE_KEY);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Blanks every line whose first non-blank characters are `//` (line numbers are kept). */
+export function stripLineComments(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => (/^\s*\/\//.test(line) ? '' : line))
+    .join('\n');
+}
+
+/**
+ * The raw value of every schema flag in `args` (`--name value` or `--name=value`), by key path.
+ * Flags that are not in the schema are skipped (the CLI has its own); scanning stops at `--`.
+ * A schema flag without a value, given twice, or negated (`--no-name`) is a ConfigError.
+ */
+export function scanFlags(args: readonly string[], keys: readonly KeyInfo[]): Map<string, string> {
+  const byFlag = new Map(keys.map((k) => [flagName(k.path), k.path] as const));
+  const found = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i] ?? '';
+    if (token === '--') break;
+    if (!token.startsWith('--')) continue;
+    const eq = token.indexOf('=');
+    const flag = eq === -1 ? token : token.slice(0, eq);
+    if (flag.startsWith('--no-') && byFlag.has(`--${flag.slice(5)}`)) {
+      const key = byFlag.get(`--${flag.slice(5)}`) ?? '';
+      throw new ConfigError(`${key}: flag ${flag} is not supported; use --${flag.slice(5)} <value>`, key);
+    }
+    const key = byFlag.get(flag);
+    if (key === undefined) continue;
+    let value: string;
+    if (eq !== -1) {
+      value = token.slice(eq + 1);
+    } else {
+      const next = args[i + 1];
+      if (next === undefined || next.startsWith('--')) {
+        throw new ConfigError(`${key}: flag ${flag} needs a value`, key);
+      }
+      value = next;
+      i++;
+    }
+    if (found.has(key)) throw new ConfigError(`${key}: flag ${flag} is given more than once`, key);
+    found.set(key, value);
+  }
+  return found;
+}
+
+function jsonErrorLocation(err: unknown, text: string): string {
+  const m = /position (\d+)/.exec(errorMessage(err));
+  if (m?.[1] === undefined) return '';
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${column}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Convict validation errors -> ConfigError
+// ---------------------------------------------------------------------------------------
+
+interface ParsedProblem {
+  readonly key: string;
+  readonly message: string;
+  /** For "missing" lines: the section that was overridden by a plain value. */
+  readonly section?: string;
+}
+
+/** Turns one line of convict's validation message into a key and a message naming it. */
+function parseConvictLine(line: string, keys: readonly KeyInfo[]): ParsedProblem {
+  const undeclared = /^configuration param '(.*)' not declared in the schema$/.exec(line);
+  if (undeclared?.[1] !== undefined) {
+    const key = undeclared[1];
+    const hint = suggestKey(key, keys);
+    return { key, message: `unknown configuration key '${key}'${hint === undefined ? '' : ` (did you mean '${hint}'?)`}` };
+  }
+  const missing = /^configuration param '(.*)' missing from config/.exec(line);
+  if (missing?.[1] !== undefined) {
+    const key = missing[1];
+    const section = key.split('.').slice(0, -1).join('.');
+    return { key, message: `${key}: missing`, ...(section === '' ? {} : { section }) };
+  }
+  const invalid = /^([A-Za-z0-9_.]+): (.*)$/s.exec(line);
+  if (invalid?.[1] !== undefined && invalid[2] !== undefined) {
+    const key = invalid[1];
+    const info = keys.find((k) => k.path === key);
+    const where = info === undefined ? '' : ` (env ${info.env}, flag ${flagName(key)})`;
+    return { key, message: `${key}${where}: ${invalid[2]}` };
+  }
+  return { key: '(config)', message: line };
+}
+
+function validationError(message: string, keys: readonly KeyInfo[]): ConfigError {
+  const parsed = message
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => parseConvictLine(l, keys));
+  // A value where a section belongs (`"api": 8080`) shows up as one "missing" line per key of
+  // the section plus an "unknown key" line for the section: report it once, as the section.
+  const sections = new Set(parsed.filter((p) => p.section !== undefined).map((p) => p.section));
+  const problems: ParsedProblem[] = [];
+  const reported = new Set<string>();
+  for (const p of parsed) {
+    const section = p.section ?? (sections.has(p.key) ? p.key : undefined);
+    if (section === undefined) {
+      problems.push(p);
+    } else if (!reported.has(section)) {
+      reported.add(section);
+      problems.push({ key: section, message: `${section}: must be an object (a section of keys), not a single value` });
+    }
+  }
+  const first = problems[0] ?? { key: '(config)', message };
+  const text =
+    problems.length <= 1
+      ? `invalid configuration: ${first.message}`
+      : `invalid configuration (${problems.length} problems): ${problems.map((p) => p.message).join('; ')}`;
+  return new ConfigError(text, first.key);
+}
+
+/** The closest known key (by edit distance on the path), if reasonably close. */
+function suggestKey(unknown: string, keys: readonly KeyInfo[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of keys) {
+    const d = editDistance(unknown.toLowerCase(), k.path.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = k.path;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(unknown.length / 4)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
+// ---------------------------------------------------------------------------------------
+// Cross-field rules and derived values
+// ---------------------------------------------------------------------------------------
+
+/** Effective liveness interval for session timeout `t`: configured, or t/6 when 0. */
+function effectivePingIntervalMs(cfg: Config, t: number): number {
+  return cfg.zk.pingIntervalMs > 0 ? cfg.zk.pingIntervalMs : Math.floor(t / 6);
+}
+
+/** Effective ZooKeeper call timeout for session timeout `t`: configured, or t/3 when 0. */
+function effectiveRequestTimeoutMs(cfg: Config, t: number): number {
+  return cfg.zk.requestTimeoutMs > 0 ? cfg.zk.requestTimeoutMs : Math.floor(t / 3);
+}
+
+/** Rules between keys; each violation is a ConfigError naming the keys involved. */
+export function checkCrossFieldRules(cfg: Config): void {
+  const t = cfg.zk.sessionTimeoutMs;
+  const ratio = cfg.fencing.deadlineRatio;
+  const deadline = t * ratio;
+  const kill = cfg.jenkins.fenceKillAfterMs;
+  const margin = cfg.fencing.marginMs;
+
+  if (deadline + kill + margin > t) {
+    throw new ConfigError(
+      `fencing budget exceeds the session timeout: zk.sessionTimeoutMs * fencing.deadlineRatio + ` +
+        `jenkins.fenceKillAfterMs + fencing.marginMs = ${t} * ${ratio} + ${kill} + ${margin} = ` +
+        `${deadline + kill + margin} ms > zk.sessionTimeoutMs = ${t} ms. The leader must have stopped ` +
+        `Jenkins before its ZooKeeper session can expire (and the other node can take over): lower ` +
+        `fencing.deadlineRatio, jenkins.fenceKillAfterMs or fencing.marginMs, or raise zk.sessionTimeoutMs`,
+      'fencing.deadlineRatio',
+    );
+  }
+
+  const ping = effectivePingIntervalMs(cfg, t);
+  if (ping * 2 > deadline) {
+    throw new ConfigError(
+      `zk.pingIntervalMs: effective liveness interval ${ping} ms` +
+        `${cfg.zk.pingIntervalMs === 0 ? ` (0 = zk.sessionTimeoutMs / 6 = ${t} / 6)` : ''}` +
+        ` leaves fewer than two liveness probes before self-fencing: 2 * ${ping} > ` +
+        `zk.sessionTimeoutMs * fencing.deadlineRatio = ${t} * ${ratio} = ${deadline} ms; ` +
+        `set zk.pingIntervalMs to at most ${Math.floor(deadline / 2)}`,
+      'zk.pingIntervalMs',
+    );
+  }
+
+  const request = effectiveRequestTimeoutMs(cfg, t);
+  if (request > deadline) {
+    throw new ConfigError(
+      `zk.requestTimeoutMs: effective ZooKeeper call timeout ${request} ms` +
+        `${cfg.zk.requestTimeoutMs === 0 ? ` (0 = zk.sessionTimeoutMs / 3 = ${t} / 3)` : ''}` +
+        ` exceeds the fencing deadline zk.sessionTimeoutMs * fencing.deadlineRatio = ${t} * ${ratio} = ` +
+        `${deadline} ms; set zk.requestTimeoutMs to at most ${Math.floor(deadline)}`,
+      'zk.requestTimeoutMs',
+    );
+  }
+
+  if (cfg.jenkins.restartBackoffMs > cfg.jenkins.restartBackoffMaxMs) {
+    throw new ConfigError(
+      `jenkins.restartBackoffMs (${cfg.jenkins.restartBackoffMs}) must not exceed ` +
+        `jenkins.restartBackoffMaxMs (${cfg.jenkins.restartBackoffMaxMs})`,
+      'jenkins.restartBackoffMs',
+    );
+  }
+
+  // Also enforced by the schema format; kept here so hand-built configs are checked too.
+  if (!isHttpUrl(cfg.jenkins.url)) {
+    throw new ConfigError(`jenkins.url must be an http:// or https:// URL: ${JSON.stringify(cfg.jenkins.url)}`, 'jenkins.url');
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Effective timings for a session timeout: the configured one, or the timeout the ZooKeeper
+ * server negotiated (it clamps the request to [2, 20] * tickTime).
+ *
+ * - fenceAfterMs = floor(T * deadlineRatio), lowered if needed so that
+ *   fenceAfterMs + jenkins.fenceKillAfterMs + fencing.marginMs <= T still holds;
+ * - pingIntervalMs = configured, or T/6 when 0; at most fenceAfterMs / 2;
+ * - requestTimeoutMs = configured, or T/3 when 0; at most fenceAfterMs.
+ *
+ * With the configured timeout the caps never bite (`loadConfig` enforced the rules); with a
+ * shorter negotiated timeout they keep the invariants. Throws ConfigError (key
+ * zk.sessionTimeoutMs) if T leaves no time to fence at all.
+ */
+export function resolveTimings(cfg: Config, negotiatedTimeoutMs?: number): ResolvedTimings {
+  const t = negotiatedTimeoutMs ?? cfg.zk.sessionTimeoutMs;
+  if (!Number.isFinite(t) || t <= 0) {
+    throw new ConfigError(`zk.sessionTimeoutMs: invalid session timeout ${t}`, 'zk.sessionTimeoutMs');
+  }
+  const budget = t - cfg.jenkins.fenceKillAfterMs - cfg.fencing.marginMs;
+  const fenceAfterMs = Math.min(Math.floor(t * cfg.fencing.deadlineRatio), budget);
+  if (fenceAfterMs < 2) {
+    throw new ConfigError(
+      `zk.sessionTimeoutMs: session timeout ${t} ms${negotiatedTimeoutMs === undefined ? '' : ' (negotiated)'} ` +
+        `leaves no time to fence: it must exceed jenkins.fenceKillAfterMs + fencing.marginMs = ` +
+        `${cfg.jenkins.fenceKillAfterMs} + ${cfg.fencing.marginMs} ms`,
+      'zk.sessionTimeoutMs',
+    );
+  }
+  return {
+    sessionTimeoutMs: t,
+    pingIntervalMs: Math.max(1, Math.min(effectivePingIntervalMs(cfg, t), Math.floor(fenceAfterMs / 2))),
+    requestTimeoutMs: Math.max(1, Math.min(effectiveRequestTimeoutMs(cfg, t), fenceAfterMs)),
+    fenceAfterMs,
+  };
+}
+
+/** A copy safe to log or serve: api.token becomes "***" when set. */
+export function redactedConfig(cfg: Config): Config {
+  const copy = JSON.parse(JSON.stringify(cfg)) as Config;
+  return deepFreeze({
+    ...copy,
+    api: { ...copy.api, token: cfg.api.token === '' ? '' : '***' },
+  });
+}
+
+/**
+ * What the `run` command needs beyond a valid config: jenkins.home must be a non-empty
+ * absolute path. (`status` and other read-only commands do not call this.)
+ */
+export function requireRunnable(cfg: Config): void {
+  const home = cfg.jenkins.home;
+  if (home === '') {
+    throw new ConfigError(
+      `jenkins.home is not set: set env ${envName('jenkins.home')}, flag ${flagName('jenkins.home')} ` +
+        `or "jenkins": { "home": ... } in the config file (an absolute path on the shared storage)`,
+      'jenkins.home',
+    );
+  }
+  if (!path.isAbsolute(home)) {
+    throw new ConfigError(`jenkins.home must be an absolute path: ${JSON.stringify(home)}`, 'jenkins.home');
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,466 @@
+/**
+ * The configuration schema: every key with its doc, format, default, env var and flag.
+ *
+ * Env var and flag names are never written by hand: `buildSchema` derives them from the
+ * key path with `envName` / `argName`, so the naming rule cannot drift (a unit test walks
+ * the schema and checks both rules for every key).
+ *
+ * This module is internal to src/config: the rest of the code base uses the plain `Config`
+ * type from ./types.ts and `loadConfig` from ./load.ts, never convict.
+ */
+import os from 'node:os';
+import convict from 'convict';
+import type { Config, LogFormat, LogLevel } from './types';
+
+// ---------------------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------------------
+
+/** The only keys whose env var does not follow the `JHA_<UPPER_SNAKE_PATH>` rule. */
+export const ENV_EXCEPTIONS: ReadonlyMap<string, string> = new Map([
+  ['cluster.name', 'JHA_CLUSTER'],
+  ['jenkins.home', 'JENKINS_HOME'],
+]);
+
+/** Env var that names the config file when `loadConfig` is not given one. */
+export const CONFIG_FILE_ENV = 'JHA_CONFIG';
+
+/** Splits a key path into lower-case words: `zk.sessionTimeoutMs` -> zk, session, timeout, ms. */
+function pathWords(path: string): string[] {
+  return path
+    .split('.')
+    .flatMap((segment) =>
+      segment
+        .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+        .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+        .split(/[\s_-]+/),
+    )
+    .filter((w) => w.length > 0)
+    .map((w) => w.toLowerCase());
+}
+
+/**
+ * Env var of a key: `JHA_` + the key path in UPPER_SNAKE case
+ * (`zk.sessionTimeoutMs` -> `JHA_ZK_SESSION_TIMEOUT_MS`), except the keys in `ENV_EXCEPTIONS`
+ * (`jenkins.home` -> `JENKINS_HOME`, `cluster.name` -> `JHA_CLUSTER`).
+ */
+export function envName(path: string): string {
+  const exception = ENV_EXCEPTIONS.get(path);
+  if (exception !== undefined) return exception;
+  return `JHA_${pathWords(path)
+    .map((w) => w.toUpperCase())
+    .join('_')}`;
+}
+
+/**
+ * Command-line flag of a key, as convict's `arg` (without the leading `--`): the key path in
+ * kebab case, dots become dashes (`zk.sessionTimeoutMs` -> `zk-session-timeout-ms`, used as
+ * `--zk-session-timeout-ms`).
+ */
+export function argName(path: string): string {
+  return pathWords(path).join('-');
+}
+
+/** The flag as typed on the command line: `--` + `argName(path)`. */
+export function flagName(path: string): string {
+  return `--${argName(path)}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Formats
+// ---------------------------------------------------------------------------------------
+
+/** Charset of cluster.name and node.id (node.id is embedded in znode names). */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const NAME_RULE = 'must be 1-63 characters of [A-Za-z0-9_.-] starting with a letter or digit';
+
+/**
+ * Turns a host name into a valid node id: characters outside [A-Za-z0-9_.-] become `-`,
+ * leading characters that are not a letter or digit are dropped, the result is cut to 63
+ * characters; `node` if nothing is left.
+ */
+export function sanitizeNodeId(hostname: string): string {
+  const id = hostname
+    .replace(/[^A-Za-z0-9_.-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 63);
+  return id.length > 0 ? id : 'node';
+}
+
+const INT_STRING = /^[+-]?\d+$/;
+const DECIMAL_STRING = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Strings from env vars and flags: strict numeric syntax only, else left as is (and rejected). */
+function coerceInt(val: unknown): unknown {
+  if (typeof val === 'string' && INT_STRING.test(val.trim())) return Number(val.trim());
+  return val;
+}
+
+function coerceDecimal(val: unknown): unknown {
+  if (typeof val === 'string' && DECIMAL_STRING.test(val.trim())) return Number(val.trim());
+  return val;
+}
+
+const registeredFormats = new Set<string>();
+
+function registerFormat(name: string, validate: (val: unknown) => void, coerce: (val: unknown) => unknown): string {
+  if (!registeredFormats.has(name)) {
+    convict.addFormat({ name, validate, coerce });
+    registeredFormats.add(name);
+  }
+  return name;
+}
+
+/**
+ * A named convict format for an integer in [min, max] (named, not a plain function, so that
+ * env/flag strings are coerced strictly: "10s" or "abc" stay strings and fail validation,
+ * instead of convict's parseFloat turning "10s" into 10).
+ */
+function intFormat(min: number, max: number = Number.MAX_SAFE_INTEGER): string {
+  const rule =
+    max === Number.MAX_SAFE_INTEGER ? `must be an integer >= ${min}` : `must be an integer between ${min} and ${max}`;
+  return registerFormat(
+    `jha-int[${min},${max}]`,
+    (val) => {
+      if (typeof val !== 'number' || !Number.isInteger(val) || val < min || val > max) throw new Error(rule);
+    },
+    coerceInt,
+  );
+}
+
+/** A number in the open interval (0, 1). */
+function openUnitFormat(): string {
+  return registerFormat(
+    'jha-ratio(0,1)',
+    (val) => {
+      if (typeof val !== 'number' || !Number.isFinite(val) || val <= 0 || val >= 1) {
+        throw new Error('must be a number greater than 0 and less than 1');
+      }
+    },
+    coerceDecimal,
+  );
+}
+
+function nameFormat(val: unknown): void {
+  if (typeof val !== 'string' || !NAME_PATTERN.test(val)) throw new Error(NAME_RULE);
+}
+
+function hostFormat(val: unknown): void {
+  if (typeof val !== 'string' || val.length === 0 || /\s/.test(val)) {
+    throw new Error('must be a non-empty host name or address without whitespace');
+  }
+}
+
+const ZK_SERVER = /^[A-Za-z0-9._-]+:(\d{1,5})$/;
+const ZK_CHROOT = /^(?:\/[^/\s,]+)+$/;
+
+/** `host:port[,host:port...][/chroot]` (the format node-zookeeper-client accepts). */
+function zkConnectFormat(val: unknown): void {
+  const rule = 'must be a comma-separated list of host:port with an optional /chroot suffix (no trailing slash)';
+  if (typeof val !== 'string' || val.length === 0) throw new Error(rule);
+  const slash = val.indexOf('/');
+  const servers = slash === -1 ? val : val.slice(0, slash);
+  const chroot = slash === -1 ? '' : val.slice(slash);
+  if (chroot !== '' && !ZK_CHROOT.test(chroot)) throw new Error(rule);
+  for (const server of servers.split(',')) {
+    const m = ZK_SERVER.exec(server);
+    const port = m?.[1] === undefined ? NaN : Number(m[1]);
+    if (!(port >= 1 && port <= 65535)) throw new Error(rule);
+  }
+}
+
+/** An absolute znode path without a trailing slash, not under the reserved /zookeeper. */
+function zkRootFormat(val: unknown): void {
+  const rule = 'must be an absolute znode path starting with "/" without a trailing "/" (e.g. /jenkins-ha)';
+  if (typeof val !== 'string' || !/^(?:\/[^/\s]+)+$/.test(val) || val.includes('\u0000')) throw new Error(rule);
+  const segments = val.split('/').slice(1);
+  if (segments.some((s) => s === '.' || s === '..')) throw new Error(rule);
+  if (segments[0] === 'zookeeper') throw new Error('must not be under the reserved /zookeeper tree');
+}
+
+/** Any string without NUL; empty allowed. Absoluteness is checked by `requireRunnable`. */
+function pathFormat(val: unknown): void {
+  if (typeof val !== 'string' || val.includes('\u0000')) throw new Error('must be a file system path');
+}
+
+function commandFormat(val: unknown): void {
+  if (typeof val !== 'string' || val.trim().length === 0) throw new Error('must be a non-empty shell command line');
+}
+
+function httpUrlFormat(val: unknown): void {
+  const rule = 'must be an http:// or https:// URL';
+  if (typeof val !== 'string') throw new Error(rule);
+  let url: URL;
+  try {
+    url = new URL(val);
+  } catch {
+    throw new Error(rule);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') throw new Error(rule);
+}
+
+function stringFormat(val: unknown): void {
+  if (typeof val !== 'string') throw new Error('must be a string');
+}
+
+const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
+const LOG_FORMATS: LogFormat[] = ['json', 'text', 'auto'];
+
+// ---------------------------------------------------------------------------------------
+// Keys
+// ---------------------------------------------------------------------------------------
+
+/** One key, before `buildSchema` adds its env var and flag. */
+export interface KeySpec<T> {
+  readonly doc: string;
+  readonly default: T;
+  readonly format: string | string[] | ((val: unknown) => void);
+  readonly sensitive?: boolean;
+  /** How the default is shown in docs when it depends on the machine (e.g. the host name). */
+  readonly docDefault?: string;
+}
+
+/** A spec tree that mirrors `Config` key for key (checked by the compiler). */
+export type SpecTree<T> = {
+  readonly [K in keyof T]: T[K] extends string | number ? KeySpec<T[K]> : SpecTree<T[K]>;
+};
+
+export interface BuildSchemaOptions {
+  /** Host name used for the defaults of node.id and node.host (default: `os.hostname()`). */
+  readonly hostname?: string;
+}
+
+function keySpecs(hostname: string): SpecTree<Config> {
+  return {
+    cluster: {
+      name: {
+        doc: 'Name of the HA cluster; both nodes of a pair must use the same name. 1-63 characters of [A-Za-z0-9_.-], starting with a letter or digit.',
+        format: nameFormat,
+        default: 'jenkins',
+      },
+    },
+    node: {
+      id: {
+        doc: 'Stable, unique id of this node, embedded in its election znode name. Same charset as cluster.name. Defaults to the host name with other characters replaced by "-".',
+        format: nameFormat,
+        default: sanitizeNodeId(hostname),
+        docDefault: 'host name (sanitized)',
+      },
+      host: {
+        doc: 'Host name or address the other node and clients use to reach this node.',
+        format: hostFormat,
+        default: hostname,
+        docDefault: 'host name',
+      },
+    },
+    zk: {
+      connect: {
+        doc: 'ZooKeeper connect string: comma-separated host:port list with an optional /chroot suffix.',
+        format: zkConnectFormat,
+        default: '127.0.0.1:2181',
+      },
+      root: {
+        doc: 'Root znode of all jenkins-ha data; starts with "/", no trailing "/".',
+        format: zkRootFormat,
+        default: '/jenkins-ha',
+      },
+      sessionTimeoutMs: {
+        doc: 'Requested ZooKeeper session timeout in ms; integer 400..600000. The server may negotiate another value (within 2..20 x its tickTime); the derived timings follow the negotiated one.',
+        format: intFormat(400, 600000),
+        default: 10000,
+      },
+      spinDelayMs: {
+        doc: 'Delay between ZooKeeper reconnect attempts in ms; integer 10..5000.',
+        format: intFormat(10, 5000),
+        default: 100,
+      },
+      pingIntervalMs: {
+        doc: 'Interval of liveness requests to ZooKeeper in ms; 0 = session timeout / 6. Two must fit in the fencing deadline (session timeout * fencing.deadlineRatio).',
+        format: intFormat(0, 600000),
+        default: 0,
+      },
+      requestTimeoutMs: {
+        doc: 'Timeout of every ZooKeeper call in ms; 0 = session timeout / 3. Must not exceed the fencing deadline (session timeout * fencing.deadlineRatio).',
+        format: intFormat(0, 600000),
+        default: 0,
+      },
+    },
+    fencing: {
+      deadlineRatio: {
+        doc: 'Number in (0,1). A leader starts stopping Jenkins when lastHeard + deadlineRatio * session timeout passes without a ZooKeeper reply.',
+        format: openUnitFormat(),
+        default: 0.5,
+      },
+      marginMs: {
+        doc: 'Safety margin in ms kept before the session could expire; integer >= 0. Rule: session timeout * deadlineRatio + jenkins.fenceKillAfterMs + marginMs <= session timeout.',
+        format: intFormat(0),
+        default: 200,
+      },
+    },
+    jenkins: {
+      home: {
+        doc: 'JENKINS_HOME on shared storage. Required (absolute path) by the run command.',
+        format: pathFormat,
+        default: '',
+      },
+      command: {
+        doc: 'Command line that runs Jenkins in the foreground, run with /bin/sh -c.',
+        format: commandFormat,
+        default: 'java -jar /usr/share/java/jenkins.war --httpPort=8080',
+      },
+      url: {
+        doc: 'http(s) base URL of the local Jenkins; readiness is probed at its /login page.',
+        format: httpUrlFormat,
+        default: 'http://127.0.0.1:8080',
+      },
+      startTimeoutMs: {
+        doc: 'How long a starting Jenkins may take to become ready, in ms; integer 1000..86400000.',
+        format: intFormat(1000, 86400000),
+        default: 300000,
+      },
+      healthIntervalMs: {
+        doc: 'Interval of liveness probes of a running Jenkins in ms; integer 100..3600000.',
+        format: intFormat(100, 3600000),
+        default: 5000,
+      },
+      healthTimeoutMs: {
+        doc: 'Timeout of one readiness or liveness probe in ms; integer 100..600000.',
+        format: intFormat(100, 600000),
+        default: 2000,
+      },
+      livenessFailures: {
+        doc: 'Consecutive failed liveness probes before Jenkins is restarted; integer 1..1000.',
+        format: intFormat(1, 1000),
+        default: 3,
+      },
+      stopTimeoutMs: {
+        doc: 'Graceful stop: SIGTERM, then SIGKILL after this many ms; integer 0..3600000.',
+        format: intFormat(0, 3600000),
+        default: 30000,
+      },
+      fenceKillAfterMs: {
+        doc: 'Grace in ms between SIGTERM and SIGKILL when self-fencing; integer 0..600000.',
+        format: intFormat(0, 600000),
+        default: 500,
+      },
+      restartBackoffMs: {
+        doc: 'Initial delay in ms before restarting a crashed Jenkins; grows up to restartBackoffMaxMs. Integer >= 0, <= restartBackoffMaxMs.',
+        format: intFormat(0),
+        default: 1000,
+      },
+      restartBackoffMaxMs: {
+        doc: 'Upper bound of the restart delay in ms; integer >= restartBackoffMs.',
+        format: intFormat(0),
+        default: 30000,
+      },
+      maxRestarts: {
+        doc: 'More than this many crashes within restartWindowMs and the node resigns leadership; integer 0..1000.',
+        format: intFormat(0, 1000),
+        default: 3,
+      },
+      restartWindowMs: {
+        doc: 'Window in ms in which crashes are counted against maxRestarts; integer >= 1000.',
+        format: intFormat(1000),
+        default: 600000,
+      },
+    },
+    election: {
+      resignCooldownMs: {
+        doc: 'How long (ms) a node that resigned leadership stays out of the election; integer >= 0.',
+        format: intFormat(0),
+        default: 60000,
+      },
+    },
+    api: {
+      host: {
+        doc: 'Address the HTTP status/control API listens on.',
+        format: hostFormat,
+        default: '127.0.0.1',
+      },
+      port: {
+        doc: 'Port of the HTTP API; 0..65535 (0 = any free port).',
+        format: intFormat(0, 65535),
+        default: 8090,
+      },
+      token: {
+        doc: 'Access token of the HTTP API; empty = none. Sensitive: masked by redactedConfig and never echoed in validation errors; prefer the env var to the config file.',
+        format: stringFormat,
+        default: '',
+        sensitive: true,
+      },
+    },
+    log: {
+      level: {
+        doc: 'Log level: error|warn|info|debug.',
+        format: LOG_LEVELS,
+        default: 'info',
+      },
+      format: {
+        doc: 'Log format: json|text|auto (auto = text when stdout is a TTY, else json).',
+        format: LOG_FORMATS,
+        default: 'auto',
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Schema
+// ---------------------------------------------------------------------------------------
+
+/** A leaf of the convict schema as built here. */
+export interface SchemaLeaf extends KeySpec<string | number> {
+  readonly env: string;
+  readonly arg: string;
+}
+
+interface LooseSpecTree {
+  readonly [key: string]: LooseSpecTree | KeySpec<string | number>;
+}
+
+interface LooseSchemaTree {
+  [key: string]: LooseSchemaTree | SchemaLeaf;
+}
+
+function isLeaf<T>(node: object): node is KeySpec<T> {
+  return Object.prototype.hasOwnProperty.call(node, 'default');
+}
+
+function decorate(tree: LooseSpecTree, prefix: string): LooseSchemaTree {
+  const out: LooseSchemaTree = {};
+  for (const [key, node] of Object.entries(tree)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    out[key] = isLeaf<string | number>(node)
+      ? { ...node, env: envName(path), arg: argName(path) }
+      : decorate(node, path);
+  }
+  return out;
+}
+
+/**
+ * Builds the convict schema: every key of `keySpecs` plus its `env` (`envName(path)`) and
+ * `arg` (`argName(path)`). Cheap; `loadConfig` builds a fresh one per call.
+ */
+export function buildSchema(opts: BuildSchemaOptions = {}): convict.Schema<Config> {
+  const specs: LooseSpecTree = keySpecs(opts.hostname ?? os.hostname());
+  return decorate(specs, '') as unknown as convict.Schema<Config>;
+}
+
+/** One key of the schema, flattened (for docs, error messages and tests). */
+export interface KeyInfo extends SchemaLeaf {
+  readonly path: string;
+}
+
+/** Every key of a schema built by `buildSchema`, in declaration order. */
+export function listKeys(schema: convict.Schema<Config> = buildSchema()): KeyInfo[] {
+  const out: KeyInfo[] = [];
+  const walk = (tree: LooseSchemaTree, prefix: string): void => {
+    for (const [key, node] of Object.entries(tree)) {
+      const path = prefix === '' ? key : `${prefix}.${key}`;
+      if (isLeaf<string | number>(node)) out.push({ ...node, path });
+      else walk(node, path);
+    }
+  };
+  walk(schema as unknown as LooseSchemaTree, '');
+  return out;
+}
