@@ -1,0 +1,217 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  argName,
+  buildSchema,
+  envName,
+  flagName,
+  listKeys,
+  sanitizeNodeId,
+  type KeyInfo,
+} from '../../../src/config/schema';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+/** The naming rules, restated independently of the implementation. */
+const EXPECTED_ENV_EXCEPTIONS: Record<string, string> = {
+  'cluster.name': 'JHA_CLUSTER',
+  'jenkins.home': 'JENKINS_HOME',
+};
+function expectedEnv(p: string): string {
+  return EXPECTED_ENV_EXCEPTIONS[p] ?? `JHA_${p.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+}
+function expectedArg(p: string): string {
+  return p.replace(/\./g, '-').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
+
+interface Leaf {
+  path: string;
+  node: Record<string, unknown>;
+}
+
+/** Walks the raw convict schema object: a node with a `default` is a key, anything else a group. */
+function walkSchema(tree: Record<string, unknown>, prefix = ''): Leaf[] {
+  const out: Leaf[] = [];
+  for (const [k, v] of Object.entries(tree)) {
+    const p = prefix === '' ? k : `${prefix}.${k}`;
+    expect(typeof v).toBe('object');
+    const node = v as Record<string, unknown>;
+    if (Object.prototype.hasOwnProperty.call(node, 'default')) out.push({ path: p, node });
+    else out.push(...walkSchema(node, p));
+  }
+  return out;
+}
+
+const ALL_KEYS = [
+  'cluster.name',
+  'node.id',
+  'node.host',
+  'zk.connect',
+  'zk.root',
+  'zk.sessionTimeoutMs',
+  'zk.spinDelayMs',
+  'zk.pingIntervalMs',
+  'zk.requestTimeoutMs',
+  'fencing.deadlineRatio',
+  'fencing.marginMs',
+  'jenkins.home',
+  'jenkins.command',
+  'jenkins.url',
+  'jenkins.startTimeoutMs',
+  'jenkins.healthIntervalMs',
+  'jenkins.healthTimeoutMs',
+  'jenkins.livenessFailures',
+  'jenkins.stopTimeoutMs',
+  'jenkins.fenceKillAfterMs',
+  'jenkins.restartBackoffMs',
+  'jenkins.restartBackoffMaxMs',
+  'jenkins.maxRestarts',
+  'jenkins.restartWindowMs',
+  'election.resignCooldownMs',
+  'api.host',
+  'api.port',
+  'api.token',
+  'log.level',
+  'log.format',
+];
+
+describe('envName / argName', () => {
+  it('follow the documented examples', () => {
+    expect(envName('zk.sessionTimeoutMs')).toBe('JHA_ZK_SESSION_TIMEOUT_MS');
+    expect(envName('jenkins.command')).toBe('JHA_JENKINS_COMMAND');
+    expect(envName('api.token')).toBe('JHA_API_TOKEN');
+    expect(argName('zk.sessionTimeoutMs')).toBe('zk-session-timeout-ms');
+    expect(flagName('zk.sessionTimeoutMs')).toBe('--zk-session-timeout-ms');
+    expect(argName('jenkins.home')).toBe('jenkins-home');
+  });
+
+  it('apply the two env exceptions', () => {
+    expect(envName('jenkins.home')).toBe('JENKINS_HOME');
+    expect(envName('cluster.name')).toBe('JHA_CLUSTER');
+  });
+
+  it('follow the rule for keys that do not exist yet', () => {
+    expect(envName('foo.barBazQux')).toBe('JHA_FOO_BAR_BAZ_QUX');
+    expect(argName('foo.barBazQux')).toBe('foo-bar-baz-qux');
+    expect(envName('constructor')).toBe('JHA_CONSTRUCTOR');
+  });
+});
+
+describe('schema', () => {
+  const leaves = walkSchema(buildSchema());
+
+  it('has exactly the specified keys', () => {
+    expect(leaves.map((l) => l.path).sort()).toEqual([...ALL_KEYS].sort());
+  });
+
+  it('gives every key a doc, format, default, env and arg following the naming rules', () => {
+    for (const { path: p, node } of leaves) {
+      expect({ p, doc: typeof node['doc'] }).toEqual({ p, doc: 'string' });
+      expect((node['doc'] as string).length).toBeGreaterThan(10);
+      expect({ p, hasFormat: node['format'] !== undefined }).toEqual({ p, hasFormat: true });
+      expect({ p, env: node['env'] }).toEqual({ p, env: expectedEnv(p) });
+      expect({ p, env: node['env'] }).toEqual({ p, env: envName(p) });
+      expect({ p, arg: node['arg'] }).toEqual({ p, arg: expectedArg(p) });
+      expect({ p, arg: node['arg'] }).toEqual({ p, arg: argName(p) });
+    }
+  });
+
+  it('uses every env var and flag once', () => {
+    const envs = leaves.map((l) => l.node['env']);
+    const args = leaves.map((l) => l.node['arg']);
+    expect(new Set(envs).size).toBe(envs.length);
+    expect(new Set(args).size).toBe(args.length);
+  });
+
+  it('marks only api.token sensitive', () => {
+    expect(leaves.filter((l) => l.node['sensitive'] === true).map((l) => l.path)).toEqual(['api.token']);
+  });
+
+  it('listKeys agrees with the raw schema', () => {
+    const keys = listKeys(buildSchema());
+    expect(keys.map((k) => k.path)).toEqual(leaves.map((l) => l.path));
+  });
+
+  it('defaults node.id (sanitized) and node.host to the host name', () => {
+    const keys = listKeys(buildSchema({ hostname: 'ci_01.example.com' }));
+    expect(keys.find((k) => k.path === 'node.id')?.default).toBe('ci_01.example.com');
+    expect(keys.find((k) => k.path === 'node.host')?.default).toBe('ci_01.example.com');
+    const odd = listKeys(buildSchema({ hostname: '-my host/é' }));
+    expect(odd.find((k) => k.path === 'node.id')?.default).toBe('my-host--');
+    expect(odd.find((k) => k.path === 'node.host')?.default).toBe('-my host/é');
+  });
+});
+
+describe('sanitizeNodeId', () => {
+  it('keeps valid names', () => {
+    expect(sanitizeNodeId('jenkins-a.example.com')).toBe('jenkins-a.example.com');
+  });
+  it('replaces invalid characters, drops a bad first character and truncates', () => {
+    expect(sanitizeNodeId('_a b:c')).toBe('a-b-c');
+    expect(sanitizeNodeId('x'.repeat(80))).toBe('x'.repeat(63));
+    expect(sanitizeNodeId('')).toBe('node');
+    expect(sanitizeNodeId('---')).toBe('node');
+  });
+  it('always yields a valid node id', () => {
+    for (const h of ['', '...', 'UPPER', 'a'.repeat(200), '.x', 'ü', 'host_1']) {
+      expect(sanitizeNodeId(h)).toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// docs/configuration.md must contain the table rendered from the schema, row by row.
+// ---------------------------------------------------------------------------------------
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+function renderDefault(k: KeyInfo): string {
+  if (k.docDefault !== undefined) return `_${k.docDefault}_`;
+  return `\`${JSON.stringify(k.default)}\``;
+}
+
+function renderRow(k: KeyInfo): string {
+  return `| \`${k.path}\` | \`${k.env}\` | \`${flagName(k.path)}\` | ${renderDefault(k)} | ${cell(k.doc)} |`;
+}
+
+describe('docs/configuration.md', () => {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs/configuration.md'), 'utf8');
+  const docLines = new Set(doc.split('\n'));
+  const keys = listKeys(buildSchema());
+
+  it.each(keys.map((k) => [k.path, k] as const))('has the row of %s', (_p, k) => {
+    const row = renderRow(k);
+    if (!docLines.has(row)) {
+      throw new Error(`docs/configuration.md lacks (or has a stale version of) this row:\n${row}`);
+    }
+  });
+
+  it('has no rows for keys that are not in the schema', () => {
+    const known = new Set(keys.map((k) => k.path));
+    const rowKeys = doc
+      .split('\n')
+      .map((l) => /^\| `([A-Za-z0-9_.]+)` \| `/.exec(l)?.[1])
+      .filter((k): k is string => k !== undefined);
+    expect(rowKeys.filter((k) => !known.has(k))).toEqual([]);
+    expect(rowKeys).toHaveLength(keys.length);
+  });
+});
+
+describe('conf/default.json', () => {
+  const json = JSON.parse(fs.readFileSync(path.join(ROOT, 'conf/default.json'), 'utf8')) as Record<
+    string,
+    Record<string, unknown>
+  >;
+
+  it('lists every key except node.id / node.host with its schema default', () => {
+    const expected: Record<string, Record<string, unknown>> = {};
+    for (const k of listKeys(buildSchema())) {
+      if (k.path.startsWith('node.')) continue;
+      const [group, name] = k.path.split('.') as [string, string];
+      (expected[group] ??= {})[name] = k.default;
+    }
+    expect(json).toEqual(expected);
+  });
+});
