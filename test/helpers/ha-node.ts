@@ -1,0 +1,209 @@
+/**
+ * Runs real jenkins-ha controller processes (dist/cli.js) for integration tests, with the Jenkins
+ * stand-in as their Jenkins, and reads their JSON logs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { StatusSnapshot } from '../../src/controller/status';
+import { freePortBlock } from './zk';
+import { waitFor } from './wait';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const CLI = path.join(REPO, 'dist', 'cli.js');
+export const STANDIN = path.join(REPO, 'test', 'fixtures', 'jenkins-standin.js');
+
+export interface LogLine {
+  event?: string;
+  message: string;
+  level: string;
+  /** Monotonic ms (CLOCK_MONOTONIC) when the test read the line. */
+  seenAt: number;
+  [k: string]: unknown;
+}
+
+export function mono(): number {
+  return Number(process.hrtime.bigint() / 1000n) / 1000;
+}
+
+export interface HaNodeOptions {
+  id: string;
+  zk: string;
+  home: string;
+  jenkinsPort: number;
+  apiPort: number;
+  cluster: string;
+  sessionTimeoutMs?: number;
+  /** Extra env for the controller (and so for its Jenkins stand-in). */
+  env?: Record<string, string>;
+}
+
+export class HaNode {
+  readonly logs: LogLine[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly proc: ChildProcess;
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  readonly startedAt = mono();
+
+  constructor(readonly opts: HaNodeOptions) {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      JHA_NODE_ID: opts.id,
+      JHA_CLUSTER: opts.cluster,
+      JHA_ZK_CONNECT: opts.zk,
+      JHA_ZK_SESSION_TIMEOUT_MS: String(opts.sessionTimeoutMs ?? 2000),
+      JENKINS_HOME: opts.home,
+      JHA_JENKINS_COMMAND: `exec node ${STANDIN} --httpPort=${opts.jenkinsPort}`,
+      JHA_JENKINS_URL: `http://127.0.0.1:${opts.jenkinsPort}`,
+      JHA_JENKINS_STOP_TIMEOUT_MS: '5000',
+      JHA_JENKINS_START_TIMEOUT_MS: '20000',
+      JHA_JENKINS_HEALTH_INTERVAL_MS: '300',
+      JHA_JENKINS_HEALTH_TIMEOUT_MS: '1000',
+      JHA_JENKINS_RESTART_BACKOFF_MS: '100',
+      JHA_JENKINS_RESTART_BACKOFF_MAX_MS: '400',
+      JHA_API_HOST: '127.0.0.1',
+      JHA_API_PORT: String(opts.apiPort),
+      JHA_LOG_FORMAT: 'json',
+      JHA_LOG_LEVEL: 'debug',
+      ...opts.env,
+    };
+    this.proc = spawn(process.execPath, [CLI, 'run'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const read = (stream: NodeJS.ReadableStream | null): void => {
+      if (!stream) return;
+      createInterface({ input: stream }).on('line', (line) => {
+        let parsed: LogLine;
+        try {
+          parsed = { message: "", level: "info", ...(JSON.parse(line) as Record<string, unknown>), seenAt: mono() };
+        } catch {
+          parsed = { message: line, level: 'raw', seenAt: mono() };
+        }
+        this.logs.push(parsed);
+      });
+    };
+    read(this.proc.stdout);
+    read(this.proc.stderr);
+    this.exited = new Promise((resolve) =>
+      this.proc.on('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        resolve({ code, signal });
+      }),
+    );
+  }
+
+  get pid(): number {
+    return this.proc.pid ?? -1;
+  }
+
+  get id(): string {
+    return this.opts.id;
+  }
+
+  isRunning(): boolean {
+    return this.exitInfo === null;
+  }
+
+  async status(): Promise<StatusSnapshot | null> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.opts.apiPort}/status`, { signal: AbortSignal.timeout(1000) });
+      if (res.status !== 200) return null;
+      return (await res.json()) as StatusSnapshot;
+    } catch {
+      return null;
+    }
+  }
+
+  events(name: string): LogLine[] {
+    return this.logs.filter((l) => l.event === name);
+  }
+
+  async waitForEvent(name: string, opts: { timeoutMs?: number; after?: number; where?: (l: LogLine) => boolean } = {}): Promise<LogLine> {
+    return waitFor(
+      () => this.logs.find((l) => l.event === name && l.seenAt >= (opts.after ?? 0) && (opts.where ? opts.where(l) : true)),
+      { timeoutMs: opts.timeoutMs ?? 15000, what: `event ${name} on node ${this.id}` },
+    );
+  }
+
+  /** Wait until this node reports leader with a ready Jenkins. */
+  async waitLeaderReady(timeoutMs = 20000): Promise<StatusSnapshot> {
+    return waitFor(
+      async () => {
+        const s = await this.status();
+        return s && s.node.role === 'leader' && s.jenkins.ready ? s : null;
+      },
+      { timeoutMs, what: `node ${this.id} to lead with a ready Jenkins` },
+    );
+  }
+
+  async waitRole(role: string, timeoutMs = 20000): Promise<StatusSnapshot> {
+    return waitFor(
+      async () => {
+        const s = await this.status();
+        return s && s.node.role === role ? s : null;
+      },
+      { timeoutMs, what: `node ${this.id} to be ${role}` },
+    );
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.exitInfo === null) this.proc.kill(sig);
+  }
+
+  async stop(timeoutMs = 15000): Promise<void> {
+    if (this.exitInfo !== null) return;
+    this.proc.kill('SIGTERM');
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
+    await this.exited;
+    clearTimeout(t);
+  }
+
+  dumpLogs(): string {
+    return this.logs
+      .map((l) => `${this.id} ${typeof l.timestamp === 'string' ? l.timestamp : ''} ${l.event ?? ''} ${l.message}`)
+      .join('\n');
+  }
+}
+
+export interface Fixture {
+  home: string;
+  jenkinsPort: number;
+  apiBase: number;
+  nodes: HaNode[];
+  start(id: string, extra?: Partial<HaNodeOptions>): HaNode;
+  cleanup(): Promise<void>;
+}
+
+/** A shared JENKINS_HOME, one Jenkins port (as behind a VIP), and API ports for up to 5 nodes. */
+export async function makeFixture(zk: string): Promise<Fixture> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-home-'));
+  const cluster = `it-${path.basename(home).slice('jha-home-'.length)}`;
+  const base = await freePortBlock(8);
+  const nodes: HaNode[] = [];
+  const f: Fixture = {
+    home,
+    jenkinsPort: base,
+    apiBase: base + 1,
+    nodes,
+    start(id, extra = {}) {
+      const n = new HaNode({ id, zk, home, cluster, jenkinsPort: base, apiPort: base + 1 + nodes.length, ...extra });
+      nodes.push(n);
+      return n;
+    },
+    async cleanup() {
+      await Promise.all(nodes.map((n) => n.stop()));
+      // Keep the logs of every test for post-mortems (CI prints the failing ones).
+      const dir = path.join(os.tmpdir(), 'jha-test-logs');
+      fs.mkdirSync(dir, { recursive: true });
+      const name = (expect.getState().currentTestName ?? 'test').replace(/[^A-Za-z0-9]+/g, '-').slice(0, 120);
+      fs.writeFileSync(path.join(dir, `${name}.log`), logsOf(nodes));
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+  return f;
+}
+
+/** Print the nodes' logs when a test failed (jest shows console output of failing tests). */
+export function logsOf(nodes: HaNode[]): string {
+  return nodes.map((n) => n.dumpLogs()).join('\n');
+}

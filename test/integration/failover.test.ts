@@ -1,0 +1,109 @@
+/**
+ * Crashes of the controller and of Jenkins, with a real ZooKeeper and real processes.
+ * Every test ends by checking the journal: never two Jenkins alive at once on the home.
+ */
+import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
+import { makeFixture, mono, type Fixture, type HaNode } from '../helpers/ha-node';
+import { groupMembers, waitForExit } from '../helpers/procs';
+import { startZk, type ZkCluster } from '../helpers/zk';
+import { waitFor } from '../helpers/wait';
+
+const T = 2000; // session timeout of every node in these tests
+
+let zk: ZkCluster;
+let fx: Fixture;
+
+beforeAll(async () => {
+  zk = await startZk();
+});
+afterAll(async () => {
+  await zk.stop();
+});
+beforeEach(async () => {
+  fx = await makeFixture(zk.connect);
+});
+afterEach(async () => {
+  try {
+    assertNeverTwoAlive(fx.home);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+async function pair(envA: Record<string, string> = {}): Promise<{ a: HaNode; b: HaNode; standinPid: number; pgid: number }> {
+  const a = fx.start('a', { env: envA });
+  const s = await a.waitLeaderReady();
+  const b = fx.start('b');
+  await b.waitRole('standby');
+  const running = lives(readJournal(fx.home)).filter((l) => l.endedBy === 'running');
+  expect(running).toHaveLength(1);
+  return { a, b, standinPid: running[0]!.pid, pgid: s.jenkins.pid! };
+}
+
+test('kills orphaned Jenkins when the controller is SIGKILLed, and the standby waits for the session to expire', async () => {
+  const { a, b, standinPid, pgid } = await pair();
+  const t0 = mono();
+  a.signal('SIGKILL');
+  // The shim sees its pipe close and takes the whole group down.
+  expect(await waitForExit(standinPid, 3000)).toBe(true);
+  const orphanGoneAfter = mono() - t0;
+  expect(orphanGoneAfter).toBeLessThan(1500);
+  // ...and nothing of its process group (shim, watchdog) is left behind.
+  await waitFor(() => groupMembers(pgid).length === 0, { timeoutMs: 2000, what: `process group ${pgid} to be empty` });
+  await b.waitLeaderReady();
+  const elected = b.events('elected')[0]!;
+  // The old leader's session was alive until the server expired it (>= ~T after the last ping):
+  // the standby must not have moved before that.
+  expect(elected.seenAt - t0).toBeGreaterThan(T / 2);
+  const ls = assertNeverTwoAlive(fx.home);
+  expect(ls.map((l) => l.epoch)).toEqual(['1', '2']);
+  expect(b.events('epoch.taken')[0]!.previousExitedCleanly).toBe(false);
+});
+
+test('a standby takes over when the controller and its Jenkins are both SIGKILLed', async () => {
+  const { a, b, standinPid, pgid } = await pair();
+  const t0 = mono();
+  a.signal('SIGKILL');
+  process.kill(-pgid, 'SIGKILL');
+  expect(await waitForExit(standinPid, 2000)).toBe(true);
+  const s = await b.waitLeaderReady();
+  expect(s.epoch).toBe(2);
+  expect(b.events('elected')[0]!.seenAt - t0).toBeGreaterThan(T / 2);
+  // Generous bound (the benchmark measures the real number): session timeout + start-up.
+  expect(b.events('jenkins.started')[0]!.seenAt - t0).toBeLessThan(T + 3000);
+});
+
+test('a crashed Jenkins is restarted by the same leader with the same epoch', async () => {
+  const { a, b, standinPid } = await pair();
+  const t0 = mono();
+  const res = await fetch(`http://127.0.0.1:${fx.jenkinsPort}/standin/exit?code=3`, { method: 'POST' });
+  expect(res.status).toBeLessThan(500);
+  expect(await waitForExit(standinPid, 3000)).toBe(true);
+  await a.waitForEvent('jenkins.crashed', { after: t0 });
+  await a.waitForEvent('jenkins.started', { after: t0 });
+  const s = await a.waitLeaderReady();
+  expect(s.epoch).toBe(1);
+  expect(s.jenkins.restarts).toBe(1);
+  expect(b.events('jenkins.started')).toHaveLength(0);
+  const ls = assertNeverTwoAlive(fx.home);
+  expect(ls).toHaveLength(2);
+  expect(ls[0]!.code).toBe(3);
+});
+
+test('a leader whose Jenkins keeps crashing resigns and the standby takes over', async () => {
+  // Node a's Jenkins dies 400 ms after every start; b's is healthy.
+  const a = fx.start('a', {
+    env: { STANDIN_CRASH_AFTER_MS: '400', JHA_JENKINS_MAX_RESTARTS: '2', JHA_ELECTION_RESIGN_COOLDOWN_MS: '60000' },
+  });
+  await a.waitForEvent('elected');
+  const b = fx.start('b');
+  await a.waitForEvent('resigned', { timeoutMs: 20000 });
+  const s = await b.waitLeaderReady();
+  expect(s.epoch).toBe(2);
+  expect(a.events('jenkins.crashed').length).toBe(3);
+  const sa = await a.status();
+  expect(sa?.node.role).toBe('stopped');
+  expect(sa?.election.role).toBe('idle');
+  // The resigning leader left cleanly: lock released, breadcrumb gone.
+  expect(b.events('epoch.taken')[0]!.previousExitedCleanly).toBe(true);
+});
