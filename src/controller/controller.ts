@@ -66,6 +66,7 @@ export class Controller {
   private fencing = false;
   private failNextExit = false;
   private lastReason = '';
+  private lastReasonShape = '';
   private lastCycleAt = 0;
   private role: NodeRole = 'candidate';
   private roleSince: number;
@@ -202,10 +203,13 @@ export class Controller {
       const obs = this.observe();
       const d = decide(obs);
       this.updateRole(obs);
-      if (d.reason !== this.lastReason) {
+      // Log a decision when its sentence changes, ignoring the numbers that tick in it.
+      const shape = d.reason.replace(/\d+/g, '#');
+      if (shape !== this.lastReasonShape) {
         this.log[d.action.kind === 'none' ? 'debug' : 'info'](d.reason, { event: 'decision', action: d.action.kind });
-        this.lastReason = d.reason;
+        this.lastReasonShape = shape;
       }
+      this.lastReason = d.reason;
       try {
         await this.act(d, obs);
       } catch (err) {

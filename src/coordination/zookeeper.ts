@@ -139,6 +139,8 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
   private heardAt: number | null = null;
   private pingTimer: NodeJS.Timeout | null = null;
   private pingInFlight = false;
+  /** Monotonic time we last entered a non-connected state or forced a reconnect. */
+  private unconnectedSince = 0;
   private stopped = true;
   private readonly log: Logger;
 
@@ -204,6 +206,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
   }
 
   forceReconnect(reason: string): void {
+    this.unconnectedSince = monoNow();
     const socket = (this.client as unknown as InternalClient | null)?.connectionManager?.socket;
     this.log.warn('forcing a reconnect to ZooKeeper', { event: 'zk.force_reconnect', reason });
     socket?.destroy();
@@ -328,6 +331,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
     if (this.connState === state) return;
     const from = this.connState;
     this.connState = state;
+    if (state !== 'connected') this.unconnectedSince = monoNow();
     this.log.info(`zookeeper ${state}`, {
       event: `zk.${state}`,
       from,
@@ -353,6 +357,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
     });
     this.setState('connecting', gen);
     client.connect();
+    this.schedulePing();
   }
 
   private onClientState(s: zk.State, gen: number, client: zk.Client): void {
@@ -397,7 +402,18 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
   private async ping(): Promise<void> {
     this.pingTimer = null;
     if (this.stopped) return;
-    if (this.pingInFlight || this.connState !== 'connected') {
+    if (this.connState !== 'connected') {
+      // The library has no timeout on its connect handshake either: a server that accepts TCP but
+      // never answers (a half-dead peer, a blackholed path) would hold us "connecting" for ever.
+      const { requestTimeoutMs } = this.timings();
+      if (monoNow() - this.unconnectedSince > requestTimeoutMs) {
+        this.unconnectedSince = monoNow();
+        this.forceReconnect(`no session handshake within ${requestTimeoutMs} ms`);
+      }
+      this.schedulePing();
+      return;
+    }
+    if (this.pingInFlight) {
       this.schedulePing();
       return;
     }

@@ -1,0 +1,111 @@
+/**
+ * ZooKeeper faults against a standalone server: restart, a silent partition (a TCP proxy that
+ * drops bytes without closing), and a frozen controller. Every test ends by checking the journal:
+ * never two Jenkins alive at once on the home.
+ */
+import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
+import { makeFixture, mono, type Fixture } from '../helpers/ha-node';
+import { waitForExit } from '../helpers/procs';
+import { startProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { startZk, type ZkCluster } from '../helpers/zk';
+
+const T = 2000;
+
+let zk: ZkCluster;
+let fx: Fixture;
+let proxy: TcpProxy | null = null;
+
+beforeAll(async () => {
+  zk = await startZk();
+});
+afterAll(async () => {
+  await zk.stop();
+});
+beforeEach(async () => {
+  fx = await makeFixture(zk.connect);
+});
+afterEach(async () => {
+  try {
+    assertNeverTwoAlive(fx.home);
+  } finally {
+    await fx.cleanup();
+    await proxy?.close();
+    proxy = null;
+  }
+});
+
+function runningStandin(): number {
+  const running = lives(readJournal(fx.home)).filter((l) => l.endedBy === 'running');
+  expect(running).toHaveLength(1);
+  return running[0]!.pid;
+}
+
+test('a ZooKeeper restart never yields two Jenkins, and the service comes back', async () => {
+  const a = fx.start('a');
+  await a.waitLeaderReady();
+  const b = fx.start('b');
+  await b.waitRole('standby');
+  const pid = runningStandin();
+  const t0 = mono();
+  await zk.stopServer(1);
+  // Silent ZooKeeper: the leader fences its Jenkins before the session could expire.
+  await a.waitForEvent('fenced', { after: t0 });
+  expect(await waitForExit(pid, 3000)).toBe(true);
+  expect(mono() - t0).toBeLessThan(T);
+  await zk.startServer(1);
+  // A restarted standalone server restores sessions: one of the nodes leads again.
+  const leader = await Promise.race([a.waitLeaderReady(30000), b.waitLeaderReady(30000)]);
+  expect(['a', 'b']).toContain(leader.node.id);
+  const ls = assertNeverTwoAlive(fx.home);
+  expect(ls.length).toBeGreaterThanOrEqual(2);
+});
+
+test('a silent partition stops the old Jenkins before the standby starts its own', async () => {
+  const [host, port] = zk.connect.split(':');
+  proxy = await startProxy({ host: host!, port: Number(port) });
+  const a = fx.start('a', { zk: `127.0.0.1:${proxy.port}` });
+  await a.waitLeaderReady();
+  const b = fx.start('b');
+  await b.waitRole('standby');
+  const pid = runningStandin();
+  const t0 = mono();
+  proxy.blackhole();
+  // a hears nothing: it fences within fenceAfter (T/2) + kill grace, before its session can expire.
+  const fenced = await a.waitForEvent('fenced', { after: t0 });
+  expect(fenced.message).toMatch(/no reply from ZooKeeper/);
+  expect(await waitForExit(pid, 3000)).toBe(true);
+  const oldGone = mono();
+  expect(oldGone - t0).toBeLessThan(T);
+  // The server expires a's session and b takes over - after the old Jenkins is gone.
+  await b.waitLeaderReady();
+  const ls = assertNeverTwoAlive(fx.home);
+  expect(ls.map((l) => l.epoch)).toEqual(['1', '2']);
+  expect(ls[1]!.start).toBeGreaterThan(ls[0]!.end);
+  // When the network heals, a learns its session expired and rejoins as a standby.
+  proxy.heal();
+  await a.waitRole('standby', 30000);
+  expect(a.events('jenkins.started')).toHaveLength(1);
+});
+
+test('a frozen controller (SIGSTOP) loses its Jenkins to the watchdog before the standby starts one', async () => {
+  const a = fx.start('a');
+  await a.waitLeaderReady();
+  const b = fx.start('b');
+  await b.waitRole('standby');
+  const pid = runningStandin();
+  const t0 = mono();
+  a.signal('SIGSTOP');
+  try {
+    // Nobody renews the shim's lease: it fences Jenkins on its own.
+    expect(await waitForExit(pid, 3000)).toBe(true);
+    expect(mono() - t0).toBeLessThan(T);
+    await b.waitLeaderReady();
+  } finally {
+    a.signal('SIGCONT');
+  }
+  // Thawed, a finds its session expired and stands by; it never restarts Jenkins.
+  await a.waitRole('standby', 30000);
+  expect(a.events('jenkins.started')).toHaveLength(1);
+  const ls = assertNeverTwoAlive(fx.home);
+  expect(ls.map((l) => l.epoch)).toEqual(['1', '2']);
+});
