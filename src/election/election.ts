@@ -105,6 +105,7 @@ export class Election extends EventEmitter {
    */
   async leave(reason: string, extraOps: MultiOp[] = []): Promise<void> {
     this.wanted = false;
+    this.guidGeneration = -1; // a later join() takes a new GUID: it queues at the back
     const znode = this.st.znode;
     const gen = this.st.generation;
     this.transition({ role: 'idle', znode: null, sequence: null, predecessor: null, generation: gen }, reason);
@@ -156,10 +157,11 @@ export class Election extends EventEmitter {
     if (!session) return;
     const gen = this.coord.generation;
     if (this.guidGeneration !== gen) {
-      // A new session: a new identity for our znode.
+      // A new session (or a rejoin): a new identity for our znode.
       this.guid = randomUUID().replace(/-/g, '');
       this.guidGeneration = gen;
     }
+    const guid = this.guid;
     if (this.pathEnsured !== gen) {
       await this.coord.mkdirp(this.opts.path);
       this.pathEnsured = gen;
@@ -171,6 +173,7 @@ export class Election extends EventEmitter {
 
     if (pos.kind === 'absent') {
       await this.removeStaleOwn(sorted);
+      if (this.abandoned(guid)) return;
       await this.create(session);
       children = await this.coord.getChildren(this.opts.path);
       sorted = this.parse(children);
@@ -183,7 +186,12 @@ export class Election extends EventEmitter {
     for (const d of duplicatesOf(sorted, this.guid)) {
       await this.coord.remove(`${this.opts.path}/${d.name}`).catch(() => undefined);
     }
-    if (!this.wanted || gen !== this.coord.generation) return;
+    if (this.abandoned(guid)) {
+      // leave() overtook this check: the znode it created must not linger as an orphan.
+      await this.removeByGuid(guid);
+      return;
+    }
+    if (gen !== this.coord.generation) return;
 
     if (pos.kind === 'first') {
       const stat = await this.coord.exists(`${this.opts.path}/${pos.self.name}`, (ev) => {
@@ -201,11 +209,11 @@ export class Election extends EventEmitter {
           owner: stat.ephemeralOwner,
           sessionId: session.sessionId,
         });
-        await this.coord.remove(`${this.opts.path}/${pos.self.name}`).catch(() => undefined);
-        this.dirty = true;
-        return;
+        await this.coord.remove(`${this.opts.path}/${pos.self.name}`);
+        throw new ZkError('ZK_ERROR', `znode ${pos.self.name} is owned by session ${stat.ephemeralOwner}, not ours`, 'check', pos.self.name);
       }
-      if (gen !== this.coord.generation || !this.wanted) return;
+      if (this.abandoned(guid)) return void (await this.removeByGuid(guid));
+      if (gen !== this.coord.generation) return;
       this.transition(
         { role: 'leader', znode: pos.self.name, sequence: pos.self.seq, predecessor: null, generation: gen },
         `lowest sequence ${String(pos.self.seq).padStart(10, '0')}; owner is our session`,
@@ -221,11 +229,26 @@ export class Election extends EventEmitter {
       this.dirty = true; // gone between list and watch: list again, never assume
       return;
     }
-    if (gen !== this.coord.generation || !this.wanted) return;
+    if (this.abandoned(guid)) return void (await this.removeByGuid(guid));
+    if (gen !== this.coord.generation) return;
     this.transition(
       { role: 'candidate', znode: pos.self.name, sequence: pos.self.seq, predecessor: pred.name, generation: gen },
       `sequence ${pos.self.seq} behind ${pred.nodeId} (${pred.seq}); watching it`,
     );
+  }
+
+  /** leave() ran (or a rejoin changed our GUID) while a check was in flight. */
+  private abandoned(guid: string): boolean {
+    return !this.wanted || this.guid !== guid || this.guidGeneration !== this.coord.generation;
+  }
+
+  private async removeByGuid(guid: string): Promise<void> {
+    const sorted = this.parse(await this.coord.getChildren(this.opts.path));
+    for (const c of sorted.filter((x) => x.guid === guid)) {
+      await this.coord.remove(`${this.opts.path}/${c.name}`).catch((err: unknown) => {
+        if (errorCode(err) !== 'ZK_NO_NODE') throw err;
+      });
+    }
   }
 
   private parse(children: string[]): Contender[] {

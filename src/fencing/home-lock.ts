@@ -4,6 +4,7 @@
  * mode 0600. A leader refuses to launch when the lock names a higher epoch than its own: a newer
  * leader exists somewhere, whatever this node believes.
  */
+import { randomBytes } from 'node:crypto';
 import { promises as fs, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
 import { LockError, errorMessage } from '../errors';
@@ -59,9 +60,9 @@ export async function readLock(home: string): Promise<ReadLock> {
 
 export async function writeLockAtomic(home: string, record: LockRecord): Promise<void> {
   const final = lockPath(home);
-  const tmp = `${final}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = `${final}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
+    const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
     try {
       await fh.writeFile(JSON.stringify(record) + '\n');
       await fh.sync();

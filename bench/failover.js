@@ -1,0 +1,338 @@
+#!/usr/bin/env node
+/**
+ * Failover benchmark: real ZooKeeper (scripts/zk.sh), two real controllers (dist/cli.js), the
+ * Jenkins stand-in. Prints a table and one JSON line per scenario.
+ *
+ *   node bench/failover.js [--rounds 20] [--session-ms 2000] [--ensemble] [--force-sync yes|no]
+ *
+ * Scenarios
+ * - graceful_handover: SIGTERM to the leader's controller. Gap = the standby's Jenkins spawned
+ *   minus the old Jenkins' exit (its journal's last line). Also the total from SIGTERM.
+ * - crash_failover: SIGKILL of the leader's controller AND its Jenkins group. Total = new Jenkins
+ *   spawned minus the kill; split into detection (kill -> session expired on the server, seen by
+ *   an observer client's watch on the old leader's znode) and the controller's share
+ *   (expired -> new Jenkins spawned).
+ * - startup: controller process spawned -> its znode created (joined the election).
+ * - rss: controllers' resident memory while idle (leader and standby).
+ * Times come from CLOCK_MONOTONIC stamps (`mono`) in the controllers' logs, the stand-in's
+ * journal and this process, which share the clock.
+ */
+'use strict';
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const net = require('node:net');
+const readline = require('node:readline');
+const zookeeper = require('node-zookeeper-client');
+
+const REPO = path.resolve(__dirname, '..');
+const CLI = path.join(REPO, 'dist', 'cli.js');
+const STANDIN = path.join(REPO, 'test', 'fixtures', 'jenkins-standin.js');
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  const v = process.argv[i + 1];
+  return v === undefined || v.startsWith('--') ? true : v;
+}
+const ROUNDS = Number(arg('rounds', 20));
+const SESSION_MS = Number(arg('session-ms', 2000));
+const ENSEMBLE = arg('ensemble', false) === true;
+const FORCE_SYNC = String(arg('force-sync', 'yes'));
+
+const mono = () => Number(process.hrtime.bigint() / 1000n) / 1000;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(fn, timeoutMs, what) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function freeBlock(size) {
+  for (let i = 0; i < 50; i++) {
+    const base = 20000 + Math.floor(Math.random() * 20000);
+    let ok = true;
+    for (let p = base; p < base + size && ok; p++) {
+      ok = await new Promise((resolve) => {
+        const s = net.createServer();
+        s.once('error', () => resolve(false));
+        s.listen(p, '127.0.0.1', () => s.close(() => resolve(true)));
+      });
+    }
+    if (ok) return base;
+  }
+  throw new Error('no free port block');
+}
+
+class Controller {
+  constructor(id, env) {
+    this.id = id;
+    this.events = [];
+    this.spawnedAt = mono();
+    this.proc = spawn(process.execPath, [CLI, 'run'], { env: { ...process.env, ...env, JHA_NODE_ID: id }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.exited = new Promise((r) => this.proc.on('exit', r));
+    readline.createInterface({ input: this.proc.stdout }).on('line', (l) => {
+      try {
+        const j = JSON.parse(l);
+        if (j.event) this.events.push(j);
+      } catch {
+        /* Jenkins output or a stack trace: not an event */
+      }
+    });
+    this.proc.stderr.resume();
+  }
+  find(event, after = 0) {
+    return this.events.find((e) => e.event === event && e.mono >= after);
+  }
+  async status(port) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(1000) });
+      return r.ok ? await r.json() : null;
+    } catch {
+      return null;
+    }
+  }
+  rssKb() {
+    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${this.proc.pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  }
+}
+
+function readJournal(home) {
+  const f = path.join(home, 'standin-journal.jsonl');
+  if (!fs.existsSync(f)) return [];
+  return fs
+    .readFileSync(f, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      try {
+        return JSON.parse(l);
+      } catch {
+        return null;
+      }
+    })
+    .filter(Boolean);
+}
+
+/** Count overlaps: explicit presence-socket hits plus intersecting [start, last line] intervals. */
+function overlaps(home) {
+  const j = readJournal(home);
+  let n = j.filter((e) => e.ev === 'overlap').length;
+  const lives = new Map();
+  for (const e of j) {
+    const l = lives.get(e.pid) ?? { start: e.mono, end: e.mono };
+    l.start = Math.min(l.start, e.mono);
+    l.end = Math.max(l.end, e.mono);
+    lives.set(e.pid, l);
+  }
+  const ls = [...lives.values()].sort((a, b) => a.start - b.start);
+  for (let i = 1; i < ls.length; i++) if (ls[i].start <= ls[i - 1].end) n += 1;
+  return n;
+}
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
+  return { n: s.length, median: q(0.5), p95: q(0.95), max: s[s.length - 1], min: s[0] };
+}
+
+function zkVersion() {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'zookeeper']).toString();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main() {
+  if (!fs.existsSync(CLI)) throw new Error('dist/cli.js missing: run `npm run build` first');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-bench-'));
+  const home = path.join(tmp, 'home');
+  fs.mkdirSync(home);
+  const zkPort = await freeBlock(ENSEMBLE ? 24 : 1);
+  const zkArgs = ['start', '--dir', path.join(tmp, 'zk'), '--port', String(zkPort), '--force-sync', FORCE_SYNC];
+  if (ENSEMBLE) zkArgs.push('--ensemble');
+  const zkConnect = execFileSync('bash', [path.join(REPO, 'scripts', 'zk.sh'), ...zkArgs], { stdio: ['ignore', 'pipe', 'inherit'] })
+    .toString()
+    .trim()
+    .split('\n')
+    .pop();
+  const jenkinsPort = await freePort();
+  const apiPorts = { a: await freePort(), b: await freePort() };
+  const cluster = 'bench';
+  const env = {
+    JHA_CLUSTER: cluster,
+    JHA_ZK_CONNECT: zkConnect,
+    JHA_ZK_SESSION_TIMEOUT_MS: String(SESSION_MS),
+    JENKINS_HOME: home,
+    JHA_JENKINS_COMMAND: `exec node ${STANDIN} --httpPort=${jenkinsPort}`,
+    JHA_JENKINS_URL: `http://127.0.0.1:${jenkinsPort}`,
+    JHA_JENKINS_HEALTH_INTERVAL_MS: '1000',
+    JHA_API_HOST: '127.0.0.1',
+    JHA_LOG_FORMAT: 'json',
+    JHA_LOG_LEVEL: 'info',
+    STANDIN_HEARTBEAT_MS: '200',
+  };
+  const nodes = {};
+  const startNode = (id) => {
+    nodes[id] = new Controller(id, { ...env, JHA_API_PORT: String(apiPorts[id]) });
+    return nodes[id];
+  };
+  const observer = zookeeper.createClient(zkConnect, { sessionTimeout: 10000, spinDelay: 100, retries: 0 });
+  observer.connect();
+  await new Promise((r) => observer.once('connected', r));
+
+  const roleOf = async (id) => (await nodes[id].status(apiPorts[id]))?.node.role;
+  const leaderReady = async (id) => {
+    const s = await nodes[id].status(apiPorts[id]);
+    return s && s.node.role === 'leader' && s.jenkins.ready ? s : null;
+  };
+
+  const startup = [];
+  const record = (c) => {
+    const joined = c.find('election.joined');
+    if (joined) startup.push(joined.mono - c.spawnedAt);
+  };
+
+  startNode('a');
+  await waitFor(() => leaderReady('a'), 30000, 'a leading');
+  startNode('b');
+  await waitFor(async () => (await roleOf('b')) === 'standby', 30000, 'b standby');
+  record(nodes.a);
+  record(nodes.b);
+
+  const rss = { leader: [], standby: [] };
+  const sampleRss = async (leader, standby) => {
+    await sleep(300);
+    rss.leader.push(nodes[leader].rssKb() / 1024);
+    rss.standby.push(nodes[standby].rssKb() / 1024);
+  };
+
+  let leader = 'a';
+  let standby = 'b';
+  const graceful = { gap: [], total: [] };
+  process.stderr.write(`graceful handover x${ROUNDS} `);
+  for (let i = 0; i < ROUNDS; i++) {
+    if (i === 0) await sampleRss(leader, standby);
+    const old = nodes[leader];
+    const t0 = mono();
+    old.proc.kill('SIGTERM');
+    await old.exited;
+    const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), 20000, 'new Jenkins spawned');
+    const oldExit = readJournal(home)
+      .filter((e) => e.mono < s.mono && (e.ev === 'stop' || e.ev === 'exit'))
+      .pop();
+    graceful.gap.push(s.mono - oldExit.mono);
+    graceful.total.push(s.mono - t0);
+    await waitFor(() => leaderReady(standby), 20000, 'new leader ready');
+    startNode(leader);
+    await waitFor(async () => (await roleOf(leader)) === 'standby', 20000, 'old leader back as standby');
+    record(nodes[leader]);
+    [leader, standby] = [standby, leader];
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+
+  const crash = { total: [], detection: [], controller: [] };
+  process.stderr.write(`crash failover x${ROUNDS} `);
+  for (let i = 0; i < ROUNDS; i++) {
+    const st = await nodes[leader].status(apiPorts[leader]);
+    const sb = await nodes[standby].status(apiPorts[standby]);
+    const predPath = `/jenkins-ha/${cluster}/election/${sb.election.predecessor}`;
+    let expiredAt = 0;
+    await new Promise((resolve, reject) =>
+      observer.exists(
+        predPath,
+        (ev) => {
+          if (ev.type === zookeeper.Event.NODE_DELETED) expiredAt = mono();
+        },
+        (err, stat) => (err ? reject(err) : stat ? resolve() : reject(new Error(`${predPath} missing`))),
+      ),
+    );
+    const t0 = mono();
+    nodes[leader].proc.kill('SIGKILL');
+    try {
+      process.kill(-st.jenkins.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), SESSION_MS * 5, 'new Jenkins after crash');
+    await waitFor(() => expiredAt > 0, 5000, 'observer saw the expiry');
+    crash.total.push(s.mono - t0);
+    crash.detection.push(expiredAt - t0);
+    crash.controller.push(s.mono - expiredAt);
+    await nodes[leader].exited;
+    await waitFor(() => leaderReady(standby), 20000, 'new leader ready');
+    startNode(leader);
+    await waitFor(async () => (await roleOf(leader)) === 'standby', 20000, 'old leader back as standby');
+    record(nodes[leader]);
+    [leader, standby] = [standby, leader];
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  await sampleRss(leader, standby);
+
+  const nOverlaps = overlaps(home);
+  for (const n of Object.values(nodes)) n.proc.kill('SIGTERM');
+  await Promise.all(Object.values(nodes).map((n) => n.exited));
+  observer.close();
+  execFileSync('bash', [path.join(REPO, 'scripts', 'zk.sh'), 'stop', '--dir', path.join(tmp, 'zk')], { stdio: 'ignore' });
+  fs.rmSync(tmp, { recursive: true, force: true });
+
+  const machine = {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? '',
+    node: process.version,
+    zookeeper: zkVersion(),
+    zk_mode: ENSEMBLE ? 'ensemble-3' : 'standalone',
+    force_sync: FORCE_SYNC,
+    session_timeout_ms: SESSION_MS,
+  };
+  const rows = [
+    ['graceful_handover', 'gap: old Jenkins exited -> new spawned', stats(graceful.gap)],
+    ['graceful_handover', 'total: SIGTERM -> new spawned', stats(graceful.total)],
+    ['crash_failover', 'total: kill -9 -> new spawned', stats(crash.total)],
+    ['crash_failover', 'detection: kill -> session expired', stats(crash.detection)],
+    ['crash_failover', 'controller: expired -> new spawned', stats(crash.controller)],
+    ['startup', 'process spawned -> joined election', stats(startup)],
+    ['rss', 'leader controller RSS (MB)', stats(rss.leader)],
+    ['rss', 'standby controller RSS (MB)', stats(rss.standby)],
+  ];
+  const f = (x) => (x === undefined ? '-' : x.toFixed(1));
+  console.log(`\njenkins-ha failover benchmark: ${ROUNDS} rounds each; ${machine.zk_mode}, forceSync=${FORCE_SYNC}, session ${SESSION_MS} ms; ` +
+    `${machine.cpus} cpus, node ${machine.node}, zookeeper ${machine.zookeeper}; overlaps: ${nOverlaps}`);
+  console.log('| scenario | measure | n | median | p95 | max |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [sc, what, s] of rows) console.log(`| ${sc} | ${what} | ${s.n} | ${f(s.median)} | ${f(s.p95)} | ${f(s.max)} |`);
+  console.log('');
+  for (const [sc, what, s] of rows) {
+    console.log(JSON.stringify({ scenario: sc, measure: what, unit: sc === 'rss' ? 'MB' : 'ms', ...s, overlaps: nOverlaps, machine }));
+  }
+  if (nOverlaps > 0) {
+    console.error(`FAIL: ${nOverlaps} overlap(s) of two Jenkins`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

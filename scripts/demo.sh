@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# jenkins-ha local demo: installs what it needs, then runs an active/standby pair on this machine
+# with no infrastructure: an embedded ZooKeeper (Debian's package, loopback, temp data), two
+# controllers (node-a, node-b) sharing one JENKINS_HOME, and a Jenkins.
+#
+#   scripts/demo.sh            run the pair in the foreground; Ctrl-C stops everything
+#   scripts/demo.sh --check    scripted run for CI: start, verify one leader, kill -9 it, verify
+#                              the standby took over without two Jenkins, stop; exit 0 or 1
+#
+# Jenkins: the project's stand-in (test/fixtures/jenkins-standin.js), or the real thing when
+# JENKINS_WAR=/path/to/jenkins.war is set (then Java runs it on the same port).
+# Ports (override with env): DEMO_ZK_PORT=12181, DEMO_JENKINS_PORT=18080, DEMO_API_A=18091,
+# DEMO_API_B=18092. State lives in .run/demo/ (logs: .run/demo/node-*.log).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO=$PWD
+CHECK=no
+[[ ${1:-} == --check ]] && CHECK=yes
+
+ZK_PORT=${DEMO_ZK_PORT:-12181}
+JENKINS_PORT=${DEMO_JENKINS_PORT:-18080}
+API_A=${DEMO_API_A:-18091}
+API_B=${DEMO_API_B:-18092}
+RUN=$REPO/.run/demo
+SESSION_MS=${DEMO_SESSION_TIMEOUT_MS:-4000}
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# 1. Install: ZooKeeper from Debian, node modules, build.
+say "installing ZooKeeper (Debian package) if missing"
+bash scripts/zk.sh install </dev/null
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund </dev/null
+fi
+say "building"
+npm run --silent build </dev/null
+
+# 2. Fresh state.
+PIDS=()
+cleanup() {
+  trap - EXIT INT TERM
+  say "stopping the demo"
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  bash scripts/zk.sh stop --dir "$RUN/zk" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for p in "$API_A" "$API_B" "$JENKINS_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "demo: port $p is in use (another demo running?); set DEMO_* ports or stop it" >&2
+    exit 1
+  fi
+done
+bash scripts/zk.sh stop --dir "$RUN/zk" >/dev/null 2>&1 || true
+rm -rf "$RUN"
+mkdir -p "$RUN/home"
+
+say "starting ZooKeeper on 127.0.0.1:$ZK_PORT"
+ZK_CONNECT=$(bash scripts/zk.sh start --dir "$RUN/zk" --port "$ZK_PORT" </dev/null | tail -n 1)
+
+if [[ -n ${JENKINS_WAR:-} ]]; then
+  JENKINS_CMD="exec java -jar '$JENKINS_WAR' --httpPort=$JENKINS_PORT --httpListenAddress=127.0.0.1"
+else
+  JENKINS_CMD="exec node '$REPO/test/fixtures/jenkins-standin.js' --httpPort=$JENKINS_PORT"
+fi
+
+start_node() { # id api-port
+  JHA_NODE_ID=$1 JHA_CLUSTER=demo JHA_ZK_CONNECT=$ZK_CONNECT JHA_ZK_SESSION_TIMEOUT_MS=$SESSION_MS \
+    JENKINS_HOME=$RUN/home JHA_JENKINS_COMMAND=$JENKINS_CMD JHA_JENKINS_URL=http://127.0.0.1:$JENKINS_PORT \
+    JHA_JENKINS_STOP_TIMEOUT_MS=10000 JHA_JENKINS_HEALTH_INTERVAL_MS=1000 \
+    JHA_API_HOST=127.0.0.1 JHA_API_PORT=$2 JHA_LOG_FORMAT=json \
+    node dist/cli.js run >"$RUN/$1.log" 2>&1 &
+  PIDS+=($!)
+  echo $! >"$RUN/$1.pid"
+}
+
+field() { # api-port python-expression-on-status
+  curl -fsS -m 1 "http://127.0.0.1:$1/status" 2>/dev/null | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)" 2>/dev/null || echo "-"
+}
+
+wait_leader() { # timeout-seconds -> prints leader id
+  local deadline=$((SECONDS + $1)) id
+  while ((SECONDS < deadline)); do
+    for api in "$API_A" "$API_B"; do
+      if [[ $(field "$api" "s['node']['role']=='leader' and s['jenkins']['ready']") == True ]]; then
+        field "$api" "s['node']['id']"
+        return 0
+      fi
+    done
+    sleep 0.2
+  done
+  return 1
+}
+
+table() {
+  printf '  %-7s %-9s %-9s %-6s %-6s %s\n' NODE ROLE JENKINS READY EPOCH API
+  for n in node-a:$API_A node-b:$API_B; do
+    local api=${n#*:}
+    printf '  %-7s %-9s %-9s %-6s %-6s %s\n' "${n%%:*}" "$(field "$api" "s['node']['role']")" \
+      "$(field "$api" "s['jenkins']['state']")" "$(field "$api" "s['jenkins']['ready']")" \
+      "$(field "$api" "s['epoch']")" "http://127.0.0.1:$api/status"
+  done
+}
+
+say "starting node-a and node-b (shared JENKINS_HOME $RUN/home)"
+start_node node-a "$API_A"
+sleep 0.3
+start_node node-b "$API_B"
+
+LEADER=$(wait_leader 60) || { echo "demo: no leader with a ready Jenkins after 60 s; see $RUN/*.log" >&2; exit 1; }
+echo
+table
+echo
+say "$LEADER leads; Jenkins is at http://127.0.0.1:$JENKINS_PORT/"
+
+if [[ $CHECK == yes ]]; then
+  say "check: kill -9 the leader's controller; the shim must stop its Jenkins and the standby take over"
+  kill -KILL "$(cat "$RUN/$LEADER.pid")"
+  NEW=$(wait_leader 60) || { echo "demo check: no takeover" >&2; exit 1; }
+  [[ $NEW != "$LEADER" ]] || { echo "demo check: $LEADER still leads" >&2; exit 1; }
+  if grep -q '"ev":"overlap"' "$RUN/home/standin-journal.jsonl"; then
+    echo "demo check: two Jenkins were alive at once" >&2
+    exit 1
+  fi
+  table
+  say "check passed: $NEW took over from $LEADER"
+  exit 0
+fi
+
+STANDBY=node-b
+[[ $LEADER == node-b ]] && STANDBY=node-a
+cat <<EOF
+
+Try a takeover in another terminal:
+  planned:  kill -TERM \$(cat $RUN/$LEADER.pid)     # standby starts Jenkins at once
+  crash:    kill -KILL \$(cat $RUN/$LEADER.pid)     # watchdog kills Jenkins; standby waits out the session
+  status:   curl -s http://127.0.0.1:$API_A/status | python3 -m json.tool
+  probes:   curl -si http://127.0.0.1:$API_A/leader ; curl -si http://127.0.0.1:$API_B/standby
+  logs:     tail -f $RUN/$LEADER.log $RUN/$STANDBY.log
+The status table below refreshes every 2 s. Ctrl-C stops everything.
+
+EOF
+while true; do
+  sleep 2
+  for i in "${!PIDS[@]}"; do
+    if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
+      id=node-a
+      [[ $i == 1 ]] && id=node-b
+      echo "  ($id's controller is not running; restart it: the demo restarts it for you now)"
+      if [[ $id == node-a ]]; then start_node node-a "$API_A"; else start_node node-b "$API_B"; fi
+      PIDS[$i]=${PIDS[-1]}
+      unset 'PIDS[-1]'
+    fi
+  done
+  echo "--- $(date +%T)"
+  table
+done

@@ -1,0 +1,59 @@
+/**
+ * decodeMember reads what other members wrote into their election znodes: anything malformed
+ * must yield null (logged and ignored by the caller), never a throw that stops the election.
+ */
+import { decodeMember, encodeMember, type MemberInfo } from '../../../src/election/member';
+
+const MEMBER: MemberInfo = {
+  id: 'node-a',
+  host: 'host-1',
+  pid: 4242,
+  apiUrl: 'http://host-1:8081',
+  jenkinsUrl: 'http://host-1:8080',
+  version: '0.1.0',
+  startedAt: '2024-01-01T00:00:00.000Z',
+};
+
+describe('encodeMember / decodeMember', () => {
+  it('round-trips a member', () => {
+    expect(decodeMember(encodeMember(MEMBER))).toEqual(MEMBER);
+  });
+
+  it('fills optional fields with empty strings when an older member did not write them', () => {
+    expect(decodeMember(Buffer.from('{"id":"n","host":"h","pid":1}'))).toEqual({
+      id: 'n',
+      host: 'h',
+      pid: 1,
+      apiUrl: '',
+      jenkinsUrl: '',
+      version: '',
+      startedAt: '',
+    });
+  });
+
+  it('ignores optional fields of the wrong type instead of passing them on', () => {
+    const m = decodeMember(Buffer.from('{"id":"n","host":"h","pid":1,"apiUrl":5,"jenkinsUrl":null,"version":[],"startedAt":{}}'));
+    expect(m).toMatchObject({ apiUrl: '', jenkinsUrl: '', version: '', startedAt: '' });
+  });
+
+  it.each([
+    ['empty data', ''],
+    ['not JSON', 'hello'],
+    ['truncated JSON', '{"id":"n","host":"h",'],
+    ['JSON null', 'null'],
+    ['a number', '42'],
+    ['a string', '"node-a"'],
+    ['an array', '["node-a","host-1",1]'],
+    ['missing id', '{"host":"h","pid":1}'],
+    ['missing host', '{"id":"n","pid":1}'],
+    ['missing pid', '{"id":"n","host":"h"}'],
+    ['pid as a string', '{"id":"n","host":"h","pid":"1"}'],
+    ['id as a number', '{"id":1,"host":"h","pid":1}'],
+  ])('returns null for %s', (_why, text) => {
+    expect(decodeMember(Buffer.from(text))).toBeNull();
+  });
+
+  it('returns null for bytes that are not UTF-8 JSON', () => {
+    expect(decodeMember(Buffer.from([0xff, 0xfe, 0x00, 0x7b]))).toBeNull();
+  });
+});
