@@ -1,0 +1,257 @@
+/**
+ * Throwaway ZooKeeper clusters for tests, run by scripts/zk.sh from Debian's package on random
+ * loopback ports, each in its own temp dir. Always stop() what you start (afterAll/afterEach);
+ * clusters still running at the end of a test file are SIGKILLed as a last resort.
+ */
+import { execFile, execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+export const ZK_SCRIPT = path.resolve(__dirname, '..', '..', 'scripts', 'zk.sh');
+
+/** Ports one cluster uses: PORT..PORT+23 for an ensemble (client, quorum +10+N, election +20+N). */
+const ENSEMBLE_PORT_SPAN = 24;
+const SCRIPT_TIMEOUT_MS = 90_000;
+/** zk.sh exit code when the ports it needs are taken. */
+const EXIT_PORTS_BUSY = 4;
+
+export interface ZkCluster {
+  /** Connect string, e.g. 127.0.0.1:23001 or 127.0.0.1:23001,127.0.0.1:23002,127.0.0.1:23003 */
+  connect: string;
+  dir: string;
+  /** Client ports, index 0 = server 1. */
+  ports: number[];
+  /** Stop all servers (SIGTERM, SIGKILL after 5 s) and remove dir. Idempotent. */
+  stop(): Promise<void>;
+  stopServer(n: number): Promise<void>;
+  killServer(n: number): Promise<void>;
+  /** (Re)start server n with its config and data; resolves once it serves (leader/follower). */
+  startServer(n: number): Promise<void>;
+  /** Which server N reports `Mode: leader` via srvr (null if none; always null standalone). */
+  leaderServer(): Promise<number | null>;
+}
+
+export interface StartZkOptions {
+  /** 3-node ensemble instead of one standalone server. Default false. */
+  ensemble?: boolean;
+  /** ZooKeeper's forceSync (fsync of the transaction log). Default: zk.sh's default (yes). */
+  forceSync?: boolean;
+}
+
+export interface ScriptResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run scripts/zk.sh with args; resolves with its exit code and output (rejects only when it
+ * could not run or was killed by the timeout). opts.env is added to process.env.
+ */
+export function runZkScript(
+  args: string[],
+  opts: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<ScriptResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'bash',
+      [ZK_SCRIPT, ...args],
+      {
+        timeout: opts.timeoutMs ?? SCRIPT_TIMEOUT_MS,
+        killSignal: 'SIGKILL',
+        maxBuffer: 16 * 1024 * 1024,
+        encoding: 'utf8',
+        env: { ...process.env, ...opts.env },
+      },
+      (error, stdout, stderr) => {
+        if (error === null) {
+          resolve({ code: 0, stdout, stderr });
+          return;
+        }
+        const code = error.code;
+        if (typeof code === 'number') {
+          resolve({ code, stdout, stderr });
+          return;
+        }
+        reject(new Error(`zk.sh ${args.join(' ')} failed: ${error.message}\n${stderr}`));
+      },
+    );
+  });
+}
+
+async function zkScript(args: string[]): Promise<string> {
+  const r = await runZkScript(args);
+  if (r.code !== 0) {
+    throw new Error(`zk.sh ${args.join(' ')} exited with ${r.code}:\n${r.stderr.trim()}`);
+  }
+  return r.stdout;
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
+      server.close(() => resolve(true));
+    });
+  });
+}
+
+/**
+ * A base port such that base..base+size-1 are all free on 127.0.0.1 right now: picked at random
+ * in 20000-40000 and verified by binding each port.
+ */
+export async function freePortBlock(size: number): Promise<number> {
+  if (!Number.isInteger(size) || size < 1 || size > 1000) throw new Error(`bad port block size ${size}`);
+  const lo = 20000;
+  const hi = 40000 - size + 1;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = lo + Math.floor(Math.random() * (hi - lo + 1));
+    let free = true;
+    for (let p = base; p < base + size && free; p++) {
+      free = await canBind(p);
+    }
+    if (free) return base;
+  }
+  throw new Error(`no block of ${size} free ports found in 20000-40000`);
+}
+
+/** The reply to the `srvr` four-letter word on 127.0.0.1:port, or '' if none within timeoutMs. */
+export function srvr(port: number, timeoutMs = 500): Promise<string> {
+  return new Promise((resolve) => {
+    let data = '';
+    let settled = false;
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    const finish = (): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(data);
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write('srvr'));
+    socket.on('data', (chunk: string) => {
+      data += chunk;
+    });
+    socket.on('end', finish);
+    socket.on('close', finish);
+    socket.on('error', finish);
+  });
+}
+
+/** A server's Mode (standalone, leader, follower, ...) or 'down' when it does not serve. */
+export async function zkMode(port: number): Promise<string> {
+  const m = /^Mode: (\S+)/m.exec(await srvr(port));
+  return m?.[1] ?? 'down';
+}
+
+const live = new Set<string>();
+
+/** SIGKILL the clusters that were started but not stopped, and remove their dirs. */
+async function killLeftovers(): Promise<void> {
+  for (const dir of [...live]) {
+    live.delete(dir);
+    await runZkScript(['kill', '--dir', dir]).catch(() => undefined);
+    await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+// Safety net for clusters a test forgot to stop. Under jest (this module is loaded once per test
+// file) a top-level afterAll runs after the file's own hooks; jest's sandboxed `process` does
+// not deliver 'exit' events to test code. Elsewhere (e.g. a script), fall back to process exit.
+if (typeof afterAll === 'function') {
+  afterAll(killLeftovers);
+} else {
+  process.once('exit', () => {
+    for (const dir of live) {
+      try {
+        execFileSync('bash', [ZK_SCRIPT, 'kill', '--dir', dir], { stdio: 'ignore', timeout: 10_000 });
+        fs.rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // best effort
+      }
+    }
+  });
+}
+
+/** Start a standalone server (default) or a 3-node ensemble in a new temp dir on free ports. */
+export async function startZk(opts: StartZkOptions = {}): Promise<ZkCluster> {
+  const ensemble = opts.ensemble ?? false;
+  const nServers = ensemble ? 3 : 1;
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'jenkins-ha-zk-'));
+  live.add(dir);
+
+  let connect = '';
+  let base = 0;
+  try {
+    // Another process may grab a port between freePortBlock and zk.sh's own check: retry then.
+    for (let attempt = 1; ; attempt++) {
+      base = await freePortBlock(ensemble ? ENSEMBLE_PORT_SPAN : 1);
+      const args = ['start', '--dir', dir, '--port', String(base)];
+      if (ensemble) args.push('--ensemble');
+      if (opts.forceSync !== undefined) args.push('--force-sync', opts.forceSync ? 'yes' : 'no');
+      const r = await runZkScript(args);
+      if (r.code === 0) {
+        connect = lastLine(r.stdout);
+        break;
+      }
+      if (r.code === EXIT_PORTS_BUSY && attempt < 5) continue;
+      throw new Error(`zk.sh ${args.join(' ')} exited with ${r.code}:\n${r.stderr.trim()}`);
+    }
+  } catch (e) {
+    await runZkScript(['kill', '--dir', dir]).catch(() => undefined);
+    await fs.promises.rm(dir, { recursive: true, force: true });
+    live.delete(dir);
+    throw e;
+  }
+
+  const ports = Array.from({ length: nServers }, (_, i) => base + i);
+  const checkServer = (n: number): void => {
+    if (!Number.isInteger(n) || n < 1 || n > nServers) {
+      throw new Error(`no server ${n} in this cluster (servers 1..${nServers})`);
+    }
+  };
+  let stopped = false;
+
+  return {
+    connect,
+    dir,
+    ports,
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      try {
+        await zkScript(['stop', '--dir', dir]);
+      } finally {
+        await fs.promises.rm(dir, { recursive: true, force: true });
+        live.delete(dir);
+      }
+    },
+    async stopServer(n: number): Promise<void> {
+      checkServer(n);
+      await zkScript(['stop', '--dir', dir, '--server', String(n)]);
+    },
+    async killServer(n: number): Promise<void> {
+      checkServer(n);
+      await zkScript(['kill', '--dir', dir, '--server', String(n)]);
+    },
+    async startServer(n: number): Promise<void> {
+      checkServer(n);
+      await zkScript(['start', '--dir', dir, '--server', String(n)]);
+    },
+    async leaderServer(): Promise<number | null> {
+      const modes = await Promise.all(ports.map((p) => zkMode(p)));
+      const i = modes.indexOf('leader');
+      return i < 0 ? null : i + 1;
+    },
+  };
+}
+
+function lastLine(s: string): string {
+  const lines = s.trim().split('\n');
+  return (lines[lines.length - 1] ?? '').trim();
+}
