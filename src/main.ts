@@ -89,6 +89,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     healthIntervalMs: cfg.jenkins.healthIntervalMs,
     healthTimeoutMs: cfg.jenkins.healthTimeoutMs,
     livenessFailures: cfg.jenkins.livenessFailures,
+    fenceGraceMs: cfg.jenkins.fenceKillAfterMs,
     logger: log.child({ component: 'jenkins' }),
     now,
   });

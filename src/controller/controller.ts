@@ -57,7 +57,7 @@ export class Controller {
   private readonly restarts: RestartTracker;
   private readonly wake = new Signal();
 
-  private term: { epoch: number; generation: number } | null = null;
+  private term: { epoch: number; generation: number; breadcrumbVersion: number } | null = null;
   private shuttingDown = false;
   private finished = false;
   private resignedUntil: number | null = null;
@@ -117,6 +117,7 @@ export class Controller {
   start(): Promise<void> {
     this.coord.start();
     this.election.join();
+    this.jenkins.arm();
     this.done = this.loop();
     return this.done;
   }
@@ -254,7 +255,7 @@ export class Controller {
           this.log.warn('leadership changed while taking the epoch; discarding it', { event: 'acquire.discarded', epoch: taken.epoch });
           return;
         }
-        this.term = { epoch: taken.epoch, generation };
+        this.term = { epoch: taken.epoch, generation, breadcrumbVersion: taken.breadcrumbVersion };
         this.leaderChanges += 1;
         this.log.info(`took fencing epoch ${taken.epoch}`, {
           event: 'epoch.taken',
@@ -292,14 +293,13 @@ export class Controller {
         const now = this.observe();
         if (!canProveLeadership(now) || this.term !== term) return;
         const leaseMs = now.fenceAfterMs - (now.zk.msSinceHeard ?? now.fenceAfterMs);
-        this.jenkins.launch({ epoch: term.epoch, leaseMs, fenceGraceMs: this.opts.fenceKillAfterMs });
+        this.jenkins.launch({ epoch: term.epoch, leaseMs });
         return;
       }
       case 'resign': {
-        const epoch = this.term?.epoch;
         this.resignedUntil = this.now() + this.opts.resignCooldownMs;
         this.restarts.reset();
-        await this.leaveCleanly('resigned: Jenkins keeps failing', epoch);
+        await this.leaveCleanly('resigned: Jenkins keeps failing', this.term);
         this.log.warn(d.reason, { event: 'resigned', cooldownMs: this.opts.resignCooldownMs });
         this.record('resigned', d.reason);
         return;
@@ -314,7 +314,8 @@ export class Controller {
         this.term = null;
         return;
       case 'finish-shutdown': {
-        await this.leaveCleanly('shutdown', this.term?.epoch).catch((err: unknown) =>
+        this.jenkins.disarm();
+        await this.leaveCleanly('shutdown', this.term).catch((err: unknown) =>
           this.log.warn(`could not leave cleanly: ${errorMessage(err)}`, { event: 'shutdown.leave_failed' }),
         );
         await this.coord.close();
@@ -330,17 +331,14 @@ export class Controller {
    * our breadcrumb and our election znode in one transaction, so the next contender's watch fires
    * at once and it knows no fencing is needed.
    */
-  private async leaveCleanly(reason: string, epoch: number | undefined): Promise<void> {
+  private async leaveCleanly(reason: string, term: { epoch: number; generation: number; breadcrumbVersion: number } | null): Promise<void> {
     this.term = null;
-    if (epoch !== undefined) {
-      await releaseHomeLock(this.opts.home, epoch, this.opts.nodeId).catch((err: unknown) =>
+    if (term) {
+      await releaseHomeLock(this.opts.home, term.epoch, this.opts.nodeId).catch((err: unknown) =>
         this.log.warn(`could not release the JENKINS_HOME lock: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
       );
     }
-    let ops: Awaited<ReturnType<EpochStore['releaseOps']>> = [];
-    if (epoch !== undefined && this.coord.state === 'connected') {
-      ops = await this.epochs.releaseOps(epoch).catch(() => []);
-    }
+    const ops = term && term.generation === this.coord.generation ? this.epochs.releaseOps(term) : [];
     await this.election.leave(reason, ops);
   }
 

@@ -46,6 +46,8 @@ export interface TakenEpoch {
   previous: Breadcrumb | null;
   /** Whether a breadcrumb existed but could not be parsed. */
   previousMalformed: boolean;
+  /** Version of our breadcrumb after the transaction (lets a clean exit delete it blind). */
+  breadcrumbVersion: number;
 }
 
 export class EpochStore {
@@ -81,14 +83,20 @@ export class EpochStore {
       }
       throw err;
     }
-    return { epoch, previous: active.crumb, previousMalformed: active.exists && active.crumb === null };
+    return {
+      epoch,
+      previous: active.crumb,
+      previousMalformed: active.exists && active.crumb === null,
+      breadcrumbVersion: active.exists ? active.version + 1 : 0,
+    };
   }
 
-  /** Ops that delete our breadcrumb, if it is still ours, for the leave transaction. */
-  async releaseOps(epoch: number): Promise<MultiOp[]> {
-    const active = await this.readActive();
-    if (!active.exists || active.crumb?.epoch !== epoch) return [];
-    return [{ op: 'remove', path: this.activePath, version: active.version }];
+  /**
+   * Ops that delete our breadcrumb in the leave transaction. Conditional on the version we wrote:
+   * if anyone changed it since, the transaction fails and the caller removes only its znode.
+   */
+  releaseOps(taken: { breadcrumbVersion: number }): MultiOp[] {
+    return [{ op: 'remove', path: this.activePath, version: taken.breadcrumbVersion }];
   }
 
   async readEpoch(): Promise<number> {

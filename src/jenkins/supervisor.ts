@@ -46,6 +46,8 @@ export interface SupervisorOptions {
   healthIntervalMs: number;
   healthTimeoutMs: number;
   livenessFailures: number;
+  /** Grace the shim gives Jenkins between SIGTERM and SIGKILL when it fences on its own. */
+  fenceGraceMs: number;
   logger: Logger;
   now: () => number;
   shimPath?: string;
@@ -55,8 +57,6 @@ export interface LaunchOptions {
   epoch: number;
   /** Initial shim lease: how long Jenkins may live without a renewal. */
   leaseMs: number;
-  /** Grace the shim gives Jenkins between SIGTERM and SIGKILL when it fences. */
-  fenceGraceMs: number;
 }
 
 export interface SupervisorEvents {
@@ -85,6 +85,8 @@ export class JenkinsSupervisor extends EventEmitter {
     lastExit: null,
   };
   private stopReason = '';
+  private warm: ChildProcess | null = null;
+  private disarmed = false;
   private killTimer: NodeJS.Timeout | null = null;
   private killAt = Infinity;
   private probeTimer: NodeJS.Timeout | null = null;
@@ -101,34 +103,37 @@ export class JenkinsSupervisor extends EventEmitter {
     return { ...this.st };
   }
 
-  /** Spawn Jenkins under the shim. Only valid when stopped. */
+  /**
+   * Spawn an armed shim ahead of time (it waits for the go line), so that a takeover costs one
+   * write on a pipe instead of a ~5 ms fork that blocks the event loop plus a bash start-up.
+   */
+  arm(): void {
+    if (this.child || this.disarmed) return;
+    if (this.warm && this.warm.exitCode === null && this.warm.signalCode === null) return;
+    this.warm = this.spawnShim();
+  }
+
+  /** Drop the armed shim (shutdown, resign): it exits on EOF. */
+  disarm(): void {
+    this.disarmed = true;
+    const w = this.warm;
+    this.warm = null;
+    w?.stdin?.end();
+  }
+
+  /** Start Jenkins under the shim (the armed one if there is one). Only valid when stopped. */
   launch(o: LaunchOptions): void {
     if (this.child) throw new Error(`cannot launch Jenkins while it is ${this.st.state}`);
+    this.disarmed = false;
     const run = ++this.run;
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of PRIVATE_ENV) delete env[k];
-    env.JENKINS_HOME = this.opts.home;
-    env.JHA_EPOCH = String(o.epoch);
-    env.JHA_SHIM_COMMAND = this.opts.command;
-    const shim = this.opts.shimPath ?? DEFAULT_SHIM;
-    const child = spawn('bash', [shim, String(Math.max(0, Math.floor(o.leaseMs))), String(o.fenceGraceMs)], {
-      detached: true, // new session: the shim's pid is the process group id
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env,
-      cwd: this.opts.home,
-    });
+    let child = this.warm;
+    this.warm = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) child = this.spawnShim();
     this.child = child;
     this.stopReason = '';
     this.killAt = Infinity;
     this.probeFailures = 0;
-    child.stdin?.on('error', () => undefined); // EPIPE when it exits between renewals
-    for (const [name, stream] of [
-      ['stdout', child.stdout],
-      ['stderr', child.stderr],
-    ] as const) {
-      if (!stream) continue;
-      createInterface({ input: stream }).on('line', (line) => this.log.info(line, { stream: name, jenkinsPid: child.pid }));
-    }
+    child.stdin?.write(`G ${Math.max(0, Math.floor(o.leaseMs))} ${o.epoch}\n`);
     child.on('error', (err) => {
       // spawn failure (no bash, no shim): there will be no 'exit' when pid is undefined
       if (child.pid === undefined) this.onExit(run, child, null, null, `spawn failed: ${err.message}`);
@@ -152,6 +157,30 @@ export class JenkinsSupervisor extends EventEmitter {
       leaseMs: Math.floor(o.leaseMs),
     });
     this.scheduleProbe(run, 0);
+  }
+
+  private spawnShim(): ChildProcess {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of PRIVATE_ENV) delete env[k];
+    env.JENKINS_HOME = this.opts.home;
+    env.JHA_SHIM_COMMAND = this.opts.command;
+    const shim = this.opts.shimPath ?? DEFAULT_SHIM;
+    const child = spawn('bash', [shim, String(this.opts.fenceGraceMs)], {
+      detached: true, // new session: the shim's pid is the process group id
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env,
+      cwd: this.opts.home,
+    });
+    child.stdin?.on('error', () => undefined); // EPIPE when it exits between renewals
+    child.on('error', () => undefined); // reported by launch() when it matters
+    for (const [name, stream] of [
+      ['stdout', child.stdout],
+      ['stderr', child.stderr],
+    ] as const) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => this.log.info(line, { stream: name, jenkinsPid: child.pid }));
+    }
+    return child;
   }
 
   /** Extend the shim's lease to `ms` from now. */
@@ -236,6 +265,7 @@ export class JenkinsSupervisor extends EventEmitter {
     this.exitWaiters = [];
     for (const w of waiters) w(exit);
     this.emit('exit', exit);
+    this.arm();
   }
 
   private scheduleProbe(run: number, inMs: number): void {
