@@ -3,7 +3,7 @@
  * Failover benchmark: real ZooKeeper (scripts/zk.sh), two real controllers (dist/cli.js), the
  * Jenkins stand-in. Prints a table and one JSON line per scenario.
  *
- *   node bench/failover.js [--rounds 20] [--session-ms 2000] [--ensemble] [--force-sync yes|no]
+ *   node bench/failover.js [--rounds 20] [--session-ms 2000] [--ensemble] [--force-sync yes|no] [--breakdown]
  *
  * Scenarios
  * - graceful_handover: SIGTERM to the leader's controller. Gap = the standby's Jenkins spawned
@@ -40,6 +40,8 @@ const ROUNDS = Number(arg('rounds', 20));
 const SESSION_MS = Number(arg('session-ms', 2000));
 const ENSEMBLE = arg('ensemble', false) === true;
 const FORCE_SYNC = String(arg('force-sync', 'yes'));
+const BREAKDOWN = arg('breakdown', false) === true;
+const SETTLE_MS = Number(arg('settle-ms', 1000));
 
 const mono = () => Number(process.hrtime.bigint() / 1000n) / 1000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -50,7 +52,7 @@ async function waitFor(fn, timeoutMs, what) {
     const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
+    await sleep(20);
   }
 }
 
@@ -232,6 +234,9 @@ async function main() {
   process.stderr.write(`graceful handover x${ROUNDS} `);
   for (let i = 0; i < ROUNDS; i++) {
     if (i === 0) await sampleRss(leader, standby);
+    // Measure an idle pair, as in production: let the controller and Jenkins that just started
+    // finish their start-up work before the next handover.
+    await sleep(SETTLE_MS);
     const old = nodes[leader];
     const t0 = mono();
     old.proc.kill('SIGTERM');
@@ -242,6 +247,14 @@ async function main() {
       .pop();
     graceful.gap.push(s.mono - oldExit.mono);
     graceful.total.push(s.mono - t0);
+    if (BREAKDOWN) {
+      const nw = nodes[standby];
+      const at = (c, e) => (c.find(e, t0)?.mono ?? NaN) - oldExit.mono;
+      console.error(
+        `round ${i}: +${at(old, 'jenkins.stopped').toFixed(1)} old saw exit, +${at(old, 'demoted').toFixed(1)} old leaving, ` +
+          `+${at(nw, 'elected').toFixed(1)} elected, +${at(nw, 'epoch.taken').toFixed(1)} epoch, +${(s.mono - oldExit.mono).toFixed(1)} spawned`,
+      );
+    }
     await waitFor(() => leaderReady(standby), 20000, 'new leader ready');
     startNode(leader);
     await waitFor(async () => (await roleOf(leader)) === 'standby', 20000, 'old leader back as standby');
@@ -254,6 +267,7 @@ async function main() {
   const crash = { total: [], detection: [], controller: [] };
   process.stderr.write(`crash failover x${ROUNDS} `);
   for (let i = 0; i < ROUNDS; i++) {
+    await sleep(SETTLE_MS);
     const st = await nodes[leader].status(apiPorts[leader]);
     const sb = await nodes[standby].status(apiPorts[standby]);
     const predPath = `/jenkins-ha/${cluster}/election/${sb.election.predecessor}`;

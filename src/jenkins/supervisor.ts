@@ -240,10 +240,14 @@ export class JenkinsSupervisor extends EventEmitter {
     const pgid = child.pid;
     if (pgid !== undefined) {
       this.signalGroup(pgid, 'SIGKILL');
-      const left = liveGroupMembers(pgid);
-      if (left.length > 0) {
-        this.log.error('processes of the Jenkins group survive SIGKILL', { event: 'jenkins.group_survivors', pgid, pids: left });
-      }
+      // Scanning /proc takes milliseconds: do it after the exit has been reported, off the
+      // takeover path.
+      setTimeout(() => {
+        const left = liveGroupMembers(pgid);
+        if (left.length > 0) {
+          this.log.error('processes of the Jenkins group survive SIGKILL', { event: 'jenkins.group_survivors', pgid, pids: left });
+        }
+      }, 50);
     }
     const expected = this.st.state === 'stopping';
     const exit: JenkinsExit = {
