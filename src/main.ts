@@ -3,7 +3,6 @@
  * every part gets a typed slice. Owns signals and exit codes.
  */
 import * as http from 'node:http';
-import { createApp } from './api/app';
 import { resolveTimings, type Config } from './config/load';
 import { ZkCoordinator } from './coordination/zookeeper';
 import { Controller } from './controller/controller';
@@ -114,15 +113,6 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     { coordinator, election, supervisor, epochs: new EpochStore(coordinator, base), logger: log.child({ component: 'controller' }), now },
   );
 
-  const app = createApp(controller, { stallAfterMs: Math.max(2000, cfg.zk.sessionTimeoutMs / 2) });
-  const server = http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(cfg.api.port, cfg.api.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
   log.info('jenkins-ha started', {
     event: 'started',
     version: VERSION,
@@ -133,16 +123,45 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
   });
 
+  // Join the election first; loading express (~100 ms here) waits until our znode exists or a
+  // second has passed, so a restarted node is back in line as early as possible.
   const loop = controller.start();
+  let failedApi = false;
   const finished = loop.then(
-    () => EXIT.OK,
+    () => (failedApi ? EXIT.FATAL : EXIT.OK),
     (err: unknown) => {
       log.error(`control loop failed: ${errorMessage(err)}`, { event: 'fatal' });
       return EXIT.FATAL;
     },
   );
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(done, 1000);
+    election.on('change', done);
+    function done(): void {
+      clearTimeout(t);
+      election.off('change', done);
+      resolve();
+    }
+  });
+  const { createApp } = await import('./api/app');
+  const server = http.createServer(createApp(controller, { stallAfterMs: Math.max(2000, cfg.zk.sessionTimeoutMs / 2) }));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(cfg.api.port, cfg.api.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    log.info(`API listening on ${apiUrl(cfg)}`, { event: 'api.listening' });
+  } catch (err) {
+    failedApi = true;
+    log.error(`cannot listen on ${cfg.api.host}:${cfg.api.port}: ${errorMessage(err)}`, { event: 'fatal' });
+    void controller.shutdown('the API cannot listen');
+  }
   const closeServer = (): Promise<void> =>
     new Promise((resolve) => {
+      if (!server.listening) return resolve();
       server.close(() => resolve());
       server.closeAllConnections();
     });
