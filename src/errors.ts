@@ -20,6 +20,10 @@ export type ErrorCode =
   | 'EPOCH_CONFLICT'
   | 'JENKINS_SPAWN_FAILED'
   | 'JENKINS_NOT_READY'
+  | 'CONFLICT'
+  | 'NOT_FOUND'
+  | 'UNAVAILABLE'
+  | 'BAD_REQUEST'
   | 'FATAL';
 
 export class HaError extends Error {
@@ -64,6 +68,16 @@ export class ZkError extends HaError {
 }
 
 export class LockError extends HaError {}
+
+/**
+ * A command (switchover, pause, ...) that cannot be done as asked. The API maps the code to an
+ * HTTP status: BAD_REQUEST 400, NOT_FOUND 404, CONFLICT 409, UNAVAILABLE 503.
+ */
+export class CommandError extends HaError {
+  constructor(code: Extract<ErrorCode, 'CONFLICT' | 'NOT_FOUND' | 'UNAVAILABLE' | 'BAD_REQUEST'>, message: string) {
+    super(code, message);
+  }
+}
 export class JenkinsError extends HaError {}
 
 /** Unrecoverable: the process logs it and exits (code 1). */

@@ -5,6 +5,7 @@
 import * as http from 'node:http';
 import { resolveTimings, type Config } from './config/load';
 import { ZkCoordinator } from './coordination/zookeeper';
+import { ClusterView } from './controller/cluster-view';
 import { Controller } from './controller/controller';
 import { Election } from './election/election';
 import { errorMessage } from './errors';
@@ -108,9 +109,16 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
       restartBackoffMaxMs: cfg.jenkins.restartBackoffMaxMs,
       restartWindowMs: cfg.jenkins.restartWindowMs,
       resignCooldownMs: cfg.election.resignCooldownMs,
+      switchoverTimeoutMs: cfg.election.switchoverTimeoutMs,
       requestedSessionTimeoutMs: cfg.zk.sessionTimeoutMs,
     },
-    { coordinator, election, supervisor, epochs: new EpochStore(coordinator, base), logger: log.child({ component: 'controller' }), now },
+    {
+      coordinator,
+      election,
+      supervisor,
+      epochs: new EpochStore(coordinator, base),
+      cluster: new ClusterView(coordinator, base, log.child({ component: 'cluster' })),
+      logger: log.child({ component: 'controller' }), now },
   );
 
   log.info('jenkins-ha started', {

@@ -370,6 +370,11 @@ function keySpecs(hostname: string): SpecTree<Config> {
         format: intFormat(0),
         default: 60000,
       },
+      switchoverTimeoutMs: {
+        doc: 'How long (ms) a planned switchover may take before it is abandoned and any standby may take over; integer >= 1000.',
+        format: intFormat(1000),
+        default: 60000,
+      },
     },
     api: {
       host: {

@@ -67,6 +67,8 @@ export interface JenkinsConfig {
 export interface ElectionConfig {
   /** How long a node that resigned stays out of the election. */
   readonly resignCooldownMs: number;
+  /** How long a planned switchover may take before it is abandoned. */
+  readonly switchoverTimeoutMs: number;
 }
 
 export interface ApiConfig {

@@ -4,7 +4,9 @@
  * stays responsive and re-decides on every event. It owns the status snapshot and history that
  * the API reads, and renews the watchdog shim's lease from the time ZooKeeper last answered.
  */
-import { errorCode, errorMessage } from '../errors';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { CommandError, errorCode, errorMessage } from '../errors';
 import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
 import type { EpochStore } from '../fencing/epoch';
@@ -14,7 +16,8 @@ import type { Logger } from '../logging/logger';
 import { Signal } from '../util/timers';
 import { canProveLeadership, decide, isLeaderNow, type Decision, type Observed } from './decide';
 import { RestartTracker } from './restarts';
-import type { HistoryEntry, NodeRole, StatusSnapshot } from './status';
+import { pauseInForce, type ClusterView } from './cluster-view';
+import type { ControlCommands, ControllerEvent, HistoryEntry, NodeRole, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
 
 export interface ControllerOptions {
   clusterName: string;
@@ -32,6 +35,7 @@ export interface ControllerOptions {
   restartBackoffMaxMs: number;
   restartWindowMs: number;
   resignCooldownMs: number;
+  switchoverTimeoutMs: number;
   requestedSessionTimeoutMs: number;
 }
 
@@ -40,6 +44,7 @@ export interface ControllerDeps {
   election: Election;
   supervisor: JenkinsSupervisor;
   epochs: EpochStore;
+  cluster: ClusterView;
   logger: Logger;
   now: () => number;
 }
@@ -47,11 +52,13 @@ export interface ControllerDeps {
 const MAX_HISTORY = 100;
 const TICK_MS = 250;
 
-export class Controller {
+export class Controller implements ControlCommands {
   private readonly coord: Coordinator;
   private readonly election: Election;
   private readonly jenkins: JenkinsSupervisor;
   private readonly epochs: EpochStore;
+  private readonly cluster: ClusterView;
+  private readonly events = new EventEmitter();
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly restarts: RestartTracker;
@@ -70,9 +77,12 @@ export class Controller {
   private lastCycleAt = 0;
   private role: NodeRole = 'candidate';
   private roleSince: number;
-  private readonly history: HistoryEntry[] = [];
+  private readonly recent: HistoryEntry[] = [];
   private done: Promise<void> = Promise.resolve();
   private leaderChanges = 0;
+  private handingOver = false;
+  private roleSinceWall = new Date().toISOString();
+  private electedAt: number | null = null;
 
   constructor(
     private readonly opts: ControllerOptions,
@@ -82,6 +92,7 @@ export class Controller {
     this.election = deps.election;
     this.jenkins = deps.supervisor;
     this.epochs = deps.epochs;
+    this.cluster = deps.cluster;
     this.log = deps.logger;
     this.now = deps.now;
     this.roleSince = this.now();
@@ -98,7 +109,16 @@ export class Controller {
       kick();
     });
     this.election.on('change', kick);
-    this.jenkins.on('change', kick);
+    this.cluster.on('change', kick);
+    this.jenkins.on('change', (js) => {
+      if (js.ready && this.electedAt !== null) {
+        const durationMs = Math.round(this.now() - this.electedAt);
+        this.electedAt = null;
+        this.emitEvent({ type: 'failover', durationMs });
+        this.record('jenkins.ready', `Jenkins ready ${durationMs} ms after this node was elected`, durationMs);
+      }
+      kick();
+    });
     this.jenkins.on('unhealthy', (reason) => {
       this.unhealthy = reason;
       kick();
@@ -106,7 +126,10 @@ export class Controller {
     this.jenkins.on('exit', (exit) => {
       this.fencing = false;
       this.unhealthy = null;
-      if (!exit.expected || this.failNextExit) this.restarts.recordFailure(this.now());
+      if (!exit.expected || this.failNextExit) {
+        this.restarts.recordFailure(this.now());
+        this.emitEvent({ type: 'jenkins_restart' });
+      }
       this.failNextExit = false;
       this.record(exit.expected ? 'jenkins.stopped' : 'jenkins.crashed', exit.reason);
       kick();
@@ -155,6 +178,26 @@ export class Controller {
       maxRestarts: this.opts.maxRestarts,
       resignedUntil: this.resignedUntil,
       blocked: this.blocked,
+      self: this.opts.nodeId,
+      paused: this.cluster.pauseState().paused,
+      pauseExpired: this.cluster.pauseRecord() !== null && !pauseInForce(this.cluster.pauseRecord(), Date.now()),
+      switchover: this.observeSwitchover(),
+      handingOver: this.handingOver,
+    };
+  }
+
+  private observeSwitchover(): Observed['switchover'] {
+    const so = this.cluster.switchover();
+    if (!so) return null;
+    const ageMs = Math.max(0, Date.now() - Date.parse(so.requestedAt));
+    return {
+      id: so.id,
+      from: so.from,
+      candidate: so.candidate,
+      state: so.state,
+      ageMs,
+      candidateIsMember: so.candidate !== null && this.cluster.members().some((m) => m.id === so.candidate),
+      expired: !(ageMs < this.opts.switchoverTimeoutMs),
     };
   }
 
@@ -166,7 +209,16 @@ export class Controller {
     const now = this.now();
     return {
       cluster: this.opts.clusterName,
-      node: { id: this.opts.nodeId, host: this.opts.host, role: this.role, sinceMs: Math.round(now - this.roleSince), apiUrl: this.opts.apiUrl },
+      node: {
+        id: this.opts.nodeId,
+        host: this.opts.host,
+        role: this.role,
+        since: this.roleSinceWall,
+        sinceMs: Math.round(now - this.roleSince),
+        apiUrl: this.opts.apiUrl,
+      },
+      leader: this.leaderView(),
+      members: this.cluster.members(),
       election: { role: es.role, znode: es.znode, sequence: es.sequence, predecessor: es.predecessor },
       jenkins: {
         state: js.state,
@@ -187,11 +239,98 @@ export class Controller {
         fenceAfterMs: this.fenceAfterMs(),
       },
       epoch: this.term?.epoch ?? null,
+      paused: this.cluster.pauseState(),
+      switchover: this.cluster.switchover(),
       leaderChanges: this.leaderChanges,
       decision: this.lastReason,
       loopLagMs: this.lastCycleAt === 0 ? 0 : Math.max(0, Math.round(now - this.lastCycleAt)),
-      history: [...this.history],
+      history: [...this.recent],
     };
+  }
+
+  private leaderView(): StatusSnapshot['leader'] {
+    const first = this.cluster.members()[0];
+    return first ? { id: first.id, apiUrl: first.apiUrl } : null;
+  }
+
+  onEvent(listener: (e: ControllerEvent) => void): void {
+    this.events.on('event', listener);
+  }
+
+  private emitEvent(e: ControllerEvent): void {
+    this.events.emit('event', e);
+  }
+
+  // ---- commands (intents recorded in ZooKeeper; the loops act on them) -----------------------
+
+  private requireConnected(): void {
+    if (this.coord.state !== 'connected') {
+      throw new CommandError('UNAVAILABLE', `this node is not connected to ZooKeeper (${this.coord.state}); try another node`);
+    }
+  }
+
+  async requestSwitchover(req: { candidate?: string; reason?: string; by: string }): Promise<SwitchoverIntent> {
+    this.requireConnected();
+    if (this.cluster.pauseState().paused) throw new CommandError('CONFLICT', 'the cluster is paused; resume it before a switchover');
+    const members = this.cluster.members();
+    const leader = members[0];
+    if (!leader) throw new CommandError('CONFLICT', 'there is no leader to switch over from');
+    const standbys = members.slice(1);
+    if (req.candidate !== undefined) {
+      if (req.candidate === leader.id) throw new CommandError('CONFLICT', `candidate ${req.candidate} already leads`);
+      if (!standbys.some((m) => m.id === req.candidate)) {
+        throw new CommandError('CONFLICT', `candidate ${req.candidate} is not a standby of cluster ${this.opts.clusterName}`);
+      }
+    } else if (standbys.length === 0) {
+      throw new CommandError('CONFLICT', 'there is no standby to take over');
+    }
+    const intent: SwitchoverIntent = {
+      id: randomUUID(),
+      candidate: req.candidate ?? null,
+      from: leader.id,
+      reason: req.reason ?? '',
+      requestedAt: new Date().toISOString(),
+      state: 'pending',
+    };
+    if (!(await this.cluster.createSwitchover(intent))) {
+      throw new CommandError('CONFLICT', `a switchover is already in progress (${this.cluster.switchover()?.id ?? 'unknown'})`);
+    }
+    this.log.info(`switchover ${intent.id} requested by ${req.by}`, { event: 'switchover.requested', id: intent.id, candidate: intent.candidate, from: intent.from });
+    this.record('switchover.requested', `${intent.from} -> ${intent.candidate ?? 'next in line'} by ${req.by}${intent.reason ? `: ${intent.reason}` : ''}`);
+    return intent;
+  }
+
+  async cancelSwitchover(by: string): Promise<SwitchoverIntent> {
+    this.requireConnected();
+    const intent = this.cluster.switchover();
+    const version = this.cluster.switchoverVersion();
+    if (!intent || version === null) throw new CommandError('NOT_FOUND', 'there is no switchover to cancel');
+    if (intent.state !== 'pending') throw new CommandError('CONFLICT', `switchover ${intent.id} has started; it cannot be cancelled`);
+    if (!(await this.cluster.deleteSwitchover(version))) {
+      throw new CommandError('CONFLICT', `switchover ${intent.id} changed meanwhile (it may have started)`);
+    }
+    this.record('switchover.cancelled', `${intent.id} by ${by}`);
+    return intent;
+  }
+
+  async pause(req: { ttlSeconds?: number; reason?: string; by: string }): Promise<PauseState> {
+    this.requireConnected();
+    const since = new Date();
+    const until = req.ttlSeconds !== undefined ? new Date(since.getTime() + req.ttlSeconds * 1000).toISOString() : null;
+    await this.cluster.writePause({ by: req.by, reason: req.reason ?? '', since: since.toISOString(), until });
+    this.record('paused', `by ${req.by}${until ? ` until ${until}` : ''}${req.reason ? `: ${req.reason}` : ''}`);
+    return this.cluster.pauseState();
+  }
+
+  async resume(by: string): Promise<PauseState> {
+    this.requireConnected();
+    if (await this.cluster.clearPause()) this.record('resumed', `by ${by}`);
+    return this.cluster.pauseState();
+  }
+
+  async history(limit: number): Promise<HistoryEntry[]> {
+    this.requireConnected();
+    return this.cluster.readHistory(limit);
   }
 
   /** Milliseconds since the loop last completed a cycle (liveness of the controller itself). */
@@ -241,6 +380,7 @@ export class Controller {
         if (a.mode === 'fence') {
           this.fencing = true;
           this.log.warn(d.reason, { event: 'fenced', graceMs: grace });
+          this.emitEvent({ type: 'fenced' });
           this.record('fenced', d.reason);
         }
         if (a.countAsFailure) this.failNextExit = true;
@@ -257,6 +397,8 @@ export class Controller {
         }
         this.term = { epoch: taken.epoch, generation, breadcrumbVersion: taken.breadcrumbVersion };
         this.leaderChanges += 1;
+        this.electedAt = this.now();
+        this.emitEvent({ type: 'leader_change' });
         this.log.info(`took fencing epoch ${taken.epoch}`, {
           event: 'epoch.taken',
           epoch: taken.epoch,
@@ -307,6 +449,42 @@ export class Controller {
       case 'rejoin':
         this.resignedUntil = null;
         this.election.join();
+        return;
+      case 'hand-over': {
+        const version = this.cluster.switchoverVersion();
+        const intent = this.cluster.switchover();
+        if (!intent || version === null || !(await this.cluster.markSwitchoverRunning(intent, version))) return;
+        this.handingOver = true;
+        this.log.info(d.reason, { event: 'switchover.started', id: intent.id });
+        this.record('switchover.started', d.reason);
+        void this.jenkins.stop(this.opts.stopTimeoutMs, d.reason);
+        return;
+      }
+      case 'leave-and-rejoin': {
+        this.handingOver = false;
+        await this.leaveCleanly(a.why === 'switchover' ? 'switchover: handing over' : 'switchover: stepping aside', this.term);
+        this.record(a.why === 'switchover' ? 'switchover.left' : 'switchover.stepped_aside', d.reason);
+        this.election.join();
+        return;
+      }
+      case 'complete-switchover': {
+        const intent = this.cluster.switchover();
+        if (intent && (await this.cluster.deleteSwitchover(-1))) {
+          this.log.info(d.reason, { event: 'switchover.completed', id: intent.id });
+          this.record('switchover.completed', d.reason);
+        }
+        return;
+      }
+      case 'expire-switchover': {
+        const version = this.cluster.switchoverVersion();
+        if (version !== null && (await this.cluster.deleteSwitchover(version))) {
+          this.log.warn(d.reason, { event: 'switchover.abandoned' });
+          this.record('switchover.abandoned', d.reason);
+        }
+        return;
+      }
+      case 'expire-pause':
+        if (await this.cluster.clearPause()) this.record('resumed', 'pause expired');
         return;
       case 'drop-term':
         this.log.info(d.reason, { event: 'term.ended', epoch: this.term?.epoch });
@@ -361,10 +539,27 @@ export class Controller {
     this.log.info(`role ${this.role} -> ${role}`, { event: 'role', from: this.role, to: role });
     this.role = role;
     this.roleSince = this.now();
+    this.roleSinceWall = new Date().toISOString();
+    this.emitEvent({ type: 'role', role });
   }
 
-  private record(event: string, reason: string): void {
-    this.history.push({ at: new Date().toISOString(), event, reason, epoch: this.term?.epoch ?? null });
-    if (this.history.length > MAX_HISTORY) this.history.shift();
+  private record(event: string, reason: string, durationMs?: number): void {
+    const entry: HistoryEntry = {
+      at: new Date().toISOString(),
+      event,
+      node: this.opts.nodeId,
+      reason,
+      epoch: this.term?.epoch ?? null,
+      ...(durationMs !== undefined ? { durationMs } : {}),
+    };
+    this.recent.push(entry);
+    if (this.recent.length > MAX_HISTORY) this.recent.shift();
+    // Cluster-wide history in ZooKeeper: best effort, never on the decision path.
+    if (this.coord.state === 'connected') {
+      void this.cluster.appendHistory(entry).catch((err: unknown) =>
+        this.log.debug(`could not append to the cluster history: ${errorMessage(err)}`, { event: 'history.append_failed' }),
+      );
+    }
   }
+
 }

@@ -31,10 +31,35 @@ export interface Observed {
   resignedUntil: number | null;
   /** Set when acquiring failed in a way worth waiting for (e.g. the lock names a newer epoch). */
   blocked: { until: number; reason: string } | null;
+  /** This node's id. */
+  self: string;
+  /** Maintenance pause in force: no start, no restart, no failover (fencing still applies). */
+  paused: boolean;
+  /** A pause record whose expiry has passed (to be removed). */
+  pauseExpired: boolean;
+  /** The planned switchover, if one is recorded. */
+  switchover: {
+    id: string;
+    from: string;
+    candidate: string | null;
+    state: 'pending' | 'running';
+    ageMs: number;
+    /** The candidate is a member of the election right now. */
+    candidateIsMember: boolean;
+    /** Older than the switchover timeout: abandoned. */
+    expired: boolean;
+  } | null;
+  /** We stopped Jenkins to hand over (switchover): leave the election when it has stopped. */
+  handingOver: boolean;
 }
 
 export type Action =
   | { kind: 'none' }
+  | { kind: 'hand-over' }
+  | { kind: 'leave-and-rejoin'; why: 'switchover' | 'step-aside' }
+  | { kind: 'complete-switchover' }
+  | { kind: 'expire-switchover' }
+  | { kind: 'expire-pause' }
   | { kind: 'stop-jenkins'; mode: 'fence' | 'graceful'; countAsFailure: boolean }
   | { kind: 'acquire' }
   | { kind: 'launch'; leaseMs: number }
@@ -101,6 +126,20 @@ export function decide(o: Observed): Decision {
       };
     }
     if (j.state === 'stopping') return none(`leader with ${seqOf(o)}; waiting for Jenkins to stop`);
+    const so = o.switchover;
+    if (so && so.expired) {
+      return { action: { kind: 'expire-switchover' }, reason: `switchover ${so.id} did not complete within its timeout; abandoning it` };
+    }
+    if (so && so.state === 'pending' && so.from === o.self) {
+      return {
+        action: { kind: 'hand-over' },
+        reason: `switchover ${so.id} to ${so.candidate ?? 'the next in line'}: stopping Jenkins cleanly to hand over`,
+      };
+    }
+    if (so && so.from !== o.self && j.state === 'running') {
+      return { action: { kind: 'complete-switchover' }, reason: `switchover ${so.id} from ${so.from} done: Jenkins runs here` };
+    }
+    if (o.paused) return none(`leader with ${seqOf(o)}; Jenkins ${j.state}; paused (no restarts)`);
     if (j.unhealthy) {
       return { action: { kind: 'stop-jenkins', mode: 'graceful', countAsFailure: true }, reason: `Jenkins unhealthy (${j.unhealthy}); restarting it` };
     }
@@ -108,6 +147,9 @@ export function decide(o: Observed): Decision {
   }
 
   // Jenkins is stopped.
+  if (o.handingOver) {
+    return { action: { kind: 'leave-and-rejoin', why: 'switchover' }, reason: 'Jenkins stopped for the switchover; leaving the election and rejoining at the back' };
+  }
   if (o.resignedUntil !== null) {
     if (o.now >= o.resignedUntil) return { action: { kind: 'rejoin' }, reason: 'resign cool-down over; rejoining the election at the back' };
     return none(`resigned; rejoining in ${Math.ceil(o.resignedUntil - o.now)} ms`);
@@ -122,6 +164,18 @@ export function decide(o: Observed): Decision {
     return none(`standing by (election ${o.election.role}, zookeeper ${o.zk.state})`);
   }
 
+  const so = o.switchover;
+  if (so && so.expired) {
+    return { action: { kind: 'expire-switchover' }, reason: `switchover ${so.id} did not complete within its timeout; abandoning it` };
+  }
+  if (o.pauseExpired) return { action: { kind: 'expire-pause' }, reason: 'the maintenance pause expired; resuming' };
+  if (so && so.from !== o.self && so.candidate !== null && so.candidate !== o.self && so.candidateIsMember) {
+    return {
+      action: { kind: 'leave-and-rejoin', why: 'step-aside' },
+      reason: `lowest sequence, but switchover ${so.id} names ${so.candidate}; stepping aside to the back of the line`,
+    };
+  }
+  if (o.paused) return none('leader but paused: not starting Jenkins until resumed');
   if (o.blocked && o.now < o.blocked.until) return none(`leader but blocked: ${o.blocked.reason}`);
   if (!o.term || o.term.generation !== o.zk.generation) {
     return { action: { kind: 'acquire' }, reason: 'lowest sequence and ZooKeeper answering; taking the next fencing epoch' };

@@ -4,7 +4,7 @@
  */
 export type ConnState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
 
-export type CreateMode = 'persistent' | 'ephemeral' | 'ephemeral_sequential';
+export type CreateMode = 'persistent' | 'persistent_sequential' | 'ephemeral' | 'ephemeral_sequential';
 
 export interface NodeStat {
   version: number;

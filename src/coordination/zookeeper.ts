@@ -111,6 +111,8 @@ function toMode(mode: CreateMode): number {
   switch (mode) {
     case 'persistent':
       return zk.CreateMode.PERSISTENT;
+    case 'persistent_sequential':
+      return zk.CreateMode.PERSISTENT_SEQUENTIAL;
     case 'ephemeral':
       return zk.CreateMode.EPHEMERAL;
     case 'ephemeral_sequential':

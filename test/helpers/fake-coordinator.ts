@@ -120,7 +120,7 @@ class Draft {
     if (!parent) throw zkError('ZK_NO_NODE', op, path, 'parent does not exist');
     if (parent.ephemeralOwner !== PERSISTENT_OWNER) throw zkError('ZK_ERROR', op, path, 'ephemerals cannot have children');
     let actual = path;
-    if (mode === 'ephemeral_sequential') {
+    if (mode === 'ephemeral_sequential' || mode === 'persistent_sequential') {
       actual = `${path}${String(parent.nextSeq).padStart(10, '0')}`;
       parent.nextSeq += 1;
     }
@@ -128,7 +128,7 @@ class Draft {
     this.nodes.set(actual, {
       data: Buffer.from(data),
       version: 0,
-      ephemeralOwner: mode === 'persistent' ? PERSISTENT_OWNER : sessionId,
+      ephemeralOwner: mode === 'persistent' || mode === 'persistent_sequential' ? PERSISTENT_OWNER : sessionId,
       nextSeq: 0,
     });
     this.changes.push({ type: 'created', path: actual });

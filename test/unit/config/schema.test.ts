@@ -68,6 +68,7 @@ const ALL_KEYS = [
   'jenkins.maxRestarts',
   'jenkins.restartWindowMs',
   'election.resignCooldownMs',
+  'election.switchoverTimeoutMs',
   'api.host',
   'api.port',
   'api.token',

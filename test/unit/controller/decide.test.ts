@@ -31,6 +31,11 @@ function observed(o: Overrides = {}): Observed {
     maxRestarts: 3,
     resignedUntil: null,
     blocked: null,
+    self: 'node-a',
+    paused: false,
+    pauseExpired: false,
+    switchover: null,
+    handingOver: false,
     ...rest,
     zk: { state: 'connected', generation: GEN, msSinceHeard: 500, ...zk },
     election: { role: 'leader', generation: GEN, joined: true, ...election },
@@ -412,5 +417,81 @@ describe('decide(): invariants over every combination', () => {
 
   it('always gives a reason', () => {
     for (const o of all) expect(decide(o).reason.length).toBeGreaterThan(10);
+  });
+});
+
+
+describe('maintenance pause', () => {
+  it('does not start Jenkins on a leader while the cluster is paused', () => {
+    const d = decide(stopped({ term: { epoch: EPOCH, generation: GEN }, paused: true }));
+    expect(kind(d)).toBe('none');
+    expect(d.reason).toMatch(/paused/);
+  });
+
+  it('does not restart an unhealthy Jenkins while paused', () => {
+    const d = decide(observed({ paused: true, jenkins: { unhealthy: 'probe failed' } }));
+    expect(kind(d)).toBe('none');
+    expect(d.reason).toMatch(/paused/);
+  });
+
+  it('still fences Jenkins when leadership cannot be proven, paused or not', () => {
+    const d = decide(observed({ paused: true, zk: { msSinceHeard: FENCE + 1 } }));
+    expect(d.action).toEqual(FENCE_ACTION);
+  });
+
+  it('removes an expired pause once it leads', () => {
+    expect(kind(decide(stopped({ pauseExpired: true })))).toBe('expire-pause');
+  });
+});
+
+describe('planned switchover', () => {
+  const so = (o: Partial<NonNullable<Observed['switchover']>> = {}): Observed['switchover'] => ({
+    id: 'sw-1',
+    from: 'node-a',
+    candidate: null,
+    state: 'pending',
+    ageMs: 100,
+    candidateIsMember: false,
+    expired: false,
+    ...o,
+  });
+
+  it('hands over when this leader is the one switching away', () => {
+    const d = decide(observed({ switchover: so() }));
+    expect(kind(d)).toBe('hand-over');
+    expect(d.reason).toContain('sw-1');
+  });
+
+  it('does not hand over twice once the switchover is running (it may have come back as the only node)', () => {
+    expect(kind(decide(observed({ switchover: so({ state: 'running' }) })))).toBe('none');
+  });
+
+  it('leaves the election once Jenkins stopped for the handover', () => {
+    const d = decide(stopped({ handingOver: true }));
+    expect(d.action).toEqual({ kind: 'leave-and-rejoin', why: 'switchover' });
+  });
+
+  it('steps aside when it became lowest but the switchover names another live member', () => {
+    const d = decide(stopped({ term: null, switchover: so({ from: 'node-x', candidate: 'node-c', candidateIsMember: true, state: 'running' }) }));
+    expect(d.action).toEqual({ kind: 'leave-and-rejoin', why: 'step-aside' });
+    expect(d.reason).toContain('node-c');
+  });
+
+  it('takes over itself when the named candidate is gone', () => {
+    const d = decide(stopped({ term: null, switchover: so({ from: 'node-x', candidate: 'node-c', candidateIsMember: false, state: 'running' }) }));
+    expect(kind(d)).toBe('acquire');
+  });
+
+  it('completes the switchover once its Jenkins runs', () => {
+    expect(kind(decide(observed({ switchover: so({ from: 'node-x', state: 'running' }) })))).toBe('complete-switchover');
+  });
+
+  it('abandons a switchover past its timeout', () => {
+    expect(kind(decide(observed({ switchover: so({ expired: true }) })))).toBe('expire-switchover');
+    expect(kind(decide(stopped({ switchover: so({ from: 'node-x', expired: true }) })))).toBe('expire-switchover');
+  });
+
+  it('fences before anything else when leadership is lost mid-switchover', () => {
+    expect(decide(observed({ switchover: so(), zk: { msSinceHeard: FENCE } })).action).toEqual(FENCE_ACTION);
   });
 });

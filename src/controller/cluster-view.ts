@@ -1,0 +1,347 @@
+/**
+ * The cluster as ZooKeeper holds it, cached in memory and kept fresh by watches: the members
+ * (election znodes and their data), the maintenance pause, the switchover intent. Also the
+ * cluster-wide history (sequential znodes under `<base>/history`), appended by every controller.
+ *
+ * The status snapshot and the decision read the cache; nothing here runs a ZooKeeper round trip
+ * per API request. Malformed znode data from another member is logged and ignored.
+ */
+import { EventEmitter } from 'node:events';
+import { errorCode, errorMessage } from '../errors';
+import type { Coordinator } from '../coordination/types';
+import { decodeMember, type MemberInfo } from '../election/member';
+import { sortContenders } from '../election/sequence';
+import type { Logger } from '../logging/logger';
+import type { HistoryEntry, MemberView, PauseState, SwitchoverIntent } from './status';
+
+export const HISTORY_KEEP = 200;
+
+export interface PauseRecord {
+  by: string;
+  reason: string;
+  since: string;
+  /** ISO time after which the pause no longer counts; null = until resumed. */
+  until: string | null;
+}
+
+export function decodePause(data: Buffer): PauseRecord | null {
+  try {
+    const v = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+    if (typeof v.since !== 'string') return null;
+    return {
+      by: typeof v.by === 'string' ? v.by : '',
+      reason: typeof v.reason === 'string' ? v.reason : '',
+      since: v.since,
+      until: typeof v.until === 'string' ? v.until : null,
+    };
+  } catch {
+    return null;
+  }
+}
+
+export function decodeSwitchover(data: Buffer): SwitchoverIntent | null {
+  try {
+    const v = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+    if (typeof v.id !== 'string' || typeof v.from !== 'string' || typeof v.requestedAt !== 'string') return null;
+    return {
+      id: v.id,
+      from: v.from,
+      candidate: typeof v.candidate === 'string' && v.candidate !== '' ? v.candidate : null,
+      reason: typeof v.reason === 'string' ? v.reason : '',
+      requestedAt: v.requestedAt,
+      state: v.state === 'running' ? 'running' : 'pending',
+    };
+  } catch {
+    return null;
+  }
+}
+
+export function decodeHistory(data: Buffer): HistoryEntry | null {
+  try {
+    const v = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+    if (typeof v.at !== 'string' || typeof v.event !== 'string') return null;
+    return {
+      at: v.at,
+      event: v.event,
+      node: typeof v.node === 'string' ? v.node : '',
+      reason: typeof v.reason === 'string' ? v.reason : '',
+      epoch: typeof v.epoch === 'number' ? v.epoch : null,
+      ...(typeof v.durationMs === 'number' ? { durationMs: v.durationMs } : {}),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a pause record is in force at `nowMs` (wall clock). */
+export function pauseInForce(p: PauseRecord | null, nowMs: number): boolean {
+  if (!p) return false;
+  return p.until === null || Date.parse(p.until) > nowMs;
+}
+
+export interface ClusterViewEvents {
+  change: () => void;
+}
+
+export class ClusterView extends EventEmitter {
+  readonly electionPath: string;
+  readonly pausePath: string;
+  readonly switchoverPath: string;
+  readonly historyPath: string;
+  private memberCache = new Map<string, MemberInfo | null>();
+  private order: string[] = [];
+  private pause: { record: PauseRecord; version: number } | null = null;
+  private intent: { record: SwitchoverIntent; version: number } | null = null;
+  private warned = new Set<string>();
+
+  constructor(
+    private readonly coord: Coordinator,
+    readonly basePath: string,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.electionPath = `${basePath}/election`;
+    this.pausePath = `${basePath}/paused`;
+    this.switchoverPath = `${basePath}/switchover`;
+    this.historyPath = `${basePath}/history`;
+    // Watches of an old session are gone with it: read everything again on every connect.
+    coord.on('state', (state) => {
+      if (state === 'connected') this.refreshAll();
+    });
+  }
+
+  members(): MemberView[] {
+    const out: MemberView[] = [];
+    const { contenders } = sortContenders(this.order);
+    contenders.forEach((c, i) => {
+      const m = this.memberCache.get(c.name);
+      out.push({
+        id: m?.id ?? c.nodeId,
+        znode: c.name,
+        sequence: c.seq,
+        host: m?.host ?? '',
+        apiUrl: m?.apiUrl ?? '',
+        jenkinsUrl: m?.jenkinsUrl ?? '',
+        version: m?.version ?? '',
+        role: i === 0 ? 'leader' : 'standby',
+      });
+    });
+    return out;
+  }
+
+  pauseRecord(): PauseRecord | null {
+    return this.pause?.record ?? null;
+  }
+
+  pauseState(nowMs = Date.now()): PauseState {
+    const p = this.pause?.record;
+    if (!p || !pauseInForce(p, nowMs)) return { paused: false };
+    return { paused: true, by: p.by, reason: p.reason, since: p.since, until: p.until };
+  }
+
+  switchover(): SwitchoverIntent | null {
+    return this.intent?.record ?? null;
+  }
+
+  switchoverVersion(): number | null {
+    return this.intent?.version ?? null;
+  }
+
+  refreshAll(): void {
+    void this.refreshMembers();
+    void this.refreshPause();
+    void this.refreshSwitchover();
+  }
+
+  // ---- writes (intents) -------------------------------------------------------------------------
+
+  async writePause(record: PauseRecord): Promise<void> {
+    const data = Buffer.from(JSON.stringify(record));
+    try {
+      await this.coord.setData(this.pausePath, data, -1);
+    } catch (err) {
+      if (errorCode(err) !== 'ZK_NO_NODE') throw err;
+      await this.coord.mkdirp(this.basePath);
+      await this.coord.create(this.pausePath, data, 'persistent').catch(async (e: unknown) => {
+        if (errorCode(e) !== 'ZK_NODE_EXISTS') throw e;
+        await this.coord.setData(this.pausePath, data, -1);
+      });
+    }
+    await this.refreshPause();
+  }
+
+  async clearPause(): Promise<boolean> {
+    try {
+      await this.coord.remove(this.pausePath, -1);
+      await this.refreshPause();
+      return true;
+    } catch (err) {
+      if (errorCode(err) === 'ZK_NO_NODE') return false;
+      throw err;
+    }
+  }
+
+  /** Create the intent; false if one exists already. */
+  async createSwitchover(intent: SwitchoverIntent): Promise<boolean> {
+    await this.coord.mkdirp(this.basePath);
+    try {
+      await this.coord.create(this.switchoverPath, Buffer.from(JSON.stringify(intent)), 'persistent');
+    } catch (err) {
+      if (errorCode(err) === 'ZK_NODE_EXISTS') return false;
+      throw err;
+    }
+    await this.refreshSwitchover();
+    return true;
+  }
+
+  /** Compare-and-set the intent's state; false if it changed meanwhile. */
+  async markSwitchoverRunning(intent: SwitchoverIntent, version: number): Promise<boolean> {
+    try {
+      await this.coord.setData(this.switchoverPath, Buffer.from(JSON.stringify({ ...intent, state: 'running' })), version);
+    } catch (err) {
+      const c = errorCode(err);
+      if (c === 'ZK_BAD_VERSION' || c === 'ZK_NO_NODE') return false;
+      throw err;
+    }
+    await this.refreshSwitchover();
+    return true;
+  }
+
+  /** Delete the intent if it is still at `version` (-1: whatever it is). */
+  async deleteSwitchover(version: number): Promise<boolean> {
+    try {
+      await this.coord.remove(this.switchoverPath, version);
+    } catch (err) {
+      const c = errorCode(err);
+      if (c === 'ZK_BAD_VERSION' || c === 'ZK_NO_NODE') return false;
+      throw err;
+    }
+    await this.refreshSwitchover();
+    return true;
+  }
+
+  async appendHistory(entry: HistoryEntry): Promise<void> {
+    const data = Buffer.from(JSON.stringify(entry));
+    try {
+      await this.coord.create(`${this.historyPath}/h-`, data, 'persistent_sequential');
+    } catch (err) {
+      if (errorCode(err) !== 'ZK_NO_NODE') throw err;
+      await this.coord.mkdirp(this.historyPath);
+      await this.coord.create(`${this.historyPath}/h-`, data, 'persistent_sequential');
+    }
+    await this.trimHistory();
+  }
+
+  /** The newest `limit` entries, oldest first. */
+  async readHistory(limit: number): Promise<HistoryEntry[]> {
+    let names: string[];
+    try {
+      names = await this.coord.getChildren(this.historyPath);
+    } catch (err) {
+      if (errorCode(err) === 'ZK_NO_NODE') return [];
+      throw err;
+    }
+    names.sort();
+    const pick = names.slice(-limit);
+    const out = await Promise.all(
+      pick.map(async (n) => {
+        try {
+          const e = decodeHistory((await this.coord.getData(`${this.historyPath}/${n}`)).data);
+          if (!e) this.warnOnce(`history/${n}`, 'ignoring a malformed history entry');
+          return e;
+        } catch (err) {
+          if (errorCode(err) === 'ZK_NO_NODE') return null; // trimmed meanwhile
+          throw err;
+        }
+      }),
+    );
+    return out.filter((e): e is HistoryEntry => e !== null);
+  }
+
+  private async trimHistory(): Promise<void> {
+    const names = (await this.coord.getChildren(this.historyPath)).sort();
+    const extra = names.length - HISTORY_KEEP;
+    for (const n of names.slice(0, Math.max(0, extra))) {
+      await this.coord.remove(`${this.historyPath}/${n}`).catch(() => undefined);
+    }
+  }
+
+  // ---- watches ------------------------------------------------------------------------------
+
+  private async refreshMembers(): Promise<void> {
+    try {
+      const names = await this.coord.getChildren(this.electionPath, () => void this.refreshMembers());
+      const gone = [...this.memberCache.keys()].filter((k) => !names.includes(k));
+      for (const k of gone) this.memberCache.delete(k);
+      await Promise.all(
+        names
+          .filter((n) => !this.memberCache.has(n))
+          .map(async (n) => {
+            try {
+              const info = decodeMember((await this.coord.getData(`${this.electionPath}/${n}`)).data);
+              if (!info) this.warnOnce(n, 'ignoring malformed member data');
+              this.memberCache.set(n, info);
+            } catch (err) {
+              if (errorCode(err) !== 'ZK_NO_NODE') throw err;
+            }
+          }),
+      );
+      this.order = names.filter((n) => this.memberCache.has(n));
+      this.emit('change');
+    } catch (err) {
+      this.retry('members', err, () => void this.refreshMembers());
+    }
+  }
+
+  private async refreshPause(): Promise<void> {
+    try {
+      const r = await this.readWatched(this.pausePath, () => void this.refreshPause());
+      const rec = r ? decodePause(r.data) : null;
+      if (r && !rec) this.warnOnce('paused', 'ignoring a malformed pause record');
+      this.pause = r && rec ? { record: rec, version: r.version } : null;
+      this.emit('change');
+    } catch (err) {
+      this.retry('pause', err, () => void this.refreshPause());
+    }
+  }
+
+  private async refreshSwitchover(): Promise<void> {
+    try {
+      const r = await this.readWatched(this.switchoverPath, () => void this.refreshSwitchover());
+      const rec = r ? decodeSwitchover(r.data) : null;
+      if (r && !rec) this.warnOnce('switchover', 'ignoring a malformed switchover intent');
+      this.intent = r && rec ? { record: rec, version: r.version } : null;
+      this.emit('change');
+    } catch (err) {
+      this.retry('switchover', err, () => void this.refreshSwitchover());
+    }
+  }
+
+  /** getData with a watch, or an exists watch when the znode is absent (to see it appear). */
+  private async readWatched(path: string, onChange: () => void): Promise<{ data: Buffer; version: number } | null> {
+    try {
+      const { data, stat } = await this.coord.getData(path, onChange);
+      return { data, version: stat.version };
+    } catch (err) {
+      if (errorCode(err) !== 'ZK_NO_NODE') throw err;
+      const stat = await this.coord.exists(path, onChange);
+      if (stat) setImmediate(onChange); // created between the two calls: read it again
+      return null;
+    }
+  }
+
+  private retry(what: string, err: unknown, again: () => void): void {
+    this.log.debug(`reading ${what} failed: ${errorMessage(err)}`, { event: 'cluster_view.read_failed', code: errorCode(err) });
+    if (this.coord.state === 'connected') setTimeout(again, 200);
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.log.warn(message, { event: 'cluster_view.malformed', znode: key });
+  }
+
+  override on<E extends keyof ClusterViewEvents>(event: E, listener: ClusterViewEvents[E]): this {
+    return super.on(event, listener);
+  }
+}
