@@ -293,27 +293,30 @@ export class ClusterView extends EventEmitter {
     }
   }
 
-  private async refreshPause(): Promise<void> {
-    try {
-      const r = await this.readWatched(this.pausePath, () => void this.refreshPause());
-      const rec = r ? decodePause(r.data) : null;
-      if (r && !rec) this.warnOnce('paused', 'ignoring a malformed pause record');
-      this.pause = r && rec ? { record: rec, version: r.version } : null;
-      this.emit('change');
-    } catch (err) {
-      this.retry('pause', err, () => void this.refreshPause());
-    }
+  private refreshPause(): Promise<void> {
+    return this.refreshRecord('pause', this.pausePath, decodePause, (r) => (this.pause = r), () => void this.refreshPause());
   }
 
-  private async refreshSwitchover(): Promise<void> {
+  private refreshSwitchover(): Promise<void> {
+    return this.refreshRecord('switchover', this.switchoverPath, decodeSwitchover, (r) => (this.intent = r), () => void this.refreshSwitchover());
+  }
+
+  /** Read a JSON record znode with a watch that re-reads it; malformed data counts as absent. */
+  private async refreshRecord<T>(
+    what: string,
+    path: string,
+    decode: (data: Buffer) => T | null,
+    set: (r: { record: T; version: number } | null) => void,
+    again: () => void,
+  ): Promise<void> {
     try {
-      const r = await this.readWatched(this.switchoverPath, () => void this.refreshSwitchover());
-      const rec = r ? decodeSwitchover(r.data) : null;
-      if (r && !rec) this.warnOnce('switchover', 'ignoring a malformed switchover intent');
-      this.intent = r && rec ? { record: rec, version: r.version } : null;
+      const r = await this.readWatched(path, again);
+      const rec = r ? decode(r.data) : null;
+      if (r && !rec) this.warnOnce(what, `ignoring a malformed ${what} record`);
+      set(r && rec ? { record: rec, version: r.version } : null);
       this.emit('change');
     } catch (err) {
-      this.retry('switchover', err, () => void this.refreshSwitchover());
+      this.retry(what, err, again);
     }
   }
 

@@ -3,37 +3,19 @@
  * Every test ends by checking the journal: never two Jenkins alive at once on the home.
  */
 import { assertNeverTwoAlive, readJournal } from '../helpers/journal';
-import { makeFixture, mono, type Fixture } from '../helpers/ha-node';
-import { startZk, type ZkCluster } from '../helpers/zk';
+import { mono } from '../helpers/ha-node';
+import { haSuite } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 
-let zk: ZkCluster;
-let fx: Fixture;
-
-beforeAll(async () => {
-  zk = await startZk();
-});
-afterAll(async () => {
-  await zk.stop();
-});
-beforeEach(async () => {
-  fx = await makeFixture(zk.connect);
-});
-afterEach(async () => {
-  try {
-    assertNeverTwoAlive(fx.home);
-  } finally {
-    await fx.cleanup();
-  }
-});
+const suite = haSuite();
 
 async function leaders(): Promise<string[]> {
-  const all = await Promise.all(fx.nodes.map((n) => n.status()));
+  const all = await Promise.all(suite.fx.nodes.map((n) => n.status()));
   return all.filter((s) => s?.node.role === 'leader').map((s) => s!.node.id);
 }
 
 test.each([2, 3])('nodes started together elect one leader that launches exactly one Jenkins (%i nodes)', async (count) => {
-  const nodes = Array.from({ length: count }, (_, i) => fx.start(`n${i}`));
+  const nodes = Array.from({ length: count }, (_, i) => suite.fx.start(`n${i}`));
   const leader = await waitFor(
     async () => {
       for (const n of nodes) {
@@ -47,7 +29,7 @@ test.each([2, 3])('nodes started together elect one leader that launches exactly
   const others = nodes.filter((n) => n !== leader);
   for (const n of others) await n.waitRole('standby');
   expect(await leaders()).toEqual([leader.id]);
-  expect(readJournal(fx.home).filter((e) => e.ev === 'start')).toHaveLength(1);
+  expect(readJournal(suite.fx.home).filter((e) => e.ev === 'start')).toHaveLength(1);
   for (const n of others) expect(n.events('jenkins.started')).toHaveLength(0);
   // Each standby watches exactly one predecessor, and they form a chain ending at the leader.
   const preds = await Promise.all(others.map(async (n) => (await n.status())?.election.predecessor));
@@ -56,9 +38,9 @@ test.each([2, 3])('nodes started together elect one leader that launches exactly
 });
 
 test('graceful handover: the standby starts Jenkins at once after the leader stops, never before', async () => {
-  const a = fx.start('a');
+  const a = suite.fx.start('a');
   await a.waitLeaderReady();
-  const b = fx.start('b');
+  const b = suite.fx.start('b');
   await b.waitRole('standby');
   const t0 = mono();
   a.signal('SIGTERM');
@@ -70,7 +52,7 @@ test('graceful handover: the standby starts Jenkins at once after the leader sto
   // Not after a session timeout: the old leader deleted its znode on the way out.
   expect(startedB.seenAt - t0).toBeLessThan(1500);
   expect(sB.epoch).toBe(2);
-  const lifes = assertNeverTwoAlive(fx.home);
+  const lifes = assertNeverTwoAlive(suite.fx.home);
   expect(lifes.map((l) => l.epoch)).toEqual(['1', '2']);
   expect(lifes[0]!.endedBy).toBe('stop');
   // A clean exit released the lock and removed the breadcrumb: the successor needs no fencing.
@@ -79,13 +61,13 @@ test('graceful handover: the standby starts Jenkins at once after the leader sto
 });
 
 test('a restarted controller rejoins as standby behind the new leader', async () => {
-  const a = fx.start('a');
+  const a = suite.fx.start('a');
   await a.waitLeaderReady();
-  const b = fx.start('b');
+  const b = suite.fx.start('b');
   await b.waitRole('standby');
   await a.stop();
   await b.waitLeaderReady();
-  const a2 = fx.start('a');
+  const a2 = suite.fx.start('a');
   const s = await a2.waitRole('standby');
   expect(s.election.predecessor).toMatch(/_b_\d{10}$/);
   expect(a2.events('jenkins.started')).toHaveLength(0);

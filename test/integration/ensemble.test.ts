@@ -3,37 +3,19 @@
  * loss of the ZooKeeper leader server. Every test ends by checking the journal.
  */
 import { assertNeverTwoAlive } from '../helpers/journal';
-import { makeFixture, mono, type Fixture } from '../helpers/ha-node';
-import { startZk, type ZkCluster } from '../helpers/zk';
+import { mono } from '../helpers/ha-node';
+import { haSuite } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 
-let zk: ZkCluster;
-let fx: Fixture;
-
-beforeAll(async () => {
-  zk = await startZk({ ensemble: true });
-}, 60000);
-afterAll(async () => {
-  await zk.stop();
-});
-beforeEach(async () => {
-  fx = await makeFixture(zk.connect);
-});
-afterEach(async () => {
-  try {
-    assertNeverTwoAlive(fx.home);
-  } finally {
-    await fx.cleanup();
-  }
-});
+const suite = haSuite({ ensemble: true });
 
 test('three controllers on an ensemble: one Jenkins, and a graceful handover down the line', async () => {
   // Each controller talks to a different server first, so watches cross servers.
-  const ports = zk.ports;
-  const a = fx.start('a', { zk: ports.map((p) => `127.0.0.1:${p}`).join(',') });
+  const ports = suite.zk.ports;
+  const a = suite.fx.start('a', { zk: ports.map((p) => `127.0.0.1:${p}`).join(',') });
   await a.waitLeaderReady();
-  const b = fx.start('b', { zk: [ports[1], ports[2], ports[0]].map((p) => `127.0.0.1:${p}`).join(',') });
-  const c = fx.start('c', { zk: [ports[2], ports[0], ports[1]].map((p) => `127.0.0.1:${p}`).join(',') });
+  const b = suite.fx.start('b', { zk: [ports[1], ports[2], ports[0]].map((p) => `127.0.0.1:${p}`).join(',') });
+  const c = suite.fx.start('c', { zk: [ports[2], ports[0], ports[1]].map((p) => `127.0.0.1:${p}`).join(',') });
   await b.waitRole('standby');
   await c.waitRole('standby');
   await a.stop();
@@ -44,18 +26,18 @@ test('three controllers on an ensemble: one Jenkins, and a graceful handover dow
   await b.stop();
   const sc = await c.waitLeaderReady();
   expect(sc.epoch).toBe(3);
-  expect(assertNeverTwoAlive(fx.home).map((l) => l.epoch)).toEqual(['1', '2', '3']);
+  expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2', '3']);
 });
 
 test('killing the ZooKeeper leader server never yields two Jenkins, and a Jenkins serves again', async () => {
-  const a = fx.start('a');
+  const a = suite.fx.start('a');
   await a.waitLeaderReady();
-  const b = fx.start('b');
+  const b = suite.fx.start('b');
   await b.waitRole('standby');
-  const zkLeader = await zk.leaderServer();
+  const zkLeader = await suite.zk.leaderServer();
   expect(zkLeader).not.toBeNull();
   const t0 = mono();
-  await zk.killServer(zkLeader!);
+  await suite.zk.killServer(zkLeader!);
   try {
     // The ensemble elects a new server leader; sessions survive; a Jenkins serves again.
     const leader = await waitFor(
@@ -69,6 +51,6 @@ test('killing the ZooKeeper leader server never yields two Jenkins, and a Jenkin
     expect(['a', 'b']).toContain(leader.node.id);
     expect(mono() - t0).toBeLessThan(30000);
   } finally {
-    await zk.startServer(zkLeader!);
+    await suite.zk.startServer(zkLeader!);
   }
 });

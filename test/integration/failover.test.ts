@@ -3,39 +3,21 @@
  * Every test ends by checking the journal: never two Jenkins alive at once on the home.
  */
 import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
-import { makeFixture, mono, type Fixture, type HaNode } from '../helpers/ha-node';
+import { mono, type HaNode } from '../helpers/ha-node';
 import { groupMembers, waitForExit } from '../helpers/procs';
-import { startZk, type ZkCluster } from '../helpers/zk';
+import { haSuite } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 
 const T = 2000; // session timeout of every node in these tests
 
-let zk: ZkCluster;
-let fx: Fixture;
-
-beforeAll(async () => {
-  zk = await startZk();
-});
-afterAll(async () => {
-  await zk.stop();
-});
-beforeEach(async () => {
-  fx = await makeFixture(zk.connect);
-});
-afterEach(async () => {
-  try {
-    assertNeverTwoAlive(fx.home);
-  } finally {
-    await fx.cleanup();
-  }
-});
+const suite = haSuite();
 
 async function pair(envA: Record<string, string> = {}): Promise<{ a: HaNode; b: HaNode; standinPid: number; pgid: number }> {
-  const a = fx.start('a', { env: envA });
+  const a = suite.fx.start('a', { env: envA });
   const s = await a.waitLeaderReady();
-  const b = fx.start('b');
+  const b = suite.fx.start('b');
   await b.waitRole('standby');
-  const running = lives(readJournal(fx.home)).filter((l) => l.endedBy === 'running');
+  const running = lives(readJournal(suite.fx.home)).filter((l) => l.endedBy === 'running');
   expect(running).toHaveLength(1);
   return { a, b, standinPid: running[0]!.pid, pgid: s.jenkins.pid! };
 }
@@ -55,7 +37,7 @@ test('kills orphaned Jenkins when the controller is SIGKILLed, and the standby w
   // The old leader's session was alive until the server expired it (>= ~T after the last ping):
   // the standby must not have moved before that.
   expect(elected.seenAt - t0).toBeGreaterThan(T / 2);
-  const ls = assertNeverTwoAlive(fx.home);
+  const ls = assertNeverTwoAlive(suite.fx.home);
   expect(ls.map((l) => l.epoch)).toEqual(['1', '2']);
   expect(b.events('epoch.taken')[0]!.previousExitedCleanly).toBe(false);
 });
@@ -76,7 +58,7 @@ test('a standby takes over when the controller and its Jenkins are both SIGKILLe
 test('a crashed Jenkins is restarted by the same leader with the same epoch', async () => {
   const { a, b, standinPid } = await pair();
   const t0 = mono();
-  const res = await fetch(`http://127.0.0.1:${fx.jenkinsPort}/standin/exit?code=3`, { method: 'POST' });
+  const res = await fetch(`http://127.0.0.1:${suite.fx.jenkinsPort}/standin/exit?code=3`, { method: 'POST' });
   expect(res.status).toBeLessThan(500);
   expect(await waitForExit(standinPid, 3000)).toBe(true);
   await a.waitForEvent('jenkins.crashed', { after: t0 });
@@ -85,18 +67,18 @@ test('a crashed Jenkins is restarted by the same leader with the same epoch', as
   expect(s.epoch).toBe(1);
   expect(s.jenkins.restarts).toBe(1);
   expect(b.events('jenkins.started')).toHaveLength(0);
-  const ls = assertNeverTwoAlive(fx.home);
+  const ls = assertNeverTwoAlive(suite.fx.home);
   expect(ls).toHaveLength(2);
   expect(ls[0]!.code).toBe(3);
 });
 
 test('a leader whose Jenkins keeps crashing resigns and the standby takes over', async () => {
   // Node a's Jenkins dies 400 ms after every start; b's is healthy.
-  const a = fx.start('a', {
+  const a = suite.fx.start('a', {
     env: { STANDIN_CRASH_AFTER_MS: '400', JHA_JENKINS_MAX_RESTARTS: '2', JHA_ELECTION_RESIGN_COOLDOWN_MS: '60000' },
   });
   await a.waitForEvent('elected');
-  const b = fx.start('b');
+  const b = suite.fx.start('b');
   await a.waitForEvent('resigned', { timeoutMs: 20000 });
   const s = await b.waitLeaderReady();
   expect(s.epoch).toBe(2);

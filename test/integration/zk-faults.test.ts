@@ -4,68 +4,53 @@
  * never two Jenkins alive at once on the home.
  */
 import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
-import { makeFixture, mono, type Fixture } from '../helpers/ha-node';
+import { mono } from '../helpers/ha-node';
 import { waitForExit } from '../helpers/procs';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy';
-import { startZk, type ZkCluster } from '../helpers/zk';
+import { haSuite } from '../helpers/suite';
 
 const T = 2000;
 
-let zk: ZkCluster;
-let fx: Fixture;
 let proxy: TcpProxy | null = null;
-
-beforeAll(async () => {
-  zk = await startZk();
-});
-afterAll(async () => {
-  await zk.stop();
-});
-beforeEach(async () => {
-  fx = await makeFixture(zk.connect);
-});
-afterEach(async () => {
-  try {
-    assertNeverTwoAlive(fx.home);
-  } finally {
-    await fx.cleanup();
+const suite = haSuite({
+  afterEach: async () => {
     await proxy?.close();
     proxy = null;
-  }
+  },
 });
 
 function runningStandin(): number {
-  const running = lives(readJournal(fx.home)).filter((l) => l.endedBy === 'running');
+  const running = lives(readJournal(suite.fx.home)).filter((l) => l.endedBy === 'running');
   expect(running).toHaveLength(1);
   return running[0]!.pid;
 }
 
 test('a ZooKeeper restart never yields two Jenkins, and the service comes back', async () => {
-  const a = fx.start('a');
+  const a = suite.fx.start('a');
   await a.waitLeaderReady();
-  const b = fx.start('b');
+  const b = suite.fx.start('b');
   await b.waitRole('standby');
   const pid = runningStandin();
   const t0 = mono();
-  await zk.stopServer(1);
+  await suite.zk.stopServer(1);
   // Silent ZooKeeper: the leader fences its Jenkins before the session could expire.
   await a.waitForEvent('fenced', { after: t0 });
   expect(await waitForExit(pid, 3000)).toBe(true);
   expect(mono() - t0).toBeLessThan(T);
-  await zk.startServer(1);
+  await suite.zk.startServer(1);
   // A restarted standalone server restores sessions: one of the nodes leads again.
   const leader = await Promise.race([a.waitLeaderReady(30000), b.waitLeaderReady(30000)]);
   expect(['a', 'b']).toContain(leader.node.id);
-  const ls = assertNeverTwoAlive(fx.home);
+  const ls = assertNeverTwoAlive(suite.fx.home);
   expect(ls.length).toBeGreaterThanOrEqual(2);
 });
 
 test('a silent partition stops the old Jenkins before the standby starts its own', async () => {
-  const [host, port] = zk.connect.split(':');
+  const [host, port] = suite.zk.connect.split(':');
   proxy = await startProxy({ host: host!, port: Number(port) });
-  const a = fx.start('a', { zk: `127.0.0.1:${proxy.port}` });
+  const a = suite.fx.start('a', { zk: `127.0.0.1:${proxy.port}` });
   await a.waitLeaderReady();
-  const b = fx.start('b');
+  const b = suite.fx.start('b');
   await b.waitRole('standby');
   const pid = runningStandin();
   const t0 = mono();
@@ -78,7 +63,7 @@ test('a silent partition stops the old Jenkins before the standby starts its own
   expect(oldGone - t0).toBeLessThan(T);
   // The server expires a's session and b takes over - after the old Jenkins is gone.
   await b.waitLeaderReady();
-  const ls = assertNeverTwoAlive(fx.home);
+  const ls = assertNeverTwoAlive(suite.fx.home);
   expect(ls.map((l) => l.epoch)).toEqual(['1', '2']);
   expect(ls[1]!.start).toBeGreaterThan(ls[0]!.end);
   // When the network heals, a learns its session expired and rejoins as a standby.
@@ -88,9 +73,9 @@ test('a silent partition stops the old Jenkins before the standby starts its own
 });
 
 test('a frozen controller (SIGSTOP) loses its Jenkins to the watchdog before the standby starts one', async () => {
-  const a = fx.start('a');
+  const a = suite.fx.start('a');
   await a.waitLeaderReady();
-  const b = fx.start('b');
+  const b = suite.fx.start('b');
   await b.waitRole('standby');
   const pid = runningStandin();
   const t0 = mono();
@@ -106,6 +91,6 @@ test('a frozen controller (SIGSTOP) loses its Jenkins to the watchdog before the
   // Thawed, a finds its session expired and stands by; it never restarts Jenkins.
   await a.waitRole('standby', 30000);
   expect(a.events('jenkins.started')).toHaveLength(1);
-  const ls = assertNeverTwoAlive(fx.home);
+  const ls = assertNeverTwoAlive(suite.fx.home);
   expect(ls.map((l) => l.epoch)).toEqual(['1', '2']);
 });
