@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { ZkError, errorCode, errorMessage } from '../errors';
 import type { Logger } from '../logging/logger';
-import type { Coordinator, MultiOp, SessionInfo } from '../coordination/types';
+import type { Coordinator, MultiOp, SessionInfo, WatchEvent } from '../coordination/types';
 import { isProcessAlive } from '../util/proc';
 import { decodeMember, encodeMember, type MemberInfo } from './member';
 import { duplicatesOf, findPosition, sortContenders, znodePrefix, type Contender } from './sequence';
@@ -58,6 +58,8 @@ export class Election extends EventEmitter {
   private running = false;
   private guid = '';
   private guidGeneration = -1;
+  /** Our znode whose owner was confirmed to be the current session (watched for deletion). */
+  private verifiedOwn: string | null = null;
   private pathEnsured = -1;
   private warnedInvalid = new Set<string>();
 
@@ -193,48 +195,59 @@ export class Election extends EventEmitter {
     }
     if (gen !== this.coord.generation) return;
 
-    if (pos.kind === 'first') {
-      const stat = await this.coord.exists(`${this.opts.path}/${pos.self.name}`, (ev) => {
-        if (ev.type === 'deleted') this.kick();
-      });
-      if (!stat) {
+    // Confirm once per znode that our session owns it, and watch it (an operator may delete it).
+    // A candidate does this in the same round trip as its predecessor watch, so claiming the
+    // lead later needs no extra request.
+    const self = pos.self;
+    const pred = pos.kind === 'behind' ? pos.predecessor : null;
+    const [ownStat, predStat] = await Promise.all([
+      this.verifiedOwn === self.name ? Promise.resolve(undefined) : this.coord.exists(`${this.opts.path}/${self.name}`, this.ownWatcher(self.name)),
+      pred ? this.coord.exists(`${this.opts.path}/${pred.name}`, (ev) => ev.type === 'deleted' && this.kick()) : Promise.resolve(null),
+    ]);
+    if (ownStat !== undefined) {
+      if (!ownStat) {
         this.dirty = true;
         return;
       }
-      if (stat.ephemeralOwner !== session.sessionId) {
+      if (ownStat.ephemeralOwner !== session.sessionId) {
         // Not ours in this session (e.g. an old session's node still listed): never claim on it.
-        this.log.warn('lowest znode carries our GUID but another session owns it', {
+        this.log.warn('our znode carries our GUID but another session owns it', {
           event: 'election.owner_mismatch',
-          znode: pos.self.name,
-          owner: stat.ephemeralOwner,
+          znode: self.name,
+          owner: ownStat.ephemeralOwner,
           sessionId: session.sessionId,
         });
-        await this.coord.remove(`${this.opts.path}/${pos.self.name}`);
-        throw new ZkError('ZK_ERROR', `znode ${pos.self.name} is owned by session ${stat.ephemeralOwner}, not ours`, 'check', pos.self.name);
+        await this.coord.remove(`${this.opts.path}/${self.name}`);
+        throw new ZkError('ZK_ERROR', `znode ${self.name} is owned by session ${ownStat.ephemeralOwner}, not ours`, 'check', self.name);
       }
-      if (this.abandoned(guid)) return void (await this.removeByGuid(guid));
-      if (gen !== this.coord.generation) return;
-      this.transition(
-        { role: 'leader', znode: pos.self.name, sequence: pos.self.seq, predecessor: null, generation: gen },
-        `lowest sequence ${String(pos.self.seq).padStart(10, '0')}; owner is our session`,
-      );
-      return;
-    }
-
-    const pred = pos.predecessor;
-    const stat = await this.coord.exists(`${this.opts.path}/${pred.name}`, (ev) => {
-      if (ev.type === 'deleted') this.kick();
-    });
-    if (!stat) {
-      this.dirty = true; // gone between list and watch: list again, never assume
-      return;
+      this.verifiedOwn = self.name;
     }
     if (this.abandoned(guid)) return void (await this.removeByGuid(guid));
     if (gen !== this.coord.generation) return;
+
+    if (!pred) {
+      this.transition(
+        { role: 'leader', znode: self.name, sequence: self.seq, predecessor: null, generation: gen },
+        `lowest sequence ${String(self.seq).padStart(10, '0')}; owner is our session`,
+      );
+      return;
+    }
+    if (!predStat) {
+      this.dirty = true; // gone between list and watch: list again, never assume
+      return;
+    }
     this.transition(
-      { role: 'candidate', znode: pos.self.name, sequence: pos.self.seq, predecessor: pred.name, generation: gen },
-      `sequence ${pos.self.seq} behind ${pred.nodeId} (${pred.seq}); watching it`,
+      { role: 'candidate', znode: self.name, sequence: self.seq, predecessor: pred.name, generation: gen },
+      `sequence ${self.seq} behind ${pred.nodeId} (${pred.seq}); watching it`,
     );
+  }
+
+  private ownWatcher(name: string): (ev: WatchEvent) => void {
+    return (ev) => {
+      if (ev.type !== 'deleted') return;
+      if (this.verifiedOwn === name) this.verifiedOwn = null;
+      this.kick();
+    };
   }
 
   /** leave() ran (or a rejoin changed our GUID) while a check was in flight. */
