@@ -9,6 +9,7 @@ const OWNERS = {
   'node:child_process': 'jenkins',
   child_process: 'jenkins',
   express: 'api',
+  'prom-client': 'api',
   winston: 'logging',
   convict: 'config',
 };

@@ -4,12 +4,18 @@
  *
  *   jenkins-ha run [-c FILE] [--key-path value ...]   run the controller on this node
  *   jenkins-ha config [-c FILE] [...]                 print the effective configuration (token redacted)
+ *   jenkins-ha status | switchover | pause | resume | history [...]   operate the cluster (src/cli/)
  *   jenkins-ha --help | --version
  *
- * Exit codes: 0 clean stop; 1 fatal runtime error; 2 configuration error (the message names the
- * key); 64 usage error.
+ * Exit codes: 0 clean stop / done; 1 fatal runtime error or could not do it; 2 configuration
+ * error (the message names the key); 64 usage error.
  */
 import { loadConfig, redactedConfig, requireRunnable } from './config/load';
+import { flagName, listKeys } from './config/schema';
+import { isOpsCommand, parseOpsArgs, UsageError, type OpsCommand } from './cli/args';
+import { historyCommand, pauseCommand, resumeCommand, switchoverCommand } from './cli/commands';
+import { CliError } from './cli/errors';
+import { collectStatus, renderStatus } from './cli/status';
 import { ConfigError, errorMessage } from './errors';
 import { EXIT, VERSION, startNode } from './main';
 
@@ -18,6 +24,14 @@ const HELP = `jenkins-ha ${VERSION} - ZooKeeper leader election that runs Jenkin
 Usage:
   jenkins-ha run    [-c FILE] [--<key> VALUE ...]   run the controller on this node
   jenkins-ha config [-c FILE] [--<key> VALUE ...]   print the effective configuration
+
+  jenkins-ha status     [--json]                      members, roles, Jenkins, leader, epoch, pause
+  jenkins-ha switchover [--candidate ID] [--reason TEXT] [--wait] [--timeout 60s]
+  jenkins-ha pause      [--ttl 1h|30m|90s|3600] [--reason TEXT]
+  jenkins-ha resume
+  jenkins-ha history    [--limit N] [--json]
+  (each also takes -c FILE and --<key> VALUE; see docs/cli.md)
+
   jenkins-ha --help | --version
 
 Configuration layers (later wins): built-in defaults, the JSON file given by -c/--config (or
@@ -25,7 +39,8 @@ $JHA_CONFIG), environment variables (JHA_<KEY_PATH>, plus JENKINS_HOME and JHA_C
 flags named after the key path in kebab case (--zk-session-timeout-ms 2000).
 See docs/configuration.md for every key.
 
-Exit codes: 0 clean stop, 1 fatal error, 2 configuration error, 64 usage error.
+Exit codes: 0 clean stop / done, 1 fatal error or could not do it (the message says why),
+2 configuration error, 64 usage error.
 `;
 
 interface Parsed {
@@ -53,13 +68,52 @@ export function parseArgs(argv: string[]): Parsed {
   return out;
 }
 
-class UsageError extends Error {}
-
 function exit(code: number): never {
   // Let buffered log lines reach stdout before leaving.
   process.stdout.write('', () => process.exit(code));
   setTimeout(() => process.exit(code), 1000).unref();
   return undefined as never;
+}
+
+/** status, switchover, pause, resume, history: parse, load the config, run, exit. */
+async function ops(command: OpsCommand, p: Parsed): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseOpsArgs(command, p.rest, new Set(listKeys().map((k) => flagName(k.path))));
+  } catch (err) {
+    process.stderr.write(`jenkins-ha: ${errorMessage(err)} (see jenkins-ha --help)\n`);
+    return exit(EXIT.USAGE);
+  }
+  const cfg = loadConfig({ ...(p.file !== undefined ? { file: p.file } : {}), args: parsed.configArgs });
+  const print = (text: string): void => void process.stdout.write(text);
+  try {
+    const o = parsed.parsed;
+    switch (o.command) {
+      case 'status': {
+        const report = await collectStatus(cfg);
+        print(o.opts.json ? JSON.stringify(report) + '\n' : renderStatus(report));
+        break;
+      }
+      case 'switchover':
+        await switchoverCommand(cfg, o.opts, print);
+        break;
+      case 'pause':
+        await pauseCommand(cfg, o.opts, print);
+        break;
+      case 'resume':
+        await resumeCommand(cfg, print);
+        break;
+      case 'history':
+        await historyCommand(cfg, o.opts, print);
+        break;
+    }
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err;
+    process.stderr.write(`jenkins-ha ${command}: ${err.message}\n`);
+    return exit(err.exitCode);
+  }
+  // The ZooKeeper client and fetch may leave sockets in keep-alive: leave now.
+  return exit(EXIT.OK);
 }
 
 async function run(p: Parsed): Promise<void> {
@@ -117,6 +171,7 @@ export async function main(argv: string[]): Promise<void> {
         return;
       }
       default:
+        if (isOpsCommand(p.command)) return await ops(p.command, p);
         process.stderr.write(`jenkins-ha: unknown command '${p.command}'\n\n${HELP}`);
         return exit(EXIT.USAGE);
     }

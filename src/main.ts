@@ -2,13 +2,15 @@
  * Composition root: config in, wired parts out. The only module that reads the whole config;
  * every part gets a typed slice. Owns signals and exit codes.
  */
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { resolveTimings, type Config } from './config/load';
 import { ZkCoordinator } from './coordination/zookeeper';
 import { ClusterView } from './controller/cluster-view';
 import { Controller } from './controller/controller';
 import { Election } from './election/election';
-import { errorMessage } from './errors';
+import { ConfigError, errorMessage } from './errors';
 import { EpochStore } from './fencing/epoch';
 import { JenkinsSupervisor } from './jenkins/supervisor';
 import { createLogger, type Logger } from './logging/logger';
@@ -22,7 +24,7 @@ export const EXIT = { OK: 0, FATAL: 1, CONFIG: 2, USAGE: 64 } as const;
 
 export interface Node {
   controller: Controller;
-  server: http.Server;
+  server: http.Server | https.Server;
   logger: Logger;
   /** Resolves with the exit code when the node has stopped. */
   finished: Promise<number>;
@@ -31,13 +33,31 @@ export interface Node {
 
 function apiUrl(cfg: Config): string {
   const host = cfg.api.host === '0.0.0.0' || cfg.api.host === '::' ? cfg.node.host : cfg.api.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${cfg.api.port}`;
+  const scheme = cfg.api.tls.cert !== '' && cfg.api.tls.key !== '' ? 'https' : 'http';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${cfg.api.port}`;
+}
+
+/** The API's TLS material: both files or neither (checkCrossFieldRules); unreadable -> ConfigError. */
+function readTls(cfg: Config): { cert: Buffer; key: Buffer } | null {
+  const { cert, key } = cfg.api.tls;
+  if (cert === '' && key === '') return null;
+  const read = (file: string, k: string): Buffer => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(`${k}: cannot read ${JSON.stringify(file)}: ${errorMessage(err)}`, k);
+    }
+  };
+  if (cert === '') throw new ConfigError('api.tls.cert must be set when api.tls.key is set', 'api.tls.cert');
+  if (key === '') throw new ConfigError('api.tls.key must be set when api.tls.cert is set', 'api.tls.key');
+  return { cert: read(cert, 'api.tls.cert'), key: read(key, 'api.tls.key') };
 }
 
 export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   const log =
     logger ??
     createLogger({ level: cfg.log.level, format: cfg.log.format, base: { node: cfg.node.id, cluster: cfg.cluster.name } });
+  const tls = readTls(cfg);
   const base = `${cfg.zk.root}/${cfg.cluster.name}`;
   const now = monoNow;
   const fenceAfterFor = (t: number): number => {
@@ -152,7 +172,15 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     }
   });
   const { createApp } = await import('./api/app');
-  const server = http.createServer(createApp(controller, { stallAfterMs: Math.max(2000, cfg.zk.sessionTimeoutMs / 2) }));
+  // The controller is both the status source and the command sink of the API.
+  const app = createApp(controller, controller, {
+    token: cfg.api.token,
+    readToken: cfg.api.readToken,
+    bodyLimit: cfg.api.bodyLimit,
+    stallAfterMs: Math.max(2000, cfg.zk.sessionTimeoutMs / 2),
+    onInternalError: (err) => log.error(`API request failed: ${errorMessage(err)}`, { event: 'api.error' }),
+  });
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

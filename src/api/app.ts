@@ -1,52 +1,77 @@
 /**
  * The HTTP surface: thin handlers over the controller's in-memory status snapshot (never a
- * ZooKeeper round trip per request). Role probes answer 200/503 for load balancers; GET and HEAD.
- * The only importer of express.
+ * ZooKeeper round trip per status request) and its commands. Role probes answer 200/503 for load
+ * balancers, GET and HEAD, without a token. The only importer of express (and prom-client).
+ *
+ * Errors are JSON `{ "error": { "code", "message" } }` everywhere: unknown paths 404, wrong
+ * methods 405 (with Allow), bad bodies 400, oversized bodies 413, CommandErrors by their code.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { StatusSource } from '../controller/status';
+import type { ControlCommands, StatusSource } from '../controller/status';
+import { requireReadToken, requireWriteToken } from './auth';
+import { errorHandler, sendError } from './errors';
+import { createMetrics } from './metrics';
+import { commandRoutes } from './routes/commands';
+import { metricsRoutes } from './routes/metrics';
+import { probeRoutes } from './routes/probes';
+import { readRoutes } from './routes/read';
 
 export interface AppOptions {
+  /** Bearer token of POST/DELETE; empty = those answer 403. */
+  token: string;
+  /** Bearer token of the read endpoints (not the probes); empty = open. */
+  readToken: string;
   /** The control loop counts as stalled when its last cycle is older than this. */
   stallAfterMs: number;
+  /** Largest JSON body (body-parser syntax); default 16kb. */
+  bodyLimit?: string;
+  /** Collect prom-client's default process metrics (default true). */
+  defaultMetrics?: boolean;
+  /** Called with unexpected errors (answered as 500 INTERNAL without details). */
+  onInternalError?: (err: unknown) => void;
 }
 
-function fail(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
-}
+/** Every path and its methods (HEAD goes with GET); other methods on these paths answer 405. */
+export const ROUTES: Readonly<Record<string, readonly string[]>> = {
+  '/': ['GET', 'HEAD'],
+  '/status': ['GET', 'HEAD'],
+  '/members': ['GET', 'HEAD'],
+  '/history': ['GET', 'HEAD'],
+  '/metrics': ['GET', 'HEAD'],
+  '/leader': ['GET', 'HEAD'],
+  '/standby': ['GET', 'HEAD'],
+  '/health': ['GET', 'HEAD'],
+  '/readiness': ['GET', 'HEAD'],
+  '/switchover': ['POST', 'DELETE'],
+  '/pause': ['POST'],
+  '/resume': ['POST'],
+};
 
-export function createApp(source: StatusSource, opts: AppOptions): express.Express {
+export function createApp(source: StatusSource, commands: ControlCommands, opts: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-
-  app.get('/status', (_req, res) => {
-    res.json(source.status());
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.set('Cache-Control', 'no-store');
+    next();
   });
 
-  app.get('/health', (_req, res) => {
-    const lag = source.msSinceLastCycle();
-    const ok = lag <= opts.stallAfterMs;
-    res.status(ok ? 200 : 503).json({ ok, loopLagMs: Math.round(lag) });
-  });
+  const read = requireReadToken(opts.readToken, opts.token);
+  const write = requireWriteToken(opts.token);
+  const metrics = createMetrics(source, { defaultMetrics: opts.defaultMetrics !== false });
 
-  app.get('/leader', (_req, res) => {
-    const s = source.status();
-    const ok = s.node.role === 'leader' && s.jenkins.ready;
-    res.status(ok ? 200 : 503).json({ ok, role: s.node.role, jenkinsReady: s.jenkins.ready });
-  });
+  app.use(probeRoutes(source, opts.stallAfterMs));
+  app.use(readRoutes(source, commands, read));
+  app.use(metricsRoutes(metrics, read));
+  app.use(commandRoutes(commands, write, opts.bodyLimit ?? '16kb'));
 
-  app.get('/standby', (_req, res) => {
-    const s = source.status();
-    const ok = s.node.role === 'standby';
-    res.status(ok ? 200 : 503).json({ ok, role: s.node.role });
-  });
-
-  app.use((req: Request, res: Response) => fail(res, 404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`));
-  // Four arguments mark an error handler for express.
-  app.use((_err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    void _next;
-    fail(res, 500, 'INTERNAL', 'internal error');
-  });
+  for (const [path, methods] of Object.entries(ROUTES)) {
+    app.all(path, (req: Request, res: Response) => {
+      res.set('Allow', methods.join(', '));
+      sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path} (allowed: ${methods.join(', ')})`);
+    });
+  }
+  app.use((req: Request, res: Response) => sendError(res, 404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`));
+  app.use(errorHandler(opts.onInternalError));
   return app;
 }

@@ -199,10 +199,20 @@ function validationError(message: string, keys: readonly KeyInfo[]): ConfigError
   // A value where a section belongs (`"api": 8080`) shows up as one "missing" line per key of
   // the section plus an "unknown key" line for the section: report it once, as the section.
   const sections = new Set(parsed.filter((p) => p.section !== undefined).map((p) => p.section));
+  // A nested section (api.tls) inside a section given as a plain value (api) is that section.
+  const outermost = (s: string): string => {
+    const parts = s.split('.');
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('.');
+      if (sections.has(prefix)) return prefix;
+    }
+    return s;
+  };
   const problems: ParsedProblem[] = [];
   const reported = new Set<string>();
   for (const p of parsed) {
-    const section = p.section ?? (sections.has(p.key) ? p.key : undefined);
+    const raw = p.section ?? (sections.has(p.key) ? p.key : undefined);
+    const section = raw === undefined ? undefined : outermost(raw);
     if (section === undefined) {
       problems.push(p);
     } else if (!reported.has(section)) {
@@ -309,6 +319,14 @@ export function checkCrossFieldRules(cfg: Config): void {
     );
   }
 
+  const { cert, key } = cfg.api.tls;
+  if (cert !== '' && key === '') {
+    throw new ConfigError(`api.tls.key must be set when api.tls.cert is set (${JSON.stringify(cert)}): HTTPS needs both`, 'api.tls.key');
+  }
+  if (key !== '' && cert === '') {
+    throw new ConfigError(`api.tls.cert must be set when api.tls.key is set: HTTPS needs both`, 'api.tls.cert');
+  }
+
   // Also enforced by the schema format; kept here so hand-built configs are checked too.
   if (!isHttpUrl(cfg.jenkins.url)) {
     throw new ConfigError(`jenkins.url must be an http:// or https:// URL: ${JSON.stringify(cfg.jenkins.url)}`, 'jenkins.url');
@@ -360,12 +378,12 @@ export function resolveTimings(cfg: Config, negotiatedTimeoutMs?: number): Resol
   };
 }
 
-/** A copy safe to log or serve: api.token becomes "***" when set. */
+/** A copy safe to log or serve: api.token and api.readToken become "***" when set. */
 export function redactedConfig(cfg: Config): Config {
   const copy = JSON.parse(JSON.stringify(cfg)) as Config;
   return deepFreeze({
     ...copy,
-    api: { ...copy.api, token: cfg.api.token === '' ? '' : '***' },
+    api: { ...copy.api, token: cfg.api.token === '' ? '' : '***', readToken: cfg.api.readToken === '' ? '' : '***' },
   });
 }
 

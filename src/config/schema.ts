@@ -183,6 +183,16 @@ function pathFormat(val: unknown): void {
   if (typeof val !== 'string' || val.includes('\u0000')) throw new Error('must be a file system path');
 }
 
+/** A byte size as body-parser reads it: digits with an optional b|kb|mb unit, at most 10mb. */
+function bodyLimitFormat(val: unknown): void {
+  const rule = 'must be a size such as 16kb, 1mb or 4096 (bytes), between 1 byte and 10mb';
+  const m = typeof val === 'string' ? /^(\d+)(b|kb|mb)?$/i.exec(val.trim()) : null;
+  if (!m || m[1] === undefined) throw new Error(rule);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const bytes = Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+  if (!(bytes >= 1 && bytes <= 10 * 1024 * 1024)) throw new Error(rule);
+}
+
 function commandFormat(val: unknown): void {
   if (typeof val !== 'string' || val.trim().length === 0) throw new Error('must be a non-empty shell command line');
 }
@@ -392,6 +402,29 @@ function keySpecs(hostname: string): SpecTree<Config> {
         format: stringFormat,
         default: '',
         sensitive: true,
+      },
+      readToken: {
+        doc: 'Bearer token required by the read endpoints of the HTTP API (GET /, /status, /members, /history, /metrics); empty = open. The role probes (/leader, /standby, /health, /readiness) stay open for load balancers. api.token is accepted too. Sensitive.',
+        format: stringFormat,
+        default: '',
+        sensitive: true,
+      },
+      bodyLimit: {
+        doc: 'Largest accepted JSON request body of the HTTP API, e.g. 16kb; larger bodies answer 413.',
+        format: bodyLimitFormat,
+        default: '16kb',
+      },
+      tls: {
+        cert: {
+          doc: 'PEM certificate file of the HTTP API; with api.tls.key the API serves HTTPS. Empty = plain HTTP.',
+          format: pathFormat,
+          default: '',
+        },
+        key: {
+          doc: 'PEM private key file of the HTTP API; required when api.tls.cert is set.',
+          format: pathFormat,
+          default: '',
+        },
       },
     },
     log: {

@@ -76,6 +76,18 @@ export interface ApiConfig {
   readonly port: number;
   /** Bearer token for mutating API calls; empty = no token. Sensitive. */
   readonly token: string;
+  /** Bearer token for the read endpoints (not the role probes); empty = open. Sensitive. */
+  readonly readToken: string;
+  /** Largest JSON request body, as body-parser reads it (`16kb`). */
+  readonly bodyLimit: string;
+  readonly tls: ApiTlsConfig;
+}
+
+export interface ApiTlsConfig {
+  /** PEM certificate file; with `key` the API serves HTTPS. Empty = plain HTTP. */
+  readonly cert: string;
+  /** PEM private key file; required when `cert` is set (and vice versa). */
+  readonly key: string;
 }
 
 export interface LogConfig {

@@ -62,7 +62,7 @@ describe('defaults', () => {
     expect(cfg.fencing).toEqual({ deadlineRatio: 0.5, marginMs: 200 });
     expect(cfg.jenkins.home).toBe('');
     expect(cfg.jenkins.command).toBe('java -jar /usr/share/java/jenkins.war --httpPort=8080');
-    expect(cfg.api).toEqual({ host: '127.0.0.1', port: 8090, token: '' });
+    expect(cfg.api).toEqual({ host: '127.0.0.1', port: 8090, token: '', readToken: '', bodyLimit: '16kb', tls: { cert: '', key: '' } });
     expect(cfg.log).toEqual({ level: 'info', format: 'auto' });
   });
 

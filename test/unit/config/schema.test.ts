@@ -72,6 +72,10 @@ const ALL_KEYS = [
   'api.host',
   'api.port',
   'api.token',
+  'api.readToken',
+  'api.bodyLimit',
+  'api.tls.cert',
+  'api.tls.key',
   'log.level',
   'log.format',
 ];
@@ -124,8 +128,8 @@ describe('schema', () => {
     expect(new Set(args).size).toBe(args.length);
   });
 
-  it('marks only api.token sensitive', () => {
-    expect(leaves.filter((l) => l.node['sensitive'] === true).map((l) => l.path)).toEqual(['api.token']);
+  it('marks only the API tokens sensitive', () => {
+    expect(leaves.filter((l) => l.node['sensitive'] === true).map((l) => l.path)).toEqual(['api.token', 'api.readToken']);
   });
 
   it('listKeys agrees with the raw schema', () => {
@@ -210,8 +214,12 @@ describe('conf/default.json', () => {
     const expected: Record<string, Record<string, unknown>> = {};
     for (const k of listKeys(buildSchema())) {
       if (k.path.startsWith('node.')) continue;
-      const [group, name] = k.path.split('.') as [string, string];
-      (expected[group] ??= {})[name] = k.default;
+      // Nested key paths (api.tls.cert) become nested objects.
+      const parts = k.path.split('.');
+      const name = parts.pop() as string;
+      let obj: Record<string, unknown> = expected;
+      for (const part of parts) obj = (obj[part] ??= {}) as Record<string, unknown>;
+      obj[name] = k.default;
     }
     expect(json).toEqual(expected);
   });

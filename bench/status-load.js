@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+/**
+ * Status API under load: real ZooKeeper (scripts/zk.sh), two real controllers (dist/cli.js run),
+ * the Jenkins stand-in. Prints a markdown table and one JSON line per scenario.
+ *
+ *   node bench/status-load.js [--duration 10] [--connections 10] [--rounds 10] [--session-ms 2000]
+ *
+ * Scenarios
+ * - status_load: autocannon (in this process) against the leader's GET /status on loopback for
+ *   --duration seconds with --connections connections: requests/s, latency p50/p99.
+ *   Targets (issue 3): >= 5000 req/s with p99 <= 10 ms.
+ * - graceful_handover_under_load: the same load runs against BOTH nodes' GET /status for the
+ *   whole scenario; --rounds times, SIGTERM to the leader's controller. Gap as in
+ *   bench/failover.js: the old Jenkins' last journal line (its exit) -> the standby's
+ *   `jenkins.started`. The old node is restarted (same API port) and rejoins as standby.
+ */
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const autocannon = require('autocannon');
+const { CLI, Controller, arg, freePort, machine, mono, overlaps, pairEnv, readJournal, sleep, startZk, stats, waitFor } = require('./lib');
+
+const DURATION_S = Number(arg('duration', 10));
+const CONNECTIONS = Number(arg('connections', 10));
+const ROUNDS = Number(arg('rounds', 10));
+const SESSION_MS = Number(arg('session-ms', 2000));
+const SETTLE_MS = Number(arg('settle-ms', 1000));
+const TARGET = { rps: 5000, p99Ms: 10 };
+
+/** Starts autocannon; returns { stop(): Promise<result> } (or resolves at the end of `duration`). */
+function load(url, opts) {
+  let resolveDone;
+  let rejectDone;
+  const done = new Promise((res, rej) => {
+    resolveDone = res;
+    rejectDone = rej;
+  });
+  const inst = autocannon({ url, connections: CONNECTIONS, ...opts }, (err, res) => (err ? rejectDone(err) : resolveDone(res)));
+  inst.on('error', () => undefined); // connection errors are counted in the result
+  return {
+    done,
+    stop() {
+      inst.stop();
+      return done;
+    },
+  };
+}
+
+async function main() {
+  if (!fs.existsSync(CLI)) throw new Error('dist/cli.js missing: run `npm run build` first');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-bench-load-'));
+  const home = path.join(tmp, 'home');
+  fs.mkdirSync(home);
+  const zk = await startZk(path.join(tmp, 'zk'));
+  const jenkinsPort = await freePort();
+  const apiPorts = { a: await freePort(), b: await freePort() };
+  const env = pairEnv({ cluster: 'bench-load', zkConnect: zk.connect, sessionMs: SESSION_MS, home, jenkinsPort });
+  const nodes = {};
+  const startNode = (id) => (nodes[id] = new Controller(id, { ...env, JHA_API_PORT: String(apiPorts[id]) }));
+  const roleOf = async (id) => (await nodes[id].status(apiPorts[id]))?.node.role;
+  const leaderReady = async (id) => {
+    const s = await nodes[id].status(apiPorts[id]);
+    return s && s.node.role === 'leader' && s.jenkins.ready ? s : null;
+  };
+
+  startNode('a');
+  await waitFor(() => leaderReady('a'), 30000, 'a leading');
+  startNode('b');
+  await waitFor(async () => (await roleOf('b')) === 'standby', 30000, 'b standby');
+  await sleep(SETTLE_MS);
+
+  // (1) Throughput and latency of the leader's GET /status.
+  process.stderr.write(`status load: ${DURATION_S} s, ${CONNECTIONS} connections against the leader's GET /status\n`);
+  const leaderUrl = `http://127.0.0.1:${apiPorts.a}/status`;
+  await load(leaderUrl, { duration: 1 }).done; // warm-up (JIT, sockets)
+  const r = await load(leaderUrl, { duration: DURATION_S }).done;
+  const stillLeading = await leaderReady('a');
+  if (!stillLeading) throw new Error('the leader lost its role under load');
+
+  // (2) Graceful handovers while both nodes' /status are under load.
+  process.stderr.write(`graceful handover under load x${ROUNDS} `);
+  const loads = ['a', 'b'].map((id) => load(`http://127.0.0.1:${apiPorts[id]}/status`, { duration: 24 * 3600 }));
+  const handover = { gap: [], total: [] };
+  let leader = 'a';
+  let standby = 'b';
+  const t0All = mono();
+  for (let i = 0; i < ROUNDS; i++) {
+    await sleep(SETTLE_MS);
+    const old = nodes[leader];
+    const t0 = mono();
+    old.proc.kill('SIGTERM');
+    await old.exited;
+    const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), 20000, 'new Jenkins spawned');
+    const oldExit = readJournal(home)
+      .filter((e) => e.mono < s.mono && (e.ev === 'stop' || e.ev === 'exit'))
+      .pop();
+    handover.gap.push(s.mono - oldExit.mono);
+    handover.total.push(s.mono - t0);
+    await waitFor(() => leaderReady(standby), 20000, 'new leader ready');
+    startNode(leader);
+    await waitFor(async () => (await roleOf(leader)) === 'standby', 20000, 'old leader back as standby');
+    [leader, standby] = [standby, leader];
+    process.stderr.write('.');
+  }
+  const loadSeconds = (mono() - t0All) / 1000;
+  const during = await Promise.all(loads.map((l) => l.stop()));
+  process.stderr.write('\n');
+
+  const nOverlaps = overlaps(home);
+  for (const n of Object.values(nodes)) n.proc.kill('SIGTERM');
+  await Promise.all(Object.values(nodes).map((n) => n.exited));
+  zk.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+
+  const m = machine({ zk_mode: 'standalone', session_timeout_ms: SESSION_MS, loadgen: `autocannon ${require('autocannon/package.json').version} in-process` });
+  const met = r.requests.average >= TARGET.rps && r.latency.p99 <= TARGET.p99Ms;
+  const duringReqs = during.reduce((s, x) => s + x.requests.total, 0);
+  const duringNon2xx = during.reduce((s, x) => s + x.non2xx, 0);
+  const duringErrors = during.reduce((s, x) => s + x.errors, 0);
+  const f = (x) => (x === undefined ? '-' : Number(x).toFixed(1));
+  const g = stats(handover.gap);
+  const t = stats(handover.total);
+
+  console.log(
+    `\njenkins-ha status API load: ${m.cpus} cpus (${m.cpu}), node ${m.node}, zookeeper ${m.zookeeper}, ${m.loadgen}; overlaps: ${nOverlaps}`,
+  );
+  console.log('| scenario | measure | value | target |');
+  console.log('|---|---|---|---|');
+  console.log(`| status_load | requests/s (leader GET /status, ${CONNECTIONS} conns, ${DURATION_S} s) | ${f(r.requests.average)} | >= ${TARGET.rps} |`);
+  console.log(`| status_load | latency p50 / p99 / max (ms) | ${f(r.latency.p50)} / ${f(r.latency.p99)} / ${f(r.latency.max)} | p99 <= ${TARGET.p99Ms} |`);
+  console.log(`| status_load | requests / non-2xx / errors | ${r.requests.total} / ${r.non2xx} / ${r.errors} | ${met ? 'target met' : 'target MISSED'} |`);
+  console.log(`| graceful_handover_under_load | gap: old Jenkins exited -> new spawned (ms), median / p95 / max, n=${g.n} | ${f(g.median)} / ${f(g.p95)} / ${f(g.max)} | |`);
+  console.log(`| graceful_handover_under_load | total: SIGTERM -> new spawned (ms), median / p95 / max | ${f(t.median)} / ${f(t.p95)} / ${f(t.max)} | |`);
+  console.log(
+    `| graceful_handover_under_load | load meanwhile: requests/s (both nodes) / non-2xx / errors | ${f(duringReqs / loadSeconds)} / ${duringNon2xx} / ${duringErrors} | |`,
+  );
+  console.log('');
+  console.log(
+    JSON.stringify({
+      scenario: 'status_load',
+      url: 'GET /status (leader)',
+      connections: CONNECTIONS,
+      duration_s: DURATION_S,
+      rps: r.requests.average,
+      latency_ms: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, mean: r.latency.average },
+      requests: r.requests.total,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      target: TARGET,
+      target_met: met,
+      machine: m,
+    }),
+  );
+  console.log(
+    JSON.stringify({
+      scenario: 'graceful_handover_under_load',
+      unit: 'ms',
+      rounds: ROUNDS,
+      gap: g,
+      total: t,
+      load: { connections_per_node: CONNECTIONS, rps: duringReqs / loadSeconds, requests: duringReqs, non2xx: duringNon2xx, errors: duringErrors },
+      overlaps: nOverlaps,
+      machine: m,
+    }),
+  );
+  if (nOverlaps > 0) {
+    console.error(`FAIL: ${nOverlaps} overlap(s) of two Jenkins`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

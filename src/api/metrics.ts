@@ -1,0 +1,135 @@
+/**
+ * Prometheus metrics in a registry of our own (never prom-client's global one, so two apps in one
+ * process do not collide). Gauges read the status snapshot in `collect()`, so a scrape always sees
+ * the current state; counters and the failover histogram are fed by the controller's events.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { NodeRole, StatusSource } from '../controller/status';
+
+const ROLES: readonly NodeRole[] = ['leader', 'standby', 'neutral', 'candidate', 'stopped'];
+
+export interface Metrics {
+  registry: Registry;
+  /** Prometheus text exposition of every metric. */
+  text(): Promise<string>;
+  contentType: string;
+}
+
+export function createMetrics(source: StatusSource, opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  new Gauge({
+    name: 'jenkins_ha_role',
+    help: 'Role of this node: 1 for the current role, 0 for the others.',
+    labelNames: ['role'],
+    registers,
+    collect() {
+      const role = source.status().node.role;
+      for (const r of ROLES) this.set({ role: r }, r === role ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'jenkins_ha_jenkins_ready',
+    help: '1 when the local Jenkins answers its readiness probe, else 0.',
+    registers,
+    collect() {
+      this.set(source.status().jenkins.ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'jenkins_ha_jenkins_up',
+    help: '1 when the local Jenkins process is running (started and not stopping), else 0.',
+    registers,
+    collect() {
+      const st = source.status().jenkins.state;
+      this.set(st === 'running' || st === 'starting' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'jenkins_ha_zookeeper_connected',
+    help: '1 while the ZooKeeper session is connected, else 0.',
+    registers,
+    collect() {
+      this.set(source.status().zookeeper.state === 'connected' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'jenkins_ha_zookeeper_ms_since_heard',
+    help: 'Milliseconds since ZooKeeper last answered this node; NaN when nothing was heard in this session.',
+    registers,
+    collect() {
+      this.set(source.status().zookeeper.msSinceHeard ?? Number.NaN);
+    },
+  });
+  new Gauge({
+    name: 'jenkins_ha_paused',
+    help: '1 while the cluster is in maintenance mode (paused), else 0.',
+    registers,
+    collect() {
+      this.set(source.status().paused.paused ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'jenkins_ha_epoch',
+    help: 'Fencing epoch of the term this node holds; 0 when it holds none.',
+    registers,
+    collect() {
+      this.set(source.status().epoch ?? 0);
+    },
+  });
+
+  const initial = source.status();
+  const leaderChanges = new Counter({
+    name: 'jenkins_ha_leader_changes_total',
+    help: 'Times this node took leadership (a new fencing epoch) since the process started.',
+    registers,
+  });
+  const failovers = new Counter({
+    name: 'jenkins_ha_failovers_total',
+    help: 'Terms of this node that reached a ready Jenkins (elected -> Jenkins ready).',
+    registers,
+  });
+  const failoverDuration = new Histogram({
+    name: 'jenkins_ha_failover_duration_seconds',
+    help: 'Time from this node being elected to its Jenkins being ready.',
+    buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+    registers,
+  });
+  const restarts = new Counter({
+    name: 'jenkins_ha_jenkins_restarts_total',
+    help: 'Unexpected exits of the local Jenkins (crashes and unhealthy restarts).',
+    registers,
+  });
+  const fenced = new Counter({
+    name: 'jenkins_ha_fenced_total',
+    help: 'Times this node fenced (force-stopped) its Jenkins because leadership could not be proven.',
+    registers,
+  });
+  // Events before the app existed (main loads the API after joining the election).
+  leaderChanges.inc(initial.leaderChanges);
+  restarts.inc(initial.jenkins.restarts);
+
+  source.onEvent((e) => {
+    switch (e.type) {
+      case 'leader_change':
+        leaderChanges.inc();
+        return;
+      case 'failover':
+        failovers.inc();
+        failoverDuration.observe(e.durationMs / 1000);
+        return;
+      case 'jenkins_restart':
+        restarts.inc();
+        return;
+      case 'fenced':
+        fenced.inc();
+        return;
+      case 'role':
+        return;
+    }
+  });
+
+  return { registry, contentType: registry.contentType, text: () => registry.metrics() };
+}

@@ -1,0 +1,168 @@
+/**
+ * Options of the operator commands (status, switchover, pause, resume, history). Pure: the
+ * command's own flags are taken out, configuration flags (`--zk-connect ...`, any key of the
+ * schema) are passed on to loadConfig, anything else is a usage error (exit 64).
+ */
+import { parseDurationMs, parseDurationSeconds } from './duration';
+
+export class UsageError extends Error {}
+
+export type OpsCommand = 'status' | 'switchover' | 'pause' | 'resume' | 'history';
+export const OPS_COMMANDS: readonly OpsCommand[] = ['status', 'switchover', 'pause', 'resume', 'history'];
+
+export function isOpsCommand(c: string): c is OpsCommand {
+  return (OPS_COMMANDS as readonly string[]).includes(c);
+}
+
+export interface StatusOptions {
+  json: boolean;
+}
+export interface SwitchoverOptions {
+  candidate?: string;
+  reason?: string;
+  wait: boolean;
+  timeoutMs: number;
+}
+export interface PauseOptions {
+  ttlSeconds?: number;
+  reason?: string;
+}
+export interface HistoryOptions {
+  limit: number;
+  json: boolean;
+}
+
+export type OpsOptions =
+  | { command: 'status'; opts: StatusOptions }
+  | { command: 'switchover'; opts: SwitchoverOptions }
+  | { command: 'pause'; opts: PauseOptions }
+  | { command: 'resume'; opts: Record<string, never> }
+  | { command: 'history'; opts: HistoryOptions };
+
+export interface ParsedOps {
+  parsed: OpsOptions;
+  /** Configuration flags (with their values) for loadConfig. */
+  configArgs: string[];
+}
+
+export const DEFAULT_SWITCHOVER_TIMEOUT_MS = 60_000;
+export const DEFAULT_HISTORY_LIMIT = 20;
+/** The controllers keep this many history entries (cluster-view.ts HISTORY_KEEP). */
+export const MAX_HISTORY_LIMIT = 200;
+
+/** Flags of each command: true = takes a value. */
+const FLAGS: Readonly<Record<OpsCommand, Readonly<Record<string, boolean>>>> = {
+  status: { '--json': false },
+  switchover: { '--candidate': true, '--reason': true, '--wait': false, '--timeout': true },
+  pause: { '--ttl': true, '--reason': true },
+  resume: {},
+  history: { '--limit': true, '--json': false },
+};
+
+/**
+ * Parses the arguments after the command name. `configFlags` are the flags of the configuration
+ * schema (`--zk-connect`, ...); they and their values go to `configArgs`.
+ */
+export function parseOpsArgs(command: OpsCommand, rest: readonly string[], configFlags: ReadonlySet<string>): ParsedOps {
+  const own = FLAGS[command];
+  const values = new Map<string, string | true>();
+  const configArgs: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const token = rest[i] ?? '';
+    const eq = token.indexOf('=');
+    const flag = token.startsWith('--') && eq !== -1 ? token.slice(0, eq) : token;
+    const inline = token.startsWith('--') && eq !== -1 ? token.slice(eq + 1) : undefined;
+    const takesValue = own[flag];
+    if (takesValue !== undefined) {
+      if (values.has(flag)) throw new UsageError(`${command}: ${flag} is given more than once`);
+      if (!takesValue) {
+        if (inline !== undefined) throw new UsageError(`${command}: ${flag} takes no value`);
+        values.set(flag, true);
+        continue;
+      }
+      let v = inline;
+      if (v === undefined) {
+        v = rest[i + 1];
+        if (v === undefined) throw new UsageError(`${command}: ${flag} needs a value`);
+        i++;
+      }
+      values.set(flag, v);
+      continue;
+    }
+    if (configFlags.has(flag)) {
+      configArgs.push(token);
+      if (inline === undefined) {
+        const v = rest[i + 1];
+        if (v !== undefined) {
+          configArgs.push(v);
+          i++;
+        }
+      }
+      continue;
+    }
+    if (token.startsWith('-')) throw new UsageError(`${command}: unknown option ${flag}`);
+    throw new UsageError(`${command}: unexpected argument ${JSON.stringify(token)}`);
+  }
+
+  const str = (flag: string): string | undefined => {
+    const v = values.get(flag);
+    if (v === undefined || v === true) return undefined;
+    if (v.trim() === '') throw new UsageError(`${command}: ${flag} must not be empty`);
+    return v;
+  };
+  const bool = (flag: string): boolean => values.get(flag) === true;
+  const duration = <T>(flag: string, parse: (t: string) => T): T | undefined => {
+    const v = str(flag);
+    if (v === undefined) return undefined;
+    try {
+      return parse(v);
+    } catch (err) {
+      throw new UsageError(`${command}: ${flag}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+
+  switch (command) {
+    case 'status':
+      return { parsed: { command, opts: { json: bool('--json') } }, configArgs };
+    case 'switchover': {
+      const candidate = str('--candidate');
+      const reason = str('--reason');
+      const timeoutMs = duration('--timeout', parseDurationMs);
+      const wait = bool('--wait');
+      if (timeoutMs !== undefined && !wait) throw new UsageError('switchover: --timeout only applies with --wait');
+      return {
+        parsed: {
+          command,
+          opts: {
+            ...(candidate !== undefined ? { candidate } : {}),
+            ...(reason !== undefined ? { reason } : {}),
+            wait,
+            timeoutMs: timeoutMs ?? DEFAULT_SWITCHOVER_TIMEOUT_MS,
+          },
+        },
+        configArgs,
+      };
+    }
+    case 'pause': {
+      const ttlSeconds = duration('--ttl', parseDurationSeconds);
+      const reason = str('--reason');
+      return {
+        parsed: { command, opts: { ...(ttlSeconds !== undefined ? { ttlSeconds } : {}), ...(reason !== undefined ? { reason } : {}) } },
+        configArgs,
+      };
+    }
+    case 'resume':
+      return { parsed: { command, opts: {} }, configArgs };
+    case 'history': {
+      const l = str('--limit');
+      let limit = DEFAULT_HISTORY_LIMIT;
+      if (l !== undefined) {
+        if (!/^\d+$/.test(l) || Number(l) < 1 || Number(l) > MAX_HISTORY_LIMIT) {
+          throw new UsageError(`history: --limit must be a whole number from 1 to ${MAX_HISTORY_LIMIT}: ${JSON.stringify(l)}`);
+        }
+        limit = Number(l);
+      }
+      return { parsed: { command, opts: { limit, json: bool('--json') } }, configArgs };
+    }
+  }
+}

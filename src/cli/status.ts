@@ -1,0 +1,156 @@
+/**
+ * `jenkins-ha status`: the cluster as ZooKeeper holds it (members, epoch, pause, switchover),
+ * plus each member's own view from its GET /status (in parallel, 1 s timeout). A member whose API
+ * does not answer shows as `unreachable`; ZooKeeper being unreachable is an error (exit 1).
+ */
+import type { Config } from '../config/load';
+import type { NodeRole, SwitchoverIntent } from '../controller/status';
+import type { JenkinsState } from '../jenkins/supervisor';
+import { formatDuration } from './duration';
+import { fetchStatus } from './http';
+import { renderTable } from './table';
+import { ClusterReader, type ZkClusterState } from './zk';
+
+export interface MemberRow {
+  id: string;
+  znode: string;
+  sequence: number;
+  host: string;
+  apiUrl: string;
+  /** Position in the election (lowest sequence leads). */
+  electionRole: 'leader' | 'standby';
+  reachable: boolean;
+  /** The member's own role, or `unreachable`. */
+  role: NodeRole | 'unreachable';
+  jenkins: { state: JenkinsState; ready: boolean; pid: number | null } | null;
+  /** ISO time the member's role began (its own status). */
+  since: string | null;
+  sinceMs: number | null;
+  epoch: number | null;
+  /** Why the member's API did not answer. */
+  error: string | null;
+}
+
+export interface StatusReport {
+  cluster: string;
+  zookeeper: string;
+  basePath: string;
+  /** The member that says it leads; else the election's leader (lowest sequence); else null. */
+  leader: { id: string; source: 'status' | 'election'; jenkinsReady: boolean | null } | null;
+  epoch: number | null;
+  paused: { paused: boolean; by?: string; reason?: string; since?: string; until?: string | null };
+  switchover: SwitchoverIntent | null;
+  members: MemberRow[];
+  at: string;
+}
+
+/** The token for GET /status: api.readToken, else api.token (the API accepts either on reads). */
+export function readToken(cfg: Config): string {
+  return cfg.api.readToken !== '' ? cfg.api.readToken : cfg.api.token;
+}
+
+export async function buildStatusReport(cfg: Config, state: ZkClusterState): Promise<StatusReport> {
+  const rows = await Promise.all(
+    state.members.map(async (m): Promise<MemberRow> => {
+      const apiUrl = m.info?.apiUrl ?? '';
+      const r = await fetchStatus(apiUrl, readToken(cfg));
+      const base = {
+        id: m.id,
+        znode: m.znode,
+        sequence: m.sequence,
+        host: m.info?.host ?? '',
+        apiUrl,
+        electionRole: m.electionRole,
+      };
+      if (!r.ok) return { ...base, reachable: false, role: 'unreachable', jenkins: null, since: null, sinceMs: null, epoch: null, error: r.error };
+      const s = r.status;
+      return {
+        ...base,
+        reachable: true,
+        role: s.node.role,
+        jenkins: { state: s.jenkins.state, ready: s.jenkins.ready, pid: s.jenkins.pid },
+        since: s.node.since,
+        sinceMs: typeof s.node.sinceMs === 'number' ? s.node.sinceMs : null,
+        epoch: s.epoch,
+        error: null,
+      };
+    }),
+  );
+  const claimed = rows.find((r) => r.role === 'leader');
+  const first = rows.find((r) => r.electionRole === 'leader');
+  const leader = claimed
+    ? { id: claimed.id, source: 'status' as const, jenkinsReady: claimed.jenkins?.ready ?? null }
+    : first
+      ? { id: first.id, source: 'election' as const, jenkinsReady: first.jenkins?.ready ?? null }
+      : null;
+  const p = state.pause;
+  const paused =
+    p && p.inForce ? { paused: true, by: p.by, reason: p.reason, since: p.since, until: p.until } : { paused: false };
+  return {
+    cluster: state.cluster,
+    zookeeper: cfg.zk.connect,
+    basePath: state.basePath,
+    leader,
+    epoch: state.epoch,
+    paused,
+    switchover: state.switchover,
+    members: rows,
+    at: new Date().toISOString(),
+  };
+}
+
+/** Reads ZooKeeper and the members' APIs. Throws CliError when ZooKeeper is unreachable. */
+export async function collectStatus(cfg: Config): Promise<StatusReport> {
+  const reader = await ClusterReader.open(cfg);
+  try {
+    const state = await reader.read();
+    return await buildStatusReport(cfg, state);
+  } finally {
+    await reader.close();
+  }
+}
+
+function pausedText(r: StatusReport): string {
+  const p = r.paused;
+  if (!p.paused) return 'no';
+  const until = p.until ? `until ${p.until}` : 'until resumed';
+  return `yes, ${until}${p.by ? ` (by ${p.by}${p.reason ? `: ${p.reason}` : ''})` : ''}`;
+}
+
+function switchoverText(s: SwitchoverIntent | null): string {
+  if (!s) return 'none';
+  return `${s.id} ${s.state}: ${s.from} -> ${s.candidate ?? 'next in line'}${s.reason ? ` (${s.reason})` : ''}, requested ${s.requestedAt}`;
+}
+
+function leaderText(r: StatusReport): string {
+  if (!r.leader) return 'none';
+  const l = r.leader;
+  if (l.source === 'election') return `${l.id} (first in the election; its API did not say it leads)`;
+  return `${l.id}${l.jenkinsReady === true ? '' : ' (Jenkins not ready)'}`;
+}
+
+function sinceText(m: MemberRow): string {
+  if (m.since === null) return '-';
+  const t = m.since.replace(/\.\d+Z$/, 'Z');
+  return m.sinceMs !== null ? `${t} (${formatDuration(m.sinceMs)})` : t;
+}
+
+/** The human form: two header lines and a table of the members. Pure. */
+export function renderStatus(r: StatusReport): string {
+  const head =
+    `cluster ${r.cluster}  zookeeper ${r.zookeeper}\n` +
+    `leader: ${leaderText(r)}  epoch: ${r.epoch ?? '-'}  paused: ${pausedText(r)}  switchover: ${switchoverText(r.switchover)}\n`;
+  if (r.members.length === 0) return `${head}\nno members in ZooKeeper (no controller is running for cluster ${r.cluster})\n`;
+  const rows = r.members.map((m) => [
+    m.id,
+    m.role,
+    m.jenkins?.state ?? '-',
+    m.jenkins ? (m.jenkins.ready ? 'yes' : 'no') : '-',
+    m.apiUrl || '-',
+    sinceText(m),
+  ]);
+  const notes = r.members.filter((m) => m.error !== null).map((m) => `  ${m.id}: ${m.error}\n`);
+  return `${head}\n${renderTable(['ID', 'ROLE', 'JENKINS', 'READY', 'API URL', 'SINCE'], rows)}${
+    notes.length > 0 ? `\nunreachable:\n${notes.join('')}` : ''
+  }`;
+}

@@ -1,0 +1,149 @@
+/**
+ * A short-lived, read-mostly ZooKeeper client for the operator commands, and what they read:
+ * the members (election znodes and their JSON), the pause and switchover records, the fencing
+ * epoch (the epoch znode's version) and the cluster-wide history.
+ */
+import type { Config } from '../config/load';
+import { ClusterView, decodePause, decodeSwitchover, pauseInForce, type PauseRecord } from '../controller/cluster-view';
+import type { HistoryEntry, SwitchoverIntent } from '../controller/status';
+import { ZkCoordinator } from '../coordination/zookeeper';
+import { decodeMember, type MemberInfo } from '../election/member';
+import { sortContenders } from '../election/sequence';
+import { errorCode, errorMessage } from '../errors';
+import type { Logger } from '../logging/logger';
+import { CliError } from './errors';
+
+/** How long a command waits for a ZooKeeper session before it gives up (exit 1). */
+export const ZK_CONNECT_TIMEOUT_MS = 5000;
+
+const silent: Logger = {
+  error: () => undefined,
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+  child: () => silent,
+};
+
+export interface ZkMember {
+  id: string;
+  znode: string;
+  sequence: number;
+  /** `leader` = lowest sequence (the election's leader); the rest stand in line. */
+  electionRole: 'leader' | 'standby';
+  /** Null when the znode's data could not be parsed. */
+  info: MemberInfo | null;
+}
+
+export interface ZkClusterState {
+  cluster: string;
+  basePath: string;
+  members: ZkMember[];
+  /** The fencing epoch: the version of `<base>/epoch`; null before the first term. */
+  epoch: number | null;
+  pause: (PauseRecord & { inForce: boolean }) | null;
+  switchover: SwitchoverIntent | null;
+}
+
+export class ClusterReader {
+  readonly basePath: string;
+
+  private constructor(
+    private readonly coord: ZkCoordinator,
+    private readonly cfg: Config,
+  ) {
+    this.basePath = `${cfg.zk.root}/${cfg.cluster.name}`;
+  }
+
+  /** Connects within `timeoutMs`, else throws CliError (exit 1) naming the connect string. */
+  static async open(cfg: Config, timeoutMs = ZK_CONNECT_TIMEOUT_MS): Promise<ClusterReader> {
+    const coord = new ZkCoordinator({
+      connect: cfg.zk.connect,
+      sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
+      spinDelayMs: cfg.zk.spinDelayMs,
+      timings: () => ({ pingIntervalMs: 1000, requestTimeoutMs: 2000 }),
+      logger: silent,
+    });
+    const connected = new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), timeoutMs);
+      coord.on('state', (s) => {
+        if (s === 'connected') {
+          clearTimeout(t);
+          resolve(true);
+        }
+      });
+    });
+    coord.start();
+    if (!(await connected)) {
+      await coord.close();
+      throw new CliError(
+        `cannot reach ZooKeeper at ${cfg.zk.connect} within ${Math.round(timeoutMs / 1000)} s (zk.connect; is it running and reachable from here?)`,
+      );
+    }
+    return new ClusterReader(coord, cfg);
+  }
+
+  async close(): Promise<void> {
+    await this.coord.close();
+  }
+
+  async read(): Promise<ZkClusterState> {
+    const base = this.basePath;
+    const [members, epoch, pause, switchover] = await Promise.all([
+      this.readMembers(),
+      this.coord.exists(`${base}/epoch`).then((s) => (s ? s.version : null)),
+      this.readRecord(`${base}/paused`, decodePause),
+      this.readRecord(`${base}/switchover`, decodeSwitchover),
+    ]);
+    return {
+      cluster: this.cfg.cluster.name,
+      basePath: base,
+      members,
+      epoch,
+      pause: pause ? { ...pause, inForce: pauseInForce(pause, Date.now()) } : null,
+      switchover,
+    };
+  }
+
+  async readMembers(): Promise<ZkMember[]> {
+    const path = `${this.basePath}/election`;
+    let names: string[];
+    try {
+      names = await this.coord.getChildren(path);
+    } catch (err) {
+      if (errorCode(err) === 'ZK_NO_NODE') return [];
+      throw err;
+    }
+    const { contenders } = sortContenders(names);
+    const out = await Promise.all(
+      contenders.map(async (c, i): Promise<ZkMember | null> => {
+        try {
+          const info = decodeMember((await this.coord.getData(`${path}/${c.name}`)).data);
+          return { id: info?.id ?? c.nodeId, znode: c.name, sequence: c.seq, electionRole: i === 0 ? 'leader' : 'standby', info };
+        } catch (err) {
+          if (errorCode(err) === 'ZK_NO_NODE') return null; // left meanwhile
+          throw err;
+        }
+      }),
+    );
+    const present = out.filter((m): m is ZkMember => m !== null);
+    return present.map((m, i) => ({ ...m, electionRole: i === 0 ? 'leader' : 'standby' }));
+  }
+
+  async switchoverExists(): Promise<SwitchoverIntent | null> {
+    return this.readRecord(`${this.basePath}/switchover`, decodeSwitchover);
+  }
+
+  /** The newest `limit` history entries, oldest first. */
+  async history(limit: number): Promise<HistoryEntry[]> {
+    return new ClusterView(this.coord, this.basePath, silent).readHistory(limit);
+  }
+
+  private async readRecord<T>(path: string, decode: (b: Buffer) => T | null): Promise<T | null> {
+    try {
+      return decode((await this.coord.getData(path)).data);
+    } catch (err) {
+      if (errorCode(err) === 'ZK_NO_NODE') return null;
+      throw new CliError(`reading ${path} from ZooKeeper failed: ${errorMessage(err)}`);
+    }
+  }
+}

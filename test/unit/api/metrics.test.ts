@@ -1,0 +1,110 @@
+/** GET /metrics: prom-client text from a registry of our own, gauges from the snapshot, counters from events. */
+import request from 'supertest';
+import { register as globalRegistry } from 'prom-client';
+import { createApp } from '../../../src/api/app';
+import { createMetrics } from '../../../src/api/metrics';
+import { FakeCommands, FakeSource, snapshot } from './fakes';
+
+function value(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+const FAMILIES = [
+  'jenkins_ha_role',
+  'jenkins_ha_leader_changes_total',
+  'jenkins_ha_failovers_total',
+  'jenkins_ha_failover_duration_seconds',
+  'jenkins_ha_jenkins_restarts_total',
+  'jenkins_ha_jenkins_ready',
+  'jenkins_ha_jenkins_up',
+  'jenkins_ha_fenced_total',
+  'jenkins_ha_zookeeper_connected',
+  'jenkins_ha_zookeeper_ms_since_heard',
+  'jenkins_ha_paused',
+  'jenkins_ha_epoch',
+];
+
+test('GET /metrics serves every family plus the default process metrics, in the Prometheus text format', async () => {
+  const source = new FakeSource();
+  const app = createApp(source, new FakeCommands(), { token: 't', readToken: '', stallAfterMs: 1000 });
+  const res = await request(app).get('/metrics');
+  expect(res.status).toBe(200);
+  expect(res.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  for (const f of FAMILIES) expect({ f, typed: res.text.includes(`# TYPE ${f} `) }).toEqual({ f, typed: true });
+  expect(res.text).toMatch(/^process_cpu_user_seconds_total /m);
+  expect(res.text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+  // Our registry, not the global one.
+  expect(await globalRegistry.metrics()).not.toMatch(/jenkins_ha_/);
+});
+
+test('gauges always show the current snapshot', async () => {
+  const source = new FakeSource();
+  const m = createMetrics(source, { defaultMetrics: false });
+  let t = await m.text();
+  expect(value(t, 'jenkins_ha_role{role="leader"}')).toBe(1);
+  expect(value(t, 'jenkins_ha_role{role="standby"}')).toBe(0);
+  expect(value(t, 'jenkins_ha_jenkins_ready')).toBe(1);
+  expect(value(t, 'jenkins_ha_jenkins_up')).toBe(1);
+  expect(value(t, 'jenkins_ha_zookeeper_connected')).toBe(1);
+  expect(value(t, 'jenkins_ha_zookeeper_ms_since_heard')).toBe(12);
+  expect(value(t, 'jenkins_ha_paused')).toBe(0);
+  expect(value(t, 'jenkins_ha_epoch')).toBe(7);
+
+  const s = snapshot();
+  source.snap = snapshot({
+    node: { ...s.node, role: 'standby' },
+    jenkins: { ...s.jenkins, state: 'stopped', ready: false, pid: null },
+    zookeeper: { ...s.zookeeper, state: 'disconnected', msSinceHeard: null },
+    paused: { paused: true, by: 'api@x', reason: '', since: s.node.since, until: null },
+    epoch: null,
+  });
+  t = await m.text();
+  expect(value(t, 'jenkins_ha_role{role="leader"}')).toBe(0);
+  expect(value(t, 'jenkins_ha_role{role="standby"}')).toBe(1);
+  expect(value(t, 'jenkins_ha_jenkins_ready')).toBe(0);
+  expect(value(t, 'jenkins_ha_jenkins_up')).toBe(0);
+  expect(value(t, 'jenkins_ha_zookeeper_connected')).toBe(0);
+  expect(value(t, 'jenkins_ha_zookeeper_ms_since_heard')).toBeNaN();
+  expect(value(t, 'jenkins_ha_paused')).toBe(1);
+  expect(value(t, 'jenkins_ha_epoch')).toBe(0);
+});
+
+test('counters and the failover histogram follow the controller events', async () => {
+  const source = new FakeSource();
+  source.snap = snapshot({ leaderChanges: 2, jenkins: { ...snapshot().jenkins, restarts: 1 } });
+  const m = createMetrics(source, { defaultMetrics: false });
+  let t = await m.text();
+  // Seeded from the snapshot: events before the API existed still count.
+  expect(value(t, 'jenkins_ha_leader_changes_total')).toBe(2);
+  expect(value(t, 'jenkins_ha_jenkins_restarts_total')).toBe(1);
+  expect(value(t, 'jenkins_ha_failovers_total')).toBe(0);
+  expect(value(t, 'jenkins_ha_fenced_total')).toBe(0);
+
+  source.emit({ type: 'leader_change' });
+  source.emit({ type: 'failover', durationMs: 1500 });
+  source.emit({ type: 'failover', durationMs: 25000 });
+  source.emit({ type: 'jenkins_restart' });
+  source.emit({ type: 'fenced' });
+  source.emit({ type: 'role', role: 'neutral' });
+  t = await m.text();
+  expect(value(t, 'jenkins_ha_leader_changes_total')).toBe(3);
+  expect(value(t, 'jenkins_ha_failovers_total')).toBe(2);
+  expect(value(t, 'jenkins_ha_jenkins_restarts_total')).toBe(2);
+  expect(value(t, 'jenkins_ha_fenced_total')).toBe(1);
+  expect(value(t, 'jenkins_ha_failover_duration_seconds_count')).toBe(2);
+  expect(value(t, 'jenkins_ha_failover_duration_seconds_sum')).toBe(26.5);
+  expect(value(t, 'jenkins_ha_failover_duration_seconds_bucket{le="1"}')).toBe(0);
+  expect(value(t, 'jenkins_ha_failover_duration_seconds_bucket{le="2"}')).toBe(1);
+  expect(value(t, 'jenkins_ha_failover_duration_seconds_bucket{le="30"}')).toBe(2);
+});
+
+test('two apps in one process keep separate registries', async () => {
+  const a = new FakeSource();
+  const b = new FakeSource();
+  const ma = createMetrics(a, { defaultMetrics: false });
+  const mb = createMetrics(b, { defaultMetrics: false });
+  a.emit({ type: 'fenced' });
+  expect(value(await ma.text(), 'jenkins_ha_fenced_total')).toBe(1);
+  expect(value(await mb.text(), 'jenkins_ha_fenced_total')).toBe(0);
+});
