@@ -196,7 +196,7 @@ export async function makeFixture(zk: string): Promise<Fixture> {
       const dir = path.join(os.tmpdir(), 'jha-test-logs');
       fs.mkdirSync(dir, { recursive: true });
       const name = (expect.getState().currentTestName ?? 'test').replace(/[^A-Za-z0-9]+/g, '-').slice(0, 120);
-      fs.writeFileSync(path.join(dir, `${name}.log`), logsOf(nodes));
+      fs.writeFileSync(path.join(dir, `${name}-${Date.now()}.log`), logsOf(nodes));
       fs.rmSync(home, { recursive: true, force: true });
     },
   };

@@ -15,8 +15,9 @@ test('three controllers on an ensemble: one Jenkins, and a graceful handover dow
   const a = suite.fx.start('a', { zk: ports.map((p) => `127.0.0.1:${p}`).join(',') });
   await a.waitLeaderReady();
   const b = suite.fx.start('b', { zk: [ports[1], ports[2], ports[0]].map((p) => `127.0.0.1:${p}`).join(',') });
-  const c = suite.fx.start('c', { zk: [ports[2], ports[0], ports[1]].map((p) => `127.0.0.1:${p}`).join(',') });
+  // b queues before c: c starts only once b stands in line.
   await b.waitRole('standby');
+  const c = suite.fx.start('c', { zk: [ports[2], ports[0], ports[1]].map((p) => `127.0.0.1:${p}`).join(',') });
   await c.waitRole('standby');
   await a.stop();
   const sb = await b.waitLeaderReady();
