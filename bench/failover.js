@@ -18,151 +18,20 @@
  * journal and this process, which share the clock.
  */
 'use strict';
-const { spawn, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const net = require('node:net');
-const readline = require('node:readline');
 const zookeeper = require('node-zookeeper-client');
 
-const REPO = path.resolve(__dirname, '..');
-const CLI = path.join(REPO, 'dist', 'cli.js');
-const STANDIN = path.join(REPO, 'test', 'fixtures', 'jenkins-standin.js');
+const { CLI, STANDIN, arg, mono, sleep, waitFor, freePort, freeBlock, Controller, readJournal, overlaps, stats, zkVersion, REPO } = require('./lib');
 
-function arg(name, dflt) {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const v = process.argv[i + 1];
-  return v === undefined || v.startsWith('--') ? true : v;
-}
 const ROUNDS = Number(arg('rounds', 20));
 const SESSION_MS = Number(arg('session-ms', 2000));
 const ENSEMBLE = arg('ensemble', false) === true;
 const FORCE_SYNC = String(arg('force-sync', 'yes'));
 const BREAKDOWN = arg('breakdown', false) === true;
 const SETTLE_MS = Number(arg('settle-ms', 1000));
-
-const mono = () => Number(process.hrtime.bigint() / 1000n) / 1000;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(fn, timeoutMs, what) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function freeBlock(size) {
-  for (let i = 0; i < 50; i++) {
-    const base = 20000 + Math.floor(Math.random() * 20000);
-    let ok = true;
-    for (let p = base; p < base + size && ok; p++) {
-      ok = await new Promise((resolve) => {
-        const s = net.createServer();
-        s.once('error', () => resolve(false));
-        s.listen(p, '127.0.0.1', () => s.close(() => resolve(true)));
-      });
-    }
-    if (ok) return base;
-  }
-  throw new Error('no free port block');
-}
-
-class Controller {
-  constructor(id, env) {
-    this.id = id;
-    this.events = [];
-    this.spawnedAt = mono();
-    this.proc = spawn(process.execPath, [CLI, 'run'], { env: { ...process.env, ...env, JHA_NODE_ID: id }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.exited = new Promise((r) => this.proc.on('exit', r));
-    readline.createInterface({ input: this.proc.stdout }).on('line', (l) => {
-      try {
-        const j = JSON.parse(l);
-        if (j.event) this.events.push(j);
-      } catch {
-        /* Jenkins output or a stack trace: not an event */
-      }
-    });
-    this.proc.stderr.resume();
-  }
-  find(event, after = 0) {
-    return this.events.find((e) => e.event === event && e.mono >= after);
-  }
-  async status(port) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(1000) });
-      return r.ok ? await r.json() : null;
-    } catch {
-      return null;
-    }
-  }
-  rssKb() {
-    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${this.proc.pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : NaN;
-  }
-}
-
-function readJournal(home) {
-  const f = path.join(home, 'standin-journal.jsonl');
-  if (!fs.existsSync(f)) return [];
-  return fs
-    .readFileSync(f, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      try {
-        return JSON.parse(l);
-      } catch {
-        return null;
-      }
-    })
-    .filter(Boolean);
-}
-
-/** Count overlaps: explicit presence-socket hits plus intersecting [start, last line] intervals. */
-function overlaps(home) {
-  const j = readJournal(home);
-  let n = j.filter((e) => e.ev === 'overlap').length;
-  const lives = new Map();
-  for (const e of j) {
-    const l = lives.get(e.pid) ?? { start: e.mono, end: e.mono };
-    l.start = Math.min(l.start, e.mono);
-    l.end = Math.max(l.end, e.mono);
-    lives.set(e.pid, l);
-  }
-  const ls = [...lives.values()].sort((a, b) => a.start - b.start);
-  for (let i = 1; i < ls.length; i++) if (ls[i].start <= ls[i - 1].end) n += 1;
-  return n;
-}
-
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
-  return { n: s.length, median: q(0.5), p95: q(0.95), max: s[s.length - 1], min: s[0] };
-}
-
-function zkVersion() {
-  try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'zookeeper']).toString();
-  } catch {
-    return 'unknown';
-  }
-}
 
 async function main() {
   if (!fs.existsSync(CLI)) throw new Error('dist/cli.js missing: run `npm run build` first');

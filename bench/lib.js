@@ -84,6 +84,10 @@ class Controller {
   find(event, after = 0) {
     return this.events.find((e) => e.event === event && e.mono >= after);
   }
+  rssKb() {
+    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${this.proc.pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  }
   async status(port) {
     try {
       const r = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(1000) });
