@@ -6,7 +6,7 @@
  *   node bench/status-load.js [--duration 10] [--connections 10] [--rounds 10] [--session-ms 2000]
  *
  * Scenarios
- * - status_load: autocannon (in this process) against the leader's GET /status on loopback for
+ * - status_load: autocannon (bench/loadgen.js, a process of its own) against the leader's GET /status on loopback for
  *   --duration seconds with --connections connections: requests/s, latency p50/p99.
  *   Targets (issue 3): >= 5000 req/s with p99 <= 10 ms.
  * - graceful_handover_under_load: the same load runs against BOTH nodes' GET /status for the
@@ -18,7 +18,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const autocannon = require('autocannon');
+const { spawn } = require('node:child_process');
 const { CLI, Controller, arg, freePort, machine, mono, overlaps, pairEnv, readJournal, sleep, startZk, stats, waitFor } = require('./lib');
 
 const DURATION_S = Number(arg('duration', 10));
@@ -28,20 +28,30 @@ const SESSION_MS = Number(arg('session-ms', 2000));
 const SETTLE_MS = Number(arg('settle-ms', 1000));
 const TARGET = { rps: 5000, p99Ms: 10 };
 
-/** Starts autocannon; returns { stop(): Promise<result> } (or resolves at the end of `duration`). */
+/**
+ * Starts bench/loadgen.js (autocannon in a process of its own) against url; returns
+ * { done: Promise<result>, stop(): Promise<result> } (done resolves at the end of `duration`).
+ */
 function load(url, opts) {
-  let resolveDone;
-  let rejectDone;
-  const done = new Promise((res, rej) => {
-    resolveDone = res;
-    rejectDone = rej;
+  const child = spawn(process.execPath, [path.join(__dirname, 'loadgen.js'), url, String(CONNECTIONS), String(opts.duration)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const inst = autocannon({ url, connections: CONNECTIONS, ...opts }, (err, res) => (err ? rejectDone(err) : resolveDone(res)));
-  inst.on('error', () => undefined); // connection errors are counted in the result
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const done = new Promise((resolve, reject) => {
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`loadgen exited ${code}`));
+      try {
+        resolve(JSON.parse(out));
+      } catch (err) {
+        reject(new Error(`loadgen printed no result: ${err.message}`));
+      }
+    });
+  });
   return {
     done,
     stop() {
-      inst.stop();
+      child.stdin.end();
       return done;
     },
   };
@@ -113,7 +123,7 @@ async function main() {
   zk.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 
-  const m = machine({ zk_mode: 'standalone', session_timeout_ms: SESSION_MS, loadgen: `autocannon ${require('autocannon/package.json').version} in-process` });
+  const m = machine({ zk_mode: 'standalone', session_timeout_ms: SESSION_MS, loadgen: `autocannon ${require('autocannon/package.json').version} in its own process` });
   const met = r.requests.average >= TARGET.rps && r.latency.p99 <= TARGET.p99Ms;
   const duringReqs = during.reduce((s, x) => s + x.requests.total, 0);
   const duringNon2xx = during.reduce((s, x) => s + x.non2xx, 0);

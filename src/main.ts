@@ -171,9 +171,9 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
       resolve();
     }
   });
-  const { createApp } = await import('./api/app');
+  const { createHandler } = await import('./api/app');
   // The controller is both the status source and the command sink of the API.
-  const app = createApp(controller, controller, {
+  const app = createHandler(controller, controller, {
     token: cfg.api.token,
     readToken: cfg.api.readToken,
     bodyLimit: cfg.api.bodyLimit,

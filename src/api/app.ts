@@ -6,14 +6,15 @@
  * Errors are JSON `{ "error": { "code", "message" } }` everywhere: unknown paths 404, wrong
  * methods 405 (with Allow), bad bodies 400, oversized bodies 413, CommandErrors by their code.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ControlCommands, StatusSource } from '../controller/status';
 import { requireReadToken, requireWriteToken } from './auth';
 import { errorHandler, sendError } from './errors';
+import { fastReads } from './fast';
 import { createMetrics } from './metrics';
 import { commandRoutes } from './routes/commands';
 import { metricsRoutes } from './routes/metrics';
-import { probeRoutes } from './routes/probes';
 import { readRoutes } from './routes/read';
 
 export interface AppOptions {
@@ -47,6 +48,22 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   '/resume': ['POST'],
 };
 
+/** A node:http request listener: the fast read paths (src/api/fast.ts), then the express app. */
+export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The API as served: what main.ts listens with and what the tests drive. */
+export function createHandler(source: StatusSource, commands: ControlCommands, opts: AppOptions): ApiHandler {
+  const app = createApp(source, commands, opts);
+  const fast = fastReads(source, { readToken: opts.readToken, token: opts.token, stallAfterMs: opts.stallAfterMs });
+  return (req, res) => {
+    if (!fast(req, res)) app(req, res);
+  };
+}
+
+/**
+ * The express part: everything but the success path of the hot reads (which src/api/fast.ts
+ * answers first). Use createHandler(); this is exported for it alone.
+ */
 export function createApp(source: StatusSource, commands: ControlCommands, opts: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -60,7 +77,6 @@ export function createApp(source: StatusSource, commands: ControlCommands, opts:
   const write = requireWriteToken(opts.token);
   const metrics = createMetrics(source, { defaultMetrics: opts.defaultMetrics !== false });
 
-  app.use(probeRoutes(source, opts.stallAfterMs));
   app.use(readRoutes(source, commands, read));
   app.use(metricsRoutes(metrics, read));
   app.use(commandRoutes(commands, write, opts.bodyLimit ?? '16kb'));

@@ -19,12 +19,29 @@ export function tokensEqual(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-/** The token of an `Authorization: Bearer <token>` header, or null. */
-export function bearerToken(req: Request): string | null {
-  const h = req.get('authorization');
+/** The token of an `Authorization: Bearer <token>` header value, or null. */
+export function parseBearer(h: string | undefined): string | null {
   if (h === undefined) return null;
   const m = /^Bearer[ ]+(\S+)\s*$/i.exec(h);
   return m?.[1] ?? null;
+}
+
+/** The token of a request's `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(req: Request): string | null {
+  return parseBearer(req.get('authorization'));
+}
+
+/**
+ * Whether a read may proceed: no read token configured, or the header carries api.readToken or
+ * api.token. Every candidate is compared (no short-circuit).
+ */
+export function readTokenAccepted(header: string | undefined, readToken: string, token: string): boolean {
+  if (readToken === '') return true;
+  const given = parseBearer(header);
+  if (given === null) return false;
+  let ok = false;
+  for (const t of token === '' ? [readToken] : [readToken, token]) ok = tokensEqual(given, t) || ok;
+  return ok;
 }
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="jenkins-ha"' };

@@ -88,15 +88,21 @@ export function createMetrics(source: StatusSource, opts: { defaultMetrics?: boo
   });
   const failovers = new Counter({
     name: 'jenkins_ha_failovers_total',
-    help: 'Terms of this node that reached a ready Jenkins (elected -> Jenkins ready).',
+    help: 'Takeovers by this node that reached a ready Jenkins: planned (switchover) or unplanned. The first term of a cluster is none.',
+    labelNames: ['kind'] as const,
     registers,
   });
   const failoverDuration = new Histogram({
     name: 'jenkins_ha_failover_duration_seconds',
-    help: 'Time from this node being elected to its Jenkins being ready.',
+    help: 'Takeovers by this node: time from being elected to its Jenkins being ready.',
+    labelNames: ['kind'] as const,
     buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
     registers,
   });
+  for (const kind of ['planned', 'unplanned']) {
+    failovers.labels(kind).inc(0);
+    failoverDuration.zero({ kind });
+  }
   const restarts = new Counter({
     name: 'jenkins_ha_jenkins_restarts_total',
     help: 'Unexpected exits of the local Jenkins (crashes and unhealthy restarts).',
@@ -117,8 +123,8 @@ export function createMetrics(source: StatusSource, opts: { defaultMetrics?: boo
         leaderChanges.inc();
         return;
       case 'failover':
-        failovers.inc();
-        failoverDuration.observe(e.durationMs / 1000);
+        failovers.labels(e.kind).inc();
+        failoverDuration.labels(e.kind).observe(e.durationMs / 1000);
         return;
       case 'jenkins_restart':
         restarts.inc();

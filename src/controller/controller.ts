@@ -83,6 +83,8 @@ export class Controller implements ControlCommands {
   private handingOver = false;
   private roleSinceWall = new Date().toISOString();
   private electedAt: number | null = null;
+  /** What the current term's election was: the first term of the cluster, or a takeover. */
+  private termKind: 'initial' | 'planned' | 'unplanned' = 'initial';
 
   constructor(
     private readonly opts: ControllerOptions,
@@ -114,7 +116,8 @@ export class Controller implements ControlCommands {
       if (js.ready && this.electedAt !== null) {
         const durationMs = Math.round(this.now() - this.electedAt);
         this.electedAt = null;
-        this.emitEvent({ type: 'failover', durationMs });
+        // The cluster's first term is no failover; a takeover from an earlier term is.
+        if (this.termKind !== 'initial') this.emitEvent({ type: 'failover', kind: this.termKind, durationMs });
         this.record('jenkins.ready', `Jenkins ready ${durationMs} ms after this node was elected`, durationMs);
       }
       kick();
@@ -398,6 +401,7 @@ export class Controller implements ControlCommands {
         this.term = { epoch: taken.epoch, generation, breadcrumbVersion: taken.breadcrumbVersion };
         this.leaderChanges += 1;
         this.electedAt = this.now();
+        this.termKind = taken.epoch <= 1 ? 'initial' : this.cluster.switchover()?.state === 'running' ? 'planned' : 'unplanned';
         this.emitEvent({ type: 'leader_change' });
         this.log.info(`took fencing epoch ${taken.epoch}`, {
           event: 'epoch.taken',

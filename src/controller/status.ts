@@ -102,7 +102,7 @@ export interface StatusSnapshot {
 export type ControllerEvent =
   | { type: 'role'; role: NodeRole }
   | { type: 'leader_change' }
-  | { type: 'failover'; durationMs: number }
+  | { type: 'failover'; kind: 'planned' | 'unplanned'; durationMs: number }
   | { type: 'jenkins_restart' }
   | { type: 'fenced' };
 

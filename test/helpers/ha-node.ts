@@ -2,6 +2,7 @@
  * Runs real jenkins-ha controller processes (dist/cli.js) for integration tests, with the Jenkins
  * stand-in as their Jenkins, and reads their JSON logs.
  */
+import * as https from 'node:https';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -38,6 +39,10 @@ export interface HaNodeOptions {
   sessionTimeoutMs?: number;
   /** Extra env for the controller (and so for its Jenkins stand-in). */
   env?: Record<string, string>;
+  /** The API serves HTTPS with a certificate this CA (PEM) signs; status() trusts it. */
+  tlsCa?: string;
+  /** Bearer token status() sends (api.readToken when the node requires one). */
+  readToken?: string;
 }
 
 export class HaNode {
@@ -106,12 +111,30 @@ export class HaNode {
 
   async status(): Promise<StatusSnapshot | null> {
     try {
-      const res = await fetch(`http://127.0.0.1:${this.opts.apiPort}/status`, { signal: AbortSignal.timeout(1000) });
+      if (this.opts.tlsCa !== undefined) return (await this.httpsGet('/status')) as StatusSnapshot | null;
+      const headers: Record<string, string> = this.opts.readToken ? { authorization: `Bearer ${this.opts.readToken}` } : {};
+      const res = await fetch(`http://127.0.0.1:${this.opts.apiPort}/status`, { headers, signal: AbortSignal.timeout(1000) });
       if (res.status !== 200) return null;
       return (await res.json()) as StatusSnapshot;
     } catch {
       return null;
     }
+  }
+
+  /** GET over HTTPS trusting opts.tlsCa; the parsed body on 200, else null. */
+  private httpsGet(p: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string> = this.opts.readToken ? { authorization: `Bearer ${this.opts.readToken}` } : {};
+      const req = https.get({ host: '127.0.0.1', port: this.opts.apiPort, path: p, ca: this.opts.tlsCa, headers, timeout: 1000 }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve(res.statusCode === 200 ? JSON.parse(text) : null));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+    });
   }
 
   events(name: string): LogLine[] {

@@ -79,6 +79,16 @@ test('a switchover moves leadership to the standby with zero overlap and the old
   const sb = await b.waitLeaderReady();
   expect(sb.epoch).toBe(2);
   await a.waitRole('standby');
+  // b's takeover counts as a planned failover; a's first term counted as none.
+  const metric = async (n: HaNode, name: string): Promise<number> => {
+    const text = String((await api(n, 'GET', '/metrics')).body);
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
+  };
+  await waitFor(async () => (await metric(b, 'jenkins_ha_failovers_total{kind="planned"}')) === 1, { timeoutMs: 5000, what: "b's planned failover in /metrics" });
+  expect(await metric(b, 'jenkins_ha_failovers_total{kind="unplanned"}')).toBe(0);
+  expect(await metric(a, 'jenkins_ha_failovers_total{kind="planned"}')).toBe(0);
+  expect(await metric(a, 'jenkins_ha_failovers_total{kind="unplanned"}')).toBe(0);
   // The intent is removed once the new leader's Jenkins runs.
   await waitFor(async () => (await a.status())?.switchover === null && (await b.status())?.switchover === null, {
     timeoutMs: 10000,
@@ -114,6 +124,41 @@ test('a switchover moves leadership to the standby with zero overlap and the old
   const cancel = await api(b, 'DELETE', '/switchover', { token: TOKEN });
   expect(cancel.status).toBe(404);
   expect(errorCodeOf(cancel)).toBe('NOT_FOUND');
+});
+
+test('DELETE /switchover cancels a switchover the leader has not started: nothing moves', async () => {
+  // A long session, so the brief freeze below stays far from the leader's lease.
+  const a = suite.fx.start('a', { env: ENV, sessionTimeoutMs: 8000 });
+  await a.waitLeaderReady();
+  const b = suite.fx.start('b', { env: ENV, sessionTimeoutMs: 8000 });
+  await b.waitRole('standby');
+  // Frozen, the leader cannot pick the intent up: it stays pending until it is cancelled.
+  a.signal('SIGSTOP');
+  let id = '';
+  let cancelled: Answer;
+  try {
+    const res = await api(b, 'POST', '/switchover', { token: TOKEN, body: { reason: 'to be cancelled' } });
+    expect(res.status).toBe(202);
+    id = (res.body as { id: string }).id;
+    await waitFor(async () => (await b.status())?.switchover?.id === id, { timeoutMs: 5000, what: 'b to see the pending switchover' });
+    expect((await api(b, 'DELETE', '/switchover')).status).toBe(401);
+    cancelled = await api(b, 'DELETE', '/switchover', { token: TOKEN });
+  } finally {
+    a.signal('SIGCONT');
+  }
+  expect(cancelled.status).toBe(200);
+  expect(cancelled.body).toMatchObject({ id, state: 'pending', from: 'a', reason: 'to be cancelled' });
+  expect(errorCodeOf(await api(b, 'DELETE', '/switchover', { token: TOKEN }))).toBe('NOT_FOUND');
+
+  // The thawed leader finds no intent and keeps leading; its Jenkins was never stopped.
+  await waitFor(async () => (await a.status())?.switchover === null, { timeoutMs: 5000, what: 'a to see no switchover' });
+  expect((await a.waitLeaderReady()).epoch).toBe(1);
+  expect((await api(b, 'POST', '/switchover', { token: TOKEN, body: {} })).status).toBe(202); // the slot is free again
+  await b.waitLeaderReady();
+  const h = events((await api(b, 'GET', '/history?limit=200')).body);
+  expect(h.indexOf('switchover.cancelled')).toBeGreaterThan(h.indexOf('switchover.requested'));
+  const ls = assertNeverTwoAlive(suite.fx.home);
+  expect(ls.map((l) => l.epoch)).toEqual(['1', '2']); // only the second switchover moved Jenkins
 });
 
 test('a switchover naming a candidate among three nodes lands on that candidate; unknown candidates are a 409', async () => {

@@ -3,7 +3,10 @@
  * (dist/cli.js) against a real ZooKeeper and real controllers. Every test ends by checking the
  * journal: never two Jenkins alive at once on the home.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { CLI, type HaNode } from '../helpers/ha-node';
 import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
 import { haSuite } from '../helpers/suite';
@@ -214,4 +217,48 @@ test('usage and configuration errors exit 64 and 2 without touching ZooKeeper', 
   const c = await cli(['status', '--zk-session-timeout-ms', 'abc']);
   expect(c.code).toBe(2);
   expect(c.stderr).toContain('zk.sessionTimeoutMs');
+});
+
+test('over HTTPS with a read token: the CLI reaches members when it trusts their CA, and says why when it does not', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
+  ], { stdio: 'ignore' });
+  const READ = 'tls-read-token';
+  const env = { JHA_API_TOKEN: TOKEN, JHA_API_READ_TOKEN: READ, JHA_API_TLS_CERT: cert, JHA_API_TLS_KEY: key };
+  const tlsCa = fs.readFileSync(cert, 'utf8');
+  const a = suite.fx.start('a', { env, tlsCa, readToken: READ });
+  await a.waitLeaderReady();
+  const b = suite.fx.start('b', { env, tlsCa, readToken: READ });
+  await b.waitRole('standby');
+
+  // Trusting the certificate (Node's NODE_EXTRA_CA_CERTS), with the read token from the config.
+  const trusted = { ...env, NODE_EXTRA_CA_CERTS: cert };
+  const st = await statusJson(trusted);
+  expect(st.members.map((m) => [m.id, m.role, m.reachable, m.apiUrl.startsWith('https://127.0.0.1:')])).toEqual([
+    ['a', 'leader', true, true],
+    ['b', 'standby', true, true],
+  ]);
+  expect(st.leader).toMatchObject({ id: 'a', jenkinsReady: true });
+  const p = await cli(['pause', '--ttl', '1h'], trusted);
+  expect(p).toMatchObject({ code: 0 });
+  expect((await statusJson(trusted)).paused).toMatchObject({ paused: true });
+  expect(await cli(['resume'], trusted)).toMatchObject({ code: 0 });
+  expect((await statusJson(trusted)).paused).toEqual({ paused: false });
+
+  // Without the read token the members refuse the reads (the CLI still answers from ZooKeeper).
+  const noRead = await statusJson({ ...trusted, JHA_API_READ_TOKEN: '', JHA_API_TOKEN: '' });
+  expect(noRead.members.map((m) => m.reachable)).toEqual([false, false]);
+  // Not trusting the certificate: members unreachable with a certificate error, commands fail.
+  const untrusted = await cli(['status'], env);
+  expect(untrusted.code).toBe(0);
+  expect(untrusted.stdout).toMatch(/SELF_SIGNED|self[- ]signed|certificate/i);
+  const cmd = await cli(['pause'], env);
+  expect(cmd.code).toBe(1);
+  expect(cmd.stderr).toMatch(/^jenkins-ha pause: .*(SELF_SIGNED|self[- ]signed|certificate)/im);
+  expect(lives(readJournal(suite.fx.home))).toHaveLength(1);
+  fs.rmSync(dir, { recursive: true, force: true });
 });

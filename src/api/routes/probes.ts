@@ -1,31 +1,37 @@
 /**
  * Role probes for load balancers and Kubernetes, GET and HEAD, never behind a token:
  * 200 when the node is what the probe asks, else 503, with a small JSON body saying why.
+ * A pure function of the status snapshot; src/api/fast.ts serves it without express.
  */
-import { Router } from 'express';
 import type { StatusSource } from '../../controller/status';
 
-export function probeRoutes(source: StatusSource, stallAfterMs: number): Router {
-  const r = Router();
-  r.get('/leader', (_req, res) => {
-    const s = source.status();
-    const ok = s.node.role === 'leader' && s.jenkins.ready;
-    res.status(ok ? 200 : 503).json({ ok, role: s.node.role, jenkinsReady: s.jenkins.ready });
-  });
-  r.get('/standby', (_req, res) => {
-    const s = source.status();
-    const ok = s.node.role === 'standby';
-    res.status(ok ? 200 : 503).json({ ok, role: s.node.role });
-  });
-  r.get('/health', (_req, res) => {
-    const lag = source.msSinceLastCycle();
-    const ok = lag <= stallAfterMs;
-    res.status(ok ? 200 : 503).json({ ok, role: source.status().node.role, loopLagMs: Math.round(lag) });
-  });
-  r.get('/readiness', (_req, res) => {
-    const s = source.status();
-    const ok = (s.node.role === 'leader' && s.jenkins.ready) || s.node.role === 'standby';
-    res.status(ok ? 200 : 503).json({ ok, role: s.node.role, jenkinsReady: s.jenkins.ready });
-  });
-  return r;
+export type ProbePath = '/leader' | '/standby' | '/health' | '/readiness';
+export const PROBE_PATHS: readonly ProbePath[] = ['/leader', '/standby', '/health', '/readiness'];
+
+export interface ProbeAnswer {
+  status: 200 | 503;
+  body: Record<string, unknown>;
+}
+
+export function probe(path: ProbePath, source: StatusSource, stallAfterMs: number): ProbeAnswer {
+  const answer = (ok: boolean, body: Record<string, unknown>): ProbeAnswer => ({ status: ok ? 200 : 503, body: { ok, ...body } });
+  switch (path) {
+    case '/leader': {
+      const s = source.status();
+      return answer(s.node.role === 'leader' && s.jenkins.ready, { role: s.node.role, jenkinsReady: s.jenkins.ready });
+    }
+    case '/standby': {
+      const s = source.status();
+      return answer(s.node.role === 'standby', { role: s.node.role });
+    }
+    case '/health': {
+      const lag = source.msSinceLastCycle();
+      return answer(lag <= stallAfterMs, { role: source.status().node.role, loopLagMs: Math.round(lag) });
+    }
+    case '/readiness': {
+      const s = source.status();
+      const ok = (s.node.role === 'leader' && s.jenkins.ready) || s.node.role === 'standby';
+      return answer(ok, { role: s.node.role, jenkinsReady: s.jenkins.ready });
+    }
+  }
 }

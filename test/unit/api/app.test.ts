@@ -3,8 +3,7 @@
  * response checked against docs/openapi.yaml (the last test proves every documented response of
  * the document was produced here at least once).
  */
-import type { Express } from 'express';
-import { createApp, ROUTES } from '../../../src/api/app';
+import { createHandler, ROUTES, type ApiHandler } from '../../../src/api/app';
 import { tokensEqual } from '../../../src/api/auth';
 import { STATUS_PAGE_HTML } from '../../../src/api/page';
 import { CommandError } from '../../../src/errors';
@@ -17,10 +16,10 @@ const checker = new OpenApiChecker();
 
 let source: FakeSource;
 let commands: FakeCommands;
-let app: Express;
+let app: ApiHandler;
 
-function make(opts: { token?: string; readToken?: string; bodyLimit?: string } = {}): Express {
-  return createApp(source, commands, {
+function make(opts: { token?: string; readToken?: string; bodyLimit?: string } = {}): ApiHandler {
+  return createHandler(source, commands, {
     token: opts.token ?? TOKEN,
     readToken: opts.readToken ?? '',
     stallAfterMs: 2000,
@@ -368,7 +367,7 @@ describe('unknown paths and methods', () => {
 
   test('an unexpected error is a 500 without details', async () => {
     const seen: unknown[] = [];
-    app = createApp(source, commands, { token: TOKEN, readToken: '', stallAfterMs: 2000, defaultMetrics: false, onInternalError: (e) => seen.push(e) });
+    app = createHandler(source, commands, { token: TOKEN, readToken: '', stallAfterMs: 2000, defaultMetrics: false, onInternalError: (e) => seen.push(e) });
     commands.fail.history = new Error('secret internals at /opt/x.js:1');
     const res = await call(app, checker, 'GET', '/history').catch((e: Error) => e);
     // 500 is not a documented response: the checker refuses it, which is the point of the doc.

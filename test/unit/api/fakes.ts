@@ -1,6 +1,6 @@
 /** Small fakes of the controller's StatusSource and ControlCommands for API tests. */
 import request from 'supertest';
-import type { Express } from 'express';
+import type { ApiHandler } from '../../../src/api/app';
 import { CommandError } from '../../../src/errors';
 import type {
   ControlCommands,
@@ -131,7 +131,7 @@ export interface CallOptions {
 }
 
 /** Performs one request and checks the response against docs/openapi.yaml. */
-export async function call(app: Express, checker: OpenApiChecker, method: 'GET' | 'HEAD' | 'POST' | 'DELETE' | 'PUT' | 'PATCH', url: string, o: CallOptions = {}): Promise<request.Response> {
+export async function call(app: ApiHandler, checker: OpenApiChecker, method: 'GET' | 'HEAD' | 'POST' | 'DELETE' | 'PUT' | 'PATCH', url: string, o: CallOptions = {}): Promise<request.Response> {
   const agent = request(app);
   let t: request.Test;
   switch (method) {

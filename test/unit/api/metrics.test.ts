@@ -1,7 +1,7 @@
 /** GET /metrics: prom-client text from a registry of our own, gauges from the snapshot, counters from events. */
 import request from 'supertest';
 import { register as globalRegistry } from 'prom-client';
-import { createApp } from '../../../src/api/app';
+import { createHandler } from '../../../src/api/app';
 import { createMetrics } from '../../../src/api/metrics';
 import { FakeCommands, FakeSource, snapshot } from './fakes';
 
@@ -27,7 +27,7 @@ const FAMILIES = [
 
 test('GET /metrics serves every family plus the default process metrics, in the Prometheus text format', async () => {
   const source = new FakeSource();
-  const app = createApp(source, new FakeCommands(), { token: 't', readToken: '', stallAfterMs: 1000 });
+  const app = createHandler(source, new FakeCommands(), { token: 't', readToken: '', stallAfterMs: 1000 });
   const res = await request(app).get('/metrics');
   expect(res.status).toBe(200);
   expect(res.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -78,25 +78,30 @@ test('counters and the failover histogram follow the controller events', async (
   // Seeded from the snapshot: events before the API existed still count.
   expect(value(t, 'jenkins_ha_leader_changes_total')).toBe(2);
   expect(value(t, 'jenkins_ha_jenkins_restarts_total')).toBe(1);
-  expect(value(t, 'jenkins_ha_failovers_total')).toBe(0);
+  expect(value(t, 'jenkins_ha_failovers_total{kind="planned"}')).toBe(0);
+  expect(value(t, 'jenkins_ha_failovers_total{kind="unplanned"}')).toBe(0);
+  expect(value(t, 'jenkins_ha_failover_duration_seconds_count{kind="unplanned"}')).toBe(0);
   expect(value(t, 'jenkins_ha_fenced_total')).toBe(0);
 
   source.emit({ type: 'leader_change' });
-  source.emit({ type: 'failover', durationMs: 1500 });
-  source.emit({ type: 'failover', durationMs: 25000 });
+  source.emit({ type: 'failover', kind: 'unplanned', durationMs: 1500 });
+  source.emit({ type: 'failover', kind: 'unplanned', durationMs: 25000 });
+  source.emit({ type: 'failover', kind: 'planned', durationMs: 300 });
   source.emit({ type: 'jenkins_restart' });
   source.emit({ type: 'fenced' });
   source.emit({ type: 'role', role: 'neutral' });
   t = await m.text();
   expect(value(t, 'jenkins_ha_leader_changes_total')).toBe(3);
-  expect(value(t, 'jenkins_ha_failovers_total')).toBe(2);
+  expect(value(t, 'jenkins_ha_failovers_total{kind="unplanned"}')).toBe(2);
+  expect(value(t, 'jenkins_ha_failovers_total{kind="planned"}')).toBe(1);
   expect(value(t, 'jenkins_ha_jenkins_restarts_total')).toBe(2);
   expect(value(t, 'jenkins_ha_fenced_total')).toBe(1);
-  expect(value(t, 'jenkins_ha_failover_duration_seconds_count')).toBe(2);
-  expect(value(t, 'jenkins_ha_failover_duration_seconds_sum')).toBe(26.5);
-  expect(value(t, 'jenkins_ha_failover_duration_seconds_bucket{le="1"}')).toBe(0);
-  expect(value(t, 'jenkins_ha_failover_duration_seconds_bucket{le="2"}')).toBe(1);
-  expect(value(t, 'jenkins_ha_failover_duration_seconds_bucket{le="30"}')).toBe(2);
+  expect(value(t, 'jenkins_ha_failover_duration_seconds_count{kind="unplanned"}')).toBe(2);
+  expect(value(t, 'jenkins_ha_failover_duration_seconds_sum{kind="unplanned"}')).toBe(26.5);
+  expect(value(t, 'jenkins_ha_failover_duration_seconds_bucket{le="1",kind="unplanned"}')).toBe(0);
+  expect(value(t, 'jenkins_ha_failover_duration_seconds_bucket{le="2",kind="unplanned"}')).toBe(1);
+  expect(value(t, 'jenkins_ha_failover_duration_seconds_bucket{le="30",kind="unplanned"}')).toBe(2);
+  expect(value(t, 'jenkins_ha_failover_duration_seconds_bucket{le="0.5",kind="planned"}')).toBe(1);
 });
 
 test('two apps in one process keep separate registries', async () => {

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+/**
+ * A load generator in its own process (so it does not share the bench harness' event loop or the
+ * controller's core): runs autocannon against one URL and prints its result as one JSON line on
+ * stdout when the duration ends or when stdin closes (the parent's way to stop it early).
+ *
+ *   node bench/loadgen.js <url> <connections> <durationSeconds>
+ */
+'use strict';
+const autocannon = require('autocannon');
+
+const [url, connections, duration] = process.argv.slice(2);
+if (!url) {
+  console.error('usage: loadgen.js <url> <connections> <durationSeconds>');
+  process.exit(64);
+}
+const inst = autocannon({ url, connections: Number(connections), duration: Number(duration) }, (err, res) => {
+  if (err) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  process.stdout.write(`${JSON.stringify(res)}\n`, () => process.exit(0));
+});
+inst.on('error', () => undefined); // connection errors are counted in the result
+process.stdin.on('end', () => inst.stop());
+process.stdin.resume();
