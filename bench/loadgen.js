@@ -4,17 +4,21 @@
  * controller's core): runs autocannon against one URL and prints its result as one JSON line on
  * stdout when the duration ends or when stdin closes (the parent's way to stop it early).
  *
- *   node bench/loadgen.js <url> <connections> <durationSeconds>
+ *   node bench/loadgen.js <url> <connections> <durationSeconds> [requestsPerSecond]
+ *
+ * With requestsPerSecond the load is paced (autocannon overallRate); without it, as fast as it goes.
  */
 'use strict';
 const autocannon = require('autocannon');
 
-const [url, connections, duration] = process.argv.slice(2);
+const [url, connections, duration, rate] = process.argv.slice(2);
 if (!url) {
   console.error('usage: loadgen.js <url> <connections> <durationSeconds>');
   process.exit(64);
 }
-const inst = autocannon({ url, connections: Number(connections), duration: Number(duration) }, (err, res) => {
+const opts = { url, connections: Number(connections), duration: Number(duration) };
+if (rate) opts.overallRate = Number(rate);
+const inst = autocannon(opts, (err, res) => {
   if (err) {
     console.error(err.message);
     process.exit(1);

@@ -9,8 +9,9 @@
  * - status_load: autocannon (bench/loadgen.js, a process of its own) against the leader's GET /status on loopback for
  *   --duration seconds with --connections connections: requests/s, latency p50/p99.
  *   Targets (issue 3): >= 5000 req/s with p99 <= 10 ms.
- * - graceful_handover_under_load: the same load runs against BOTH nodes' GET /status for the
- *   whole scenario; --rounds times, SIGTERM to the leader's controller. Gap as in
+ * - graceful_handover_under_load: load paced at --handover-rate req/s (default 2500, i.e. 5000
+ *   for the pair; 0 = unpaced, which saturates both cores here) runs against BOTH nodes' GET
+ *   /status for the whole scenario; --rounds times, SIGTERM to the leader's controller. Gap as in
  *   bench/failover.js: the old Jenkins' last journal line (its exit) -> the standby's
  *   `jenkins.started`. The old node is restarted (same API port) and rejoins as standby.
  */
@@ -26,6 +27,8 @@ const CONNECTIONS = Number(arg('connections', 10));
 const ROUNDS = Number(arg('rounds', 10));
 const SESSION_MS = Number(arg('session-ms', 2000));
 const SETTLE_MS = Number(arg('settle-ms', 1000));
+/** Paced load on EACH node during the handovers (requests/s); 0 = as fast as it goes. */
+const HANDOVER_RATE = Number(arg('handover-rate', 2500));
 const TARGET = { rps: 5000, p99Ms: 10 };
 
 /**
@@ -33,7 +36,9 @@ const TARGET = { rps: 5000, p99Ms: 10 };
  * { done: Promise<result>, stop(): Promise<result> } (done resolves at the end of `duration`).
  */
 function load(url, opts) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'loadgen.js'), url, String(CONNECTIONS), String(opts.duration)], {
+  const args = [path.join(__dirname, 'loadgen.js'), url, String(CONNECTIONS), String(opts.duration)];
+  if (opts.rate) args.push(String(opts.rate));
+  const child = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
@@ -89,8 +94,8 @@ async function main() {
   if (!stillLeading) throw new Error('the leader lost its role under load');
 
   // (2) Graceful handovers while both nodes' /status are under load.
-  process.stderr.write(`graceful handover under load x${ROUNDS} `);
-  const loads = ['a', 'b'].map((id) => load(`http://127.0.0.1:${apiPorts[id]}/status`, { duration: 24 * 3600 }));
+  process.stderr.write(`graceful handover under load (${HANDOVER_RATE || 'unpaced'} req/s per node) x${ROUNDS} `);
+  const loads = ['a', 'b'].map((id) => load(`http://127.0.0.1:${apiPorts[id]}/status`, { duration: 24 * 3600, rate: HANDOVER_RATE }));
   const handover = { gap: [], total: [] };
   let leader = 'a';
   let standby = 'b';
@@ -143,7 +148,7 @@ async function main() {
   console.log(`| graceful_handover_under_load | gap: old Jenkins exited -> new spawned (ms), median / p95 / max, n=${g.n} | ${f(g.median)} / ${f(g.p95)} / ${f(g.max)} | |`);
   console.log(`| graceful_handover_under_load | total: SIGTERM -> new spawned (ms), median / p95 / max | ${f(t.median)} / ${f(t.p95)} / ${f(t.max)} | |`);
   console.log(
-    `| graceful_handover_under_load | load meanwhile: requests/s (both nodes) / non-2xx / errors | ${f(duringReqs / loadSeconds)} / ${duringNon2xx} / ${duringErrors} | |`,
+    `| graceful_handover_under_load | load meanwhile (paced at ${HANDOVER_RATE || '-'} req/s per node): requests/s (both nodes) / non-2xx / connection errors while a node restarts | ${f(duringReqs / loadSeconds)} / ${duringNon2xx} / ${duringErrors} | |`,
   );
   console.log('');
   console.log(
@@ -170,7 +175,7 @@ async function main() {
       rounds: ROUNDS,
       gap: g,
       total: t,
-      load: { connections_per_node: CONNECTIONS, rps: duringReqs / loadSeconds, requests: duringReqs, non2xx: duringNon2xx, errors: duringErrors },
+      load: { connections_per_node: CONNECTIONS, paced_rps_per_node: HANDOVER_RATE || null, rps: duringReqs / loadSeconds, requests: duringReqs, non2xx: duringNon2xx, errors: duringErrors },
       overlaps: nOverlaps,
       machine: m,
     }),
