@@ -53,6 +53,16 @@ test('a standby takes over when the controller and its Jenkins are both SIGKILLe
   expect(b.events('elected')[0]!.seenAt - t0).toBeGreaterThan(T / 2);
   // Generous bound (the benchmark measures the real number): session timeout + start-up.
   expect(b.events('jenkins.started')[0]!.seenAt - t0).toBeLessThan(T + 3000);
+  // The takeover is counted as an unplanned failover in b's metrics.
+  const metrics = await waitFor(
+    async () => {
+      const text = await (await fetch(`http://127.0.0.1:${b.opts.apiPort}/metrics`)).text();
+      return text.includes('jenkins_ha_failovers_total{kind="unplanned"} 1') ? text : null;
+    },
+    { timeoutMs: 5000, what: "b's unplanned failover in /metrics" },
+  );
+  expect(metrics).toContain('jenkins_ha_failovers_total{kind="planned"} 0');
+  expect(metrics).toMatch(/jenkins_ha_failover_duration_seconds_count\{kind="unplanned"\} 1/);
 });
 
 test('a crashed Jenkins is restarted by the same leader with the same epoch', async () => {
