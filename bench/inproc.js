@@ -40,6 +40,8 @@ class Counter {
     this.watchEvents = 0;
     this.inflight = 0;
     this.lastCallAt = 0;
+    /** When set to an array, each counted request's round trip is pushed as [op, ms]. */
+    this.latencies = null;
   }
 }
 
@@ -64,9 +66,11 @@ function instrument(coord, counter) {
       }
       if (probe) return orig(...args);
       counter.inflight += 1;
+      const t0 = mono();
       return orig(...args).finally(() => {
         counter.inflight -= 1;
         counter.lastCallAt = mono();
+        if (counter.latencies) counter.latencies.push([op, counter.lastCallAt - t0]);
       });
     };
   }

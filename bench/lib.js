@@ -202,12 +202,12 @@ function fourLetter(port, word, timeoutMs = 1000) {
   });
 }
 
-/** ZooKeeper's `mntr` counters of one server as numbers (zk_packets_received, zk_watch_count, ...). */
+/** ZooKeeper's `mntr` of one server: numbers where numeric (zk_packets_received, ...), else strings (zk_server_state). */
 async function mntr(port) {
   const out = {};
   for (const line of (await fourLetter(port, 'mntr')).split('\n')) {
     const [k, v] = line.split('\t');
-    if (k && v !== undefined && v !== '' && !Number.isNaN(Number(v))) out[k] = Number(v);
+    if (k && v !== undefined && v !== '') out[k] = Number.isNaN(Number(v)) ? v : Number(v);
   }
   return out;
 }
