@@ -340,7 +340,6 @@ async function main() {
     startup_ms: S(startup),
     rss_leader_mb: S(rss.leader),
     rss_standby_mb: S(rss.standby),
-    targets: [target('joined the election after process start, median', S(startup).median, '<=', 300, 'ms')],
   });
   if (ZK_LEADER_KILLS > 0) {
     emit({
