@@ -3,71 +3,63 @@
  * Failover benchmark: real ZooKeeper (scripts/zk.sh), two real controllers (dist/cli.js), the
  * Jenkins stand-in. Prints a table and one JSON line per scenario.
  *
- *   node bench/failover.js [--rounds 20] [--session-ms 2000] [--ensemble] [--force-sync yes|no] [--breakdown]
+ *   node bench/failover.js [--rounds 20] [--graceful-rounds N] [--crash-rounds N] [--session-ms 2000]
+ *                          [--ensemble] [--zk-leader-kills 5] [--force-sync yes|no] [--breakdown]
  *
  * Scenarios
  * - graceful_handover: SIGTERM to the leader's controller. Gap = the standby's Jenkins spawned
  *   minus the old Jenkins' exit (its journal's last line). Also the total from SIGTERM.
  * - crash_failover: SIGKILL of the leader's controller AND its Jenkins group. Total = new Jenkins
- *   spawned minus the kill; split into detection (kill -> session expired on the server, seen by
- *   an observer client's watch on the old leader's znode) and the controller's share
- *   (expired -> new Jenkins spawned).
+ *   spawned minus the kill, split into (where the time goes):
+ *     detection    kill -> session expired on the server (an observer client's watch on the old
+ *                  leader's znode fires; includes the ~1 ms delivery to that observer)
+ *     notification expiry -> the standby's predecessor watch fired (its `takeover.phases` log)
+ *     decision     watch -> fencing epoch taken (list, owner check, epoch transaction)
+ *     launch       epoch -> Jenkins spawned (lock file written, armed shim told to start)
+ *     readiness    spawned -> GET /login ready (the stand-in; probed every 250 ms while starting)
+ *   The controller's share = notification + decision + launch (target: median <= 20 ms, p95 <= 60 ms).
+ * - zk_leader_kill (--ensemble): kill -9 of the ZooKeeper *leader server* while a jenkins-ha
+ *   leader runs. Nothing may fail over (no new epoch, no Jenkins start or stop, no fencing); it
+ *   measures how long each controller's client was disconnected.
  * - startup: controller process spawned -> its znode created (joined the election).
  * - rss: controllers' resident memory while idle (leader and standby).
  * Times come from CLOCK_MONOTONIC stamps (`mono`) in the controllers' logs, the stand-in's
  * journal and this process, which share the clock.
  */
 'use strict';
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const zookeeper = require('node-zookeeper-client');
 
-const { CLI, STANDIN, arg, mono, sleep, waitFor, freePort, freeBlock, Controller, readJournal, overlaps, stats, zkVersion, REPO } = require('./lib');
+const { CLI, Checks, arg, fmt, machine, mono, sleep, waitFor, freePort, Controller, readJournal, overlaps, pairEnv, printTable, startZk, stats, target } = require('./lib');
 
 const ROUNDS = Number(arg('rounds', 20));
+const GRACEFUL_ROUNDS = Number(arg('graceful-rounds', ROUNDS));
+const CRASH_ROUNDS = Number(arg('crash-rounds', ROUNDS));
 const SESSION_MS = Number(arg('session-ms', 2000));
 const ENSEMBLE = arg('ensemble', false) === true;
+const ZK_LEADER_KILLS = ENSEMBLE ? Number(arg('zk-leader-kills', 5)) : 0;
 const FORCE_SYNC = String(arg('force-sync', 'yes'));
 const BREAKDOWN = arg('breakdown', false) === true;
 const SETTLE_MS = Number(arg('settle-ms', 1000));
+const TARGET = { controllerMedianMs: 20, controllerP95Ms: 60, crashTotalMedianMs: SESSION_MS + 300 };
 
 async function main() {
   if (!fs.existsSync(CLI)) throw new Error('dist/cli.js missing: run `npm run build` first');
+  const started = mono();
+  const m0 = machine();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-bench-'));
   const home = path.join(tmp, 'home');
   fs.mkdirSync(home);
-  const zkPort = await freeBlock(ENSEMBLE ? 24 : 1);
-  const zkArgs = ['start', '--dir', path.join(tmp, 'zk'), '--port', String(zkPort), '--force-sync', FORCE_SYNC];
-  if (ENSEMBLE) zkArgs.push('--ensemble');
-  const zkConnect = execFileSync('bash', [path.join(REPO, 'scripts', 'zk.sh'), ...zkArgs], { stdio: ['ignore', 'pipe', 'inherit'] })
-    .toString()
-    .trim()
-    .split('\n')
-    .pop();
+  const zk = await startZk(path.join(tmp, 'zk'), { ensemble: ENSEMBLE, forceSync: FORCE_SYNC });
   const jenkinsPort = await freePort();
   const apiPorts = { a: await freePort(), b: await freePort() };
   const cluster = 'bench';
-  const env = {
-    JHA_CLUSTER: cluster,
-    JHA_ZK_CONNECT: zkConnect,
-    JHA_ZK_SESSION_TIMEOUT_MS: String(SESSION_MS),
-    JENKINS_HOME: home,
-    JHA_JENKINS_COMMAND: `exec node ${STANDIN} --httpPort=${jenkinsPort}`,
-    JHA_JENKINS_URL: `http://127.0.0.1:${jenkinsPort}`,
-    JHA_JENKINS_HEALTH_INTERVAL_MS: '1000',
-    JHA_API_HOST: '127.0.0.1',
-    JHA_LOG_FORMAT: 'json',
-    JHA_LOG_LEVEL: 'info',
-    STANDIN_HEARTBEAT_MS: '200',
-  };
+  const env = pairEnv({ cluster, zkConnect: zk.connect, sessionMs: SESSION_MS, home, jenkinsPort });
   const nodes = {};
-  const startNode = (id) => {
-    nodes[id] = new Controller(id, { ...env, JHA_API_PORT: String(apiPorts[id]) });
-    return nodes[id];
-  };
-  const observer = zookeeper.createClient(zkConnect, { sessionTimeout: 10000, spinDelay: 100, retries: 0 });
+  const startNode = (id) => (nodes[id] = new Controller(id, { ...env, JHA_API_PORT: String(apiPorts[id]) }));
+  const observer = zookeeper.createClient(zk.connect, { sessionTimeout: 10000, spinDelay: 100, retries: 0 });
   observer.connect();
   await new Promise((r) => observer.once('connected', r));
 
@@ -97,11 +89,19 @@ async function main() {
     rss.standby.push(nodes[standby].rssKb() / 1024);
   };
 
+  // The old leader comes back as a standby, so every round starts from an idle pair.
+  const restartOld = async (id) => {
+    startNode(id);
+    await waitFor(async () => (await roleOf(id)) === 'standby', 20000, `${id} back as standby`);
+    record(nodes[id]);
+  };
+
   let leader = 'a';
   let standby = 'b';
-  const graceful = { gap: [], total: [] };
-  process.stderr.write(`graceful handover x${ROUNDS} `);
-  for (let i = 0; i < ROUNDS; i++) {
+  let epochsTaken = 0;
+  const graceful = { gap: [], total: [], decision: [], launch: [] };
+  process.stderr.write(`graceful handover x${GRACEFUL_ROUNDS} `);
+  for (let i = 0; i < GRACEFUL_ROUNDS; i++) {
     if (i === 0) await sampleRss(leader, standby);
     // Measure an idle pair, as in production: let the controller and Jenkins that just started
     // finish their start-up work before the next handover.
@@ -116,26 +116,29 @@ async function main() {
       .pop();
     graceful.gap.push(s.mono - oldExit.mono);
     graceful.total.push(s.mono - t0);
+    await waitFor(() => leaderReady(standby), 20000, 'new leader ready');
+    const ph = await waitFor(() => nodes[standby].find('takeover.phases', t0), 5000, 'takeover.phases logged');
+    graceful.decision.push(ph.decisionMs);
+    graceful.launch.push(ph.launchMs);
+    epochsTaken += 1;
     if (BREAKDOWN) {
       const nw = nodes[standby];
       const at = (c, e) => (c.find(e, t0)?.mono ?? NaN) - oldExit.mono;
       console.error(
         `round ${i}: +${at(old, 'jenkins.stopped').toFixed(1)} old saw exit, +${at(old, 'demoted').toFixed(1)} old leaving, ` +
-          `+${at(nw, 'elected').toFixed(1)} elected, +${at(nw, 'epoch.taken').toFixed(1)} epoch, +${(s.mono - oldExit.mono).toFixed(1)} spawned`,
+          `+${(ph.wokeAt - oldExit.mono).toFixed(1)} watch fired, +${at(nw, 'elected').toFixed(1)} elected, ` +
+          `+${at(nw, 'epoch.taken').toFixed(1)} epoch, +${(s.mono - oldExit.mono).toFixed(1)} spawned`,
       );
     }
-    await waitFor(() => leaderReady(standby), 20000, 'new leader ready');
-    startNode(leader);
-    await waitFor(async () => (await roleOf(leader)) === 'standby', 20000, 'old leader back as standby');
-    record(nodes[leader]);
+    await restartOld(leader);
     [leader, standby] = [standby, leader];
     process.stderr.write('.');
   }
   process.stderr.write('\n');
 
-  const crash = { total: [], detection: [], controller: [] };
-  process.stderr.write(`crash failover x${ROUNDS} `);
-  for (let i = 0; i < ROUNDS; i++) {
+  const crash = { total: [], detection: [], notification: [], decision: [], launch: [], readiness: [], controller: [] };
+  process.stderr.write(`crash failover x${CRASH_ROUNDS} `);
+  for (let i = 0; i < CRASH_ROUNDS; i++) {
     await sleep(SETTLE_MS);
     const st = await nodes[leader].status(apiPorts[leader]);
     const sb = await nodes[standby].status(apiPorts[standby]);
@@ -159,59 +162,201 @@ async function main() {
     }
     const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), SESSION_MS * 5, 'new Jenkins after crash');
     await waitFor(() => expiredAt > 0, 5000, 'observer saw the expiry');
-    crash.total.push(s.mono - t0);
-    crash.detection.push(expiredAt - t0);
-    crash.controller.push(s.mono - expiredAt);
     await nodes[leader].exited;
     await waitFor(() => leaderReady(standby), 20000, 'new leader ready');
-    startNode(leader);
-    await waitFor(async () => (await roleOf(leader)) === 'standby', 20000, 'old leader back as standby');
-    record(nodes[leader]);
+    const ph = await waitFor(() => nodes[standby].find('takeover.phases', t0), 5000, 'takeover.phases logged');
+    epochsTaken += 1;
+    crash.total.push(s.mono - t0);
+    crash.detection.push(expiredAt - t0);
+    crash.notification.push(ph.wokeAt - expiredAt);
+    crash.decision.push(ph.decisionMs);
+    crash.launch.push(ph.launchMs);
+    crash.readiness.push(ph.readinessMs);
+    crash.controller.push(ph.spawnedAt - expiredAt);
+    if (BREAKDOWN) {
+      console.error(
+        `round ${i}: detection ${(expiredAt - t0).toFixed(1)}, notification ${(ph.wokeAt - expiredAt).toFixed(1)}, decision ${ph.decisionMs}, ` +
+          `launch ${ph.launchMs}, readiness ${ph.readinessMs}`,
+      );
+    }
+    await restartOld(leader);
     [leader, standby] = [standby, leader];
     process.stderr.write('.');
   }
   process.stderr.write('\n');
   await sampleRss(leader, standby);
 
+  // The same split as the controller exposes it: /metrics of the current leader, which took over
+  // after a crash in the last round (when there was one).
+  let metricsPhaseCount = null;
+  if (CRASH_ROUNDS > 0) {
+    const text = await (await fetch(`http://127.0.0.1:${apiPorts[leader]}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('jenkins_ha_takeover_phase_seconds_count{phase="decision",kind="unplanned"}'));
+    metricsPhaseCount = line ? Number(line.split(' ').pop()) : null;
+  }
+
+  const zkKill = { rounds: 0, disconnectedMs: [], unavailableMs: [], failovers: 0, fenced: 0, jenkinsStops: 0, leaderKept: 0, killedServers: [] };
+  if (ZK_LEADER_KILLS > 0) {
+    process.stderr.write(`ZooKeeper leader server kill -9 x${ZK_LEADER_KILLS} `);
+    for (let i = 0; i < ZK_LEADER_KILLS; i++) {
+      await sleep(SETTLE_MS);
+      const zkLeader = await waitFor(() => zk.leader(), 20000, 'a ZooKeeper leader server');
+      const journalStarts = readJournal(home).filter((e) => e.ev === 'start').length;
+      const t0 = mono();
+      zk.kill(zkLeader);
+      zkKill.killedServers.push(zkLeader);
+      // Both controllers back in touch with ZooKeeper: a reply heard after the kill.
+      await waitFor(
+        async () => {
+          const all = await Promise.all(['a', 'b'].map((id) => nodes[id].status(apiPorts[id])));
+          return all.every((x) => x && x.zookeeper.state === 'connected' && x.zookeeper.msSinceHeard !== null && x.zookeeper.msSinceHeard < mono() - t0);
+        },
+        SESSION_MS * 10,
+        'both controllers hear ZooKeeper again',
+      );
+      const back = mono();
+      // Nothing happening cannot be awaited: watch one more session timeout for a late failover.
+      await sleep(SESSION_MS);
+      for (const id of ['a', 'b']) {
+        const n = nodes[id];
+        const d = n.find('zk.disconnected', t0);
+        const c = d ? n.find('zk.connected', d.mono) : null;
+        zkKill.disconnectedMs.push(d ? (c ? c.mono : back) - d.mono : 0);
+        zkKill.failovers += n.findAll('epoch.taken', t0).length;
+        zkKill.fenced += n.findAll('fenced', t0).length;
+        zkKill.jenkinsStops += n.findAll('jenkins.stopping', t0).length;
+      }
+      zkKill.unavailableMs.push(back - t0);
+      const still = await leaderReady(leader);
+      if (still && readJournal(home).filter((e) => e.ev === 'start').length === journalStarts) zkKill.leaderKept += 1;
+      zk.start(zkLeader);
+      zkKill.rounds += 1;
+      process.stderr.write('.');
+    }
+    process.stderr.write('\n');
+  }
+
   const nOverlaps = overlaps(home);
   for (const n of Object.values(nodes)) n.proc.kill('SIGTERM');
   await Promise.all(Object.values(nodes).map((n) => n.exited));
   observer.close();
-  execFileSync('bash', [path.join(REPO, 'scripts', 'zk.sh'), 'stop', '--dir', path.join(tmp, 'zk')], { stdio: 'ignore' });
+  zk.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 
-  const machine = {
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model ?? '',
-    node: process.version,
-    zookeeper: zkVersion(),
+  const mach = machine({
     zk_mode: ENSEMBLE ? 'ensemble-3' : 'standalone',
     force_sync: FORCE_SYNC,
     session_timeout_ms: SESSION_MS,
-  };
-  const rows = [
-    ['graceful_handover', 'gap: old Jenkins exited -> new spawned', stats(graceful.gap)],
-    ['graceful_handover', 'total: SIGTERM -> new spawned', stats(graceful.total)],
-    ['crash_failover', 'total: kill -9 -> new spawned', stats(crash.total)],
-    ['crash_failover', 'detection: kill -> session expired', stats(crash.detection)],
-    ['crash_failover', 'controller: expired -> new spawned', stats(crash.controller)],
-    ['startup', 'process spawned -> joined election', stats(startup)],
-    ['rss', 'leader controller RSS (MB)', stats(rss.leader)],
-    ['rss', 'standby controller RSS (MB)', stats(rss.standby)],
-  ];
-  const f = (x) => (x === undefined ? '-' : x.toFixed(1));
-  console.log(`\njenkins-ha failover benchmark: ${ROUNDS} rounds each; ${machine.zk_mode}, forceSync=${FORCE_SYNC}, session ${SESSION_MS} ms; ` +
-    `${machine.cpus} cpus, node ${machine.node}, zookeeper ${machine.zookeeper}; overlaps: ${nOverlaps}`);
-  console.log('| scenario | measure | n | median | p95 | max |');
-  console.log('|---|---|---|---|---|---|');
-  for (const [sc, what, s] of rows) console.log(`| ${sc} | ${what} | ${s.n} | ${f(s.median)} | ${f(s.p95)} | ${f(s.max)} |`);
-  console.log('');
-  for (const [sc, what, s] of rows) {
-    console.log(JSON.stringify({ scenario: sc, measure: what, unit: sc === 'rss' ? 'MB' : 'ms', ...s, overlaps: nOverlaps, machine }));
+    load_at_start: { load1: m0.load1, load5: m0.load5 },
+    duration_s: Math.round((mono() - started) / 100) / 10,
+  });
+  const S = (xs) => stats(xs);
+  const cs = S(crash.controller);
+  const ct = S(crash.total);
+
+  // Self-checks: every round produced its samples, every takeover logged its phases, the epoch
+  // moved once per takeover, and /metrics counted the unplanned takeovers.
+  const checks = new Checks(ENSEMBLE ? 'failover(ensemble)' : 'failover');
+  checks.check(graceful.gap.length === GRACEFUL_ROUNDS && graceful.decision.length === GRACEFUL_ROUNDS, `graceful samples ${graceful.gap.length} of ${GRACEFUL_ROUNDS}`);
+  checks.check(crash.total.length === CRASH_ROUNDS && crash.notification.every(Number.isFinite), `crash samples ${crash.total.length} of ${CRASH_ROUNDS}`);
+  checks.check(crash.detection.every((x) => x > SESSION_MS * 0.5 && x < SESSION_MS * 2), 'detection within 0.5..2 x the session timeout');
+  checks.check(epochsTaken === GRACEFUL_ROUNDS + CRASH_ROUNDS, `leader changes ${epochsTaken}`);
+  checks.check(startup.length > 0 && rss.leader.length > 0, 'startup and rss samples');
+  if (CRASH_ROUNDS > 0) checks.check(metricsPhaseCount !== null && metricsPhaseCount >= 1, `/metrics takeover phase count moved (${metricsPhaseCount})`);
+  if (ZK_LEADER_KILLS > 0) {
+    checks.check(zkKill.rounds === ZK_LEADER_KILLS && zkKill.disconnectedMs.length === 2 * ZK_LEADER_KILLS, 'zk leader kill rounds');
+    checks.check(zkKill.disconnectedMs.some((x) => x > 0), 'the ZooKeeper leader kill disconnected at least one client (the kill happened)');
   }
-  if (nOverlaps > 0) {
-    console.error(`FAIL: ${nOverlaps} overlap(s) of two Jenkins`);
-    process.exitCode = 1;
+  checks.check(nOverlaps === 0, `${nOverlaps} overlap(s) of two Jenkins`);
+
+  const rows = [
+    ['graceful_handover', 'gap: old Jenkins exited -> new spawned', S(graceful.gap)],
+    ['graceful_handover', 'total: SIGTERM -> new spawned', S(graceful.total)],
+    ['graceful_handover', 'decision: watch fired -> epoch taken', S(graceful.decision)],
+    ['graceful_handover', 'launch: epoch -> Jenkins spawned', S(graceful.launch)],
+    ['crash_failover', 'total: kill -9 -> new spawned', ct],
+    ['crash_failover', 'detection: kill -> session expired', S(crash.detection)],
+    ['crash_failover', 'notification: expired -> standby watch fired', S(crash.notification)],
+    ['crash_failover', 'decision: watch fired -> epoch taken', S(crash.decision)],
+    ['crash_failover', 'launch: epoch -> Jenkins spawned', S(crash.launch)],
+    ['crash_failover', 'controller share: expired -> new spawned', cs],
+    ['crash_failover', 'readiness: spawned -> /login ready (stand-in)', S(crash.readiness)],
+    ['startup', 'process spawned -> joined election', S(startup)],
+    ['rss', 'leader controller RSS (MB)', S(rss.leader)],
+    ['rss', 'standby controller RSS (MB)', S(rss.standby)],
+  ];
+  if (ZK_LEADER_KILLS > 0) {
+    rows.push(['zk_leader_kill', 'controller client disconnected (ms)', S(zkKill.disconnectedMs)]);
+    rows.push(['zk_leader_kill', 'kill -> both controllers heard again (ms)', S(zkKill.unavailableMs)]);
+  }
+  const title =
+    `jenkins-ha failover benchmark: ${GRACEFUL_ROUNDS} graceful + ${CRASH_ROUNDS} crash rounds; ${mach.zk_mode}, forceSync=${FORCE_SYNC}, ` +
+    `session ${SESSION_MS} ms; ${mach.cpus} cpus, node ${mach.node}, zookeeper ${mach.zookeeper}; load ${m0.load1} -> ${mach.load1}; overlaps: ${nOverlaps}`;
+  printTable(
+    title,
+    ['scenario', 'measure', 'n', 'median', 'p95', 'max'],
+    rows.map(([sc, what, s]) => [sc, what, s.n, fmt(s.median), fmt(s.p95), fmt(s.max)]),
+  );
+  if (ZK_LEADER_KILLS > 0) {
+    console.log(
+      `zk_leader_kill: ${zkKill.rounds} kills of the ZooKeeper leader server (servers ${zkKill.killedServers.join(',')}): ` +
+        `failovers ${zkKill.failovers}, fenced ${zkKill.fenced}, Jenkins stops ${zkKill.jenkinsStops}, leader kept its Jenkins in ${zkKill.leaderKept}/${zkKill.rounds}\n`,
+    );
+  }
+
+  const suffix = ENSEMBLE ? '_ensemble' : '';
+  const self = checks.finish();
+  const emit = (o) => console.log(JSON.stringify({ ...o, overlaps: nOverlaps, self_checks: self, machine: mach }));
+  emit({
+    scenario: `graceful_handover${suffix}`,
+    unit: 'ms',
+    rounds: GRACEFUL_ROUNDS,
+    gap: S(graceful.gap),
+    total: S(graceful.total),
+    decision: S(graceful.decision),
+    launch: S(graceful.launch),
+    targets: [target('graceful handover gap median', S(graceful.gap).median, '<=', 10, 'ms'), target('graceful handover gap p95', S(graceful.gap).p95, '<=', 30, 'ms')],
+  });
+  emit({
+    scenario: `crash_failover${suffix}`,
+    unit: 'ms',
+    rounds: CRASH_ROUNDS,
+    total: ct,
+    detection: S(crash.detection),
+    notification: S(crash.notification),
+    decision: S(crash.decision),
+    launch: S(crash.launch),
+    readiness: S(crash.readiness),
+    controller: cs,
+    metrics_phase_count: metricsPhaseCount,
+    targets: [
+      target('crash failover total median', ct.median, '<=', TARGET.crashTotalMedianMs, 'ms'),
+      target("controller's share (notification+decision+launch) median", cs.median, '<=', TARGET.controllerMedianMs, 'ms'),
+      target("controller's share p95", cs.p95, '<=', TARGET.controllerP95Ms, 'ms'),
+    ],
+  });
+  emit({
+    scenario: `startup_rss${suffix}`,
+    startup_ms: S(startup),
+    rss_leader_mb: S(rss.leader),
+    rss_standby_mb: S(rss.standby),
+  });
+  if (ZK_LEADER_KILLS > 0) {
+    emit({
+      scenario: 'zk_leader_kill',
+      rounds: zkKill.rounds,
+      killed_servers: zkKill.killedServers,
+      disconnected_ms: S(zkKill.disconnectedMs),
+      until_heard_again_ms: S(zkKill.unavailableMs),
+      failovers: zkKill.failovers,
+      fenced: zkKill.fenced,
+      jenkins_stops: zkKill.jenkinsStops,
+      leader_kept: zkKill.leaderKept,
+      targets: [
+        target('failovers when the ZooKeeper leader server dies', zkKill.failovers, '==', 0),
+        target('kills after which the leader had fenced or restarted its Jenkins', zkKill.rounds - zkKill.leaderKept, '==', 0),
+      ],
+    });
   }
 }
 

@@ -84,6 +84,13 @@ class Controller {
   find(event, after = 0) {
     return this.events.find((e) => e.event === event && e.mono >= after);
   }
+  findAll(event, after = 0) {
+    return this.events.filter((e) => e.event === event && e.mono >= after);
+  }
+  /** utime + stime of the process in clock ticks (/proc/<pid>/stat fields 14 and 15). */
+  cpuTicks() {
+    return procCpuTicks(this.proc.pid);
+  }
   rssKb() {
     const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${this.proc.pid}/status`, 'utf8'));
     return m ? Number(m[1]) : NaN;
@@ -134,7 +141,8 @@ function overlaps(home) {
 function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
-  return { n: s.length, median: q(0.5), p95: q(0.95), max: s[s.length - 1], min: s[0] };
+  const r = (x) => (x === undefined ? undefined : Math.round(x * 1000) / 1000);
+  return { n: s.length, median: r(q(0.5)), p95: r(q(0.95)), max: r(s[s.length - 1]), min: r(s[0]) };
 }
 
 function zkVersion() {
@@ -145,7 +153,11 @@ function zkVersion() {
   }
 }
 
-/** Starts ZooKeeper with scripts/zk.sh in `dir`; returns its connect string and a stop(). */
+/**
+ * Starts ZooKeeper with scripts/zk.sh in `dir`; returns its connect string, client ports, stop(),
+ * and per-server controls for an ensemble: kill(n) (SIGKILL), start(n) (waits until it serves),
+ * leader() (the server number whose `srvr` says `Mode: leader`, or null).
+ */
 async function startZk(dir, { ensemble = false, forceSync = 'yes' } = {}) {
   const port = await freeBlock(ensemble ? 24 : 1);
   const args = ['start', '--dir', dir, '--port', String(port), '--force-sync', forceSync];
@@ -155,8 +167,112 @@ async function startZk(dir, { ensemble = false, forceSync = 'yes' } = {}) {
     .trim()
     .split('\n')
     .pop();
-  return { connect, stop: () => execFileSync('bash', [ZK_SH, 'stop', '--dir', dir], { stdio: 'ignore' }) };
+  const ports = connect.split(',').map((hp) => Number(hp.split(':')[1]));
+  const zkSh = (...a) => execFileSync('bash', [ZK_SH, ...a, '--dir', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return {
+    connect,
+    ports,
+    dir,
+    stop: () => execFileSync('bash', [ZK_SH, 'stop', '--dir', dir], { stdio: 'ignore' }),
+    kill: (n) => zkSh('kill', '--server', String(n)),
+    start: (n) => zkSh('start', '--server', String(n)),
+    async leader() {
+      for (let i = 0; i < ports.length; i++) if (/^Mode: leader/m.test(await fourLetter(ports[i], 'srvr'))) return i + 1;
+      return null;
+    },
+  };
 }
+
+/** Sends a four-letter word to 127.0.0.1:port; resolves with the reply ('' if none in timeoutMs). */
+function fourLetter(port, word, timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    let data = '';
+    const sock = net.connect({ port, host: '127.0.0.1' });
+    const done = () => {
+      clearTimeout(t);
+      sock.destroy();
+      resolve(data);
+    };
+    const t = setTimeout(done, timeoutMs);
+    sock.setEncoding('utf8');
+    sock.on('connect', () => sock.write(word));
+    sock.on('data', (d) => (data += d));
+    sock.on('close', done);
+    sock.on('error', done);
+  });
+}
+
+/** ZooKeeper's `mntr` of one server: numbers where numeric (zk_packets_received, ...), else strings (zk_server_state). */
+async function mntr(port) {
+  const out = {};
+  for (const line of (await fourLetter(port, 'mntr')).split('\n')) {
+    const [k, v] = line.split('\t');
+    if (k && v !== undefined && v !== '') out[k] = Number.isNaN(Number(v)) ? v : Number(v);
+  }
+  return out;
+}
+
+/** utime + stime of a process in clock ticks. */
+function procCpuTicks(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+/** Clock ticks per second (getconf CLK_TCK; 100 on Linux). */
+function clkTck() {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** One target of the issue: { target, value, unit, met }; `cmp` is '<=' or '>=' or '=='. */
+function target(name, value, cmp, limit, unit = '') {
+  const ok = typeof value === 'number' && Number.isFinite(value);
+  const met = ok && (cmp === '<=' ? value <= limit : cmp === '>=' ? value >= limit : value === limit);
+  return { target: `${name} ${cmp} ${limit}${unit ? ` ${unit}` : ''}`, value: ok ? Math.round(value * 1000) / 1000 : null, unit, met };
+}
+
+/**
+ * Self-checks of a scenario: a broken scenario (no samples, counters that did not move) must not
+ * print a green table. check() records; finish() prints the failures and sets exit code 1.
+ */
+class Checks {
+  constructor(scenario) {
+    this.scenario = scenario;
+    this.failed = [];
+    this.passed = 0;
+  }
+  check(ok, what) {
+    if (ok) this.passed += 1;
+    else this.failed.push(what);
+    return ok;
+  }
+  finish() {
+    for (const f of this.failed) console.error(`SELF-CHECK FAILED (${this.scenario}): ${f}`);
+    if (this.failed.length > 0) process.exitCode = 1;
+    return { passed: this.passed, failed: this.failed };
+  }
+}
+
+/** Load average and uptime, to print next to every run (the machine is shared). */
+function loadNow() {
+  const [l1, l5, l15] = os.loadavg();
+  return { load1: Math.round(l1 * 100) / 100, load5: Math.round(l5 * 100) / 100, load15: Math.round(l15 * 100) / 100 };
+}
+
+/** Prints a markdown table: header row, then rows (arrays of cells). */
+function printTable(title, header, rows) {
+  console.log(`\n${title}`);
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  console.log('');
+}
+
+const fmt = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? '-' : Number(x).toFixed(d));
 
 /** Environment of a bench controller pair (session timeout, stand-in Jenkins on `jenkinsPort`). */
 function pairEnv({ cluster, zkConnect, sessionMs, home, jenkinsPort }) {
@@ -176,7 +292,14 @@ function pairEnv({ cluster, zkConnect, sessionMs, home, jenkinsPort }) {
 }
 
 function machine(extra = {}) {
-  return { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', node: process.version, zookeeper: zkVersion(), ...extra };
+  return { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', node: process.version, zookeeper: zkVersion(), ...loadNow(), ...extra };
+}
+
+/** Loads a compiled module of the project (dist/<rel>.js): the benchmarks run the real code. */
+function dist(rel) {
+  const file = path.join(REPO, 'dist', `${rel}.js`);
+  if (!fs.existsSync(file)) throw new Error(`${file} missing: run \`npm run build\` first`);
+  return require(file);
 }
 
 module.exports = {
@@ -197,4 +320,14 @@ module.exports = {
   startZk,
   pairEnv,
   machine,
+  fourLetter,
+  mntr,
+  procCpuTicks,
+  clkTck,
+  target,
+  Checks,
+  loadNow,
+  printTable,
+  fmt,
+  dist,
 };

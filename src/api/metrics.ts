@@ -103,6 +103,14 @@ export function createMetrics(source: StatusSource, opts: { defaultMetrics?: boo
     failovers.labels(kind).inc(0);
     failoverDuration.zero({ kind });
   }
+  const phases = new Histogram({
+    name: 'jenkins_ha_takeover_phase_seconds',
+    help: 'Takeovers by this node, split: decision (election woke us -> fencing epoch taken), launch (-> Jenkins spawned), readiness (-> Jenkins ready).',
+    labelNames: ['phase', 'kind'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers,
+  });
+  for (const phase of ['decision', 'launch', 'readiness']) for (const kind of ['planned', 'unplanned']) phases.zero({ phase, kind });
   const restarts = new Counter({
     name: 'jenkins_ha_jenkins_restarts_total',
     help: 'Unexpected exits of the local Jenkins (crashes and unhealthy restarts).',
@@ -125,6 +133,11 @@ export function createMetrics(source: StatusSource, opts: { defaultMetrics?: boo
       case 'failover':
         failovers.labels(e.kind).inc();
         failoverDuration.labels(e.kind).observe(e.durationMs / 1000);
+        return;
+      case 'takeover_phases':
+        phases.labels('decision', e.kind).observe(e.decisionMs / 1000);
+        phases.labels('launch', e.kind).observe(e.launchMs / 1000);
+        phases.labels('readiness', e.kind).observe(e.readinessMs / 1000);
         return;
       case 'jenkins_restart':
         restarts.inc();

@@ -11,11 +11,12 @@ import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
 import type { EpochStore } from '../fencing/epoch';
 import { acquireHomeLock, releaseHomeLock } from '../fencing/home-lock';
-import type { JenkinsSupervisor } from '../jenkins/supervisor';
+import type { JenkinsStatus, JenkinsSupervisor } from '../jenkins/supervisor';
 import type { Logger } from '../logging/logger';
 import { Signal } from '../util/timers';
 import { canProveLeadership, decide, isLeaderNow, type Decision, type Observed } from './decide';
 import { RestartTracker } from './restarts';
+import { takeoverPhases } from './takeover-phases';
 import { pauseInForce, type ClusterView } from './cluster-view';
 import type { ControlCommands, ControllerEvent, HistoryEntry, NodeRole, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
 
@@ -83,6 +84,8 @@ export class Controller implements ControlCommands {
   private handingOver = false;
   private roleSinceWall = new Date().toISOString();
   private electedAt: number | null = null;
+  /** When the election woke us into the lead (predecessor watch), for the takeover phases. */
+  private wokeAt: number | null = null;
   /** What the current term's election was: the first term of the cluster, or a takeover. */
   private termKind: 'initial' | 'planned' | 'unplanned' = 'initial';
 
@@ -111,10 +114,16 @@ export class Controller implements ControlCommands {
       kick();
     });
     this.election.on('change', kick);
+    this.election.on('change', (st, prev) => {
+      if (st.role !== 'leader' || prev.role === 'leader') return;
+      const w = this.election.lastWakeAt();
+      this.wokeAt = w !== null && w >= prev.since ? w : st.since;
+    });
     this.cluster.on('change', kick);
     this.jenkins.on('change', (js) => {
       if (js.ready && this.electedAt !== null) {
         const durationMs = Math.round(this.now() - this.electedAt);
+        this.reportTakeoverPhases(this.electedAt, js);
         this.electedAt = null;
         // The cluster's first term is no failover; a takeover from an earlier term is.
         if (this.termKind !== 'initial') this.emitEvent({ type: 'failover', kind: this.termKind, durationMs });
@@ -530,6 +539,25 @@ export class Controller implements ControlCommands {
     const o = this.observe();
     if (!canProveLeadership(o)) return;
     this.jenkins.renewLease(o.fenceAfterMs - (o.zk.msSinceHeard ?? o.fenceAfterMs));
+  }
+
+  /** Where this takeover's time went (election woke us -> epoch -> spawned -> ready): log + event. */
+  private reportTakeoverPhases(epochAt: number, js: JenkinsStatus): void {
+    const wokeAt = this.wokeAt !== null && this.wokeAt <= epochAt ? this.wokeAt : epochAt;
+    this.wokeAt = null;
+    const spawnedAt = js.startedAt ?? epochAt;
+    const readyAt = js.readyAt ?? this.now();
+    const p = takeoverPhases({ wokeAt, epochAt, spawnedAt, readyAt });
+    this.log.info(`takeover phases: decision ${p.decisionMs} ms, launch ${p.launchMs} ms, readiness ${p.readinessMs} ms`, {
+      event: 'takeover.phases',
+      kind: this.termKind,
+      wokeAt,
+      epochAt,
+      spawnedAt,
+      readyAt,
+      ...p,
+    });
+    if (this.termKind !== 'initial') this.emitEvent({ type: 'takeover_phases', kind: this.termKind, ...p });
   }
 
   private updateRole(o: Observed): void {

@@ -103,6 +103,8 @@ export type ControllerEvent =
   | { type: 'role'; role: NodeRole }
   | { type: 'leader_change' }
   | { type: 'failover'; kind: 'planned' | 'unplanned'; durationMs: number }
+  /** Where a takeover's time went on this node (see takeover-phases.ts); the first term is none. */
+  | { type: 'takeover_phases'; kind: 'planned' | 'unplanned'; decisionMs: number; launchMs: number; readinessMs: number }
   | { type: 'jenkins_restart' }
   | { type: 'fenced' };
 

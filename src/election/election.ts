@@ -62,6 +62,8 @@ export class Election extends EventEmitter {
   private verifiedOwn: string | null = null;
   private pathEnsured = -1;
   private warnedInvalid = new Set<string>();
+  /** Monotonic time the predecessor watch last fired (where a takeover starts). */
+  private wokeAt: number | null = null;
 
   constructor(private readonly opts: ElectionOptions) {
     super();
@@ -86,6 +88,11 @@ export class Election extends EventEmitter {
 
   status(): ElectionStatus {
     return { ...this.st };
+  }
+
+  /** Monotonic time our predecessor's deletion was last delivered to us; null if never. */
+  lastWakeAt(): number | null {
+    return this.wokeAt;
   }
 
   /** Leader in the coordinator's current session. */
@@ -202,7 +209,7 @@ export class Election extends EventEmitter {
     const pred = pos.kind === 'behind' ? pos.predecessor : null;
     const [ownStat, predStat] = await Promise.all([
       this.verifiedOwn === self.name ? Promise.resolve(undefined) : this.coord.exists(`${this.opts.path}/${self.name}`, this.ownWatcher(self.name)),
-      pred ? this.coord.exists(`${this.opts.path}/${pred.name}`, (ev) => ev.type === 'deleted' && this.kick()) : Promise.resolve(null),
+      pred ? this.coord.exists(`${this.opts.path}/${pred.name}`, (ev) => this.onPredecessorEvent(ev)) : Promise.resolve(null),
     ]);
     if (ownStat !== undefined) {
       if (!ownStat) {
@@ -240,6 +247,12 @@ export class Election extends EventEmitter {
       { role: 'candidate', znode: self.name, sequence: self.seq, predecessor: pred.name, generation: gen },
       `sequence ${self.seq} behind ${pred.nodeId} (${pred.seq}); watching it`,
     );
+  }
+
+  private onPredecessorEvent(ev: WatchEvent): void {
+    if (ev.type !== 'deleted') return;
+    this.wokeAt = this.opts.now();
+    this.kick();
   }
 
   private ownWatcher(name: string): (ev: WatchEvent) => void {

@@ -15,6 +15,7 @@ const FAMILIES = [
   'jenkins_ha_leader_changes_total',
   'jenkins_ha_failovers_total',
   'jenkins_ha_failover_duration_seconds',
+  'jenkins_ha_takeover_phase_seconds',
   'jenkins_ha_jenkins_restarts_total',
   'jenkins_ha_jenkins_ready',
   'jenkins_ha_jenkins_up',
@@ -102,6 +103,35 @@ test('counters and the failover histogram follow the controller events', async (
   expect(value(t, 'jenkins_ha_failover_duration_seconds_bucket{le="2",kind="unplanned"}')).toBe(1);
   expect(value(t, 'jenkins_ha_failover_duration_seconds_bucket{le="30",kind="unplanned"}')).toBe(2);
   expect(value(t, 'jenkins_ha_failover_duration_seconds_bucket{le="0.5",kind="planned"}')).toBe(1);
+});
+
+test('the takeover phase histogram splits each takeover into decision, launch and readiness', async () => {
+  const m = createMetrics(new FakeSource(), { defaultMetrics: false });
+  const source = new FakeSource();
+  const mm = createMetrics(source, { defaultMetrics: false });
+  let t = await mm.text();
+  for (const phase of ['decision', 'launch', 'readiness']) {
+    for (const kind of ['planned', 'unplanned']) expect(value(t, `jenkins_ha_takeover_phase_seconds_count{phase="${phase}",kind="${kind}"}`)).toBe(0);
+  }
+  source.emit({ type: 'takeover_phases', kind: 'unplanned', decisionMs: 4, launchMs: 12, readinessMs: 800 });
+  source.emit({ type: 'takeover_phases', kind: 'unplanned', decisionMs: 30, launchMs: 3, readinessMs: 1500 });
+  source.emit({ type: 'takeover_phases', kind: 'planned', decisionMs: 9, launchMs: 2, readinessMs: 400 });
+  t = await mm.text();
+  const series = (name: string, phase: string, kind: string, le?: string): number | undefined =>
+    value(t, `jenkins_ha_takeover_phase_seconds_${name}{${le === undefined ? '' : `le="${le}",`}phase="${phase}",kind="${kind}"}`);
+  expect(series('count', 'decision', 'unplanned')).toBe(2);
+  expect(series('sum', 'decision', 'unplanned')).toBeCloseTo(0.034, 6);
+  expect(series('bucket', 'decision', 'unplanned', '0.005')).toBe(1);
+  expect(series('bucket', 'decision', 'unplanned', '0.02')).toBe(1);
+  expect(series('bucket', 'decision', 'unplanned', '0.05')).toBe(2);
+  expect(series('bucket', 'launch', 'unplanned', '0.005')).toBe(1);
+  expect(series('bucket', 'launch', 'unplanned', '0.02')).toBe(2);
+  expect(series('sum', 'readiness', 'unplanned')).toBeCloseTo(2.3, 6);
+  expect(series('bucket', 'readiness', 'unplanned', '1')).toBe(1);
+  expect(series('count', 'decision', 'planned')).toBe(1);
+  expect(series('count', 'readiness', 'planned')).toBe(1);
+  // Other event types do not feed it; another registry is untouched.
+  expect(value(await m.text(), 'jenkins_ha_takeover_phase_seconds_count{phase="decision",kind="unplanned"}')).toBe(0);
 });
 
 test('two apps in one process keep separate registries', async () => {

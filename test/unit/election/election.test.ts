@@ -184,6 +184,21 @@ describe('Election: who leads', () => {
     expect(all[2]!.election.status().predecessor).toBe(all[1]!.election.status().znode);
   });
 
+  it('records when the predecessor watch woke it, for the takeover phases, and not before', async () => {
+    const [a, b] = await joinInOrder('n1', 'n2');
+    expect(b!.election.lastWakeAt()).toBeNull();
+    expect(a!.election.lastWakeAt()).toBeNull();
+
+    clock = 5000;
+    await a!.election.leave('test: leader leaves');
+    await zk.settle();
+
+    expect(b!.election.isLeader()).toBe(true);
+    expect(b!.election.lastWakeAt()).toBe(5000);
+    // Woken first, then elected: the wake is no later than the transition.
+    expect(b!.election.lastWakeAt()!).toBeLessThanOrEqual(b!.election.status().since);
+  });
+
   it.each([
     ['leaves the election', (n: Node): Promise<void> => n.election.leave('test: middle leaves')],
     ['loses its session', (n: Node): Promise<void> => n.coord.close()],

@@ -1,0 +1,72 @@
+/**
+ * The benchmark runner's own checks (bench/run.js): a scenario that crashed, printed no result,
+ * failed its self-checks or printed counters that did not move must show as BROKEN, never green.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JS module of the bench suite
+const { SCENARIOS, verify } = require('../../../bench/run.js') as {
+  SCENARIOS: Scenario[];
+  verify: (run: Run) => string[];
+};
+
+interface Scenario {
+  name: string;
+  full: string[];
+  quick: string[];
+  expect: Record<string, unknown>;
+}
+interface Run {
+  sc: Scenario;
+  args: string[];
+  code: number;
+  signal: string | null;
+  lines: Record<string, unknown>[];
+}
+
+const herd = SCENARIOS.find((s) => s.name === 'herd')!;
+const stat = (n: number, v = 1): Record<string, number> => ({ n, median: v, p95: v, max: v, min: v });
+const herdResult = (over: Record<string, unknown> = {}): Record<string, unknown> => ({ variant: 'election', n: 3, changes: 2, woken: stat(2), requests: stat(2, 2), ...over });
+const herdLine = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  scenario: 'herd',
+  sizes: [3],
+  results: [herdResult(), herdResult({ variant: 'controller' }), herdResult({ variant: 'naive' })],
+  self_checks: { passed: 9, failed: [] },
+  ...over,
+});
+const run = (over: Partial<Run> = {}): Run => ({ sc: herd, args: herd.quick, code: 0, signal: null, lines: [herdLine()], ...over });
+
+test('a scenario that ran, printed its line and passed its self-checks is ok', () => {
+  expect(verify(run())).toEqual([]);
+});
+
+test('a non-zero exit is broken', () => {
+  expect(verify(run({ code: 1 }))).toEqual(['exited with 1']);
+});
+
+test('a missing JSON line is broken', () => {
+  expect(verify(run({ lines: [] }))).toEqual(['no JSON line for herd']);
+});
+
+test('failed self-checks are broken even when the scenario exited 0', () => {
+  const problems = verify(run({ lines: [herdLine({ self_checks: { passed: 8, failed: ['naive n=6 woke everyone'] } })] }));
+  expect(problems).toEqual(['herd: self-checks failed: naive n=6 woke everyone']);
+});
+
+test('counters that did not move are broken (no leader changes, no samples)', () => {
+  const noChanges = herdLine({ results: [herdResult({ changes: 0, woken: stat(0) }), herdResult({ variant: 'controller' }), herdResult({ variant: 'naive' })] });
+  expect(verify(run({ lines: [noChanges] }))).toEqual(['herd: implausible fields (counters did not move or samples missing)']);
+  const missingVariant = herdLine({ results: [herdResult()] });
+  expect(verify(run({ lines: [missingVariant] }))).toHaveLength(1);
+});
+
+test('a line with the wrong shape is reported, not thrown', () => {
+  expect(verify(run({ lines: [{ scenario: 'herd' }] }))[0]).toMatch(/^herd: /);
+});
+
+test('every scenario has full and quick settings and expects at least one JSON line', () => {
+  expect(SCENARIOS.map((s) => s.name)).toEqual(['failover', 'failover-ensemble', 'herd', 'clusters', 'footprint', 'status-load']);
+  for (const s of SCENARIOS) {
+    expect(s.full.length).toBeGreaterThan(0);
+    expect(s.quick.length).toBeGreaterThan(0);
+    expect(Object.keys(s.expect).length).toBeGreaterThan(0);
+  }
+});
