@@ -10,7 +10,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { ControlCommands, StatusSource } from '../controller/status';
 import { requireReadToken, requireWriteToken } from './auth';
 import { errorHandler, sendError } from './errors';
-import { createMetrics } from './metrics';
+import { createMetrics, type HookCounts } from './metrics';
 import { commandRoutes } from './routes/commands';
 import { metricsRoutes } from './routes/metrics';
 import { probeRoutes } from './routes/probes';
@@ -29,6 +29,8 @@ export interface AppOptions {
   defaultMetrics?: boolean;
   /** Called with unexpected errors (answered as 500 INTERNAL without details). */
   onInternalError?: (err: unknown) => void;
+  /** Counters of the role-change hooks, for /metrics (absent = no hook metrics). */
+  hookStats?: () => readonly HookCounts[];
 }
 
 /** Every path and its methods (HEAD goes with GET); other methods on these paths answer 405. */
@@ -58,7 +60,10 @@ export function createApp(source: StatusSource, commands: ControlCommands, opts:
 
   const read = requireReadToken(opts.readToken, opts.token);
   const write = requireWriteToken(opts.token);
-  const metrics = createMetrics(source, { defaultMetrics: opts.defaultMetrics !== false });
+  const metrics = createMetrics(source, {
+    defaultMetrics: opts.defaultMetrics !== false,
+    ...(opts.hookStats ? { hookStats: opts.hookStats } : {}),
+  });
 
   app.use(probeRoutes(source, opts.stallAfterMs));
   app.use(readRoutes(source, commands, read));
