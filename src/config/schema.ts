@@ -456,7 +456,7 @@ function keySpecs(hostname: string): SpecTree<Config> {
         default: '',
       },
       onStopped: {
-        doc: 'Shell command run when this node stops (graceful shutdown, or resigned leadership); empty = none. Same env as hooks.onLeader. A shutdown waits for it (bounded by hooks.timeoutMs) after Jenkins has stopped.',
+        doc: 'Shell command run when this node stops (graceful shutdown, or resigned leadership); empty = none. Same env as hooks.onLeader. It starts as the shutdown begins, beside Jenkins stopping; the process waits for it (bounded by hooks.timeoutMs) before exiting.',
         format: optionalCommandFormat,
         default: '',
       },
