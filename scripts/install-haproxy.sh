@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Ensure Debian's haproxy is installed at /usr/sbin/haproxy (used by test/integration/haproxy.test.ts
-# and test/unit/deploy/docker.test.ts to run and check HAProxy configs). Idempotent: does nothing
+# and test/deploy/docker.test.ts to run and check HAProxy configs). Idempotent: does nothing
 # but print the version when haproxy is already there. The package's service is not started
 # (these machines run no systemd; the tests run haproxy themselves on loopback).
 #
