@@ -4,6 +4,7 @@
  *
  *   jenkins-ha run [-c FILE] [--key-path value ...]   run the controller on this node
  *   jenkins-ha config [-c FILE] [...]                 print the effective configuration (token redacted)
+ *   jenkins-ha config --doc                           print the configuration reference (Markdown)
  *   jenkins-ha status | switchover | pause | resume | history [...]   operate the cluster (src/cli/)
  *   jenkins-ha --help | --version
  *
@@ -11,6 +12,7 @@
  * error (the message names the key); 64 usage error.
  */
 import { loadConfig, redactedConfig, requireRunnable } from './config/load';
+import { renderConfigDoc } from './config/doc';
 import { flagName, listKeys } from './config/schema';
 import { isOpsCommand, parseOpsArgs, UsageError, type OpsCommand } from './cli/args';
 import { historyCommand, pauseCommand, resumeCommand, switchoverCommand } from './cli/commands';
@@ -24,6 +26,7 @@ const HELP = `jenkins-ha ${VERSION} - ZooKeeper leader election that runs Jenkin
 Usage:
   jenkins-ha run    [-c FILE] [--<key> VALUE ...]   run the controller on this node
   jenkins-ha config [-c FILE] [--<key> VALUE ...]   print the effective configuration
+  jenkins-ha config --doc                           print the reference of every key (Markdown)
 
   jenkins-ha status     [--json]                      members, roles, Jenkins, leader, epoch, pause
   jenkins-ha switchover [--candidate ID] [--reason TEXT] [--wait] [--timeout 60s]
@@ -166,6 +169,10 @@ export async function main(argv: string[]): Promise<void> {
       case 'run':
         return await run(p);
       case 'config': {
+        if (p.rest.includes('--doc')) {
+          process.stdout.write(renderConfigDoc());
+          return;
+        }
         const cfg = loadConfig({ ...(p.file !== undefined ? { file: p.file } : {}), args: p.rest });
         process.stdout.write(JSON.stringify(redactedConfig(cfg), null, 2) + '\n');
         return;

@@ -24,6 +24,9 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'UNAVAILABLE'
   | 'BAD_REQUEST'
+  | 'HOOK_FAILED'
+  | 'HOOK_TIMEOUT'
+  | 'HOOK_SPAWN_FAILED'
   | 'FATAL';
 
 export class HaError extends Error {
@@ -68,6 +71,13 @@ export class ZkError extends HaError {
 }
 
 export class LockError extends HaError {}
+
+/** A role-change hook that failed: non-zero exit, killed at its timeout, or could not start. */
+export class HookError extends HaError {
+  constructor(code: Extract<ErrorCode, 'HOOK_FAILED' | 'HOOK_TIMEOUT' | 'HOOK_SPAWN_FAILED'>, message: string) {
+    super(code, message);
+  }
+}
 
 /**
  * A command (switchover, pause, ...) that cannot be done as asked. The API maps the code to an

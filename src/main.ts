@@ -12,6 +12,9 @@ import { Controller } from './controller/controller';
 import { Election } from './election/election';
 import { ConfigError, errorMessage } from './errors';
 import { EpochStore } from './fencing/epoch';
+import { HookRunner } from './hooks/runner';
+import { HookTrigger } from './hooks/trigger';
+import { listKeys } from './config/schema';
 import { JenkinsSupervisor } from './jenkins/supervisor';
 import { createLogger, type Logger } from './logging/logger';
 import { monoNow } from './util/clock';
@@ -141,6 +144,8 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
       logger: log.child({ component: 'controller' }), now },
   );
 
+  const hooks = startHooks(cfg, controller, log);
+
   log.info('jenkins-ha started', {
     event: 'started',
     version: VERSION,
@@ -155,13 +160,19 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   // second has passed, so a restarted node is back in line as early as possible.
   const loop = controller.start();
   let failedApi = false;
-  const finished = loop.then(
-    () => (failedApi ? EXIT.FATAL : EXIT.OK),
-    (err: unknown) => {
-      log.error(`control loop failed: ${errorMessage(err)}`, { event: 'fatal' });
-      return EXIT.FATAL;
-    },
-  );
+  const finished = loop
+    .then(
+      () => (failedApi ? EXIT.FATAL : EXIT.OK),
+      (err: unknown) => {
+        log.error(`control loop failed: ${errorMessage(err)}`, { event: 'fatal' });
+        return EXIT.FATAL;
+      },
+    )
+    // Jenkins is stopped by now; let onStopped (bounded by hooks.timeoutMs) finish before exiting.
+    .then(async (code) => {
+      await hooks.idle();
+      return code;
+    });
   await new Promise<void>((resolve) => {
     const t = setTimeout(done, 1000);
     election.on('change', done);
@@ -179,6 +190,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     bodyLimit: cfg.api.bodyLimit,
     stallAfterMs: Math.max(2000, cfg.zk.sessionTimeoutMs / 2),
     onInternalError: (err) => log.error(`API request failed: ${errorMessage(err)}`, { event: 'api.error' }),
+    hookStats: () => hooks.snapshot(),
   });
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);
   try {
@@ -215,4 +227,32 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
       return code;
     },
   };
+}
+
+/**
+ * Role-change hooks: the runner (src/hooks) fed by the controller's role events. Hooks inherit
+ * this process's environment minus the secrets of the configuration (the API tokens, ...).
+ */
+function startHooks(cfg: Config, controller: Controller, log: Logger): HookRunner {
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of listKeys()) if (k.sensitive === true) delete baseEnv[k.env];
+  const runner = new HookRunner({
+    commands: { onLeader: cfg.hooks.onLeader, onStandby: cfg.hooks.onStandby, onStopped: cfg.hooks.onStopped },
+    timeoutMs: cfg.hooks.timeoutMs,
+    nodeId: cfg.node.id,
+    cluster: cfg.cluster.name,
+    baseEnv,
+    logger: log.child({ component: 'hooks' }),
+    now: monoNow,
+  });
+  if (!runner.enabled) return runner;
+  const trigger = new HookTrigger(cfg.node.id, (hook, ctx) => runner.request(hook, ctx));
+  controller.onEvent((e) => {
+    if (e.type !== 'role' && e.type !== 'leader_change') return;
+    const s = controller.status();
+    trigger.handle(e, { epoch: s.epoch, leaderId: s.leader?.id ?? null });
+  });
+  // A hook must not outlive a controller that exits (SIGKILL of the controller is the exception).
+  process.once('exit', () => runner.close());
+  return runner;
 }

@@ -12,7 +12,7 @@ import type { ControlCommands, StatusSource } from '../controller/status';
 import { requireReadToken, requireWriteToken } from './auth';
 import { errorHandler, sendError } from './errors';
 import { fastReads } from './fast';
-import { createMetrics } from './metrics';
+import { createMetrics, type HookCounts } from './metrics';
 import { commandRoutes } from './routes/commands';
 import { metricsRoutes } from './routes/metrics';
 import { readRoutes } from './routes/read';
@@ -30,6 +30,8 @@ export interface AppOptions {
   defaultMetrics?: boolean;
   /** Called with unexpected errors (answered as 500 INTERNAL without details). */
   onInternalError?: (err: unknown) => void;
+  /** Counters of the role-change hooks, for /metrics (absent = no hook metrics). */
+  hookStats?: () => readonly HookCounts[];
 }
 
 /** Every path and its methods (HEAD goes with GET); other methods on these paths answer 405. */
@@ -75,7 +77,10 @@ export function createApp(source: StatusSource, commands: ControlCommands, opts:
 
   const read = requireReadToken(opts.readToken, opts.token);
   const write = requireWriteToken(opts.token);
-  const metrics = createMetrics(source, { defaultMetrics: opts.defaultMetrics !== false });
+  const metrics = createMetrics(source, {
+    defaultMetrics: opts.defaultMetrics !== false,
+    ...(opts.hookStats ? { hookStats: opts.hookStats } : {}),
+  });
 
   app.use(readRoutes(source, commands, read));
   app.use(metricsRoutes(metrics, read));

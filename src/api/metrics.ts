@@ -15,7 +15,18 @@ export interface Metrics {
   contentType: string;
 }
 
-export function createMetrics(source: StatusSource, opts: { defaultMetrics?: boolean } = {}): Metrics {
+/** Cumulative counters of the role-change hooks (src/hooks), read at each scrape. */
+export interface HookCounts {
+  hook: string;
+  runs: number;
+  failures: number;
+  coalesced: number;
+}
+
+export function createMetrics(
+  source: StatusSource,
+  opts: { defaultMetrics?: boolean; hookStats?: () => readonly HookCounts[] } = {},
+): Metrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -121,6 +132,31 @@ export function createMetrics(source: StatusSource, opts: { defaultMetrics?: boo
     help: 'Times this node fenced (force-stopped) its Jenkins because leadership could not be proven.',
     registers,
   });
+  // Hooks count on their own (they may have run before the app existed); each scrape adds what
+  // changed since the last one, so the series stay monotonic counters.
+  const hookStats = opts.hookStats;
+  if (hookStats) {
+    const hookCounter = (name: string, help: string, field: 'runs' | 'failures' | 'coalesced'): void => {
+      const seen = new Map<string, number>();
+      new Counter({
+        name,
+        help,
+        labelNames: ['hook'],
+        registers,
+        collect() {
+          for (const s of hookStats()) {
+            const delta = s[field] - (seen.get(s.hook) ?? 0);
+            if (delta > 0 || !seen.has(s.hook)) this.inc({ hook: s.hook }, Math.max(0, delta));
+            seen.set(s.hook, s[field]);
+          }
+        },
+      });
+    };
+    hookCounter('jenkins_ha_hook_runs_total', 'Role-change hook runs started, by hook (onLeader, onStandby, onStopped).', 'runs');
+    hookCounter('jenkins_ha_hook_failures_total', 'Role-change hook runs that exited non-zero, were killed at hooks.timeoutMs or could not start.', 'failures');
+    hookCounter('jenkins_ha_hook_coalesced_total', 'Waiting hook runs dropped because a newer role transition replaced them.', 'coalesced');
+  }
+
   // Events before the app existed (main loads the API after joining the election).
   leaderChanges.inc(initial.leaderChanges);
   restarts.inc(initial.jenkins.restarts);

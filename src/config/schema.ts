@@ -197,6 +197,11 @@ function commandFormat(val: unknown): void {
   if (typeof val !== 'string' || val.trim().length === 0) throw new Error('must be a non-empty shell command line');
 }
 
+/** A shell command line, or empty for none (the hooks). */
+function optionalCommandFormat(val: unknown): void {
+  if (typeof val !== 'string' || val.includes('\u0000')) throw new Error('must be a shell command line, or empty for none');
+}
+
 function httpUrlFormat(val: unknown): void {
   const rule = 'must be an http:// or https:// URL';
   if (typeof val !== 'string') throw new Error(rule);
@@ -437,6 +442,28 @@ function keySpecs(hostname: string): SpecTree<Config> {
         doc: 'Log format: json|text|auto (auto = text when stdout is a TTY, else json).',
         format: LOG_FORMATS,
         default: 'auto',
+      },
+    },
+    hooks: {
+      onLeader: {
+        doc: 'Shell command (/bin/sh -c) run when this node becomes the leader, once it holds its fencing epoch and before Jenkins is ready; empty = none. Env: JHA_HOOK, JHA_ROLE, JHA_PREVIOUS_ROLE, JHA_NODE_ID, JHA_CLUSTER, JHA_EPOCH, JHA_LEADER, JHA_PREVIOUS_LEADER. Never blocks the control loop; see docs/operating.md.',
+        format: optionalCommandFormat,
+        default: '',
+      },
+      onStandby: {
+        doc: 'Shell command run when this node becomes a standby (joined and in line); empty = none. Same env as hooks.onLeader.',
+        format: optionalCommandFormat,
+        default: '',
+      },
+      onStopped: {
+        doc: 'Shell command run when this node stops (graceful shutdown, or resigned leadership); empty = none. Same env as hooks.onLeader. It starts as the shutdown begins, beside Jenkins stopping; the process waits for it (bounded by hooks.timeoutMs) before exiting.',
+        format: optionalCommandFormat,
+        default: '',
+      },
+      timeoutMs: {
+        doc: 'A hook still running after this many ms gets SIGTERM to its process group, SIGKILL 1 s later, and counts as failed; integer 100..3600000.',
+        format: intFormat(100, 3600000),
+        default: 30000,
       },
     },
   };

@@ -90,6 +90,17 @@ export interface ApiTlsConfig {
   readonly key: string;
 }
 
+export interface HooksConfig {
+  /** Shell command run (`/bin/sh -c`) when this node becomes the leader; empty = none. */
+  readonly onLeader: string;
+  /** Shell command run when this node becomes a standby; empty = none. */
+  readonly onStandby: string;
+  /** Shell command run when this node stops (shutdown or resignation); empty = none. */
+  readonly onStopped: string;
+  /** A hook still running after this long has its process group killed. */
+  readonly timeoutMs: number;
+}
+
 export interface LogConfig {
   readonly level: LogLevel;
   /** `auto` = text when stdout is a TTY, else json. */
@@ -105,6 +116,7 @@ export interface Config {
   readonly election: ElectionConfig;
   readonly api: ApiConfig;
   readonly log: LogConfig;
+  readonly hooks: HooksConfig;
 }
 
 /** Effective ZooKeeper/fencing timings for one (possibly negotiated) session timeout. */

@@ -143,3 +143,25 @@ test('two apps in one process keep separate registries', async () => {
   expect(value(await ma.text(), 'jenkins_ha_fenced_total')).toBe(1);
   expect(value(await mb.text(), 'jenkins_ha_fenced_total')).toBe(0);
 });
+
+test('hook counters follow the runner: runs, failures and coalesced per hook, from 0', async () => {
+  const source = new FakeSource();
+  const stats = [
+    { hook: 'onLeader', runs: 0, failures: 0, coalesced: 0 },
+    { hook: 'onStandby', runs: 0, failures: 0, coalesced: 0 },
+  ];
+  const m = createMetrics(source, { defaultMetrics: false, hookStats: () => stats });
+  let t = await m.text();
+  expect(t).toContain('# TYPE jenkins_ha_hook_failures_total counter');
+  expect(value(t, 'jenkins_ha_hook_runs_total{hook="onLeader"}')).toBe(0);
+  expect(value(t, 'jenkins_ha_hook_failures_total{hook="onStandby"}')).toBe(0);
+  stats[0] = { hook: 'onLeader', runs: 3, failures: 1, coalesced: 2 };
+  t = await m.text();
+  expect(value(t, 'jenkins_ha_hook_runs_total{hook="onLeader"}')).toBe(3);
+  expect(value(t, 'jenkins_ha_hook_failures_total{hook="onLeader"}')).toBe(1);
+  expect(value(t, 'jenkins_ha_hook_coalesced_total{hook="onLeader"}')).toBe(2);
+  t = await m.text(); // a second scrape adds nothing
+  expect(value(t, 'jenkins_ha_hook_runs_total{hook="onLeader"}')).toBe(3);
+  // Without hooks wired, no hook families.
+  expect(await createMetrics(source, { defaultMetrics: false }).text()).not.toContain('jenkins_ha_hook_');
+});

@@ -7,8 +7,8 @@ import {
   flagName,
   listKeys,
   sanitizeNodeId,
-  type KeyInfo,
 } from '../../../src/config/schema';
+import { DOC_BEGIN, DOC_END, generatedSection, renderConfigDoc, spliceGenerated, typeOf } from '../../../src/config/doc';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -78,6 +78,10 @@ const ALL_KEYS = [
   'api.tls.key',
   'log.level',
   'log.format',
+  'hooks.onLeader',
+  'hooks.onStandby',
+  'hooks.onStopped',
+  'hooks.timeoutMs',
 ];
 
 describe('envName / argName', () => {
@@ -165,42 +169,62 @@ describe('sanitizeNodeId', () => {
 });
 
 // ---------------------------------------------------------------------------------------
-// docs/configuration.md must contain the table rendered from the schema, row by row.
+// docs/configuration.md holds the output of `jenkins-ha config --doc` (generated from the schema).
 // ---------------------------------------------------------------------------------------
 
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|');
-}
-
-function renderDefault(k: KeyInfo): string {
-  if (k.docDefault !== undefined) return `_${k.docDefault}_`;
-  return `\`${JSON.stringify(k.default)}\``;
-}
-
-function renderRow(k: KeyInfo): string {
-  return `| \`${k.path}\` | \`${k.env}\` | \`${flagName(k.path)}\` | ${renderDefault(k)} | ${cell(k.doc)} |`;
-}
-
-describe('docs/configuration.md', () => {
-  const doc = fs.readFileSync(path.join(ROOT, 'docs/configuration.md'), 'utf8');
-  const docLines = new Set(doc.split('\n'));
+describe('configuration reference (config --doc)', () => {
   const keys = listKeys(buildSchema());
+  const doc = renderConfigDoc();
+  const rows = new Map(
+    doc
+      .split('\n')
+      .map((l) => [/^\| `([A-Za-z0-9_.]+)` \| /.exec(l)?.[1], l] as const)
+      .filter((e): e is readonly [string, string] => e[0] !== undefined),
+  );
 
-  it.each(keys.map((k) => [k.path, k] as const))('has the row of %s', (_p, k) => {
-    const row = renderRow(k);
-    if (!docLines.has(row)) {
-      throw new Error(`docs/configuration.md lacks (or has a stale version of) this row:\n${row}`);
+  it('docs/configuration.md contains exactly the generated reference', () => {
+    const page = fs.readFileSync(path.join(ROOT, 'docs/configuration.md'), 'utf8');
+    const section = generatedSection(page);
+    if (section === null) throw new Error(`docs/configuration.md lacks the markers ${DOC_BEGIN} ... ${DOC_END}`);
+    if (section !== doc) {
+      throw new Error('docs/configuration.md differs from `jenkins-ha config --doc`: run `npm run docs:config` and commit the page');
     }
   });
 
-  it('has no rows for keys that are not in the schema', () => {
-    const known = new Set(keys.map((k) => k.path));
-    const rowKeys = doc
-      .split('\n')
-      .map((l) => /^\| `([A-Za-z0-9_.]+)` \| `/.exec(l)?.[1])
-      .filter((k): k is string => k !== undefined);
-    expect(rowKeys.filter((k) => !known.has(k))).toEqual([]);
-    expect(rowKeys).toHaveLength(keys.length);
+  it('has one row per key, in schema order, with type, default, env, flag and doc', () => {
+    expect([...rows.keys()]).toEqual(keys.map((k) => k.path));
+    for (const k of keys) {
+      const row = rows.get(k.path) ?? '';
+      expect({ k: k.path, env: row.includes(`| \`${k.env}\` |`), flag: row.includes(`| \`${flagName(k.path)}\` |`) }).toEqual({ k: k.path, env: true, flag: true });
+      expect({ k: k.path, doc: row.includes(k.doc.replace(/\|/g, '\\|')) }).toEqual({ k: k.path, doc: true });
+      // Every format has a readable type (no internal format names leak).
+      expect({ k: k.path, type: typeOf(k) }).not.toEqual({ k: k.path, type: expect.stringMatching(/^jha-/) });
+    }
+    expect(typeOf(keys.find((k) => k.path === 'zk.sessionTimeoutMs')!)).toBe('integer 400..600000');
+    expect(typeOf(keys.find((k) => k.path === 'fencing.marginMs')!)).toBe('integer >= 0');
+    expect(typeOf(keys.find((k) => k.path === 'fencing.deadlineRatio')!)).toBe('number in (0,1)');
+    expect(typeOf(keys.find((k) => k.path === 'log.level')!)).toBe('one of error, warn, info, debug');
+    expect(typeOf(keys.find((k) => k.path === 'zk.connect')!)).toBe('host:port list');
+  });
+
+  it('marks the sensitive keys and only them', () => {
+    const marked = [...rows].filter(([, row]) => row.includes('**sensitive.**')).map(([p]) => p);
+    expect(marked).toEqual(keys.filter((k) => k.sensitive === true).map((k) => k.path));
+    expect(marked.length).toBeGreaterThan(0);
+  });
+
+  it('does not depend on the machine (host-name defaults are described, not printed)', () => {
+    expect(renderConfigDoc(listKeys(buildSchema({ hostname: 'other-host' })))).toBe(doc);
+    expect(rows.get('node.id')).toContain('_host name (sanitized)_');
+  });
+
+  it('splices into a page: replaces the section between the markers, or appends it', () => {
+    const page = `# T\n\nintro\n\n${DOC_BEGIN}\nold\n${DOC_END}\n\nafter\n`;
+    const spliced = spliceGenerated(page, 'new\n');
+    expect(spliced).toBe(`# T\n\nintro\n\n${DOC_BEGIN}\nnew\n${DOC_END}\n\nafter\n`);
+    expect(generatedSection(spliced)).toBe('new\n');
+    expect(generatedSection(spliceGenerated('# T\n', 'x\n'))).toBe('x\n');
+    expect(generatedSection('# no markers')).toBeNull();
   });
 });
 
