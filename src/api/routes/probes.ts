@@ -14,8 +14,9 @@ export function probeRoutes(source: StatusSource, stallAfterMs: number): Router 
   });
   r.get('/standby', (_req, res) => {
     const s = source.status();
-    const ok = s.node.role === 'standby';
-    res.status(ok ? 200 : 503).json({ ok, role: s.node.role });
+    const ineligible = s.eligibility !== undefined && !s.eligibility.eligible;
+    const ok = s.node.role === 'standby' && !ineligible;
+    res.status(ok ? 200 : 503).json({ ok, role: s.node.role, ...(ineligible ? { reasons: s.eligibility?.reasons ?? [] } : {}) });
   });
   r.get('/health', (_req, res) => {
     const lag = source.msSinceLastCycle();
