@@ -28,7 +28,7 @@ Usage:
 
   jenkins-ha status     [--json]                      members, roles, Jenkins, leader, epoch, pause
   jenkins-ha switchover [--candidate ID] [--reason TEXT] [--wait] [--timeout 60s]
-  jenkins-ha pause      [--ttl 1h|30m|90s|3600] [--reason TEXT]
+  jenkins-ha pause      [--ttl 1h|30m|90s|3600] [--reason TEXT] [--drain]
   jenkins-ha resume
   jenkins-ha history    [--limit N] [--json]
   (each also takes -c FILE and --<key> VALUE; see docs/cli.md)

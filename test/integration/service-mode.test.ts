@@ -12,7 +12,6 @@ import { mono, REPO, STANDIN, type HaNode } from '../helpers/ha-node';
 import { api } from '../helpers/jenkins-api';
 import { waitForExit } from '../helpers/procs';
 import { haSuite } from '../helpers/suite';
-import { waitFor } from '../helpers/wait';
 
 const T = 2000;
 const FAKE = path.join(REPO, 'test', 'fixtures', 'fake-service.sh');
