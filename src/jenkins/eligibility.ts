@@ -129,27 +129,30 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
-/** Write, fsync and unlink a probe file in the home; returns the time it took. */
-async function probeHome(home: string, nodeId: string, timeoutMs: number): Promise<EligibilityFacts['home']> {
+/**
+ * Stat the home, then write, fsync and unlink a probe file in it; returns the time it took.
+ * `track` sees the underlying file system work, which may outlive the timeout.
+ */
+async function probeHome(home: string, nodeId: string, timeoutMs: number, track: (inner: Promise<unknown>) => void): Promise<EligibilityFacts['home']> {
   try {
-    const st = await withTimeout(fsp.stat(home), timeoutMs, 'stat');
+    const statting = fsp.stat(home);
+    track(statting);
+    const st = await withTimeout(statting, timeoutMs, 'stat');
     if (!st.isDirectory()) return { ok: false, error: `${home} is not a directory` };
     const file = path.join(home, `.jenkins-ha-probe-${nodeId}`);
     const t0 = process.hrtime.bigint();
-    await withTimeout(
-      (async () => {
-        const fh = await fsp.open(file, 'w');
-        try {
-          await fh.writeFile(`${nodeId} ${new Date().toISOString()}\n`);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        await fsp.unlink(file);
-      })(),
-      timeoutMs,
-      'write+fsync+unlink',
-    );
+    const writing = (async () => {
+      const fh = await fsp.open(file, 'w');
+      try {
+        await fh.writeFile(`${nodeId} ${new Date().toISOString()}\n`);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fsp.unlink(file);
+    })();
+    track(writing);
+    await withTimeout(writing, timeoutMs, 'write+fsync+unlink');
     return { ok: true, writeMs: Number(process.hrtime.bigint() - t0) / 1e6 };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -179,6 +182,8 @@ export class EligibilityMonitor extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private stopped = false;
+  /** A home probe whose file system call has not returned (a hung NFS mount holds a libuv thread). */
+  private hungProbe: Promise<unknown> | null = null;
 
   constructor(private readonly opts: EligibilityOptions) {
     super();
@@ -213,7 +218,7 @@ export class EligibilityMonitor extends EventEmitter {
         stray = await o.stray.running();
       }
       const [home, exe, warFound, free, localVersion, leaderVersion, preflight] = await Promise.all([
-        probeHome(o.home, o.nodeId, Math.max(o.maxWriteLatencyMs * 5, 1000)),
+        this.probeHomeOnce(),
         parts.executable === null ? Promise.resolve(null) : resolveExecutable(parts.executable, o.home),
         war === null ? Promise.resolve(null) : fsp.stat(war).then((s) => s.isFile(), () => false),
         freeMb(o.home),
@@ -246,6 +251,25 @@ export class EligibilityMonitor extends EventEmitter {
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * Probe the home, but never start a second probe while an earlier one's file system call still
+   * hangs: each would hold one of libuv's few threads, which the controller needs for its lock file.
+   */
+  private async probeHomeOnce(): Promise<EligibilityFacts['home']> {
+    if (this.hungProbe) return { ok: false, error: 'an earlier write+fsync probe has not returned yet (storage hangs?)' };
+    const timeoutMs = Math.max(this.opts.maxWriteLatencyMs * 5, 1000);
+    let settled = false;
+    const p = probeHome(this.opts.home, this.opts.nodeId, timeoutMs, (inner) => {
+      inner.finally(() => {
+        settled = true;
+        if (this.hungProbe === inner) this.hungProbe = null;
+      }).catch(() => undefined);
+      if (!settled) this.hungProbe = inner;
+    });
+    const r = await p;
+    return r;
   }
 
   private schedule(ms: number): void {
