@@ -24,13 +24,14 @@ import { EXIT, VERSION, startNode } from './main';
 const HELP = `jenkins-ha ${VERSION} - ZooKeeper leader election that runs Jenkins active/standby
 
 Usage:
-  jenkins-ha run    [-c FILE] [--<key> VALUE ...]   run the controller on this node
+  jenkins-ha run    [-c FILE] [--drain] [--<key> VALUE ...]   run the controller on this node
+                    (--drain: on SIGTERM, drain Jenkins' builds before stopping it)
   jenkins-ha config [-c FILE] [--<key> VALUE ...]   print the effective configuration
   jenkins-ha config --doc                           print the reference of every key (Markdown)
 
   jenkins-ha status     [--json]                      members, roles, Jenkins, leader, epoch, pause
   jenkins-ha switchover [--candidate ID] [--reason TEXT] [--wait] [--timeout 60s]
-  jenkins-ha pause      [--ttl 1h|30m|90s|3600] [--reason TEXT]
+  jenkins-ha pause      [--ttl 1h|30m|90s|3600] [--reason TEXT] [--drain]
   jenkins-ha resume
   jenkins-ha history    [--limit N] [--json]
   (each also takes -c FILE and --<key> VALUE; see docs/cli.md)
@@ -120,7 +121,9 @@ async function ops(command: OpsCommand, p: Parsed): Promise<void> {
 }
 
 async function run(p: Parsed): Promise<void> {
-  const cfg = loadConfig({ ...(p.file !== undefined ? { file: p.file } : {}), args: p.rest });
+  // `run --drain` = `--jenkins-drain-on-shutdown true`: drain Jenkins before stopping it on SIGTERM.
+  const args = p.rest.flatMap((a) => (a === '--drain' ? [flagName('jenkins.drainOnShutdown'), 'true'] : [a]));
+  const cfg = loadConfig({ ...(p.file !== undefined ? { file: p.file } : {}), args });
   requireRunnable(cfg);
   const node = await startNode(cfg);
   let signals = 0;

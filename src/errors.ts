@@ -20,6 +20,11 @@ export type ErrorCode =
   | 'EPOCH_CONFLICT'
   | 'JENKINS_SPAWN_FAILED'
   | 'JENKINS_NOT_READY'
+  | 'JENKINS_HTTP'
+  | 'JENKINS_AUTH'
+  | 'JENKINS_TIMEOUT'
+  | 'JENKINS_UNREACHABLE'
+  | 'SERVICE_COMMAND'
   | 'CONFLICT'
   | 'NOT_FOUND'
   | 'UNAVAILABLE'
@@ -89,6 +94,24 @@ export class CommandError extends HaError {
   }
 }
 export class JenkinsError extends HaError {}
+
+/** A call to Jenkins' HTTP API (quietDown, computer, whoAmI) failed; `status` when it answered. */
+export class JenkinsApiError extends HaError {
+  constructor(
+    code: Extract<ErrorCode, 'JENKINS_HTTP' | 'JENKINS_AUTH' | 'JENKINS_TIMEOUT' | 'JENKINS_UNREACHABLE'>,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(code, message);
+  }
+}
+
+/** A service-mode command (start/stop/status/pid) failed or timed out. */
+export class ServiceCommandError extends HaError {
+  constructor(message: string, readonly exitCode: number | null) {
+    super('SERVICE_COMMAND', message);
+  }
+}
 
 /** Unrecoverable: the process logs it and exits (code 1). */
 export class FatalError extends HaError {

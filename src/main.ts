@@ -15,12 +15,19 @@ import { EpochStore } from './fencing/epoch';
 import { HookRunner } from './hooks/runner';
 import { HookTrigger } from './hooks/trigger';
 import { listKeys } from './config/schema';
-import { JenkinsSupervisor } from './jenkins/supervisor';
+import { JenkinsClient } from './jenkins/client';
+import { EligibilityMonitor } from './jenkins/eligibility';
+import { JenkinsSupervisor, type ServiceCommands } from './jenkins/supervisor';
+import { DrainTracker } from './controller/drain';
+import { peerJenkinsVersion } from './controller/peer-version';
 import { createLogger, type Logger } from './logging/logger';
 import { monoNow } from './util/clock';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json sits outside rootDir
 export const VERSION: string = (require('../package.json') as { version: string }).version;
+
+/** How often a drain polls Jenkins' running builds. */
+const DRAIN_POLL_MS = 500;
 
 /** Exit codes of `jenkins-ha run`. */
 export const EXIT = { OK: 0, FATAL: 1, CONFIG: 2, USAGE: 64 } as const;
@@ -87,6 +94,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     logger: log.child({ component: 'zookeeper' }),
   });
   const startedAt = new Date().toISOString();
+  const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
   const election = new Election({
     coordinator,
     path: `${base}/election`,
@@ -104,11 +112,23 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
       startedAt,
     }),
   });
+  const jenkinsClient = new JenkinsClient(
+    cfg.jenkins.url,
+    cfg.jenkins.user !== '' ? { user: cfg.jenkins.user, apiToken: cfg.jenkins.apiToken } : null,
+    cfg.jenkins.healthTimeoutMs,
+  );
+  const service: ServiceCommands | undefined =
+    cfg.jenkins.mode === 'service'
+      ? { start: cfg.jenkins.startCommand, stop: cfg.jenkins.stopCommand, pid: cfg.jenkins.servicePidCommand, status: cfg.jenkins.statusCommand }
+      : undefined;
   const supervisor = new JenkinsSupervisor({
     command: cfg.jenkins.command,
     home: cfg.jenkins.home,
     url: cfg.jenkins.url,
-    startTimeoutMs: cfg.jenkins.startTimeoutMs,
+    client: jenkinsClient,
+    user: cfg.jenkins.user,
+    ...(service ? { service } : {}),
+    startupGraceMs: cfg.jenkins.startupGraceMs,
     healthIntervalMs: cfg.jenkins.healthIntervalMs,
     healthTimeoutMs: cfg.jenkins.healthTimeoutMs,
     livenessFailures: cfg.jenkins.livenessFailures,
@@ -134,14 +154,46 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
       resignCooldownMs: cfg.election.resignCooldownMs,
       switchoverTimeoutMs: cfg.election.switchoverTimeoutMs,
       requestedSessionTimeoutMs: cfg.zk.sessionTimeoutMs,
+      drainTimeoutMs: cfg.jenkins.drainTimeoutMs,
+      drainOnShutdown: cfg.jenkins.drainOnShutdown,
     },
     {
       coordinator,
       election,
       supervisor,
       epochs: new EpochStore(coordinator, base),
-      cluster: new ClusterView(coordinator, base, log.child({ component: 'cluster' })),
-      logger: log.child({ component: 'controller' }), now },
+      cluster,
+      logger: log.child({ component: 'controller' }),
+      now,
+      drain: new DrainTracker({ client: jenkinsClient, pollMs: DRAIN_POLL_MS, logger: log.child({ component: 'drain' }), now }),
+      eligibility: new EligibilityMonitor({
+        home: cfg.jenkins.home,
+        nodeId: cfg.node.id,
+        command: service ? service.start : cfg.jenkins.command,
+        maxWriteLatencyMs: cfg.eligibility.maxWriteLatencyMs,
+        minFreeDiskMb: cfg.eligibility.minFreeDiskMb,
+        preflightCommand: cfg.eligibility.preflightCommand,
+        preflightTimeoutMs: cfg.eligibility.preflightTimeoutMs,
+        intervalMs: cfg.eligibility.intervalMs,
+        leaderVersion: async () => {
+          const leader = cluster.members()[0];
+          if (!leader || leader.id === cfg.node.id || leader.apiUrl === '') return null;
+          return peerJenkinsVersion(leader.apiUrl, cfg.api.readToken !== '' ? cfg.api.readToken : cfg.api.token, cfg.jenkins.healthTimeoutMs);
+        },
+        // Checked while no Jenkins runs here (a leader's running Jenkins proves the point).
+        active: () => supervisor.status().state === 'stopped',
+        ...(service
+          ? {
+              stray: {
+                running: () => supervisor.serviceRunning(cfg.jenkins.healthTimeoutMs),
+                stop: () => supervisor.stopStrayService(cfg.jenkins.stopTimeoutMs),
+                mayStop: () => election.status().role === 'idle' && supervisor.status().state === 'stopped',
+              },
+            }
+          : {}),
+        logger: log.child({ component: 'eligibility' }),
+      }),
+    },
   );
 
   const hooks = startHooks(cfg, controller, log);

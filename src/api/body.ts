@@ -5,7 +5,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { HttpError } from './errors';
 
-export type FieldType = 'string' | 'positive-int';
+export type FieldType = 'string' | 'positive-int' | 'boolean';
 
 export interface FieldSpec {
   type: FieldType;
@@ -30,10 +30,10 @@ export function jsonBody(limit: string) {
 }
 
 /** Validates `req.body` against `spec`; returns the accepted fields (absent ones left out). */
-export function validateBody(body: unknown, spec: BodySpec): Record<string, string | number> {
+export function validateBody(body: unknown, spec: BodySpec): Record<string, string | number | boolean> {
   if (body === undefined || body === null) return {};
   if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object');
-  const out: Record<string, string | number> = {};
+  const out: Record<string, string | number | boolean> = {};
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
     const f = spec[k];
     if (f === undefined) {
@@ -45,6 +45,9 @@ export function validateBody(body: unknown, spec: BodySpec): Record<string, stri
       if (f.maxLength !== undefined && v.length > f.maxLength) {
         throw new HttpError(400, 'BAD_REQUEST', `field "${k}" must be at most ${f.maxLength} characters`);
       }
+      out[k] = v;
+    } else if (f.type === 'boolean') {
+      if (typeof v !== 'boolean') throw new HttpError(400, 'BAD_REQUEST', `field "${k}" must be true or false`);
       out[k] = v;
     } else {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || (f.max !== undefined && v > f.max)) {

@@ -26,6 +26,8 @@ export interface SwitchoverOptions {
 export interface PauseOptions {
   ttlSeconds?: number;
   reason?: string;
+  /** The leader drains Jenkins and stops it for the pause (e.g. an upgrade). */
+  drain?: boolean;
 }
 export interface HistoryOptions {
   limit: number;
@@ -54,7 +56,7 @@ export const MAX_HISTORY_LIMIT = 200;
 const FLAGS: Readonly<Record<OpsCommand, Readonly<Record<string, boolean>>>> = {
   status: { '--json': false },
   switchover: { '--candidate': true, '--reason': true, '--wait': false, '--timeout': true },
-  pause: { '--ttl': true, '--reason': true },
+  pause: { '--ttl': true, '--reason': true, '--drain': false },
   resume: {},
   history: { '--limit': true, '--json': false },
 };
@@ -147,7 +149,10 @@ export function parseOpsArgs(command: OpsCommand, rest: readonly string[], confi
       const ttlSeconds = duration('--ttl', parseDurationSeconds);
       const reason = str('--reason');
       return {
-        parsed: { command, opts: { ...(ttlSeconds !== undefined ? { ttlSeconds } : {}), ...(reason !== undefined ? { reason } : {}) } },
+        parsed: {
+          command,
+          opts: { ...(ttlSeconds !== undefined ? { ttlSeconds } : {}), ...(reason !== undefined ? { reason } : {}), ...(bool('--drain') ? { drain: true } : {}) },
+        },
         configArgs,
       };
     }

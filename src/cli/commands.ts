@@ -168,12 +168,14 @@ export async function pauseCommand(cfg: Config, opts: PauseOptions, print: Print
   const { body, via } = await sendCommand(cfg, 'POST', '/pause', {
     ...(opts.ttlSeconds !== undefined ? { ttlSeconds: opts.ttlSeconds } : {}),
     ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+    ...(opts.drain ? { drain: true } : {}),
   });
   const p = pauseOf(body);
   const until = p.until ?? (opts.ttlSeconds !== undefined ? new Date(Date.now() + opts.ttlSeconds * 1000).toISOString() : null);
   print(
     `cluster ${cfg.cluster.name} paused ${until ? `until ${until}` : 'until resumed'}` +
-      `${p.by ? ` (by ${p.by})` : ''}: controllers neither start, stop nor fail over Jenkins (via ${via})\n`,
+      `${p.by ? ` (by ${p.by})` : ''}: controllers neither start, stop nor fail over Jenkins` +
+      `${opts.drain ? '; the leader drains Jenkins and stops it' : ''} (via ${via})\n`,
   );
 }
 

@@ -327,9 +327,27 @@ export function checkCrossFieldRules(cfg: Config): void {
     throw new ConfigError(`api.tls.cert must be set when api.tls.key is set: HTTPS needs both`, 'api.tls.cert');
   }
 
+  checkJenkinsRules(cfg);
+
   // Also enforced by the schema format; kept here so hand-built configs are checked too.
   if (!isHttpUrl(cfg.jenkins.url)) {
     throw new ConfigError(`jenkins.url must be an http:// or https:// URL: ${JSON.stringify(cfg.jenkins.url)}`, 'jenkins.url');
+  }
+}
+
+/** Service mode needs its commands; the Jenkins credentials come in pairs. */
+function checkJenkinsRules(cfg: Config): void {
+  const j = cfg.jenkins;
+  if (j.mode === 'service') {
+    for (const k of ['startCommand', 'stopCommand', 'servicePidCommand'] as const) {
+      if (j[k].trim() === '') {
+        throw new ConfigError(`jenkins.${k} must be set when jenkins.mode is service`, `jenkins.${k}`);
+      }
+    }
+  }
+  if ((j.user === '') !== (j.apiToken === '')) {
+    const missing = j.user === '' ? 'jenkins.user' : 'jenkins.apiToken';
+    throw new ConfigError(`${missing} must be set too: jenkins.user and jenkins.apiToken are set together or not at all`, missing);
   }
 }
 
@@ -378,11 +396,12 @@ export function resolveTimings(cfg: Config, negotiatedTimeoutMs?: number): Resol
   };
 }
 
-/** A copy safe to log or serve: api.token and api.readToken become "***" when set. */
+/** A copy safe to log or serve: api.token, api.readToken and jenkins.apiToken become "***" when set. */
 export function redactedConfig(cfg: Config): Config {
   const copy = JSON.parse(JSON.stringify(cfg)) as Config;
   return deepFreeze({
     ...copy,
+    jenkins: { ...copy.jenkins, apiToken: cfg.jenkins.apiToken === '' ? '' : '***' },
     api: { ...copy.api, token: cfg.api.token === '' ? '' : '***', readToken: cfg.api.readToken === '' ? '' : '***' },
   });
 }

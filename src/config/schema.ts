@@ -10,7 +10,7 @@
  */
 import os from 'node:os';
 import convict from 'convict';
-import type { Config, LogFormat, LogLevel } from './types';
+import type { Config, JenkinsMode, LogFormat, LogLevel } from './types';
 
 // ---------------------------------------------------------------------------------------
 // Names
@@ -197,9 +197,11 @@ function commandFormat(val: unknown): void {
   if (typeof val !== 'string' || val.trim().length === 0) throw new Error('must be a non-empty shell command line');
 }
 
-/** A shell command line, or empty for none (the hooks). */
+/** An optional shell command line: empty (none) or a non-blank line without NUL bytes. */
 function optionalCommandFormat(val: unknown): void {
-  if (typeof val !== 'string' || val.includes('\u0000')) throw new Error('must be a shell command line, or empty for none');
+  if (typeof val !== 'string' || val.includes('\u0000') || (val !== '' && val.trim() === '')) {
+    throw new Error('must be empty or a shell command line');
+  }
 }
 
 function httpUrlFormat(val: unknown): void {
@@ -217,6 +219,25 @@ function httpUrlFormat(val: unknown): void {
 function stringFormat(val: unknown): void {
   if (typeof val !== 'string') throw new Error('must be a string');
 }
+
+/** true|false; env vars and flags may say true/false/1/0/yes/no. */
+function booleanFormat(): string {
+  return registerFormat(
+    'jha-boolean',
+    (val) => {
+      if (typeof val !== 'boolean') throw new Error('must be true or false');
+    },
+    (val) => {
+      if (typeof val !== 'string') return val;
+      const v = val.trim().toLowerCase();
+      if (v === 'true' || v === '1' || v === 'yes') return true;
+      if (v === 'false' || v === '0' || v === 'no') return false;
+      return val;
+    },
+  );
+}
+
+const JENKINS_MODES: JenkinsMode[] = ['child', 'service'];
 
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
 const LOG_FORMATS: LogFormat[] = ['json', 'text', 'auto'];
@@ -237,7 +258,7 @@ export interface KeySpec<T> {
 
 /** A spec tree that mirrors `Config` key for key (checked by the compiler). */
 export type SpecTree<T> = {
-  readonly [K in keyof T]: T[K] extends string | number ? KeySpec<T[K]> : SpecTree<T[K]>;
+  readonly [K in keyof T]: T[K] extends string | number | boolean ? KeySpec<T[K]> : SpecTree<T[K]>;
 };
 
 export interface BuildSchemaOptions {
@@ -328,10 +349,10 @@ function keySpecs(hostname: string): SpecTree<Config> {
         format: httpUrlFormat,
         default: 'http://127.0.0.1:8080',
       },
-      startTimeoutMs: {
-        doc: 'How long a starting Jenkins may take to become ready, in ms; integer 1000..86400000.',
+      startupGraceMs: {
+        doc: 'Start-up grace in ms: a starting Jenkins that is not ready yet is no failure for this long (a big JENKINS_HOME can take minutes); past it, it is restarted. Separate from the liveness probes, which start once it was ready. Integer 1000..86400000.',
         format: intFormat(1000, 86400000),
-        default: 300000,
+        default: 600000,
       },
       healthIntervalMs: {
         doc: 'Interval of liveness probes of a running Jenkins in ms; integer 100..3600000.',
@@ -378,6 +399,52 @@ function keySpecs(hostname: string): SpecTree<Config> {
         format: intFormat(1000),
         default: 600000,
       },
+      mode: {
+        doc: 'How Jenkins is run: child (jenkins.command under the watchdog shim, the default) or service (jenkins.startCommand/stopCommand of a service manager such as systemd, guarded by the service watchdog shim).',
+        format: JENKINS_MODES,
+        default: 'child',
+      },
+      startCommand: {
+        doc: 'Service mode: command that starts the Jenkins service (e.g. systemctl start jenkins), run with /bin/sh -c. Required when jenkins.mode is service.',
+        format: optionalCommandFormat,
+        default: '',
+      },
+      stopCommand: {
+        doc: 'Service mode: command that stops the Jenkins service (e.g. systemctl stop jenkins); bounded by jenkins.stopTimeoutMs (jenkins.fenceKillAfterMs when fencing), then the main pid is killed. Required when jenkins.mode is service.',
+        format: optionalCommandFormat,
+        default: '',
+      },
+      statusCommand: {
+        doc: 'Service mode: command that exits 0 while the Jenkins service runs (e.g. systemctl is-active --quiet jenkins). A node that does not lead and finds the service running stops it. Empty = use jenkins.servicePidCommand.',
+        format: optionalCommandFormat,
+        default: '',
+      },
+      servicePidCommand: {
+        doc: 'Service mode: command that prints the main pid of the Jenkins service, 0 or nothing when it does not run (e.g. systemctl show -p MainPID --value jenkins). Required when jenkins.mode is service.',
+        format: optionalCommandFormat,
+        default: '',
+      },
+      user: {
+        doc: 'Jenkins user for the drain calls (quietDown) and the authenticated readiness check (/whoAmI); set together with jenkins.apiToken. Empty = anonymous.',
+        format: stringFormat,
+        default: '',
+      },
+      apiToken: {
+        doc: 'API token of jenkins.user (HTTP basic auth). Sensitive: masked by redactedConfig; prefer the env var to the config file.',
+        format: stringFormat,
+        default: '',
+        sensitive: true,
+      },
+      drainTimeoutMs: {
+        doc: 'Drain before a planned handover (switchover, pause with drain, shutdown with --drain): Jenkins is put into quiet-down and stopped when no build runs, or after this many ms anyway; 0 = no drain. Integer 0..86400000.',
+        format: intFormat(0, 86400000),
+        default: 300000,
+      },
+      drainOnShutdown: {
+        doc: 'Drain Jenkins (see jenkins.drainTimeoutMs) before stopping it when the controller shuts down (SIGTERM/SIGINT); the run command\'s --drain flag sets it. true|false.',
+        format: booleanFormat(),
+        default: false,
+      },
     },
     election: {
       resignCooldownMs: {
@@ -389,6 +456,33 @@ function keySpecs(hostname: string): SpecTree<Config> {
         doc: 'How long (ms) a planned switchover may take before it is abandoned and any standby may take over; integer >= 1000.',
         format: intFormat(1000),
         default: 60000,
+      },
+    },
+    eligibility: {
+      intervalMs: {
+        doc: 'How often (ms) a node whose Jenkins is not running checks whether it could take over; integer 100..3600000.',
+        format: intFormat(100, 3600000),
+        default: 30000,
+      },
+      maxWriteLatencyMs: {
+        doc: 'Largest acceptable time (ms) to write, fsync and delete a probe file in JENKINS_HOME; slower storage makes the node ineligible. Integer 1..600000.',
+        format: intFormat(1, 600000),
+        default: 2000,
+      },
+      minFreeDiskMb: {
+        doc: 'Least free space (MiB) on the file system of JENKINS_HOME; less makes the node ineligible. Integer >= 0 (0 = no check).',
+        format: intFormat(0),
+        default: 1024,
+      },
+      preflightCommand: {
+        doc: 'Optional site check run with /bin/sh -c on every eligibility check (JENKINS_HOME in env); a non-zero exit or a timeout makes the node ineligible, its output is the reason. Empty = none.',
+        format: optionalCommandFormat,
+        default: '',
+      },
+      preflightTimeoutMs: {
+        doc: 'Timeout of eligibility.preflightCommand in ms; integer 100..600000.',
+        format: intFormat(100, 600000),
+        default: 10000,
       },
     },
     api: {
@@ -474,13 +568,13 @@ function keySpecs(hostname: string): SpecTree<Config> {
 // ---------------------------------------------------------------------------------------
 
 /** A leaf of the convict schema as built here. */
-export interface SchemaLeaf extends KeySpec<string | number> {
+export interface SchemaLeaf extends KeySpec<string | number | boolean> {
   readonly env: string;
   readonly arg: string;
 }
 
 interface LooseSpecTree {
-  readonly [key: string]: LooseSpecTree | KeySpec<string | number>;
+  readonly [key: string]: LooseSpecTree | KeySpec<string | number | boolean>;
 }
 
 interface LooseSchemaTree {
@@ -495,7 +589,7 @@ function decorate(tree: LooseSpecTree, prefix: string): LooseSchemaTree {
   const out: LooseSchemaTree = {};
   for (const [key, node] of Object.entries(tree)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
-    out[key] = isLeaf<string | number>(node)
+    out[key] = isLeaf<string | number | boolean>(node)
       ? { ...node, env: envName(path), arg: argName(path) }
       : decorate(node, path);
   }
@@ -522,7 +616,7 @@ export function listKeys(schema: convict.Schema<Config> = buildSchema()): KeyInf
   const walk = (tree: LooseSchemaTree, prefix: string): void => {
     for (const [key, node] of Object.entries(tree)) {
       const path = prefix === '' ? key : `${prefix}.${key}`;
-      if (isLeaf<string | number>(node)) out.push({ ...node, path });
+      if (isLeaf<string | number | boolean>(node)) out.push({ ...node, path });
       else walk(node, path);
     }
   };

@@ -6,6 +6,8 @@
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type LogFormat = 'json' | 'text' | 'auto';
+/** child: jenkins.command under the watchdog shim; service: a service manager's start/stop commands. */
+export type JenkinsMode = 'child' | 'service';
 
 export interface ClusterConfig {
   /** Name of the HA cluster; both nodes of a pair must agree. */
@@ -48,7 +50,8 @@ export interface JenkinsConfig {
   readonly command: string;
   /** Base URL probed for readiness (`<url>/login`). */
   readonly url: string;
-  readonly startTimeoutMs: number;
+  /** A starting Jenkins that is not ready yet is no failure for this long. */
+  readonly startupGraceMs: number;
   readonly healthIntervalMs: number;
   readonly healthTimeoutMs: number;
   /** Consecutive failed liveness probes before a restart. */
@@ -62,6 +65,31 @@ export interface JenkinsConfig {
   /** More than this many crashes within `restartWindowMs` -> the node resigns leadership. */
   readonly maxRestarts: number;
   readonly restartWindowMs: number;
+  readonly mode: JenkinsMode;
+  /** Service mode: start/stop/status/main-pid commands (`/bin/sh -c`); empty = not set. */
+  readonly startCommand: string;
+  readonly stopCommand: string;
+  readonly statusCommand: string;
+  readonly servicePidCommand: string;
+  /** Jenkins user and API token for quietDown and /whoAmI; empty = anonymous. Token is sensitive. */
+  readonly user: string;
+  readonly apiToken: string;
+  /** Drain (quiet-down, wait for builds) before a planned stop, at most this long; 0 = no drain. */
+  readonly drainTimeoutMs: number;
+  /** Drain before stopping Jenkins when the controller shuts down. */
+  readonly drainOnShutdown: boolean;
+}
+
+export interface EligibilityConfig {
+  /** How often a node whose Jenkins is not running checks whether it could take over. */
+  readonly intervalMs: number;
+  /** Largest acceptable write+fsync+unlink time of a probe file in JENKINS_HOME. */
+  readonly maxWriteLatencyMs: number;
+  /** Least free space on JENKINS_HOME's file system, MiB (0 = no check). */
+  readonly minFreeDiskMb: number;
+  /** Optional site check (`/bin/sh -c`); empty = none. */
+  readonly preflightCommand: string;
+  readonly preflightTimeoutMs: number;
 }
 
 export interface ElectionConfig {
@@ -114,6 +142,7 @@ export interface Config {
   readonly fencing: FencingConfig;
   readonly jenkins: JenkinsConfig;
   readonly election: ElectionConfig;
+  readonly eligibility: EligibilityConfig;
   readonly api: ApiConfig;
   readonly log: LogConfig;
   readonly hooks: HooksConfig;

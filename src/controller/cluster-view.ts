@@ -12,7 +12,7 @@ import type { Coordinator } from '../coordination/types';
 import { decodeMember, type MemberInfo } from '../election/member';
 import { sortContenders } from '../election/sequence';
 import type { Logger } from '../logging/logger';
-import type { HistoryEntry, MemberView, PauseState, SwitchoverIntent } from './status';
+import type { DrainReport, HistoryEntry, MemberView, PauseState, SwitchoverIntent } from './status';
 
 export const HISTORY_KEEP = 200;
 
@@ -22,6 +22,8 @@ export interface PauseRecord {
   since: string;
   /** ISO time after which the pause no longer counts; null = until resumed. */
   until: string | null;
+  /** The leader drains and stops Jenkins for this pause. */
+  drain?: boolean;
 }
 
 export function decodePause(data: Buffer): PauseRecord | null {
@@ -33,6 +35,7 @@ export function decodePause(data: Buffer): PauseRecord | null {
       reason: typeof v.reason === 'string' ? v.reason : '',
       since: v.since,
       until: typeof v.until === 'string' ? v.until : null,
+      ...(v.drain === true ? { drain: true } : {}),
     };
   } catch {
     return null;
@@ -49,11 +52,22 @@ export function decodeSwitchover(data: Buffer): SwitchoverIntent | null {
       candidate: typeof v.candidate === 'string' && v.candidate !== '' ? v.candidate : null,
       reason: typeof v.reason === 'string' ? v.reason : '',
       requestedAt: v.requestedAt,
-      state: v.state === 'running' ? 'running' : 'pending',
+      state: v.state === 'running' ? 'running' : v.state === 'draining' ? 'draining' : 'pending',
+      ...(decodeDrainReport(v.drain) ?? {}),
     };
   } catch {
     return null;
   }
+}
+
+function decodeDrainReport(v: unknown): { drain: DrainReport } | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const d = v as Record<string, unknown>;
+  if ((d.result !== 'finished' && d.result !== 'timeout') || typeof d.durationMs !== 'number' || !Array.isArray(d.runningBuilds)) return null;
+  const runningBuilds = (d.runningBuilds as unknown[])
+    .filter((b): b is Record<string, unknown> => typeof b === 'object' && b !== null)
+    .map((b) => ({ name: typeof b.name === 'string' ? b.name : '', url: typeof b.url === 'string' ? b.url : '' }));
+  return { drain: { result: d.result, durationMs: d.durationMs, runningBuilds } };
 }
 
 export function decodeHistory(data: Buffer): HistoryEntry | null {
@@ -136,7 +150,7 @@ export class ClusterView extends EventEmitter {
   pauseState(nowMs = Date.now()): PauseState {
     const p = this.pause?.record;
     if (!p || !pauseInForce(p, nowMs)) return { paused: false };
-    return { paused: true, by: p.by, reason: p.reason, since: p.since, until: p.until };
+    return { paused: true, by: p.by, reason: p.reason, since: p.since, until: p.until, ...(p.drain ? { drain: true } : {}) };
   }
 
   switchover(): SwitchoverIntent | null {
@@ -195,9 +209,14 @@ export class ClusterView extends EventEmitter {
   }
 
   /** Compare-and-set the intent's state; false if it changed meanwhile. */
-  async markSwitchoverRunning(intent: SwitchoverIntent, version: number): Promise<boolean> {
+  async markSwitchoverRunning(intent: SwitchoverIntent, version: number, drain?: DrainReport): Promise<boolean> {
+    return this.setSwitchoverState({ ...intent, state: 'running', ...(drain ? { drain } : {}) }, version);
+  }
+
+  /** Compare-and-set the intent to `next`; false if it changed meanwhile. */
+  async setSwitchoverState(next: SwitchoverIntent, version: number): Promise<boolean> {
     try {
-      await this.coord.setData(this.switchoverPath, Buffer.from(JSON.stringify({ ...intent, state: 'running' })), version);
+      await this.coord.setData(this.switchoverPath, Buffer.from(JSON.stringify(next)), version);
     } catch (err) {
       const c = errorCode(err);
       if (c === 'ZK_BAD_VERSION' || c === 'ZK_NO_NODE') return false;

@@ -17,8 +17,11 @@ import { Signal } from '../util/timers';
 import { canProveLeadership, decide, isLeaderNow, type Decision, type Observed } from './decide';
 import { RestartTracker } from './restarts';
 import { takeoverPhases } from './takeover-phases';
+import type { DrainTracker } from './drain';
+import type { EligibilityMonitor } from '../jenkins/eligibility';
 import { pauseInForce, type ClusterView } from './cluster-view';
-import type { ControlCommands, ControllerEvent, HistoryEntry, NodeRole, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
+import type { ControlCommands, ControllerEvent, DrainReport, EligibilityStatus, HistoryEntry, NodeRole, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
+import type { DrainEnd } from './decide';
 
 export interface ControllerOptions {
   clusterName: string;
@@ -38,6 +41,10 @@ export interface ControllerOptions {
   resignCooldownMs: number;
   switchoverTimeoutMs: number;
   requestedSessionTimeoutMs: number;
+  /** Longest drain before a planned stop; 0 = no drain (default). */
+  drainTimeoutMs?: number;
+  /** Drain before stopping Jenkins on shutdown. */
+  drainOnShutdown?: boolean;
 }
 
 export interface ControllerDeps {
@@ -48,6 +55,10 @@ export interface ControllerDeps {
   cluster: ClusterView;
   logger: Logger;
   now: () => number;
+  /** Drains Jenkins (quiet-down) before planned stops; without it planned stops do not drain. */
+  drain?: DrainTracker;
+  /** Checks whether this node could take over; without it the node always counts as eligible. */
+  eligibility?: EligibilityMonitor;
 }
 
 const MAX_HISTORY = 100;
@@ -64,6 +75,8 @@ export class Controller implements ControlCommands {
   private readonly now: () => number;
   private readonly restarts: RestartTracker;
   private readonly wake = new Signal();
+  private readonly drain: DrainTracker | null;
+  private readonly eligibility: EligibilityMonitor | null;
 
   private term: { epoch: number; generation: number; breadcrumbVersion: number } | null = null;
   private shuttingDown = false;
@@ -100,6 +113,8 @@ export class Controller implements ControlCommands {
     this.cluster = deps.cluster;
     this.log = deps.logger;
     this.now = deps.now;
+    this.drain = deps.drain ?? null;
+    this.eligibility = deps.eligibility ?? null;
     this.roleSince = this.now();
     this.restarts = new RestartTracker({
       backoffMs: opts.restartBackoffMs,
@@ -135,7 +150,10 @@ export class Controller implements ControlCommands {
       this.unhealthy = reason;
       kick();
     });
+    this.drain?.on('change', kick);
+    this.eligibility?.on('change', kick);
     this.jenkins.on('exit', (exit) => {
+      this.drain?.reset();
       this.fencing = false;
       this.unhealthy = null;
       if (!exit.expected || this.failNextExit) {
@@ -153,6 +171,7 @@ export class Controller implements ControlCommands {
     this.coord.start();
     this.election.join();
     this.jenkins.arm();
+    this.eligibility?.start();
     this.done = this.loop();
     return this.done;
   }
@@ -195,7 +214,24 @@ export class Controller implements ControlCommands {
       pauseExpired: this.cluster.pauseRecord() !== null && !pauseInForce(this.cluster.pauseRecord(), Date.now()),
       switchover: this.observeSwitchover(),
       handingOver: this.handingOver,
+      drain: this.drain?.observed() ?? null,
+      drainTimeoutMs: this.drain ? (this.opts.drainTimeoutMs ?? 0) : 0,
+      drainOnShutdown: this.opts.drainOnShutdown ?? false,
+      pauseDrain: this.cluster.pauseState().drain === true,
+      eligibility: this.observeEligibility(),
     };
+  }
+
+  private observeEligibility(): Observed['eligibility'] {
+    const r = this.eligibility?.result();
+    return r ? { eligible: r.eligible, reason: r.reasons.join('; ') } : null;
+  }
+
+  private eligibilityStatus(): EligibilityStatus {
+    const r = this.eligibility?.result();
+    return r
+      ? { eligible: r.eligible, reasons: [...r.reasons], checkedAt: r.checkedAt, versions: { ...r.versions } }
+      : { eligible: true, reasons: [], checkedAt: null, versions: { local: null, leader: null } };
   }
 
   private observeSwitchover(): Observed['switchover'] {
@@ -209,7 +245,8 @@ export class Controller implements ControlCommands {
       state: so.state,
       ageMs,
       candidateIsMember: so.candidate !== null && this.cluster.members().some((m) => m.id === so.candidate),
-      expired: !(ageMs < this.opts.switchoverTimeoutMs),
+      // A drain may take up to drainTimeoutMs on top of the switchover's own budget.
+      expired: !(ageMs < this.opts.switchoverTimeoutMs + (this.drain ? (this.opts.drainTimeoutMs ?? 0) : 0)),
     };
   }
 
@@ -257,7 +294,15 @@ export class Controller implements ControlCommands {
       decision: this.lastReason,
       loopLagMs: this.lastCycleAt === 0 ? 0 : Math.max(0, Math.round(now - this.lastCycleAt)),
       history: [...this.recent],
+      drain: this.drainStatus(),
+      eligibility: this.eligibilityStatus(),
     };
+  }
+
+  private drainStatus(): StatusSnapshot['drain'] {
+    const d = this.drain?.state();
+    if (!d) return null;
+    return { purpose: d.purpose, since: d.since, quietDown: d.quietDown, running: d.running, builds: d.builds, lastError: d.lastError };
   }
 
   private leaderView(): StatusSnapshot['leader'] {
@@ -317,7 +362,7 @@ export class Controller implements ControlCommands {
     const intent = this.cluster.switchover();
     const version = this.cluster.switchoverVersion();
     if (!intent || version === null) throw new CommandError('NOT_FOUND', 'there is no switchover to cancel');
-    if (intent.state !== 'pending') throw new CommandError('CONFLICT', `switchover ${intent.id} has started; it cannot be cancelled`);
+    if (intent.state === 'running') throw new CommandError('CONFLICT', `switchover ${intent.id} has started; it cannot be cancelled`);
     if (!(await this.cluster.deleteSwitchover(version))) {
       throw new CommandError('CONFLICT', `switchover ${intent.id} changed meanwhile (it may have started)`);
     }
@@ -325,12 +370,12 @@ export class Controller implements ControlCommands {
     return intent;
   }
 
-  async pause(req: { ttlSeconds?: number; reason?: string; by: string }): Promise<PauseState> {
+  async pause(req: { ttlSeconds?: number; reason?: string; drain?: boolean; by: string }): Promise<PauseState> {
     this.requireConnected();
     const since = new Date();
     const until = req.ttlSeconds !== undefined ? new Date(since.getTime() + req.ttlSeconds * 1000).toISOString() : null;
-    await this.cluster.writePause({ by: req.by, reason: req.reason ?? '', since: since.toISOString(), until });
-    this.record('paused', `by ${req.by}${until ? ` until ${until}` : ''}${req.reason ? `: ${req.reason}` : ''}`);
+    await this.cluster.writePause({ by: req.by, reason: req.reason ?? '', since: since.toISOString(), until, ...(req.drain ? { drain: true } : {}) });
+    this.record('paused', `by ${req.by}${req.drain ? ' (drain and stop Jenkins)' : ''}${until ? ` until ${until}` : ''}${req.reason ? `: ${req.reason}` : ''}`);
     return this.cluster.pauseState();
   }
 
@@ -397,7 +442,41 @@ export class Controller implements ControlCommands {
         }
         if (a.countAsFailure) this.failNextExit = true;
         this.unhealthy = null;
+        if (a.drain) this.reportDrain(a.drain);
+        else if (a.mode === 'fence') this.drain?.reset();
         void this.jenkins.stop(grace, d.reason);
+        return;
+      }
+      case 'start-drain': {
+        if (!this.drain) return;
+        let switchoverId: string | null = null;
+        if (a.purpose === 'switchover') {
+          const intent = this.cluster.switchover();
+          const version = this.cluster.switchoverVersion();
+          if (!intent || version === null) return;
+          if (intent.state === 'pending' && !(await this.cluster.setSwitchoverState({ ...intent, state: 'draining' }, version))) return;
+          switchoverId = intent.id;
+        }
+        this.drain.start(a.purpose, switchoverId);
+        this.log.info(d.reason, { event: 'drain.started', purpose: a.purpose, timeoutMs: this.opts.drainTimeoutMs ?? 0 });
+        this.record('drain.started', d.reason);
+        return;
+      }
+      case 'cancel-drain': {
+        const st = this.drain?.state();
+        try {
+          await this.drain?.cancel();
+          this.log.info(d.reason, { event: 'drain.cancelled', purpose: st?.purpose });
+        } catch (err) {
+          this.log.warn(`${d.reason}; but cancelQuietDown failed: ${errorMessage(err)}`, { event: 'drain.cancel_failed', code: errorCode(err) });
+        }
+        this.record('drain.cancelled', d.reason);
+        return;
+      }
+      case 'leave-ineligible': {
+        await this.leaveCleanly('not eligible to run Jenkins', this.term);
+        this.log.warn(d.reason, { event: 'eligibility.left_election' });
+        this.record('eligibility.left', d.reason);
         return;
       }
       case 'acquire': {
@@ -466,7 +545,9 @@ export class Controller implements ControlCommands {
       case 'hand-over': {
         const version = this.cluster.switchoverVersion();
         const intent = this.cluster.switchover();
-        if (!intent || version === null || !(await this.cluster.markSwitchoverRunning(intent, version))) return;
+        const report = a.drain ? this.drainReport(a.drain) : undefined;
+        if (!intent || version === null || !(await this.cluster.markSwitchoverRunning(intent, version, report))) return;
+        if (a.drain) this.reportDrain(a.drain);
         this.handingOver = true;
         this.log.info(d.reason, { event: 'switchover.started', id: intent.id });
         this.record('switchover.started', d.reason);
@@ -506,6 +587,7 @@ export class Controller implements ControlCommands {
         return;
       case 'finish-shutdown': {
         this.jenkins.disarm();
+        this.eligibility?.stop();
         await this.leaveCleanly('shutdown', this.term).catch((err: unknown) =>
           this.log.warn(`could not leave cleanly: ${errorMessage(err)}`, { event: 'shutdown.leave_failed' }),
         );
@@ -531,6 +613,29 @@ export class Controller implements ControlCommands {
     }
     const ops = term && term.generation === this.coord.generation ? this.epochs.releaseOps(term) : [];
     await this.election.leave(reason, ops);
+  }
+
+  /** What a drain ended with (the builds from its last poll). */
+  private drainReport(end: DrainEnd): DrainReport | undefined {
+    const st = this.drain?.state();
+    if (!st) return undefined;
+    return { result: end, durationMs: Math.round(this.now() - st.startedAt), runningBuilds: end === 'timeout' ? st.builds : [] };
+  }
+
+  /** Log and record how the drain ended, then stop following it (Jenkins is being stopped). */
+  private reportDrain(end: DrainEnd): void {
+    const r = this.drainReport(end);
+    const st = this.drain?.finish();
+    if (!r || !st) return;
+    const names = r.runningBuilds.map((b) => b.name).join(', ');
+    const reason =
+      end === 'finished'
+        ? `${st.purpose}: no build running after ${r.durationMs} ms; stopping Jenkins`
+        : `${st.purpose}: drain timed out after ${r.durationMs} ms; stopping Jenkins with ${st.running ?? 'an unknown number of'} build(s) still running${names ? `: ${names}` : ''}`;
+    const fields = { purpose: st.purpose, durationMs: r.durationMs, runningBuilds: r.runningBuilds };
+    if (end === 'finished') this.log.info(reason, { event: 'drain.finished', ...fields });
+    else this.log.warn(reason, { event: 'drain.timeout', ...fields });
+    this.record(end === 'finished' ? 'drain.finished' : 'drain.timeout', reason, r.durationMs);
   }
 
   private renewLease(): void {
@@ -562,7 +667,8 @@ export class Controller implements ControlCommands {
 
   private updateRole(o: Observed): void {
     let role: NodeRole;
-    if (this.shuttingDown || o.resignedUntil !== null) role = 'stopped';
+    const outIneligible = !o.election.joined && o.eligibility !== null && !o.eligibility.eligible;
+    if (this.shuttingDown || o.resignedUntil !== null || outIneligible) role = 'stopped';
     else if (isLeaderNow(o) && canProveLeadership(o)) role = 'leader';
     else if (o.zk.state !== 'connected' || (o.zk.msSinceHeard !== null && o.zk.msSinceHeard >= o.fenceAfterMs)) role = 'neutral';
     else if (o.election.role === 'candidate') role = 'standby';

@@ -42,7 +42,7 @@ export interface Observed {
     id: string;
     from: string;
     candidate: string | null;
-    state: 'pending' | 'running';
+    state: 'pending' | 'draining' | 'running';
     ageMs: number;
     /** The candidate is a member of the election right now. */
     candidateIsMember: boolean;
@@ -51,16 +51,68 @@ export interface Observed {
   } | null;
   /** We stopped Jenkins to hand over (switchover): leave the election when it has stopped. */
   handingOver: boolean;
+  /** The drain in progress here (Jenkins in quiet-down, waiting for builds), if any. */
+  drain: DrainObserved | null;
+  /** Longest drain before a planned stop; 0 = planned stops do not drain. */
+  drainTimeoutMs: number;
+  /** Drain before stopping Jenkins on shutdown (jenkins.drainOnShutdown / run --drain). */
+  drainOnShutdown: boolean;
+  /** The pause in force asks the leader to drain and stop Jenkins (pause for an upgrade). */
+  pauseDrain: boolean;
+  /** Whether this node could run Jenkins (eligibility check); null = not checked yet. */
+  eligibility: { eligible: boolean; reason: string } | null;
+}
+
+export type DrainPurpose = 'switchover' | 'pause' | 'shutdown';
+
+export interface DrainObserved {
+  purpose: DrainPurpose;
+  /** The switchover the drain serves (purpose switchover). */
+  switchoverId: string | null;
+  ageMs: number;
+  /** Builds running at the last poll; null = not known yet (no answer so far). */
+  running: number | null;
+}
+
+/** How a drain ended: no build left, or its time ran out (builds still running). */
+export type DrainEnd = 'finished' | 'timeout';
+
+/** Pure: whether a drain is over. Unknown build counts wait for the timeout. */
+export function drainEnd(d: DrainObserved, timeoutMs: number): DrainEnd | null {
+  if (d.running === 0) return 'finished';
+  if (d.ageMs >= timeoutMs) return 'timeout';
+  return null;
+}
+
+/** Whether the reason for a drain still holds (else it is cancelled: Jenkins leaves quiet-down). */
+export function drainStillWanted(o: Observed, d: DrainObserved): boolean {
+  switch (d.purpose) {
+    case 'shutdown':
+      return o.shuttingDown;
+    case 'pause':
+      return o.paused && o.pauseDrain;
+    case 'switchover': {
+      const so = o.switchover;
+      return so !== null && so.id === d.switchoverId && so.from === o.self && !so.expired;
+    }
+  }
+}
+
+function buildsText(d: DrainObserved): string {
+  return d.running === null ? 'running builds not known yet' : `${d.running} build${d.running === 1 ? '' : 's'} running`;
 }
 
 export type Action =
   | { kind: 'none' }
-  | { kind: 'hand-over' }
+  | { kind: 'hand-over'; drain: DrainEnd | null }
+  | { kind: 'start-drain'; purpose: DrainPurpose }
+  | { kind: 'cancel-drain' }
+  | { kind: 'leave-ineligible' }
   | { kind: 'leave-and-rejoin'; why: 'switchover' | 'step-aside' }
   | { kind: 'complete-switchover' }
   | { kind: 'expire-switchover' }
   | { kind: 'expire-pause' }
-  | { kind: 'stop-jenkins'; mode: 'fence' | 'graceful'; countAsFailure: boolean }
+  | { kind: 'stop-jenkins'; mode: 'fence' | 'graceful'; countAsFailure: boolean; drain?: DrainEnd }
   | { kind: 'acquire' }
   | { kind: 'launch'; leaseMs: number }
   | { kind: 'resign' }
@@ -110,6 +162,16 @@ export function decide(o: Observed): Decision {
       return { action: { kind: 'stop-jenkins', mode: 'fence', countAsFailure: false }, reason: `shutting down and ${whyNotProvable(o)}; fencing Jenkins` };
     }
     if (j.state === 'stopping') return none('shutting down; waiting for Jenkins to stop');
+    const dr = o.drain;
+    if (o.drainOnShutdown && o.drainTimeoutMs > 0 && (j.state === 'running' || dr)) {
+      if (!dr) return { action: { kind: 'start-drain', purpose: 'shutdown' }, reason: 'shutting down; draining Jenkins (quiet-down) before stopping it' };
+      const end = drainEnd(dr, o.drainTimeoutMs);
+      if (!end) return none(`shutting down; draining Jenkins: ${buildsText(dr)}`);
+      return {
+        action: { kind: 'stop-jenkins', mode: 'graceful', countAsFailure: false, drain: end },
+        reason: end === 'finished' ? 'shutting down; no build running; stopping Jenkins' : `shutting down; drain timed out with ${buildsText(dr)}; stopping Jenkins`,
+      };
+    }
     return { action: { kind: 'stop-jenkins', mode: 'graceful', countAsFailure: false }, reason: 'shutting down; stopping Jenkins' };
   }
 
@@ -127,17 +189,48 @@ export function decide(o: Observed): Decision {
     }
     if (j.state === 'stopping') return none(`leader with ${seqOf(o)}; waiting for Jenkins to stop`);
     const so = o.switchover;
+    const dr = o.drain;
     if (so && so.expired) {
       return { action: { kind: 'expire-switchover' }, reason: `switchover ${so.id} did not complete within its timeout; abandoning it` };
     }
-    if (so && so.state === 'pending' && so.from === o.self) {
+    if (dr && !drainStillWanted(o, dr)) {
+      return { action: { kind: 'cancel-drain' }, reason: `the ${dr.purpose} that Jenkins was drained for is gone; cancelling the quiet-down` };
+    }
+    if (so && (so.state === 'pending' || so.state === 'draining') && so.from === o.self) {
+      const to = so.candidate ?? 'the next in line';
+      if (o.drainTimeoutMs > 0 && (j.state === 'running' || dr)) {
+        if (!dr) {
+          return { action: { kind: 'start-drain', purpose: 'switchover' }, reason: `switchover ${so.id} to ${to}: draining Jenkins (quiet-down) before handing over` };
+        }
+        const end = drainEnd(dr, o.drainTimeoutMs);
+        if (!end) return none(`switchover ${so.id} to ${to}: draining Jenkins, ${buildsText(dr)}`);
+        return {
+          action: { kind: 'hand-over', drain: end },
+          reason:
+            end === 'finished'
+              ? `switchover ${so.id} to ${to}: no build running; stopping Jenkins cleanly to hand over`
+              : `switchover ${so.id} to ${to}: drain timed out with ${buildsText(dr)}; stopping Jenkins to hand over anyway`,
+        };
+      }
       return {
-        action: { kind: 'hand-over' },
-        reason: `switchover ${so.id} to ${so.candidate ?? 'the next in line'}: stopping Jenkins cleanly to hand over`,
+        action: { kind: 'hand-over', drain: null },
+        reason: `switchover ${so.id} to ${to}: stopping Jenkins cleanly to hand over`,
       };
     }
     if (so && so.from !== o.self && j.state === 'running') {
       return { action: { kind: 'complete-switchover' }, reason: `switchover ${so.id} from ${so.from} done: Jenkins runs here` };
+    }
+    if (o.paused && o.pauseDrain) {
+      if (o.drainTimeoutMs > 0 && (j.state === 'running' || dr)) {
+        if (!dr) return { action: { kind: 'start-drain', purpose: 'pause' }, reason: 'paused with drain: draining Jenkins (quiet-down) before stopping it' };
+        const end = drainEnd(dr, o.drainTimeoutMs);
+        if (!end) return none(`paused with drain: draining Jenkins, ${buildsText(dr)}`);
+        return {
+          action: { kind: 'stop-jenkins', mode: 'graceful', countAsFailure: false, drain: end },
+          reason: end === 'finished' ? 'paused with drain: no build running; stopping Jenkins' : `paused with drain: drain timed out with ${buildsText(dr)}; stopping Jenkins anyway`,
+        };
+      }
+      return { action: { kind: 'stop-jenkins', mode: 'graceful', countAsFailure: false }, reason: 'paused with drain: stopping Jenkins' };
     }
     if (o.paused) return none(`leader with ${seqOf(o)}; Jenkins ${j.state}; paused (no restarts)`);
     if (j.unhealthy) {
@@ -154,7 +247,17 @@ export function decide(o: Observed): Decision {
     if (o.now >= o.resignedUntil) return { action: { kind: 'rejoin' }, reason: 'resign cool-down over; rejoining the election at the back' };
     return none(`resigned; rejoining in ${Math.ceil(o.resignedUntil - o.now)} ms`);
   }
-  if (!o.election.joined) return { action: { kind: 'rejoin' }, reason: 'not in the election; joining' };
+  const ineligible = o.eligibility !== null && !o.eligibility.eligible && !o.term;
+  if (!o.election.joined) {
+    if (ineligible) return none(`not eligible to run Jenkins (${o.eligibility?.reason ?? '?'}); staying out of the election`);
+    return { action: { kind: 'rejoin' }, reason: 'not in the election; joining' };
+  }
+  if (ineligible) {
+    return {
+      action: { kind: 'leave-ineligible' },
+      reason: `not eligible to run Jenkins (${o.eligibility?.reason ?? '?'}); leaving the election so an eligible node takes over`,
+    };
+  }
 
   if (!provable) {
     if (o.term && (o.term.generation !== o.zk.generation || !isLeaderNow(o))) {

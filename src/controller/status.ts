@@ -50,6 +50,8 @@ export interface PauseState {
   /** ISO times. */
   since?: string;
   until?: string | null;
+  /** The leader drains and stops Jenkins for the pause (e.g. for an upgrade) instead of leaving it running. */
+  drain?: boolean;
 }
 
 export interface SwitchoverIntent {
@@ -60,8 +62,47 @@ export interface SwitchoverIntent {
   from: string;
   reason: string;
   requestedAt: string;
-  /** pending: recorded, the leader has not started; running: the leader is handing over. */
-  state: 'pending' | 'running';
+  /**
+   * pending: recorded, the leader has not started; draining: the leader's Jenkins is in
+   * quiet-down, waiting for builds (still cancellable); running: the leader is handing over.
+   */
+  state: 'pending' | 'draining' | 'running';
+  /** How the drain ended, once the leader stops Jenkins (state running). */
+  drain?: DrainReport;
+}
+
+export interface BuildRef {
+  name: string;
+  url: string;
+}
+
+/** How a drain ended: `finished` (no build left) or `timeout` (these builds were still running). */
+export interface DrainReport {
+  result: 'finished' | 'timeout';
+  durationMs: number;
+  runningBuilds: BuildRef[];
+}
+
+/** A drain in progress on this node. */
+export interface DrainStatus {
+  purpose: 'switchover' | 'pause' | 'shutdown';
+  /** ISO time. */
+  since: string;
+  /** Whether Jenkins accepted the quiet-down; null until it answered. */
+  quietDown: boolean | null;
+  /** Builds running at the last poll; null until Jenkins answered. */
+  running: number | null;
+  builds: BuildRef[];
+  lastError: string | null;
+}
+
+export interface EligibilityStatus {
+  /** false: this node could not run Jenkins now and stays out of the election. */
+  eligible: boolean;
+  reasons: string[];
+  /** ISO time of the last check; null before the first. */
+  checkedAt: string | null;
+  versions: { local: string | null; leader: string | null };
 }
 
 export interface StatusSnapshot {
@@ -97,6 +138,10 @@ export interface StatusSnapshot {
   loopLagMs: number;
   /** This node's recent transitions (the cluster-wide history is GET /history). */
   history: HistoryEntry[];
+  /** The drain in progress here, null when none. */
+  drain?: DrainStatus | null;
+  /** Whether this node could take over (checked while its Jenkins does not run). */
+  eligibility?: EligibilityStatus;
 }
 
 export type ControllerEvent =
@@ -118,9 +163,9 @@ export interface StatusSource {
 /** Intents the API and CLI may record. Each throws CommandError (see errors.ts) when it cannot. */
 export interface ControlCommands {
   requestSwitchover(req: { candidate?: string; reason?: string; by: string }): Promise<SwitchoverIntent>;
-  /** Cancels a switchover that has not started; CommandError NOT_FOUND / CONFLICT otherwise. */
+  /** Cancels a switchover that is pending or draining; CommandError NOT_FOUND / CONFLICT otherwise. */
   cancelSwitchover(by: string): Promise<SwitchoverIntent>;
-  pause(req: { ttlSeconds?: number; reason?: string; by: string }): Promise<PauseState>;
+  pause(req: { ttlSeconds?: number; reason?: string; drain?: boolean; by: string }): Promise<PauseState>;
   resume(by: string): Promise<PauseState>;
   /** Cluster-wide history, newest last, from ZooKeeper. */
   history(limit: number): Promise<HistoryEntry[]>;

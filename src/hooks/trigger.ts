@@ -4,7 +4,9 @@
  * feeds it the controller's events together with a snapshot read at that moment.
  *
  * - `standby` runs onStandby, `stopped` runs onStopped, `neutral` and `candidate` run nothing
- *   (they still replace a waiting run, which has become stale).
+ *   (they still replace a waiting run, which has become stale) - except that a standby whose
+ *   connection is briefly in doubt stays a standby for the hooks: standby -> neutral -> standby
+ *   runs onStandby once (a blip must not page anyone twice), and a waiting onStandby survives it.
  * - `leader` runs onLeader once this node holds its fencing epoch: the controller reports the
  *   role when its znode is lowest and provable, and takes the epoch in the next action; the
  *   `leader_change` event says it is taken. If the role changes before that, no onLeader runs.
@@ -37,6 +39,8 @@ export class HookTrigger {
   private previousLeader: string | null = null;
   /** Became leader, waiting for the epoch before running onLeader. */
   private leaderPending = false;
+  /** onStandby was requested and no other hook since: a standby in doubt is still a standby. */
+  private standbyHooked = false;
 
   constructor(
     private readonly selfId: string,
@@ -46,11 +50,15 @@ export class HookTrigger {
   handle(e: ControllerEvent, view: TriggerView): void {
     if (e.type === 'role') {
       if (e.role === this.role) return;
+      const transient = e.role === 'neutral' || e.role === 'candidate';
+      const inDoubtStandby = this.standbyHooked && (transient || (e.role === 'standby' && (this.role === 'neutral' || this.role === 'candidate')));
       this.previousRole = this.role;
       this.role = e.role;
       this.previousLeader = this.knownLeader;
       this.knownLeader = e.role === 'leader' ? this.selfId : view.leaderId ?? this.knownLeader;
       this.leaderPending = false;
+      if (inDoubtStandby) return;
+      this.standbyHooked = e.role === 'standby';
       if (e.role === 'leader' && view.epoch === null) {
         this.leaderPending = true;
         this.sink(null, this.context(view)); // a waiting run for the old role is stale now

@@ -1,12 +1,16 @@
 /**
  * Jenkins readiness/liveness probe: `GET <url>/login` must answer (< 400) with an `X-Jenkins`
- * header. A live pid with a dead web server is not healthy.
+ * header and, when jenkins.user/apiToken are configured, an authenticated `/whoAmI/api/json`
+ * must answer 200 naming that user (Jenkins' security realm is up, not just its web server).
+ * A live pid with a dead web server is not healthy.
  *
  * Plain node:http/https rather than fetch(): fetch loads undici (~6 MB of resident memory in an
  * otherwise idle controller), and a probe needs one request without keep-alive.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { errorMessage } from '../errors';
+import type { JenkinsClient } from './client';
 
 export interface ProbeResult {
   ok: boolean;
@@ -15,7 +19,20 @@ export interface ProbeResult {
   error?: string;
 }
 
-export function probeJenkins(baseUrl: string, timeoutMs: number): Promise<ProbeResult> {
+/** probeLogin, then (with credentials) whoAmI through `client`. */
+export async function probeJenkins(baseUrl: string, timeoutMs: number, client?: JenkinsClient, user?: string): Promise<ProbeResult> {
+  const r = await probeLogin(baseUrl, timeoutMs);
+  if (!r.ok || !client?.authenticated) return r;
+  try {
+    const who = await client.whoAmI();
+    if (who.name === user) return r;
+    return { ...r, ok: false, error: `whoAmI answers ${who.anonymous ? 'anonymous' : `user ${who.name}`}, not ${user ?? '?'}` };
+  } catch (err) {
+    return { ...r, ok: false, error: `whoAmI: ${errorMessage(err)}` };
+  }
+}
+
+export function probeLogin(baseUrl: string, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
     let url: URL;
     try {

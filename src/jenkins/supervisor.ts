@@ -10,7 +10,9 @@ import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../logging/logger';
-import { liveGroupMembers } from '../util/proc';
+import { isProcessAlive, liveGroupMembers, readProcStat } from '../util/proc';
+import type { JenkinsClient } from './client';
+import { runCommand } from './command';
 import { probeJenkins, type ProbeResult } from './health';
 
 export type JenkinsState = 'stopped' | 'starting' | 'running' | 'stopping';
@@ -42,7 +44,8 @@ export interface SupervisorOptions {
   command: string;
   home: string;
   url: string;
-  startTimeoutMs: number;
+  /** A starting Jenkins that is not ready yet is no failure for this long. */
+  startupGraceMs: number;
   healthIntervalMs: number;
   healthTimeoutMs: number;
   livenessFailures: number;
@@ -51,6 +54,24 @@ export interface SupervisorOptions {
   logger: Logger;
   now: () => number;
   shimPath?: string;
+  /** Authenticated readiness (whoAmI) when the client has credentials. */
+  client?: JenkinsClient;
+  /** The user whoAmI must name. */
+  user?: string;
+  /**
+   * Service mode: Jenkins is a service of a service manager, started and stopped by these
+   * commands under the service watchdog shim (scripts/jenkins-ha-service-shim). Absent: child mode.
+   */
+  service?: ServiceCommands;
+}
+
+export interface ServiceCommands {
+  start: string;
+  stop: string;
+  /** Prints the main pid (0 or nothing when the service does not run). */
+  pid: string;
+  /** Exits 0 while the service runs; empty = judge by the main pid. */
+  status: string;
 }
 
 export interface LaunchOptions {
@@ -69,6 +90,7 @@ export interface SupervisorEvents {
 const PRIVATE_ENV = ['JHA_API_TOKEN', 'JHA_ZK_AUTH', 'JHA_SHIM_COMMAND'];
 
 export const DEFAULT_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-shim');
+export const SERVICE_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-service-shim');
 
 export class JenkinsSupervisor extends EventEmitter {
   private child: ChildProcess | null = null;
@@ -92,6 +114,8 @@ export class JenkinsSupervisor extends EventEmitter {
   private probeTimer: NodeJS.Timeout | null = null;
   private probeFailures = 0;
   private exitWaiters: Array<(e: JenkinsExit) => void> = [];
+  /** Service mode: the service's main pid, as the service shim reported it. */
+  private servicePid: number | null = null;
   private readonly log: Logger;
 
   constructor(private readonly opts: SupervisorOptions) {
@@ -133,6 +157,7 @@ export class JenkinsSupervisor extends EventEmitter {
     this.stopReason = '';
     this.killAt = Infinity;
     this.probeFailures = 0;
+    this.servicePid = null;
     child.stdin?.write(`G ${Math.max(0, Math.floor(o.leaseMs))} ${o.epoch}\n`);
     child.on('error', (err) => {
       // spawn failure (no bash, no shim): there will be no 'exit' when pid is undefined
@@ -153,7 +178,8 @@ export class JenkinsSupervisor extends EventEmitter {
       event: 'jenkins.started',
       pid: child.pid,
       epoch: o.epoch,
-      command: this.opts.command,
+      command: this.opts.service ? this.opts.service.start : this.opts.command,
+      mode: this.opts.service ? 'service' : 'child',
       leaseMs: Math.floor(o.leaseMs),
     });
     this.scheduleProbe(run, 0);
@@ -164,7 +190,13 @@ export class JenkinsSupervisor extends EventEmitter {
     for (const k of PRIVATE_ENV) delete env[k];
     env.JENKINS_HOME = this.opts.home;
     env.JHA_SHIM_COMMAND = this.opts.command;
-    const shim = this.opts.shimPath ?? DEFAULT_SHIM;
+    const svc = this.opts.service;
+    if (svc) {
+      env.JHA_SERVICE_START = svc.start;
+      env.JHA_SERVICE_STOP = svc.stop;
+      env.JHA_SERVICE_PID = svc.pid;
+    }
+    const shim = this.opts.shimPath ?? (svc ? SERVICE_SHIM : DEFAULT_SHIM);
     const child = spawn('bash', [shim, String(this.opts.fenceGraceMs)], {
       detached: true, // new session: the shim's pid is the process group id
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -178,7 +210,15 @@ export class JenkinsSupervisor extends EventEmitter {
       ['stderr', child.stderr],
     ] as const) {
       if (!stream) continue;
-      createInterface({ input: stream }).on('line', (line) => this.log.info(line, { stream: name, jenkinsPid: child.pid }));
+      createInterface({ input: stream }).on('line', (line) => {
+        const m = name === 'stdout' && svc ? /^PID (\d+)$/.exec(line) : null;
+        if (m && child === this.child) {
+          this.servicePid = Number(m[1]);
+          this.log.info(`the Jenkins service runs with main pid ${this.servicePid}`, { event: 'jenkins.service_pid', pid: this.servicePid, shimPid: child.pid });
+          return;
+        }
+        this.log.info(line, { stream: name, jenkinsPid: child.pid });
+      });
     }
     return child;
   }
@@ -203,6 +243,8 @@ export class JenkinsSupervisor extends EventEmitter {
       this.stopReason = reason;
       this.update({ state: 'stopping' });
       this.log.info(`stopping Jenkins: ${reason}`, { event: 'jenkins.stopping', pid: pgid, graceMs, reason });
+      // Service mode: SIGTERM makes the service shim run the stop command.
+      if (graceMs <= 0) this.killServiceMain();
       this.signalGroup(pgid, graceMs <= 0 ? 'SIGKILL' : 'SIGTERM');
     }
     const at = this.opts.now() + graceMs;
@@ -213,12 +255,73 @@ export class JenkinsSupervisor extends EventEmitter {
         () => {
           if (this.child !== child) return;
           this.log.warn('Jenkins did not stop in time; SIGKILL to its process group', { event: 'jenkins.kill', pid: pgid, graceMs });
+          this.killServiceMain();
           this.signalGroup(pgid, 'SIGKILL');
         },
         Math.max(0, graceMs),
       );
     }
     return p;
+  }
+
+  /**
+   * Service mode: whether the service runs (statusCommand exits 0, or without one a live main pid
+   * from servicePidCommand). Null in child mode or when the command could not tell.
+   */
+  async serviceRunning(timeoutMs: number): Promise<boolean | null> {
+    const svc = this.opts.service;
+    if (!svc) return null;
+    if (svc.status !== '') {
+      const r = await runCommand(svc.status, { timeoutMs, cwd: this.opts.home });
+      return r.timedOut || r.code === null ? null : r.code === 0;
+    }
+    const pid = await this.queryServicePid(timeoutMs);
+    return pid === null ? null : pid > 0 && isProcessAlive(pid);
+  }
+
+  /**
+   * Service mode: stop a service that runs although this node does not run Jenkins (e.g. the
+   * unit is enabled at boot): the stop command bounded by `timeoutMs`, then SIGKILL its main pid.
+   * Only while no Jenkins of ours runs here.
+   */
+  async stopStrayService(timeoutMs: number): Promise<void> {
+    const svc = this.opts.service;
+    if (!svc || this.child) return;
+    const before = await this.queryServicePid(Math.min(timeoutMs, 2000));
+    const r = await runCommand(svc.stop, { timeoutMs, cwd: this.opts.home });
+    if (this.child) return;
+    for (const pid of [before, await this.queryServicePid(Math.min(timeoutMs, 2000))]) {
+      if (pid !== null && pid > 0 && isProcessAlive(pid)) {
+        if (readProcStat(pid)?.pgid === pid) this.signalGroup(pid, 'SIGKILL');
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    this.log.warn('stopped a Jenkins service that ran outside jenkins-ha', { event: 'jenkins.stray_service_stopped', pid: before, stopExit: r.code, stopTimedOut: r.timedOut });
+  }
+
+  private async queryServicePid(timeoutMs: number): Promise<number | null> {
+    const svc = this.opts.service;
+    if (!svc) return null;
+    const r = await runCommand(svc.pid, { timeoutMs, cwd: this.opts.home });
+    if (r.code !== 0) return null;
+    const n = Number(r.output.trim().split(/\s+/)[0] ?? '');
+    return Number.isInteger(n) && n >= 0 ? n : null;
+  }
+
+  /** Service mode: SIGKILL the service's main pid, and its process group when it leads one. */
+  private killServiceMain(): void {
+    const pid = this.servicePid;
+    if (pid === null || !isProcessAlive(pid)) return;
+    if (readProcStat(pid)?.pgid === pid) this.signalGroup(pid, 'SIGKILL');
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 
   private signalGroup(pgid: number, signal: NodeJS.Signals): void {
@@ -238,6 +341,13 @@ export class JenkinsSupervisor extends EventEmitter {
     this.probeTimer = null;
     // Sweep anything Jenkins left in its group (build processes), then check the facts.
     const pgid = child.pid;
+    // Service mode: the shim exits once the main pid is gone; if the shim itself died first, the
+    // service must not outlive it ("stopped" has to be true).
+    if (this.servicePid !== null && isProcessAlive(this.servicePid)) {
+      this.log.error('the service shim exited while the Jenkins service still ran; SIGKILL to its main pid', { event: 'jenkins.service_survivor', pid: this.servicePid });
+      this.killServiceMain();
+    }
+    this.servicePid = null;
     if (pgid !== undefined) {
       this.signalGroup(pgid, 'SIGKILL');
       // Scanning /proc takes milliseconds: do it after the exit has been reported, off the
@@ -282,7 +392,7 @@ export class JenkinsSupervisor extends EventEmitter {
     if (run !== this.run || !this.child) return;
     const state = this.st.state;
     if (state !== 'starting' && state !== 'running') return;
-    const r: ProbeResult = await probeJenkins(this.opts.url, this.opts.healthTimeoutMs);
+    const r: ProbeResult = await probeJenkins(this.opts.url, this.opts.healthTimeoutMs, this.opts.client, this.opts.user);
     if (run !== this.run || !this.child || (this.st.state !== 'starting' && this.st.state !== 'running')) return;
     const now = this.opts.now();
     if (this.st.state === 'starting') {
@@ -298,13 +408,13 @@ export class JenkinsSupervisor extends EventEmitter {
         return;
       }
       if (r.error !== this.st.lastProbeError) this.update({ lastProbeError: r.error ?? null });
-      if (now - (this.st.startedAt ?? now) > this.opts.startTimeoutMs) {
-        this.log.warn('Jenkins did not become ready in time', {
+      if (now - (this.st.startedAt ?? now) > this.opts.startupGraceMs) {
+        this.log.warn('Jenkins did not become ready within its start-up grace', {
           event: 'jenkins.start_timeout',
-          startTimeoutMs: this.opts.startTimeoutMs,
+          startupGraceMs: this.opts.startupGraceMs,
           lastError: r.error,
         });
-        this.emit('unhealthy', `not ready within ${this.opts.startTimeoutMs} ms (${r.error ?? 'no answer'})`);
+        this.emit('unhealthy', `not ready within the start-up grace of ${this.opts.startupGraceMs} ms (${r.error ?? 'no answer'})`);
         return;
       }
       this.scheduleProbe(run, Math.min(250, this.opts.healthIntervalMs));

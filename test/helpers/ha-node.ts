@@ -63,7 +63,7 @@ export class HaNode {
       JHA_JENKINS_COMMAND: `exec node ${STANDIN} --httpPort=${opts.jenkinsPort}`,
       JHA_JENKINS_URL: `http://127.0.0.1:${opts.jenkinsPort}`,
       JHA_JENKINS_STOP_TIMEOUT_MS: '5000',
-      JHA_JENKINS_START_TIMEOUT_MS: '20000',
+      JHA_JENKINS_STARTUP_GRACE_MS: '20000',
       JHA_JENKINS_HEALTH_INTERVAL_MS: '300',
       JHA_JENKINS_HEALTH_TIMEOUT_MS: '1000',
       JHA_JENKINS_RESTART_BACKOFF_MS: '100',

@@ -31,10 +31,11 @@ export function commandRoutes(commands: ControlCommands, guard: RequestHandler, 
   });
 
   r.post('/pause', guard, json, async (req, res) => {
-    const b = validateBody(req.body, { ttlSeconds: { type: 'positive-int', max: MAX_PAUSE_SECONDS }, reason: TEXT });
+    const b = validateBody(req.body, { ttlSeconds: { type: 'positive-int', max: MAX_PAUSE_SECONDS }, reason: TEXT, drain: { type: 'boolean' } });
     res.json(
       await commands.pause({
         ...(typeof b.ttlSeconds === 'number' ? { ttlSeconds: b.ttlSeconds } : {}),
+        ...(b.drain === true ? { drain: true } : {}),
         ...(typeof b.reason === 'string' ? { reason: b.reason } : {}),
         by: actor(req),
       }),

@@ -22,7 +22,8 @@ export function probe(path: ProbePath, source: StatusSource, stallAfterMs: numbe
     }
     case '/standby': {
       const s = source.status();
-      return answer(s.node.role === 'standby', { role: s.node.role });
+      const ineligible = s.eligibility !== undefined && !s.eligibility.eligible;
+      return answer(s.node.role === 'standby' && !ineligible, { role: s.node.role, ...(ineligible ? { reasons: s.eligibility?.reasons ?? [] } : {}) });
     }
     case '/health': {
       const lag = source.msSinceLastCycle();

@@ -28,6 +28,7 @@ test('switchover and pause options', () => {
   });
   expect(parseOpsArgs('pause', ['--ttl', '90s', '--reason', 'x'], CONFIG_FLAGS).parsed).toEqual({ command: 'pause', opts: { ttlSeconds: 90, reason: 'x' } });
   expect(parseOpsArgs('pause', ['--ttl=3600'], CONFIG_FLAGS).parsed).toEqual({ command: 'pause', opts: { ttlSeconds: 3600 } });
+  expect(parseOpsArgs('pause', ['--drain', '--reason', 'upgrade'], CONFIG_FLAGS).parsed).toEqual({ command: 'pause', opts: { reason: 'upgrade', drain: true } });
   expect(parseOpsArgs('resume', [], CONFIG_FLAGS).parsed).toEqual({ command: 'resume', opts: {} });
 });
 

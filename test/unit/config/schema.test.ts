@@ -57,7 +57,7 @@ const ALL_KEYS = [
   'jenkins.home',
   'jenkins.command',
   'jenkins.url',
-  'jenkins.startTimeoutMs',
+  'jenkins.startupGraceMs',
   'jenkins.healthIntervalMs',
   'jenkins.healthTimeoutMs',
   'jenkins.livenessFailures',
@@ -67,8 +67,22 @@ const ALL_KEYS = [
   'jenkins.restartBackoffMaxMs',
   'jenkins.maxRestarts',
   'jenkins.restartWindowMs',
+  'jenkins.mode',
+  'jenkins.startCommand',
+  'jenkins.stopCommand',
+  'jenkins.statusCommand',
+  'jenkins.servicePidCommand',
+  'jenkins.user',
+  'jenkins.apiToken',
+  'jenkins.drainTimeoutMs',
+  'jenkins.drainOnShutdown',
   'election.resignCooldownMs',
   'election.switchoverTimeoutMs',
+  'eligibility.intervalMs',
+  'eligibility.maxWriteLatencyMs',
+  'eligibility.minFreeDiskMb',
+  'eligibility.preflightCommand',
+  'eligibility.preflightTimeoutMs',
   'api.host',
   'api.port',
   'api.token',
@@ -132,8 +146,8 @@ describe('schema', () => {
     expect(new Set(args).size).toBe(args.length);
   });
 
-  it('marks only the API tokens sensitive', () => {
-    expect(leaves.filter((l) => l.node['sensitive'] === true).map((l) => l.path)).toEqual(['api.token', 'api.readToken']);
+  it('marks only the API tokens and the Jenkins API token sensitive', () => {
+    expect(leaves.filter((l) => l.node['sensitive'] === true).map((l) => l.path)).toEqual(['jenkins.apiToken', 'api.token', 'api.readToken']);
   });
 
   it('listKeys agrees with the raw schema', () => {

@@ -24,12 +24,18 @@ describe('every transition between two roles', () => {
   for (const from of ROLES) {
     for (const to of ROLES) {
       if (from === to) continue;
-      it(`${from} -> ${to} requests ${HOOK[to] ?? 'no hook'} with the previous role`, () => {
+      // A standby in doubt (neutral, candidate) is still a standby for the hooks: nothing runs.
+      const standbyInDoubt = from === 'standby' && (to === 'neutral' || to === 'candidate');
+      it(`${from} -> ${to} requests ${standbyInDoubt ? 'nothing' : (HOOK[to] ?? 'no hook')} with the previous role`, () => {
         const { t, calls } = setup();
         if (from !== 'candidate') t.handle(role(from), view(from === 'leader' ? 3 : null, 'b'));
         calls.length = 0;
         // An epoch is held when entering leader here, so onLeader is not deferred.
         t.handle(role(to), view(to === 'leader' ? 4 : null, to === 'leader' ? 'a' : 'b'));
+        if (standbyInDoubt) {
+          expect(calls).toEqual([]);
+          return;
+        }
         expect(calls).toHaveLength(1);
         expect(calls[0]!.hook).toBe(HOOK[to]);
         expect(calls[0]!.ctx.role).toBe(to);
@@ -86,11 +92,30 @@ test('a leader that regains provability with its epoch runs onLeader at once', (
   ]);
 });
 
+test('a standby whose connection is briefly in doubt runs onStandby once, and then onLeader when it leads', () => {
+  const { t, calls } = setup();
+  t.handle(role('standby'), view(null, 'b'));
+  t.handle(role('neutral'), view(null, null));
+  t.handle(role('standby'), view(null, 'b'));
+  t.handle(role('candidate'), view(null, 'b'));
+  t.handle(role('standby'), view(null, 'b'));
+  expect(calls.map((c) => c.hook)).toEqual(['onStandby']);
+  t.handle(role('neutral'), view(null, null));
+  t.handle(role('leader'), view(4, 'b'));
+  expect(calls.map((c) => [c.hook, c.ctx.previousRole])).toEqual([
+    ['onStandby', 'candidate'],
+    ['onLeader', 'neutral'],
+  ]);
+  // Back to standby after leading: onStandby runs again.
+  t.handle(role('standby'), view(null, 'c'));
+  expect(calls.map((c) => c.hook)).toEqual(['onStandby', 'onLeader', 'onStandby']);
+});
+
 test('leader ids: the leader now, and the one known at the previous transition', () => {
   const { t, calls } = setup();
   t.handle(role('standby'), view(null, 'b'));
   expect(calls[0]!.ctx).toMatchObject({ leader: 'b', previousLeader: null });
-  t.handle(role('neutral'), view(null, null)); // unknown now: keep what we knew
+  t.handle(role('stopped'), view(null, null)); // unknown now: keep what we knew
   expect(calls[1]!.ctx).toMatchObject({ leader: 'b', previousLeader: 'b' });
   t.handle(role('leader'), view(9, 'b')); // the cluster view may lag: a leader is itself
   expect(calls[2]!.ctx).toMatchObject({ leader: 'a', previousLeader: 'b', epoch: 9 });

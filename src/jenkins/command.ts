@@ -1,0 +1,48 @@
+/**
+ * Run one shell command line (`/bin/sh -c`) in a process group of its own, bounded by a timeout
+ * (SIGKILL to the whole group when it runs out). Used for the service-mode commands and the
+ * eligibility preflight.
+ */
+import { spawn } from 'node:child_process';
+
+export interface CommandResult {
+  /** Exit code; null when it was killed (timeout) or could not start. */
+  code: number | null;
+  timedOut: boolean;
+  /** stdout + stderr, the last 2000 characters. */
+  output: string;
+}
+
+export function runCommand(command: string, o: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', ['-c', command], {
+      ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
+      env: o.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let out = '';
+    const add = (c: Buffer): void => {
+      out = (out + c.toString('utf8')).slice(-2000);
+    };
+    child.stdout?.on('data', add);
+    child.stderr?.on('data', add);
+    let timedOut = false;
+    const t = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, o.timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(t);
+      resolve({ code: null, timedOut: false, output: e.message });
+    });
+    child.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code: timedOut ? null : code, timedOut, output: out });
+    });
+  });
+}

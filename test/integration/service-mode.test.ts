@@ -1,0 +1,144 @@
+/**
+ * Service mode (jenkins.mode = service) with real commands: test/fixtures/fake-service.sh plays the
+ * service manager (starts the Jenkins stand-in detached, in a session of its own like systemd,
+ * records its pid, stops it with SIGTERM). Each node has its own "service manager" state; the
+ * JENKINS_HOME is shared. Failover after a controller SIGKILL, a graceful switchover, fencing of
+ * a frozen controller, and a stray service on a standby: the journal never shows two alive.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
+import { mono, REPO, STANDIN, type HaNode } from '../helpers/ha-node';
+import { api } from '../helpers/jenkins-api';
+import { waitForExit } from '../helpers/procs';
+import { haSuite } from '../helpers/suite';
+
+const T = 2000;
+const FAKE = path.join(REPO, 'test', 'fixtures', 'fake-service.sh');
+const TOKEN = 'integration-token';
+const suite = haSuite();
+
+function serviceDir(id: string): string {
+  return `${suite.fx.home}-svc-${id}`;
+}
+
+function serviceEnv(id: string): Record<string, string> {
+  const dir = serviceDir(id);
+  return {
+    JHA_API_TOKEN: TOKEN,
+    JHA_JENKINS_MODE: 'service',
+    JHA_JENKINS_START_COMMAND: `bash ${FAKE} start`,
+    JHA_JENKINS_STOP_COMMAND: `bash ${FAKE} stop`,
+    JHA_JENKINS_STATUS_COMMAND: `bash ${FAKE} status`,
+    JHA_JENKINS_SERVICE_PID_COMMAND: `bash ${FAKE} pid`,
+    JHA_ELIGIBILITY_INTERVAL_MS: '300',
+    FAKE_SERVICE_DIR: dir,
+    FAKE_SERVICE_CMD: `exec node ${STANDIN} --httpPort=${suite.fx.jenkinsPort}`,
+  };
+}
+
+function start(id: string): HaNode {
+  return suite.fx.start(id, { env: serviceEnv(id) });
+}
+
+function runningStandin(): number {
+  const running = lives(readJournal(suite.fx.home)).filter((l) => l.endedBy === 'running');
+  expect(running).toHaveLength(1);
+  return running[0]!.pid;
+}
+
+async function pair(): Promise<{ a: HaNode; b: HaNode; standinPid: number }> {
+  const a = start('a');
+  await a.waitLeaderReady();
+  const b = start('b');
+  await b.waitRole('standby');
+  return { a, b, standinPid: runningStandin() };
+}
+
+afterEach(() => {
+  for (const id of ['a', 'b', 'x']) fs.rmSync(`${suite.fx.home}-svc-${id}`, { recursive: true, force: true });
+});
+
+test('service mode: the leader starts the service, not as its child, and knows its main pid', async () => {
+  const { a, standinPid } = await pair();
+  const ev = a.events('jenkins.service_pid')[0]!;
+  expect(ev.pid).toBe(standinPid);
+  const stat = fs.readFileSync(`/proc/${standinPid}/stat`, 'utf8');
+  const [, , pgrp, session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Its own session, like a systemd service: the controller's group signals cannot reach it.
+  expect(Number(session)).toBe(standinPid);
+  expect(Number(pgrp)).toBe(standinPid);
+  expect(fs.readFileSync(path.join(serviceDir('a'), 'events.log'), 'utf8')).toMatch(new RegExp(`^start ${standinPid}$`, 'm'));
+});
+
+test('service mode: a SIGKILLed controller loses its service to the shim, and the standby takes over', async () => {
+  const { a, b, standinPid } = await pair();
+  const t0 = mono();
+  a.signal('SIGKILL');
+  expect(await waitForExit(standinPid, 3000)).toBe(true);
+  expect(mono() - t0).toBeLessThan(T);
+  const s = await b.waitLeaderReady(30000);
+  expect(s.epoch).toBe(2);
+  expect(fs.readFileSync(path.join(serviceDir('a'), 'events.log'), 'utf8')).toMatch(new RegExp(`^stop ${standinPid}$`, 'm'));
+  expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
+});
+
+test('service mode: a switchover stops the service with its stop command and hands over with zero overlap', async () => {
+  const { a, b, standinPid } = await pair();
+  expect((await api(a, 'POST', '/switchover', { token: TOKEN })).status).toBe(202);
+  const s = await b.waitLeaderReady(30000);
+  expect(s.epoch).toBe(2);
+  await a.waitRole('standby');
+  const ls = assertNeverTwoAlive(suite.fx.home);
+  expect(ls.map((l) => l.epoch)).toEqual(['1', '2']);
+  expect(ls[0]).toMatchObject({ pid: standinPid, endedBy: 'stop' });
+  expect(ls[1]!.start).toBeGreaterThan(ls[0]!.end);
+  expect(fs.readFileSync(path.join(serviceDir('a'), 'events.log'), 'utf8')).toMatch(new RegExp(`^stop ${standinPid}$`, 'm'));
+  expect(b.events('epoch.taken')[0]!.previousExitedCleanly).toBe(true);
+});
+
+test('service mode: a frozen controller (SIGSTOP) loses its service to the watchdog before the standby starts one', async () => {
+  const { a, b, standinPid } = await pair();
+  const t0 = mono();
+  a.signal('SIGSTOP');
+  try {
+    expect(await waitForExit(standinPid, 3000)).toBe(true);
+    expect(mono() - t0).toBeLessThan(T);
+    await b.waitLeaderReady(30000);
+  } finally {
+    a.signal('SIGCONT');
+  }
+  await a.waitRole('standby', 30000);
+  expect(a.events('jenkins.started')).toHaveLength(1);
+  const ls = assertNeverTwoAlive(suite.fx.home);
+  expect(ls.map((l) => l.epoch)).toEqual(['1', '2']);
+  expect(ls[1]!.start).toBeGreaterThan(ls[0]!.end);
+});
+
+test('service mode: a standby finds its Jenkins service running outside jenkins-ha and stops it', async () => {
+  const { b } = await pair();
+  // Someone starts b's service by hand (or the unit is enabled at boot) - on a scratch home and
+  // port here, so the shared journal stays the leader's.
+  const scratch = fs.mkdtempSync(`${suite.fx.home}-stray-`);
+  const r = await import('node:child_process').then((cp) =>
+    cp.spawnSync('bash', [FAKE, 'start'], {
+      env: { ...process.env, FAKE_SERVICE_DIR: serviceDir('b'), FAKE_SERVICE_CMD: `exec node ${STANDIN} --httpPort=${suite.fx.jenkinsPort + 7}`, JENKINS_HOME: scratch },
+    }),
+  );
+  expect(r.status).toBe(0);
+  const strayPid = Number(fs.readFileSync(path.join(serviceDir('b'), 'main.pid'), 'utf8'));
+  try {
+    await b.waitForEvent('jenkins.stray_service_stopped', { timeoutMs: 20000 });
+    expect(await waitForExit(strayPid, 5000)).toBe(true);
+    expect(b.events('eligibility.ineligible')[0]!.reasons).toEqual([expect.stringMatching(/runs although this node does not run Jenkins/)]);
+    await b.waitRole('standby');
+    expect((await api(b, 'GET', '/standby')).status).toBe(200);
+  } finally {
+    try {
+      process.kill(strayPid, 'SIGKILL');
+    } catch {
+      /* stopped */
+    }
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+});
