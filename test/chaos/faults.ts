@@ -184,8 +184,17 @@ const quorumLoss: Injector = async (f, ctx) => {
   const tStop = mono();
   await Promise.all(stop.map((s) => zk.stopServer(s)));
   const selfCheck: string[] = [];
-  const modes = await ctx.cluster.zkModes();
-  if (modes.some((m) => m === 'leader' || m === 'follower')) selfCheck.push(`a server still serves without quorum (modes ${modes.join(',')})`);
+  // The survivor notices the lost quorum within syncLimit ticks (1 s with zk.sh's config); until
+  // then it still says `leader` (and answers reads).
+  let modes: string[] = [];
+  const lone = await waitFor(
+    async () => {
+      modes = await ctx.cluster.zkModes();
+      return modes.every((m) => m !== 'leader' && m !== 'follower') ? mono() : null;
+    },
+    { timeoutMs: 10000, intervalMs: 25, what: 'the lone server to stop serving' },
+  ).catch(() => null);
+  if (lone === null) selfCheck.push(`a server still serves 10 s after losing its quorum (modes ${modes.join(',')})`);
   await sleep(Math.max(0, holdMs - (mono() - tStop)));
   if (!(await waitForExit(ctx.before.leader.jenkinsPid, 0))) selfCheck.push(`Jenkins ${ctx.before.leader.jenkinsPid} still runs after ${holdMs} ms without quorum`);
   // Recovery counts from the moment a quorum serves again: watch for it while zk.sh starts them.
@@ -204,7 +213,8 @@ const quorumLoss: Injector = async (f, ctx) => {
   await watcher;
   const t0 = back > 0 ? back : mono();
   await waitRecovered(ctx, tStop);
-  return { t0, note: `stop zookeeper servers ${stop.join('+')} for ${holdMs} ms (quorum back ${Math.round(t0 - tStop)} ms after the stop)`, selfCheck };
+  const loneMs = lone === null ? 'n/a' : `${Math.round(lone - tStop)} ms`;
+  return { t0, note: `stop zookeeper servers ${stop.join('+')} for ${holdMs} ms (server ${keep} stopped serving after ${loneMs}; quorum back ${Math.round(t0 - tStop)} ms after the stop)`, selfCheck };
 };
 
 const blackholeLeader: Injector = async (f, ctx) => {
