@@ -29,6 +29,24 @@ export interface ChaosClusterOptions {
   logLevel: string;
 }
 
+/**
+ * Whether pid is a live stand-in of THIS home. A stand-in killed with SIGKILL leaves no end line,
+ * and during a long run on a busy machine its pid gets reused, possibly by another test's
+ * stand-in (the 200-fault run saw exactly that: a "running" epoch-62 Jenkins that was someone
+ * else's process), so the pid alone proves nothing: the process must carry our JENKINS_HOME.
+ */
+export function standinOfHome(home: string): (pid: number) => boolean {
+  const marker = `\0JENKINS_HOME=${home}\0`;
+  return (pid) => {
+    if (!isStandinAlive(pid)) return false;
+    try {
+      return `\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(marker);
+    } catch {
+      return false;
+    }
+  };
+}
+
 /** Reads the stand-in's journal incrementally (it grows all run long). */
 export class JournalTail {
   readonly entries: JournalEntry[] = [];
@@ -38,7 +56,10 @@ export class JournalTail {
   private readonly open = new Set<number>();
   readonly malformed: string[] = [];
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    readonly isAlive: (pid: number) => boolean,
+  ) {}
 
   read(): JournalEntry[] {
     let fd: number;
@@ -72,7 +93,7 @@ export class JournalTail {
   /** Stand-in pids that started, wrote no end line, and still run (zombies count as dead). */
   running(): number[] {
     this.read();
-    return [...this.open].filter((pid) => isStandinAlive(pid));
+    return [...this.open].filter((pid) => this.isAlive(pid));
   }
 
   /** The epoch a pid journaled. */
@@ -102,7 +123,7 @@ export class ChaosCluster {
     readonly clusterName: string,
     readonly opts: ChaosClusterOptions,
   ) {
-    this.journal = new JournalTail(journalPath(home));
+    this.journal = new JournalTail(journalPath(home), standinOfHome(home));
   }
 
   static async start(opts: ChaosClusterOptions): Promise<ChaosCluster> {
@@ -130,6 +151,10 @@ export class ChaosCluster {
       JHA_LOG_LEVEL: this.opts.logLevel,
       // Everything the recovery bounds depend on is set here, explicitly.
       JHA_ZK_SESSION_TIMEOUT_MS: String(this.opts.sessionTimeoutMs),
+      // Ride out a ZooKeeper leader failover: the leader fences after fenceAfter (T/2) of silence,
+      // and the silence is the failover (client disconnections of up to ~0.95 s measured here)
+      // plus up to one ping interval before it. T/6 (500 ms) would leave too little.
+      JHA_ZK_PING_INTERVAL_MS: '100',
       JHA_JENKINS_HEALTH_INTERVAL_MS: '300',
       JHA_JENKINS_HEALTH_TIMEOUT_MS: '1000',
       JHA_JENKINS_LIVENESS_FAILURES: '3',

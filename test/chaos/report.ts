@@ -7,6 +7,9 @@ import type { FaultKind } from './schedule';
 export interface FaultResult {
   n: number;
   kind: FaultKind;
+  /** mono ms recovery was measured from, and what was done (for post-mortems in results.json). */
+  t0?: number;
+  note?: string;
   /** null: Jenkins never became ready again in the window. */
   recoveryMs: number | null;
   boundMs: number;

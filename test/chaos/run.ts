@@ -70,7 +70,7 @@ async function runFault(f: Fault, st: RunState): Promise<{ result: FaultResult; 
   }
   const tEnd = mono();
   const entries = cluster.journal.read();
-  const started = lives(entries).filter((l) => l.start > tw && l.start <= tEnd);
+  const started = lives(entries, { isAlive: cluster.journal.isAlive }).filter((l) => l.start > tw && l.start <= tEnd);
   const verdict = evaluateWindow({
     kind: f.kind,
     t0: inj.t0,
@@ -83,7 +83,7 @@ async function runFault(f: Fault, st: RunState): Promise<{ result: FaultResult; 
     failures.push(`self-check: switchover to ${inj.expectLeader}, but ${after.leader.id} leads`);
   }
   failures.push(...verdict.needlessWhy.map((s) => `needless failover: ${s}`));
-  const overlaps = inWindow(findOverlaps(entries), tw, tEnd);
+  const overlaps = inWindow(findOverlaps(entries, { isAlive: cluster.journal.isAlive }), tw, tEnd);
   failures.push(...overlaps.map((o) => `OVERLAP: ${o.detail}`));
   const writes = checkWrites(readWrites(cluster.home), entries, tEnd);
   const lost = inWindow(writes.problems, tw, tEnd);
@@ -91,6 +91,8 @@ async function runFault(f: Fault, st: RunState): Promise<{ result: FaultResult; 
   const result: FaultResult = {
     n: f.n,
     kind: f.kind,
+    t0: inj.t0,
+    note: inj.note,
     recoveryMs: verdict.recoveryMs === null ? null : Math.round(verdict.recoveryMs),
     boundMs: bound.ms,
     settleMs: after ? Math.round(after.at - inj.t0) : -1,
@@ -199,7 +201,7 @@ async function main(): Promise<number> {
     const check = checkWrites(readWrites(cluster.home), entries, end);
     writes = { records: check.records, acked: check.acked };
     const outside = (i: Incident): boolean => i.mono <= startupEnd || i.mono > st.windowStart;
-    extra.push(...findOverlaps(entries).filter(outside).map((o) => `OVERLAP outside the fault windows: ${o.detail}`));
+    extra.push(...findOverlaps(entries, { isAlive: cluster.journal.isAlive }).filter(outside).map((o) => `OVERLAP outside the fault windows: ${o.detail}`));
     extra.push(...check.problems.filter(outside).map((p) => `lost write outside the fault windows: ${p.detail}`));
     extra.push(...cluster.journal.malformed.map((m) => `malformed journal line: ${m}`));
     if (check.acked === 0) extra.push('self-check: the stand-in acknowledged no writes (STANDIN_WRITES_MS not in effect?)');

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkWrites, WRITES_FILE } from '../chaos/checks';
+import { standinOfHome } from '../chaos/cluster';
 import { readJournal, type JournalEntry } from '../helpers/journal';
 import { freePortBlock } from '../helpers/zk';
 import { waitFor } from '../helpers/wait';
@@ -92,4 +93,16 @@ test('writes are opt-in: without STANDIN_WRITES_MS no file and no acks', async (
   await waitFor(() => readJournal(home).filter((e) => e.ev === 'hb' && e.mono > ready).length >= 3, { timeoutMs: 15000, what: 'heartbeats' });
   expect(fs.existsSync(path.join(home, WRITES_FILE))).toBe(false);
   expect(acksOf(s.pid!)).toEqual([]);
+});
+
+test("the chaos suite tells its own stand-in from another home's (pid reuse)", async () => {
+  const port = await freePortBlock(1);
+  const s = start(port, {});
+  await waitFor(() => readJournal(home).some((e) => e.pid === s.pid && e.ev === 'ready'), { timeoutMs: 15000, what: 'ready' });
+  expect(standinOfHome(home)(s.pid!)).toBe(true);
+  expect(standinOfHome(`${home}-other`)(s.pid!)).toBe(false);
+  expect(standinOfHome(home)(process.pid)).toBe(false);
+  s.kill('SIGKILL');
+  await new Promise((r) => s.once('exit', r));
+  expect(standinOfHome(home)(s.pid!)).toBe(false);
 });
