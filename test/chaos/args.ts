@@ -1,0 +1,124 @@
+/** Command line of the chaos run (pure, so it can be unit-tested). */
+import { parseSeed } from './prng';
+import { FAULT_KINDS, isFaultKind, type FaultKind } from './schedule';
+
+export interface ChaosArgs {
+  faults: number;
+  seed: number;
+  kinds: FaultKind[];
+  sessionTimeoutMs: number;
+  writesMs: number;
+  launchAllowanceMs: number;
+  coordAllowanceMs: number;
+  quietMs: number;
+  out: string | null;
+  keepHome: boolean;
+  failFast: boolean;
+  logLevel: string;
+  help: boolean;
+}
+
+export const USAGE = `npm run chaos -- [--faults N] [--seed S] [options]
+
+  --faults N               faults to inject (default 25)
+  --seed S                 PRNG seed, integer 0..4294967295 (default: random, printed)
+  --kinds a,b,...          only these fault kinds (default: all): ${FAULT_KINDS.join(', ')}
+  --session-timeout-ms T   controllers' zk.sessionTimeoutMs (default 3000)
+  --writes-ms MS           period of the stand-in's fsynced records (default 100)
+  --launch-allowance-ms MS recovery-bound allowance for a Jenkins start (default 3000)
+  --coord-allowance-ms MS  recovery-bound allowance for ZooKeeper round trips and fsyncs (default 1000)
+  --quiet-ms MS            observe a settled cluster this long before the next fault (default 1000)
+  --out DIR                where logs, journal and results go (default .run/chaos/<seed>-<time>)
+  --keep-home              keep the JENKINS_HOME directory
+  --fail-fast              stop at the first failing fault
+  --log-level LEVEL        controllers' log.level (default debug)
+
+Exit status: 0 all green; 1 a failure (overlap, lost write, needless failover, recovery over its
+bound, a fault that did not happen, a cluster that did not settle); 2 bad arguments.`;
+
+function int(name: string, raw: string | undefined, min: number): number {
+  if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) < min) throw new Error(`--${name} needs an integer >= ${min}, got ${raw ?? 'nothing'}`);
+  return Number(raw);
+}
+
+export function parseChaosArgs(argv: string[], randomSeed: () => number = () => Math.floor(Math.random() * 0xffffffff)): ChaosArgs {
+  const a: ChaosArgs = {
+    faults: 25,
+    seed: -1,
+    kinds: [...FAULT_KINDS],
+    sessionTimeoutMs: 3000,
+    writesMs: 100,
+    launchAllowanceMs: 3000,
+    coordAllowanceMs: 1000,
+    quietMs: 1000,
+    out: null,
+    keepHome: false,
+    failFast: false,
+    logLevel: 'debug',
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i] as string;
+    const eq = raw.indexOf('=');
+    const flag = eq > 0 ? raw.slice(0, eq) : raw;
+    const value = (): string | undefined => (eq > 0 ? raw.slice(eq + 1) : argv[++i]);
+    switch (flag) {
+      case '--faults':
+        a.faults = int('faults', value(), 1);
+        break;
+      case '--seed': {
+        const v = value();
+        a.seed = parseSeed(v ?? '');
+        break;
+      }
+      case '--kinds': {
+        const list = (value() ?? '').split(',').filter((k) => k !== '');
+        const bad = list.filter((k) => !isFaultKind(k));
+        if (list.length === 0 || bad.length > 0) throw new Error(`--kinds: unknown kind(s) ${bad.join(', ') || '(none given)'}; known: ${FAULT_KINDS.join(', ')}`);
+        a.kinds = list as FaultKind[];
+        break;
+      }
+      case '--session-timeout-ms':
+        a.sessionTimeoutMs = int('session-timeout-ms', value(), 400);
+        break;
+      case '--writes-ms':
+        a.writesMs = int('writes-ms', value(), 1);
+        break;
+      case '--launch-allowance-ms':
+        a.launchAllowanceMs = int('launch-allowance-ms', value(), 0);
+        break;
+      case '--coord-allowance-ms':
+        a.coordAllowanceMs = int('coord-allowance-ms', value(), 0);
+        break;
+      case '--quiet-ms':
+        a.quietMs = int('quiet-ms', value(), 0);
+        break;
+      case '--out': {
+        const v = value();
+        if (!v) throw new Error('--out needs a directory');
+        a.out = v;
+        break;
+      }
+      case '--log-level': {
+        const v = value();
+        if (!v || !['error', 'warn', 'info', 'debug'].includes(v)) throw new Error('--log-level must be error|warn|info|debug');
+        a.logLevel = v;
+        break;
+      }
+      case '--keep-home':
+        a.keepHome = true;
+        break;
+      case '--fail-fast':
+        a.failFast = true;
+        break;
+      case '-h':
+      case '--help':
+        a.help = true;
+        break;
+      default:
+        throw new Error(`unknown argument ${raw}`);
+    }
+  }
+  if (a.seed < 0) a.seed = randomSeed() >>> 0;
+  return a;
+}

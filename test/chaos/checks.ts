@@ -1,0 +1,139 @@
+/**
+ * The chaos suite's verdicts, as pure functions of what the stand-in left in JENKINS_HOME:
+ *
+ * - overlaps: two Jenkins alive at once, from the journal (a presence-socket `overlap` line, or
+ *   two lives whose [start, end] intervals touch);
+ * - lost writes: the stand-in's numbered records (standin-writes.jsonl, STANDIN_WRITES_MS) must run
+ *   1, 2, 3, ... without gap or duplicate, the records of one instance must be contiguous (never
+ *   interleaved with another's), epochs never go back, and every record the journal acknowledged
+ *   (`ack` {seq}, written after fsync) must be in the file, written by the same instance.
+ *
+ * Each problem carries the mono time it belongs to, so the run can charge it to the fault window
+ * it happened in.
+ */
+import { describeLife, lives, type JournalEntry, type Life, type LivesOptions } from '../helpers/journal';
+
+export const WRITES_FILE = 'standin-writes.jsonl';
+
+export interface Incident {
+  /** CLOCK_MONOTONIC ms the incident belongs to. */
+  mono: number;
+  detail: string;
+}
+
+/** Every overlap in the journal: presence-socket reports and intersecting life intervals. */
+export function findOverlaps(entries: JournalEntry[], opts: LivesOptions = {}): Incident[] {
+  const out: Incident[] = [];
+  for (const o of entries) {
+    if (o.ev !== 'overlap') continue;
+    const via = typeof o.via === 'string' ? ` via ${o.via}` : '';
+    out.push({ mono: o.mono, detail: `pid ${o.pid} started while pid ${o.otherPid ?? '?'} was alive (presence socket answered${via})` });
+  }
+  const ls: Life[] = lives(entries, opts);
+  for (let i = 0; i < ls.length; i++) {
+    const a = ls[i] as Life;
+    for (let j = i + 1; j < ls.length; j++) {
+      const b = ls[j] as Life;
+      if (b.start <= a.end) {
+        out.push({ mono: b.start, detail: `pid ${b.pid} started ${(a.end - b.start).toFixed(1)} ms before pid ${a.pid} ended [${describeLife(a)}] vs [${describeLife(b)}]` });
+      }
+    }
+  }
+  return out.sort((x, y) => x.mono - y.mono);
+}
+
+export type WriteProblemKind = 'corrupt' | 'gap' | 'duplicate' | 'interleaved' | 'epoch-regressed' | 'lost';
+
+export interface WriteProblem extends Incident {
+  kind: WriteProblemKind;
+}
+
+export interface WritesReport {
+  records: number;
+  acked: number;
+  lastSeq: number;
+  problems: WriteProblem[];
+}
+
+interface WriteRecord {
+  seq: number;
+  pid: number;
+  epoch: string | undefined;
+  mono: number;
+}
+
+function parseRecord(line: string): WriteRecord | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not an object';
+  const r = v as Record<string, unknown>;
+  if (typeof r.seq !== 'number' || !Number.isInteger(r.seq) || r.seq < 1) return 'seq is not a positive integer';
+  if (typeof r.pid !== 'number' || !Number.isInteger(r.pid)) return 'pid is not an integer';
+  if (typeof r.mono !== 'number' || !Number.isFinite(r.mono)) return 'mono is not a number';
+  if (r.epoch !== undefined && typeof r.epoch !== 'string') return 'epoch is not a string';
+  return { seq: r.seq, pid: r.pid, epoch: r.epoch, mono: r.mono };
+}
+
+/**
+ * Check the writes file's text against the journal's `ack` lines. `lastMono` is used for problems
+ * that have no time of their own (a corrupt line): they are charged to the end.
+ */
+export function checkWrites(text: string, journal: JournalEntry[], lastMono = Infinity): WritesReport {
+  const problems: WriteProblem[] = [];
+  const bySeq = new Map<number, number[]>(); // seq -> pids that wrote it
+  const finished = new Set<number>(); // pids whose run of records has ended
+  let prev: WriteRecord | null = null;
+  let records = 0;
+  const lines = text.split('\n');
+  const torn = lines.pop() ?? ''; // after the last newline
+  if (torn !== '') lines.push(torn);
+  lines.forEach((line, i) => {
+    const lineNo = i + 1;
+    const isTorn = i === lines.length - 1 && torn !== '';
+    const r = parseRecord(line);
+    if (typeof r === 'string' || isTorn) {
+      const why = typeof r === 'string' ? r : 'no newline at the end of the file';
+      problems.push({ kind: 'corrupt', mono: prev?.mono ?? lastMono, detail: `line ${lineNo}: ${why}: ${line.slice(0, 200)}` });
+      if (typeof r === 'string') return;
+    }
+    records += 1;
+    const expected = (prev?.seq ?? 0) + 1;
+    if (r.seq < expected) {
+      problems.push({ kind: 'duplicate', mono: r.mono, detail: `line ${lineNo}: seq ${r.seq} (pid ${r.pid}, epoch ${r.epoch ?? '-'}) after seq ${prev?.seq ?? 0}: written twice` });
+    } else if (r.seq > expected) {
+      problems.push({ kind: 'gap', mono: r.mono, detail: `line ${lineNo}: seq ${r.seq} (pid ${r.pid}) follows seq ${prev?.seq ?? 0}: ${r.seq - expected} record(s) missing` });
+    }
+    if (prev !== null && prev.pid !== r.pid) {
+      finished.add(prev.pid);
+      if (finished.has(r.pid)) {
+        problems.push({ kind: 'interleaved', mono: r.mono, detail: `line ${lineNo}: pid ${r.pid} writes again (seq ${r.seq}) after pid ${prev.pid} wrote seq ${prev.seq}` });
+      }
+      const pe = Number(prev.epoch);
+      const re = Number(r.epoch);
+      if (prev.epoch !== undefined && r.epoch !== undefined && Number.isFinite(pe) && Number.isFinite(re) && re < pe) {
+        problems.push({ kind: 'epoch-regressed', mono: r.mono, detail: `line ${lineNo}: epoch ${r.epoch} (pid ${r.pid}) after epoch ${prev.epoch} (pid ${prev.pid})` });
+      }
+    }
+    const pids = bySeq.get(r.seq);
+    if (pids) pids.push(r.pid);
+    else bySeq.set(r.seq, [r.pid]);
+    prev = r;
+  });
+  let acked = 0;
+  for (const e of journal) {
+    if (e.ev !== 'ack') continue;
+    acked += 1;
+    const seq = typeof e.seq === 'number' ? e.seq : NaN;
+    const pids = bySeq.get(seq);
+    if (!pids || !pids.includes(e.pid)) {
+      const who = pids ? ` (the file has seq ${seq} from pid ${pids.join(', ')})` : '';
+      problems.push({ kind: 'lost', mono: e.mono, detail: `acknowledged record seq ${String(e.seq)} of pid ${e.pid} is not in the file${who}` });
+    }
+  }
+  const last = prev as WriteRecord | null;
+  return { records, acked, lastSeq: last?.seq ?? 0, problems: problems.sort((a, b) => a.mono - b.mono) };
+}

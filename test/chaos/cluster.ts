@@ -1,0 +1,344 @@
+/**
+ * The chaos test bed: a 3-node ZooKeeper ensemble on loopback, three real controllers
+ * (dist/cli.js run, through test/helpers/ha-node.ts) with the Jenkins stand-in on one shared
+ * JENKINS_HOME and one Jenkins port (as behind a VIP), and nine TCP proxies owned by the suite:
+ * controller X reaches ZooKeeper server N only through proxy[X][N], so the suite can blackhole one
+ * controller's links to every server (bytes dropped both ways, nothing closed) while the others
+ * keep theirs.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { StatusSnapshot } from '../../src/controller/status';
+import { CLI, HaNode, mono } from '../helpers/ha-node';
+import { isStandinAlive, journalPath, parseJournal, type JournalEntry } from '../helpers/journal';
+import { readStat } from '../helpers/procs';
+import { startProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { waitFor } from '../helpers/wait';
+import { freePortBlock, runZkScript, startZk, zkMode, type ZkCluster } from '../helpers/zk';
+
+export const NODE_IDS = ['a', 'b', 'c'] as const;
+export type NodeId = (typeof NODE_IDS)[number];
+
+export interface ChaosClusterOptions {
+  sessionTimeoutMs: number;
+  /** STANDIN_WRITES_MS: period of the stand-in's numbered, fsynced records. */
+  writesMs: number;
+  logLevel: string;
+}
+
+/**
+ * Whether pid is a live stand-in of THIS home. A stand-in killed with SIGKILL leaves no end line,
+ * and during a long run on a busy machine its pid gets reused, possibly by another test's
+ * stand-in (the 200-fault run saw exactly that: a "running" epoch-62 Jenkins that was someone
+ * else's process), so the pid alone proves nothing: the process must carry our JENKINS_HOME.
+ */
+export function standinOfHome(home: string): (pid: number) => boolean {
+  const marker = `\0JENKINS_HOME=${home}\0`;
+  return (pid) => {
+    if (!isStandinAlive(pid)) return false;
+    try {
+      return `\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(marker);
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** Reads the stand-in's journal incrementally (it grows all run long). */
+export class JournalTail {
+  readonly entries: JournalEntry[] = [];
+  private offset = 0;
+  private partial = '';
+  /** pids with a `start` and no `stop`/`exit` line yet. */
+  private readonly open = new Set<number>();
+  readonly malformed: string[] = [];
+
+  constructor(
+    private readonly file: string,
+    readonly isAlive: (pid: number) => boolean,
+  ) {}
+
+  read(): JournalEntry[] {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return this.entries;
+      throw e;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size > this.offset) {
+        const buf = Buffer.alloc(size - this.offset);
+        fs.readSync(fd, buf, 0, buf.length, this.offset);
+        this.offset = size;
+        const text = this.partial + buf.toString('utf8');
+        const cut = text.lastIndexOf('\n');
+        this.partial = text.slice(cut + 1);
+        for (const e of parseJournal(text.slice(0, cut + 1), { onMalformed: (m) => this.malformed.push(`${m.reason}: ${m.line}`) })) {
+          this.entries.push(e);
+          if (e.ev === 'start') this.open.add(e.pid);
+          else if (e.ev === 'stop' || e.ev === 'exit') this.open.delete(e.pid);
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    return this.entries;
+  }
+
+  /** Stand-in pids that started, wrote no end line, and still run (zombies count as dead). */
+  running(): number[] {
+    this.read();
+    return [...this.open].filter((pid) => this.isAlive(pid));
+  }
+
+  /** The epoch a pid journaled. */
+  epochOf(pid: number): string | undefined {
+    return this.entries.find((e) => e.pid === pid && e.epoch !== undefined)?.epoch;
+  }
+}
+
+export interface Settled {
+  leader: { id: NodeId; epoch: string; jenkinsPid: number; shimPid: number };
+  at: number;
+}
+
+export class ChaosCluster {
+  /** Every controller process ever started, in order (for the logs). */
+  readonly processes: HaNode[] = [];
+  readonly token = randomBytes(16).toString('hex');
+  readonly journal: JournalTail;
+  private readonly current = new Map<NodeId, HaNode>();
+
+  private constructor(
+    readonly zk: ZkCluster,
+    readonly proxies: ReadonlyMap<NodeId, TcpProxy[]>,
+    readonly home: string,
+    readonly jenkinsPort: number,
+    private readonly apiBase: number,
+    readonly clusterName: string,
+    readonly opts: ChaosClusterOptions,
+  ) {
+    this.journal = new JournalTail(journalPath(home), standinOfHome(home));
+  }
+
+  static async start(opts: ChaosClusterOptions): Promise<ChaosCluster> {
+    const zk = await startZk({ ensemble: true });
+    const proxies = new Map<NodeId, TcpProxy[]>();
+    try {
+      for (const id of NODE_IDS) {
+        proxies.set(id, await Promise.all(zk.ports.map((port) => startProxy({ host: '127.0.0.1', port }))));
+      }
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-chaos-home-'));
+      const base = await freePortBlock(4);
+      const name = `chaos-${path.basename(home).slice('jha-chaos-home-'.length)}`;
+      return new ChaosCluster(zk, proxies, home, base, base + 1, name, opts);
+    } catch (e) {
+      for (const ps of proxies.values()) await Promise.all(ps.map((p) => p.close()));
+      await zk.stop();
+      throw e;
+    }
+  }
+
+  /** Env of every controller (and so of its Jenkins stand-in); HaNode adds its own defaults under these. */
+  controllerEnv(): Record<string, string> {
+    return {
+      JHA_API_TOKEN: this.token,
+      JHA_LOG_LEVEL: this.opts.logLevel,
+      // Everything the recovery bounds depend on is set here, explicitly.
+      JHA_ZK_SESSION_TIMEOUT_MS: String(this.opts.sessionTimeoutMs),
+      // Ride out a ZooKeeper leader failover: the leader fences after fenceAfter (T/2) of silence,
+      // and the silence is the failover (client disconnections of up to ~0.95 s measured here)
+      // plus up to one ping interval before it. T/6 (500 ms) would leave too little.
+      JHA_ZK_PING_INTERVAL_MS: '100',
+      JHA_JENKINS_HEALTH_INTERVAL_MS: '300',
+      JHA_JENKINS_HEALTH_TIMEOUT_MS: '1000',
+      JHA_JENKINS_LIVENESS_FAILURES: '3',
+      JHA_JENKINS_STOP_TIMEOUT_MS: '2000',
+      JHA_JENKINS_RESTART_BACKOFF_MS: '100',
+      JHA_JENKINS_RESTART_BACKOFF_MAX_MS: '400',
+      // One fault at a time: crashes of separate faults must not add up to a resignation
+      // (resigning after repeated crashes is covered by the unit tests of decide()).
+      JHA_JENKINS_RESTART_WINDOW_MS: '3000',
+      STANDIN_WRITES_MS: String(this.opts.writesMs),
+    };
+  }
+
+  zkConnectOf(id: NodeId): string {
+    return (this.proxies.get(id) ?? []).map((p) => `127.0.0.1:${p.port}`).join(',');
+  }
+
+  apiPortOf(id: NodeId): number {
+    return this.apiBase + NODE_IDS.indexOf(id);
+  }
+
+  node(id: NodeId): HaNode {
+    const n = this.current.get(id);
+    if (!n) throw new Error(`no controller ${id}`);
+    return n;
+  }
+
+  /** Start controller `id` (again): same id, API port and proxies as before. */
+  startNode(id: NodeId): HaNode {
+    const n = new HaNode({
+      id,
+      zk: this.zkConnectOf(id),
+      home: this.home,
+      cluster: this.clusterName,
+      jenkinsPort: this.jenkinsPort,
+      apiPort: this.apiPortOf(id),
+      sessionTimeoutMs: this.opts.sessionTimeoutMs,
+      env: this.controllerEnv(),
+    });
+    this.current.set(id, n);
+    this.processes.push(n);
+    return n;
+  }
+
+  /** The controllers' effective configuration, as `jenkins-ha config` prints it with their env. */
+  effectiveConfig(): Promise<Record<string, unknown>> {
+    const env = {
+      ...process.env,
+      JHA_NODE_ID: 'a',
+      JHA_CLUSTER: this.clusterName,
+      JHA_ZK_CONNECT: this.zkConnectOf('a'),
+      JENKINS_HOME: this.home,
+      JHA_JENKINS_URL: `http://127.0.0.1:${this.jenkinsPort}`,
+      JHA_API_PORT: String(this.apiPortOf('a')),
+      ...this.controllerEnv(),
+    };
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, [CLI, 'config'], { env, encoding: 'utf8', timeout: 30000 }, (err, stdout, stderr) => {
+        if (err) return reject(new Error(`jenkins-ha config failed: ${err.message}\n${stderr}`));
+        try {
+          resolve(JSON.parse(stdout) as Record<string, unknown>);
+        } catch (e) {
+          reject(new Error(`jenkins-ha config printed no JSON: ${(e as Error).message}`));
+        }
+      });
+    });
+  }
+
+  async statuses(): Promise<Map<NodeId, StatusSnapshot | null>> {
+    const all = await Promise.all(NODE_IDS.map(async (id) => [id, await this.current.get(id)?.status()] as const));
+    return new Map(all.map(([id, s]) => [id, s ?? null]));
+  }
+
+  async zkModes(): Promise<string[]> {
+    return Promise.all(this.zk.ports.map((p) => zkMode(p)));
+  }
+
+  /**
+   * The cluster at rest, or why not: every controller runs and is connected, exactly one leads
+   * with a ready Jenkins, the other two stand by, every ZooKeeper server serves, and exactly one
+   * stand-in runs, with the leader's epoch.
+   */
+  async settledOrWhy(): Promise<Settled | string> {
+    for (const id of NODE_IDS) {
+      const n = this.current.get(id);
+      if (!n?.isRunning()) return `controller ${id} is not running`;
+      const st = readStat(n.pid);
+      if (st?.state === 'T') return `controller ${id} is stopped`;
+    }
+    const modes = await this.zkModes();
+    if (modes.some((m) => m !== 'leader' && m !== 'follower')) return `zookeeper modes ${modes.join(',')}`;
+    const ss = await this.statuses();
+    let leader: Settled['leader'] | null = null;
+    for (const id of NODE_IDS) {
+      const s = ss.get(id);
+      if (!s) return `no status from ${id}`;
+      if (s.zookeeper.state !== 'connected') return `${id} zookeeper ${s.zookeeper.state}`;
+      if (s.node.role === 'leader') {
+        if (leader) return `two leaders: ${leader.id} and ${id}`;
+        if (!s.jenkins.ready || s.jenkins.pid === null || s.epoch === null) return `leader ${id} has no ready Jenkins`;
+        leader = { id, epoch: String(s.epoch), jenkinsPid: -1, shimPid: s.jenkins.pid };
+      } else if (s.node.role !== 'standby') return `${id} is ${s.node.role}`;
+    }
+    if (!leader) return 'no leader';
+    const running = this.journal.running();
+    if (running.length !== 1) return `${running.length} stand-ins running (${running.join(', ')})`;
+    const pid = running[0] as number;
+    const epoch = this.journal.epochOf(pid);
+    if (epoch !== leader.epoch) return `the running stand-in ${pid} has epoch ${epoch ?? '-'}, the leader ${leader.id} epoch ${leader.epoch}`;
+    leader.jenkinsPid = pid;
+    return { leader, at: mono() };
+  }
+
+  async waitSettled(timeoutMs: number): Promise<Settled> {
+    let why = '';
+    try {
+      return await waitFor(
+        async () => {
+          const s = await this.settledOrWhy();
+          if (typeof s === 'string') {
+            why = s;
+            return null;
+          }
+          return s;
+        },
+        { timeoutMs, intervalMs: 100, what: 'the cluster to settle' },
+      );
+    } catch (e) {
+      throw new Error(`${(e as Error).message} (last: ${why})`);
+    }
+  }
+
+  /** Put every piece back: thaw, heal, restart servers and controllers that are down. */
+  async restore(): Promise<string[]> {
+    const done: string[] = [];
+    for (const [id, ps] of this.proxies) {
+      for (const p of ps) p.heal();
+      void id;
+    }
+    for (const id of NODE_IDS) {
+      const n = this.current.get(id);
+      if (n && n.isRunning() && readStat(n.pid)?.state === 'T') {
+        n.signal('SIGCONT');
+        done.push(`SIGCONT controller ${id}`);
+      }
+    }
+    const modes = await this.zkModes();
+    const down = modes.map((m, i) => (m === 'down' ? i + 1 : 0)).filter((n) => n > 0);
+    if (down.length > 0) {
+      await this.startServers(down);
+      done.push(`restarted zookeeper server(s) ${down.join(',')}`);
+    }
+    for (const id of NODE_IDS) {
+      const n = this.current.get(id);
+      if (!n || !n.isRunning()) {
+        this.startNode(id);
+        done.push(`restarted controller ${id}`);
+      }
+    }
+    return done;
+  }
+
+  /** (Re)start ZooKeeper servers together (two of them are needed to form a quorum). */
+  async startServers(servers: number[]): Promise<void> {
+    const r = await runZkScript(['start', '--dir', this.zk.dir, '--server', servers.join(',')]);
+    if (r.code !== 0) throw new Error(`zk.sh start --server ${servers.join(',')} exited with ${r.code}: ${r.stderr.trim()}`);
+  }
+
+  /** Stop everything; SIGKILL any stand-in still alive. Keeps the home when `keepHome`. */
+  async close(keepHome: boolean): Promise<void> {
+    for (const n of this.current.values()) {
+      if (n.isRunning()) n.signal('SIGCONT');
+    }
+    await Promise.all([...this.current.values()].map((n) => n.stop(10000)));
+    for (const pid of this.journal.running()) {
+      try {
+        process.kill(pid, 'SIGCONT');
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    for (const ps of this.proxies.values()) await Promise.all(ps.map((p) => p.close()));
+    await this.zk.stop();
+    if (!keepHome) fs.rmSync(this.home, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,88 @@
+import { parseChaosArgs } from '../../chaos/args';
+import { boundInputs, recoveryBounds, DEFAULT_ALLOWANCES } from '../../chaos/bounds';
+import { isOverBound, kindRows, percentile, renderTable, summarize, type FaultResult } from '../../chaos/report';
+import { FAULT_KINDS } from '../../chaos/schedule';
+
+function result(n: number, kind: FaultResult['kind'], recoveryMs: number | null, extra: Partial<FaultResult> = {}): FaultResult {
+  return { n, kind, recoveryMs, boundMs: 5000, settleMs: 100, overlaps: 0, needless: 0, lostWrites: 0, failures: [], ...extra };
+}
+
+describe('report', () => {
+  it('computes nearest-rank percentiles', () => {
+    const v = Array.from({ length: 20 }, (_, i) => i + 1);
+    expect(percentile(v, 50)).toBe(10);
+    expect(percentile(v, 95)).toBe(19);
+    expect(percentile(v, 100)).toBe(20);
+    expect(percentile([7], 95)).toBe(7);
+    expect(() => percentile([], 50)).toThrow();
+  });
+
+  it('aggregates per kind; a recovery that never came makes the max "never" and counts as over the bound', () => {
+    const rs = [result(1, 'crash-jenkins', 400), result(2, 'crash-jenkins', 600), result(3, 'kill-controller', null), result(4, 'kill-controller', 6000)];
+    const rows = kindRows(rs);
+    expect(rows.find((r) => r.kind === 'crash-jenkins')).toMatchObject({ count: 2, p50: 400, p95: 600, max: 600, overRecovery: 0 });
+    expect(rows.find((r) => r.kind === 'kill-controller')).toMatchObject({ count: 2, max: null, overRecovery: 2 });
+    expect(isOverBound(result(5, 'switchover', 5000))).toBe(false);
+    expect(isOverBound(result(5, 'switchover', 5001))).toBe(true);
+    const table = renderTable(rs);
+    expect(table).toMatch(/\| kill-controller \| 2 \| 6000 \| 6000 \| never \| 5000 \| 2 \|/);
+    expect(table.split('\n')).toHaveLength(5);
+  });
+
+  it('is not ok when any window or the run itself failed', () => {
+    expect(summarize(1, [result(1, 'crash-jenkins', 400)], 1000, [], { records: 1, acked: 1 }).ok).toBe(true);
+    const bad = summarize(1, [result(1, 'crash-jenkins', 400, { overlaps: 1, failures: ['OVERLAP: x'] })], 1000, [], { records: 1, acked: 1 });
+    expect(bad).toMatchObject({ ok: false, overlaps: 1, failures: ['fault 1 (crash-jenkins): OVERLAP: x'] });
+    expect(summarize(1, [], 1000, ['harness error: boom'], { records: 0, acked: 0 }).ok).toBe(false);
+  });
+});
+
+describe('bounds', () => {
+  const cfg = {
+    zk: { sessionTimeoutMs: 2000 },
+    jenkins: { healthIntervalMs: 300, healthTimeoutMs: 1000, livenessFailures: 3, stopTimeoutMs: 2000, restartBackoffMaxMs: 400 },
+  };
+
+  it('derives every kind from the config and the allowances', () => {
+    const b = recoveryBounds(boundInputs(cfg), DEFAULT_ALLOWANCES);
+    expect(Object.keys(b).sort()).toEqual([...FAULT_KINDS].sort());
+    expect(b['kill-controller'].ms).toBe(2000 + 200 + 1000 + 3000);
+    expect(b['crash-jenkins'].ms).toBe(400 + 1000 + 3000);
+    expect(b['hang-jenkins'].ms).toBe(3 * 1300 + 2000 + 400 + 1000 + 3000);
+    expect(b.switchover.ms).toBe(2000 + 1000 + 3000);
+    expect(b['kill-zk-leader'].ms).toBe(0);
+  });
+
+  it('adds the storage lease when the config has one', () => {
+    const b = recoveryBounds(boundInputs({ ...cfg, lock: { leaseMs: 1500 } }));
+    expect(b['blackhole-leader'].ms).toBe(2000 + 200 + 1500 + 1000 + 3000);
+    expect(b['blackhole-leader'].formula).toMatch(/lock.leaseMs/);
+  });
+
+  it('refuses a config without a key it needs', () => {
+    expect(() => boundInputs({ zk: {}, jenkins: cfg.jenkins })).toThrow(/zk.sessionTimeoutMs/);
+  });
+});
+
+describe('parseChaosArgs', () => {
+  it('has defaults, and draws a seed when none is given', () => {
+    const a = parseChaosArgs([], () => 1234);
+    expect(a).toMatchObject({ faults: 25, seed: 1234, sessionTimeoutMs: 3000, failFast: false });
+    expect(a.kinds).toEqual([...FAULT_KINDS]);
+  });
+
+  it('reads every flag, with a space or an =', () => {
+    const a = parseChaosArgs(['--faults', '200', '--seed=7', '--kinds', 'crash-jenkins,switchover', '--fail-fast', '--out', '/tmp/x', '--quiet-ms=0']);
+    expect(a).toMatchObject({ faults: 200, seed: 7, kinds: ['crash-jenkins', 'switchover'], failFast: true, out: '/tmp/x', quietMs: 0 });
+  });
+
+  it('refuses bad input instead of running something else', () => {
+    expect(() => parseChaosArgs(['--faults', '0'])).toThrow(/--faults/);
+    expect(() => parseChaosArgs(['--faults', 'many'])).toThrow(/--faults/);
+    expect(() => parseChaosArgs(['--faults'])).toThrow(/--faults/);
+    expect(() => parseChaosArgs(['--seed', '-3'])).toThrow(/--seed/);
+    expect(() => parseChaosArgs(['--kinds', 'kill-controller,nuke'])).toThrow(/nuke/);
+    expect(() => parseChaosArgs(['--frobnicate'])).toThrow(/unknown argument/);
+    expect(() => parseChaosArgs(['--session-timeout-ms', '100'])).toThrow(/>= 400/);
+  });
+});
