@@ -85,7 +85,7 @@ async function main() {
     };
     const checks = new Checks('footprint');
     checks.check(rss.a.length === IDLE_S && rss.b.length === IDLE_S && res.leader.rss_mb.min > 10 && res.standby.rss_mb.min > 10, `RSS samples (${rss.a.length}, ${rss.b.length} of ${IDLE_S}) of live processes`);
-    checks.check(Number.isFinite(res.leader.cpu_pct) && Number.isFinite(res.standby.cpu_pct) && seconds >= IDLE_S * 0.9, 'CPU measured over the window');
+    checks.check(Number.isFinite(res.leader.cpu_pct) && Number.isFinite(res.standby.cpu_pct) && seconds >= IDLE_S * 0.9, `CPU measured over the window (leader ${res.leader.cpu_pct}%, standby ${res.standby.cpu_pct}%, ${seconds.toFixed(2)} s of ${IDLE_S}, ticks ${JSON.stringify(ticks0)} -> ${JSON.stringify(ticks1)}, CLK_TCK ${tck})`);
     checks.check(stayed, 'the pair stayed leader (Jenkins ready) and standby while idle');
     checks.check(joined.length === STARTUPS && joined.every((x) => x > 0), `start-up samples ${joined.length} of ${STARTUPS}`);
 

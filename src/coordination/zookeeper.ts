@@ -5,11 +5,15 @@
  * recovers an expired session), and measures liveness itself: the library has no read timeout, so
  * a silent partition would leave it "connected" while the server expires the session.
  *
- * Liveness: a cheap `exists('/')` every pingIntervalMs (default T/6) with requestTimeoutMs
- * (default T/3). `lastHeardAt()` is the *send* time of the newest request that got an answer: the
- * server heard from us no earlier than that, so it cannot expire the session before
- * lastHeardAt + T. A probe that times out forces a reconnect (socket destroyed), which either
- * resumes the session or learns that it expired.
+ * Liveness: a probe every pingIntervalMs (default T/6) with requestTimeoutMs (default T/3).
+ * `lastHeardAt()` is the *send* time of the newest QUORUM request that got an answer: the
+ * ensemble's leader processed it after we sent it, so the session was alive there then and cannot
+ * expire before lastHeardAt + T. Only writes count (create, setData, remove, multi): a follower
+ * answers reads from its own copy, and a follower cut off from its peers keeps doing so for up to
+ * syncLimit x tickTime (10 s with ZooKeeper's sample config) while the quorum may already have
+ * expired our session. So the probe is a check-only transaction on `/` (forwarded to the leader
+ * and committed like any write; it changes nothing), not an `exists`. A probe that times out forces
+ * a reconnect (socket destroyed), which either resumes the session or learns that it expired.
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
@@ -28,6 +32,11 @@ import type {
   Watcher,
   WatchEvent,
 } from './types';
+
+/** call(): the request is a write, answered by the quorum's leader. */
+const QUORUM = true;
+/** The liveness probe: a check-only transaction on the root (any version). */
+const LIVENESS_PROBE: MultiOp[] = [{ op: 'check', path: '/', version: -1 }];
 
 export interface ZkOptions {
   connect: string;
@@ -217,7 +226,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
   // ---- calls ---------------------------------------------------------------------------------
 
   create(path: string, data: Buffer, mode: CreateMode): Promise<string> {
-    return this.call<string>('create', path, (c, cb) => c.create(path, data, OPEN_ACL, toMode(mode), cb));
+    return this.call<string>('create', path, (c, cb) => c.create(path, data, OPEN_ACL, toMode(mode), cb), QUORUM);
   }
 
   async exists(path: string, watch?: Watcher): Promise<NodeStat | null> {
@@ -248,12 +257,12 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
   }
 
   async setData(path: string, data: Buffer, version = -1): Promise<NodeStat> {
-    const s = await this.call<zk.Stat>('setData', path, (c, cb) => c.setData(path, data, version, cb));
+    const s = await this.call<zk.Stat>('setData', path, (c, cb) => c.setData(path, data, version, cb), QUORUM);
     return toStat(s);
   }
 
   remove(path: string, version = -1): Promise<void> {
-    return this.call<void>('remove', path, (c, cb) => c.remove(path, version, (err) => cb(err, undefined)));
+    return this.call<void>('remove', path, (c, cb) => c.remove(path, version, (err) => cb(err, undefined)), QUORUM);
   }
 
   async mkdirp(path: string): Promise<void> {
@@ -271,12 +280,16 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
         else tx = tx.check(o.path, o.version);
       }
       tx.commit((err: ZkErr, results: unknown) => cb(err, results));
-    });
+    }, QUORUM);
   }
 
   // ---- internals -----------------------------------------------------------------------------
 
-  private call<T>(op: string, path: string, fn: (client: zk.Client, cb: Callback<T>) => void): Promise<T> {
+  /**
+   * One request with a timeout. `quorum`: the request is a write, processed by the ensemble's
+   * leader, so its answer proves the session alive there (see lastHeardAt); reads do not.
+   */
+  private call<T>(op: string, path: string, fn: (client: zk.Client, cb: Callback<T>) => void, quorum = false): Promise<T> {
     const client = this.client;
     const gen = this.gen;
     if (!client || this.stopped) {
@@ -299,7 +312,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
             reject(new ZkError('ZK_SESSION_EXPIRED', `${op} ${path}: reply belongs to an old session`, op, path));
             return;
           }
-          if (!err || isServerAnswer(err)) this.markHeard(sentAt, gen);
+          if (quorum && (!err || isServerAnswer(err))) this.markHeard(sentAt, gen);
           if (err) reject(mapZkError(err, op, path));
           else resolve(result);
         });
@@ -422,7 +435,8 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
     this.pingInFlight = true;
     const gen = this.gen;
     try {
-      await this.exists('/');
+      // A check-only transaction: routed through the quorum leader, changes nothing.
+      await this.multi(LIVENESS_PROBE);
     } catch (err) {
       if (gen === this.gen && err instanceof ZkError && err.code === 'ZK_TIMEOUT') {
         this.forceReconnect(`liveness probe got no reply within ${this.timings().requestTimeoutMs} ms`);
