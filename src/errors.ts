@@ -24,7 +24,12 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'UNAVAILABLE'
   | 'BAD_REQUEST'
-  | 'FATAL';
+  | 'FATAL'
+  | 'GIT_FAILED'
+  | 'GIT_TIMEOUT'
+  | 'GIT_NOT_FOUND'
+  | 'SYNC_REJECTED'
+  | 'SYNC_UNAVAILABLE';
 
 export class HaError extends Error {
   readonly code: ErrorCode;
@@ -79,6 +84,17 @@ export class CommandError extends HaError {
   }
 }
 export class JenkinsError extends HaError {}
+
+/**
+ * Configuration sync through git (src/sync): GIT_* = the git binary failed, timed out or is
+ * missing; SYNC_REJECTED = a compare-and-set refused us (a newer epoch owns the repo or the
+ * record); SYNC_UNAVAILABLE = the recorded commit cannot be obtained.
+ */
+export class SyncError extends HaError {
+  constructor(code: Extract<ErrorCode, 'GIT_FAILED' | 'GIT_TIMEOUT' | 'GIT_NOT_FOUND' | 'SYNC_REJECTED' | 'SYNC_UNAVAILABLE'>, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
 
 /** Unrecoverable: the process logs it and exits (code 1). */
 export class FatalError extends HaError {
