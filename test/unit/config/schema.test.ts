@@ -78,6 +78,16 @@ const ALL_KEYS = [
   'api.tls.key',
   'log.level',
   'log.format',
+  'sync.mode',
+  'sync.repo',
+  'sync.branch',
+  'sync.intervalMs',
+  'sync.include',
+  'sync.exclude',
+  'sync.includeSecrets',
+  'sync.allowStale',
+  'sync.gitDir',
+  'sync.gitTimeoutMs',
 ];
 
 describe('envName / argName', () => {
