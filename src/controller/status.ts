@@ -15,6 +15,9 @@
 import type { ConnState } from '../coordination/types';
 import type { ElectionRole } from '../election/election';
 import type { JenkinsState } from '../jenkins/supervisor';
+import type { SyncStatus } from '../sync/types';
+
+export type { SyncStatus } from '../sync/types';
 
 export type NodeRole = 'leader' | 'standby' | 'neutral' | 'candidate' | 'stopped';
 
@@ -97,6 +100,8 @@ export interface StatusSnapshot {
   loopLagMs: number;
   /** This node's recent transitions (the cluster-wide history is GET /history). */
   history: HistoryEntry[];
+  /** sync.mode git only: configuration sync (gate, record, last push, lag). */
+  sync?: SyncStatus;
 }
 
 export type ControllerEvent =

@@ -9,6 +9,7 @@
  * holds a .git of ours (see docs/sync.md). With src/jenkins, the only importer of child_process.
  */
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import { SyncError } from '../errors';
 
 export interface GitOptions {
@@ -64,12 +65,12 @@ export class Git {
   /** Run `git --git-dir D --work-tree W <args>`; throws SyncError GIT_* unless the exit code is ok. */
   run(args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
     const argv = ['--git-dir', this.gitDir, '--work-tree', this.workTree, ...args];
-    return this.exec(argv, o);
+    return this.exec(argv, o, this.workTree);
   }
 
   /** Run git without a repository (e.g. `init`, `ls-remote`). */
   runBare(args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
-    return this.exec(args, o);
+    return this.exec(args, o, '/');
   }
 
   private env(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
@@ -88,14 +89,14 @@ export class Git {
     };
   }
 
-  private exec(argv: readonly string[], o: RunOptions): Promise<RunResult> {
+  private exec(argv: readonly string[], o: RunOptions, cwd: string): Promise<RunResult> {
     const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs;
     const okCodes = o.okCodes ?? [0];
     const what = `git ${argv.filter((a) => a !== this.gitDir && a !== this.workTree && a !== '--git-dir' && a !== '--work-tree').slice(0, 3).join(' ')}`;
     return new Promise<RunResult>((resolve, reject) => {
       // Its own process group, so a timeout also kills ssh / git-remote-* children.
       const child = spawn(this.opts.binary ?? 'git', [...argv], {
-        cwd: this.workTree,
+        cwd,
         env: this.env(o.env),
         stdio: ['pipe', 'pipe', 'pipe'],
         detached: true,
@@ -138,7 +139,7 @@ export class Git {
       });
       child.on('error', (e: NodeJS.ErrnoException) => {
         finish(
-          e.code === 'ENOENT'
+          e.code === 'ENOENT' && fs.existsSync(cwd)
             ? new SyncError('GIT_NOT_FOUND', `git binary not found (${this.opts.binary ?? 'git'}); install Debian's git package`)
             : new SyncError('GIT_FAILED', `${what}: ${e.message}`, { cause: e }),
         );
@@ -203,6 +204,12 @@ export class Git {
   /** How many commits `to` has that `from` has not (`rev-list --count from..to`). */
   async countBetween(from: string, to: string): Promise<number> {
     return Number((await this.run(['rev-list', '--count', `${from}..${to}`])).stdout.trim());
+  }
+
+  /** Whether `ancestor` is `commit` or one of its ancestors. */
+  async isAncestor(ancestor: string, commit: string): Promise<boolean> {
+    const r = await this.run(['merge-base', '--is-ancestor', ancestor, commit], { okCodes: [0, 1] });
+    return r.code === 0;
   }
 
   /** The content of a file in a commit, or null when the commit has no such path. */
