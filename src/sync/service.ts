@@ -177,36 +177,32 @@ export class GitSync extends EventEmitter implements SyncGate {
   /** Fetch the branch and the record; compute how far JENKINS_HOME here is behind it. */
   private async refresh(): Promise<void> {
     const { record } = await this.records.read();
-    this.recorded = record;
     let fetchError: string | null = null;
     try {
-      this.local.fetched = await this.git.fetchBranch(this.opts.repo, this.opts.branch);
-      this.local.fetchedAt = new Date().toISOString();
+      const fetched = await this.git.fetchBranch(this.opts.repo, this.opts.branch);
+      this.local = { ...this.local, fetched, fetchedAt: new Date().toISOString() };
     } catch (err) {
       fetchError = errorMessage(err);
     }
-    await this.updateLag();
+    await this.updateLag(record);
     this.lastError = fetchError;
     this.emit('change');
   }
 
-  private async updateLag(): Promise<void> {
-    const rec = this.recorded;
+  /** Recompute the lag view; assigned at once so /status never shows a half-updated view. */
+  private async updateLag(rec: SyncRecord | null): Promise<void> {
     const checkedOut = await this.repo.checkedOut();
-    this.local.checkedOut = checkedOut;
-    this.local.haveRecorded = rec !== null && (await this.git.hasCommit(rec.commit));
-    if (!rec || !this.local.haveRecorded) {
-      this.local.commitsBehind = rec ? null : 0;
-      this.local.secondsBehind = rec ? null : 0;
-      return;
+    const haveRecorded = rec !== null && (await this.git.hasCommit(rec.commit));
+    let commitsBehind: number | null = rec ? null : 0;
+    let secondsBehind: number | null = rec ? null : 0;
+    if (rec && haveRecorded && checkedOut === null) {
+      commitsBehind = Number((await this.git.run(['rev-list', '--count', rec.commit])).stdout.trim());
+    } else if (rec && haveRecorded && checkedOut !== null) {
+      commitsBehind = await this.git.countBetween(checkedOut, rec.commit);
+      secondsBehind = Math.max(0, Math.round((await this.git.commitTime(rec.commit)) - (await this.git.commitTime(checkedOut))) / 1000);
     }
-    if (checkedOut === null) {
-      this.local.commitsBehind = Number((await this.git.run(['rev-list', '--count', rec.commit])).stdout.trim());
-      this.local.secondsBehind = null;
-      return;
-    }
-    this.local.commitsBehind = await this.git.countBetween(checkedOut, rec.commit);
-    this.local.secondsBehind = Math.max(0, Math.round((await this.git.commitTime(rec.commit)) - (await this.git.commitTime(checkedOut))) / 1000);
+    this.recorded = rec;
+    this.local = { ...this.local, checkedOut, haveRecorded, commitsBehind, secondsBehind };
   }
 
   /** Obtain the commit: local objects, else fetch the branch, else fetch it by id. Null + why when impossible. */

@@ -95,6 +95,16 @@ test('a configuration change on the leader reaches the repository within the int
   const message = execFileSync('git', ['--git-dir', remote, 'log', '-1', '--format=%B', 'refs/heads/main']).toString();
   expect(message).toContain('Jenkins-HA-Epoch: 1');
   expect(message).toContain('Jenkins-HA-Node: a');
+  // A standby fetches on the same interval and reports how far its own home is behind.
+  const b = start('b');
+  const sb = await waitFor(async () => {
+    const st = await b.status();
+    return st?.node.role === 'standby' && st.sync?.recorded?.commit === tip && st.sync.local.haveRecorded ? st : null;
+  }, { timeoutMs: 15000, what: 'the standby to fetch the recorded commit' });
+  expect(sb.sync?.local.fetched).toBe(tip);
+  expect(sb.sync?.local.checkedOut).toBeNull();
+  expect(sb.sync?.local.commitsBehind).toBeGreaterThanOrEqual(1);
+  expect(read('b', JOB)).toBeNull(); // a standby does not touch its home
   // The git directory is a sibling of the home: Jenkins never sees a .git.
   expect(fs.readdirSync(suite.fx.nodeHome('a')).filter((f) => f.includes('git'))).toEqual([]);
 });
