@@ -97,7 +97,12 @@ export class GitSync extends EventEmitter implements SyncGate {
     if (this.gate.epoch === epoch && this.gate.state === 'running') return;
     this.setGate({ epoch, state: 'running', reason: stale ? 'restoring the newest commit this node has' : 'restoring the recorded commit', stale });
     void this.exclusive(() => (stale ? this.restoreStale(epoch) : this.restoreRecorded(epoch))).catch((err: unknown) => {
-      // ZooKeeper (not git) failed: try again on a later cycle, not a reason to give the term up.
+      // git itself failed here (init, checkout, disk): this node cannot restore; let another try.
+      if (String(errorCode(err)).startsWith('GIT_')) {
+        this.fail(epoch, `git failed while restoring: ${errorMessage(err)}`);
+        return;
+      }
+      // ZooKeeper failed: try again on a later cycle, not a reason to give the term up.
       this.lastError = errorMessage(err);
       this.log.warn(`could not run the sync gate: ${errorMessage(err)}`, { event: 'sync.gate_error', epoch, code: errorCode(err) });
       setTimeout(() => {

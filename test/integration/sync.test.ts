@@ -119,7 +119,7 @@ test('after a kill -9 the standby restores exactly the recorded commit before it
   const b = start('b');
   await b.waitRole('standby');
   write('a', JOB, '<project>v1</project>');
-  await waitFor(() => remoteFile(JOB) === '<project>v1</project>', { timeoutMs: 15000, what: 'v1 in the repository' });
+  await waitRecorded(a, '<project>v1</project>');
   // A change that may or may not make it before the kill: either way b must start on the recorded commit.
   write('a', JOB, '<project>v2</project>');
   a.signal('SIGKILL');
@@ -180,4 +180,24 @@ test('a standby that cannot reach the repository does not launch; the next one d
   expect(sb?.sync?.gate.state).toBe('failed');
   // Only a's and c's Jenkins ever started.
   expect(startsOf().map((e) => e.epoch)).toEqual(['1', '3']);
+});
+
+test('with sync.allowStale a node that cannot obtain the recorded commit starts anyway, on what it has, and says so loudly', async () => {
+  const a = start('a');
+  await a.waitLeaderReady();
+  write('b', JOB, '<project>old on b</project>');
+  const b = start('b', { JHA_SYNC_REPO: path.join(repoDir, 'missing.git'), JHA_SYNC_ALLOW_STALE: 'true' });
+  await b.waitRole('standby');
+  write('a', JOB, '<project>v1</project>');
+  await waitRecorded(a, '<project>v1</project>');
+  a.signal('SIGKILL');
+  const s = await b.waitLeaderReady(30000);
+  expect(s.sync?.gate).toMatchObject({ state: 'ready', stale: true });
+  const accepted = b.events('sync.stale_accepted');
+  expect(accepted).toHaveLength(1);
+  expect(accepted[0]!.level).toBe('error');
+  expect(b.events('sync.blocked')).toHaveLength(1);
+  // It never had a commit: its home stays as it was, and its Jenkins started on that.
+  expect(read('b', JOB)).toBe('<project>old on b</project>');
+  expect((startsOf().find((e) => e.epoch === '2')!['files'] as Record<string, string | null>)[JOB]).toBe('<project>old on b</project>');
 });
