@@ -16,6 +16,7 @@ import { JenkinsSupervisor } from './jenkins/supervisor';
 import { createLogger, type Logger } from './logging/logger';
 import { monoNow } from './util/clock';
 import { createGitSync } from './sync/create';
+import { redactRepo } from './sync/git';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json sits outside rootDir
 export const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -153,7 +154,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     zk: cfg.zk.connect,
     home: cfg.jenkins.home,
     sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
-    sync: cfg.sync.mode === 'git' ? { repo: cfg.sync.repo, branch: cfg.sync.branch, gitDir: resolveGitDir(cfg) } : 'shared',
+    sync: cfg.sync.mode === 'git' ? { repo: redactRepo(cfg.sync.repo), branch: cfg.sync.branch, gitDir: resolveGitDir(cfg) } : 'shared',
   });
 
   // Join the election first; loading express (~100 ms here) waits until our znode exists or a

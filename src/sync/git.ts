@@ -49,6 +49,11 @@ const MAX_OUTPUT = 64 * 1024 * 1024;
 
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
+/** A repository URL safe to log or show: user:password in the URL becomes `***`. */
+export function redactRepo(repo: string): string {
+  return repo.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/i, '$1***@');
+}
+
 export function isSha(s: string): boolean {
   return SHA.test(s);
 }

@@ -18,7 +18,7 @@
 import { EventEmitter } from 'node:events';
 import { SyncError, errorCode, errorMessage } from '../errors';
 import type { Logger } from '../logging/logger';
-import type { Git } from './git';
+import { redactRepo, type Git } from './git';
 import type { SyncRecordStore } from './record';
 import type { ConfigRepo } from './repo';
 import type { SyncGate, SyncGateState, SyncRecord, SyncStatus } from './types';
@@ -115,14 +115,14 @@ export class GitSync extends EventEmitter implements SyncGate {
     try {
       await this.exclusive(() => this.publish(epoch, 'clean stop', true));
     } catch (err) {
-      this.log.warn(`final publish failed: ${errorMessage(err)}`, { event: 'sync.publish_failed', epoch, code: errorCode(err) });
+      this.log.warn(`final publish failed: ${this.redact(errorMessage(err))}`, { event: 'sync.publish_failed', epoch, code: errorCode(err) });
     }
   }
 
   status(): SyncStatus {
     return {
       mode: 'git',
-      repo: this.opts.repo,
+      repo: redactRepo(this.opts.repo),
       branch: this.opts.branch,
       gate: { ...this.gate },
       recorded: this.recorded,
@@ -170,8 +170,8 @@ export class GitSync extends EventEmitter implements SyncGate {
         await this.exclusive(() => this.refresh());
       }
     } catch (err) {
-      this.lastError = errorMessage(err);
-      this.log.warn(`sync ${epoch !== null && this.canPublish(epoch) ? 'publish' : 'fetch'} failed: ${errorMessage(err)}`, {
+      this.lastError = this.redact(errorMessage(err));
+      this.log.warn(`sync ${epoch !== null && this.canPublish(epoch) ? 'publish' : 'fetch'} failed: ${this.redact(errorMessage(err))}`, {
         event: epoch !== null && this.canPublish(epoch) ? 'sync.publish_failed' : 'sync.fetch_failed',
         code: errorCode(err),
       });
@@ -187,7 +187,7 @@ export class GitSync extends EventEmitter implements SyncGate {
       const fetched = await this.git.fetchBranch(this.opts.repo, this.opts.branch);
       this.local = { ...this.local, fetched, fetchedAt: new Date().toISOString() };
     } catch (err) {
-      fetchError = errorMessage(err);
+      fetchError = this.redact(errorMessage(err));
     }
     await this.updateLag(record);
     this.lastError = fetchError;
@@ -261,7 +261,7 @@ export class GitSync extends EventEmitter implements SyncGate {
       this.local.fetched = tip;
       this.local.fetchedAt = new Date().toISOString();
     } catch (err) {
-      this.log.warn(`no sync record yet and the repository cannot be read (${errorMessage(err)}); starting from the local JENKINS_HOME`, { event: 'sync.bootstrap', epoch });
+      this.log.warn(`no sync record yet and the repository cannot be read (${this.redact(errorMessage(err))}); starting from the local JENKINS_HOME`, { event: 'sync.bootstrap', epoch });
       this.base = null;
       this.ready(epoch, 'no commit recorded yet; the local JENKINS_HOME as it is', false, null);
       return;
@@ -324,10 +324,16 @@ export class GitSync extends EventEmitter implements SyncGate {
     this.setGate({ epoch, state: 'ready', reason, stale });
   }
 
-  private fail(epoch: number, reason: string): void {
+  private fail(epoch: number, why: string): void {
+    const reason = this.redact(why);
     this.lastError = reason;
     this.log.warn(`cannot restore the recorded configuration: ${reason}`, { event: 'sync.restore_failed', epoch });
     this.setGate({ epoch, state: 'failed', reason, stale: false });
+  }
+
+  /** Error texts may quote the repository URL: never with its credentials. */
+  private redact(text: string): string {
+    return this.opts.repo === redactRepo(this.opts.repo) ? text : text.split(this.opts.repo).join(redactRepo(this.opts.repo));
   }
 
   private rejected(epoch: number, reason: string): void {

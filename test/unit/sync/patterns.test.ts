@@ -1,6 +1,7 @@
 /** Include/exclude globs -> git pathspecs, and the plugin/mode manifests (pure parts). */
 import { DEFAULT_INCLUDE, globProblem, pathspecs } from '../../../src/sync/patterns';
 import { decodeModes, diffPlugins, encodeModes, manifestVersion } from '../../../src/sync/manifest';
+import { redactRepo } from '../../../src/sync/git';
 
 describe('pathspecs', () => {
   it('turns includes into glob pathspecs and always excludes our own files', () => {
@@ -54,5 +55,14 @@ describe('manifests', () => {
     expect(decodeModes('{"a":"0999","b":7,"c":"0750"}')).toEqual({ c: '0750' });
     expect(decodeModes('not json')).toEqual({});
     expect(decodeModes(null)).toEqual({});
+  });
+});
+
+describe('redactRepo', () => {
+  it('hides credentials in a repository URL and leaves other forms alone', () => {
+    expect(redactRepo('https://ci:s3cret@git.example.com/ci/config.git')).toBe('https://***@git.example.com/ci/config.git');
+    expect(redactRepo('ssh://git@git.example.com/ci/config.git')).toBe('ssh://***@git.example.com/ci/config.git');
+    expect(redactRepo('git@git.example.com:ci/config.git')).toBe('git@git.example.com:ci/config.git');
+    expect(redactRepo('/srv/git/config.git')).toBe('/srv/git/config.git');
   });
 });
