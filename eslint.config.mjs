@@ -3,12 +3,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// Third-party integrations, each owned by one folder of src/ (child_process by two: jenkins
-// supervises Jenkins; hooks runs the operator's role-change commands, each in its own group).
+// Third-party integrations, each owned by one folder of src/ (child_process by three: jenkins
+// supervises Jenkins; hooks runs the operator's role-change commands, each in its own group;
+// sync runs the git binary).
 const OWNERS = {
   'node-zookeeper-client': 'coordination',
-  'node:child_process': ['jenkins', 'hooks'],
-  child_process: ['jenkins', 'hooks'],
+  'node:child_process': ['jenkins', 'hooks', 'sync'],
+  child_process: ['jenkins', 'hooks', 'sync'],
   express: 'api',
   'prom-client': 'api',
   winston: 'logging',
@@ -26,8 +27,11 @@ const FORBIDDEN = {
   logging: ['coordination', 'election', 'fencing', 'jenkins', 'controller', 'api', 'config'],
   util: ['coordination', 'election', 'fencing', 'jenkins', 'controller', 'api', 'config', 'logging'],
   hooks: ['coordination', 'election', 'fencing', 'jenkins', 'api', 'config'],
+  sync: ['election', 'fencing', 'jenkins', 'controller', 'api', 'config'],
 };
 const ownersOf = (owner) => (Array.isArray(owner) ? owner : [owner]);
+// Only the controller (and main/cli) may use src/sync.
+const NOT_SYNC = ['coordination', 'election', 'fencing', 'jenkins', 'api', 'config', 'logging', 'util', 'hooks'];
 
 const boundaries = Object.keys(FORBIDDEN).map((folder) => ({
   files: [`src/${folder}/**/*.ts`],
@@ -40,7 +44,7 @@ const boundaries = Object.keys(FORBIDDEN).map((folder) => ({
           .map(([name, owner]) => ({ name, message: `only ${ownersOf(owner).map((o) => `src/${o}/`).join(' or ')} may import ${name}` })),
         patterns: [
           {
-            group: [...FORBIDDEN[folder].map((f) => `../${f}/*`), '../main', '../cli'],
+            group: [...FORBIDDEN[folder].map((f) => `../${f}/*`), ...(NOT_SYNC.includes(folder) ? ['../sync/*'] : []), '../main', '../cli'],
             message: `src/${folder}/ must not import that part (see docs/architecture.md)`,
           },
           ...(folder === 'api' || folder === 'hooks'

@@ -6,6 +6,11 @@
 #   scripts/demo.sh            run the pair in the foreground; Ctrl-C stops everything
 #   scripts/demo.sh --check    scripted run for CI: start, verify one leader, kill -9 it, verify
 #                              the standby took over without two Jenkins, stop; exit 0 or 1
+#   scripts/demo.sh --sync git no shared storage: each node gets its own JENKINS_HOME
+#                              (.run/demo/home-node-a, -b) and the configuration travels through a
+#                              bare git repository (.run/demo/config.git); see docs/sync.md.
+#                              Combines with --check (which then also checks that a job written on
+#                              the leader reaches the standby's home across the kill -9).
 #
 # Jenkins: the project's stand-in (test/fixtures/jenkins-standin.js), or the real thing when
 # JENKINS_WAR=/path/to/jenkins.war is set (then Java runs it on the same port).
@@ -16,7 +21,26 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO=$PWD
 CHECK=no
-[[ ${1:-} == --check ]] && CHECK=yes
+SYNC=shared
+while (($#)); do
+  case $1 in
+    --check) CHECK=yes ;;
+    --sync)
+      SYNC=${2:-}
+      shift
+      ;;
+    --sync=*) SYNC=${1#--sync=} ;;
+    *)
+      echo "usage: scripts/demo.sh [--check] [--sync shared|git]" >&2
+      exit 64
+      ;;
+  esac
+  shift
+done
+if [[ $SYNC != shared && $SYNC != git ]]; then
+  echo "demo: --sync takes shared or git, not '$SYNC'" >&2
+  exit 64
+fi
 
 ZK_PORT=${DEMO_ZK_PORT:-12181}
 JENKINS_PORT=${DEMO_JENKINS_PORT:-18080}
@@ -58,6 +82,11 @@ done
 bash scripts/zk.sh stop --dir "$RUN/zk" >/dev/null 2>&1 || true
 rm -rf "$RUN"
 mkdir -p "$RUN/home"
+if [[ $SYNC == git ]]; then
+  command -v git >/dev/null || { echo "demo: --sync git needs git (apt-get install -y git)" >&2; exit 1; }
+  mkdir -p "$RUN/home-node-a" "$RUN/home-node-b"
+  git init --quiet --bare "$RUN/config.git"
+fi
 
 say "starting ZooKeeper on 127.0.0.1:$ZK_PORT"
 ZK_CONNECT=$(bash scripts/zk.sh start --dir "$RUN/zk" --port "$ZK_PORT" </dev/null | tail -n 1)
@@ -68,9 +97,16 @@ else
   JENKINS_CMD="exec node '$REPO/test/fixtures/jenkins-standin.js' --httpPort=$JENKINS_PORT"
 fi
 
+home_of() { # id
+  if [[ $SYNC == git ]]; then echo "$RUN/home-$1"; else echo "$RUN/home"; fi
+}
+
 start_node() { # id api-port
-  JHA_NODE_ID=$1 JHA_CLUSTER=demo JHA_ZK_CONNECT=$ZK_CONNECT JHA_ZK_SESSION_TIMEOUT_MS=$SESSION_MS \
-    JENKINS_HOME=$RUN/home JHA_JENKINS_COMMAND=$JENKINS_CMD JHA_JENKINS_URL=http://127.0.0.1:$JENKINS_PORT \
+  # git mode: own homes, the repo in the demo dir; the stand-in journals into the shared dir.
+  local sync_env=()
+  [[ $SYNC == git ]] && sync_env=(JHA_SYNC_MODE=git "JHA_SYNC_REPO=$RUN/config.git" JHA_SYNC_INTERVAL_MS=2000 "STANDIN_STATE_DIR=$RUN/home")
+  env "${sync_env[@]}" JHA_NODE_ID="$1" JHA_CLUSTER=demo JHA_ZK_CONNECT="$ZK_CONNECT" JHA_ZK_SESSION_TIMEOUT_MS="$SESSION_MS" \
+    JENKINS_HOME="$(home_of "$1")" JHA_JENKINS_COMMAND="$JENKINS_CMD" JHA_JENKINS_URL="http://127.0.0.1:$JENKINS_PORT" \
     JHA_JENKINS_STOP_TIMEOUT_MS=10000 JHA_JENKINS_HEALTH_INTERVAL_MS=1000 \
     JHA_API_HOST=127.0.0.1 JHA_API_PORT=$2 JHA_LOG_FORMAT=json \
     node dist/cli.js run >"$RUN/$1.log" 2>&1 &
@@ -104,9 +140,21 @@ table() {
       "$(field "$api" "s['jenkins']['state']")" "$(field "$api" "s['jenkins']['ready']")" \
       "$(field "$api" "s['epoch']")" "http://127.0.0.1:$api/status"
   done
+  if [[ $SYNC == git ]]; then
+    local rec
+    rec=$(field "$API_A" "(s['sync']['recorded'] or {}).get('commit','-')[:8]")
+    [[ $rec == - ]] && rec=$(field "$API_B" "(s['sync']['recorded'] or {}).get('commit','-')[:8]")
+    printf '  sync: recorded %s; node-a home %s, node-b home %s\n' "$rec" \
+      "$(field "$API_A" "(s['sync']['local']['checkedOut'] or '-')[:8]")" \
+      "$(field "$API_B" "(s['sync']['local']['checkedOut'] or '-')[:8]")"
+  fi
 }
 
-say "starting node-a and node-b (shared JENKINS_HOME $RUN/home)"
+if [[ $SYNC == git ]]; then
+  say "starting node-a and node-b (own homes $RUN/home-node-*, configuration through $RUN/config.git)"
+else
+  say "starting node-a and node-b (shared JENKINS_HOME $RUN/home)"
+fi
 start_node node-a "$API_A"
 sleep 0.3
 start_node node-b "$API_B"
@@ -118,6 +166,21 @@ echo
 say "$LEADER leads; Jenkins is at http://127.0.0.1:$JENKINS_PORT/"
 
 if [[ $CHECK == yes ]]; then
+  JOB=jobs/demo/config.xml
+  if [[ $SYNC == git ]]; then
+    say "check: a job written into the leader's home reaches the repository"
+    mkdir -p "$(home_of "$LEADER")/jobs/demo"
+    echo "<project><description>written on $LEADER</description></project>" >"$(home_of "$LEADER")/$JOB"
+    LEADER_API=$API_A
+    [[ $LEADER == node-b ]] && LEADER_API=$API_B
+    deadline=$((SECONDS + 30))
+    # Pushed and recorded (the standby restores the recorded commit, not the branch tip).
+    until git --git-dir "$RUN/config.git" cat-file -e "refs/heads/main:$JOB" 2>/dev/null &&
+      [[ $(field "$LEADER_API" "s['sync']['recorded']['commit']") == "$(git --git-dir "$RUN/config.git" rev-parse refs/heads/main)" ]]; do
+      ((SECONDS < deadline)) || { echo "demo check: the job did not reach the repository" >&2; exit 1; }
+      sleep 0.3
+    done
+  fi
   say "check: kill -9 the leader's controller; the shim must stop its Jenkins and the standby take over"
   kill -KILL "$(cat "$RUN/$LEADER.pid")"
   NEW=$(wait_leader 60) || { echo "demo check: no takeover" >&2; exit 1; }
@@ -126,8 +189,16 @@ if [[ $CHECK == yes ]]; then
     echo "demo check: two Jenkins were alive at once" >&2
     exit 1
   fi
+  if [[ $SYNC == git ]] && ! grep -q "written on $LEADER" "$(home_of "$NEW")/$JOB" 2>/dev/null; then
+    echo "demo check: $NEW started without the job written on $LEADER" >&2
+    exit 1
+  fi
   table
-  say "check passed: $NEW took over from $LEADER"
+  if [[ $SYNC == git ]]; then
+    say "check passed: $NEW took over from $LEADER with its configuration"
+  else
+    say "check passed: $NEW took over from $LEADER"
+  fi
   exit 0
 fi
 

@@ -32,7 +32,12 @@ export type ErrorCode =
   | 'HOOK_FAILED'
   | 'HOOK_TIMEOUT'
   | 'HOOK_SPAWN_FAILED'
-  | 'FATAL';
+  | 'FATAL'
+  | 'GIT_FAILED'
+  | 'GIT_TIMEOUT'
+  | 'GIT_NOT_FOUND'
+  | 'SYNC_REJECTED'
+  | 'SYNC_UNAVAILABLE';
 
 export class HaError extends Error {
   readonly code: ErrorCode;
@@ -110,6 +115,17 @@ export class JenkinsApiError extends HaError {
 export class ServiceCommandError extends HaError {
   constructor(message: string, readonly exitCode: number | null) {
     super('SERVICE_COMMAND', message);
+  }
+}
+
+/**
+ * Configuration sync through git (src/sync): GIT_* = the git binary failed, timed out or is
+ * missing; SYNC_REJECTED = a compare-and-set refused us (a newer epoch owns the repo or the
+ * record); SYNC_UNAVAILABLE = the recorded commit cannot be obtained.
+ */
+export class SyncError extends HaError {
+  constructor(code: Extract<ErrorCode, 'GIT_FAILED' | 'GIT_TIMEOUT' | 'GIT_NOT_FOUND' | 'SYNC_REJECTED' | 'SYNC_UNAVAILABLE'>, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { resolveTimings, type Config } from './config/load';
+import { resolveGitDir, resolveTimings, type Config } from './config/load';
 import { ZkCoordinator } from './coordination/zookeeper';
 import { ClusterView } from './controller/cluster-view';
 import { Controller } from './controller/controller';
@@ -22,6 +22,8 @@ import { DrainTracker } from './controller/drain';
 import { peerJenkinsVersion } from './controller/peer-version';
 import { createLogger, type Logger } from './logging/logger';
 import { monoNow } from './util/clock';
+import { createGitSync } from './sync/create';
+import { redactRepo } from './sync/git';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json sits outside rootDir
 export const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -136,6 +138,8 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     logger: log.child({ component: 'jenkins' }),
     now,
   });
+  const epochs = new EpochStore(coordinator, base);
+  const sync = cfg.sync.mode === 'git' ? createGitSync(cfg.sync, { coordinator, basePath: base, epochPath: epochs.epochPath, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }) }) : undefined;
   const controller = new Controller(
     {
       clusterName: cfg.cluster.name,
@@ -161,7 +165,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
       coordinator,
       election,
       supervisor,
-      epochs: new EpochStore(coordinator, base),
+      epochs,
       cluster,
       logger: log.child({ component: 'controller' }),
       now,
@@ -193,6 +197,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
           : {}),
         logger: log.child({ component: 'eligibility' }),
       }),
+      ...(sync ? { sync } : {}),
     },
   );
 
@@ -206,6 +211,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     zk: cfg.zk.connect,
     home: cfg.jenkins.home,
     sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
+    sync: cfg.sync.mode === 'git' ? { repo: redactRepo(cfg.sync.repo), branch: cfg.sync.branch, gitDir: resolveGitDir(cfg) } : 'shared',
   });
 
   // Join the election first; loading express (~100 ms here) waits until our znode exists or a

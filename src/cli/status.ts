@@ -8,6 +8,7 @@ import type { NodeRole, SwitchoverIntent } from '../controller/status';
 import type { JenkinsState } from '../jenkins/supervisor';
 import { formatDuration } from './duration';
 import { fetchStatus } from './http';
+import { syncSummary } from './sync';
 import { renderTable } from './table';
 import { ClusterReader, type ZkClusterState } from './zk';
 
@@ -29,6 +30,8 @@ export interface MemberRow {
   epoch: number | null;
   /** Why the member's API did not answer. */
   error: string | null;
+  /** sync.mode git: the member's sync state in one cell (see cli/sync.ts). */
+  sync?: string;
 }
 
 export interface StatusReport {
@@ -73,6 +76,7 @@ export async function buildStatusReport(cfg: Config, state: ZkClusterState): Pro
         sinceMs: typeof s.node.sinceMs === 'number' ? s.node.sinceMs : null,
         epoch: s.epoch,
         error: null,
+        ...(s.sync ? { sync: syncSummary(s.sync, s.node.role, Date.now()) } : {}),
       };
     }),
   );
@@ -150,7 +154,11 @@ export function renderStatus(r: StatusReport): string {
     sinceText(m),
   ]);
   const notes = r.members.filter((m) => m.error !== null).map((m) => `  ${m.id}: ${m.error}\n`);
-  return `${head}\n${renderTable(['ID', 'ROLE', 'JENKINS', 'READY', 'API URL', 'SINCE'], rows)}${
+  // git mode: one more column (absent in shared mode, so that output is unchanged).
+  const withSync = r.members.some((m) => m.sync !== undefined);
+  const headers = ['ID', 'ROLE', 'JENKINS', 'READY', 'API URL', 'SINCE', ...(withSync ? ['SYNC'] : [])];
+  if (withSync) r.members.forEach((m, i) => rows[i]?.push(m.sync ?? '-'));
+  return `${head}\n${renderTable(headers, rows)}${
     notes.length > 0 ? `\nunreachable:\n${notes.join('')}` : ''
   }`;
 }

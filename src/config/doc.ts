@@ -31,6 +31,7 @@ export function typeOf(k: KeyInfo): string {
   if (int) return Number(int[2]) === Number.MAX_SAFE_INTEGER ? `integer >= ${int[1]}` : `integer ${int[1]}..${int[2]}`;
   if (f === 'jha-ratio(0,1)') return 'number in (0,1)';
   if (f === 'jha-boolean') return 'boolean';
+  if (f === 'jha-globs') return 'list of globs';
   return f;
 }
 

@@ -422,6 +422,38 @@ export function requireRunnable(cfg: Config): void {
   if (!path.isAbsolute(home)) {
     throw new ConfigError(`jenkins.home must be an absolute path: ${JSON.stringify(home)}`, 'jenkins.home');
   }
+  if (cfg.sync.mode === 'git') requireSyncRunnable(cfg);
+}
+
+/**
+ * The git directory of sync mode git: sync.gitDir, else a sibling of JENKINS_HOME
+ * (`/var/lib/jenkins` -> `/var/lib/.jenkins.jenkins-ha.git`), so Jenkins never sees it.
+ */
+export function resolveGitDir(cfg: Config): string {
+  if (cfg.sync.gitDir !== '') return path.resolve(cfg.sync.gitDir);
+  const home = path.resolve(cfg.jenkins.home);
+  return path.join(path.dirname(home), `.${path.basename(home)}.jenkins-ha.git`);
+}
+
+function requireSyncRunnable(cfg: Config): void {
+  if (cfg.sync.repo.trim() === '') {
+    throw new ConfigError(
+      `sync.repo is not set: sync.mode is git, so the configuration needs a repository (env ${envName('sync.repo')}, flag ${flagName('sync.repo')})`,
+      'sync.repo',
+    );
+  }
+  if (cfg.sync.gitDir !== '' && !path.isAbsolute(cfg.sync.gitDir)) {
+    throw new ConfigError(`sync.gitDir must be an absolute path: ${JSON.stringify(cfg.sync.gitDir)}`, 'sync.gitDir');
+  }
+  const home = path.resolve(cfg.jenkins.home);
+  const gitDir = resolveGitDir(cfg);
+  const rel = path.relative(home, gitDir);
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+    throw new ConfigError(`sync.gitDir must be outside jenkins.home (${home}): ${gitDir}`, 'sync.gitDir');
+  }
+  if (cfg.sync.include.length === 0) {
+    throw new ConfigError('sync.include is empty: sync.mode git needs at least one glob to replicate', 'sync.include');
+  }
 }
 
 function deepFreeze<T>(value: T): T {

@@ -10,7 +10,8 @@
  */
 import os from 'node:os';
 import convict from 'convict';
-import type { Config, JenkinsMode, LogFormat, LogLevel } from './types';
+import type { Config, JenkinsMode, LogFormat, LogLevel, SyncMode } from './types';
+import { DEFAULT_INCLUDE, globProblem } from '../util/sync-globs';
 
 // ---------------------------------------------------------------------------------------
 // Names
@@ -237,7 +238,45 @@ function booleanFormat(): string {
   );
 }
 
+/** A git branch name (a safe subset of what git allows). */
+function branchFormat(val: unknown): void {
+  if (typeof val !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/.test(val) || val.includes('..') || val.endsWith('/') || val.endsWith('.lock')) {
+    throw new Error('must be a branch name of [A-Za-z0-9._/-] starting with a letter or digit');
+  }
+}
+
+/**
+ * A list of globs relative to JENKINS_HOME. In the file a JSON array; from env and flags a
+ * comma-separated string (`*.xml,jobs/**\/config.xml`) or a JSON array.
+ */
+function globsFormat(): string {
+  return registerFormat(
+    'jha-globs',
+    (val) => {
+      if (!Array.isArray(val)) throw new Error('must be a list of globs (JSON array, or comma-separated from env/flags)');
+      for (const g of val as unknown[]) {
+        if (typeof g !== 'string') throw new Error('must be a list of strings');
+        const problem = globProblem(g);
+        if (problem !== null) throw new Error(`glob ${JSON.stringify(g)} ${problem}`);
+      }
+    },
+    (val) => {
+      if (typeof val !== 'string') return val;
+      const t = val.trim();
+      if (t.startsWith('[')) {
+        try {
+          return JSON.parse(t) as unknown;
+        } catch {
+          return val;
+        }
+      }
+      return t === '' ? [] : t.split(',').map((g) => g.trim());
+    },
+  );
+}
+
 const JENKINS_MODES: JenkinsMode[] = ['child', 'service'];
+const SYNC_MODES: SyncMode[] = ['shared', 'git'];
 
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
 const LOG_FORMATS: LogFormat[] = ['json', 'text', 'auto'];
@@ -256,9 +295,12 @@ export interface KeySpec<T> {
   readonly docDefault?: string;
 }
 
+/** What a key's value may be. */
+export type LeafValue = string | number | boolean | readonly string[];
+
 /** A spec tree that mirrors `Config` key for key (checked by the compiler). */
 export type SpecTree<T> = {
-  readonly [K in keyof T]: T[K] extends string | number | boolean ? KeySpec<T[K]> : SpecTree<T[K]>;
+  readonly [K in keyof T]: T[K] extends LeafValue ? KeySpec<T[K]> : SpecTree<T[K]>;
 };
 
 export interface BuildSchemaOptions {
@@ -560,6 +602,58 @@ function keySpecs(hostname: string): SpecTree<Config> {
         default: 30000,
       },
     },
+    sync: {
+      mode: {
+        doc: 'shared: one JENKINS_HOME on shared storage (no replication). git: each node has its own local JENKINS_HOME; the leader commits the configuration to sync.repo and a new leader restores the recorded commit before starting Jenkins (docs/sync.md).',
+        format: SYNC_MODES,
+        default: 'shared',
+      },
+      repo: {
+        doc: 'git mode: the repository the configuration is pushed to, a path or any URL git understands (ssh://, https://, file://). Required in git mode.',
+        format: stringFormat,
+        default: '',
+      },
+      branch: {
+        doc: 'git mode: branch of sync.repo that holds the configuration.',
+        format: branchFormat,
+        default: 'main',
+      },
+      intervalMs: {
+        doc: 'git mode: how often the leader commits and pushes changes (and a standby fetches), in ms; integer 200..86400000. The leader also pushes on a clean stop.',
+        format: intFormat(200, 86400000),
+        default: 60000,
+      },
+      include: {
+        doc: 'git mode: globs relative to JENKINS_HOME to replicate (git glob rules: * within a directory, ** across). A JSON array in the file; comma-separated from env and flags.',
+        format: globsFormat(),
+        default: [...DEFAULT_INCLUDE],
+      },
+      exclude: {
+        doc: 'git mode: globs relative to JENKINS_HOME never to replicate, even if included.',
+        format: globsFormat(),
+        default: [],
+      },
+      includeSecrets: {
+        doc: 'git mode: also replicate secrets/** and secret.key (the keys that decrypt credentials). Off: they are excluded even if an include matches. true|false.',
+        format: booleanFormat(),
+        default: false,
+      },
+      allowStale: {
+        doc: 'git mode: when the commit recorded in ZooKeeper cannot be obtained, start Jenkins from the newest commit this node has (logged as sync.stale_accepted) instead of yielding to another node. true|false.',
+        format: booleanFormat(),
+        default: false,
+      },
+      gitDir: {
+        doc: 'git mode: the local git directory (absolute, outside JENKINS_HOME). Empty = a sibling of jenkins.home named after it, e.g. /var/lib/.jenkins.jenkins-ha.git for /var/lib/jenkins.',
+        format: pathFormat,
+        default: '',
+      },
+      gitTimeoutMs: {
+        doc: 'git mode: timeout of one git command (fetch, push, ...) in ms; integer 1000..3600000.',
+        format: intFormat(1000, 3600000),
+        default: 30000,
+      },
+    },
   };
 }
 
@@ -568,13 +662,13 @@ function keySpecs(hostname: string): SpecTree<Config> {
 // ---------------------------------------------------------------------------------------
 
 /** A leaf of the convict schema as built here. */
-export interface SchemaLeaf extends KeySpec<string | number | boolean> {
+export interface SchemaLeaf extends KeySpec<LeafValue> {
   readonly env: string;
   readonly arg: string;
 }
 
 interface LooseSpecTree {
-  readonly [key: string]: LooseSpecTree | KeySpec<string | number | boolean>;
+  readonly [key: string]: LooseSpecTree | KeySpec<LeafValue>;
 }
 
 interface LooseSchemaTree {
@@ -589,7 +683,7 @@ function decorate(tree: LooseSpecTree, prefix: string): LooseSchemaTree {
   const out: LooseSchemaTree = {};
   for (const [key, node] of Object.entries(tree)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
-    out[key] = isLeaf<string | number | boolean>(node)
+    out[key] = isLeaf<LeafValue>(node)
       ? { ...node, env: envName(path), arg: argName(path) }
       : decorate(node, path);
   }
@@ -616,7 +710,7 @@ export function listKeys(schema: convict.Schema<Config> = buildSchema()): KeyInf
   const walk = (tree: LooseSchemaTree, prefix: string): void => {
     for (const [key, node] of Object.entries(tree)) {
       const path = prefix === '' ? key : `${prefix}.${key}`;
-      if (isLeaf<string | number | boolean>(node)) out.push({ ...node, path });
+      if (isLeaf<LeafValue>(node)) out.push({ ...node, path });
       else walk(node, path);
     }
   };

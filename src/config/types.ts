@@ -135,6 +135,28 @@ export interface LogConfig {
   readonly format: LogFormat;
 }
 
+export type SyncMode = 'shared' | 'git';
+
+export interface SyncConfig {
+  /** `shared`: one JENKINS_HOME on shared storage; `git`: each node its own, replicated through git. */
+  readonly mode: SyncMode;
+  /** Repository (path or any URL git understands). Required in git mode. */
+  readonly repo: string;
+  readonly branch: string;
+  /** How often the leader commits and pushes (and a standby fetches). */
+  readonly intervalMs: number;
+  /** Globs relative to JENKINS_HOME. */
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  readonly includeSecrets: boolean;
+  /** Launch from the newest commit this node has when the recorded one cannot be obtained. */
+  readonly allowStale: boolean;
+  /** The git directory; empty = `<parent of home>/.<home name>.jenkins-ha.git`. */
+  readonly gitDir: string;
+  /** Timeout of one git command. */
+  readonly gitTimeoutMs: number;
+}
+
 export interface Config {
   readonly cluster: ClusterConfig;
   readonly node: NodeConfig;
@@ -146,6 +168,7 @@ export interface Config {
   readonly api: ApiConfig;
   readonly log: LogConfig;
   readonly hooks: HooksConfig;
+  readonly sync: SyncConfig;
 }
 
 /** Effective ZooKeeper/fencing timings for one (possibly negotiated) session timeout. */

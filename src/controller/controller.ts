@@ -13,6 +13,7 @@ import type { EpochStore } from '../fencing/epoch';
 import { acquireHomeLock, releaseHomeLock } from '../fencing/home-lock';
 import type { JenkinsStatus, JenkinsSupervisor } from '../jenkins/supervisor';
 import type { Logger } from '../logging/logger';
+import type { SyncGate } from '../sync/types';
 import { Signal } from '../util/timers';
 import { canProveLeadership, decide, isLeaderNow, type Decision, type Observed } from './decide';
 import { RestartTracker } from './restarts';
@@ -59,6 +60,8 @@ export interface ControllerDeps {
   drain?: DrainTracker;
   /** Checks whether this node could take over; without it the node always counts as eligible. */
   eligibility?: EligibilityMonitor;
+  /** sync.mode git: the configuration gate and publisher; absent in shared mode. */
+  sync?: SyncGate;
 }
 
 const MAX_HISTORY = 100;
@@ -77,6 +80,7 @@ export class Controller implements ControlCommands {
   private readonly wake = new Signal();
   private readonly drain: DrainTracker | null;
   private readonly eligibility: EligibilityMonitor | null;
+  private readonly sync: SyncGate | undefined;
 
   private term: { epoch: number; generation: number; breadcrumbVersion: number } | null = null;
   private shuttingDown = false;
@@ -115,6 +119,7 @@ export class Controller implements ControlCommands {
     this.now = deps.now;
     this.drain = deps.drain ?? null;
     this.eligibility = deps.eligibility ?? null;
+    this.sync = deps.sync;
     this.roleSince = this.now();
     this.restarts = new RestartTracker({
       backoffMs: opts.restartBackoffMs,
@@ -135,6 +140,7 @@ export class Controller implements ControlCommands {
       this.wokeAt = w !== null && w >= prev.since ? w : st.since;
     });
     this.cluster.on('change', kick);
+    this.sync?.on('change', kick);
     this.jenkins.on('change', (js) => {
       if (js.ready && this.electedAt !== null) {
         const durationMs = Math.round(this.now() - this.electedAt);
@@ -172,6 +178,7 @@ export class Controller implements ControlCommands {
     this.election.join();
     this.jenkins.arm();
     this.eligibility?.start();
+    this.sync?.start((epoch) => this.term?.epoch === epoch && canProveLeadership(this.observe()));
     this.done = this.loop();
     return this.done;
   }
@@ -219,7 +226,13 @@ export class Controller implements ControlCommands {
       drainOnShutdown: this.opts.drainOnShutdown ?? false,
       pauseDrain: this.cluster.pauseState().drain === true,
       eligibility: this.observeEligibility(),
+      ...(this.sync ? { sync: this.observeSync(this.sync) } : {}),
     };
+  }
+
+  private observeSync(sync: SyncGate): NonNullable<Observed['sync']> {
+    const gate = this.term ? sync.gateFor(this.term.epoch) : { state: 'needed' as const, reason: 'no term' };
+    return { ...gate, allowStale: sync.allowStale };
   }
 
   private observeEligibility(): Observed['eligibility'] {
@@ -296,6 +309,7 @@ export class Controller implements ControlCommands {
       history: [...this.recent],
       drain: this.drainStatus(),
       eligibility: this.eligibilityStatus(),
+      ...(this.sync ? { sync: this.sync.status() } : {}),
     };
   }
 
@@ -580,6 +594,22 @@ export class Controller implements ControlCommands {
       case 'expire-pause':
         if (await this.cluster.clearPause()) this.record('resumed', 'pause expired');
         return;
+      case 'sync-restore': {
+        if (!this.term || !this.sync) return;
+        if (a.stale) {
+          this.log.error(d.reason, { event: 'sync.blocked', epoch: this.term.epoch, allowStale: true });
+          this.record('sync.stale_accepted', d.reason);
+        }
+        this.sync.restore(this.term.epoch, a.stale);
+        return;
+      }
+      case 'sync-yield': {
+        this.resignedUntil = this.now() + this.opts.resignCooldownMs;
+        this.log.error(d.reason, { event: 'sync.blocked', epoch: this.term?.epoch, cooldownMs: this.opts.resignCooldownMs });
+        this.record('sync.blocked', d.reason);
+        await this.leaveCleanly('sync: the recorded configuration cannot be restored here', this.term);
+        return;
+      }
       case 'drop-term':
         this.log.info(d.reason, { event: 'term.ended', epoch: this.term?.epoch });
         this.record('demoted', d.reason);
@@ -591,6 +621,7 @@ export class Controller implements ControlCommands {
         await this.leaveCleanly('shutdown', this.term).catch((err: unknown) =>
           this.log.warn(`could not leave cleanly: ${errorMessage(err)}`, { event: 'shutdown.leave_failed' }),
         );
+        await this.sync?.close();
         await this.coord.close();
         this.finished = true;
         this.log.info('controller stopped', { event: 'stopped' });
@@ -606,6 +637,8 @@ export class Controller implements ControlCommands {
    */
   private async leaveCleanly(reason: string, term: { epoch: number; generation: number; breadcrumbVersion: number } | null): Promise<void> {
     this.term = null;
+    // git mode: commit, push and record the last configuration before the term is released.
+    if (term && this.sync) await this.sync.publishFinal(term.epoch);
     if (term) {
       await releaseHomeLock(this.opts.home, term.epoch, this.opts.nodeId).catch((err: unknown) =>
         this.log.warn(`could not release the JENKINS_HOME lock: ${errorMessage(err)}`, { event: 'lock.release_failed' }),

@@ -11,6 +11,8 @@
 import type { ConnState } from '../coordination/types';
 import type { ElectionRole } from '../election/election';
 import type { JenkinsState } from '../jenkins/supervisor';
+import type { SyncGateState } from '../sync/types';
+import { syncGate } from './decide-sync';
 
 export interface Observed {
   now: number;
@@ -61,6 +63,8 @@ export interface Observed {
   pauseDrain: boolean;
   /** Whether this node could run Jenkins (eligibility check); null = not checked yet. */
   eligibility: { eligible: boolean; reason: string } | null;
+  /** sync.mode git only: the configuration gate of the current term (see decide-sync.ts). */
+  sync?: { state: SyncGateState; reason: string; allowStale: boolean };
 }
 
 export type DrainPurpose = 'switchover' | 'pause' | 'shutdown';
@@ -118,7 +122,9 @@ export type Action =
   | { kind: 'resign' }
   | { kind: 'rejoin' }
   | { kind: 'drop-term' }
-  | { kind: 'finish-shutdown' };
+  | { kind: 'finish-shutdown' }
+  | { kind: 'sync-restore'; stale: boolean }
+  | { kind: 'sync-yield' };
 
 export interface Decision {
   action: Action;
@@ -292,6 +298,8 @@ export function decide(o: Observed): Decision {
   if (o.now < o.restarts.nextAttemptAt) {
     return none(`leader with ${seqOf(o)}; restarting Jenkins in ${Math.ceil(o.restarts.nextAttemptAt - o.now)} ms`);
   }
+  const gate = syncGate(o);
+  if (gate) return gate;
   const leaseMs = o.fenceAfterMs - (o.zk.msSinceHeard ?? o.fenceAfterMs);
   return {
     action: { kind: 'launch', leaseMs },

@@ -15,6 +15,9 @@
 import type { ConnState } from '../coordination/types';
 import type { ElectionRole } from '../election/election';
 import type { JenkinsState } from '../jenkins/supervisor';
+import type { SyncStatus } from '../sync/types';
+
+export type { SyncStatus } from '../sync/types';
 
 export type NodeRole = 'leader' | 'standby' | 'neutral' | 'candidate' | 'stopped';
 
@@ -142,6 +145,8 @@ export interface StatusSnapshot {
   drain?: DrainStatus | null;
   /** Whether this node could take over (checked while its Jenkins does not run). */
   eligibility?: EligibilityStatus;
+  /** sync.mode git only: configuration sync (gate, record, last push, lag). */
+  sync?: SyncStatus;
 }
 
 export type ControllerEvent =

@@ -43,6 +43,12 @@ export interface HaNodeOptions {
   tlsCa?: string;
   /** Bearer token status() sends (api.readToken when the node requires one). */
   readToken?: string;
+  /**
+   * Fixture.start only: give the node its own JENKINS_HOME (Fixture.nodeHome(id)) instead of the
+   * shared one; the stand-in keeps its journal and presence socket in the shared home, so the
+   * never-two-alive check still sees every Jenkins of the test.
+   */
+  ownHome?: boolean;
 }
 
 export class HaNode {
@@ -194,6 +200,8 @@ export interface Fixture {
   apiBase: number;
   nodes: HaNode[];
   start(id: string, extra?: Partial<HaNodeOptions>): HaNode;
+  /** The JENKINS_HOME of a node started with { ownHome: true } (created on first use). */
+  nodeHome(id: string): string;
   cleanup(): Promise<void>;
 }
 
@@ -209,7 +217,8 @@ export async function makeFixture(zk: string): Promise<Fixture> {
     apiBase: base + 1,
     nodes,
     start(id, extra = {}) {
-      const n = new HaNode({ id, zk, home, cluster, jenkinsPort: base, apiPort: base + 1 + nodes.length, ...extra });
+      const own = extra.ownHome === true ? { home: f.nodeHome(id), env: { STANDIN_STATE_DIR: home, ...extra.env } } : {};
+      const n = new HaNode({ id, zk, home, cluster, jenkinsPort: base, apiPort: base + 1 + nodes.length, ...extra, ...own });
       nodes.push(n);
       return n;
     },
@@ -221,6 +230,12 @@ export async function makeFixture(zk: string): Promise<Fixture> {
       const name = (expect.getState().currentTestName ?? 'test').replace(/[^A-Za-z0-9]+/g, '-').slice(0, 120);
       fs.writeFileSync(path.join(dir, `${name}-${Date.now()}.log`), logsOf(nodes));
       fs.rmSync(home, { recursive: true, force: true });
+      fs.rmSync(`${home}.nodes`, { recursive: true, force: true });
+    },
+    nodeHome(id) {
+      const h = path.join(`${home}.nodes`, id);
+      fs.mkdirSync(h, { recursive: true });
+      return h;
     },
   };
   return f;

@@ -96,6 +96,16 @@ const ALL_KEYS = [
   'hooks.onStandby',
   'hooks.onStopped',
   'hooks.timeoutMs',
+  'sync.mode',
+  'sync.repo',
+  'sync.branch',
+  'sync.intervalMs',
+  'sync.include',
+  'sync.exclude',
+  'sync.includeSecrets',
+  'sync.allowStale',
+  'sync.gitDir',
+  'sync.gitTimeoutMs',
 ];
 
 describe('envName / argName', () => {

@@ -1,0 +1,397 @@
+/**
+ * Git sync of JENKINS_HOME's configuration (sync.mode git): the takeover gate, the leader's
+ * periodic publish, a standby's periodic fetch, and the status of all three.
+ *
+ * Gate (per term, before Jenkins starts): read the record in ZooKeeper, obtain exactly that
+ * commit (local objects, else fetch the branch, else fetch the commit by id) and restore it into
+ * JENKINS_HOME. Cannot obtain it -> `failed` (the decision yields, or with sync.allowStale
+ * restores the newest commit this node has).
+ *
+ * Publish (leader, every intervalMs and on a clean stop): commit what changed, push with a lease
+ * on the commit we last knew the branch at, record the commit in ZooKeeper with a multi that
+ * checks our epoch. A lease refused because a former leader pushed late (its commit names an
+ * older epoch and was never recorded) is overwritten; anything else refused, or a record refused
+ * because the epoch moved on, is `sync.rejected` and publishing stops for this term.
+ *
+ * Every git operation runs under one lock (git's own index/ref locks would otherwise collide).
+ */
+import { EventEmitter } from 'node:events';
+import { SyncError, errorCode, errorMessage } from '../errors';
+import type { Logger } from '../logging/logger';
+import { redactRepo, type Git } from './git';
+import type { SyncRecordStore } from './record';
+import type { ConfigRepo } from './repo';
+import type { SyncGate, SyncGateState, SyncRecord, SyncStatus } from './types';
+
+export interface GitSyncOptions {
+  nodeId: string;
+  repo: string;
+  branch: string;
+  intervalMs: number;
+  allowStale: boolean;
+}
+
+export interface GitSyncDeps {
+  git: Git;
+  repo: ConfigRepo;
+  records: SyncRecordStore;
+  logger: Logger;
+}
+
+const short = (sha: string | null | undefined): string => (sha ? sha.slice(0, 12) : '-');
+
+export class GitSync extends EventEmitter implements SyncGate {
+  readonly allowStale: boolean;
+  private readonly git: Git;
+  private readonly repo: ConfigRepo;
+  private readonly records: SyncRecordStore;
+  private readonly log: Logger;
+
+  private gate: { epoch: number | null; state: SyncGateState; reason: string | null; stale: boolean } = { epoch: null, state: 'needed', reason: null, stale: false };
+  /** What we believe the repository's branch is at (the lease of our next push). */
+  private base: string | null = null;
+  /** Publishing stopped for this epoch (a compare-and-set refused us). */
+  private rejectedEpoch: number | null = null;
+  private recorded: SyncRecord | null = null;
+  private lastPush: SyncStatus['lastPush'] = null;
+  private local: SyncStatus['local'] = { checkedOut: null, fetched: null, fetchedAt: null, haveRecorded: false, commitsBehind: null, secondsBehind: null };
+  private lastError: string | null = null;
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private canPublish: (epoch: number) => boolean = () => false;
+  private closed = false;
+  private initialized: Promise<void> | null = null;
+
+  constructor(
+    private readonly opts: GitSyncOptions,
+    deps: GitSyncDeps,
+  ) {
+    super();
+    this.allowStale = opts.allowStale;
+    this.git = deps.git;
+    this.repo = deps.repo;
+    this.records = deps.records;
+    this.log = deps.logger;
+  }
+
+  // ---- SyncGate ----------------------------------------------------------------------------
+
+  gateFor(epoch: number): { state: SyncGateState; reason: string } {
+    if (this.gate.epoch !== epoch) return { state: 'needed', reason: `no restore yet for epoch ${epoch}` };
+    return { state: this.gate.state, reason: this.gate.reason ?? '' };
+  }
+
+  start(canPublish: (epoch: number) => boolean): void {
+    this.canPublish = canPublish;
+    this.schedule();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.lock.catch(() => undefined);
+  }
+
+  restore(epoch: number, stale: boolean): void {
+    if (this.gate.epoch === epoch && this.gate.state === 'running') return;
+    this.setGate({ epoch, state: 'running', reason: stale ? 'restoring the newest commit this node has' : 'restoring the recorded commit', stale });
+    void this.exclusive(() => (stale ? this.restoreStale(epoch) : this.restoreRecorded(epoch))).catch((err: unknown) => {
+      // git itself failed here (init, checkout, disk): this node cannot restore; let another try.
+      if (String(errorCode(err)).startsWith('GIT_')) {
+        this.fail(epoch, `git failed while restoring: ${errorMessage(err)}`);
+        return;
+      }
+      // ZooKeeper failed: try again on a later cycle, not a reason to give the term up.
+      this.lastError = errorMessage(err);
+      this.log.warn(`could not run the sync gate: ${errorMessage(err)}`, { event: 'sync.gate_error', epoch, code: errorCode(err) });
+      setTimeout(() => {
+        if (this.gate.epoch === epoch && this.gate.state === 'running') this.setGate({ epoch, state: 'needed', reason: `retrying: ${errorMessage(err)}`, stale });
+      }, 500);
+    });
+  }
+
+  async publishFinal(epoch: number): Promise<void> {
+    try {
+      await this.exclusive(() => this.publish(epoch, 'clean stop', true));
+    } catch (err) {
+      this.log.warn(`final publish failed: ${this.redact(errorMessage(err))}`, { event: 'sync.publish_failed', epoch, code: errorCode(err) });
+    }
+  }
+
+  status(): SyncStatus {
+    return {
+      mode: 'git',
+      repo: redactRepo(this.opts.repo),
+      branch: this.opts.branch,
+      gate: { ...this.gate },
+      recorded: this.recorded,
+      lastPush: this.lastPush,
+      local: { ...this.local },
+      lastError: this.lastError,
+    };
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private setGate(g: GitSync['gate']): void {
+    this.gate = g;
+    this.emit('change');
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(async () => {
+      if (!this.initialized) this.initialized = this.repo.init();
+      await this.initialized.catch((err: unknown) => {
+        this.initialized = null;
+        throw err;
+      });
+      return fn();
+    });
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.tick().finally(() => this.schedule());
+    }, this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    const epoch = this.gate.epoch;
+    try {
+      if (epoch !== null && this.gate.state === 'ready' && this.canPublish(epoch)) {
+        await this.exclusive(() => this.publish(epoch, 'interval', false));
+      } else {
+        await this.exclusive(() => this.refresh());
+      }
+    } catch (err) {
+      this.lastError = this.redact(errorMessage(err));
+      this.log.warn(`sync ${epoch !== null && this.canPublish(epoch) ? 'publish' : 'fetch'} failed: ${this.redact(errorMessage(err))}`, {
+        event: epoch !== null && this.canPublish(epoch) ? 'sync.publish_failed' : 'sync.fetch_failed',
+        code: errorCode(err),
+      });
+      this.emit('change');
+    }
+  }
+
+  /** Fetch the branch and the record; compute how far JENKINS_HOME here is behind it. */
+  private async refresh(): Promise<void> {
+    const { record } = await this.records.read();
+    let fetchError: string | null = null;
+    try {
+      const fetched = await this.git.fetchBranch(this.opts.repo, this.opts.branch);
+      this.local = { ...this.local, fetched, fetchedAt: new Date().toISOString() };
+    } catch (err) {
+      fetchError = this.redact(errorMessage(err));
+    }
+    await this.updateLag(record);
+    this.lastError = fetchError;
+    this.emit('change');
+  }
+
+  /** Recompute the lag view; assigned at once so /status never shows a half-updated view. */
+  private async updateLag(rec: SyncRecord | null): Promise<void> {
+    const checkedOut = await this.repo.checkedOut();
+    const haveRecorded = rec !== null && (await this.git.hasCommit(rec.commit));
+    let commitsBehind: number | null = rec ? null : 0;
+    let secondsBehind: number | null = rec ? null : 0;
+    if (rec && haveRecorded && checkedOut === null) {
+      commitsBehind = Number((await this.git.run(['rev-list', '--count', rec.commit])).stdout.trim());
+    } else if (rec && haveRecorded && checkedOut !== null) {
+      commitsBehind = await this.git.countBetween(checkedOut, rec.commit);
+      secondsBehind = Math.max(0, Math.round((await this.git.commitTime(rec.commit)) - (await this.git.commitTime(checkedOut))) / 1000);
+    }
+    this.recorded = rec;
+    this.local = { ...this.local, checkedOut, haveRecorded, commitsBehind, secondsBehind };
+  }
+
+  /** Obtain the commit: local objects, else fetch the branch, else fetch it by id. Null + why when impossible. */
+  private async obtain(commit: string): Promise<{ ok: true } | { ok: false; why: string }> {
+    if (await this.git.hasCommit(commit)) return { ok: true };
+    let why = '';
+    try {
+      this.local.fetched = await this.git.fetchBranch(this.opts.repo, this.opts.branch);
+      this.local.fetchedAt = new Date().toISOString();
+    } catch (err) {
+      why = errorMessage(err);
+    }
+    if (await this.git.hasCommit(commit)) return { ok: true };
+    if (why === '') {
+      try {
+        await this.git.fetchCommit(this.opts.repo, commit);
+      } catch (err) {
+        why = `the branch ${this.opts.branch} does not contain it and fetching it by id failed: ${errorMessage(err)}`;
+      }
+    }
+    if (await this.git.hasCommit(commit)) return { ok: true };
+    return { ok: false, why: why || 'the repository does not have it' };
+  }
+
+  private async restoreRecorded(epoch: number): Promise<void> {
+    const { record, malformed } = await this.records.read();
+    this.recorded = record;
+    if (malformed) {
+      this.fail(epoch, 'the sync record in ZooKeeper is malformed');
+      return;
+    }
+    if (record === null) {
+      await this.bootstrap(epoch);
+      return;
+    }
+    const got = await this.obtain(record.commit);
+    if (!got.ok) {
+      this.fail(epoch, `commit ${short(record.commit)} (epoch ${record.epoch}, ${record.nodeId}) recorded in ZooKeeper cannot be obtained: ${got.why}`);
+      return;
+    }
+    const r = await this.repo.restore(record.commit);
+    this.base = record.commit;
+    this.ready(epoch, `restored commit ${short(record.commit)} (epoch ${record.epoch}, ${record.nodeId})`, false, r);
+  }
+
+  /** No record yet (a new cluster, or ZooKeeper was wiped): start from the branch tip, else from the local home. */
+  private async bootstrap(epoch: number): Promise<void> {
+    let tip: string | null = null;
+    try {
+      tip = await this.git.fetchBranch(this.opts.repo, this.opts.branch);
+      this.local.fetched = tip;
+      this.local.fetchedAt = new Date().toISOString();
+    } catch (err) {
+      this.log.warn(`no sync record yet and the repository cannot be read (${this.redact(errorMessage(err))}); starting from the local JENKINS_HOME`, { event: 'sync.bootstrap', epoch });
+      this.base = null;
+      this.ready(epoch, 'no commit recorded yet; the local JENKINS_HOME as it is', false, null);
+      return;
+    }
+    if (tip === null) {
+      this.base = null;
+      this.log.info('no sync record and an empty repository: starting from the local JENKINS_HOME', { event: 'sync.bootstrap', epoch });
+      this.ready(epoch, 'no commit recorded yet; the local JENKINS_HOME as it is', false, null);
+      return;
+    }
+    const r = await this.repo.restore(tip);
+    this.base = tip;
+    this.log.info(`no sync record yet: restored the tip ${short(tip)} of ${this.opts.branch}`, { event: 'sync.bootstrap', epoch, commit: tip });
+    this.ready(epoch, `no commit recorded yet; restored the branch tip ${short(tip)}`, false, r);
+  }
+
+  /** sync.allowStale: the newest commit this node has (fetched tip or its own branch), else the home as it is. */
+  private async restoreStale(epoch: number): Promise<void> {
+    const { record } = await this.records.read().catch(() => ({ record: this.recorded }));
+    const candidates = [await this.repo.fetched(), await this.repo.checkedOut()].filter((c): c is string => c !== null);
+    let newest: string | null = null;
+    let newestAt = -Infinity;
+    for (const c of candidates) {
+      const at = await this.git.commitTime(c);
+      if (at > newestAt) {
+        newest = c;
+        newestAt = at;
+      }
+    }
+    const r = newest ? await this.repo.restore(newest) : null;
+    // The lease of the first push: the recorded commit (we replace it knowingly), else what we restored.
+    this.base = record?.commit ?? newest;
+    this.log.error(
+      `STALE CONFIGURATION ACCEPTED (sync.allowStale): restored ${newest ? `commit ${short(newest)}` : 'nothing (the local JENKINS_HOME as it is)'} instead of the recorded ${short(record?.commit)}`,
+      { event: 'sync.stale_accepted', epoch, commit: newest, recorded: record?.commit ?? null },
+    );
+    this.ready(epoch, `stale: ${newest ? `commit ${short(newest)}` : 'the local JENKINS_HOME'} instead of the recorded ${short(record?.commit)}`, true, r);
+  }
+
+  private ready(epoch: number, reason: string, stale: boolean, r: Awaited<ReturnType<ConfigRepo['restore']>> | null): void {
+    this.rejectedEpoch = null;
+    this.local.checkedOut = r?.commit ?? this.local.checkedOut;
+    this.local.haveRecorded = this.recorded !== null && r?.commit === this.recorded.commit;
+    this.local.commitsBehind = this.local.haveRecorded || this.recorded === null ? 0 : null;
+    this.local.secondsBehind = this.local.haveRecorded || this.recorded === null ? 0 : null;
+    this.lastError = null;
+    if (r) {
+      this.log.info(`JENKINS_HOME restored to commit ${short(r.commit)}: ${r.written} files written, ${r.removed.length} removed`, {
+        event: 'sync.restored',
+        epoch,
+        commit: r.commit,
+        written: r.written,
+        removed: r.removed.length,
+        modesApplied: r.modesApplied,
+      });
+      if (r.pluginDiff.length > 0) {
+        this.log.warn(`plugins here differ from the recorded set: ${r.pluginDiff.join('; ')}`, { event: 'sync.plugins_differ', epoch, diff: r.pluginDiff });
+      }
+    }
+    this.setGate({ epoch, state: 'ready', reason, stale });
+  }
+
+  private fail(epoch: number, why: string): void {
+    const reason = this.redact(why);
+    this.lastError = reason;
+    this.log.warn(`cannot restore the recorded configuration: ${reason}`, { event: 'sync.restore_failed', epoch });
+    this.setGate({ epoch, state: 'failed', reason, stale: false });
+  }
+
+  /** Error texts may quote the repository URL: never with its credentials. */
+  private redact(text: string): string {
+    return this.opts.repo === redactRepo(this.opts.repo) ? text : text.split(this.opts.repo).join(redactRepo(this.opts.repo));
+  }
+
+  private rejected(epoch: number, reason: string): void {
+    this.rejectedEpoch = epoch;
+    this.lastError = reason;
+    this.log.error(`sync rejected: ${reason}`, { event: 'sync.rejected', epoch });
+    this.emit('change');
+  }
+
+  /** Commit, push (compare-and-set) and record, as the leader of `epoch`. */
+  private async publish(epoch: number, reason: string, final: boolean): Promise<void> {
+    if (this.gate.epoch !== epoch || this.gate.state !== 'ready' || this.rejectedEpoch === epoch) return;
+    if (!final && !this.canPublish(epoch)) return;
+    const current = await this.records.currentEpoch();
+    if (current !== epoch) {
+      this.rejected(epoch, `epoch ${epoch} is over (the cluster is at epoch ${current}); not pushing`);
+      return;
+    }
+    const snap = await this.repo.snapshot({ epoch, nodeId: this.opts.nodeId, reason });
+    this.local.checkedOut = snap.commit;
+    if (this.recorded?.commit === snap.commit && this.base === snap.commit) return; // nothing new
+    let pushed = await this.git.pushWithLease(this.opts.repo, this.opts.branch, snap.commit, this.base);
+    if (!pushed.ok && pushed.stale) {
+      const tip = await this.git.fetchBranch(this.opts.repo, this.opts.branch);
+      const tipEpoch = tip === null ? null : await this.repo.epochOf(tip);
+      if (tip !== null && tipEpoch === epoch && (await this.git.isAncestor(tip, snap.commit))) {
+        // Our own earlier push whose answer we never got (e.g. a timeout): carry on from it.
+        pushed = await this.git.pushWithLease(this.opts.repo, this.opts.branch, snap.commit, tip);
+      } else if (tip !== null && tipEpoch !== null && tipEpoch < epoch && tip !== this.recorded?.commit) {
+        this.log.warn(`the branch holds ${short(tip)} of epoch ${tipEpoch}, pushed but never recorded by a former leader; replacing it`, {
+          event: 'sync.overwrote_stale',
+          epoch,
+          commit: tip,
+          commitEpoch: tipEpoch,
+        });
+        pushed = await this.git.pushWithLease(this.opts.repo, this.opts.branch, snap.commit, tip);
+      } else {
+        this.rejected(epoch, `push of ${short(snap.commit)} refused: the branch moved to ${short(tip)} (epoch ${tipEpoch ?? 'unknown'}), not the ${short(this.base)} we expected`);
+        return;
+      }
+    }
+    if (!pushed.ok) throw new SyncError('GIT_FAILED', `push of ${short(snap.commit)} to ${this.opts.repo} failed: ${pushed.detail}`);
+    this.base = snap.commit;
+    const rec: SyncRecord = { commit: snap.commit, epoch, nodeId: this.opts.nodeId, at: new Date().toISOString() };
+    try {
+      await this.records.write(rec);
+    } catch (err) {
+      if (errorCode(err) === 'SYNC_REJECTED') {
+        this.rejected(epoch, errorMessage(err));
+        return;
+      }
+      throw err;
+    }
+    this.recorded = rec;
+    this.lastPush = { commit: rec.commit, epoch, at: rec.at };
+    this.local = { ...this.local, checkedOut: rec.commit, haveRecorded: true, commitsBehind: 0, secondsBehind: 0 };
+    this.lastError = null;
+    this.log.info(`pushed and recorded commit ${short(rec.commit)} (${reason})`, { event: 'sync.pushed', epoch, commit: rec.commit, changed: snap.changed, reason });
+    this.emit('change');
+  }
+}
