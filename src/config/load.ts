@@ -319,6 +319,21 @@ export function checkCrossFieldRules(cfg: Config): void {
     );
   }
 
+  if (cfg.fencing.retryBackoffMs > cfg.fencing.retryBackoffMaxMs) {
+    throw new ConfigError(
+      `fencing.retryBackoffMs (${cfg.fencing.retryBackoffMs}) must not exceed fencing.retryBackoffMaxMs (${cfg.fencing.retryBackoffMaxMs})`,
+      'fencing.retryBackoffMs',
+    );
+  }
+
+  if (cfg.lock.heartbeatMs >= cfg.lock.leaseMs) {
+    throw new ConfigError(
+      `lock.heartbeatMs (${cfg.lock.heartbeatMs}) must be less than lock.leaseMs (${cfg.lock.leaseMs}): ` +
+        `a live leader must refresh its heartbeat before the lease it gives can run out (several heartbeats per lease is best)`,
+      'lock.heartbeatMs',
+    );
+  }
+
   const { cert, key } = cfg.api.tls;
   if (cert !== '' && key === '') {
     throw new ConfigError(`api.tls.key must be set when api.tls.cert is set (${JSON.stringify(cert)}): HTTPS needs both`, 'api.tls.key');

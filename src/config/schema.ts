@@ -10,7 +10,7 @@
  */
 import os from 'node:os';
 import convict from 'convict';
-import type { Config, LogFormat, LogLevel } from './types';
+import type { Config, FlockTimeoutAction, LogFormat, LogLevel } from './types';
 
 // ---------------------------------------------------------------------------------------
 // Names
@@ -193,6 +193,35 @@ function bodyLimitFormat(val: unknown): void {
   if (!(bytes >= 1 && bytes <= 10 * 1024 * 1024)) throw new Error(rule);
 }
 
+/**
+ * A list of shell command lines (fencing.methods). From a file: a JSON array of strings. From an
+ * env var or a flag: a JSON array (`["cmd1","cmd2"]`), or one command line (a list of one), or
+ * empty (no commands).
+ */
+function commandListFormat(): string {
+  return registerFormat(
+    'jha-command-list',
+    (val) => {
+      // An object in a file is merged INTO the default array by convict (as named properties):
+      // only plain index keys make a list.
+      if (!Array.isArray(val) || Object.keys(val).length !== val.length || val.some((c) => typeof c !== 'string' || c.trim().length === 0)) {
+        throw new Error('must be a list of non-empty shell command lines (a JSON array of strings)');
+      }
+    },
+    (val) => {
+      if (typeof val !== 'string') return val;
+      const text = val.trim();
+      if (text === '') return [];
+      if (!text.startsWith('[')) return [val];
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return val;
+      }
+    },
+  );
+}
+
 function commandFormat(val: unknown): void {
   if (typeof val !== 'string' || val.trim().length === 0) throw new Error('must be a non-empty shell command line');
 }
@@ -215,6 +244,7 @@ function stringFormat(val: unknown): void {
 
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
 const LOG_FORMATS: LogFormat[] = ['json', 'text', 'auto'];
+const FLOCK_ACTIONS: FlockTimeoutAction[] = ['refuse', 'proceed'];
 
 // ---------------------------------------------------------------------------------------
 // Keys
@@ -232,7 +262,7 @@ export interface KeySpec<T> {
 
 /** A spec tree that mirrors `Config` key for key (checked by the compiler). */
 export type SpecTree<T> = {
-  readonly [K in keyof T]: T[K] extends string | number ? KeySpec<T[K]> : SpecTree<T[K]>;
+  readonly [K in keyof T]: T[K] extends string | number | readonly string[] ? KeySpec<T[K]> : SpecTree<T[K]>;
 };
 
 export interface BuildSchemaOptions {
@@ -305,6 +335,48 @@ function keySpecs(hostname: string): SpecTree<Config> {
         doc: 'Safety margin in ms kept before the session could expire; integer >= 0. Rule: session timeout * deadlineRatio + jenkins.fenceKillAfterMs + marginMs <= session timeout.',
         format: intFormat(0),
         default: 200,
+      },
+      methods: {
+        doc: 'Fencing methods: shell command lines tried in order before a new leader starts Jenkins when the previous active did not exit cleanly; the first to exit 0 fences it. Env and flag take a JSON array or one command line. Empty = no fencing command. See docs/safety.md for the environment they get.',
+        format: commandListFormat(),
+        default: [],
+      },
+      timeoutMs: {
+        doc: 'Time limit of one fencing method in ms; its process group is killed when it runs longer (counts as failed). Integer 100..3600000.',
+        format: intFormat(100, 3600000),
+        default: 30000,
+      },
+      retryBackoffMs: {
+        doc: 'Delay in ms before the fencing methods are tried again after all of them failed; doubles per round up to retryBackoffMaxMs. Integer >= 100.',
+        format: intFormat(100),
+        default: 5000,
+      },
+      retryBackoffMaxMs: {
+        doc: 'Upper bound of the fencing retry delay in ms; integer >= fencing.retryBackoffMs.',
+        format: intFormat(100),
+        default: 60000,
+      },
+    },
+    lock: {
+      heartbeatMs: {
+        doc: 'Storage lease: while Jenkins runs, the leader refreshes the heartbeat in JENKINS_HOME/.jenkins-ha.lock this often (ms); it also checks there that no newer epoch took over. Integer 50..600000, < lock.leaseMs.',
+        format: intFormat(50, 600000),
+        default: 1000,
+      },
+      leaseMs: {
+        doc: 'Storage lease: a new leader that finds a lock of another epoch, not released, whose heartbeat is younger than this (ms) waits until it is older before starting Jenkins. Node clocks must agree to well within it. Integer 100..3600000, > lock.heartbeatMs.',
+        format: intFormat(100, 3600000),
+        default: 5000,
+      },
+      flockWaitMs: {
+        doc: 'How long (ms) the shim waits for the exclusive flock on JENKINS_HOME/.jenkins-ha.flock before starting Jenkins; integer 0..3600000 (0 = try once).',
+        format: intFormat(0, 3600000),
+        default: 10000,
+      },
+      flockTimeoutAction: {
+        doc: 'What the shim does when the flock is not acquired in time: refuse (do not start Jenkins; the leader reports it and retries) or proceed (start Jenkins anyway, logged as an error).',
+        format: FLOCK_ACTIONS,
+        default: 'refuse',
       },
     },
     jenkins: {
@@ -447,13 +519,13 @@ function keySpecs(hostname: string): SpecTree<Config> {
 // ---------------------------------------------------------------------------------------
 
 /** A leaf of the convict schema as built here. */
-export interface SchemaLeaf extends KeySpec<string | number> {
+export interface SchemaLeaf extends KeySpec<string | number | readonly string[]> {
   readonly env: string;
   readonly arg: string;
 }
 
 interface LooseSpecTree {
-  readonly [key: string]: LooseSpecTree | KeySpec<string | number>;
+  readonly [key: string]: LooseSpecTree | KeySpec<string | number | readonly string[]>;
 }
 
 interface LooseSchemaTree {
@@ -468,7 +540,7 @@ function decorate(tree: LooseSpecTree, prefix: string): LooseSchemaTree {
   const out: LooseSchemaTree = {};
   for (const [key, node] of Object.entries(tree)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
-    out[key] = isLeaf<string | number>(node)
+    out[key] = isLeaf<string | number | readonly string[]>(node)
       ? { ...node, env: envName(path), arg: argName(path) }
       : decorate(node, path);
   }
@@ -495,7 +567,7 @@ export function listKeys(schema: convict.Schema<Config> = buildSchema()): KeyInf
   const walk = (tree: LooseSchemaTree, prefix: string): void => {
     for (const [key, node] of Object.entries(tree)) {
       const path = prefix === '' ? key : `${prefix}.${key}`;
-      if (isLeaf<string | number>(node)) out.push({ ...node, path });
+      if (isLeaf<string | number | readonly string[]>(node)) out.push({ ...node, path });
       else walk(node, path);
     }
   };
