@@ -3,11 +3,12 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// Third-party integrations, each owned by one folder of src/.
+// Third-party integrations, each owned by one folder of src/ (child_process by two: jenkins
+// supervises Jenkins; fencer runs the operator's fencing methods, each in its own group).
 const OWNERS = {
   'node-zookeeper-client': 'coordination',
-  'node:child_process': 'jenkins',
-  child_process: 'jenkins',
+  'node:child_process': ['jenkins', 'fencer'],
+  child_process: ['jenkins', 'fencer'],
   express: 'api',
   'prom-client': 'api',
   winston: 'logging',
@@ -24,7 +25,9 @@ const FORBIDDEN = {
   config: ['coordination', 'election', 'fencing', 'jenkins', 'controller', 'api', 'logging'],
   logging: ['coordination', 'election', 'fencing', 'jenkins', 'controller', 'api', 'config'],
   util: ['coordination', 'election', 'fencing', 'jenkins', 'controller', 'api', 'config', 'logging'],
+  fencer: ['coordination', 'election', 'fencing', 'jenkins', 'controller', 'api', 'config'],
 };
+const ownersOf = (owner) => (Array.isArray(owner) ? owner : [owner]);
 
 const boundaries = Object.keys(FORBIDDEN).map((folder) => ({
   files: [`src/${folder}/**/*.ts`],
@@ -33,8 +36,8 @@ const boundaries = Object.keys(FORBIDDEN).map((folder) => ({
       'error',
       {
         paths: Object.entries(OWNERS)
-          .filter(([, owner]) => owner !== folder)
-          .map(([name, owner]) => ({ name, message: `only src/${owner}/ may import ${name}` })),
+          .filter(([, owner]) => !ownersOf(owner).includes(folder))
+          .map(([name, owner]) => ({ name, message: `only ${ownersOf(owner).map((o) => `src/${o}/`).join(' or ')} may import ${name}` })),
         patterns: [
           {
             group: [...FORBIDDEN[folder].map((f) => `../${f}/*`), '../main', '../cli'],

@@ -5,13 +5,14 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { resolveTimings, type Config } from './config/load';
+import { resolveLockTimings, resolveTimings, type Config } from './config/load';
 import { ZkCoordinator } from './coordination/zookeeper';
 import { ClusterView } from './controller/cluster-view';
 import { Controller } from './controller/controller';
 import { Election } from './election/election';
 import { ConfigError, errorMessage } from './errors';
 import { EpochStore } from './fencing/epoch';
+import { checkJenkinsHome, flockPath } from './fencing/home-perms';
 import { JenkinsSupervisor } from './jenkins/supervisor';
 import { createLogger, type Logger } from './logging/logger';
 import { monoNow } from './util/clock';
@@ -58,6 +59,10 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     logger ??
     createLogger({ level: cfg.log.level, format: cfg.log.format, base: { node: cfg.node.id, cluster: cfg.cluster.name } });
   const tls = readTls(cfg);
+  // Refuse a JENKINS_HOME we cannot write or anyone can (ConfigError: exit 2); lock files 0600.
+  for (const f of await checkJenkinsHome(cfg.jenkins.home)) {
+    log.warn(`tightened the mode of ${f} to 0600`, { event: 'home.mode_fixed' });
+  }
   const base = `${cfg.zk.root}/${cfg.cluster.name}`;
   const now = monoNow;
   const fenceAfterFor = (t: number): number => {
@@ -110,6 +115,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     healthTimeoutMs: cfg.jenkins.healthTimeoutMs,
     livenessFailures: cfg.jenkins.livenessFailures,
     fenceGraceMs: cfg.jenkins.fenceKillAfterMs,
+    flock: { file: flockPath(cfg.jenkins.home), waitMs: cfg.lock.flockWaitMs, timeoutAction: cfg.lock.flockTimeoutAction },
     logger: log.child({ component: 'jenkins' }),
     now,
   });
@@ -131,6 +137,13 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
       resignCooldownMs: cfg.election.resignCooldownMs,
       switchoverTimeoutMs: cfg.election.switchoverTimeoutMs,
       requestedSessionTimeoutMs: cfg.zk.sessionTimeoutMs,
+      fencing: {
+        methods: cfg.fencing.methods,
+        timeoutMs: cfg.fencing.timeoutMs,
+        retryBackoffMs: cfg.fencing.retryBackoffMs,
+        retryBackoffMaxMs: cfg.fencing.retryBackoffMaxMs,
+      },
+      lock: resolveLockTimings(cfg),
     },
     {
       coordinator,

@@ -113,6 +113,11 @@ export function createMetrics(source: StatusSource, opts: { defaultMetrics?: boo
     help: 'Times this node fenced (force-stopped) its Jenkins because leadership could not be proven.',
     registers,
   });
+  const splitBrain = new Counter({
+    name: 'jenkins_ha_split_brain_detected_total',
+    help: 'Times this node saw evidence of a second Jenkins (a listener on its Jenkins port before launch, or a newer epoch in the JENKINS_HOME lock while its Jenkins ran) and held back or fenced its own.',
+    registers,
+  });
   // Events before the app existed (main loads the API after joining the election).
   leaderChanges.inc(initial.leaderChanges);
   restarts.inc(initial.jenkins.restarts);
@@ -131,6 +136,9 @@ export function createMetrics(source: StatusSource, opts: { defaultMetrics?: boo
         return;
       case 'fenced':
         fenced.inc();
+        return;
+      case 'split_brain':
+        splitBrain.inc();
         return;
       case 'role':
         return;

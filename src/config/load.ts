@@ -326,10 +326,12 @@ export function checkCrossFieldRules(cfg: Config): void {
     );
   }
 
-  if (cfg.lock.heartbeatMs >= cfg.lock.leaseMs) {
+  const lock = resolveLockTimings(cfg);
+  if (lock.heartbeatMs >= lock.leaseMs) {
     throw new ConfigError(
-      `lock.heartbeatMs (${cfg.lock.heartbeatMs}) must be less than lock.leaseMs (${cfg.lock.leaseMs}): ` +
-        `a live leader must refresh its heartbeat before the lease it gives can run out (several heartbeats per lease is best)`,
+      `lock.heartbeatMs: effective heartbeat ${lock.heartbeatMs} ms must be less than the effective lock.leaseMs ` +
+        `${lock.leaseMs} ms${cfg.lock.leaseMs === 0 ? ` (0 = zk.sessionTimeoutMs / 2)` : ''}: a live leader must refresh its ` +
+        `heartbeat before the lease it gives can run out (several heartbeats per lease is best)`,
       'lock.heartbeatMs',
     );
   }
@@ -391,6 +393,17 @@ export function resolveTimings(cfg: Config, negotiatedTimeoutMs?: number): Resol
     requestTimeoutMs: Math.max(1, Math.min(effectiveRequestTimeoutMs(cfg, t), fenceAfterMs)),
     fenceAfterMs,
   };
+}
+
+/**
+ * Effective storage lease timings: lock.leaseMs, or zk.sessionTimeoutMs / 2 when 0 (a crashed
+ * leader's last heartbeat is older than that when its session expires, so a crash adds no wait);
+ * lock.heartbeatMs, or a quarter of the lease when 0.
+ */
+export function resolveLockTimings(cfg: Config): { heartbeatMs: number; leaseMs: number } {
+  const leaseMs = cfg.lock.leaseMs > 0 ? cfg.lock.leaseMs : Math.floor(cfg.zk.sessionTimeoutMs / 2);
+  const heartbeatMs = cfg.lock.heartbeatMs > 0 ? cfg.lock.heartbeatMs : Math.max(1, Math.floor(leaseMs / 4));
+  return { heartbeatMs, leaseMs };
 }
 
 /** A copy safe to log or serve: api.token and api.readToken become "***" when set. */

@@ -359,14 +359,14 @@ function keySpecs(hostname: string): SpecTree<Config> {
     },
     lock: {
       heartbeatMs: {
-        doc: 'Storage lease: while Jenkins runs, the leader refreshes the heartbeat in JENKINS_HOME/.jenkins-ha.lock this often (ms); it also checks there that no newer epoch took over. Integer 50..600000, < lock.leaseMs.',
-        format: intFormat(50, 600000),
-        default: 1000,
+        doc: 'Storage lease: while Jenkins runs, the leader refreshes the heartbeat in JENKINS_HOME/.jenkins-ha.lock this often (ms), and checks there that no newer epoch took over. 0 = lock.leaseMs / 4. Integer 0..600000; must be < lock.leaseMs.',
+        format: intFormat(0, 600000),
+        default: 0,
       },
       leaseMs: {
-        doc: 'Storage lease: a new leader that finds a lock of another epoch, not released, whose heartbeat is younger than this (ms) waits until it is older before starting Jenkins. Node clocks must agree to well within it. Integer 100..3600000, > lock.heartbeatMs.',
-        format: intFormat(100, 3600000),
-        default: 5000,
+        doc: 'Storage lease: a new leader that finds a lock of another epoch, not released, whose heartbeat is younger than this (ms) waits until it is older before starting Jenkins. 0 = zk.sessionTimeoutMs / 2 (shorter than a crashed leader\'s heartbeat can be old when its session expires, so a crash costs no wait). Node clocks must agree to well within it. Integer 0..3600000.',
+        format: intFormat(0, 3600000),
+        default: 0,
       },
       flockWaitMs: {
         doc: 'How long (ms) the shim waits for the exclusive flock on JENKINS_HOME/.jenkins-ha.flock before starting Jenkins; integer 0..3600000 (0 = try once).',

@@ -10,11 +10,16 @@ import { CommandError, errorCode, errorMessage } from '../errors';
 import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
 import type { EpochStore } from '../fencing/epoch';
-import { acquireHomeLock, releaseHomeLock } from '../fencing/home-lock';
+import { acquireHomeLock, readLock, releaseHomeLock } from '../fencing/home-lock';
+import { describeHolder, leaseVerdict } from '../fencing/storage-lease';
+import { runFencingMethods } from '../fencer/run-methods';
+import { probePort, type PortProbe } from '../jenkins/port-probe';
 import type { JenkinsSupervisor } from '../jenkins/supervisor';
 import type { Logger } from '../logging/logger';
 import { Signal } from '../util/timers';
 import { canProveLeadership, decide, isLeaderNow, type Decision, type Observed } from './decide';
+import { FenceGate, type FenceGateOptions } from './fence-gate';
+import { LockKeeper } from './lock-keeper';
 import { RestartTracker } from './restarts';
 import { pauseInForce, type ClusterView } from './cluster-view';
 import type { ControlCommands, ControllerEvent, HistoryEntry, NodeRole, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
@@ -37,6 +42,10 @@ export interface ControllerOptions {
   resignCooldownMs: number;
   switchoverTimeoutMs: number;
   requestedSessionTimeoutMs: number;
+  /** Fencing layer 3: the operator's fencing methods (see fence-gate.ts). */
+  fencing: { methods: readonly string[]; timeoutMs: number; retryBackoffMs: number; retryBackoffMaxMs: number };
+  /** Fencing layer 4: the storage lease in the JENKINS_HOME lock file. */
+  lock: { heartbeatMs: number; leaseMs: number };
 }
 
 export interface ControllerDeps {
@@ -47,10 +56,18 @@ export interface ControllerDeps {
   cluster: ClusterView;
   logger: Logger;
   now: () => number;
+  /** Wall clock for the lock heartbeats (default Date.now). */
+  wallNow?: () => number;
+  /** Runs the fencing methods (default: src/fencer). */
+  runFencing?: FenceGateOptions['run'];
+  /** Probes the Jenkins port before a launch (default: a TCP connect). */
+  probePort?: (url: string, timeoutMs: number) => Promise<PortProbe>;
 }
 
 const MAX_HISTORY = 100;
 const TICK_MS = 250;
+/** How soon a launch held back by a foreign listener or the flock is tried again. */
+const GATE_RETRY_MS = 1000;
 
 export class Controller implements ControlCommands {
   private readonly coord: Coordinator;
@@ -68,7 +85,7 @@ export class Controller implements ControlCommands {
   private shuttingDown = false;
   private finished = false;
   private resignedUntil: number | null = null;
-  private blocked: { until: number; reason: string } | null = null;
+  private blocked: Observed['blocked'] = null;
   private unhealthy: string | null = null;
   private fencing = false;
   private failNextExit = false;
@@ -85,6 +102,15 @@ export class Controller implements ControlCommands {
   private electedAt: number | null = null;
   /** What the current term's election was: the first term of the cluster, or a takeover. */
   private termKind: 'initial' | 'planned' | 'unplanned' = 'initial';
+  // Fencing layers 3-6 on the launch path (docs/safety.md).
+  private readonly fenceGate: FenceGate;
+  private readonly lockKeeper: LockKeeper;
+  private readonly wallNow: () => number;
+  private readonly probe: (url: string, timeoutMs: number) => Promise<PortProbe>;
+  private storageLease: { until: number; reason: string; holder: string } | null = null;
+  private splitBrain: string | null = null;
+  private foreignListener: string | null = null;
+  private launchBlocked: StatusSnapshot['launchBlocked'] = null;
 
   constructor(
     private readonly opts: ControllerOptions,
@@ -104,6 +130,37 @@ export class Controller implements ControlCommands {
       windowMs: opts.restartWindowMs,
     });
     const kick = (): void => this.wake.notify();
+    this.wallNow = deps.wallNow ?? Date.now;
+    this.probe = deps.probePort ?? probePort;
+    this.fenceGate = new FenceGate({
+      ...opts.fencing,
+      nodeId: opts.nodeId,
+      cluster: opts.clusterName,
+      home: opts.home,
+      logger: this.log,
+      now: this.now,
+      run: deps.runFencing ?? runFencingMethods,
+      onChange: kick,
+      record: (event, reason) => this.record(event, reason),
+    });
+    this.lockKeeper = new LockKeeper({
+      home: opts.home,
+      heartbeatMs: opts.lock.heartbeatMs,
+      wallNow: this.wallNow,
+      logger: this.log,
+      holder: () => {
+        const term = this.term;
+        if (!term || this.jenkins.status().state === 'stopped') return null;
+        return this.lockIdentity(term.epoch);
+      },
+      onNewer: (holder) => {
+        const term = this.term;
+        if (!term || this.splitBrain) return;
+        this.splitBrain = `the JENKINS_HOME lock names ${describeHolder(holder)}, newer than our epoch ${term.epoch}`;
+        this.alarmSplitBrain(this.splitBrain);
+        kick();
+      },
+    });
     this.coord.on('state', kick);
     this.coord.on('session', kick);
     this.coord.on('heard', () => {
@@ -129,6 +186,15 @@ export class Controller implements ControlCommands {
     this.jenkins.on('exit', (exit) => {
       this.fencing = false;
       this.unhealthy = null;
+      this.splitBrain = null;
+      this.markLockStopped();
+      if (exit.refused) {
+        // Fencing layer 5: the shim could not take the flock; nothing ran. Not a Jenkins failure.
+        this.blocked = { until: this.now() + GATE_RETRY_MS, reason: exit.reason, gate: 'flock' };
+        this.record('jenkins.refused', exit.reason);
+        kick();
+        return;
+      }
       if (!exit.expected || this.failNextExit) {
         this.restarts.recordFailure(this.now());
         this.emitEvent({ type: 'jenkins_restart' });
@@ -144,6 +210,7 @@ export class Controller implements ControlCommands {
     this.coord.start();
     this.election.join();
     this.jenkins.arm();
+    this.lockKeeper.start();
     this.done = this.loop();
     return this.done;
   }
@@ -186,6 +253,9 @@ export class Controller implements ControlCommands {
       pauseExpired: this.cluster.pauseRecord() !== null && !pauseInForce(this.cluster.pauseRecord(), Date.now()),
       switchover: this.observeSwitchover(),
       handingOver: this.handingOver,
+      fence: this.fenceGate.observed(),
+      storageLease: this.storageLease,
+      splitBrain: this.splitBrain,
     };
   }
 
@@ -246,6 +316,7 @@ export class Controller implements ControlCommands {
       switchover: this.cluster.switchover(),
       leaderChanges: this.leaderChanges,
       decision: this.lastReason,
+      launchBlocked: this.launchBlocked,
       loopLagMs: this.lastCycleAt === 0 ? 0 : Math.max(0, Math.round(now - this.lastCycleAt)),
       history: [...this.recent],
     };
@@ -353,6 +424,7 @@ export class Controller implements ControlCommands {
         this.lastReasonShape = shape;
       }
       this.lastReason = d.reason;
+      this.noteGate(d);
       try {
         await this.act(d, obs);
       } catch (err) {
@@ -410,25 +482,23 @@ export class Controller implements ControlCommands {
           previousExitedCleanly: taken.previous === null && !taken.previousMalformed,
         });
         this.record('elected', `epoch ${taken.epoch}`);
+        this.storageLease = null;
+        this.fenceGate.beginTerm(taken.epoch, taken.previous, taken.previousMalformed);
         return;
       }
+      case 'fence-previous':
+        this.fenceGate.start();
+        return;
       case 'launch': {
         const term = this.term;
         if (!term) return;
+        if (!(await this.launchPreflight(term.epoch)) || this.term !== term) return;
         try {
-          const before = await acquireHomeLock(this.opts.home, {
-            epoch: term.epoch,
-            nodeId: this.opts.nodeId,
-            host: this.opts.host,
-            pid: process.pid,
-            cluster: this.opts.clusterName,
-            state: 'held',
-            time: new Date().toISOString(),
-          });
+          const before = await acquireHomeLock(this.opts.home, { ...this.lockIdentity(term.epoch), state: 'held', heartbeatAt: this.wallNow() });
           if (before.kind === 'malformed') this.log.warn('replaced a malformed JENKINS_HOME lock file', { event: 'lock.malformed' });
         } catch (err) {
           if (errorCode(err) === 'LOCK_HIGHER_EPOCH' || errorCode(err) === 'LOCK_IO') {
-            this.blocked = { until: this.now() + 5000, reason: errorMessage(err) };
+            this.blocked = { until: this.now() + 5000, reason: errorMessage(err), gate: 'lock' };
             this.log.error(errorMessage(err), { event: 'lock.refused', epoch: term.epoch });
             return;
           }
@@ -494,9 +564,13 @@ export class Controller implements ControlCommands {
         this.log.info(d.reason, { event: 'term.ended', epoch: this.term?.epoch });
         this.record('demoted', d.reason);
         this.term = null;
+        this.fenceGate.endTerm();
+        this.storageLease = null;
         return;
       case 'finish-shutdown': {
         this.jenkins.disarm();
+        this.lockKeeper.stop();
+        this.fenceGate.endTerm();
         await this.leaveCleanly('shutdown', this.term).catch((err: unknown) =>
           this.log.warn(`could not leave cleanly: ${errorMessage(err)}`, { event: 'shutdown.leave_failed' }),
         );
@@ -515,6 +589,8 @@ export class Controller implements ControlCommands {
    */
   private async leaveCleanly(reason: string, term: { epoch: number; generation: number; breadcrumbVersion: number } | null): Promise<void> {
     this.term = null;
+    this.fenceGate.endTerm();
+    this.storageLease = null;
     if (term) {
       await releaseHomeLock(this.opts.home, term.epoch, this.opts.nodeId).catch((err: unknown) =>
         this.log.warn(`could not release the JENKINS_HOME lock: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
@@ -522,6 +598,79 @@ export class Controller implements ControlCommands {
     }
     const ops = term && term.generation === this.coord.generation ? this.epochs.releaseOps(term) : [];
     await this.election.leave(reason, ops);
+  }
+
+  private lockIdentity(epoch: number): { epoch: number; nodeId: string; host: string; pid: number; cluster: string; time: string } {
+    return { epoch, nodeId: this.opts.nodeId, host: this.opts.host, pid: process.pid, cluster: this.opts.clusterName, time: new Date().toISOString() };
+  }
+
+  /**
+   * The I/O half of the launch gates: the storage lease (layer 4) and a foreign listener on the
+   * Jenkins port (layer 6). False = not now (the state decide() sees says why and until when).
+   */
+  private async launchPreflight(epoch: number): Promise<boolean> {
+    const verdict = leaseVerdict(await readLock(this.opts.home), epoch, this.wallNow(), this.opts.lock.leaseMs);
+    if (verdict.kind === 'wait') {
+      const holder = describeHolder(verdict.holder);
+      const reason = `the JENKINS_HOME lock of ${holder} has a live heartbeat (${Math.round(verdict.ageMs)} ms old, lease ${this.opts.lock.leaseMs} ms); waiting for it to go stale`;
+      if (this.storageLease?.holder !== holder) {
+        this.log.warn(`not starting Jenkins: ${reason}`, { event: 'lock.waiting', holder, ageMs: Math.round(verdict.ageMs), leaseMs: this.opts.lock.leaseMs });
+        this.record('lock.waiting', reason);
+      }
+      // Look again at the lease's end, or after a heartbeat period (the holder may release it).
+      this.storageLease = { until: this.now() + Math.min(verdict.waitMs, this.opts.lock.heartbeatMs), reason, holder };
+      return false;
+    }
+    if (this.storageLease) {
+      this.log.info(`the JENKINS_HOME lock of ${this.storageLease.holder} is ${verdict.kind === 'free' ? verdict.why : verdict.kind} now; going on`, { event: 'lock.wait_over' });
+      this.storageLease = null;
+    }
+    if (verdict.kind === 'newer') return true; // acquireHomeLock refuses it with its own report
+
+    const port = await this.probe(this.opts.jenkinsUrl, 500);
+    if (port.kind === 'listening') {
+      const reason = `something already answers on ${port.address} (jenkins.url) though this node runs no Jenkins: another Jenkins? not starting ours`;
+      if (this.foreignListener === null) this.alarmSplitBrain(reason);
+      this.foreignListener = reason;
+      this.blocked = { until: this.now() + GATE_RETRY_MS, reason, gate: 'split-brain' };
+      return false;
+    }
+    if (port.kind === 'unknown') this.log.debug(`Jenkins port probe inconclusive (${port.error}); going on`, { event: 'jenkins.port_unknown' });
+    if (this.foreignListener !== null) {
+      this.log.info('the foreign listener on the Jenkins port is gone', { event: 'split_brain.cleared' });
+      this.foreignListener = null;
+    }
+    return true;
+  }
+
+  private alarmSplitBrain(reason: string): void {
+    this.log.error(`split brain detected: ${reason}`, { event: 'split_brain_detected', epoch: this.term?.epoch ?? null });
+    this.emitEvent({ type: 'split_brain' });
+    this.record('split_brain_detected', reason);
+  }
+
+  /** Our Jenkins is gone: mark our lock released so a successor need not wait for the lease. */
+  private markLockStopped(): void {
+    const term = this.term;
+    if (!term) return;
+    void releaseHomeLock(this.opts.home, term.epoch, this.opts.nodeId).catch((err: unknown) =>
+      this.log.warn(`could not mark the JENKINS_HOME lock released: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
+    );
+  }
+
+  /** Why a leader holds Jenkins back, for /status (changes only; the decision log says it too). */
+  private noteGate(d: Decision): void {
+    if (!d.gate) {
+      // A launch or a fencing round is the step that may clear a gate or meet it again: keep
+      // reporting the gate through it; anything else means no gate holds Jenkins back.
+      if (d.action.kind !== 'launch' && d.action.kind !== 'fence-previous') this.launchBlocked = null;
+      return;
+    }
+    if (this.launchBlocked?.gate === d.gate) {
+      this.launchBlocked = { ...this.launchBlocked, reason: d.reason };
+      return;
+    }
+    this.launchBlocked = { gate: d.gate, reason: d.reason, since: new Date().toISOString() };
   }
 
   private renewLease(): void {
