@@ -10,8 +10,8 @@ import { CommandError, errorCode, errorMessage } from '../errors';
 import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
 import type { EpochStore } from '../fencing/epoch';
-import { acquireHomeLock, readLock, releaseHomeLock } from '../fencing/home-lock';
-import { describeHolder, leaseVerdict } from '../fencing/storage-lease';
+import { acquireHomeLock, releaseHomeLock } from '../fencing/home-lock';
+import { describeHolder } from '../fencing/storage-lease';
 import { runFencingMethods } from '../fencer/run-methods';
 import { probePort, type PortProbe } from '../jenkins/port-probe';
 import type { JenkinsSupervisor } from '../jenkins/supervisor';
@@ -19,6 +19,7 @@ import type { Logger } from '../logging/logger';
 import { Signal } from '../util/timers';
 import { canProveLeadership, decide, isLeaderNow, type Decision, type Observed } from './decide';
 import { FenceGate, type FenceGateOptions } from './fence-gate';
+import { LaunchGuard } from './launch-guard';
 import { LockKeeper } from './lock-keeper';
 import { RestartTracker } from './restarts';
 import { pauseInForce, type ClusterView } from './cluster-view';
@@ -106,11 +107,11 @@ export class Controller implements ControlCommands {
   private readonly fenceGate: FenceGate;
   private readonly lockKeeper: LockKeeper;
   private readonly wallNow: () => number;
-  private readonly probe: (url: string, timeoutMs: number) => Promise<PortProbe>;
-  private storageLease: { until: number; reason: string; holder: string } | null = null;
+  private readonly guard: LaunchGuard;
   private splitBrain: string | null = null;
-  private foreignListener: string | null = null;
   private launchBlocked: StatusSnapshot['launchBlocked'] = null;
+  /** The pending "released" mark of the lock after Jenkins exited; a launch waits for it. */
+  private lockRelease: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly opts: ControllerOptions,
@@ -131,7 +132,18 @@ export class Controller implements ControlCommands {
     });
     const kick = (): void => this.wake.notify();
     this.wallNow = deps.wallNow ?? Date.now;
-    this.probe = deps.probePort ?? probePort;
+    this.guard = new LaunchGuard({
+      home: opts.home,
+      jenkinsUrl: opts.jenkinsUrl,
+      ...opts.lock,
+      retryMs: GATE_RETRY_MS,
+      now: this.now,
+      wallNow: this.wallNow,
+      logger: this.log,
+      probePort: deps.probePort ?? probePort,
+      record: (event, reason) => this.record(event, reason),
+      alarm: (reason) => this.alarmSplitBrain(reason),
+    });
     this.fenceGate = new FenceGate({
       ...opts.fencing,
       nodeId: opts.nodeId,
@@ -254,7 +266,7 @@ export class Controller implements ControlCommands {
       switchover: this.observeSwitchover(),
       handingOver: this.handingOver,
       fence: this.fenceGate.observed(),
-      storageLease: this.storageLease,
+      storageLease: this.guard.storageLease(),
       splitBrain: this.splitBrain,
     };
   }
@@ -482,7 +494,7 @@ export class Controller implements ControlCommands {
           previousExitedCleanly: taken.previous === null && !taken.previousMalformed,
         });
         this.record('elected', `epoch ${taken.epoch}`);
-        this.storageLease = null;
+        this.guard.reset();
         this.fenceGate.beginTerm(taken.epoch, taken.previous, taken.previousMalformed);
         return;
       }
@@ -492,7 +504,13 @@ export class Controller implements ControlCommands {
       case 'launch': {
         const term = this.term;
         if (!term) return;
-        if (!(await this.launchPreflight(term.epoch)) || this.term !== term) return;
+        await this.lockRelease; // never let a late "released" land on the lock of a new launch
+        const pre = await this.guard.check(term.epoch);
+        if (!pre.ok) {
+          if (pre.blocked) this.blocked = pre.blocked;
+          return;
+        }
+        if (this.term !== term) return;
         try {
           const before = await acquireHomeLock(this.opts.home, { ...this.lockIdentity(term.epoch), state: 'held', heartbeatAt: this.wallNow() });
           if (before.kind === 'malformed') this.log.warn('replaced a malformed JENKINS_HOME lock file', { event: 'lock.malformed' });
@@ -565,7 +583,7 @@ export class Controller implements ControlCommands {
         this.record('demoted', d.reason);
         this.term = null;
         this.fenceGate.endTerm();
-        this.storageLease = null;
+        this.guard.reset();
         return;
       case 'finish-shutdown': {
         this.jenkins.disarm();
@@ -590,7 +608,7 @@ export class Controller implements ControlCommands {
   private async leaveCleanly(reason: string, term: { epoch: number; generation: number; breadcrumbVersion: number } | null): Promise<void> {
     this.term = null;
     this.fenceGate.endTerm();
-    this.storageLease = null;
+    this.guard.reset();
     if (term) {
       await releaseHomeLock(this.opts.home, term.epoch, this.opts.nodeId).catch((err: unknown) =>
         this.log.warn(`could not release the JENKINS_HOME lock: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
@@ -604,45 +622,6 @@ export class Controller implements ControlCommands {
     return { epoch, nodeId: this.opts.nodeId, host: this.opts.host, pid: process.pid, cluster: this.opts.clusterName, time: new Date().toISOString() };
   }
 
-  /**
-   * The I/O half of the launch gates: the storage lease (layer 4) and a foreign listener on the
-   * Jenkins port (layer 6). False = not now (the state decide() sees says why and until when).
-   */
-  private async launchPreflight(epoch: number): Promise<boolean> {
-    const verdict = leaseVerdict(await readLock(this.opts.home), epoch, this.wallNow(), this.opts.lock.leaseMs);
-    if (verdict.kind === 'wait') {
-      const holder = describeHolder(verdict.holder);
-      const reason = `the JENKINS_HOME lock of ${holder} has a live heartbeat (${Math.round(verdict.ageMs)} ms old, lease ${this.opts.lock.leaseMs} ms); waiting for it to go stale`;
-      if (this.storageLease?.holder !== holder) {
-        this.log.warn(`not starting Jenkins: ${reason}`, { event: 'lock.waiting', holder, ageMs: Math.round(verdict.ageMs), leaseMs: this.opts.lock.leaseMs });
-        this.record('lock.waiting', reason);
-      }
-      // Look again at the lease's end, or after a heartbeat period (the holder may release it).
-      this.storageLease = { until: this.now() + Math.min(verdict.waitMs, this.opts.lock.heartbeatMs), reason, holder };
-      return false;
-    }
-    if (this.storageLease) {
-      this.log.info(`the JENKINS_HOME lock of ${this.storageLease.holder} is ${verdict.kind === 'free' ? verdict.why : verdict.kind} now; going on`, { event: 'lock.wait_over' });
-      this.storageLease = null;
-    }
-    if (verdict.kind === 'newer') return true; // acquireHomeLock refuses it with its own report
-
-    const port = await this.probe(this.opts.jenkinsUrl, 500);
-    if (port.kind === 'listening') {
-      const reason = `something already answers on ${port.address} (jenkins.url) though this node runs no Jenkins: another Jenkins? not starting ours`;
-      if (this.foreignListener === null) this.alarmSplitBrain(reason);
-      this.foreignListener = reason;
-      this.blocked = { until: this.now() + GATE_RETRY_MS, reason, gate: 'split-brain' };
-      return false;
-    }
-    if (port.kind === 'unknown') this.log.debug(`Jenkins port probe inconclusive (${port.error}); going on`, { event: 'jenkins.port_unknown' });
-    if (this.foreignListener !== null) {
-      this.log.info('the foreign listener on the Jenkins port is gone', { event: 'split_brain.cleared' });
-      this.foreignListener = null;
-    }
-    return true;
-  }
-
   private alarmSplitBrain(reason: string): void {
     this.log.error(`split brain detected: ${reason}`, { event: 'split_brain_detected', epoch: this.term?.epoch ?? null });
     this.emitEvent({ type: 'split_brain' });
@@ -653,8 +632,9 @@ export class Controller implements ControlCommands {
   private markLockStopped(): void {
     const term = this.term;
     if (!term) return;
-    void releaseHomeLock(this.opts.home, term.epoch, this.opts.nodeId).catch((err: unknown) =>
-      this.log.warn(`could not mark the JENKINS_HOME lock released: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
+    this.lockRelease = releaseHomeLock(this.opts.home, term.epoch, this.opts.nodeId).then(
+      () => undefined,
+      (err: unknown) => this.log.warn(`could not mark the JENKINS_HOME lock released: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
     );
   }
 
