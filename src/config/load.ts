@@ -336,6 +336,14 @@ export function checkCrossFieldRules(cfg: Config): void {
     );
   }
 
+  if (cfg.lock.flockWaitMs >= cfg.jenkins.startTimeoutMs) {
+    throw new ConfigError(
+      `lock.flockWaitMs (${cfg.lock.flockWaitMs}) must be less than jenkins.startTimeoutMs (${cfg.jenkins.startTimeoutMs}): ` +
+        `the shim waits for the flock inside Jenkins' start-up time`,
+      'lock.flockWaitMs',
+    );
+  }
+
   const { cert, key } = cfg.api.tls;
   if (cert !== '' && key === '') {
     throw new ConfigError(`api.tls.key must be set when api.tls.cert is set (${JSON.stringify(cert)}): HTTPS needs both`, 'api.tls.key');

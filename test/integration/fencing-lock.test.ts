@@ -137,7 +137,7 @@ describe('layer 4: the storage lease', () => {
 describe('layer 5: the flock held by the shim', () => {
   test('a process holding the flock blocks the launch until it releases it; Jenkins then holds it for its whole life', async () => {
     const holder = await holdFlock();
-    const a = suite.fx.start('a', { env: { JHA_LOCK_FLOCK_WAIT_MS: '60000' } });
+    const a = suite.fx.start('a', { env: { JHA_LOCK_FLOCK_WAIT_MS: '15000' } });
     const started = await a.waitForEvent('jenkins.started');
     const shim = Number(started.pid);
     // The shim is waiting in flock(1), inside Jenkins' process group: nothing has started.

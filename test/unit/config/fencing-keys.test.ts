@@ -101,6 +101,15 @@ describe('storage lease: lock.heartbeatMs < lock.leaseMs', () => {
   });
 });
 
+describe('lock.flockWaitMs < jenkins.startTimeoutMs', () => {
+  it('refuses a flock wait that does not fit in the start-up time', () => {
+    const err = configError(() => loadConfig({ env: { JHA_LOCK_FLOCK_WAIT_MS: '20000', JHA_JENKINS_START_TIMEOUT_MS: '20000' }, args: [] }));
+    expect(err.key).toBe('lock.flockWaitMs');
+    expect(err.message).toContain('jenkins.startTimeoutMs');
+    expect(loadConfig({ env: { JHA_LOCK_FLOCK_WAIT_MS: '19999', JHA_JENKINS_START_TIMEOUT_MS: '20000' }, args: [] }).lock.flockWaitMs).toBe(19999);
+  });
+});
+
 describe('lock.flockTimeoutAction', () => {
   it('is refuse or proceed', () => {
     expect(loadConfig({ env: { JHA_LOCK_FLOCK_TIMEOUT_ACTION: 'proceed' }, args: [] }).lock.flockTimeoutAction).toBe('proceed');
