@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { resolveGitDir, resolveTimings, type Config } from './config/load';
+import { resolveGitDir, resolveLockTimings, resolveTimings, type Config } from './config/load';
 import { ZkCoordinator } from './coordination/zookeeper';
 import { ClusterView } from './controller/cluster-view';
 import { Controller } from './controller/controller';
@@ -20,6 +20,7 @@ import { EligibilityMonitor } from './jenkins/eligibility';
 import { JenkinsSupervisor, type ServiceCommands } from './jenkins/supervisor';
 import { DrainTracker } from './controller/drain';
 import { peerJenkinsVersion } from './controller/peer-version';
+import { checkJenkinsHome, flockPath } from './fencing/home-perms';
 import { createLogger, type Logger } from './logging/logger';
 import { monoNow } from './util/clock';
 import { createGitSync } from './sync/create';
@@ -70,6 +71,10 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     logger ??
     createLogger({ level: cfg.log.level, format: cfg.log.format, base: { node: cfg.node.id, cluster: cfg.cluster.name } });
   const tls = readTls(cfg);
+  // Refuse a JENKINS_HOME we cannot write or anyone can (ConfigError: exit 2); lock files 0600.
+  for (const f of await checkJenkinsHome(cfg.jenkins.home)) {
+    log.warn(`tightened the mode of ${f} to 0600`, { event: 'home.mode_fixed' });
+  }
   const base = `${cfg.zk.root}/${cfg.cluster.name}`;
   const now = monoNow;
   const fenceAfterFor = (t: number): number => {
@@ -135,6 +140,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     healthTimeoutMs: cfg.jenkins.healthTimeoutMs,
     livenessFailures: cfg.jenkins.livenessFailures,
     fenceGraceMs: cfg.jenkins.fenceKillAfterMs,
+    flock: { file: flockPath(cfg.jenkins.home), waitMs: cfg.lock.flockWaitMs, timeoutAction: cfg.lock.flockTimeoutAction },
     logger: log.child({ component: 'jenkins' }),
     now,
   });
@@ -160,6 +166,13 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
       requestedSessionTimeoutMs: cfg.zk.sessionTimeoutMs,
       drainTimeoutMs: cfg.jenkins.drainTimeoutMs,
       drainOnShutdown: cfg.jenkins.drainOnShutdown,
+      fencing: {
+        methods: cfg.fencing.methods,
+        timeoutMs: cfg.fencing.timeoutMs,
+        retryBackoffMs: cfg.fencing.retryBackoffMs,
+        retryBackoffMaxMs: cfg.fencing.retryBackoffMaxMs,
+      },
+      lock: resolveLockTimings(cfg),
     },
     {
       coordinator,

@@ -132,6 +132,12 @@ export function createMetrics(
     help: 'Times this node fenced (force-stopped) its Jenkins because leadership could not be proven.',
     registers,
   });
+  const splitBrain = new Counter({
+    name: 'jenkins_ha_split_brain_detected_total',
+    help: 'Times this node saw evidence of a second Jenkins (a listener on its Jenkins port before launch, or a newer epoch in the JENKINS_HOME lock while its Jenkins ran) and held back or fenced its own.',
+    registers,
+  });
+
   // Hooks count on their own (they may have run before the app existed); each scrape adds what
   // changed since the last one, so the series stay monotonic counters.
   const hookStats = opts.hookStats;
@@ -180,6 +186,9 @@ export function createMetrics(
         return;
       case 'fenced':
         fenced.inc();
+        return;
+      case 'split_brain':
+        splitBrain.inc();
         return;
       case 'role':
         return;

@@ -32,6 +32,7 @@ export function typeOf(k: KeyInfo): string {
   if (f === 'jha-ratio(0,1)') return 'number in (0,1)';
   if (f === 'jha-boolean') return 'boolean';
   if (f === 'jha-globs') return 'list of globs';
+  if (f === 'jha-command-list') return 'list of shell commands';
   return f;
 }
 

@@ -319,6 +319,31 @@ export function checkCrossFieldRules(cfg: Config): void {
     );
   }
 
+  if (cfg.fencing.retryBackoffMs > cfg.fencing.retryBackoffMaxMs) {
+    throw new ConfigError(
+      `fencing.retryBackoffMs (${cfg.fencing.retryBackoffMs}) must not exceed fencing.retryBackoffMaxMs (${cfg.fencing.retryBackoffMaxMs})`,
+      'fencing.retryBackoffMs',
+    );
+  }
+
+  const lock = resolveLockTimings(cfg);
+  if (lock.heartbeatMs >= lock.leaseMs) {
+    throw new ConfigError(
+      `lock.heartbeatMs: effective heartbeat ${lock.heartbeatMs} ms must be less than the effective lock.leaseMs ` +
+        `${lock.leaseMs} ms${cfg.lock.leaseMs === 0 ? ` (0 = zk.sessionTimeoutMs / 2)` : ''}: a live leader must refresh its ` +
+        `heartbeat before the lease it gives can run out (several heartbeats per lease is best)`,
+      'lock.heartbeatMs',
+    );
+  }
+
+  if (cfg.lock.flockWaitMs >= cfg.jenkins.startupGraceMs) {
+    throw new ConfigError(
+      `lock.flockWaitMs (${cfg.lock.flockWaitMs}) must be less than jenkins.startupGraceMs (${cfg.jenkins.startupGraceMs}): ` +
+        `the shim waits for the flock inside Jenkins' start-up time`,
+      'lock.flockWaitMs',
+    );
+  }
+
   const { cert, key } = cfg.api.tls;
   if (cert !== '' && key === '') {
     throw new ConfigError(`api.tls.key must be set when api.tls.cert is set (${JSON.stringify(cert)}): HTTPS needs both`, 'api.tls.key');
@@ -394,6 +419,17 @@ export function resolveTimings(cfg: Config, negotiatedTimeoutMs?: number): Resol
     requestTimeoutMs: Math.max(1, Math.min(effectiveRequestTimeoutMs(cfg, t), fenceAfterMs)),
     fenceAfterMs,
   };
+}
+
+/**
+ * Effective storage lease timings: lock.leaseMs, or zk.sessionTimeoutMs / 2 when 0 (a crashed
+ * leader's last heartbeat is older than that when its session expires, so a crash adds no wait);
+ * lock.heartbeatMs, or a quarter of the lease when 0.
+ */
+export function resolveLockTimings(cfg: Config): { heartbeatMs: number; leaseMs: number } {
+  const leaseMs = cfg.lock.leaseMs > 0 ? cfg.lock.leaseMs : Math.floor(cfg.zk.sessionTimeoutMs / 2);
+  const heartbeatMs = cfg.lock.heartbeatMs > 0 ? cfg.lock.heartbeatMs : Math.max(1, Math.floor(leaseMs / 4));
+  return { heartbeatMs, leaseMs };
 }
 
 /** A copy safe to log or serve: api.token, api.readToken and jenkins.apiToken become "***" when set. */

@@ -10,7 +10,7 @@
  */
 import os from 'node:os';
 import convict from 'convict';
-import type { Config, JenkinsMode, LogFormat, LogLevel, SyncMode } from './types';
+import type { Config, FlockTimeoutAction, JenkinsMode, LogFormat, LogLevel, SyncMode } from './types';
 import { DEFAULT_INCLUDE, globProblem } from '../util/sync-globs';
 
 // ---------------------------------------------------------------------------------------
@@ -194,6 +194,35 @@ function bodyLimitFormat(val: unknown): void {
   if (!(bytes >= 1 && bytes <= 10 * 1024 * 1024)) throw new Error(rule);
 }
 
+/**
+ * A list of shell command lines (fencing.methods). From a file: a JSON array of strings. From an
+ * env var or a flag: a JSON array (`["cmd1","cmd2"]`), or one command line (a list of one), or
+ * empty (no commands).
+ */
+function commandListFormat(): string {
+  return registerFormat(
+    'jha-command-list',
+    (val) => {
+      // An object in a file is merged INTO the default array by convict (as named properties):
+      // only plain index keys make a list.
+      if (!Array.isArray(val) || Object.keys(val).length !== val.length || val.some((c) => typeof c !== 'string' || c.trim().length === 0)) {
+        throw new Error('must be a list of non-empty shell command lines (a JSON array of strings)');
+      }
+    },
+    (val) => {
+      if (typeof val !== 'string') return val;
+      const text = val.trim();
+      if (text === '') return [];
+      if (!text.startsWith('[')) return [val];
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return val;
+      }
+    },
+  );
+}
+
 function commandFormat(val: unknown): void {
   if (typeof val !== 'string' || val.trim().length === 0) throw new Error('must be a non-empty shell command line');
 }
@@ -280,6 +309,7 @@ const SYNC_MODES: SyncMode[] = ['shared', 'git'];
 
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
 const LOG_FORMATS: LogFormat[] = ['json', 'text', 'auto'];
+const FLOCK_ACTIONS: FlockTimeoutAction[] = ['refuse', 'proceed'];
 
 // ---------------------------------------------------------------------------------------
 // Keys
@@ -373,6 +403,48 @@ function keySpecs(hostname: string): SpecTree<Config> {
         doc: 'Safety margin in ms kept before the session could expire; integer >= 0. Rule: session timeout * deadlineRatio + jenkins.fenceKillAfterMs + marginMs <= session timeout.',
         format: intFormat(0),
         default: 200,
+      },
+      methods: {
+        doc: 'Fencing methods: shell command lines tried in order before a new leader starts Jenkins when the previous active did not exit cleanly; the first to exit 0 fences it. Env and flag take a JSON array or one command line. Empty = no fencing command. See docs/safety.md for the environment they get.',
+        format: commandListFormat(),
+        default: [],
+      },
+      timeoutMs: {
+        doc: 'Time limit of one fencing method in ms; its process group is killed when it runs longer (counts as failed). Integer 100..3600000.',
+        format: intFormat(100, 3600000),
+        default: 30000,
+      },
+      retryBackoffMs: {
+        doc: 'Delay in ms before the fencing methods are tried again after all of them failed; doubles per round up to retryBackoffMaxMs. Integer >= 100.',
+        format: intFormat(100),
+        default: 5000,
+      },
+      retryBackoffMaxMs: {
+        doc: 'Upper bound of the fencing retry delay in ms; integer >= fencing.retryBackoffMs.',
+        format: intFormat(100),
+        default: 60000,
+      },
+    },
+    lock: {
+      heartbeatMs: {
+        doc: 'Storage lease: while Jenkins runs, the leader refreshes the heartbeat in JENKINS_HOME/.jenkins-ha.lock this often (ms), and checks there that no newer epoch took over. 0 = lock.leaseMs / 4. Integer 0..600000; must be < lock.leaseMs.',
+        format: intFormat(0, 600000),
+        default: 0,
+      },
+      leaseMs: {
+        doc: 'Storage lease: a new leader that finds a lock of another epoch, not released, whose heartbeat is younger than this (ms) waits until it is older before starting Jenkins. 0 = zk.sessionTimeoutMs / 2 (shorter than a crashed leader\'s heartbeat can be old when its session expires, so a crash costs no wait). Node clocks must agree to well within it. Integer 0..3600000.',
+        format: intFormat(0, 3600000),
+        default: 0,
+      },
+      flockWaitMs: {
+        doc: 'How long (ms) the shim waits for the exclusive flock on JENKINS_HOME/.jenkins-ha.flock before starting Jenkins; integer 0..3600000 (0 = try once).',
+        format: intFormat(0, 3600000),
+        default: 10000,
+      },
+      flockTimeoutAction: {
+        doc: 'What the shim does when the flock is not acquired in time: refuse (do not start Jenkins; the leader reports it and retries) or proceed (start Jenkins anyway, logged as an error).',
+        format: FLOCK_ACTIONS,
+        default: 'refuse',
       },
     },
     jenkins: {

@@ -41,6 +41,25 @@ export interface FencingConfig {
   readonly deadlineRatio: number;
   /** Safety margin kept before the session could expire. */
   readonly marginMs: number;
+  /** Shell command lines that fence the previous active, tried in order (empty = none). */
+  readonly methods: readonly string[];
+  /** Time limit of one fencing method. */
+  readonly timeoutMs: number;
+  /** Delay before retrying after every method failed; doubles up to retryBackoffMaxMs. */
+  readonly retryBackoffMs: number;
+  readonly retryBackoffMaxMs: number;
+}
+
+export type FlockTimeoutAction = 'refuse' | 'proceed';
+
+export interface LockConfig {
+  /** Storage lease heartbeat period in the JENKINS_HOME lock file (< leaseMs). */
+  readonly heartbeatMs: number;
+  /** A foreign heartbeat younger than this blocks a new leader's launch. */
+  readonly leaseMs: number;
+  /** How long the shim waits for the flock on JENKINS_HOME/.jenkins-ha.flock. */
+  readonly flockWaitMs: number;
+  readonly flockTimeoutAction: FlockTimeoutAction;
 }
 
 export interface JenkinsConfig {
@@ -162,6 +181,7 @@ export interface Config {
   readonly node: NodeConfig;
   readonly zk: ZkConfig;
   readonly fencing: FencingConfig;
+  readonly lock: LockConfig;
   readonly jenkins: JenkinsConfig;
   readonly election: ElectionConfig;
   readonly eligibility: EligibilityConfig;

@@ -12,10 +12,16 @@ import type { Election } from '../election/election';
 import type { EpochStore } from '../fencing/epoch';
 import { acquireHomeLock, releaseHomeLock } from '../fencing/home-lock';
 import type { JenkinsStatus, JenkinsSupervisor } from '../jenkins/supervisor';
+import { describeHolder } from '../fencing/storage-lease';
+import { runFencingMethods } from '../fencer/run-methods';
+import { probePort, type PortProbe } from '../jenkins/port-probe';
 import type { Logger } from '../logging/logger';
 import type { SyncGate } from '../sync/types';
 import { Signal } from '../util/timers';
 import { canProveLeadership, decide, isLeaderNow, type Decision, type Observed } from './decide';
+import { FenceGate, type FenceGateOptions } from './fence-gate';
+import { LaunchGuard } from './launch-guard';
+import { LockKeeper } from './lock-keeper';
 import { RestartTracker } from './restarts';
 import { takeoverPhases } from './takeover-phases';
 import type { DrainTracker } from './drain';
@@ -46,6 +52,10 @@ export interface ControllerOptions {
   drainTimeoutMs?: number;
   /** Drain before stopping Jenkins on shutdown. */
   drainOnShutdown?: boolean;
+  /** Fencing layer 3: the operator's fencing methods (see fence-gate.ts). */
+  fencing: { methods: readonly string[]; timeoutMs: number; retryBackoffMs: number; retryBackoffMaxMs: number };
+  /** Fencing layer 4: the storage lease in the JENKINS_HOME lock file. */
+  lock: { heartbeatMs: number; leaseMs: number };
 }
 
 export interface ControllerDeps {
@@ -62,10 +72,18 @@ export interface ControllerDeps {
   eligibility?: EligibilityMonitor;
   /** sync.mode git: the configuration gate and publisher; absent in shared mode. */
   sync?: SyncGate;
+  /** Wall clock for the lock heartbeats (default Date.now). */
+  wallNow?: () => number;
+  /** Runs the fencing methods (default: src/fencer). */
+  runFencing?: FenceGateOptions['run'];
+  /** Probes the Jenkins port before a launch (default: a TCP connect). */
+  probePort?: (url: string, timeoutMs: number) => Promise<PortProbe>;
 }
 
 const MAX_HISTORY = 100;
 const TICK_MS = 250;
+/** How soon a launch held back by a foreign listener or the flock is tried again. */
+const GATE_RETRY_MS = 1000;
 
 export class Controller implements ControlCommands {
   private readonly coord: Coordinator;
@@ -86,7 +104,7 @@ export class Controller implements ControlCommands {
   private shuttingDown = false;
   private finished = false;
   private resignedUntil: number | null = null;
-  private blocked: { until: number; reason: string } | null = null;
+  private blocked: Observed['blocked'] = null;
   private unhealthy: string | null = null;
   private fencing = false;
   private failNextExit = false;
@@ -105,6 +123,15 @@ export class Controller implements ControlCommands {
   private wokeAt: number | null = null;
   /** What the current term's election was: the first term of the cluster, or a takeover. */
   private termKind: 'initial' | 'planned' | 'unplanned' = 'initial';
+  // Fencing layers 3-6 on the launch path (docs/safety.md).
+  private readonly fenceGate: FenceGate;
+  private readonly lockKeeper: LockKeeper;
+  private readonly wallNow: () => number;
+  private readonly guard: LaunchGuard;
+  private splitBrain: string | null = null;
+  private launchBlocked: StatusSnapshot['launchBlocked'] = null;
+  /** The pending "released" mark of the lock after Jenkins exited; a launch waits for it. */
+  private lockRelease: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly opts: ControllerOptions,
@@ -127,6 +154,48 @@ export class Controller implements ControlCommands {
       windowMs: opts.restartWindowMs,
     });
     const kick = (): void => this.wake.notify();
+    this.wallNow = deps.wallNow ?? Date.now;
+    this.guard = new LaunchGuard({
+      home: opts.home,
+      jenkinsUrl: opts.jenkinsUrl,
+      ...opts.lock,
+      retryMs: GATE_RETRY_MS,
+      now: this.now,
+      wallNow: this.wallNow,
+      logger: this.log,
+      probePort: deps.probePort ?? probePort,
+      record: (event, reason) => this.record(event, reason),
+      alarm: (reason) => this.alarmSplitBrain(reason),
+    });
+    this.fenceGate = new FenceGate({
+      ...opts.fencing,
+      nodeId: opts.nodeId,
+      cluster: opts.clusterName,
+      home: opts.home,
+      logger: this.log,
+      now: this.now,
+      run: deps.runFencing ?? runFencingMethods,
+      onChange: kick,
+      record: (event, reason) => this.record(event, reason),
+    });
+    this.lockKeeper = new LockKeeper({
+      home: opts.home,
+      heartbeatMs: opts.lock.heartbeatMs,
+      wallNow: this.wallNow,
+      logger: this.log,
+      holder: () => {
+        const term = this.term;
+        if (!term || this.jenkins.status().state === 'stopped') return null;
+        return this.lockIdentity(term.epoch);
+      },
+      onNewer: (holder) => {
+        const term = this.term;
+        if (!term || this.splitBrain) return;
+        this.splitBrain = `the JENKINS_HOME lock names ${describeHolder(holder)}, newer than our epoch ${term.epoch}`;
+        this.alarmSplitBrain(this.splitBrain);
+        kick();
+      },
+    });
     this.coord.on('state', kick);
     this.coord.on('session', kick);
     this.coord.on('heard', () => {
@@ -162,6 +231,15 @@ export class Controller implements ControlCommands {
       this.drain?.reset();
       this.fencing = false;
       this.unhealthy = null;
+      this.splitBrain = null;
+      this.markLockStopped();
+      if (exit.refused) {
+        // Fencing layer 5: the shim could not take the flock; nothing ran. Not a Jenkins failure.
+        this.blocked = { until: this.now() + GATE_RETRY_MS, reason: exit.reason, gate: 'flock' };
+        this.record('jenkins.refused', exit.reason);
+        kick();
+        return;
+      }
       if (!exit.expected || this.failNextExit) {
         this.restarts.recordFailure(this.now());
         this.emitEvent({ type: 'jenkins_restart' });
@@ -179,6 +257,7 @@ export class Controller implements ControlCommands {
     this.jenkins.arm();
     this.eligibility?.start();
     this.sync?.start((epoch) => this.term?.epoch === epoch && canProveLeadership(this.observe()));
+    this.lockKeeper.start();
     this.done = this.loop();
     return this.done;
   }
@@ -227,6 +306,9 @@ export class Controller implements ControlCommands {
       pauseDrain: this.cluster.pauseState().drain === true,
       eligibility: this.observeEligibility(),
       ...(this.sync ? { sync: this.observeSync(this.sync) } : {}),
+      fence: this.fenceGate.observed(),
+      storageLease: this.guard.storageLease(),
+      splitBrain: this.splitBrain,
     };
   }
 
@@ -305,6 +387,7 @@ export class Controller implements ControlCommands {
       switchover: this.cluster.switchover(),
       leaderChanges: this.leaderChanges,
       decision: this.lastReason,
+      launchBlocked: this.launchBlocked,
       loopLagMs: this.lastCycleAt === 0 ? 0 : Math.max(0, Math.round(now - this.lastCycleAt)),
       history: [...this.recent],
       drain: this.drainStatus(),
@@ -421,6 +504,7 @@ export class Controller implements ControlCommands {
         this.lastReasonShape = shape;
       }
       this.lastReason = d.reason;
+      this.noteGate(d);
       try {
         await this.act(d, obs);
       } catch (err) {
@@ -512,25 +596,29 @@ export class Controller implements ControlCommands {
           previousExitedCleanly: taken.previous === null && !taken.previousMalformed,
         });
         this.record('elected', `epoch ${taken.epoch}`);
+        this.guard.reset();
+        this.fenceGate.beginTerm(taken.epoch, taken.previous, taken.previousMalformed);
         return;
       }
+      case 'fence-previous':
+        this.fenceGate.start();
+        return;
       case 'launch': {
         const term = this.term;
         if (!term) return;
+        await this.lockRelease; // never let a late "released" land on the lock of a new launch
+        const pre = await this.guard.check(term.epoch);
+        if (!pre.ok) {
+          if (pre.blocked) this.blocked = pre.blocked;
+          return;
+        }
+        if (this.term !== term) return;
         try {
-          const before = await acquireHomeLock(this.opts.home, {
-            epoch: term.epoch,
-            nodeId: this.opts.nodeId,
-            host: this.opts.host,
-            pid: process.pid,
-            cluster: this.opts.clusterName,
-            state: 'held',
-            time: new Date().toISOString(),
-          });
+          const before = await acquireHomeLock(this.opts.home, { ...this.lockIdentity(term.epoch), state: 'held', heartbeatAt: this.wallNow() });
           if (before.kind === 'malformed') this.log.warn('replaced a malformed JENKINS_HOME lock file', { event: 'lock.malformed' });
         } catch (err) {
           if (errorCode(err) === 'LOCK_HIGHER_EPOCH' || errorCode(err) === 'LOCK_IO') {
-            this.blocked = { until: this.now() + 5000, reason: errorMessage(err) };
+            this.blocked = { until: this.now() + 5000, reason: errorMessage(err), gate: 'lock' };
             this.log.error(errorMessage(err), { event: 'lock.refused', epoch: term.epoch });
             return;
           }
@@ -614,10 +702,14 @@ export class Controller implements ControlCommands {
         this.log.info(d.reason, { event: 'term.ended', epoch: this.term?.epoch });
         this.record('demoted', d.reason);
         this.term = null;
+        this.fenceGate.endTerm();
+        this.guard.reset();
         return;
       case 'finish-shutdown': {
         this.jenkins.disarm();
         this.eligibility?.stop();
+        this.lockKeeper.stop();
+        this.fenceGate.endTerm();
         await this.leaveCleanly('shutdown', this.term).catch((err: unknown) =>
           this.log.warn(`could not leave cleanly: ${errorMessage(err)}`, { event: 'shutdown.leave_failed' }),
         );
@@ -639,6 +731,8 @@ export class Controller implements ControlCommands {
     this.term = null;
     // git mode: commit, push and record the last configuration before the term is released.
     if (term && this.sync) await this.sync.publishFinal(term.epoch);
+    this.fenceGate.endTerm();
+    this.guard.reset();
     if (term) {
       await releaseHomeLock(this.opts.home, term.epoch, this.opts.nodeId).catch((err: unknown) =>
         this.log.warn(`could not release the JENKINS_HOME lock: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
@@ -669,6 +763,41 @@ export class Controller implements ControlCommands {
     if (end === 'finished') this.log.info(reason, { event: 'drain.finished', ...fields });
     else this.log.warn(reason, { event: 'drain.timeout', ...fields });
     this.record(end === 'finished' ? 'drain.finished' : 'drain.timeout', reason, r.durationMs);
+  }
+
+  private lockIdentity(epoch: number): { epoch: number; nodeId: string; host: string; pid: number; cluster: string; time: string } {
+    return { epoch, nodeId: this.opts.nodeId, host: this.opts.host, pid: process.pid, cluster: this.opts.clusterName, time: new Date().toISOString() };
+  }
+
+  private alarmSplitBrain(reason: string): void {
+    this.log.error(`split brain detected: ${reason}`, { event: 'split_brain_detected', epoch: this.term?.epoch ?? null });
+    this.emitEvent({ type: 'split_brain' });
+    this.record('split_brain_detected', reason);
+  }
+
+  /** Our Jenkins is gone: mark our lock released so a successor need not wait for the lease. */
+  private markLockStopped(): void {
+    const term = this.term;
+    if (!term) return;
+    this.lockRelease = releaseHomeLock(this.opts.home, term.epoch, this.opts.nodeId).then(
+      () => undefined,
+      (err: unknown) => this.log.warn(`could not mark the JENKINS_HOME lock released: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
+    );
+  }
+
+  /** Why a leader holds Jenkins back, for /status (changes only; the decision log says it too). */
+  private noteGate(d: Decision): void {
+    if (!d.gate) {
+      // A launch or a fencing round is the step that may clear a gate or meet it again: keep
+      // reporting the gate through it; anything else means no gate holds Jenkins back.
+      if (d.action.kind !== 'launch' && d.action.kind !== 'fence-previous') this.launchBlocked = null;
+      return;
+    }
+    if (this.launchBlocked?.gate === d.gate) {
+      this.launchBlocked = { ...this.launchBlocked, reason: d.reason };
+      return;
+    }
+    this.launchBlocked = { gate: d.gate, reason: d.reason, since: new Date().toISOString() };
   }
 
   private renewLease(): void {

@@ -32,7 +32,7 @@ export interface Observed {
   maxRestarts: number;
   resignedUntil: number | null;
   /** Set when acquiring failed in a way worth waiting for (e.g. the lock names a newer epoch). */
-  blocked: { until: number; reason: string } | null;
+  blocked: { until: number; reason: string; gate?: LaunchGate } | null;
   /** This node's id. */
   self: string;
   /** Maintenance pause in force: no start, no restart, no failover (fencing still applies). */
@@ -65,6 +65,18 @@ export interface Observed {
   eligibility: { eligible: boolean; reason: string } | null;
   /** sync.mode git only: the configuration gate of the current term (see decide-sync.ts). */
   sync?: { state: SyncGateState; reason: string; allowStale: boolean };
+  /**
+   * Fencing layer 3, for the current term: the previous active did not exit cleanly and the
+   * fencing methods must fence it before Jenkins starts. Absent/null: nothing to fence.
+   */
+  fence?: { state: FenceState; retryAt: number; reason: string } | null;
+  /**
+   * Fencing layer 4: the JENKINS_HOME lock carries a live heartbeat of another epoch; do not start
+   * Jenkins before `until` (the controller reads the lock again then).
+   */
+  storageLease?: { until: number; reason: string } | null;
+  /** Fencing layer 6: while our Jenkins runs, evidence that a newer leader exists (e.g. the lock names a newer epoch). */
+  splitBrain?: string | null;
 }
 
 export type DrainPurpose = 'switchover' | 'pause' | 'shutdown';
@@ -106,6 +118,11 @@ function buildsText(d: DrainObserved): string {
   return d.running === null ? 'running builds not known yet' : `${d.running} build${d.running === 1 ? '' : 's'} running`;
 }
 
+export type FenceState = 'needed' | 'running' | 'done' | 'failed';
+
+/** Why a leader does not start Jenkins (reported in /status). */
+export type LaunchGate = 'fencing' | 'storage-lease' | 'split-brain' | 'flock' | 'lock';
+
 export type Action =
   | { kind: 'none' }
   | { kind: 'hand-over'; drain: DrainEnd | null }
@@ -119,6 +136,7 @@ export type Action =
   | { kind: 'stop-jenkins'; mode: 'fence' | 'graceful'; countAsFailure: boolean; drain?: DrainEnd }
   | { kind: 'acquire' }
   | { kind: 'launch'; leaseMs: number }
+  | { kind: 'fence-previous' }
   | { kind: 'resign' }
   | { kind: 'rejoin' }
   | { kind: 'drop-term' }
@@ -129,9 +147,12 @@ export type Action =
 export interface Decision {
   action: Action;
   reason: string;
+  /** Set when a leader holds back Jenkins because of a fencing gate. */
+  gate?: LaunchGate;
 }
 
 const none = (reason: string): Decision => ({ action: { kind: 'none' }, reason });
+const held = (gate: LaunchGate, reason: string): Decision => ({ action: { kind: 'none' }, reason, gate });
 
 function seqOf(o: Observed): string {
   return `epoch ${o.term?.epoch ?? '-'}`;
@@ -192,6 +213,10 @@ export function decide(o: Observed): Decision {
         action: { kind: 'stop-jenkins', mode: 'fence', countAsFailure: false },
         reason: `Jenkins runs with epoch ${j.epoch ?? '-'} but our term is ${o.term ? `epoch ${o.term.epoch}` : 'not taken'}; fencing it`,
       };
+    }
+    if (o.splitBrain) {
+      if (j.fencing) return none(`fencing Jenkins: split brain: ${o.splitBrain}`);
+      return { action: { kind: 'stop-jenkins', mode: 'fence', countAsFailure: false }, reason: `split brain: ${o.splitBrain}; fencing Jenkins at once` };
     }
     if (j.state === 'stopping') return none(`leader with ${seqOf(o)}; waiting for Jenkins to stop`);
     const so = o.switchover;
@@ -285,9 +310,17 @@ export function decide(o: Observed): Decision {
     };
   }
   if (o.paused) return none('leader but paused: not starting Jenkins until resumed');
-  if (o.blocked && o.now < o.blocked.until) return none(`leader but blocked: ${o.blocked.reason}`);
+  if (o.blocked && o.now < o.blocked.until) {
+    const reason = `leader but blocked: ${o.blocked.reason}`;
+    return o.blocked.gate ? held(o.blocked.gate, reason) : none(reason);
+  }
   if (!o.term || o.term.generation !== o.zk.generation) {
     return { action: { kind: 'acquire' }, reason: 'lowest sequence and ZooKeeper answering; taking the next fencing epoch' };
+  }
+  const fenced = fenceGate(o);
+  if (fenced) return fenced;
+  if (o.storageLease && o.now < o.storageLease.until) {
+    return held('storage-lease', `leader with ${seqOf(o)}; not starting Jenkins: ${o.storageLease.reason}`);
   }
   if (o.restarts.recentFailures > o.maxRestarts) {
     return {
@@ -304,5 +337,19 @@ export function decide(o: Observed): Decision {
   return {
     action: { kind: 'launch', leaseMs },
     reason: `lowest sequence; ${seqOf(o)} taken; ${o.restarts.recentFailures > 0 ? 'restarting' : 'starting'} Jenkins`,
+  };
+}
+
+/** Layer 3: the previous active must be fenced before this term starts Jenkins. */
+function fenceGate(o: Observed): Decision | null {
+  const f = o.fence;
+  if (!f || f.state === 'done') return null;
+  if (f.state === 'running') return held('fencing', `leader with ${seqOf(o)}; fencing the previous active (${f.reason}) before starting Jenkins`);
+  if (f.state === 'failed' && o.now < f.retryAt) {
+    return held('fencing', `leader with ${seqOf(o)}; not starting Jenkins: fencing failed (${f.reason}); retrying in ${Math.ceil(f.retryAt - o.now)} ms`);
+  }
+  return {
+    action: { kind: 'fence-previous' },
+    reason: `leader with ${seqOf(o)}; ${f.state === 'failed' ? 'retrying the fencing methods' : 'running the fencing methods'}: ${f.reason}`,
   };
 }

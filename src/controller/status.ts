@@ -18,6 +18,9 @@ import type { JenkinsState } from '../jenkins/supervisor';
 import type { SyncStatus } from '../sync/types';
 
 export type { SyncStatus } from '../sync/types';
+import type { LaunchGate } from './decide';
+
+export type { LaunchGate } from './decide';
 
 export type NodeRole = 'leader' | 'standby' | 'neutral' | 'candidate' | 'stopped';
 
@@ -138,6 +141,13 @@ export interface StatusSnapshot {
   leaderChanges: number;
   /** The sentence of the last decision cycle. */
   decision: string;
+  /**
+   * Why this leader does not start Jenkins, while a fencing gate holds it back: `fencing` (the
+   * previous active is being fenced, or every fencing method failed), `storage-lease` (another
+   * epoch's heartbeat in the lock is live), `split-brain` (something answers on the Jenkins port),
+   * `flock` (the shim could not take the flock), `lock` (the lock names a newer epoch). Else null.
+   */
+  launchBlocked: { gate: LaunchGate; reason: string; since: string } | null;
   loopLagMs: number;
   /** This node's recent transitions (the cluster-wide history is GET /history). */
   history: HistoryEntry[];
@@ -156,7 +166,8 @@ export type ControllerEvent =
   /** Where a takeover's time went on this node (see takeover-phases.ts); the first term is none. */
   | { type: 'takeover_phases'; kind: 'planned' | 'unplanned'; decisionMs: number; launchMs: number; readinessMs: number }
   | { type: 'jenkins_restart' }
-  | { type: 'fenced' };
+  | { type: 'fenced' }
+  | { type: 'split_brain' };
 
 /** What the API needs from the controller: read-only. */
 export interface StatusSource {

@@ -20,6 +20,8 @@ export interface LockRecord {
   cluster: string;
   state: 'held' | 'released';
   time: string;
+  /** Storage lease: wall-clock ms of the holder's last heartbeat (absent in locks of older versions). */
+  heartbeatAt?: number;
 }
 
 export function lockPath(home: string): string {
@@ -40,6 +42,7 @@ export function parseLock(text: string): LockRecord | null {
       cluster: typeof v.cluster === 'string' ? v.cluster : '',
       state: v.state === 'released' ? 'released' : 'held',
       time: typeof v.time === 'string' ? v.time : '',
+      ...(typeof v.heartbeatAt === 'number' && Number.isFinite(v.heartbeatAt) ? { heartbeatAt: v.heartbeatAt } : {}),
     };
   } catch {
     return null;

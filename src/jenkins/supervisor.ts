@@ -25,6 +25,8 @@ export interface JenkinsExit {
   /** True when we asked it to stop. */
   expected: boolean;
   reason: string;
+  /** Set when the shim refused to start Jenkins (fencing layer 5: the flock was not free in time). */
+  refused?: 'flock';
 }
 
 export interface JenkinsStatus {
@@ -63,6 +65,8 @@ export interface SupervisorOptions {
    * commands under the service watchdog shim (scripts/jenkins-ha-service-shim). Absent: child mode.
    */
   service?: ServiceCommands;
+  /** Fencing layer 5: the shim holds an exclusive flock on `file` for Jenkins' whole life. */
+  flock?: { file: string; waitMs: number; timeoutAction: 'refuse' | 'proceed' };
 }
 
 export interface ServiceCommands {
@@ -73,6 +77,9 @@ export interface ServiceCommands {
   /** Exits 0 while the service runs; empty = judge by the main pid. */
   status: string;
 }
+
+/** Exit status of the shim when it refused to start Jenkins (EX_TEMPFAIL). */
+export const SHIM_REFUSED_EXIT = 75;
 
 export interface LaunchOptions {
   epoch: number;
@@ -196,6 +203,11 @@ export class JenkinsSupervisor extends EventEmitter {
       env.JHA_SERVICE_STOP = svc.stop;
       env.JHA_SERVICE_PID = svc.pid;
     }
+    if (this.opts.flock) {
+      env.JHA_FLOCK_FILE = this.opts.flock.file;
+      env.JHA_FLOCK_WAIT_MS = String(this.opts.flock.waitMs);
+      env.JHA_FLOCK_TIMEOUT_ACTION = this.opts.flock.timeoutAction;
+    }
     const shim = this.opts.shimPath ?? (svc ? SERVICE_SHIM : DEFAULT_SHIM);
     const child = spawn('bash', [shim, String(this.opts.fenceGraceMs)], {
       detached: true, // new session: the shim's pid is the process group id
@@ -217,10 +229,19 @@ export class JenkinsSupervisor extends EventEmitter {
           this.log.info(`the Jenkins service runs with main pid ${this.servicePid}`, { event: 'jenkins.service_pid', pid: this.servicePid, shimPid: child.pid });
           return;
         }
-        this.log.info(line, { stream: name, jenkinsPid: child.pid });
+        this.logShimLine(line, name, child.pid);
       });
     }
     return child;
+  }
+
+  /** Jenkins' output, and the shim's own lines; its flock lines are events (a proceed is loud). */
+  private logShimLine(line: string, stream: string, jenkinsPid: number | undefined): void {
+    const m = /^jenkins-ha-shim: flock (acquired|proceed|refused)/.exec(line);
+    if (!m) return this.log.info(line, { stream, jenkinsPid });
+    const fields = { stream, jenkinsPid, event: `lock.flock_${m[1]}`, file: this.opts.flock?.file };
+    if (m[1] === 'acquired') this.log.info(line, fields);
+    else this.log.error(line, fields);
   }
 
   /** Extend the shim's lease to `ms` from now. */
@@ -360,16 +381,24 @@ export class JenkinsSupervisor extends EventEmitter {
       }, 50);
     }
     const expected = this.st.state === 'stopping';
+    const refused = !expected && this.opts.flock !== undefined && code === SHIM_REFUSED_EXIT;
     const exit: JenkinsExit = {
       code,
       signal,
       at: this.opts.now(),
       expected,
-      reason: why || (expected ? this.stopReason : 'exited unexpectedly'),
+      reason:
+        why ||
+        (refused
+          ? `not started: ${this.opts.flock?.file ?? 'the flock file'} is locked by another process (waited ${this.opts.flock?.waitMs ?? 0} ms)`
+          : expected
+            ? this.stopReason
+            : 'exited unexpectedly'),
+      ...(refused ? { refused: 'flock' as const } : {}),
     };
     this.update({ state: 'stopped', pid: null, ready: false, lastExit: exit });
-    this.log[expected ? 'info' : 'warn'](expected ? 'Jenkins stopped' : 'Jenkins exited unexpectedly', {
-      event: expected ? 'jenkins.stopped' : 'jenkins.crashed',
+    this.log[expected ? 'info' : 'warn'](expected ? 'Jenkins stopped' : refused ? 'Jenkins not started: the shim could not take the flock' : 'Jenkins exited unexpectedly', {
+      event: expected ? 'jenkins.stopped' : refused ? 'jenkins.refused' : 'jenkins.crashed',
       pid: pgid,
       code,
       signal,

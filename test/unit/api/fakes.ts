@@ -40,6 +40,7 @@ export function snapshot(over: Partial<StatusSnapshot> = {}): StatusSnapshot {
     switchover: null,
     leaderChanges: 1,
     decision: 'leader with epoch 7; Jenkins running',
+    launchBlocked: null,
     loopLagMs: 3,
     history: [{ at: '2024-01-01T00:00:00.000Z', event: 'elected', node: 'a', reason: 'epoch 7', epoch: 7 }],
     ...over,

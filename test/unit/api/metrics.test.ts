@@ -20,6 +20,7 @@ const FAMILIES = [
   'jenkins_ha_jenkins_ready',
   'jenkins_ha_jenkins_up',
   'jenkins_ha_fenced_total',
+  'jenkins_ha_split_brain_detected_total',
   'jenkins_ha_zookeeper_connected',
   'jenkins_ha_zookeeper_ms_since_heard',
   'jenkins_ha_paused',
@@ -142,6 +143,18 @@ test('two apps in one process keep separate registries', async () => {
   a.emit({ type: 'fenced' });
   expect(value(await ma.text(), 'jenkins_ha_fenced_total')).toBe(1);
   expect(value(await mb.text(), 'jenkins_ha_fenced_total')).toBe(0);
+});
+
+test('split-brain alarms are counted', async () => {
+  const source = new FakeSource();
+  const m = createMetrics(source, { defaultMetrics: false });
+  expect(value(await m.text(), 'jenkins_ha_split_brain_detected_total')).toBe(0);
+  source.emit({ type: 'split_brain' });
+  source.emit({ type: 'split_brain' });
+  source.emit({ type: 'fenced' });
+  const t = await m.text();
+  expect(value(t, 'jenkins_ha_split_brain_detected_total')).toBe(2);
+  expect(value(t, 'jenkins_ha_fenced_total')).toBe(1);
 });
 
 test('hook counters follow the runner: runs, failures and coalesced per hook, from 0', async () => {

@@ -59,7 +59,8 @@ describe('defaults', () => {
       pingIntervalMs: 0,
       requestTimeoutMs: 0,
     });
-    expect(cfg.fencing).toEqual({ deadlineRatio: 0.5, marginMs: 200 });
+    expect(cfg.fencing).toEqual({ deadlineRatio: 0.5, marginMs: 200, methods: [], timeoutMs: 30000, retryBackoffMs: 5000, retryBackoffMaxMs: 60000 });
+    expect(cfg.lock).toEqual({ heartbeatMs: 0, leaseMs: 0, flockWaitMs: 10000, flockTimeoutAction: 'refuse' });
     expect(cfg.jenkins.home).toBe('');
     expect(cfg.jenkins.command).toBe('java -jar /usr/share/java/jenkins.war --httpPort=8080');
     expect(cfg.api).toEqual({ host: '127.0.0.1', port: 8090, token: '', readToken: '', bodyLimit: '16kb', tls: { cert: '', key: '' } });

@@ -1,0 +1,148 @@
+/**
+ * Fencing layer 3 for one leadership term: before the first launch, fence the previous active
+ * named by the breadcrumb when it did not exit cleanly (Hadoop's fenceOldActive). The gate owns
+ * the state decide() sees (`needed` -> `running` -> `done` | `failed` -> retry with backoff) and
+ * runs the methods off the control loop; a result that arrives after its term ended is dropped.
+ */
+import type { Breadcrumb } from '../fencing/epoch';
+import type { FenceRun, RunMethodsOptions } from '../fencer/run-methods';
+import type { Logger } from '../logging/logger';
+import type { FenceState, Observed } from './decide';
+
+export interface FenceGateOptions {
+  methods: readonly string[];
+  timeoutMs: number;
+  retryBackoffMs: number;
+  retryBackoffMaxMs: number;
+  nodeId: string;
+  cluster: string;
+  home: string;
+  logger: Logger;
+  now: () => number;
+  /** Runs the methods (src/fencer/run-methods.ts in production). */
+  run: (o: RunMethodsOptions) => Promise<FenceRun>;
+  /** State changed: wake the loop. */
+  onChange: () => void;
+  /** A line for the node's history. */
+  record: (event: string, reason: string) => void;
+}
+
+interface GateState {
+  epoch: number;
+  state: FenceState;
+  retryAt: number;
+  /** Who is fenced: `node-b@host-b (epoch 4, pid 123)`. */
+  who: string;
+  /** Why the last round failed, per method. */
+  failure: string | null;
+  attempts: number;
+  previous: Breadcrumb | null;
+  abort: AbortController | null;
+}
+
+export class FenceGate {
+  private st: GateState | null = null;
+
+  constructor(private readonly o: FenceGateOptions) {}
+
+  /** What decide() sees: null when this term has nothing to fence. */
+  observed(): Observed['fence'] {
+    const s = this.st;
+    if (!s) return null;
+    const reason = s.failure === null ? `previous active ${s.who} did not exit cleanly` : `previous active ${s.who}: ${s.failure}`;
+    return { state: s.state, retryAt: s.retryAt, reason };
+  }
+
+  /** A new term took `epoch`; the breadcrumb found before ours says who was active. */
+  beginTerm(epoch: number, previous: Breadcrumb | null, previousMalformed: boolean): void {
+    this.endTerm();
+    const log = this.o.logger;
+    if (previous === null && !previousMalformed) {
+      log.info('no fencing needed: the previous active exited cleanly (its breadcrumb was removed) or there was none', {
+        event: 'fence.skipped',
+        epoch,
+        why: 'clean',
+      });
+      return;
+    }
+    const who = previous ? `${previous.nodeId}@${previous.host} (epoch ${previous.epoch}, pid ${previous.pid})` : 'unknown (unreadable breadcrumb)';
+    if (previous && previous.nodeId === this.o.nodeId) {
+      // Hadoop does the same: our own earlier term needs no fence (its Jenkins died with our shim).
+      log.info(`no fencing needed: the previous active was this node (${who})`, { event: 'fence.skipped', epoch, why: 'self' });
+      return;
+    }
+    if (this.o.methods.length === 0) {
+      log.warn(`the previous active ${who} did not exit cleanly, but no fencing.methods are configured; relying on the other layers`, {
+        event: 'fence.skipped',
+        epoch,
+        why: 'no-methods',
+      });
+      return;
+    }
+    this.st = { epoch, state: 'needed', retryAt: 0, who, failure: null, attempts: 0, previous, abort: null };
+    log.warn(`previous active ${who} did not exit cleanly: it must be fenced before Jenkins starts`, { event: 'fence.needed', epoch, previous: previous ?? null });
+  }
+
+  /** The term is over (or shutdown): stop a running method, forget the state. */
+  endTerm(): void {
+    this.st?.abort?.abort();
+    this.st = null;
+  }
+
+  /** Run the methods now (decide said fence-previous). Returns at once; the result wakes the loop. */
+  start(): void {
+    const s = this.st;
+    if (!s || s.state === 'running' || s.state === 'done') return;
+    s.state = 'running';
+    s.attempts += 1;
+    s.abort = new AbortController();
+    const p = s.previous;
+    const env: Record<string, string> = {
+      JHA_PREV_NODE_ID: p?.nodeId ?? '',
+      JHA_PREV_HOST: p?.host ?? '',
+      JHA_PREV_PID: p ? String(p.pid) : '',
+      JHA_PREV_EPOCH: p ? String(p.epoch) : '',
+      JHA_EPOCH: String(s.epoch),
+      JHA_NODE_ID: this.o.nodeId,
+      JHA_CLUSTER: this.o.cluster,
+      JENKINS_HOME: this.o.home,
+    };
+    const started = this.o.now();
+    this.o.logger.info(`fencing the previous active ${s.who}: ${this.o.methods.length} method(s), attempt ${s.attempts}`, {
+      event: 'fence.started',
+      epoch: s.epoch,
+      attempt: s.attempts,
+      methods: this.o.methods.length,
+    });
+    void this.o
+      .run({ methods: this.o.methods, env, timeoutMs: this.o.timeoutMs, logger: this.o.logger, signal: s.abort.signal })
+      .then((run) => this.finish(s, run, started));
+  }
+
+  private finish(s: GateState, run: FenceRun, started: number): void {
+    if (this.st !== s) return; // the term ended meanwhile
+    s.abort = null;
+    const ms = Math.round(this.o.now() - started);
+    if (run.fencedBy) {
+      s.state = 'done';
+      const how = `fencing method ${run.fencedBy.index} succeeded after ${ms} ms`;
+      s.failure = null;
+      this.o.logger.info(`fenced the previous active ${s.who}: ${how}`, { event: 'fence.succeeded', epoch: s.epoch, method: run.fencedBy.index, durationMs: ms });
+      this.o.record('fence.succeeded', `previous active ${s.who}: ${how}`);
+    } else {
+      const delay = Math.min(this.o.retryBackoffMaxMs, this.o.retryBackoffMs * 2 ** Math.min(30, s.attempts - 1));
+      s.state = 'failed';
+      s.retryAt = this.o.now() + delay;
+      const why = run.results.map((r) => `method ${r.index}: ${r.error ?? (r.timedOut ? 'timed out' : r.signal ? r.signal : `exit ${r.code}`)}`).join('; ');
+      s.failure = `all ${run.results.length} fencing methods failed (${why})`;
+      this.o.logger.error(`not starting Jenkins: could not fence the previous active ${s.who}: ${s.failure}; retrying in ${delay} ms`, {
+        event: 'fence.failed',
+        epoch: s.epoch,
+        attempt: s.attempts,
+        retryInMs: delay,
+      });
+      this.o.record('fence.failed', `previous active ${s.who}: ${s.failure}`);
+    }
+    this.o.onChange();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The I/O half of the launch gates, run just before a launch: the storage lease (fencing layer 4:
+ * another epoch's live heartbeat in the JENKINS_HOME lock) and a foreign listener on the Jenkins
+ * port (layer 6: the split-brain alarm). It keeps the state decide() sees (`storageLease`) and
+ * tells the controller when to block and why.
+ */
+import { readLock } from '../fencing/home-lock';
+import { describeHolder, leaseVerdict } from '../fencing/storage-lease';
+import type { PortProbe } from '../jenkins/port-probe';
+import type { Logger } from '../logging/logger';
+import type { LaunchGate } from './decide';
+
+export interface LaunchGuardOptions {
+  home: string;
+  jenkinsUrl: string;
+  leaseMs: number;
+  heartbeatMs: number;
+  /** How soon a launch held back by a foreign listener is tried again. */
+  retryMs: number;
+  now: () => number;
+  wallNow: () => number;
+  logger: Logger;
+  probePort: (url: string, timeoutMs: number) => Promise<PortProbe>;
+  record: (event: string, reason: string) => void;
+  /** Log, count and record a split-brain alarm. */
+  alarm: (reason: string) => void;
+}
+
+export type Preflight = { ok: true } | { ok: false; blocked: { until: number; reason: string; gate: LaunchGate } | null };
+
+export class LaunchGuard {
+  private lease: { until: number; reason: string; holder: string } | null = null;
+  private foreign: string | null = null;
+
+  constructor(private readonly o: LaunchGuardOptions) {}
+
+  /** What decide() sees: wait for the storage lease until `until`. */
+  storageLease(): { until: number; reason: string } | null {
+    return this.lease ? { until: this.lease.until, reason: this.lease.reason } : null;
+  }
+
+  /** A new term (or none): forget the wait. */
+  reset(): void {
+    this.lease = null;
+  }
+
+  async check(epoch: number): Promise<Preflight> {
+    const o = this.o;
+    const verdict = leaseVerdict(await readLock(o.home), epoch, o.wallNow(), o.leaseMs);
+    if (verdict.kind === 'wait') {
+      const holder = describeHolder(verdict.holder);
+      const reason = `the JENKINS_HOME lock of ${holder} has a live heartbeat (${Math.round(verdict.ageMs)} ms old, lease ${o.leaseMs} ms); waiting for it to go stale`;
+      if (this.lease?.holder !== holder) {
+        o.logger.warn(`not starting Jenkins: ${reason}`, { event: 'lock.waiting', holder, ageMs: Math.round(verdict.ageMs), leaseMs: o.leaseMs });
+        o.record('lock.waiting', reason);
+      }
+      // Look again at the lease's end, or after a heartbeat period (the holder may release it).
+      this.lease = { until: o.now() + Math.min(verdict.waitMs, o.heartbeatMs), reason, holder };
+      return { ok: false, blocked: null };
+    }
+    if (this.lease) {
+      o.logger.info(`the JENKINS_HOME lock of ${this.lease.holder} is ${verdict.kind === 'free' ? verdict.why : verdict.kind} now; going on`, { event: 'lock.wait_over' });
+      this.lease = null;
+    }
+    if (verdict.kind === 'newer') return { ok: true }; // the lock write refuses it, with its own report
+
+    const port = await o.probePort(o.jenkinsUrl, 500);
+    if (port.kind === 'listening') {
+      const reason = `something already answers on ${port.address} (jenkins.url) though this node runs no Jenkins: another Jenkins? not starting ours`;
+      if (this.foreign === null) o.alarm(reason);
+      this.foreign = reason;
+      return { ok: false, blocked: { until: o.now() + o.retryMs, reason, gate: 'split-brain' } };
+    }
+    if (port.kind === 'unknown') o.logger.debug(`Jenkins port probe inconclusive (${port.error}); going on`, { event: 'jenkins.port_unknown' });
+    if (this.foreign !== null) {
+      o.logger.info('the foreign listener on the Jenkins port is gone', { event: 'split_brain.cleared' });
+      this.foreign = null;
+    }
+    return { ok: true };
+  }
+}

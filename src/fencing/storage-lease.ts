@@ -1,0 +1,82 @@
+/**
+ * Fencing layer 4, the storage lease: while its Jenkins runs, a leader refreshes `heartbeatAt` in
+ * the JENKINS_HOME lock file every lock.heartbeatMs. A new leader that finds a lock of another
+ * epoch, not released, with a heartbeat younger than lock.leaseMs waits until it is older before
+ * starting Jenkins: this covers a ZooKeeper that sees the old leader gone while the shared storage
+ * still sees it write. The same read tells a running leader when a newer epoch took the home
+ * (the split-brain alarm, layer 6).
+ *
+ * Heartbeats are wall-clock times written by one host and read by another: the nodes' clocks must
+ * agree to well within lock.leaseMs (NTP). A reader whose clock is ahead by X sees heartbeats X
+ * older (waits X less); one that is behind waits longer.
+ */
+import { errorMessage } from '../errors';
+import { readLock, writeLockAtomic, type LockRecord, type ReadLock } from './home-lock';
+
+export type LeaseVerdict =
+  /** Nothing stops a launch of `ownEpoch`. */
+  | { kind: 'free'; why: 'no-lock' | 'malformed' | 'ours' | 'released' | 'stale'; ageMs: number | null }
+  /** Another epoch's heartbeat is live: wait `waitMs` (at most leaseMs), then read again. */
+  | { kind: 'wait'; waitMs: number; ageMs: number; holder: LockRecord }
+  /** The lock names a newer epoch than ours: a newer leader exists. */
+  | { kind: 'newer'; holder: LockRecord };
+
+/** Wall-clock ms of the holder's last sign of life: the heartbeat, else (older locks) the acquire time. */
+function lastBeat(r: LockRecord): number | null {
+  if (r.heartbeatAt !== undefined) return r.heartbeatAt;
+  const t = Date.parse(r.time);
+  return Number.isFinite(t) ? t : null;
+}
+
+/** Pure: what the lock means for a launch of `ownEpoch` at wall time `nowWallMs`. */
+export function leaseVerdict(lock: ReadLock, ownEpoch: number, nowWallMs: number, leaseMs: number): LeaseVerdict {
+  if (lock.kind === 'none') return { kind: 'free', why: 'no-lock', ageMs: null };
+  if (lock.kind === 'malformed') return { kind: 'free', why: 'malformed', ageMs: null };
+  const r = lock.record;
+  if (r.epoch > ownEpoch) return { kind: 'newer', holder: r };
+  const beat = lastBeat(r);
+  const ageMs = beat === null ? null : nowWallMs - beat;
+  if (r.epoch === ownEpoch) return { kind: 'free', why: 'ours', ageMs };
+  if (r.state === 'released') return { kind: 'free', why: 'released', ageMs };
+  if (ageMs === null || ageMs >= leaseMs) return { kind: 'free', why: 'stale', ageMs };
+  // A heartbeat from the future (a clock ahead of ours) counts as fresh; wait at most one lease
+  // per look so a refresh that stops is noticed.
+  return { kind: 'wait', waitMs: Math.max(1, Math.min(leaseMs, leaseMs - ageMs)), ageMs, holder: r };
+}
+
+export function describeHolder(r: LockRecord): string {
+  return `epoch ${r.epoch} (node ${r.nodeId}${r.host ? `@${r.host}` : ''})`;
+}
+
+export type BeatResult =
+  | { kind: 'refreshed'; writeMs: number }
+  /** The lock was missing, unreadable or another older epoch's: ours was written again. */
+  | { kind: 'rewritten'; writeMs: number; found: string }
+  | { kind: 'newer'; holder: LockRecord }
+  | { kind: 'error'; message: string };
+
+/**
+ * One heartbeat of the holder of `self.epoch`: read the lock; a newer epoch is reported (not
+ * overwritten); otherwise write our record with `heartbeatAt = nowWall()` atomically (temp file +
+ * rename, no fsync: a heartbeat lost to a power cut is harmless).
+ */
+export async function beatHomeLock(home: string, self: Omit<LockRecord, 'heartbeatAt' | 'state'>, nowWall: () => number): Promise<BeatResult> {
+  let cur: ReadLock;
+  try {
+    cur = await readLock(home);
+  } catch (err) {
+    return { kind: 'error', message: errorMessage(err) };
+  }
+  if (cur.kind === 'ok' && cur.record.epoch > self.epoch) return { kind: 'newer', holder: cur.record };
+  const mine = cur.kind === 'ok' && cur.record.epoch === self.epoch && cur.record.nodeId === self.nodeId;
+  const t0 = process.hrtime.bigint();
+  try {
+    const base = mine && cur.kind === 'ok' ? cur.record : self;
+    await writeLockAtomic(home, { ...base, state: 'held', heartbeatAt: nowWall() }, false);
+  } catch (err) {
+    return { kind: 'error', message: errorMessage(err) };
+  }
+  const writeMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (mine) return { kind: 'refreshed', writeMs };
+  return { kind: 'rewritten', writeMs, found: cur.kind === 'ok' ? describeHolder(cur.record) : cur.kind === 'none' ? 'no lock file' : 'a malformed lock file' };
+}

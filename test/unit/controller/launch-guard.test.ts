@@ -1,0 +1,119 @@
+/**
+ * The launch guard against a real lock file in a temp dir, with injected clocks and port probe:
+ * it holds a launch back while another epoch's heartbeat is live (saying so once per holder),
+ * lets it go when the heartbeat is stale or released, and blocks on a foreign listener with one
+ * alarm per episode.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LaunchGuard, type LaunchGuardOptions } from '../../../src/controller/launch-guard';
+import { writeLockAtomic, type LockRecord } from '../../../src/fencing/home-lock';
+import type { PortProbe } from '../../../src/jenkins/port-probe';
+import { silentLogger, type LogFields, type Logger } from '../../../src/logging/logger';
+
+const WALL = Date.parse('2024-05-01T12:00:00.000Z');
+let home: string;
+beforeEach(() => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-guard-'));
+});
+afterEach(() => {
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+function setup(over: Partial<LaunchGuardOptions> = {}) {
+  const clock = { mono: 1000, wall: WALL };
+  let port: PortProbe = { kind: 'free' };
+  const events: string[] = [];
+  const alarms: string[] = [];
+  const log: Logger = {
+    ...silentLogger,
+    warn: (_m: string, f?: LogFields) => void events.push(String(f?.event)),
+    info: (_m: string, f?: LogFields) => void events.push(String(f?.event)),
+    child: () => log,
+  };
+  const guard = new LaunchGuard({
+    home,
+    jenkinsUrl: 'http://127.0.0.1:8080',
+    leaseMs: 5000,
+    heartbeatMs: 1000,
+    retryMs: 1000,
+    now: () => clock.mono,
+    wallNow: () => clock.wall,
+    logger: log,
+    probePort: async () => port,
+    record: () => undefined,
+    alarm: (r) => void alarms.push(r),
+    ...over,
+  });
+  return { guard, clock, events, alarms, setPort: (p: PortProbe) => (port = p) };
+}
+
+const foreign = (extra: Partial<LockRecord> = {}): LockRecord => ({
+  epoch: 3, nodeId: 'node-b', host: 'host-b', pid: 9, cluster: 'ci', state: 'held', time: '', heartbeatAt: WALL - 1000, ...extra,
+});
+
+test('launches at once when there is no lock, or our own', async () => {
+  const t = setup();
+  expect(await t.guard.check(4)).toEqual({ ok: true });
+  await writeLockAtomic(home, foreign({ epoch: 4 }));
+  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(t.guard.storageLease()).toBeNull();
+});
+
+test('waits while another epoch holds a live heartbeat, re-reading each heartbeat period, then goes on when it is stale', async () => {
+  const t = setup();
+  await writeLockAtomic(home, foreign());
+  expect(await t.guard.check(4)).toEqual({ ok: false, blocked: null });
+  expect(t.guard.storageLease()).toEqual({ until: 2000, reason: expect.stringContaining('epoch 3 (node node-b@host-b) has a live heartbeat (1000 ms old, lease 5000 ms)') });
+  // Still live at the next look: one warning per holder, not per look.
+  t.clock.mono += 1000;
+  t.clock.wall += 1000;
+  expect((await t.guard.check(4)).ok).toBe(false);
+  expect(t.events.filter((e) => e === 'lock.waiting')).toHaveLength(1);
+  // Near the end of the lease the wait is cut to what is left.
+  t.clock.mono += 2500;
+  t.clock.wall += 2500;
+  await t.guard.check(4);
+  expect(t.guard.storageLease()?.until).toBe(t.clock.mono + 500);
+  t.clock.mono += 500;
+  t.clock.wall += 500;
+  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(t.guard.storageLease()).toBeNull();
+  expect(t.events).toContain('lock.wait_over');
+});
+
+test('goes on as soon as the holder marks the lock released', async () => {
+  const t = setup();
+  await writeLockAtomic(home, foreign());
+  expect((await t.guard.check(4)).ok).toBe(false);
+  await writeLockAtomic(home, foreign({ state: 'released' }));
+  expect(await t.guard.check(4)).toEqual({ ok: true });
+});
+
+test('leaves a newer epoch to the lock write (which refuses it) instead of waiting', async () => {
+  const t = setup();
+  await writeLockAtomic(home, foreign({ epoch: 9, heartbeatAt: WALL }));
+  expect(await t.guard.check(4)).toEqual({ ok: true });
+});
+
+test('blocks on a foreign listener with one alarm per episode, and lets go when it is gone', async () => {
+  const t = setup();
+  t.setPort({ kind: 'listening', address: '127.0.0.1:8080' });
+  const first = await t.guard.check(4);
+  expect(first).toEqual({ ok: false, blocked: { until: 2000, gate: 'split-brain', reason: expect.stringContaining('127.0.0.1:8080') } });
+  await t.guard.check(4);
+  expect(t.alarms).toHaveLength(1);
+  t.setPort({ kind: 'free' });
+  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(t.events).toContain('split_brain.cleared');
+  t.setPort({ kind: 'listening', address: '127.0.0.1:8080' });
+  await t.guard.check(4);
+  expect(t.alarms).toHaveLength(2);
+});
+
+test('an inconclusive probe does not block', async () => {
+  const t = setup();
+  t.setPort({ kind: 'unknown', error: 'timeout' });
+  expect(await t.guard.check(4)).toEqual({ ok: true });
+});
