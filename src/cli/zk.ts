@@ -62,8 +62,10 @@ export class ClusterReader {
       spinDelayMs: cfg.zk.spinDelayMs,
       timings: () => ({ pingIntervalMs: 1000, requestTimeoutMs: 2000 }),
       logger: silent,
+      access: { auth: cfg.zk.auth, worldRead: cfg.zk.worldRead },
+      sharedPath: cfg.zk.root,
     });
-    const connected = new Promise<boolean>((resolve) => {
+    const connected = new Promise<boolean | string>((resolve) => {
       const t = setTimeout(() => resolve(false), timeoutMs);
       coord.on('state', (s) => {
         if (s === 'connected') {
@@ -71,9 +73,18 @@ export class ClusterReader {
           resolve(true);
         }
       });
+      coord.on('authFailed', (message) => {
+        clearTimeout(t);
+        resolve(message);
+      });
     });
     coord.start();
-    if (!(await connected)) {
+    const outcome = await connected;
+    if (typeof outcome === 'string') {
+      await coord.close();
+      throw new CliError(`${outcome} (ZooKeeper at ${cfg.zk.connect})`);
+    }
+    if (!outcome) {
       await coord.close();
       throw new CliError(
         `cannot reach ZooKeeper at ${cfg.zk.connect} within ${Math.round(timeoutMs / 1000)} s (zk.connect; is it running and reachable from here?)`,

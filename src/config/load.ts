@@ -94,7 +94,7 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
   try {
     parsed = JSON.parse(stripped);
   } catch (err) {
-    throw new ConfigError(`config file ${file}: invalid JSON${jsonErrorLocation(err, stripped)}: ${errorMessage(err)}`, FILE_KEY);
+    throw new ConfigError(`config file ${file}: invalid JSON${jsonErrorLocation(err, stripped)}: ${jsonReason(err)}`, FILE_KEY);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`config file ${file}: the top level must be a JSON object`, FILE_KEY);
@@ -147,6 +147,19 @@ export function scanFlags(args: readonly string[], keys: readonly KeyInfo[]): Ma
   return found;
 }
 
+/**
+ * The reason of a JSON.parse error without the excerpt of the source V8 may quote in it
+ * (`Unexpected token 's', "{"token": s3cret}" is not valid JSON`): the file may hold secrets.
+ */
+export function jsonReason(err: unknown): string {
+  const m = errorMessage(err)
+    .replace(/,\s*(?:\.\.\.)?".*"(?:\.\.\.)?\s+is not valid JSON\s*$/s, '')
+    .replace(/\s+in JSON at position \d+.*$/s, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return m.length > 0 && m.length <= 120 ? m : 'syntax error';
+}
+
 function jsonErrorLocation(err: unknown, text: string): string {
   const m = /position (\d+)/.exec(errorMessage(err));
   if (m?.[1] === undefined) return '';
@@ -192,10 +205,23 @@ function parseConvictLine(line: string, keys: readonly KeyInfo[]): ParsedProblem
 }
 
 function validationError(message: string, keys: readonly KeyInfo[]): ConfigError {
-  const parsed = message
+  const all = message
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => parseConvictLine(l, keys));
+  // An object where a single value belongs (`"zk": { "auth": { ... } }`) shows up as "missing"
+  // for the key itself plus "unknown key" lines under it: report it once, as that key.
+  const leafPaths = new Set(keys.map((k) => k.path));
+  const objectLeaves = new Set(
+    all.filter((p) => p.section !== undefined && leafPaths.has(p.key) && all.some((q) => q.key.startsWith(`${p.key}.`))).map((p) => p.key),
+  );
+  const under = (key: string): string | undefined => [...objectLeaves].find((l) => key === l || key.startsWith(`${l}.`));
+  const parsed: ParsedProblem[] = [];
+  for (const p of all) {
+    const leaf = under(p.key);
+    if (leaf === undefined) parsed.push(p);
+    else if (p.key === leaf) parsed.push({ key: leaf, message: `${leaf}: must be a single value, not an object` });
+  }
   // A value where a section belongs (`"api": 8080`) shows up as one "missing" line per key of
   // the section plus an "unknown key" line for the section: report it once, as the section.
   const sections = new Set(parsed.filter((p) => p.section !== undefined).map((p) => p.section));
@@ -378,12 +404,14 @@ export function resolveTimings(cfg: Config, negotiatedTimeoutMs?: number): Resol
   };
 }
 
-/** A copy safe to log or serve: api.token and api.readToken become "***" when set. */
+/** A copy safe to log or serve: api.token, api.readToken and zk.auth become "***" when set. */
 export function redactedConfig(cfg: Config): Config {
   const copy = JSON.parse(JSON.stringify(cfg)) as Config;
+  const mask = (v: string): string => (v === '' ? '' : '***');
   return deepFreeze({
     ...copy,
-    api: { ...copy.api, token: cfg.api.token === '' ? '' : '***', readToken: cfg.api.readToken === '' ? '' : '***' },
+    zk: { ...copy.zk, auth: mask(cfg.zk.auth) },
+    api: { ...copy.api, token: mask(cfg.api.token), readToken: mask(cfg.api.readToken) },
   });
 }
 

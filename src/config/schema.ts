@@ -141,6 +141,27 @@ function openUnitFormat(): string {
   );
 }
 
+/** true/false; from env vars and flags only the strings "true" and "false". */
+function booleanFormat(): string {
+  return registerFormat(
+    'jha-boolean',
+    (val) => {
+      if (typeof val !== 'boolean') throw new Error('must be true or false');
+    },
+    (val) => (val === 'true' ? true : val === 'false' ? false : val),
+  );
+}
+
+/**
+ * ZooKeeper digest credentials `user:password`, or empty for none. The value is sensitive:
+ * the rule never quotes it.
+ */
+function zkAuthFormat(val: unknown): void {
+  if (typeof val !== 'string' || (val !== '' && !/^[^:\s]+:[^\r\n]+$/.test(val))) {
+    throw new Error('must be empty or user:password (a user without ":" or whitespace, then a non-empty password on one line)');
+  }
+}
+
 function nameFormat(val: unknown): void {
   if (typeof val !== 'string' || !NAME_PATTERN.test(val)) throw new Error(NAME_RULE);
 }
@@ -232,7 +253,7 @@ export interface KeySpec<T> {
 
 /** A spec tree that mirrors `Config` key for key (checked by the compiler). */
 export type SpecTree<T> = {
-  readonly [K in keyof T]: T[K] extends string | number ? KeySpec<T[K]> : SpecTree<T[K]>;
+  readonly [K in keyof T]: T[K] extends string | number | boolean ? KeySpec<T[K]> : SpecTree<T[K]>;
 };
 
 export interface BuildSchemaOptions {
@@ -293,6 +314,17 @@ function keySpecs(hostname: string): SpecTree<Config> {
         doc: 'Timeout of every ZooKeeper call in ms; 0 = session timeout / 3. Must not exceed the fencing deadline (session timeout * fencing.deadlineRatio).',
         format: intFormat(0, 600000),
         default: 0,
+      },
+      auth: {
+        doc: 'ZooKeeper digest credentials user:password; empty = none. When set, every session authenticates with them and every znode jenkins-ha creates gets an ACL that lets only this identity change it (see docs/security.md). Sensitive: masked by redactedConfig and never echoed; prefer the env var to the config file or a flag.',
+        format: zkAuthFormat,
+        default: '',
+        sensitive: true,
+      },
+      worldRead: {
+        doc: 'With zk.auth set: whether anyone may read (not change) the znodes jenkins-ha creates, so that tools without the credentials can still watch the cluster. true|false.',
+        format: booleanFormat(),
+        default: true,
       },
     },
     fencing: {
@@ -447,13 +479,13 @@ function keySpecs(hostname: string): SpecTree<Config> {
 // ---------------------------------------------------------------------------------------
 
 /** A leaf of the convict schema as built here. */
-export interface SchemaLeaf extends KeySpec<string | number> {
+export interface SchemaLeaf extends KeySpec<string | number | boolean> {
   readonly env: string;
   readonly arg: string;
 }
 
 interface LooseSpecTree {
-  readonly [key: string]: LooseSpecTree | KeySpec<string | number>;
+  readonly [key: string]: LooseSpecTree | KeySpec<string | number | boolean>;
 }
 
 interface LooseSchemaTree {
@@ -468,7 +500,7 @@ function decorate(tree: LooseSpecTree, prefix: string): LooseSchemaTree {
   const out: LooseSchemaTree = {};
   for (const [key, node] of Object.entries(tree)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
-    out[key] = isLeaf<string | number>(node)
+    out[key] = isLeaf<string | number | boolean>(node)
       ? { ...node, env: envName(path), arg: argName(path) }
       : decorate(node, path);
   }
@@ -495,7 +527,7 @@ export function listKeys(schema: convict.Schema<Config> = buildSchema()): KeyInf
   const walk = (tree: LooseSchemaTree, prefix: string): void => {
     for (const [key, node] of Object.entries(tree)) {
       const path = prefix === '' ? key : `${prefix}.${key}`;
-      if (isLeaf<string | number>(node)) out.push({ ...node, path });
+      if (isLeaf<string | number | boolean>(node)) out.push({ ...node, path });
       else walk(node, path);
     }
   };

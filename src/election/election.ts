@@ -14,6 +14,7 @@ import { ZkError, errorCode, errorMessage } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { Coordinator, MultiOp, SessionInfo, WatchEvent } from '../coordination/types';
 import { isProcessAlive } from '../util/proc';
+import { RateLimiter } from '../util/rate-limit';
 import { decodeMember, encodeMember, type MemberInfo } from './member';
 import { duplicatesOf, findPosition, sortContenders, znodePrefix, type Contender } from './sequence';
 
@@ -62,11 +63,14 @@ export class Election extends EventEmitter {
   private verifiedOwn: string | null = null;
   private pathEnsured = -1;
   private warnedInvalid = new Set<string>();
+  /** A check that keeps failing (e.g. NO_AUTH) retries every 100 ms: warn once per 5 s per code. */
+  private readonly failureLog: RateLimiter;
 
   constructor(private readonly opts: ElectionOptions) {
     super();
     this.coord = opts.coordinator;
     this.log = opts.logger;
+    this.failureLog = new RateLimiter(5000, opts.now);
     this.st = { role: 'idle', znode: null, sequence: null, predecessor: null, generation: 0, since: opts.now() };
     this.coord.on('state', (state, generation) => {
       if (state === 'expired' || state === 'closed') {
@@ -142,7 +146,10 @@ export class Election extends EventEmitter {
           await this.check();
         } catch (err) {
           const code = errorCode(err);
-          this.log.warn('election check failed; will retry', { event: 'election.check_failed', code, error: errorMessage(err) });
+          const { pass, suppressed } = this.failureLog.take(code ?? 'unknown');
+          const fields = { event: 'election.check_failed', code, error: errorMessage(err), ...(suppressed > 0 ? { suppressed } : {}) };
+          if (pass) this.log.warn('election check failed; will retry', fields);
+          else this.log.debug('election check failed; will retry', fields);
           if (this.coord.state === 'connected') {
             await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 100));
             this.dirty = true;

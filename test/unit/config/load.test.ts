@@ -58,6 +58,8 @@ describe('defaults', () => {
       spinDelayMs: 100,
       pingIntervalMs: 0,
       requestTimeoutMs: 0,
+      auth: '',
+      worldRead: true,
     });
     expect(cfg.fencing).toEqual({ deadlineRatio: 0.5, marginMs: 200 });
     expect(cfg.jenkins.home).toBe('');
@@ -347,6 +349,15 @@ describe('config file', () => {
     expect(err.message).toContain('invalid JSON');
   });
 
+  it('a syntax error never quotes the file (it may hold secrets)', () => {
+    for (const text of ['{"api": {"token": s3cret}}', 's3cret', '{"zk": {"auth": "u:s3cret" x}}', '{"a": s3cret, "b": 1}', '"s3cret']) {
+      const err = configError(() => loadConfig({ file: writeConf(text), env: {}, args: [] }));
+      expect(err.key).toBe('(file)');
+      expect(err.message).toMatch(/invalid JSON/);
+      expect(err.message).not.toContain('s3cret');
+    }
+  });
+
   it('an inline comment is a syntax error', () => {
     const file = writeConf('{ "zk": { "connect": "a:1" } // no\n}');
     expect(configError(() => loadConfig({ file, env: {}, args: [] })).key).toBe('(file)');
@@ -520,6 +531,47 @@ describe('redactedConfig', () => {
 
   it('leaves an empty token empty', () => {
     expect(redactedConfig(loadConfig({ env: {}, args: [] })).api.token).toBe('');
+  });
+
+  it('masks zk.auth and api.readToken too, and only them', () => {
+    const cfg = loadConfig({ env: { JHA_ZK_AUTH: 'ha:pw-s3cret', JHA_API_READ_TOKEN: 'r3ad-s3cret' }, args: [] });
+    const red = redactedConfig(cfg);
+    expect(red.zk.auth).toBe('***');
+    expect(red.api.readToken).toBe('***');
+    expect(JSON.stringify(red)).not.toMatch(/s3cret/);
+    expect({ ...red, zk: { ...red.zk, auth: cfg.zk.auth }, api: { ...red.api, readToken: cfg.api.readToken } }).toEqual(cfg);
+    expect(redactedConfig(loadConfig({ env: {}, args: [] })).zk.auth).toBe('');
+  });
+});
+
+describe('zk.auth and zk.worldRead', () => {
+  it('take user:password and a boolean from the file, env and flags', () => {
+    expect(loadWith({ zk: { auth: 'ha:p:w d', worldRead: false } }).zk).toMatchObject({ auth: 'ha:p:w d', worldRead: false });
+    expect(loadConfig({ env: { JHA_ZK_AUTH: 'ha:pw', JHA_ZK_WORLD_READ: 'false' }, args: [] }).zk).toMatchObject({ auth: 'ha:pw', worldRead: false });
+    expect(loadConfig({ env: { JHA_ZK_WORLD_READ: 'false' }, args: ['--zk-world-read', 'true', '--zk-auth=u:x'] }).zk).toMatchObject({
+      auth: 'u:x',
+      worldRead: true,
+    });
+  });
+
+  it.each([['nocolon-s3cret'], [':s3cret'], ['us er:s3cret'], ['user:'], ['user:s3cret\nmore']])('zk.auth rejects %j without echoing it', (v) => {
+    const err = configError(() => loadConfig({ env: { JHA_ZK_AUTH: v }, args: [] }));
+    expect(err.key).toBe('zk.auth');
+    expect(err.message).toContain('user:password');
+    expect(err.message).not.toContain('s3cret');
+  });
+
+  it.each([['yes'], ['1'], ['TRUE'], ['']])('zk.worldRead rejects %j', (v) => {
+    expect(configError(() => loadConfig({ env: { JHA_ZK_WORLD_READ: v }, args: [] })).key).toBe('zk.worldRead');
+  });
+
+  it('a number or an object as zk.auth is refused without echoing it', () => {
+    const err = configError(() => loadWith({ zk: { auth: 987654321 } }));
+    expect(err.key).toBe('zk.auth');
+    expect(err.message).not.toContain('987654321');
+    const obj = configError(() => loadWith({ zk: { auth: { user: 'u', password: 's3cret' } } }));
+    expect(obj.key).toBe('zk.auth');
+    expect(obj.message).toBe('invalid configuration: zk.auth: must be a single value, not an object');
   });
 });
 

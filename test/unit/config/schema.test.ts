@@ -52,6 +52,8 @@ const ALL_KEYS = [
   'zk.spinDelayMs',
   'zk.pingIntervalMs',
   'zk.requestTimeoutMs',
+  'zk.auth',
+  'zk.worldRead',
   'fencing.deadlineRatio',
   'fencing.marginMs',
   'jenkins.home',
@@ -128,8 +130,8 @@ describe('schema', () => {
     expect(new Set(args).size).toBe(args.length);
   });
 
-  it('marks only the API tokens sensitive', () => {
-    expect(leaves.filter((l) => l.node['sensitive'] === true).map((l) => l.path)).toEqual(['api.token', 'api.readToken']);
+  it('marks only the secrets sensitive: zk.auth and the API tokens', () => {
+    expect(leaves.filter((l) => l.node['sensitive'] === true).map((l) => l.path)).toEqual(['zk.auth', 'api.token', 'api.readToken']);
   });
 
   it('listKeys agrees with the raw schema', () => {
