@@ -358,6 +358,52 @@ describe('config file', () => {
     }
   });
 
+  it('an object two levels deep where a value belongs names the key (convict threw a TypeError)', () => {
+    const err = configError(() => loadWith({ jenkins: { restartBackoffMs: { a: { b: 1 } } } }));
+    expect(err.key).toBe('jenkins.restartBackoffMs');
+    expect(err.message).toBe('invalid configuration: jenkins.restartBackoffMs: must be a single value, not an object');
+    expect(configError(() => loadWith({ api: { tls: { cert: [['x']] } } })).key).toBe('api.tls.cert');
+  });
+
+  it('deep nesting is refused at once, naming where', () => {
+    const text = '{"zk":'.repeat(5000) + '1' + '}'.repeat(5000);
+    const t0 = Date.now();
+    const err = configError(() => loadConfig({ file: writeConf(text), env: {}, args: [] }));
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(err.key).toBe('zk.zk.zk.zk.zk.zk.zk.zk');
+    expect(err.message).toMatch(/nested too deeply/);
+  });
+
+  it('key names with dots or control characters are refused, JSON-quoted', () => {
+    const err = configError(() => loadConfig({ file: writeConf('{"zk": {"a.b": 1, "c\\u0007": 2}}'), env: {}, args: [] }));
+    expect(err.message).toMatch(/unknown configuration key "zk\.a\.b"/);
+    const ctl = configError(() => loadConfig({ file: writeConf('{"zk\\n": 1}'), env: {}, args: [] }));
+    expect(ctl.message).toContain('"zk\\n"');
+    expect(ctl.message).not.toContain('\n');
+  });
+
+  it('quotes at most 80 characters of a bad value and at most 10 problems', () => {
+    const err = configError(() => loadWith({ cluster: { name: 'n'.repeat(300_000) } }));
+    expect(err.key).toBe('cluster.name');
+    expect(err.message.length).toBeLessThan(400);
+    expect(err.message).toContain('(300002 characters)');
+    const many = configError(() => loadWith({ zk: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i])) }));
+    expect(many.message).toMatch(/^invalid configuration \(50 problems\): .*; and 40 more$/);
+  });
+
+  it('a file over 1 MB is refused without being parsed', () => {
+    const err = configError(() => loadConfig({ file: writeConf(`{"jenkins": {"command": "${'c'.repeat(1024 * 1024)}"}}`), env: {}, args: [] }));
+    expect(err.key).toBe('(file)');
+    expect(err.message).toMatch(/at most 1048576/);
+  });
+
+  it('a control character in the syntax error is escaped', () => {
+    const err = configError(() => loadConfig({ file: writeConf('{"a": \u0010}'), env: {}, args: [] }));
+    expect(err.message).toContain('\\u0010');
+    // eslint-disable-next-line no-control-regex
+    expect(err.message).not.toMatch(/[\u0000-\u001f]/);
+  });
+
   it('an inline comment is a syntax error', () => {
     const file = writeConf('{ "zk": { "connect": "a:1" } // no\n}');
     expect(configError(() => loadConfig({ file, env: {}, args: [] })).key).toBe('(file)');
