@@ -101,6 +101,7 @@ test(`${CASES} garbled config files load or fail with a ConfigError naming a key
         problems.push(`${where}: key ${String(err.key)} not named in: ${err.message.slice(0, 200)}`);
       }
       if (err.message.length > 2000) problems.push(`${where}: message of ${err.message.length} characters`);
+      // eslint-disable-next-line no-control-regex -- control characters are what is checked
       if (/[\u0000-\u001f]/.test(err.message)) problems.push(`${where}: control characters in: ${JSON.stringify(err.message.slice(0, 200))}`);
     }
   }
