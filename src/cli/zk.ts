@@ -8,7 +8,7 @@ import { ClusterView, decodePause, decodeSwitchover, pauseInForce, type PauseRec
 import type { HistoryEntry, SwitchoverIntent } from '../controller/status';
 import { ZkCoordinator } from '../coordination/zookeeper';
 import { decodeMember, type MemberInfo } from '../election/member';
-import { sortContenders } from '../election/sequence';
+import { PERSISTENT_OWNER, sortContenders } from '../election/sequence';
 import { errorCode, errorMessage } from '../errors';
 import type { Logger } from '../logging/logger';
 import { CliError } from './errors';
@@ -128,7 +128,9 @@ export class ClusterReader {
     const out = await Promise.all(
       contenders.map(async (c, i): Promise<ZkMember | null> => {
         try {
-          const info = decodeMember((await this.coord.getData(`${path}/${c.name}`)).data);
+          const { data, stat } = await this.coord.getData(`${path}/${c.name}`);
+          if (stat.ephemeralOwner === PERSISTENT_OWNER) return null; // no session owns it: not a member
+          const info = decodeMember(data);
           return { id: info?.id ?? c.nodeId, znode: c.name, sequence: c.seq, electionRole: i === 0 ? 'leader' : 'standby', info };
         } catch (err) {
           if (errorCode(err) === 'ZK_NO_NODE') return null; // left meanwhile

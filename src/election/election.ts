@@ -16,7 +16,7 @@ import type { Coordinator, MultiOp, SessionInfo, WatchEvent } from '../coordinat
 import { isProcessAlive } from '../util/proc';
 import { RateLimiter } from '../util/rate-limit';
 import { decodeMember, encodeMember, type MemberInfo } from './member';
-import { duplicatesOf, findPosition, sortContenders, znodePrefix, type Contender } from './sequence';
+import { duplicatesOf, findPosition, PERSISTENT_OWNER, sortContenders, znodePrefix, type Contender } from './sequence';
 
 export type ElectionRole = 'idle' | 'joining' | 'candidate' | 'leader';
 
@@ -63,6 +63,11 @@ export class Election extends EventEmitter {
   private verifiedOwn: string | null = null;
   private pathEnsured = -1;
   private warnedInvalid = new Set<string>();
+  /**
+   * Znodes named like contenders that are persistent: no session owns them, so they are not
+   * contenders (a rogue or a tool wrote them) and must not keep the line from moving.
+   */
+  private impostors = new Set<string>();
   /** A check that keeps failing (e.g. NO_AUTH) retries every 100 ms: warn once per 5 s per code. */
   private readonly failureLog: RateLimiter;
 
@@ -243,6 +248,12 @@ export class Election extends EventEmitter {
       this.dirty = true; // gone between list and watch: list again, never assume
       return;
     }
+    if (predStat.ephemeralOwner === PERSISTENT_OWNER) {
+      this.impostors.add(pred.name);
+      this.log.warn('ignoring a persistent znode named like a contender (no session owns it)', { event: 'election.invalid_znode', znode: pred.name });
+      this.dirty = true; // list again without it
+      return;
+    }
     this.transition(
       { role: 'candidate', znode: self.name, sequence: self.seq, predecessor: pred.name, generation: gen },
       `sequence ${self.seq} behind ${pred.nodeId} (${pred.seq}); watching it`,
@@ -272,7 +283,8 @@ export class Election extends EventEmitter {
   }
 
   private parse(children: string[]): Contender[] {
-    const { contenders, invalid } = sortContenders(children);
+    const { contenders, invalid } = sortContenders(children.filter((c) => !this.impostors.has(c)));
+    if (this.impostors.size > 0) for (const i of [...this.impostors]) if (!children.includes(i)) this.impostors.delete(i);
     for (const name of invalid) {
       if (this.warnedInvalid.has(name)) continue;
       this.warnedInvalid.add(name);
