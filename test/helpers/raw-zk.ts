@@ -12,12 +12,13 @@ export interface RawAcl {
   id: string;
 }
 
-type Mode = 'persistent' | 'ephemeral' | 'persistent_sequential';
+type Mode = 'persistent' | 'ephemeral' | 'persistent_sequential' | 'ephemeral_sequential';
 
 const MODES: Record<Mode, number> = {
   persistent: zk.CreateMode.PERSISTENT,
   ephemeral: zk.CreateMode.EPHEMERAL,
   persistent_sequential: zk.CreateMode.PERSISTENT_SEQUENTIAL,
+  ephemeral_sequential: zk.CreateMode.EPHEMERAL_SEQUENTIAL,
 };
 
 const CALL_TIMEOUT_MS = 10000;
