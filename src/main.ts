@@ -9,6 +9,7 @@ import { resolveGitDir, resolveLockTimings, resolveTimings, type Config } from '
 import { ZkCoordinator } from './coordination/zookeeper';
 import { ClusterView } from './controller/cluster-view';
 import { Controller } from './controller/controller';
+import { ZnodeAclGuard } from './controller/znode-acl';
 import { Election } from './election/election';
 import { ConfigError, errorMessage } from './errors';
 import { EpochStore } from './fencing/epoch';
@@ -99,7 +100,10 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
       }
     },
     logger: log.child({ component: 'zookeeper' }),
+    access: { auth: cfg.zk.auth, worldRead: cfg.zk.worldRead },
+    sharedPath: cfg.zk.root,
   });
+  new ZnodeAclGuard(coordinator, coordinator, base, log.child({ component: 'zookeeper' })).start();
   const startedAt = new Date().toISOString();
   const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
   const election = new Election({
@@ -225,7 +229,11 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     home: cfg.jenkins.home,
     sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
     sync: cfg.sync.mode === 'git' ? { repo: redactRepo(cfg.sync.repo), branch: cfg.sync.branch, gitDir: resolveGitDir(cfg) } : 'shared',
+    zkAuth: cfg.zk.auth !== '',
   });
+  if (cfg.zk.auth === '') {
+    log.info('zk.auth is not set: the znodes of this cluster are open to every ZooKeeper client', { event: 'zk.acl_open' });
+  }
 
   // Join the election first; loading express (~100 ms here) waits until our znode exists or a
   // second has passed, so a restarted node is back in line as early as possible.

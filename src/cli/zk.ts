@@ -8,7 +8,7 @@ import { ClusterView, decodePause, decodeSwitchover, pauseInForce, type PauseRec
 import type { HistoryEntry, SwitchoverIntent } from '../controller/status';
 import { ZkCoordinator } from '../coordination/zookeeper';
 import { decodeMember, type MemberInfo } from '../election/member';
-import { sortContenders } from '../election/sequence';
+import { PERSISTENT_OWNER, sortContenders } from '../election/sequence';
 import { errorCode, errorMessage } from '../errors';
 import type { Logger } from '../logging/logger';
 import { CliError } from './errors';
@@ -62,8 +62,10 @@ export class ClusterReader {
       spinDelayMs: cfg.zk.spinDelayMs,
       timings: () => ({ pingIntervalMs: 1000, requestTimeoutMs: 2000 }),
       logger: silent,
+      access: { auth: cfg.zk.auth, worldRead: cfg.zk.worldRead },
+      sharedPath: cfg.zk.root,
     });
-    const connected = new Promise<boolean>((resolve) => {
+    const connected = new Promise<boolean | string>((resolve) => {
       const t = setTimeout(() => resolve(false), timeoutMs);
       coord.on('state', (s) => {
         if (s === 'connected') {
@@ -71,9 +73,18 @@ export class ClusterReader {
           resolve(true);
         }
       });
+      coord.on('authFailed', (message) => {
+        clearTimeout(t);
+        resolve(message);
+      });
     });
     coord.start();
-    if (!(await connected)) {
+    const outcome = await connected;
+    if (typeof outcome === 'string') {
+      await coord.close();
+      throw new CliError(`${outcome} (ZooKeeper at ${cfg.zk.connect})`);
+    }
+    if (!outcome) {
       await coord.close();
       throw new CliError(
         `cannot reach ZooKeeper at ${cfg.zk.connect} within ${Math.round(timeoutMs / 1000)} s (zk.connect; is it running and reachable from here?)`,
@@ -117,7 +128,9 @@ export class ClusterReader {
     const out = await Promise.all(
       contenders.map(async (c, i): Promise<ZkMember | null> => {
         try {
-          const info = decodeMember((await this.coord.getData(`${path}/${c.name}`)).data);
+          const { data, stat } = await this.coord.getData(`${path}/${c.name}`);
+          if (stat.ephemeralOwner === PERSISTENT_OWNER) return null; // no session owns it: not a member
+          const info = decodeMember(data);
           return { id: info?.id ?? c.nodeId, znode: c.name, sequence: c.seq, electionRole: i === 0 ? 'leader' : 'standby', info };
         } catch (err) {
           if (errorCode(err) === 'ZK_NO_NODE') return null; // left meanwhile

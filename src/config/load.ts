@@ -28,6 +28,13 @@ export interface LoadConfigOptions {
 /** ConfigError key used for problems with the config file itself (missing, unreadable, bad JSON). */
 export const FILE_KEY = '(file)';
 
+/** Largest config file read (a real one is a few kB; this bounds parsing and error messages). */
+export const MAX_FILE_BYTES = 1024 * 1024;
+/** Deepest nesting of objects/arrays accepted in a config file (the schema needs 3). */
+export const MAX_DEPTH = 8;
+/** Problems listed in one error message; the rest are counted. */
+const MAX_PROBLEMS = 10;
+
 /**
  * Loads the configuration: defaults -> file -> env -> flags, validated strictly (unknown keys
  * and bad values are errors) and cross-checked. Throws `ConfigError` whose message names the
@@ -51,8 +58,15 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const envFile = env[CONFIG_FILE_ENV];
   const file = opts.file ?? (envFile !== undefined && envFile !== '' ? envFile : undefined);
   if (file !== undefined) {
+    const content = readConfigFile(file);
+    objectsWhereValuesBelong(content, keys);
     // load() overlays the file, then re-applies env and flags so that they keep precedence.
-    conf.load(readConfigFile(file));
+    try {
+      conf.load(content);
+    } catch (err) {
+      // Defensive: convict's overlay threw on shapes it does not expect (see objectsWhereValuesBelong).
+      throw new ConfigError(`invalid configuration: config file ${file}: ${clip(errorMessage(err), 200)}`, FILE_KEY);
+    }
   }
   // convict parses flags with yargs-parser, which turns number-like strings into numbers
   // ("0x1f" -> 31, "1e3" -> 1000), a bare flag into "true" and a repeated flag into "a,b".
@@ -77,8 +91,13 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
 export function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_FILE_BYTES) {
+      throw new ConfigError(`config file ${file} is ${size} bytes; a config file may have at most ${MAX_FILE_BYTES}`, FILE_KEY);
+    }
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ConfigError(`config file not found: ${file}`, FILE_KEY);
     throw new ConfigError(`cannot read config file ${file}: ${errorMessage(err)}`, FILE_KEY);
@@ -94,12 +113,64 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
   try {
     parsed = JSON.parse(stripped);
   } catch (err) {
-    throw new ConfigError(`config file ${file}: invalid JSON${jsonErrorLocation(err, stripped)}: ${errorMessage(err)}`, FILE_KEY);
+    throw new ConfigError(`config file ${file}: invalid JSON${jsonErrorLocation(err, stripped)}: ${jsonReason(err)}`, FILE_KEY);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`config file ${file}: the top level must be a JSON object`, FILE_KEY);
   }
+  const bad = badShape(parsed);
+  if (bad !== null) throw new ConfigError(`invalid configuration: ${bad.message}`, bad.key);
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * What no schema key can be, found before convict sees it (a hostile file could make convict
+ * crawl or its messages unreadable): nesting deeper than MAX_DEPTH, key names with control
+ * characters. Iterative: no stack overflow however deep the file.
+ */
+function badShape(root: object): { key: string; message: string } | null {
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: root, path: '', depth: 1 }];
+  while (stack.length > 0) {
+    const { v, path: p, depth } = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > MAX_DEPTH) {
+      const key = clip(p, 100);
+      return { key, message: `${key}: nested too deeply (config files have at most ${MAX_DEPTH} levels)` };
+    }
+    for (const [k, child] of Object.entries(v)) {
+      const path = p === '' ? k : `${p}.${k}`;
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+      if (k === '' || k.includes('.') || /[\u0000-\u001f\u007f]/.test(k)) {
+        const key = clip(JSON.stringify(path), 100);
+        return { key, message: `unknown configuration key ${key}: key names are never empty and have no "." or control characters` };
+      }
+      stack.push({ v: child, path, depth: depth + 1 });
+    }
+  }
+  return null;
+}
+
+/**
+ * An object where the schema has a single value (`"restartBackoffMs": {"a": {"b": 1}}`) makes
+ * convict's overlay throw a TypeError: refuse it first, naming the key.
+ */
+function objectsWhereValuesBelong(content: Record<string, unknown>, keys: readonly KeyInfo[]): void {
+  for (const k of keys) {
+    let v: unknown = content;
+    for (const part of k.path.split('.')) {
+      v = typeof v === 'object' && v !== null && Object.prototype.hasOwnProperty.call(v, part) ? (v as Record<string, unknown>)[part] : undefined;
+    }
+    // List keys (an array default, e.g. fencing.methods, sync.include) take arrays; their format checks the items.
+    if (Array.isArray(v) && Array.isArray(k.default)) continue;
+    if (typeof v === 'object' && v !== null) {
+      throw new ConfigError(`invalid configuration: ${k.path}: must be ${Array.isArray(k.default) ? 'a list' : 'a single value'}, not ${Array.isArray(v) ? 'an array' : 'an object'}`, k.path);
+    }
+  }
+}
+
+/** At most `n` characters of `s` (long keys and values from hostile files stay readable). */
+function clip(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, n)}... (${s.length} characters)`;
 }
 
 /** Blanks every line whose first non-blank characters are `//` (line numbers are kept). */
@@ -147,6 +218,21 @@ export function scanFlags(args: readonly string[], keys: readonly KeyInfo[]): Ma
   return found;
 }
 
+/**
+ * The reason of a JSON.parse error without the excerpt of the source V8 may quote in it
+ * (`Unexpected token 's', "{"token": s3cret}" is not valid JSON`): the file may hold secrets.
+ */
+export function jsonReason(err: unknown): string {
+  const m = errorMessage(err)
+    .replace(/,\s*(?:\.\.\.)?".*"(?:\.\.\.)?\s+is not valid JSON\s*$/s, '')
+    .replace(/\s+in JSON at position \d+.*$/s, '')
+    .replace(/\s+/g, ' ')
+    // eslint-disable-next-line no-control-regex -- the offending character may be one
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .trim();
+  return m.length > 0 && m.length <= 120 ? m : 'syntax error';
+}
+
 function jsonErrorLocation(err: unknown, text: string): string {
   const m = /position (\d+)/.exec(errorMessage(err));
   if (m?.[1] === undefined) return '';
@@ -171,8 +257,8 @@ interface ParsedProblem {
 function parseConvictLine(line: string, keys: readonly KeyInfo[]): ParsedProblem {
   const undeclared = /^configuration param '(.*)' not declared in the schema$/.exec(line);
   if (undeclared?.[1] !== undefined) {
-    const key = undeclared[1];
-    const hint = suggestKey(key, keys);
+    const key = clip(undeclared[1], 100);
+    const hint = key === undeclared[1] ? suggestKey(key, keys) : undefined;
     return { key, message: `unknown configuration key '${key}'${hint === undefined ? '' : ` (did you mean '${hint}'?)`}` };
   }
   const missing = /^configuration param '(.*)' missing from config/.exec(line);
@@ -186,16 +272,31 @@ function parseConvictLine(line: string, keys: readonly KeyInfo[]): ParsedProblem
     const key = invalid[1];
     const info = keys.find((k) => k.path === key);
     const where = info === undefined ? '' : ` (env ${info.env}, flag ${flagName(key)})`;
-    return { key, message: `${key}${where}: ${invalid[2]}` };
+    // convict quotes the value of non-sensitive keys; a hostile file can make that megabytes.
+    const text = invalid[2].replace(/: value was (.*)$/s, (_m, v: string) => `: value was ${clip(v, 80)}`);
+    return { key, message: `${key}${where}: ${text}` };
   }
   return { key: '(config)', message: line };
 }
 
 function validationError(message: string, keys: readonly KeyInfo[]): ConfigError {
-  const parsed = message
+  const all = message
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => parseConvictLine(l, keys));
+  // An object where a single value belongs (`"zk": { "auth": { ... } }`) shows up as "missing"
+  // for the key itself plus "unknown key" lines under it: report it once, as that key.
+  const leafPaths = new Set(keys.map((k) => k.path));
+  const objectLeaves = new Set(
+    all.filter((p) => p.section !== undefined && leafPaths.has(p.key) && all.some((q) => q.key.startsWith(`${p.key}.`))).map((p) => p.key),
+  );
+  const under = (key: string): string | undefined => [...objectLeaves].find((l) => key === l || key.startsWith(`${l}.`));
+  const parsed: ParsedProblem[] = [];
+  for (const p of all) {
+    const leaf = under(p.key);
+    if (leaf === undefined) parsed.push(p);
+    else if (p.key === leaf) parsed.push({ key: leaf, message: `${leaf}: must be a single value, not an object` });
+  }
   // A value where a section belongs (`"api": 8080`) shows up as one "missing" line per key of
   // the section plus an "unknown key" line for the section: report it once, as the section.
   const sections = new Set(parsed.filter((p) => p.section !== undefined).map((p) => p.section));
@@ -221,10 +322,12 @@ function validationError(message: string, keys: readonly KeyInfo[]): ConfigError
     }
   }
   const first = problems[0] ?? { key: '(config)', message };
+  const shown = problems.slice(0, MAX_PROBLEMS).map((p) => p.message.replace(/\s*\n\s*/g, ' '));
+  const more = problems.length > MAX_PROBLEMS ? `; and ${problems.length - MAX_PROBLEMS} more` : '';
   const text =
     problems.length <= 1
-      ? `invalid configuration: ${first.message}`
-      : `invalid configuration (${problems.length} problems): ${problems.map((p) => p.message).join('; ')}`;
+      ? `invalid configuration: ${shown[0] ?? first.message}`
+      : `invalid configuration (${problems.length} problems): ${shown.join('; ')}${more}`;
   return new ConfigError(text, first.key);
 }
 
@@ -346,7 +449,7 @@ export function checkCrossFieldRules(cfg: Config): void {
 
   const { cert, key } = cfg.api.tls;
   if (cert !== '' && key === '') {
-    throw new ConfigError(`api.tls.key must be set when api.tls.cert is set (${JSON.stringify(cert)}): HTTPS needs both`, 'api.tls.key');
+    throw new ConfigError(`api.tls.key must be set when api.tls.cert is set (${JSON.stringify(clip(cert, 200))}): HTTPS needs both`, 'api.tls.key');
   }
   if (key !== '' && cert === '') {
     throw new ConfigError(`api.tls.cert must be set when api.tls.key is set: HTTPS needs both`, 'api.tls.cert');
@@ -356,7 +459,7 @@ export function checkCrossFieldRules(cfg: Config): void {
 
   // Also enforced by the schema format; kept here so hand-built configs are checked too.
   if (!isHttpUrl(cfg.jenkins.url)) {
-    throw new ConfigError(`jenkins.url must be an http:// or https:// URL: ${JSON.stringify(cfg.jenkins.url)}`, 'jenkins.url');
+    throw new ConfigError(`jenkins.url must be an http:// or https:// URL: ${JSON.stringify(clip(cfg.jenkins.url, 200))}`, 'jenkins.url');
   }
 }
 
@@ -432,13 +535,15 @@ export function resolveLockTimings(cfg: Config): { heartbeatMs: number; leaseMs:
   return { heartbeatMs, leaseMs };
 }
 
-/** A copy safe to log or serve: api.token, api.readToken and jenkins.apiToken become "***" when set. */
+/** A copy safe to log or serve: api.token, api.readToken, jenkins.apiToken and zk.auth become "***" when set. */
 export function redactedConfig(cfg: Config): Config {
   const copy = JSON.parse(JSON.stringify(cfg)) as Config;
+  const mask = (v: string): string => (v === '' ? '' : '***');
   return deepFreeze({
     ...copy,
-    jenkins: { ...copy.jenkins, apiToken: cfg.jenkins.apiToken === '' ? '' : '***' },
-    api: { ...copy.api, token: cfg.api.token === '' ? '' : '***', readToken: cfg.api.readToken === '' ? '' : '***' },
+    jenkins: { ...copy.jenkins, apiToken: mask(cfg.jenkins.apiToken) },
+    zk: { ...copy.zk, auth: mask(cfg.zk.auth) },
+    api: { ...copy.api, token: mask(cfg.api.token), readToken: mask(cfg.api.readToken) },
   });
 }
 
@@ -456,7 +561,7 @@ export function requireRunnable(cfg: Config): void {
     );
   }
   if (!path.isAbsolute(home)) {
-    throw new ConfigError(`jenkins.home must be an absolute path: ${JSON.stringify(home)}`, 'jenkins.home');
+    throw new ConfigError(`jenkins.home must be an absolute path: ${JSON.stringify(clip(home, 200))}`, 'jenkins.home');
   }
   if (cfg.sync.mode === 'git') requireSyncRunnable(cfg);
 }

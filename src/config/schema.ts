@@ -142,6 +142,27 @@ function openUnitFormat(): string {
   );
 }
 
+/** true/false; from env vars and flags only the strings "true" and "false". */
+function booleanFormat(): string {
+  return registerFormat(
+    'jha-boolean',
+    (val) => {
+      if (typeof val !== 'boolean') throw new Error('must be true or false');
+    },
+    (val) => (val === 'true' ? true : val === 'false' ? false : val),
+  );
+}
+
+/**
+ * ZooKeeper digest credentials `user:password`, or empty for none. The value is sensitive:
+ * the rule never quotes it.
+ */
+function zkAuthFormat(val: unknown): void {
+  if (typeof val !== 'string' || (val !== '' && !/^[^:\s]+:[^\r\n]+$/.test(val))) {
+    throw new Error('must be empty or user:password (a user without ":" or whitespace, then a non-empty password on one line)');
+  }
+}
+
 function nameFormat(val: unknown): void {
   if (typeof val !== 'string' || !NAME_PATTERN.test(val)) throw new Error(NAME_RULE);
 }
@@ -250,22 +271,6 @@ function stringFormat(val: unknown): void {
   if (typeof val !== 'string') throw new Error('must be a string');
 }
 
-/** true|false; env vars and flags may say true/false/1/0/yes/no. */
-function booleanFormat(): string {
-  return registerFormat(
-    'jha-boolean',
-    (val) => {
-      if (typeof val !== 'boolean') throw new Error('must be true or false');
-    },
-    (val) => {
-      if (typeof val !== 'string') return val;
-      const v = val.trim().toLowerCase();
-      if (v === 'true' || v === '1' || v === 'yes') return true;
-      if (v === 'false' || v === '0' || v === 'no') return false;
-      return val;
-    },
-  );
-}
 
 /** A git branch name (a safe subset of what git allows). */
 function branchFormat(val: unknown): void {
@@ -391,6 +396,17 @@ function keySpecs(hostname: string): SpecTree<Config> {
         doc: 'Timeout of every ZooKeeper call in ms; 0 = session timeout / 3. Must not exceed the fencing deadline (session timeout * fencing.deadlineRatio).',
         format: intFormat(0, 600000),
         default: 0,
+      },
+      auth: {
+        doc: 'ZooKeeper digest credentials user:password; empty = none. When set, every session authenticates with them and every znode jenkins-ha creates gets an ACL that lets only this identity change it (see docs/security.md). Sensitive: masked by redactedConfig and never echoed; prefer the env var to the config file or a flag.',
+        format: zkAuthFormat,
+        default: '',
+        sensitive: true,
+      },
+      worldRead: {
+        doc: 'With zk.auth set: whether anyone may read (not change) the znodes jenkins-ha creates, so that tools without the credentials can still watch the cluster. true|false.',
+        format: booleanFormat(),
+        default: true,
       },
     },
     fencing: {

@@ -9,9 +9,10 @@
 import { EventEmitter } from 'node:events';
 import { errorCode, errorMessage } from '../errors';
 import type { Coordinator } from '../coordination/types';
-import { decodeMember, type MemberInfo } from '../election/member';
-import { sortContenders } from '../election/sequence';
+import { decodeMember, MAX_FIELD_LENGTH, type MemberInfo } from '../election/member';
+import { PERSISTENT_OWNER, sortContenders } from '../election/sequence';
 import type { Logger } from '../logging/logger';
+import { RateLimiter } from '../util/rate-limit';
 import type { DrainReport, HistoryEntry, MemberView, PauseState, SwitchoverIntent } from './status';
 
 export const HISTORY_KEEP = 200;
@@ -26,10 +27,27 @@ export interface PauseRecord {
   drain?: boolean;
 }
 
+/**
+ * A record znode's JSON object, or null when it is not one: not JSON, not an object, larger than
+ * 32 kB or with a string longer than MAX_FIELD_LENGTH (records end up in /status and /history).
+ */
+export function parseRecord(data: Buffer): Record<string, unknown> | null {
+  if (data.length > 16 * MAX_FIELD_LENGTH) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(data.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  return Object.values(o).some((x) => typeof x === 'string' && x.length > MAX_FIELD_LENGTH) ? null : o;
+}
+
 export function decodePause(data: Buffer): PauseRecord | null {
   try {
-    const v = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-    if (typeof v.since !== 'string') return null;
+    const v = parseRecord(data);
+    if (v === null || typeof v.since !== 'string') return null;
     return {
       by: typeof v.by === 'string' ? v.by : '',
       reason: typeof v.reason === 'string' ? v.reason : '',
@@ -44,8 +62,8 @@ export function decodePause(data: Buffer): PauseRecord | null {
 
 export function decodeSwitchover(data: Buffer): SwitchoverIntent | null {
   try {
-    const v = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-    if (typeof v.id !== 'string' || typeof v.from !== 'string' || typeof v.requestedAt !== 'string') return null;
+    const v = parseRecord(data);
+    if (v === null || typeof v.id !== 'string' || typeof v.from !== 'string' || typeof v.requestedAt !== 'string') return null;
     return {
       id: v.id,
       from: v.from,
@@ -72,8 +90,8 @@ function decodeDrainReport(v: unknown): { drain: DrainReport } | null {
 
 export function decodeHistory(data: Buffer): HistoryEntry | null {
   try {
-    const v = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-    if (typeof v.at !== 'string' || typeof v.event !== 'string') return null;
+    const v = parseRecord(data);
+    if (v === null || typeof v.at !== 'string' || typeof v.event !== 'string') return null;
     return {
       at: v.at,
       event: v.event,
@@ -106,7 +124,11 @@ export class ClusterView extends EventEmitter {
   private order: string[] = [];
   private pause: { record: PauseRecord; version: number } | null = null;
   private intent: { record: SwitchoverIntent; version: number } | null = null;
+  /** Malformed data is warned about once per znode, and at most once per 30 s per kind. */
   private warned = new Set<string>();
+  private readonly malformedLog = new RateLimiter(30_000, Date.now);
+  /** Election children that are no contenders' (persistent: no session owns them). */
+  private impostors = new Set<string>();
 
   constructor(
     private readonly coord: Coordinator,
@@ -266,7 +288,7 @@ export class ClusterView extends EventEmitter {
       pick.map(async (n) => {
         try {
           const e = decodeHistory((await this.coord.getData(`${this.historyPath}/${n}`)).data);
-          if (!e) this.warnOnce(`history/${n}`, 'ignoring a malformed history entry');
+          if (!e) this.warnMalformed('history', `history/${n}`, 'ignoring a malformed history entry');
           return e;
         } catch (err) {
           if (errorCode(err) === 'ZK_NO_NODE') return null; // trimmed meanwhile
@@ -292,13 +314,20 @@ export class ClusterView extends EventEmitter {
       const names = await this.coord.getChildren(this.electionPath, () => void this.refreshMembers());
       const gone = [...this.memberCache.keys()].filter((k) => !names.includes(k));
       for (const k of gone) this.memberCache.delete(k);
+      for (const k of [...this.impostors]) if (!names.includes(k)) this.impostors.delete(k);
       await Promise.all(
         names
-          .filter((n) => !this.memberCache.has(n))
+          .filter((n) => !this.memberCache.has(n) && !this.impostors.has(n))
           .map(async (n) => {
             try {
-              const info = decodeMember((await this.coord.getData(`${this.electionPath}/${n}`)).data);
-              if (!info) this.warnOnce(n, 'ignoring malformed member data');
+              const { data, stat } = await this.coord.getData(`${this.electionPath}/${n}`);
+              if (stat.ephemeralOwner === PERSISTENT_OWNER) {
+                this.impostors.add(n);
+                this.warnMalformed('member', n, 'ignoring a persistent election znode (no session owns it: not a member)');
+                return;
+              }
+              const info = decodeMember(data);
+              if (!info) this.warnMalformed('member', n, 'ignoring malformed member data');
               this.memberCache.set(n, info);
             } catch (err) {
               if (errorCode(err) !== 'ZK_NO_NODE') throw err;
@@ -331,7 +360,7 @@ export class ClusterView extends EventEmitter {
     try {
       const r = await this.readWatched(path, again);
       const rec = r ? decode(r.data) : null;
-      if (r && !rec) this.warnOnce(what, `ignoring a malformed ${what} record`);
+      if (r && !rec) this.warnMalformed(what, `${what}@${r.version}`, `ignoring a malformed ${what} record`);
       set(r && rec ? { record: rec, version: r.version } : null);
       this.emit('change');
     } catch (err) {
@@ -357,10 +386,15 @@ export class ClusterView extends EventEmitter {
     if (this.coord.state === 'connected') setTimeout(again, 200);
   }
 
-  private warnOnce(key: string, message: string): void {
+  /** Warn once per `key` (a znode, or a record's version), and at most once per 30 s per `kind`. */
+  private warnMalformed(kind: string, key: string, message: string): void {
     if (this.warned.has(key)) return;
     this.warned.add(key);
-    this.log.warn(message, { event: 'cluster_view.malformed', znode: key });
+    if (this.warned.size > 10_000) this.warned.clear(); // bounded under a flood of distinct names
+    const { pass, suppressed } = this.malformedLog.take(kind);
+    const fields = { event: 'cluster_view.malformed', kind, znode: key, ...(suppressed > 0 ? { suppressed } : {}) };
+    if (pass) this.log.warn(message, fields);
+    else this.log.debug(message, fields);
   }
 
   override on<E extends keyof ClusterViewEvents>(event: E, listener: ClusterViewEvents[E]): this {

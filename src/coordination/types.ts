@@ -36,6 +36,20 @@ export type MultiOp =
   | { op: 'remove'; path: string; version: number }
   | { op: 'check'; path: string; version: number };
 
+/**
+ * What checking a znode's ACL against the one we create znodes with found: `absent`; `ours`
+ * already; `secured` = it was open (or ours with other world rights) and now carries ours;
+ * `foreign` = someone else's ACL that we may not change.
+ */
+export type AclCheck = 'absent' | 'ours' | 'secured' | 'foreign';
+
+/** Repairs the ACL of znodes created before zk.auth was set (implemented by the ZooKeeper coordinator). */
+export interface AclKeeper {
+  /** Whether the coordinator authenticates (zk.auth set); without it there is nothing to secure. */
+  readonly authenticated: boolean;
+  secureAcl(path: string): Promise<AclCheck>;
+}
+
 export interface CoordinatorEvents {
   /** Connection state changed (for the given session generation). */
   state: (state: ConnState, generation: number) => void;
@@ -43,6 +57,8 @@ export interface CoordinatorEvents {
   session: (info: SessionInfo) => void;
   /** A reply was heard; `sentAt` is the monotonic time the answered request was sent. */
   heard: (sentAt: number, generation: number) => void;
+  /** ZooKeeper rejected our credentials (AUTH_FAILED); the coordinator retries with backoff. */
+  authFailed: (message: string) => void;
 }
 
 export interface Coordinator {

@@ -21,7 +21,10 @@ import * as zk from 'node-zookeeper-client';
 import { ZkError, errorMessage } from '../errors';
 import type { Logger } from '../logging/logger';
 import { monoNow } from '../util/clock';
+import { aclFor, mayAdminister, sameAcl, sharedAclFor, type AclEntry, type ZkAccess } from './acl';
 import type {
+  AclCheck,
+  AclKeeper,
   ConnState,
   Coordinator,
   CoordinatorEvents,
@@ -45,12 +48,29 @@ export interface ZkOptions {
   /** Liveness interval and call timeout for a (negotiated) session timeout. */
   timings: (sessionTimeoutMs: number) => { pingIntervalMs: number; requestTimeoutMs: number };
   logger: Logger;
+  /**
+   * Digest credentials and world read (zk.auth, zk.worldRead). With credentials, every session
+   * (also a fresh client after expiry) authenticates first, and every znode created carries
+   * the ACL of `aclFor` (docs/security.md). Default: none, znodes open to all.
+   */
+  access?: ZkAccess;
+  /**
+   * Znodes at or above this path (zk.root) may be shared by clusters with other credentials:
+   * `mkdirp` creates them with `sharedAclFor` (others may add children, not delete or re-ACL).
+   */
+  sharedPath?: string;
 }
 
 /** Pieces of the library the published types do not describe (see NOTES.md, pitfall 7). */
 interface ZkException {
   getCode(): number;
   getName(): string;
+}
+/** An ACL entry as the library returns it (`permission` at runtime, `perms` in the types). */
+interface RuntimeAcl {
+  permission?: number;
+  perms?: number;
+  id: { scheme: string; id: string };
 }
 interface InternalClient {
   connectionManager?: { socket?: Socket };
@@ -69,7 +89,16 @@ const CODES = {
   SESSION_EXPIRED: -112,
 } as const;
 
-const OPEN_ACL = [new zk.ACL(zk.Permission.ALL, new zk.Id('world', 'anyone'))];
+const AUTH_RETRY_MIN_MS = 1000;
+const AUTH_RETRY_MAX_MS = 30000;
+
+function toZkAcl(entries: readonly AclEntry[]): zk.ACL[] {
+  return entries.map((e) => new zk.ACL(e.perms, new zk.Id(e.scheme, e.id)));
+}
+
+function fromZkAcl(acls: readonly zk.ACL[]): AclEntry[] {
+  return (acls as unknown as RuntimeAcl[]).map((a) => ({ perms: a.permission ?? a.perms ?? 0, scheme: a.id.scheme, id: a.id.id }));
+}
 
 function isZkException(err: unknown): err is ZkException {
   return typeof err === 'object' && err !== null && typeof (err as ZkException).getCode === 'function';
@@ -104,6 +133,15 @@ export function mapZkError(err: unknown, op: string, path: string): ZkError {
                 : c === CODES.NO_AUTH
                   ? 'ZK_NO_AUTH'
                   : 'ZK_ERROR';
+  if (code === 'ZK_NO_AUTH') {
+    return new ZkError(
+      code,
+      `${where}: not allowed by the znode's ACL (${name} ${c}); every node and tool of a cluster must use the same zk.auth credentials`,
+      op,
+      path,
+      { cause: err },
+    );
+  }
   return new ZkError(code, `${where}: ${name} (${c})`, op, path, { cause: err });
 }
 
@@ -142,7 +180,7 @@ function toEvent(e: zk.Event): WatchEvent {
   return { type, path: e.getPath() };
 }
 
-export class ZkCoordinator extends EventEmitter implements Coordinator {
+export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeeper {
   private client: zk.Client | null = null;
   private gen = 0;
   private connState: ConnState = 'closed';
@@ -153,11 +191,22 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
   /** Monotonic time we last entered a non-connected state or forced a reconnect. */
   private unconnectedSince = 0;
   private stopped = true;
+  private authRetryMs = AUTH_RETRY_MIN_MS;
   private readonly log: Logger;
+  private readonly access: ZkAccess;
+  private readonly acl: zk.ACL[];
+  private readonly sharedAcl: zk.ACL[];
 
   constructor(private readonly opts: ZkOptions) {
     super();
     this.log = opts.logger;
+    this.access = opts.access ?? { auth: '', worldRead: true };
+    this.acl = toZkAcl(aclFor(this.access));
+    this.sharedAcl = toZkAcl(sharedAclFor(this.access));
+  }
+
+  get authenticated(): boolean {
+    return this.access.auth !== '';
   }
 
   get state(): ConnState {
@@ -226,7 +275,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
   // ---- calls ---------------------------------------------------------------------------------
 
   create(path: string, data: Buffer, mode: CreateMode): Promise<string> {
-    return this.call<string>('create', path, (c, cb) => c.create(path, data, OPEN_ACL, toMode(mode), cb), QUORUM);
+    return this.call<string>('create', path, (c, cb) => c.create(path, data, this.acl, toMode(mode), cb), QUORUM);
   }
 
   async exists(path: string, watch?: Watcher): Promise<NodeStat | null> {
@@ -265,8 +314,44 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
     return this.call<void>('remove', path, (c, cb) => c.remove(path, version, (err) => cb(err, undefined)), QUORUM);
   }
 
+  /** Creates the missing znodes of `path` one by one (shared ancestors with the shared ACL). */
   async mkdirp(path: string): Promise<void> {
-    await this.call<string>('mkdirp', path, (c, cb) => c.mkdirp(path, cb));
+    const parts = path.split('/').filter((p) => p !== '');
+    const shared = this.opts.sharedPath ?? '';
+    for (let i = 1; i <= parts.length; i++) {
+      const prefix = `/${parts.slice(0, i).join('/')}`;
+      const acl = shared === prefix || shared.startsWith(`${prefix}/`) ? this.sharedAcl : this.acl;
+      try {
+        await this.call<string>('mkdirp', prefix, (c, cb) => c.create(prefix, Buffer.alloc(0), acl, zk.CreateMode.PERSISTENT, cb), QUORUM);
+      } catch (err) {
+        if (!(err instanceof ZkError && err.code === 'ZK_NODE_EXISTS')) throw err;
+      }
+    }
+  }
+
+  /**
+   * Compare a znode's ACL with the one we create znodes with; set ours when the znode's ACL lets
+   * anyone (or us) administer it, e.g. a znode created before zk.auth was configured.
+   */
+  async secureAcl(path: string): Promise<AclCheck> {
+    const wanted = aclFor(this.access);
+    let current: AclEntry[];
+    try {
+      current = fromZkAcl(await this.call<zk.ACL[]>('getACL', path, (c, cb) => c.getACL(path, (err, acls) => cb(err, acls))));
+    } catch (err) {
+      if (err instanceof ZkError && err.code === 'ZK_NO_NODE') return 'absent';
+      throw err;
+    }
+    if (sameAcl(current, wanted)) return 'ours';
+    if (!mayAdminister(current, this.access)) return 'foreign';
+    try {
+      await this.call<zk.Stat>('setACL', path, (c, cb) => c.setACL(path, this.acl, -1, cb), QUORUM);
+    } catch (err) {
+      if (err instanceof ZkError && err.code === 'ZK_NO_NODE') return 'absent';
+      if (err instanceof ZkError && err.code === 'ZK_NO_AUTH') return 'foreign';
+      throw err;
+    }
+    return 'secured';
   }
 
   async multi(ops: MultiOp[]): Promise<void> {
@@ -274,7 +359,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
     await this.call<unknown>('multi', first, (c, cb) => {
       let tx = c.transaction();
       for (const o of ops) {
-        if (o.op === 'create') tx = tx.create(o.path, o.data, OPEN_ACL, toMode(o.mode));
+        if (o.op === 'create') tx = tx.create(o.path, o.data, this.acl, toMode(o.mode));
         else if (o.op === 'setData') tx = tx.setData(o.path, o.data, o.version);
         else if (o.op === 'remove') tx = tx.remove(o.path, o.version);
         else tx = tx.check(o.path, o.version);
@@ -366,6 +451,8 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
       retries: 0, // >0 re-sends creates after CONNECTION_LOSS: duplicate sequential znodes
     });
     this.client = client;
+    // Credentials go with the client: it sends them right after every (re)connect handshake.
+    if (this.access.auth !== '') client.addAuthInfo('digest', Buffer.from(this.access.auth, 'utf8'));
     client.on('state', (s: zk.State) => {
       if (gen !== this.gen) return;
       this.onClientState(s, gen, client);
@@ -377,6 +464,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
 
   private onClientState(s: zk.State, gen: number, client: zk.Client): void {
     if (s === zk.State.SYNC_CONNECTED) {
+      this.authRetryMs = AUTH_RETRY_MIN_MS;
       const sessionId = client.getSessionId().toString('hex');
       if (!this.info || this.info.sessionId !== sessionId) {
         this.info = { generation: gen, sessionId, timeoutMs: client.getSessionTimeout() };
@@ -401,10 +489,19 @@ export class ZkCoordinator extends EventEmitter implements Coordinator {
       client.close();
       if (!this.stopped) setImmediate(() => !this.stopped && this.newClient());
     } else if (s === zk.State.AUTH_FAILED) {
-      this.log.error('zookeeper authentication failed; retrying with a new client', { event: 'zk.auth_failed' });
+      // The server refused the credentials and dropped the session. Nothing here can fix that;
+      // retry slower and slower (an operator may be fixing the server) and say what to check.
+      const retryMs = this.authRetryMs;
+      this.authRetryMs = Math.min(AUTH_RETRY_MAX_MS, retryMs * 2);
+      const message =
+        this.access.auth === ''
+          ? 'ZooKeeper refused this client (AUTH_FAILED): the server requires authentication; set zk.auth (env JHA_ZK_AUTH)'
+          : 'ZooKeeper rejected the zk.auth credentials (AUTH_FAILED); check zk.auth (env JHA_ZK_AUTH) and the server\'s authentication settings';
+      this.log.error(`${message}; retrying in ${retryMs} ms`, { event: 'zk.auth_failed', retryMs });
       this.setState('expired', gen);
       client.close();
-      if (!this.stopped) setTimeout(() => !this.stopped && this.newClient(), 1000);
+      this.emit('authFailed', message);
+      if (!this.stopped) setTimeout(() => !this.stopped && this.newClient(), retryMs);
     }
   }
 

@@ -14,8 +14,9 @@ import { ZkError, errorCode, errorMessage } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { Coordinator, MultiOp, SessionInfo, WatchEvent } from '../coordination/types';
 import { isProcessAlive } from '../util/proc';
+import { RateLimiter } from '../util/rate-limit';
 import { decodeMember, encodeMember, type MemberInfo } from './member';
-import { duplicatesOf, findPosition, sortContenders, znodePrefix, type Contender } from './sequence';
+import { duplicatesOf, findPosition, PERSISTENT_OWNER, sortContenders, znodePrefix, type Contender } from './sequence';
 
 export type ElectionRole = 'idle' | 'joining' | 'candidate' | 'leader';
 
@@ -64,11 +65,19 @@ export class Election extends EventEmitter {
   private warnedInvalid = new Set<string>();
   /** Monotonic time the predecessor watch last fired (where a takeover starts). */
   private wokeAt: number | null = null;
+  /**
+   * Znodes named like contenders that are persistent: no session owns them, so they are not
+   * contenders (a rogue or a tool wrote them) and must not keep the line from moving.
+   */
+  private impostors = new Set<string>();
+  /** A check that keeps failing (e.g. NO_AUTH) retries every 100 ms: warn once per 5 s per code. */
+  private readonly failureLog: RateLimiter;
 
   constructor(private readonly opts: ElectionOptions) {
     super();
     this.coord = opts.coordinator;
     this.log = opts.logger;
+    this.failureLog = new RateLimiter(5000, opts.now);
     this.st = { role: 'idle', znode: null, sequence: null, predecessor: null, generation: 0, since: opts.now() };
     this.coord.on('state', (state, generation) => {
       if (state === 'expired' || state === 'closed') {
@@ -149,7 +158,10 @@ export class Election extends EventEmitter {
           await this.check();
         } catch (err) {
           const code = errorCode(err);
-          this.log.warn('election check failed; will retry', { event: 'election.check_failed', code, error: errorMessage(err) });
+          const { pass, suppressed } = this.failureLog.take(code ?? 'unknown');
+          const fields = { event: 'election.check_failed', code, error: errorMessage(err), ...(suppressed > 0 ? { suppressed } : {}) };
+          if (pass) this.log.warn('election check failed; will retry', fields);
+          else this.log.debug('election check failed; will retry', fields);
           if (this.coord.state === 'connected') {
             await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 100));
             this.dirty = true;
@@ -243,6 +255,12 @@ export class Election extends EventEmitter {
       this.dirty = true; // gone between list and watch: list again, never assume
       return;
     }
+    if (predStat.ephemeralOwner === PERSISTENT_OWNER) {
+      this.impostors.add(pred.name);
+      this.log.warn('ignoring a persistent znode named like a contender (no session owns it)', { event: 'election.invalid_znode', znode: pred.name });
+      this.dirty = true; // list again without it
+      return;
+    }
     this.transition(
       { role: 'candidate', znode: self.name, sequence: self.seq, predecessor: pred.name, generation: gen },
       `sequence ${self.seq} behind ${pred.nodeId} (${pred.seq}); watching it`,
@@ -278,7 +296,8 @@ export class Election extends EventEmitter {
   }
 
   private parse(children: string[]): Contender[] {
-    const { contenders, invalid } = sortContenders(children);
+    const { contenders, invalid } = sortContenders(children.filter((c) => !this.impostors.has(c)));
+    if (this.impostors.size > 0) for (const i of [...this.impostors]) if (!children.includes(i)) this.impostors.delete(i);
     for (const name of invalid) {
       if (this.warnedInvalid.has(name)) continue;
       this.warnedInvalid.add(name);

@@ -12,6 +12,9 @@ export interface Contender {
 
 const NAME = /^n_([0-9a-f]{32})_(.+)_(\d{10})$/;
 
+/** `ephemeralOwner` of a persistent znode: a contender's znode never is one (a rogue's can be). */
+export const PERSISTENT_OWNER = '0000000000000000';
+
 export function znodePrefix(guid: string, nodeId: string): string {
   return `n_${guid}_${nodeId}_`;
 }

@@ -93,8 +93,8 @@ export interface SupervisorEvents {
   unhealthy: (reason: string) => void;
 }
 
-/** Environment variables of the controller that Jenkins must not inherit. */
-const PRIVATE_ENV = ['JHA_API_TOKEN', 'JHA_ZK_AUTH', 'JHA_SHIM_COMMAND'];
+/** Environment variables of the controller that Jenkins must not inherit (its /systemInfo page shows its environment). */
+const PRIVATE_ENV = ['JHA_API_TOKEN', 'JHA_API_READ_TOKEN', 'JHA_ZK_AUTH', 'JHA_SHIM_COMMAND'];
 
 export const DEFAULT_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-shim');
 export const SERVICE_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-service-shim');

@@ -50,8 +50,9 @@ describe('drain keys', () => {
   it('drainOnShutdown is a boolean from env or flag; anything else names the key', () => {
     expect(load({}).jenkins.drainOnShutdown).toBe(false);
     expect(load({ JHA_JENKINS_DRAIN_ON_SHUTDOWN: 'true' }).jenkins.drainOnShutdown).toBe(true);
-    expect(load({}, ['--jenkins-drain-on-shutdown', 'yes']).jenkins.drainOnShutdown).toBe(true);
-    expect(load({ JHA_JENKINS_DRAIN_ON_SHUTDOWN: '0' }).jenkins.drainOnShutdown).toBe(false);
+    expect(load({}, ['--jenkins-drain-on-shutdown', 'true']).jenkins.drainOnShutdown).toBe(true);
+    expect(load({ JHA_JENKINS_DRAIN_ON_SHUTDOWN: 'false' }).jenkins.drainOnShutdown).toBe(false);
+    expect(configError(() => load({ JHA_JENKINS_DRAIN_ON_SHUTDOWN: '0' })).key).toBe('jenkins.drainOnShutdown');
     expect(configError(() => load({ JHA_JENKINS_DRAIN_ON_SHUTDOWN: 'maybe' })).key).toBe('jenkins.drainOnShutdown');
   });
 

@@ -58,6 +58,8 @@ describe('defaults', () => {
       spinDelayMs: 100,
       pingIntervalMs: 0,
       requestTimeoutMs: 0,
+      auth: '',
+      worldRead: true,
     });
     expect(cfg.fencing).toEqual({ deadlineRatio: 0.5, marginMs: 200, methods: [], timeoutMs: 30000, retryBackoffMs: 5000, retryBackoffMaxMs: 60000 });
     expect(cfg.lock).toEqual({ heartbeatMs: 0, leaseMs: 0, flockWaitMs: 10000, flockTimeoutAction: 'refuse' });
@@ -348,6 +350,61 @@ describe('config file', () => {
     expect(err.message).toContain('invalid JSON');
   });
 
+  it('a syntax error never quotes the file (it may hold secrets)', () => {
+    for (const text of ['{"api": {"token": s3cret}}', 's3cret', '{"zk": {"auth": "u:s3cret" x}}', '{"a": s3cret, "b": 1}', '"s3cret']) {
+      const err = configError(() => loadConfig({ file: writeConf(text), env: {}, args: [] }));
+      expect(err.key).toBe('(file)');
+      expect(err.message).toMatch(/invalid JSON/);
+      expect(err.message).not.toContain('s3cret');
+    }
+  });
+
+  it('an object two levels deep where a value belongs names the key (convict threw a TypeError)', () => {
+    const err = configError(() => loadWith({ jenkins: { restartBackoffMs: { a: { b: 1 } } } }));
+    expect(err.key).toBe('jenkins.restartBackoffMs');
+    expect(err.message).toBe('invalid configuration: jenkins.restartBackoffMs: must be a single value, not an object');
+    expect(configError(() => loadWith({ api: { tls: { cert: [['x']] } } })).key).toBe('api.tls.cert');
+  });
+
+  it('deep nesting is refused at once, naming where', () => {
+    const text = '{"zk":'.repeat(5000) + '1' + '}'.repeat(5000);
+    const t0 = Date.now();
+    const err = configError(() => loadConfig({ file: writeConf(text), env: {}, args: [] }));
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(err.key).toBe('zk.zk.zk.zk.zk.zk.zk.zk');
+    expect(err.message).toMatch(/nested too deeply/);
+  });
+
+  it('key names with dots or control characters are refused, JSON-quoted', () => {
+    const err = configError(() => loadConfig({ file: writeConf('{"zk": {"a.b": 1, "c\\u0007": 2}}'), env: {}, args: [] }));
+    expect(err.message).toMatch(/unknown configuration key "zk\.a\.b"/);
+    const ctl = configError(() => loadConfig({ file: writeConf('{"zk\\n": 1}'), env: {}, args: [] }));
+    expect(ctl.message).toContain('"zk\\n"');
+    expect(ctl.message).not.toContain('\n');
+  });
+
+  it('quotes at most 80 characters of a bad value and at most 10 problems', () => {
+    const err = configError(() => loadWith({ cluster: { name: 'n'.repeat(300_000) } }));
+    expect(err.key).toBe('cluster.name');
+    expect(err.message.length).toBeLessThan(400);
+    expect(err.message).toContain('(300002 characters)');
+    const many = configError(() => loadWith({ zk: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i])) }));
+    expect(many.message).toMatch(/^invalid configuration \(50 problems\): .*; and 40 more$/);
+  });
+
+  it('a file over 1 MB is refused without being parsed', () => {
+    const err = configError(() => loadConfig({ file: writeConf(`{"jenkins": {"command": "${'c'.repeat(1024 * 1024)}"}}`), env: {}, args: [] }));
+    expect(err.key).toBe('(file)');
+    expect(err.message).toMatch(/at most 1048576/);
+  });
+
+  it('a control character in the syntax error is escaped', () => {
+    const err = configError(() => loadConfig({ file: writeConf('{"a": \u0010}'), env: {}, args: [] }));
+    expect(err.message).toContain('\\u0010');
+    // eslint-disable-next-line no-control-regex
+    expect(err.message).not.toMatch(/[\u0000-\u001f]/);
+  });
+
   it('an inline comment is a syntax error', () => {
     const file = writeConf('{ "zk": { "connect": "a:1" } // no\n}');
     expect(configError(() => loadConfig({ file, env: {}, args: [] })).key).toBe('(file)');
@@ -521,6 +578,47 @@ describe('redactedConfig', () => {
 
   it('leaves an empty token empty', () => {
     expect(redactedConfig(loadConfig({ env: {}, args: [] })).api.token).toBe('');
+  });
+
+  it('masks zk.auth and api.readToken too, and only them', () => {
+    const cfg = loadConfig({ env: { JHA_ZK_AUTH: 'ha:pw-s3cret', JHA_API_READ_TOKEN: 'r3ad-s3cret' }, args: [] });
+    const red = redactedConfig(cfg);
+    expect(red.zk.auth).toBe('***');
+    expect(red.api.readToken).toBe('***');
+    expect(JSON.stringify(red)).not.toMatch(/s3cret/);
+    expect({ ...red, zk: { ...red.zk, auth: cfg.zk.auth }, api: { ...red.api, readToken: cfg.api.readToken } }).toEqual(cfg);
+    expect(redactedConfig(loadConfig({ env: {}, args: [] })).zk.auth).toBe('');
+  });
+});
+
+describe('zk.auth and zk.worldRead', () => {
+  it('take user:password and a boolean from the file, env and flags', () => {
+    expect(loadWith({ zk: { auth: 'ha:p:w d', worldRead: false } }).zk).toMatchObject({ auth: 'ha:p:w d', worldRead: false });
+    expect(loadConfig({ env: { JHA_ZK_AUTH: 'ha:pw', JHA_ZK_WORLD_READ: 'false' }, args: [] }).zk).toMatchObject({ auth: 'ha:pw', worldRead: false });
+    expect(loadConfig({ env: { JHA_ZK_WORLD_READ: 'false' }, args: ['--zk-world-read', 'true', '--zk-auth=u:x'] }).zk).toMatchObject({
+      auth: 'u:x',
+      worldRead: true,
+    });
+  });
+
+  it.each([['nocolon-s3cret'], [':s3cret'], ['us er:s3cret'], ['user:'], ['user:s3cret\nmore']])('zk.auth rejects %j without echoing it', (v) => {
+    const err = configError(() => loadConfig({ env: { JHA_ZK_AUTH: v }, args: [] }));
+    expect(err.key).toBe('zk.auth');
+    expect(err.message).toContain('user:password');
+    expect(err.message).not.toContain('s3cret');
+  });
+
+  it.each([['yes'], ['1'], ['TRUE'], ['']])('zk.worldRead rejects %j', (v) => {
+    expect(configError(() => loadConfig({ env: { JHA_ZK_WORLD_READ: v }, args: [] })).key).toBe('zk.worldRead');
+  });
+
+  it('a number or an object as zk.auth is refused without echoing it', () => {
+    const err = configError(() => loadWith({ zk: { auth: 987654321 } }));
+    expect(err.key).toBe('zk.auth');
+    expect(err.message).not.toContain('987654321');
+    const obj = configError(() => loadWith({ zk: { auth: { user: 'u', password: 's3cret' } } }));
+    expect(obj.key).toBe('zk.auth');
+    expect(obj.message).toBe('invalid configuration: zk.auth: must be a single value, not an object');
   });
 });
 

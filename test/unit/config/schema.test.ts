@@ -52,6 +52,8 @@ const ALL_KEYS = [
   'zk.spinDelayMs',
   'zk.pingIntervalMs',
   'zk.requestTimeoutMs',
+  'zk.auth',
+  'zk.worldRead',
   'fencing.deadlineRatio',
   'fencing.marginMs',
   'fencing.methods',
@@ -164,8 +166,8 @@ describe('schema', () => {
     expect(new Set(args).size).toBe(args.length);
   });
 
-  it('marks only the API tokens and the Jenkins API token sensitive', () => {
-    expect(leaves.filter((l) => l.node['sensitive'] === true).map((l) => l.path)).toEqual(['jenkins.apiToken', 'api.token', 'api.readToken']);
+  it('marks only the secrets sensitive: zk.auth, the Jenkins API token and the API tokens', () => {
+    expect(leaves.filter((l) => l.node['sensitive'] === true).map((l) => l.path)).toEqual(['zk.auth', 'jenkins.apiToken', 'api.token', 'api.readToken']);
   });
 
   it('listKeys agrees with the raw schema', () => {

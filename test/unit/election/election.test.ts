@@ -244,6 +244,21 @@ describe('Election: who leads', () => {
     expect(invalid.sort()).toEqual(['lock', 'n_not-a-guid_x_0000000001']);
   });
 
+  it('does not let a persistent znode named like the lowest contender keep the lead from the real one', async () => {
+    // A rogue (or a tool) creates a contender-looking znode that sorts first but no session owns.
+    const rogue = await otherSession('rogue');
+    await rogue.create(`${PATH}/n_${'0'.repeat(32)}_rogue_0000000000`, Buffer.from('{}'), 'persistent');
+    const [a, b] = await joinInOrder('node-a', 'node-b');
+
+    expect(leaders()).toEqual(['node-a']);
+    expect(b!.election.status().predecessor).toBe(a!.election.status().znode);
+    const warned = a!.log.entries.filter((e) => e.fields.event === 'election.invalid_znode').map((e) => e.fields.znode);
+    expect(warned).toEqual([`n_${'0'.repeat(32)}_rogue_0000000000`]);
+    // An ephemeral one of a live session is a real contender and does keep the lead.
+    const [c] = await joinInOrder('node-c');
+    expect(c!.election.status().role).toBe('candidate');
+  });
+
   it('does not create a second znode when join() is called twice', async () => {
     const a = makeNode('node-a');
     a.election.join();

@@ -2,7 +2,7 @@
  * decodeMember reads what other members wrote into their election znodes: anything malformed
  * must yield null (logged and ignored by the caller), never a throw that stops the election.
  */
-import { decodeMember, encodeMember, type MemberInfo } from '../../../src/election/member';
+import { decodeMember, encodeMember, MAX_FIELD_LENGTH, type MemberInfo } from '../../../src/election/member';
 
 const MEMBER: MemberInfo = {
   id: 'node-a',
@@ -55,5 +55,15 @@ describe('encodeMember / decodeMember', () => {
 
   it('returns null for bytes that are not UTF-8 JSON', () => {
     expect(decodeMember(Buffer.from([0xff, 0xfe, 0x00, 0x7b]))).toBeNull();
+  });
+});
+
+describe('decodeMember with hostile data', () => {
+  it('refuses string fields over MAX_FIELD_LENGTH and data over 32 kB', () => {
+    expect(decodeMember(Buffer.from(JSON.stringify({ ...MEMBER, host: 'h'.repeat(MAX_FIELD_LENGTH) })))).not.toBeNull();
+    expect(decodeMember(Buffer.from(JSON.stringify({ ...MEMBER, host: 'h'.repeat(MAX_FIELD_LENGTH + 1) })))).toBeNull();
+    expect(decodeMember(Buffer.from(JSON.stringify({ ...MEMBER, extra: 'x'.repeat(MAX_FIELD_LENGTH + 1) })))).toBeNull();
+    expect(decodeMember(Buffer.from(JSON.stringify({ ...MEMBER, pad: Array(20000).fill(1) })))).toBeNull();
+    expect(decodeMember(Buffer.alloc(1_000_000, 0x7b))).toBeNull();
   });
 });

@@ -1,0 +1,67 @@
+/**
+ * ZooKeeper digest ACLs as plain data (no client library here): the identity a `user:password`
+ * pair authenticates as, and the ACL every znode jenkins-ha creates carries. See docs/security.md.
+ */
+import { createHash } from 'node:crypto';
+
+/** ZooKeeper permission bits. */
+export const PERM = { READ: 1, WRITE: 2, CREATE: 4, DELETE: 8, ADMIN: 16, ALL: 31 } as const;
+
+export interface AclEntry {
+  perms: number;
+  scheme: string;
+  id: string;
+}
+
+/** How the coordinator authenticates and what the znodes it creates allow. */
+export interface ZkAccess {
+  /** Digest credentials `user:password`; empty = no authentication, znodes open to all. */
+  auth: string;
+  /** With `auth`: anyone may READ the znodes we create. */
+  worldRead: boolean;
+}
+
+/** The id ZooKeeper's digest provider gives `user:password`: `user:` + base64(sha1(user:password)). */
+export function digestId(auth: string): string {
+  const user = auth.slice(0, auth.indexOf(':'));
+  return `${user}:${createHash('sha1').update(auth, 'utf8').digest('base64')}`;
+}
+
+export const OPEN_ACL: readonly AclEntry[] = [{ perms: PERM.ALL, scheme: 'world', id: 'anyone' }];
+
+/** The ACL of every znode we create: ALL for our digest identity (+ world READ), or open without auth. */
+export function aclFor(access: ZkAccess): readonly AclEntry[] {
+  if (access.auth === '') return OPEN_ACL;
+  const ours: AclEntry = { perms: PERM.ALL, scheme: 'digest', id: digestId(access.auth) };
+  return access.worldRead ? [ours, { perms: PERM.READ, scheme: 'world', id: 'anyone' }] : [ours];
+}
+
+/**
+ * The ACL of the znodes above a cluster's base (zk.root and its parents), which clusters with
+ * other credentials may share: ALL for us, and for the world CREATE (so another cluster can add
+ * its base) plus READ if worldRead. Nobody else may delete them or change their ACL.
+ */
+export function sharedAclFor(access: ZkAccess): readonly AclEntry[] {
+  if (access.auth === '') return OPEN_ACL;
+  const world = PERM.CREATE | (access.worldRead ? PERM.READ : 0);
+  return [
+    { perms: PERM.ALL, scheme: 'digest', id: digestId(access.auth) },
+    { perms: world, scheme: 'world', id: 'anyone' },
+  ];
+}
+
+/** Same entries, in any order. */
+export function sameAcl(a: readonly AclEntry[], b: readonly AclEntry[]): boolean {
+  const key = (e: AclEntry): string => `${e.scheme}\u0000${e.id}\u0000${e.perms}`;
+  const sa = a.map(key).sort();
+  const sb = b.map(key).sort();
+  return sa.length === sb.length && sa.every((k, i) => k === sb[i]);
+}
+
+/** Whether an ACL lets the holder of `access` change the ACL itself (ADMIN for world or for us). */
+export function mayAdminister(acl: readonly AclEntry[], access: ZkAccess): boolean {
+  const me = access.auth === '' ? null : digestId(access.auth);
+  return acl.some(
+    (e) => (e.perms & PERM.ADMIN) !== 0 && ((e.scheme === 'world' && e.id === 'anyone') || (me !== null && e.scheme === 'digest' && e.id === me)),
+  );
+}

@@ -1,0 +1,210 @@
+/**
+ * ZooKeeper digest auth and ACLs with a real ZooKeeper and real controllers: with zk.auth set,
+ * a client without the credentials (or with wrong ones) can neither change nor delete the
+ * cluster's znodes, can read them only when zk.worldRead is true; a fresh client after a session
+ * expiry authenticates again; a cluster created without auth is secured when auth is turned on;
+ * and the cluster elects, switches over and fails over as usual. Every test ends with the
+ * journal check (haSuite): never two Jenkins alive at once.
+ */
+import { aclFor, sharedAclFor } from '../../src/coordination/acl';
+import type { HaNode } from '../helpers/ha-node';
+import { runCli } from '../helpers/cli-run';
+import { assertNeverTwoAlive } from '../helpers/journal';
+import { outcome, RawZk, type RawAcl } from '../helpers/raw-zk';
+import { haSuite } from '../helpers/suite';
+import { waitFor } from '../helpers/wait';
+
+const AUTH = 'jenkins-ha:zk-s3cret';
+const TOKEN = 'auth-test-token';
+const ENV = { JHA_ZK_AUTH: AUTH, JHA_API_TOKEN: TOKEN };
+const ROGUE_NAME = `n_${'0'.repeat(32)}_rogue_0000000000`;
+
+const clients: RawZk[] = [];
+const suite = haSuite({
+  afterEach: () => {
+    for (const c of clients.splice(0)) c.close();
+  },
+});
+
+async function connect(auth?: string): Promise<RawZk> {
+  const c = await RawZk.connect(suite.zk.connect, auth === undefined ? {} : { auth });
+  clients.push(c);
+  return c;
+}
+
+function base(node: HaNode): string {
+  return `/jenkins-ha/${node.opts.cluster}`;
+}
+
+async function post(node: HaNode, path: string, body: unknown): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${node.opts.apiPort}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5000),
+  });
+  await res.text();
+  return res.status;
+}
+
+function sortAcl(acl: readonly RawAcl[]): RawAcl[] {
+  return [...acl].sort((x, y) => `${x.scheme}${x.id}`.localeCompare(`${y.scheme}${y.id}`));
+}
+
+/** What a client gets for trying to change, delete or re-ACL each path. */
+async function attacks(c: RawZk, paths: string[]): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const p of paths) {
+    out[p] = [
+      await outcome(c.setData(p, 'rogue')),
+      await outcome(c.remove(p)),
+      await outcome(c.setACL(p, [{ perms: 31, scheme: 'world', id: 'anyone' }])),
+    ];
+  }
+  return out;
+}
+
+function all(paths: string[], value: string[]): Record<string, string[]> {
+  return Object.fromEntries(paths.map((p) => [p, value]));
+}
+
+test('without the credentials (or with wrong ones) the znodes can be read but not changed or deleted; the cluster switches and fails over as usual', async () => {
+  const a = suite.fx.start('a', { env: ENV });
+  await a.waitLeaderReady();
+  // b's Jenkins takes 3 s to start: the switchover intent stays in ZooKeeper that long.
+  const b = suite.fx.start('b', { env: { ...ENV, STANDIN_START_DELAY_MS: '3000' } });
+  await b.waitRole('standby');
+  expect(await post(a, '/pause', { ttlSeconds: 600, reason: 'acl test' })).toBe(200);
+
+  const root = base(a);
+  const anon = await connect();
+  const wrong = await connect('jenkins-ha:wrong');
+  const good = await connect(AUTH);
+  const election = (await good.getChildren(`${root}/election`)).map((n) => `${root}/election/${n}`);
+  expect(election).toHaveLength(2);
+  const records = [`${root}/epoch`, `${root}/active`, `${root}/paused`];
+  const protectedPaths = [...election, ...records];
+
+  // Exactly our ACL on everything the controllers created, containers included.
+  const ours = sortAcl(aclFor({ auth: AUTH, worldRead: true }));
+  // zk.root may be shared with clusters of other credentials: they may add children, no more.
+  expect(sortAcl(await good.getACL('/jenkins-ha'))).toEqual(sortAcl(sharedAclFor({ auth: AUTH, worldRead: true })));
+  for (const p of [root, `${root}/election`, `${root}/history`, ...protectedPaths]) {
+    expect({ p, acl: sortAcl(await good.getACL(p)) }).toEqual({ p, acl: ours });
+  }
+  for (const c of [anon, wrong]) {
+    expect(await attacks(c, protectedPaths)).toEqual(all(protectedPaths, ['NO_AUTH', 'NO_AUTH', 'NO_AUTH']));
+    // No fake contender, no new records.
+    expect(await outcome(c.create(`${root}/election/${ROGUE_NAME}`, '{}'))).toBe('NO_AUTH');
+    expect(await outcome(c.create(`${root}/switchover`, '{}'))).toBe('NO_AUTH');
+    // World read is on (the default).
+    for (const p of protectedPaths) expect({ p, read: await outcome(c.getData(p)) }).toEqual({ p, read: 'OK' });
+  }
+  expect(await outcome(good.getData(`${root}/paused`))).toBe('OK');
+  expect(await post(a, '/resume', {})).toBe(200);
+  await waitFor(async () => !(await good.exists(`${root}/paused`)), { timeoutMs: 5000, what: 'the pause znode to go' });
+
+  // The switchover intent, created through a's API, is protected while it lasts.
+  expect(await post(a, '/switchover', { reason: 'acl test' })).toBe(202);
+  const intent = `${root}/switchover`;
+  expect(sortAcl(await good.getACL(intent))).toEqual(ours);
+  for (const c of [anon, wrong]) {
+    expect(await attacks(c, [intent])).toEqual(all([intent], ['NO_AUTH', 'NO_AUTH', 'NO_AUTH']));
+    expect(await outcome(c.getData(intent))).toBe('OK');
+  }
+  expect((await b.waitLeaderReady()).epoch).toBe(2);
+  await a.waitRole('standby');
+
+  // History entries too.
+  const history = (await good.getChildren(`${root}/history`)).map((n) => `${root}/history/${n}`);
+  expect(history.length).toBeGreaterThan(0);
+  expect(sortAcl(await good.getACL(history[0]!))).toEqual(ours);
+  expect(await attacks(anon, history.slice(0, 1))).toEqual(all(history.slice(0, 1), ['NO_AUTH', 'NO_AUTH', 'NO_AUTH']));
+
+  // And an unplanned failover.
+  b.signal('SIGKILL');
+  expect((await a.waitLeaderReady()).epoch).toBe(3);
+  expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2', '3']);
+});
+
+test('with zk.worldRead false nothing can be read without the credentials; the CLI reads with them; a fresh client after expiry authenticates again', async () => {
+  const env = { ...ENV, JHA_ZK_WORLD_READ: 'false' };
+  const a = suite.fx.start('a', { env });
+  await a.waitLeaderReady();
+  const root = base(a);
+  const anon = await connect();
+  const wrong = await connect('jenkins-ha:wrong');
+  const good = await connect(AUTH);
+  const [znode] = await good.getChildren(`${root}/election`);
+  const paths = [`${root}/election/${znode}`, `${root}/epoch`, `${root}/active`];
+  expect(sortAcl(await good.getACL(`${root}/epoch`))).toEqual(sortAcl(aclFor({ auth: AUTH, worldRead: false })));
+  for (const c of [anon, wrong]) {
+    for (const p of paths) expect({ p, read: await outcome(c.getData(p)) }).toEqual({ p, read: 'NO_AUTH' });
+    expect(await outcome(c.getChildren(`${root}/election`))).toBe('NO_AUTH');
+    expect(await attacks(c, paths)).toEqual(all(paths, ['NO_AUTH', 'NO_AUTH', 'NO_AUTH']));
+    // exists() still answers (ZooKeeper does not protect it).
+    expect(await c.exists(`${root}/epoch`)).toBe(true);
+  }
+
+  // The CLI reads with the same credentials, and says what is wrong without them.
+  const cliEnv = { JHA_ZK_CONNECT: suite.zk.connect, JHA_CLUSTER: a.opts.cluster, JHA_API_PORT: String(a.opts.apiPort), JHA_ZK_WORLD_READ: 'false' };
+  const withAuth = await runCli(['status', '--json'], { ...cliEnv, JHA_ZK_AUTH: AUTH });
+  expect(withAuth.stderr).toBe('');
+  expect(withAuth.code).toBe(0);
+  expect(JSON.parse(withAuth.stdout)).toMatchObject({ leader: { id: 'a' }, epoch: 1 });
+  const without = await runCli(['status'], cliEnv);
+  expect(without.code).toBe(1);
+  expect(without.stderr).toMatch(/not allowed by the znode's ACL.*zk\.auth/);
+  expect(without.stderr).not.toMatch(/\n\s+at /); // no stack trace
+
+  // Freeze a until the server expires its session (its election znode goes), then thaw it: the
+  // fresh client must authenticate again, or it could not even create its election znode.
+  a.signal('SIGSTOP');
+  try {
+    await waitFor(async () => !(await good.exists(paths[0]!)), { timeoutMs: 20000, what: "a's session to expire" });
+  } finally {
+    a.signal('SIGCONT');
+  }
+  const s = await a.waitLeaderReady(30000);
+  expect(s.epoch).toBe(2);
+  expect(a.events('zk.session').length).toBeGreaterThanOrEqual(2);
+  const [again] = await good.getChildren(`${root}/election`);
+  expect(again).not.toBe(znode);
+  expect(await outcome(anon.remove(`${root}/election/${again}`))).toBe('NO_AUTH');
+  expect(await outcome(anon.getData(`${root}/election/${again}`))).toBe('NO_AUTH');
+  expect(a.events('zk.auth_failed')).toHaveLength(0);
+});
+
+test('a cluster created without auth is secured when zk.auth is turned on; a foreign ACL is reported, not fought', async () => {
+  // zk.root as a cluster with credentials leaves it: shared, others may add their cluster.
+  const good = await connect(AUTH);
+  const shared = sharedAclFor({ auth: AUTH, worldRead: true }).map((e) => ({ ...e }));
+  if (await good.exists('/jenkins-ha')) await good.setACL('/jenkins-ha', shared);
+  else await good.create('/jenkins-ha', '', 'persistent', shared);
+  const a = suite.fx.start('a', { env: { JHA_API_TOKEN: TOKEN } });
+  await a.waitLeaderReady();
+  expect(a.events('zk.acl_open')).toHaveLength(1);
+  await a.stop();
+  const root = base(a);
+  const anon = await connect();
+  expect(await anon.getACL(`${root}/epoch`)).toEqual([{ perms: 31, scheme: 'world', id: 'anyone' }]);
+  // A rogue's record, with an ACL of its own identity.
+  const rogue = aclFor({ auth: 'rogue:x', worldRead: true }).map((e) => ({ ...e }));
+  expect(await outcome(anon.create(`${root}/paused`, 'not json', 'persistent', rogue))).toBe('OK');
+
+  const a2 = suite.fx.start('a', { env: ENV });
+  await a2.waitLeaderReady();
+  const secured = await waitFor(() => (a2.events('zk.acl_secured').length >= 4 ? a2.events('zk.acl_secured') : null), {
+    timeoutMs: 10000,
+    what: 'the open znodes to be secured',
+  });
+  expect(secured.map((l) => l.znode)).toEqual(expect.arrayContaining([root, `${root}/election`, `${root}/epoch`, `${root}/history`]));
+  const foreign = await a2.waitForEvent('zk.acl_foreign');
+  expect(foreign.znode).toBe(`${root}/paused`);
+  const ours = sortAcl(aclFor({ auth: AUTH, worldRead: true }));
+  for (const p of [root, `${root}/election`, `${root}/epoch`]) expect({ p, acl: sortAcl(await good.getACL(p)) }).toEqual({ p, acl: ours });
+  expect(await outcome(anon.remove(`${root}/epoch`))).toBe('NO_AUTH');
+  expect(await outcome(anon.setData(`${root}/epoch`, 'x'))).toBe('NO_AUTH');
+  expect((await a2.status())?.epoch).toBe(2);
+  expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
+});
