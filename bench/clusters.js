@@ -12,7 +12,7 @@
  * Measures
  * - idle load: requests per second that reach ZooKeeper while nothing happens, per controller:
  *   all packets (server `mntr` zk_packets_received summed over the 3 servers), of which liveness
- *   probes (`exists('/')` every T/6: they are the session keep-alive; the client library sends no
+ *   probes (a check-only transaction on '/' every T/6, committed by the quorum: they are the session keep-alive; the client library sends no
  *   pings of its own while they flow), and everything beyond them (target <= 1/s per node).
  * - handover gap (graceful: the leader's controller shuts down): old Jenkins stopped -> the
  *   standby's Jenkins launched, for one cluster at a time, then for `--storm` clusters at once;

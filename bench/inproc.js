@@ -5,7 +5,7 @@
  * real processes would not fit on this machine.
  *
  * Every coordinator is instrumented: calls are counted by operation, the liveness probe
- * (`exists('/')`, the session keep-alive) apart from the rest, and every watch callback that fires
+ * (a check-only transaction on '/', the session keep-alive) apart from the rest, and every watch callback that fires
  * is counted before it is delivered. What is NOT real here: Jenkins (a stub supervisor that
  * "starts" at once and is ready on the next tick; no shim, no processes), the API, and the logs
  * (silent).
@@ -35,7 +35,7 @@ function benchConfig(connect, sessionTimeoutMs) {
 class Counter {
   constructor() {
     this.calls = 0; // requests other than the liveness probe
-    this.probes = 0; // exists('/') liveness probes (the session keep-alive)
+    this.probes = 0; // liveness probes (check-only multi on '/': the session keep-alive)
     this.byOp = {};
     this.watchEvents = 0;
     this.inflight = 0;
@@ -50,7 +50,11 @@ function instrument(coord, counter) {
   for (const op of CALLS) {
     const orig = coord[op].bind(coord);
     coord[op] = (...args) => {
-      const probe = op === 'exists' && args[0] === '/';
+      // The liveness probe: a check-only transaction on '/' (an exists('/') before the probe went
+      // through the quorum).
+      const probe =
+        (op === 'multi' && Array.isArray(args[0]) && args[0].length === 1 && args[0][0].op === 'check' && args[0][0].path === '/') ||
+        (op === 'exists' && args[0] === '/');
       if (probe) counter.probes += 1;
       else {
         counter.calls += 1;

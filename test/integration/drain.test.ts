@@ -70,7 +70,14 @@ test('a switchover waits for a running build, then hands over with zero overlap'
   expect(buildEnd.mono).toBeLessThan(term.mono);
   expect(ls[1]!.start).toBeGreaterThan(ls[0]!.end);
   expect(ls[1]!.start - ls[0]!.end).toBeLessThan(5000); // generous on this shared machine; bench measures it
-  const h = ((await api(b, 'GET', '/history?limit=200')).body as { event: string }[]).map((e) => e.event);
+  // The new leader appends switchover.completed once its Jenkins runs: wait for it, do not race it.
+  const h = await waitFor(
+    async () => {
+      const evs = ((await api(b, 'GET', '/history?limit=200')).body as { event: string }[]).map((e) => e.event);
+      return evs.includes('switchover.completed') ? evs : null;
+    },
+    { timeoutMs: 10000, what: 'switchover.completed in the cluster history' },
+  );
   expect(h).toEqual(expect.arrayContaining(['switchover.requested', 'drain.started', 'drain.finished', 'switchover.started', 'switchover.completed']));
   expect(h.indexOf('drain.finished')).toBeLessThan(h.indexOf('switchover.started'));
 });
