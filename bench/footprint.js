@@ -53,7 +53,8 @@ async function main() {
     const t0 = mono();
     const ticks0 = { a: nodes.a.cpuTicks(), b: nodes.b.cpuTicks() };
     for (let i = 0; i < IDLE_S; i++) {
-      await sleep(1000 - ((mono() - t0) % 1000));
+      // Sleep to the next whole second of the window (timers may fire a hair early against mono()).
+      await sleep(Math.max(0, t0 + (i + 1) * 1000 - mono()));
       for (const id of ['a', 'b']) rss[id].push(nodes[id].rssKb() / 1024);
     }
     const ticks1 = { a: nodes.a.cpuTicks(), b: nodes.b.cpuTicks() };

@@ -14,7 +14,7 @@ const STANDIN_AUTH = { STANDIN_USER: 'admin', STANDIN_TOKEN: 'right-token' };
 
 test('readiness waits for an authenticated whoAmI; a wrong token keeps Jenkins unready until the start-up grace ends', async () => {
   const a = suite.fx.start('a', {
-    env: { ...STANDIN_AUTH, JHA_JENKINS_USER: 'admin', JHA_JENKINS_API_TOKEN: 'wrong-token', JHA_JENKINS_STARTUP_GRACE_MS: '4000', JHA_JENKINS_MAX_RESTARTS: '10' },
+    env: { ...STANDIN_AUTH, JHA_JENKINS_USER: 'admin', JHA_JENKINS_API_TOKEN: 'wrong-token', JHA_JENKINS_STARTUP_GRACE_MS: '4000', JHA_LOCK_FLOCK_WAIT_MS: '2000', JHA_JENKINS_MAX_RESTARTS: '10' },
   });
   // /login answers with X-Jenkins, but whoAmI refuses the token: not ready.
   const s = await waitFor(
