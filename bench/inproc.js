@@ -21,7 +21,7 @@ const { Election } = dist('election/election');
 const { ClusterView } = dist('controller/cluster-view');
 const { Controller } = dist('controller/controller');
 const { EpochStore } = dist('fencing/epoch');
-const { loadConfig, resolveTimings } = dist('config/load');
+const { loadConfig, resolveLockTimings, resolveTimings } = dist('config/load');
 const { silentLogger } = dist('logging/logger');
 
 const CALLS = ['create', 'exists', 'getData', 'getChildren', 'setData', 'remove', 'mkdirp', 'multi'];
@@ -206,8 +206,17 @@ function controllerParticipant(cfg, { cluster, nodeId, home, counter = new Count
       resignCooldownMs: cfg.election.resignCooldownMs,
       switchoverTimeoutMs: cfg.election.switchoverTimeoutMs,
       requestedSessionTimeoutMs: cfg.zk.sessionTimeoutMs,
+      fencing: {
+        methods: cfg.fencing.methods,
+        timeoutMs: cfg.fencing.timeoutMs,
+        retryBackoffMs: cfg.fencing.retryBackoffMs,
+        retryBackoffMaxMs: cfg.fencing.retryBackoffMaxMs,
+      },
+      lock: resolveLockTimings(cfg),
     },
     {
+      // The stub Jenkins listens nowhere: the launch guard's port probe would look up 'bench'.
+      probePort: async () => ({ kind: 'free' }),
       coordinator: coord,
       election,
       supervisor: jenkins,
