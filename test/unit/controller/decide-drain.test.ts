@@ -5,46 +5,13 @@
  * election). Fencing still comes first: a drain never delays self-fencing.
  */
 import { decide, drainEnd, drainStillWanted, type Action, type Decision, type DrainObserved, type Observed } from '../../../src/controller/decide';
+import { FENCE, leaderObserved, type Overrides } from './observed';
 
-const NOW = 1_000_000;
-const FENCE = 8_000;
-const GEN = 3;
-const EPOCH = 12;
 const DRAIN = 60_000;
-
-type Overrides = Partial<Omit<Observed, 'zk' | 'election' | 'jenkins' | 'restarts'>> & {
-  zk?: Partial<Observed['zk']>;
-  election?: Partial<Observed['election']>;
-  jenkins?: Partial<Observed['jenkins']>;
-};
 
 /** The provable leader of session 3 holding epoch 12, Jenkins running, drains enabled. */
 function observed(o: Overrides = {}): Observed {
-  const { zk, election, jenkins, ...rest } = o;
-  return {
-    now: NOW,
-    shuttingDown: false,
-    fenceAfterMs: FENCE,
-    term: { epoch: EPOCH, generation: GEN },
-    maxRestarts: 3,
-    resignedUntil: null,
-    blocked: null,
-    self: 'node-a',
-    paused: false,
-    pauseExpired: false,
-    switchover: null,
-    handingOver: false,
-    drain: null,
-    drainTimeoutMs: DRAIN,
-    drainOnShutdown: false,
-    pauseDrain: false,
-    eligibility: null,
-    ...rest,
-    zk: { state: 'connected', generation: GEN, msSinceHeard: 500, ...zk },
-    election: { role: 'leader', generation: GEN, joined: true, ...election },
-    jenkins: { state: 'running', epoch: EPOCH, unhealthy: null, fencing: false, ...jenkins },
-    restarts: { recentFailures: 0, nextAttemptAt: 0 },
-  };
+  return leaderObserved({ drainTimeoutMs: DRAIN, ...o });
 }
 
 const so = (o: Partial<NonNullable<Observed['switchover']>> = {}): NonNullable<Observed['switchover']> => ({

@@ -5,49 +5,12 @@
  * of our own Jenkins.
  */
 import { decide, type Observed } from '../../../src/controller/decide';
+import { EPOCH, FENCE, NOW, leaderObserved, type Overrides } from './observed';
 
-const NOW = 1_000_000;
-const FENCE = 8_000;
-const GEN = 3;
-const EPOCH = 12;
-
-type Overrides = Partial<Omit<Observed, 'zk' | 'election' | 'jenkins' | 'restarts'>> & {
-  zk?: Partial<Observed['zk']>;
-  election?: Partial<Observed['election']>;
-  jenkins?: Partial<Observed['jenkins']>;
-  restarts?: Partial<Observed['restarts']>;
-};
 
 /** The provable leader of session 3 holding epoch 12, Jenkins stopped: ready to launch. */
 function leader(o: Overrides = {}): Observed {
-  const { zk, election, jenkins, restarts, ...rest } = o;
-  return {
-    now: NOW,
-    shuttingDown: false,
-    fenceAfterMs: FENCE,
-    term: { epoch: EPOCH, generation: GEN },
-    maxRestarts: 3,
-    resignedUntil: null,
-    blocked: null,
-    self: 'node-a',
-    paused: false,
-    pauseExpired: false,
-    switchover: null,
-    handingOver: false,
-    fence: null,
-    storageLease: null,
-    splitBrain: null,
-    drain: null,
-    drainTimeoutMs: 0,
-    drainOnShutdown: false,
-    pauseDrain: false,
-    eligibility: null,
-    ...rest,
-    zk: { state: 'connected', generation: GEN, msSinceHeard: 500, ...zk },
-    election: { role: 'leader', generation: GEN, joined: true, ...election },
-    jenkins: { state: 'stopped', epoch: null, unhealthy: null, fencing: false, ...jenkins },
-    restarts: { recentFailures: 0, nextAttemptAt: 0, ...restarts },
-  };
+  return leaderObserved({ ...o, jenkins: { state: 'stopped', epoch: null, ...o.jenkins } });
 }
 
 const running = (o: Overrides = {}): Observed => leader({ ...o, jenkins: { state: 'running', epoch: EPOCH, ...o.jenkins } });

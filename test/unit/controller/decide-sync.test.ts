@@ -6,40 +6,14 @@
 import { decide, type Action, type Observed } from '../../../src/controller/decide';
 import type { JenkinsState } from '../../../src/jenkins/supervisor';
 import type { SyncGateState } from '../../../src/sync/types';
+import { EPOCH, GEN, NOW, leaderObserved } from './observed';
 
-const NOW = 1_000_000;
-const GEN = 3;
-const EPOCH = 12;
 
 type Sync = NonNullable<Observed['sync']>;
 
 /** The provable leader of session 3 holding epoch 12, Jenkins stopped (about to launch). */
 function observed(sync: Sync | undefined, over: Partial<Observed> = {}): Observed {
-  return {
-    now: NOW,
-    shuttingDown: false,
-    zk: { state: 'connected', generation: GEN, msSinceHeard: 500 },
-    fenceAfterMs: 8000,
-    election: { role: 'leader', generation: GEN, joined: true },
-    term: { epoch: EPOCH, generation: GEN },
-    jenkins: { state: 'stopped', epoch: null, unhealthy: null, fencing: false },
-    restarts: { recentFailures: 0, nextAttemptAt: 0 },
-    maxRestarts: 3,
-    resignedUntil: null,
-    blocked: null,
-    self: 'node-a',
-    paused: false,
-    pauseExpired: false,
-    switchover: null,
-    handingOver: false,
-    drain: null,
-    drainTimeoutMs: 0,
-    drainOnShutdown: false,
-    pauseDrain: false,
-    eligibility: null,
-    ...(sync ? { sync } : {}),
-    ...over,
-  };
+  return leaderObserved({ jenkins: { state: 'stopped', epoch: null }, ...(sync ? { sync } : {}), ...over });
 }
 
 const gate = (state: SyncGateState, allowStale = false, reason = 'commit abc (epoch 11, b) cannot be obtained: repository unreachable'): Sync => ({ state, reason, allowStale });

@@ -7,47 +7,10 @@ import { canProveLeadership, decide, isLeaderNow, type Action, type Decision, ty
 import type { ConnState } from '../../../src/coordination/types';
 import type { ElectionRole } from '../../../src/election/election';
 import type { JenkinsState } from '../../../src/jenkins/supervisor';
-
-const NOW = 1_000_000;
-const FENCE = 8_000;
-const GEN = 3;
-const EPOCH = 12;
-
-type Overrides = Partial<Omit<Observed, 'zk' | 'election' | 'jenkins' | 'restarts'>> & {
-  zk?: Partial<Observed['zk']>;
-  election?: Partial<Observed['election']>;
-  jenkins?: Partial<Observed['jenkins']>;
-  restarts?: Partial<Observed['restarts']>;
-};
+import { EPOCH, FENCE, GEN, NOW, leaderObserved, type Overrides } from './observed';
 
 /** Default: the provable leader of session 3, holding epoch 12, Jenkins running and healthy. */
-function observed(o: Overrides = {}): Observed {
-  const { zk, election, jenkins, restarts, ...rest } = o;
-  return {
-    now: NOW,
-    shuttingDown: false,
-    fenceAfterMs: FENCE,
-    term: { epoch: EPOCH, generation: GEN },
-    maxRestarts: 3,
-    resignedUntil: null,
-    blocked: null,
-    self: 'node-a',
-    paused: false,
-    pauseExpired: false,
-    switchover: null,
-    handingOver: false,
-    drain: null,
-    drainTimeoutMs: 0,
-    drainOnShutdown: false,
-    pauseDrain: false,
-    eligibility: null,
-    ...rest,
-    zk: { state: 'connected', generation: GEN, msSinceHeard: 500, ...zk },
-    election: { role: 'leader', generation: GEN, joined: true, ...election },
-    jenkins: { state: 'running', epoch: EPOCH, unhealthy: null, fencing: false, ...jenkins },
-    restarts: { recentFailures: 0, nextAttemptAt: 0, ...restarts },
-  };
-}
+const observed = leaderObserved;
 
 /** The provable leader with Jenkins stopped (ready to acquire or launch). */
 const stopped = (o: Overrides = {}): Observed => observed({ ...o, jenkins: { state: 'stopped', epoch: null, ...o.jenkins } });
