@@ -16,7 +16,7 @@ readonly HAPROXY=/usr/sbin/haproxy
 log() { printf 'install-haproxy.sh: %s\n' "$*" >&2; }
 
 if [[ -x $HAPROXY ]]; then
-  "$HAPROXY" -v | head -n 1
+  "$HAPROXY" -v | sed -n 1p # sed reads it all: head would leave haproxy a SIGPIPE (exit 141 under pipefail)
   exit 0
 fi
 
@@ -48,4 +48,4 @@ if ! "${apt[@]}" install -y --no-install-recommends haproxy; then
 fi
 
 [[ -x $HAPROXY ]] || { log "$HAPROXY still missing after installing haproxy"; exit 1; }
-"$HAPROXY" -v | head -n 1
+"$HAPROXY" -v | sed -n 1p
