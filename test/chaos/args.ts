@@ -23,7 +23,7 @@ export const USAGE = `npm run chaos -- [--faults N] [--seed S] [options]
   --faults N               faults to inject (default 25)
   --seed S                 PRNG seed, integer 0..4294967295 (default: random, printed)
   --kinds a,b,...          only these fault kinds (default: all): ${FAULT_KINDS.join(', ')}
-  --session-timeout-ms T   controllers' zk.sessionTimeoutMs (default 3000)
+  --session-timeout-ms T   controllers' zk.sessionTimeoutMs (default 4000)
   --writes-ms MS           period of the stand-in's fsynced records (default 100)
   --launch-allowance-ms MS recovery-bound allowance for a Jenkins start (default 3000)
   --coord-allowance-ms MS  recovery-bound allowance for ZooKeeper round trips and fsyncs (default 1000)
@@ -46,7 +46,7 @@ export function parseChaosArgs(argv: string[], randomSeed: () => number = () => 
     faults: 25,
     seed: -1,
     kinds: [...FAULT_KINDS],
-    sessionTimeoutMs: 3000,
+    sessionTimeoutMs: 4000,
     writesMs: 100,
     launchAllowanceMs: 3000,
     coordAllowanceMs: 1000,

@@ -85,7 +85,22 @@ function parseRecord(line: string): WriteRecord | string {
 export function checkWrites(text: string, journal: JournalEntry[], lastMono = Infinity): WritesReport {
   const problems: WriteProblem[] = [];
   const bySeq = new Map<number, number[]>(); // seq -> pids that wrote it
-  const finished = new Set<number>(); // pids whose run of records has ended
+  // A writer is one life of a stand-in: its pid AND the journal's start line it wrote last before
+  // the record (pids are reused: pid_max is 32768 here and a long run spawns thousands).
+  const startsOf = new Map<number, number[]>();
+  for (const e of journal) {
+    if (e.ev !== 'start') continue;
+    const list = startsOf.get(e.pid);
+    if (list) list.push(e.mono);
+    else startsOf.set(e.pid, [e.mono]);
+  }
+  const writerOf = (rec: WriteRecord): string => {
+    const starts = startsOf.get(rec.pid) ?? [];
+    let at = -Infinity;
+    for (const m of starts) if (m <= rec.mono && m > at) at = m;
+    return `${rec.pid}@${at}`;
+  };
+  const finished = new Set<string>(); // writers whose run of records has ended
   let prev: WriteRecord | null = null;
   let records = 0;
   const lines = text.split('\n');
@@ -107,9 +122,9 @@ export function checkWrites(text: string, journal: JournalEntry[], lastMono = In
     } else if (r.seq > expected) {
       problems.push({ kind: 'gap', mono: r.mono, detail: `line ${lineNo}: seq ${r.seq} (pid ${r.pid}) follows seq ${prev?.seq ?? 0}: ${r.seq - expected} record(s) missing` });
     }
-    if (prev !== null && prev.pid !== r.pid) {
-      finished.add(prev.pid);
-      if (finished.has(r.pid)) {
+    if (prev !== null && writerOf(prev) !== writerOf(r)) {
+      finished.add(writerOf(prev));
+      if (finished.has(writerOf(r))) {
         problems.push({ kind: 'interleaved', mono: r.mono, detail: `line ${lineNo}: pid ${r.pid} writes again (seq ${r.seq}) after pid ${prev.pid} wrote seq ${prev.seq}` });
       }
       const pe = Number(prev.epoch);

@@ -96,9 +96,13 @@ export class JournalTail {
     return [...this.open].filter((pid) => this.isAlive(pid));
   }
 
-  /** The epoch a pid journaled. */
+  /** The epoch a pid journaled in its latest life (pids are reused over a long run). */
   epochOf(pid: number): string | undefined {
-    return this.entries.find((e) => e.pid === pid && e.epoch !== undefined)?.epoch;
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i];
+      if (e !== undefined && e.pid === pid && e.epoch !== undefined) return e.epoch;
+    }
+    return undefined;
   }
 }
 

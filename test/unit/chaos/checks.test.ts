@@ -87,6 +87,16 @@ describe('checkWrites', () => {
     expect(checkWrites(text, []).problems.map((p) => p.kind)).toEqual(['interleaved']);
   });
 
+  it('tells a reused pid from the process that wrote before (a new start line = a new writer)', () => {
+    // pid 10 (epoch 1) writes 1-2, pid 20 (epoch 2) writes 3, then a NEW process that got pid 10
+    // again (epoch 3, its own start line) writes 4: no interleaving. Records are at mono seq*10.
+    const text = [rec(1, 10, '1'), rec(2, 10, '1'), rec(3, 20, '2'), rec(4, 10, '3')].join('\n') + '\n';
+    const journal = [e('start', 10, 5, { epoch: '1' }), e('start', 20, 25, { epoch: '2' }), e('start', 10, 35, { epoch: '3' })];
+    expect(checkWrites(text, journal).problems).toEqual([]);
+    // Without that start line it is the same process writing again.
+    expect(checkWrites(text, journal.slice(0, 2)).problems.map((p) => p.kind)).toEqual(['interleaved']);
+  });
+
   it('reports an epoch that goes back', () => {
     const text = [rec(1, 10, '3'), rec(2, 20, '2')].join('\n') + '\n';
     expect(checkWrites(text, []).problems.map((p) => p.kind)).toEqual(['epoch-regressed']);

@@ -67,7 +67,7 @@ describe('bounds', () => {
 describe('parseChaosArgs', () => {
   it('has defaults, and draws a seed when none is given', () => {
     const a = parseChaosArgs([], () => 1234);
-    expect(a).toMatchObject({ faults: 25, seed: 1234, sessionTimeoutMs: 3000, failFast: false });
+    expect(a).toMatchObject({ faults: 25, seed: 1234, sessionTimeoutMs: 4000, failFast: false });
     expect(a.kinds).toEqual([...FAULT_KINDS]);
   });
 
