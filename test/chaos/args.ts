@@ -15,6 +15,9 @@ export interface ChaosArgs {
   keepHome: boolean;
   failFast: boolean;
   logLevel: string;
+  /** shared: one JENKINS_HOME for all; git: a home per node, sync.mode git through a local bare repository. */
+  sync: 'shared' | 'git';
+  syncIntervalMs: number;
   help: boolean;
 }
 
@@ -29,9 +32,13 @@ export const USAGE = `npm run chaos -- [--faults N] [--seed S] [options]
   --coord-allowance-ms MS  recovery-bound allowance for ZooKeeper round trips and fsyncs (default 1000)
   --quiet-ms MS            observe a settled cluster this long before the next fault (default 1000)
   --out DIR                where logs, journal and results go (default .run/chaos/<seed>-<time>)
-  --keep-home              keep the JENKINS_HOME directory
+  --keep-home              keep the JENKINS_HOME directory (git mode: the homes and the repository)
   --fail-fast              stop at the first failing fault
   --log-level LEVEL        controllers' log.level (default debug)
+  --sync shared|git        shared: one JENKINS_HOME (default); git: a home per node replicated
+                           through a local bare git repository (sync.mode git), and the writes
+                           check becomes the replication check (docs/reliability.md)
+  --sync-interval-ms MS    git mode: the leader's sync.intervalMs (default 1000)
 
 Exit status: 0 all green; 1 a failure (overlap, lost write, needless failover, recovery over its
 bound, a fault that did not happen, a cluster that did not settle); 2 bad arguments.`;
@@ -55,6 +62,8 @@ export function parseChaosArgs(argv: string[], randomSeed: () => number = () => 
     keepHome: false,
     failFast: false,
     logLevel: 'debug',
+    sync: 'shared',
+    syncIntervalMs: 1000,
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -105,6 +114,15 @@ export function parseChaosArgs(argv: string[], randomSeed: () => number = () => 
         a.logLevel = v;
         break;
       }
+      case '--sync': {
+        const v = value();
+        if (v !== 'shared' && v !== 'git') throw new Error(`--sync must be shared or git, got ${v ?? 'nothing'}`);
+        a.sync = v;
+        break;
+      }
+      case '--sync-interval-ms':
+        a.syncIntervalMs = int('sync-interval-ms', value(), 100);
+        break;
       case '--keep-home':
         a.keepHome = true;
         break;

@@ -8,6 +8,8 @@
  *   interleaved with another's), epochs never go back, and every record the journal acknowledged
  *   (`ack` {seq}, written after fsync) must be in the file, written by the same instance.
  *
+ * - replication (sync.mode git, a home per node): see checkReplication.
+ *
  * Each problem carries the mono time it belongs to, so the run can charge it to the fault window
  * it happened in.
  */
@@ -42,7 +44,7 @@ export function findOverlaps(entries: JournalEntry[], opts: LivesOptions = {}): 
   return out.sort((x, y) => x.mono - y.mono);
 }
 
-export type WriteProblemKind = 'corrupt' | 'gap' | 'duplicate' | 'interleaved' | 'epoch-regressed' | 'lost';
+export type WriteProblemKind = 'corrupt' | 'gap' | 'duplicate' | 'interleaved' | 'epoch-regressed' | 'lost' | 'not-restored';
 
 export interface WriteProblem extends Incident {
   kind: WriteProblemKind;
@@ -151,4 +153,101 @@ export function checkWrites(text: string, journal: JournalEntry[], lastMono = In
   }
   const last = prev as WriteRecord | null;
   return { records, acked, lastSeq: last?.seq ?? 0, problems: problems.sort((a, b) => a.mono - b.mono) };
+}
+
+/** One commit of the sync branch's first-parent chain (oldest first), as the chaos run reads it. */
+export interface PushedCommit {
+  commit: string;
+  /** The epoch its message names (null: none). */
+  epoch: number | null;
+  /** seq of the last record of the writes file in that commit (0: no file or empty). */
+  lastSeq: number;
+}
+
+export interface ReplicationReport {
+  /** Jenkins lives under a new epoch whose writes file was checked against the branch. */
+  takeovers: number;
+  /** Jenkins restarts in place (same epoch) whose writes file was checked against their predecessor's. */
+  restarts: number;
+  problems: WriteProblem[];
+}
+
+interface WriterLife {
+  pid: number;
+  start: number;
+  epoch: string | undefined;
+  opened?: { seq: number; mono: number };
+  lastAck?: number;
+}
+
+/**
+ * sync.mode git: every node has its own JENKINS_HOME, the leader commits and pushes the writes
+ * file (it is in sync.include) every sync interval, and a new leader restores the commit recorded
+ * in ZooKeeper before its Jenkins starts. "Acknowledged" now means pushed and recorded: records
+ * written after the last push of a leader that dies are lost by design (docs/sync.md). So:
+ *
+ * - a takeover (the first Jenkins of a new epoch E) must open a writes file that ends exactly at
+ *   the last record of the newest pushed commit of an older epoch (the branch's first-parent
+ *   chain: the pushes a later leader built on). Fewer records: pushed configuration was lost
+ *   (`lost`); more: it started from state nobody recorded, such as this node's own unpushed
+ *   leftovers from an earlier reign (`not-restored`);
+ * - a restart in place (same epoch, same home) must open the file where its predecessor left it:
+ *   at its last acknowledged record, or one after (killed between the fsync and the journal line);
+ * - the branch tip's file must itself be a clean sequence (checkWrites without acks: no gap,
+ *   duplicate, interleaving or epoch going back).
+ *
+ * Lives are taken from the journal in start order; a life that never opened the writes file
+ * (killed before ready) is skipped.
+ */
+export function checkReplication(chain: PushedCommit[], tipText: string, journal: JournalEntry[], lastMono = Infinity): ReplicationReport {
+  const all: WriterLife[] = [];
+  const current = new Map<number, WriterLife>();
+  for (const e of journal) {
+    if (e.ev === 'start') {
+      const l: WriterLife = { pid: e.pid, start: e.mono, epoch: e.epoch };
+      all.push(l);
+      current.set(e.pid, l);
+      continue;
+    }
+    const l = current.get(e.pid);
+    if (!l) continue;
+    if (e.ev === 'writes_open' && typeof e.seq === 'number') l.opened = { seq: e.seq, mono: e.mono };
+    else if (e.ev === 'ack' && typeof e.seq === 'number') l.lastAck = e.seq;
+  }
+  const problems: WriteProblem[] = [];
+  let takeovers = 0;
+  let restarts = 0;
+  let prev: WriterLife | null = null;
+  for (const l of all.filter((x) => x.opened !== undefined).sort((a, b) => a.start - b.start)) {
+    const opened = l.opened as { seq: number; mono: number };
+    if (prev === null || prev.epoch !== l.epoch) {
+      takeovers += 1;
+      const e = Number(l.epoch);
+      let base: PushedCommit | null = null;
+      for (const c of chain) if (c.epoch !== null && c.epoch < e) base = c;
+      const want = base?.lastSeq ?? 0;
+      if (opened.seq !== want) {
+        const from = base ? `commit ${base.commit.slice(0, 12)} of epoch ${String(base.epoch)}` : 'no commit of an older epoch';
+        problems.push({
+          kind: opened.seq < want ? 'lost' : 'not-restored',
+          mono: opened.mono,
+          detail: `the epoch-${l.epoch ?? '?'} Jenkins (pid ${l.pid}) opened the writes file at seq ${opened.seq}, but the branch holds seq ${want} (${from})`,
+        });
+      }
+    } else {
+      restarts += 1;
+      const had = prev.lastAck ?? prev.opened?.seq ?? 0;
+      if (opened.seq !== had && opened.seq !== had + 1) {
+        problems.push({
+          kind: opened.seq < had ? 'lost' : 'gap',
+          mono: opened.mono,
+          detail: `pid ${l.pid} restarted in place (epoch ${l.epoch ?? '?'}) and opened the writes file at seq ${opened.seq}; its predecessor pid ${prev.pid} had acknowledged seq ${had}`,
+        });
+      }
+    }
+    prev = l;
+  }
+  const tip = checkWrites(tipText, journal.filter((e) => e.ev === 'start'), lastMono);
+  problems.push(...tip.problems.map((p) => ({ ...p, detail: `branch tip: ${p.detail}` })));
+  return { takeovers, restarts, problems: problems.sort((a, b) => a.mono - b.mono) };
 }

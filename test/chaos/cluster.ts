@@ -5,6 +5,10 @@
  * controller X reaches ZooKeeper server N only through proxy[X][N], so the suite can blackhole one
  * controller's links to every server (bytes dropped both ways, nothing closed) while the others
  * keep theirs.
+ *
+ * With `sync: 'git'` each node has its own JENKINS_HOME (sync.mode git, a local bare repository,
+ * the stand-in's writes file in sync.include); the stand-ins keep one journal and one presence
+ * socket in a shared state directory, so "never two alive" is still judged across all nodes.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,6 +16,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { StatusSnapshot } from '../../src/controller/status';
+import { execFileSync } from 'node:child_process';
+import { DEFAULT_INCLUDE } from '../../src/util/sync-globs';
 import { CLI, HaNode, mono } from '../helpers/ha-node';
 import { isStandinAlive, journalPath, parseJournal, type JournalEntry } from '../helpers/journal';
 import { readStat } from '../helpers/procs';
@@ -27,7 +33,14 @@ export interface ChaosClusterOptions {
   /** STANDIN_WRITES_MS: period of the stand-in's numbered, fsynced records. */
   writesMs: number;
   logLevel: string;
+  sync: 'shared' | 'git';
+  /** git mode: the leader's sync.intervalMs. */
+  syncIntervalMs: number;
 }
+
+/** The stand-in's writes file (checks.ts WRITES_FILE); replicated in git mode. */
+const WRITES_FILE = 'standin-writes.jsonl';
+export const SYNC_BRANCH = 'main';
 
 /**
  * Whether pid is a live stand-in of THIS home. A stand-in killed with SIGKILL leaves no end line,
@@ -35,12 +48,13 @@ export interface ChaosClusterOptions {
  * stand-in (the 200-fault run saw exactly that: a "running" epoch-62 Jenkins that was someone
  * else's process), so the pid alone proves nothing: the process must carry our JENKINS_HOME.
  */
-export function standinOfHome(home: string): (pid: number) => boolean {
-  const marker = `\0JENKINS_HOME=${home}\0`;
+export function standinOfHome(...homes: string[]): (pid: number) => boolean {
+  const markers = homes.map((home) => `\0JENKINS_HOME=${home}\0`);
   return (pid) => {
     if (!isStandinAlive(pid)) return false;
     try {
-      return `\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(marker);
+      const env = `\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`;
+      return markers.some((m) => env.includes(m));
     } catch {
       return false;
     }
@@ -118,16 +132,37 @@ export class ChaosCluster {
   readonly journal: JournalTail;
   private readonly current = new Map<NodeId, HaNode>();
 
+  /** Where the stand-ins keep their journal and presence socket (the shared home in shared mode). */
+  readonly stateDir: string;
+  /** git mode: the bare repository every leader pushes to. */
+  readonly repo: string | null;
+
   private constructor(
     readonly zk: ZkCluster,
     readonly proxies: ReadonlyMap<NodeId, TcpProxy[]>,
-    readonly home: string,
+    /** shared mode: THE JENKINS_HOME; git mode: the directory that holds the homes, state and repository. */
+    readonly root: string,
     readonly jenkinsPort: number,
     private readonly apiBase: number,
     readonly clusterName: string,
     readonly opts: ChaosClusterOptions,
   ) {
-    this.journal = new JournalTail(journalPath(home), standinOfHome(home));
+    if (opts.sync === 'git') {
+      this.stateDir = path.join(root, 'state');
+      this.repo = path.join(root, 'config.git');
+      for (const id of NODE_IDS) fs.mkdirSync(this.homeOf(id), { recursive: true });
+      fs.mkdirSync(this.stateDir, { recursive: true });
+      execFileSync('git', ['init', '--quiet', '--bare', `--initial-branch=${SYNC_BRANCH}`, this.repo]);
+    } else {
+      this.stateDir = root;
+      this.repo = null;
+    }
+    this.journal = new JournalTail(journalPath(this.stateDir), standinOfHome(...NODE_IDS.map((id) => this.homeOf(id))));
+  }
+
+  /** The JENKINS_HOME of node `id` (the same for all in shared mode). */
+  homeOf(id: NodeId): string {
+    return this.opts.sync === 'git' ? path.join(this.root, id) : this.root;
   }
 
   static async start(opts: ChaosClusterOptions): Promise<ChaosCluster> {
@@ -169,6 +204,17 @@ export class ChaosCluster {
       // (resigning after repeated crashes is covered by the unit tests of decide()).
       JHA_JENKINS_RESTART_WINDOW_MS: '3000',
       STANDIN_WRITES_MS: String(this.opts.writesMs),
+      ...(this.opts.sync === 'git' && this.repo !== null
+        ? {
+            JHA_SYNC_MODE: 'git',
+            JHA_SYNC_REPO: this.repo,
+            JHA_SYNC_BRANCH: SYNC_BRANCH,
+            JHA_SYNC_INTERVAL_MS: String(this.opts.syncIntervalMs),
+            // The stand-in's numbered records are the configuration a takeover must restore.
+            JHA_SYNC_INCLUDE: [...DEFAULT_INCLUDE, WRITES_FILE].join(','),
+            STANDIN_STATE_DIR: this.stateDir,
+          }
+        : {}),
     };
   }
 
@@ -191,7 +237,7 @@ export class ChaosCluster {
     const n = new HaNode({
       id,
       zk: this.zkConnectOf(id),
-      home: this.home,
+      home: this.homeOf(id),
       cluster: this.clusterName,
       jenkinsPort: this.jenkinsPort,
       apiPort: this.apiPortOf(id),
@@ -210,7 +256,7 @@ export class ChaosCluster {
       JHA_NODE_ID: 'a',
       JHA_CLUSTER: this.clusterName,
       JHA_ZK_CONNECT: this.zkConnectOf('a'),
-      JENKINS_HOME: this.home,
+      JENKINS_HOME: this.homeOf('a'),
       JHA_JENKINS_URL: `http://127.0.0.1:${this.jenkinsPort}`,
       JHA_API_PORT: String(this.apiPortOf('a')),
       ...this.controllerEnv(),
@@ -327,7 +373,7 @@ export class ChaosCluster {
     if (r.code !== 0) throw new Error(`zk.sh start --server ${servers.join(',')} exited with ${r.code}: ${r.stderr.trim()}`);
   }
 
-  /** Stop everything; SIGKILL any stand-in still alive. Keeps the home when `keepHome`. */
+  /** Stop everything; SIGKILL any stand-in still alive. Keeps the home(s) when `keepHome`. */
   async close(keepHome: boolean): Promise<void> {
     for (const n of this.current.values()) {
       if (n.isRunning()) n.signal('SIGCONT');
@@ -343,6 +389,6 @@ export class ChaosCluster {
     }
     for (const ps of this.proxies.values()) await Promise.all(ps.map((p) => p.close()));
     await this.zk.stop();
-    if (!keepHome) fs.rmSync(this.home, { recursive: true, force: true });
+    if (!keepHome) fs.rmSync(this.root, { recursive: true, force: true });
   }
 }

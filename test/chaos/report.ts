@@ -77,11 +77,12 @@ export interface RunSummary {
   overBound: number;
   /** Failures outside any fault window (start-up, final checks), and every window's failures. */
   failures: string[];
-  writes: { records: number; acked: number };
+  /** git mode adds the replication check's counts (takeovers and restarts checked, commits on the branch). */
+  writes: { records: number; acked: number; replication?: { takeovers: number; restarts: number; commits: number } };
   kinds: Record<string, Omit<KindRow, 'kind'>>;
 }
 
-export function summarize(seed: number, results: FaultResult[], durationMs: number, extraFailures: string[], writes: { records: number; acked: number }): RunSummary {
+export function summarize(seed: number, results: FaultResult[], durationMs: number, extraFailures: string[], writes: RunSummary['writes']): RunSummary {
   const rows = kindRows(results);
   const failures = [...extraFailures, ...results.flatMap((r) => r.failures.map((f) => `fault ${r.n} (${r.kind}): ${f}`))];
   const kinds: RunSummary['kinds'] = {};

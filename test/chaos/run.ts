@@ -13,8 +13,9 @@ import { CLI, REPO, mono } from '../helpers/ha-node';
 import { lives } from '../helpers/journal';
 import { parseChaosArgs, USAGE, type ChaosArgs } from './args';
 import { boundInputs, recoveryBounds, type Bound } from './bounds';
-import { checkWrites, findOverlaps, WRITES_FILE, type Incident } from './checks';
-import { ChaosCluster, type Settled } from './cluster';
+import { BranchReader } from './branch';
+import { checkReplication, checkWrites, findOverlaps, WRITES_FILE, type Incident, type WriteProblem } from './checks';
+import { ChaosCluster, SYNC_BRANCH, type Settled } from './cluster';
 import { evaluateWindow } from './evaluate';
 import { INJECTORS } from './faults';
 import { isOverBound, renderTable, summarize, type FaultResult } from './report';
@@ -36,6 +37,38 @@ interface RunState {
   settled: Settled;
   /** End of the previous window (mono). */
   windowStart: number;
+  /** git mode: the sync branch. */
+  branch: BranchReader | null;
+}
+
+interface DataCheck {
+  records: number;
+  acked: number;
+  problems: WriteProblem[];
+  /** git mode: takeovers and in-place restarts whose restored writes file was checked. */
+  replication?: { takeovers: number; restarts: number; commits: number };
+}
+
+/**
+ * What the stand-ins wrote, judged: shared mode, the one writes file against the acks; git mode,
+ * each Jenkins' restored writes file against the branch (checkReplication).
+ */
+async function checkData(cluster: ChaosCluster, branch: BranchReader | null, lastMono: number): Promise<DataCheck> {
+  const entries = cluster.journal.read();
+  if (!branch) {
+    const w = checkWrites(readWrites(cluster.root), entries, lastMono);
+    return { records: w.records, acked: w.acked, problems: w.problems };
+  }
+  const chain = await branch.chain();
+  const tip = await branch.tipText();
+  const r = checkReplication(chain, tip, entries, lastMono);
+  const w = checkWrites(tip, [], lastMono);
+  return {
+    records: w.records,
+    acked: entries.filter((e) => e.ev === 'ack').length,
+    problems: r.problems,
+    replication: { takeovers: r.takeovers, restarts: r.restarts, commits: chain.length },
+  };
 }
 
 function inWindow(list: Incident[], from: number, to: number): Incident[] {
@@ -85,7 +118,7 @@ async function runFault(f: Fault, st: RunState): Promise<{ result: FaultResult; 
   failures.push(...verdict.needlessWhy.map((s) => `needless failover: ${s}`));
   const overlaps = inWindow(findOverlaps(entries, { isAlive: cluster.journal.isAlive }), tw, tEnd);
   failures.push(...overlaps.map((o) => `OVERLAP: ${o.detail}`));
-  const writes = checkWrites(readWrites(cluster.home), entries, tEnd);
+  const writes = await checkData(cluster, st.branch, tEnd);
   const lost = inWindow(writes.problems, tw, tEnd);
   failures.push(...lost.map((p) => `lost write (${(p as { kind?: string }).kind ?? '?'}): ${p.detail}`));
   const result: FaultResult = {
@@ -122,8 +155,14 @@ function saveArtifacts(out: string, cluster: ChaosCluster, doc: unknown): void {
   }
   fs.writeFileSync(path.join(out, 'controllers.jsonl'), lines.join('\n') + '\n');
   for (const f of ['standin-journal.jsonl', WRITES_FILE]) {
-    const src = path.join(cluster.home, f);
+    const src = path.join(cluster.stateDir, f);
     if (fs.existsSync(src)) fs.copyFileSync(src, path.join(out, f));
+  }
+  if (cluster.repo !== null) {
+    for (const id of ['a', 'b', 'c'] as const) {
+      const src = path.join(cluster.homeOf(id), WRITES_FILE);
+      if (fs.existsSync(src)) fs.copyFileSync(src, path.join(out, `${WRITES_FILE}.${id}`));
+    }
   }
   fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(doc, null, 2) + '\n');
 }
@@ -147,18 +186,28 @@ async function main(): Promise<number> {
   const schedule = buildSchedule(args.seed, args.faults, args.kinds);
   const out = args.out ?? path.join(REPO, '.run', 'chaos', `${args.seed}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const t0 = mono();
-  say(`chaos: seed ${args.seed}, ${args.faults} faults, session timeout ${args.sessionTimeoutMs} ms; artifacts in ${out}`);
+  say(
+    `chaos: seed ${args.seed}, ${args.faults} faults, session timeout ${args.sessionTimeoutMs} ms, ` +
+      `${args.sync === 'git' ? `sync.mode git (a home per node, sync every ${args.syncIntervalMs} ms)` : 'one shared JENKINS_HOME'}; artifacts in ${out}`,
+  );
   say(`chaos: schedule ${schedule.map((f) => f.kind).join(' ')}`);
   process.on('SIGINT', () => {
     interrupted = true;
     say('chaos: interrupted; finishing the current fault, then cleaning up');
   });
 
-  const cluster = await ChaosCluster.start({ sessionTimeoutMs: args.sessionTimeoutMs, writesMs: args.writesMs, logLevel: args.logLevel });
+  const cluster = await ChaosCluster.start({
+    sessionTimeoutMs: args.sessionTimeoutMs,
+    writesMs: args.writesMs,
+    logLevel: args.logLevel,
+    sync: args.sync,
+    syncIntervalMs: args.syncIntervalMs,
+  });
+  const branch = cluster.repo === null ? null : new BranchReader(cluster.repo, SYNC_BRANCH, WRITES_FILE);
   const results: FaultResult[] = [];
   const extra: string[] = [];
   let bounds: Record<FaultKind, Bound> | null = null;
-  let writes = { records: 0, acked: 0 };
+  let writes: { records: number; acked: number; replication?: DataCheck['replication'] } = { records: 0, acked: 0 };
   try {
     const a = cluster.startNode('a');
     await a.waitLeaderReady(60000);
@@ -175,7 +224,7 @@ async function main(): Promise<number> {
     bounds = recoveryBounds(inputs, { zkTickMs: 200, coordMs: args.coordAllowanceMs, launchMs: args.launchAllowanceMs });
     say(`chaos: settled in ${Math.round(settled.at - t0)} ms; leader ${settled.leader.id}, epoch ${settled.leader.epoch}`);
     say(`chaos: recovery bounds (ms): ${Object.entries(bounds).map(([k, b]) => `${k} ${b.ms}`).join(', ')}`);
-    const st: RunState = { cluster, args, bounds, T: inputs.sessionTimeoutMs, settled, windowStart: settled.at };
+    const st: RunState = { cluster, args, bounds, T: inputs.sessionTimeoutMs, settled, windowStart: settled.at, branch };
     const startupEnd = settled.at;
     for (const f of schedule) {
       if (interrupted) {
@@ -198,13 +247,18 @@ async function main(): Promise<number> {
     // Whatever no window claimed (start-up, the end) must be clean too.
     const entries = cluster.journal.read();
     const end = mono();
-    const check = checkWrites(readWrites(cluster.home), entries, end);
-    writes = { records: check.records, acked: check.acked };
+    const check = await checkData(cluster, branch, end);
+    writes = { records: check.records, acked: check.acked, ...(check.replication ? { replication: check.replication } : {}) };
     const outside = (i: Incident): boolean => i.mono <= startupEnd || i.mono > st.windowStart;
     extra.push(...findOverlaps(entries, { isAlive: cluster.journal.isAlive }).filter(outside).map((o) => `OVERLAP outside the fault windows: ${o.detail}`));
     extra.push(...check.problems.filter(outside).map((p) => `lost write outside the fault windows: ${p.detail}`));
     extra.push(...cluster.journal.malformed.map((m) => `malformed journal line: ${m}`));
     if (check.acked === 0) extra.push('self-check: the stand-in acknowledged no writes (STANDIN_WRITES_MS not in effect?)');
+    if (check.replication) {
+      // A broken harness (writes file not in sync.include, nothing pushed) must not pass as green.
+      if (check.replication.commits === 0 || check.records === 0) extra.push('self-check: git mode, but the branch holds no pushed records');
+      if (check.replication.takeovers < 2) extra.push(`self-check: git mode, but only ${check.replication.takeovers} takeover(s) restored a writes file`);
+    }
   } catch (e) {
     extra.push(`harness error: ${(e as Error).stack ?? String(e)}`);
   }

@@ -1,5 +1,6 @@
 import type { JournalEntry } from '../../helpers/journal';
-import { checkWrites, findOverlaps } from '../../chaos/checks';
+import { checkReplication, checkWrites, findOverlaps, type PushedCommit } from '../../chaos/checks';
+import { lastSeqOf } from '../../chaos/branch';
 
 const notAlive = { isAlive: (): boolean => false };
 
@@ -110,5 +111,74 @@ describe('checkWrites', () => {
     expect(torn.problems).toEqual([expect.objectContaining({ kind: 'corrupt' })]);
     const wrongType = checkWrites(JSON.stringify({ seq: '1', pid: 10, mono: 1 }) + '\n', []);
     expect(wrongType.problems[0]?.detail).toMatch(/seq is not a positive integer/);
+  });
+});
+
+describe('checkReplication (sync.mode git)', () => {
+  const c = (n: number, epoch: number, lastSeq: number): PushedCommit => ({ commit: `${n}`.repeat(40).slice(0, 40), epoch, lastSeq });
+  /** A Jenkins life: start, writes_open at `opened`, acks up to `acked`. */
+  function writer(pid: number, start: number, epoch: string, opened: number, acked: number): JournalEntry[] {
+    const out = [e('start', pid, start, { epoch }), e('ready', pid, start + 1, { epoch }), e('writes_open', pid, start + 2, { epoch, seq: opened })];
+    for (let s = opened + 1; s <= acked; s++) out.push(e('ack', pid, start + 2 + s - opened, { epoch, seq: s }));
+    return out;
+  }
+  const tipOf = (...runs: [number, string, number, number][]): string =>
+    runs.flatMap(([pid, epoch, from, to]) => Array.from({ length: to - from + 1 }, (_v, i) => rec(from + i, pid, epoch, pid * 1000 + from + i))).join('\n') + '\n';
+
+  it('passes takeovers that open exactly what older epochs pushed, and restarts in place that continue', () => {
+    // epoch 1 writes 1..8, pushes up to 5 (commits 1, 2) and dies: 6..8 were never pushed, lost by design
+    // epoch 2 restores 5, crashes after 9 acked, restarts in place at 9 and pushes up to 12
+    const journal = [...writer(10, 0, '1', 0, 8), ...writer(20, 100, '2', 5, 9), ...writer(21, 200, '2', 9, 12)];
+    const chain = [c(1, 1, 3), c(2, 1, 5), c(3, 2, 9), c(4, 2, 12)];
+    const tip = tipOf([10, '1', 1, 5], [20, '2', 6, 9], [21, '2', 10, 12]);
+    expect(checkReplication(chain, tip, journal)).toEqual({ takeovers: 2, restarts: 1, problems: [] });
+  });
+
+  it('reports a takeover that opened less than the branch held as lost', () => {
+    const journal = [...writer(10, 0, '1', 0, 8), ...writer(20, 100, '2', 3, 4)];
+    const r = checkReplication([c(1, 1, 3), c(2, 1, 5)], tipOf([10, '1', 1, 5]), journal);
+    expect(r.problems).toEqual([expect.objectContaining({ kind: 'lost', mono: 102 })]);
+    expect(r.problems[0]?.detail).toMatch(/epoch-2 Jenkins \(pid 20\) opened the writes file at seq 3, but the branch holds seq 5/);
+  });
+
+  it("reports a takeover that started from state nobody recorded (its own unpushed leftovers) as not-restored", () => {
+    // node of pid 10 leads epoch 1 (8 written, 5 pushed), loses quorum, wins epoch 2 and keeps its own 6..8
+    const journal = [...writer(10, 0, '1', 0, 8), ...writer(11, 100, '2', 8, 9)];
+    const r = checkReplication([c(1, 1, 5)], tipOf([10, '1', 1, 5]), journal);
+    expect(r.problems.map((p) => p.kind)).toEqual(['not-restored']);
+  });
+
+  it('takes the newest commit of an OLDER epoch, not the branch tip, as what a takeover must open', () => {
+    // epoch 2 took over at 5; its own later commits (epoch 2) must not be expected at its start
+    const journal = [...writer(10, 0, '1', 0, 5), ...writer(20, 100, '2', 5, 7)];
+    const r = checkReplication([c(1, 1, 5), c(2, 2, 7)], tipOf([10, '1', 1, 5], [20, '2', 6, 7]), journal);
+    expect(r).toMatchObject({ takeovers: 2, problems: [] });
+  });
+
+  it('the first leader opens an empty file; a restart in place that went back is lost', () => {
+    expect(checkReplication([], '', writer(10, 0, '1', 2, 3)).problems.map((p) => p.kind)).toEqual(['not-restored']);
+    const journal = [...writer(10, 0, '1', 0, 6), ...writer(11, 100, '1', 4, 5)];
+    const r = checkReplication([], '', journal);
+    expect(r.restarts).toBe(1);
+    expect(r.problems.map((p) => p.kind)).toEqual(['lost']);
+    // one past the last ack is fine: killed between the fsync and its journal line
+    expect(checkReplication([], '', [...writer(10, 0, '1', 0, 6), ...writer(11, 100, '1', 7, 8)]).problems).toEqual([]);
+  });
+
+  it('skips a life that never opened the writes file, and checks the branch tip as a sequence', () => {
+    const journal = [...writer(10, 0, '1', 0, 5), e('start', 30, 50, { epoch: '2' }), ...writer(20, 100, '2', 5, 6)];
+    const bad = [rec(1, 10, '1'), rec(2, 10, '1'), rec(4, 20, '2')].join('\n') + '\n';
+    const r = checkReplication([c(1, 1, 5)], bad, journal);
+    expect(r.takeovers).toBe(2);
+    expect(r.problems.map((p) => p.kind)).toEqual(['gap']);
+    expect(r.problems[0]?.detail).toMatch(/^branch tip: /);
+  });
+});
+
+describe('lastSeqOf (the branch reader)', () => {
+  it('reads the last complete record, skipping a torn or empty tail', () => {
+    expect(lastSeqOf('')).toBe(0);
+    expect(lastSeqOf(`${rec(1, 10, '1')}\n${rec(2, 10, '1')}\n`)).toBe(2);
+    expect(lastSeqOf(`${rec(1, 10, '1')}\n{"seq":2,"pi`)).toBe(1);
   });
 });

@@ -86,3 +86,15 @@ describe('parseChaosArgs', () => {
     expect(() => parseChaosArgs(['--session-timeout-ms', '100'])).toThrow(/>= 400/);
   });
 });
+
+describe('parseChaosArgs --sync', () => {
+  it('defaults to one shared home and takes git with its interval', () => {
+    expect(parseChaosArgs([], () => 1)).toMatchObject({ sync: 'shared', syncIntervalMs: 1000 });
+    expect(parseChaosArgs(['--sync', 'git', '--sync-interval-ms=500'], () => 1)).toMatchObject({ sync: 'git', syncIntervalMs: 500 });
+  });
+
+  it('refuses another mode or a too short interval', () => {
+    expect(() => parseChaosArgs(['--sync', 'nfs'])).toThrow(/--sync must be shared or git/);
+    expect(() => parseChaosArgs(['--sync-interval-ms', '10'])).toThrow(/>= 100/);
+  });
+});
