@@ -37,7 +37,8 @@ export type ErrorCode =
   | 'GIT_TIMEOUT'
   | 'GIT_NOT_FOUND'
   | 'SYNC_REJECTED'
-  | 'SYNC_UNAVAILABLE';
+  | 'SYNC_UNAVAILABLE'
+  | 'WATCHDOG_UNAVAILABLE';
 
 export class HaError extends Error {
   readonly code: ErrorCode;
@@ -126,6 +127,16 @@ export class ServiceCommandError extends HaError {
 export class SyncError extends HaError {
   constructor(code: Extract<ErrorCode, 'GIT_FAILED' | 'GIT_TIMEOUT' | 'GIT_NOT_FOUND' | 'SYNC_REJECTED' | 'SYNC_UNAVAILABLE'>, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
+  }
+}
+
+/**
+ * The host watchdog (fencing.watchdog) cannot be used: device missing or unwritable, sysfs facts
+ * unreadable, a timeout that breaks the rule, nowayout. `key` is the setting to look at.
+ */
+export class WatchdogError extends HaError {
+  constructor(code: Extract<ErrorCode, 'WATCHDOG_UNAVAILABLE'>, message: string, readonly key: string) {
+    super(code, message);
   }
 }
 

@@ -22,6 +22,7 @@ import { JenkinsSupervisor, type ServiceCommands } from './jenkins/supervisor';
 import { DrainTracker } from './controller/drain';
 import { peerJenkinsVersion } from './controller/peer-version';
 import { checkJenkinsHome, flockPath } from './fencing/home-perms';
+import { HostWatchdog } from './fencing/watchdog';
 import { createLogger, type Logger } from './logging/logger';
 import { monoNow } from './util/clock';
 import { createGitSync } from './sync/create';
@@ -76,6 +77,21 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   for (const f of await checkJenkinsHome(cfg.jenkins.home)) {
     log.warn(`tightened the mode of ${f} to 0600`, { event: 'home.mode_fixed' });
   }
+  // The host watchdog: in required mode a device that cannot be validated is a ConfigError (exit 2);
+  // in automatic mode a warning, and it stays off. Nothing is opened before a launch.
+  const wd = cfg.fencing.watchdog;
+  const watchdog = new HostWatchdog({
+    mode: wd.mode,
+    device: wd.device,
+    sysfsDir: wd.sysfsDir,
+    safetyMarginMs: wd.safetyMarginMs,
+    budget: (t) => {
+      const r = resolveTimings(cfg, t);
+      return { sessionTimeoutMs: t, fenceAfterMs: r.fenceAfterMs, pingIntervalMs: r.pingIntervalMs, fenceKillAfterMs: cfg.jenkins.fenceKillAfterMs };
+    },
+    logger: log.child({ component: 'watchdog' }),
+  });
+  watchdog.checkAtStart(cfg.zk.sessionTimeoutMs);
   const base = `${cfg.zk.root}/${cfg.cluster.name}`;
   const now = monoNow;
   const fenceAfterFor = (t: number): number => {
@@ -215,6 +231,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
         logger: log.child({ component: 'eligibility' }),
       }),
       ...(sync ? { sync } : {}),
+      watchdog,
     },
   );
 
@@ -230,6 +247,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
     sync: cfg.sync.mode === 'git' ? { repo: redactRepo(cfg.sync.repo), branch: cfg.sync.branch, gitDir: resolveGitDir(cfg) } : 'shared',
     zkAuth: cfg.zk.auth !== '',
+    watchdog: wd.mode === 'off' ? 'off' : { mode: wd.mode, device: wd.device, armable: watchdog.status().lastError === null },
   });
   if (cfg.zk.auth === '') {
     log.info('zk.auth is not set: the znodes of this cluster are open to every ZooKeeper client', { event: 'zk.acl_open' });

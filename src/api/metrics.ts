@@ -83,6 +83,25 @@ export function createMetrics(
     },
   });
   new Gauge({
+    name: 'jenkins_ha_watchdog_armed',
+    help: '1 while the host watchdog device (fencing.watchdog) is armed on this node, else 0.',
+    registers,
+    collect() {
+      this.set(source.status().watchdog?.armed === true ? 1 : 0);
+    },
+  });
+  let watchdogErrorsSeen = 0;
+  new Counter({
+    name: 'jenkins_ha_watchdog_errors_total',
+    help: 'Failed writes to the host watchdog device (keepalives and the disarming close).',
+    registers,
+    collect() {
+      const n = source.status().watchdog?.errors ?? 0;
+      if (n > watchdogErrorsSeen) this.inc(n - watchdogErrorsSeen);
+      watchdogErrorsSeen = Math.max(watchdogErrorsSeen, n);
+    },
+  });
+  new Gauge({
     name: 'jenkins_ha_epoch',
     help: 'Fencing epoch of the term this node holds; 0 when it holds none.',
     registers,

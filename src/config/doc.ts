@@ -15,6 +15,8 @@ const FUNCTION_TYPES: Readonly<Record<string, string>> = {
   zkConnectFormat: 'host:port list',
   zkRootFormat: 'znode path',
   pathFormat: 'path',
+  absolutePathFormat: 'absolute path',
+  optionalAbsolutePathFormat: 'absolute path or empty',
   bodyLimitFormat: 'size',
   commandFormat: 'shell command',
   optionalCommandFormat: 'shell command or empty',

@@ -10,7 +10,7 @@
  */
 import os from 'node:os';
 import convict from 'convict';
-import type { Config, FlockTimeoutAction, JenkinsMode, LogFormat, LogLevel, SyncMode } from './types';
+import type { Config, FlockTimeoutAction, JenkinsMode, LogFormat, LogLevel, SyncMode, WatchdogMode } from './types';
 import { DEFAULT_INCLUDE, globProblem } from '../util/sync-globs';
 
 // ---------------------------------------------------------------------------------------
@@ -200,6 +200,18 @@ function zkRootFormat(val: unknown): void {
   if (segments[0] === 'zookeeper') throw new Error('must not be under the reserved /zookeeper tree');
 }
 
+/** An absolute path (fencing.watchdog.device). */
+function absolutePathFormat(val: unknown): void {
+  if (typeof val !== 'string' || !val.startsWith('/') || val.includes('\u0000')) throw new Error('must be an absolute path');
+}
+
+/** An absolute path or empty (fencing.watchdog.sysfsDir). */
+function optionalAbsolutePathFormat(val: unknown): void {
+  if (typeof val !== 'string' || (val !== '' && (!val.startsWith('/') || val.includes('\u0000')))) {
+    throw new Error('must be an absolute path or empty');
+  }
+}
+
 /** Any string without NUL; empty allowed. Absoluteness is checked by `requireRunnable`. */
 function pathFormat(val: unknown): void {
   if (typeof val !== 'string' || val.includes('\u0000')) throw new Error('must be a file system path');
@@ -315,6 +327,7 @@ const SYNC_MODES: SyncMode[] = ['shared', 'git'];
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
 const LOG_FORMATS: LogFormat[] = ['json', 'text', 'auto'];
 const FLOCK_ACTIONS: FlockTimeoutAction[] = ['refuse', 'proceed'];
+const WATCHDOG_MODES: WatchdogMode[] = ['off', 'automatic', 'required'];
 
 // ---------------------------------------------------------------------------------------
 // Keys
@@ -439,6 +452,28 @@ function keySpecs(hostname: string): SpecTree<Config> {
         doc: 'Upper bound of the fencing retry delay in ms; integer >= fencing.retryBackoffMs.',
         format: intFormat(100),
         default: 60000,
+      },
+      watchdog: {
+        mode: {
+          doc: 'Linux host watchdog (softdog), held open while this node runs Jenkins and kept alive only while it can prove its leadership: off; automatic (use it if it can be validated, else warn and run without); required (a node that cannot arm a valid watchdog does not start Jenkins; a problem found at start-up is a configuration error). See docs/safety.md.',
+          format: WATCHDOG_MODES,
+          default: 'off',
+        },
+        device: {
+          doc: 'Watchdog device opened while Jenkins runs here. The service user needs write access (udev rule); no other process may hold it (a watchdog daemon, systemd RuntimeWatchdogSec).',
+          format: absolutePathFormat,
+          default: '/dev/watchdog',
+        },
+        sysfsDir: {
+          doc: 'Directory holding the device\'s timeout (seconds) and nowayout files; empty = /sys/class/watchdog/<name>, where /dev/watchdog is watchdog0 and /dev/watchdogN is watchdogN.',
+          format: optionalAbsolutePathFormat,
+          default: '',
+        },
+        safetyMarginMs: {
+          doc: 'Time in ms kept between the latest host reset and the earliest session expiry. Rule, checked against the device\'s timeout: fence deadline (session timeout * fencing.deadlineRatio) + device timeout + safetyMarginMs <= session timeout, so the host resets before the session can expire even if the controller stalls right after a keepalive.',
+          format: intFormat(0, 600000),
+          default: 1000,
+        },
       },
     },
     lock: {

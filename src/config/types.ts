@@ -52,6 +52,24 @@ export interface FencingConfig {
   /** Delay before retrying after every method failed; doubles up to retryBackoffMaxMs. */
   readonly retryBackoffMs: number;
   readonly retryBackoffMaxMs: number;
+  /** Optional Linux /dev/watchdog (softdog) held while this node runs Jenkins. */
+  readonly watchdog: WatchdogConfig;
+}
+
+/**
+ * off: never touch a watchdog device; automatic: use it if it can be validated, else warn and run
+ * without; required: a node that cannot arm a valid watchdog never launches Jenkins (Patroni's names).
+ */
+export type WatchdogMode = 'off' | 'automatic' | 'required';
+
+export interface WatchdogConfig {
+  readonly mode: WatchdogMode;
+  /** The watchdog device (character device; any writable file in tests). */
+  readonly device: string;
+  /** Directory with the device's `timeout` and `nowayout`; empty = /sys/class/watchdog/<name of device>. */
+  readonly sysfsDir: string;
+  /** Rule: fenceAfterMs + device timeout + safetyMarginMs <= session timeout. */
+  readonly safetyMarginMs: number;
 }
 
 export type FlockTimeoutAction = 'refuse' | 'proceed';

@@ -14,6 +14,7 @@ import { acquireHomeLock, releaseHomeLock } from '../fencing/home-lock';
 import type { JenkinsStatus, JenkinsSupervisor } from '../jenkins/supervisor';
 import { describeHolder } from '../fencing/storage-lease';
 import { runFencingMethods } from '../fencer/run-methods';
+import type { HostWatchdog } from '../fencing/watchdog';
 import { probePort, type PortProbe } from '../jenkins/port-probe';
 import type { Logger } from '../logging/logger';
 import type { SyncGate } from '../sync/types';
@@ -78,6 +79,8 @@ export interface ControllerDeps {
   runFencing?: FenceGateOptions['run'];
   /** Probes the Jenkins port before a launch (default: a TCP connect). */
   probePort?: (url: string, timeoutMs: number) => Promise<PortProbe>;
+  /** The host watchdog (fencing.watchdog): armed for a launch, kept alive with the shim's lease. */
+  watchdog?: HostWatchdog;
 }
 
 const MAX_HISTORY = 100;
@@ -132,6 +135,9 @@ export class Controller implements ControlCommands {
   private launchBlocked: StatusSnapshot['launchBlocked'] = null;
   /** The pending "released" mark of the lock after Jenkins exited; a launch waits for it. */
   private lockRelease: Promise<void> = Promise.resolve();
+  private readonly watchdog: HostWatchdog | null;
+  /** fencing.watchdog.mode required: arming failed; no launch before retryAt (decide() sees it). */
+  private watchdogHold: { reason: string; retryAt: number } | null = null;
 
   constructor(
     private readonly opts: ControllerOptions,
@@ -147,6 +153,7 @@ export class Controller implements ControlCommands {
     this.drain = deps.drain ?? null;
     this.eligibility = deps.eligibility ?? null;
     this.sync = deps.sync;
+    this.watchdog = deps.watchdog ?? null;
     this.roleSince = this.now();
     this.restarts = new RestartTracker({
       backoffMs: opts.restartBackoffMs,
@@ -228,6 +235,8 @@ export class Controller implements ControlCommands {
     this.drain?.on('change', kick);
     this.eligibility?.on('change', kick);
     this.jenkins.on('exit', (exit) => {
+      // Jenkins is stopped (step-down, fence done, shutdown, crash): no host reset is needed now.
+      this.watchdog?.disarm(`Jenkins stopped (${exit.reason})`);
       this.drain?.reset();
       this.fencing = false;
       this.unhealthy = null;
@@ -309,6 +318,7 @@ export class Controller implements ControlCommands {
       fence: this.fenceGate.observed(),
       storageLease: this.guard.storageLease(),
       splitBrain: this.splitBrain,
+      watchdog: this.watchdogHold,
     };
   }
 
@@ -393,6 +403,7 @@ export class Controller implements ControlCommands {
       drain: this.drainStatus(),
       eligibility: this.eligibilityStatus(),
       ...(this.sync ? { sync: this.sync.status() } : {}),
+      ...(this.watchdog ? { watchdog: this.watchdog.status() } : {}),
     };
   }
 
@@ -597,6 +608,7 @@ export class Controller implements ControlCommands {
         });
         this.record('elected', `epoch ${taken.epoch}`);
         this.guard.reset();
+        this.watchdogHold = null;
         this.fenceGate.beginTerm(taken.epoch, taken.previous, taken.previousMalformed);
         return;
       }
@@ -628,8 +640,19 @@ export class Controller implements ControlCommands {
         // Re-observe: the lock write took time; launch only if leadership is still provable.
         const now = this.observe();
         if (!canProveLeadership(now) || this.term !== term) return;
+        // The host watchdog is armed last, right before the spawn: from now on only lease
+        // renewals keep the host alive.
+        if (!this.armWatchdog()) {
+          this.markLockStopped(); // no Jenkins of ours: a successor need not wait for our lease
+          return;
+        }
         const leaseMs = now.fenceAfterMs - (now.zk.msSinceHeard ?? now.fenceAfterMs);
-        this.jenkins.launch({ epoch: term.epoch, leaseMs });
+        try {
+          this.jenkins.launch({ epoch: term.epoch, leaseMs });
+        } catch (err) {
+          this.watchdog?.disarm(`the launch failed: ${errorMessage(err)}`);
+          throw err;
+        }
         return;
       }
       case 'resign': {
@@ -707,6 +730,7 @@ export class Controller implements ControlCommands {
         return;
       case 'finish-shutdown': {
         this.jenkins.disarm();
+        this.watchdog?.disarm('shutdown');
         this.eligibility?.stop();
         this.lockKeeper.stop();
         this.fenceGate.endTerm();
@@ -806,6 +830,28 @@ export class Controller implements ControlCommands {
     const o = this.observe();
     if (!canProveLeadership(o)) return;
     this.jenkins.renewLease(o.fenceAfterMs - (o.zk.msSinceHeard ?? o.fenceAfterMs));
+    // The host watchdog is kept alive at exactly these moments, never from a timer of its own.
+    this.watchdog?.keepalive();
+  }
+
+  /**
+   * Arm the host watchdog for a launch (against the negotiated session timeout). False when
+   * fencing.watchdog.mode is required and it cannot be armed: the launch is held back (gate
+   * `watchdog`) and tried again after GATE_RETRY_MS. automatic mode launches without it.
+   */
+  private armWatchdog(): boolean {
+    const wd = this.watchdog;
+    if (!wd) return true;
+    const r = wd.arm(this.coord.session()?.timeoutMs ?? this.opts.requestedSessionTimeoutMs);
+    if (r.ok) {
+      if (this.watchdogHold) this.log.info('host watchdog armed after all; starting Jenkins', { event: 'watchdog.gate_cleared' });
+      this.watchdogHold = null;
+      return true;
+    }
+    if (wd.mode !== 'required') return true;
+    if (this.watchdogHold?.reason !== r.reason) this.record('watchdog.unavailable', r.reason);
+    this.watchdogHold = { reason: r.reason, retryAt: this.now() + GATE_RETRY_MS };
+    return false;
   }
 
   /** Where this takeover's time went (election woke us -> epoch -> spawned -> ready): log + event. */

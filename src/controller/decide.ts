@@ -77,6 +77,11 @@ export interface Observed {
   storageLease?: { until: number; reason: string } | null;
   /** Fencing layer 6: while our Jenkins runs, evidence that a newer leader exists (e.g. the lock names a newer epoch). */
   splitBrain?: string | null;
+  /**
+   * fencing.watchdog.mode required: the host watchdog could not be armed for a launch (why); no
+   * launch before `retryAt`, when arming is tried again. Absent/null: nothing holds the launch.
+   */
+  watchdog?: { reason: string; retryAt: number } | null;
 }
 
 export type DrainPurpose = 'switchover' | 'pause' | 'shutdown';
@@ -121,7 +126,7 @@ function buildsText(d: DrainObserved): string {
 export type FenceState = 'needed' | 'running' | 'done' | 'failed';
 
 /** Why a leader does not start Jenkins (reported in /status). */
-export type LaunchGate = 'fencing' | 'storage-lease' | 'split-brain' | 'flock' | 'lock';
+export type LaunchGate = 'fencing' | 'storage-lease' | 'split-brain' | 'flock' | 'lock' | 'watchdog';
 
 export type Action =
   | { kind: 'none' }
@@ -321,6 +326,12 @@ export function decide(o: Observed): Decision {
   if (fenced) return fenced;
   if (o.storageLease && o.now < o.storageLease.until) {
     return held('storage-lease', `leader with ${seqOf(o)}; not starting Jenkins: ${o.storageLease.reason}`);
+  }
+  if (o.watchdog && o.now < o.watchdog.retryAt) {
+    return held(
+      'watchdog',
+      `leader with ${seqOf(o)}; not starting Jenkins: the host watchdog is required but cannot be armed (${o.watchdog.reason}); retrying in ${Math.ceil(o.watchdog.retryAt - o.now)} ms`,
+    );
   }
   if (o.restarts.recentFailures > o.maxRestarts) {
     return {

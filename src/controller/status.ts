@@ -16,8 +16,10 @@ import type { ConnState } from '../coordination/types';
 import type { ElectionRole } from '../election/election';
 import type { JenkinsState } from '../jenkins/supervisor';
 import type { SyncStatus } from '../sync/types';
+import type { WatchdogStatus } from '../fencing/watchdog';
 
 export type { SyncStatus } from '../sync/types';
+export type { WatchdogStatus } from '../fencing/watchdog';
 import type { LaunchGate } from './decide';
 
 export type { LaunchGate } from './decide';
@@ -145,7 +147,8 @@ export interface StatusSnapshot {
    * Why this leader does not start Jenkins, while a fencing gate holds it back: `fencing` (the
    * previous active is being fenced, or every fencing method failed), `storage-lease` (another
    * epoch's heartbeat in the lock is live), `split-brain` (something answers on the Jenkins port),
-   * `flock` (the shim could not take the flock), `lock` (the lock names a newer epoch). Else null.
+   * `flock` (the shim could not take the flock), `lock` (the lock names a newer epoch), `watchdog`
+   * (fencing.watchdog.mode is required and the host watchdog cannot be armed). Else null.
    */
   launchBlocked: { gate: LaunchGate; reason: string; since: string } | null;
   loopLagMs: number;
@@ -157,6 +160,8 @@ export interface StatusSnapshot {
   eligibility?: EligibilityStatus;
   /** sync.mode git only: configuration sync (gate, record, last push, lag). */
   sync?: SyncStatus;
+  /** The host watchdog (fencing.watchdog): mode, whether it is armed, the device's timeout, errors. */
+  watchdog?: WatchdogStatus;
 }
 
 export type ControllerEvent =

@@ -55,6 +55,20 @@ describe('reads', () => {
     expect(res.body).toEqual(source.snap);
   });
 
+  test('GET /status with the host watchdog held back (gate watchdog) conforms to the document', async () => {
+    const s = snapshot();
+    source.snap = snapshot({
+      jenkins: { ...s.jenkins, state: 'stopped', ready: false, pid: null },
+      launchBlocked: { gate: 'watchdog', reason: 'the host watchdog is required but cannot be armed', since: s.node.since },
+      watchdog: { mode: 'required', device: '/dev/watchdog', armed: false, timeoutMs: null, errors: 0, lastError: 'fencing.watchdog.device: /dev/watchdog cannot be used' },
+    });
+    const res = await call(app, checker, 'GET', '/status');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(source.snap);
+    source.snap = snapshot({ watchdog: { mode: 'off', device: '/dev/watchdog', armed: false, timeoutMs: null, errors: 0, lastError: null } });
+    expect((await call(app, checker, 'GET', '/status')).status).toBe(200);
+  });
+
   test('GET /members returns the members of the snapshot', async () => {
     const res = await call(app, checker, 'GET', '/members');
     expect(res.status).toBe(200);

@@ -25,6 +25,8 @@ const FAMILIES = [
   'jenkins_ha_zookeeper_ms_since_heard',
   'jenkins_ha_paused',
   'jenkins_ha_epoch',
+  'jenkins_ha_watchdog_armed',
+  'jenkins_ha_watchdog_errors_total',
 ];
 
 test('GET /metrics serves every family plus the default process metrics, in the Prometheus text format', async () => {
@@ -177,4 +179,24 @@ test('hook counters follow the runner: runs, failures and coalesced per hook, fr
   expect(value(t, 'jenkins_ha_hook_runs_total{hook="onLeader"}')).toBe(3);
   // Without hooks wired, no hook families.
   expect(await createMetrics(source, { defaultMetrics: false }).text()).not.toContain('jenkins_ha_hook_');
+});
+
+test('the host watchdog: armed gauge from the snapshot, write errors as a monotonic counter', async () => {
+  const source = new FakeSource();
+  const m = createMetrics(source, { defaultMetrics: false });
+  let t = await m.text();
+  // A node of an older version (no watchdog block) reads as unarmed, no errors.
+  expect(value(t, 'jenkins_ha_watchdog_armed')).toBe(0);
+  expect(value(t, 'jenkins_ha_watchdog_errors_total')).toBe(0);
+  const wd = { mode: 'required' as const, device: '/dev/watchdog', armed: true, timeoutMs: 4000, errors: 2, lastError: 'keepalive failed' };
+  source.snap = snapshot({ watchdog: wd });
+  t = await m.text();
+  expect(value(t, 'jenkins_ha_watchdog_armed')).toBe(1);
+  expect(value(t, 'jenkins_ha_watchdog_errors_total')).toBe(2);
+  source.snap = snapshot({ watchdog: { ...wd, armed: false, errors: 3 } });
+  t = await m.text();
+  expect(value(t, 'jenkins_ha_watchdog_armed')).toBe(0);
+  expect(value(t, 'jenkins_ha_watchdog_errors_total')).toBe(3);
+  t = await m.text(); // a second scrape adds nothing
+  expect(value(t, 'jenkins_ha_watchdog_errors_total')).toBe(3);
 });

@@ -61,7 +61,15 @@ describe('defaults', () => {
       auth: '',
       worldRead: true,
     });
-    expect(cfg.fencing).toEqual({ deadlineRatio: 0.5, marginMs: 200, methods: [], timeoutMs: 30000, retryBackoffMs: 5000, retryBackoffMaxMs: 60000 });
+    expect(cfg.fencing).toEqual({
+      deadlineRatio: 0.5,
+      marginMs: 200,
+      methods: [],
+      timeoutMs: 30000,
+      retryBackoffMs: 5000,
+      retryBackoffMaxMs: 60000,
+      watchdog: { mode: 'off', device: '/dev/watchdog', sysfsDir: '', safetyMarginMs: 1000 },
+    });
     expect(cfg.lock).toEqual({ heartbeatMs: 0, leaseMs: 0, flockWaitMs: 10000, flockTimeoutAction: 'refuse' });
     expect(cfg.jenkins.home).toBe('');
     expect(cfg.jenkins.command).toBe('java -jar /usr/share/java/jenkins.war --httpPort=8080');

@@ -40,6 +40,7 @@ export function leaderObserved(o: Overrides = {}): Observed {
     fence: null,
     storageLease: null,
     splitBrain: null,
+    watchdog: null,
     ...rest,
     zk: { state: 'connected', generation: GEN, msSinceHeard: 500, ...zk },
     election: { role: 'leader', generation: GEN, joined: true, ...election },
