@@ -67,7 +67,16 @@ test('a rogue writing malformed and hostile znodes changes nothing: one Jenkins,
   // The pair keeps its promise and keeps answering.
   const warnedAfter = await waitFor(() => (a.events('cluster_view.malformed').length >= 1 ? true : null), { timeoutMs: 10000, what: 'a warning about malformed data' });
   expect(warnedAfter).toBe(true);
-  const sa = await a.waitLeaderReady();
+  await a.waitLeaderReady();
+  // The first warning can come from an early child; the view lists the live rogues once its
+  // children watch has fired for all of them (the huge one is read last: ~1 MB).
+  const sa = await waitFor(
+    async () => {
+      const s = await a.status();
+      return s && s.node.role === 'leader' && s.jenkins.ready && s.members.length >= 4 ? s : null;
+    },
+    { timeoutMs: 15000, what: "the leader's view to list both live rogue members" },
+  );
   expect(sa.paused).toEqual({ paused: false });
   expect(sa.switchover).toBeNull();
   // The live rogues stand in line, listed by their znode names with no details.

@@ -166,6 +166,8 @@ test('a hanging hook is killed at its timeout and does not delay the failover', 
   await waitFor(() => !isAlive(sleeper), { timeoutMs: 5000, what: `the hook's grandchild ${sleeper} to die` });
   const leaderHook = await waitHook('b', 'onLeader');
   expect(leaderHook).toMatchObject({ role: 'leader', previousRole: 'standby', epoch: '2' });
+  // The hook's own output can reach us before the controller's log line about starting it.
+  await b.waitForEvent('hook.started', { where: (l) => l.hook === 'onLeader' });
   expect(b.events('hook.started').map((l) => l.hook)).toEqual(['onStandby', 'onLeader']);
   expect(await metric(b, 'jenkins_ha_hook_failures_total{hook="onStandby"}')).toBe(1);
 });
