@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { resolveGitDir, resolveLockTimings, resolveTimings, type Config } from './config/load';
+import { advertisedApiUrl, resolveGitDir, resolveLockTimings, resolveTimings, type Config } from './config/load';
 import { ZkCoordinator } from './coordination/zookeeper';
 import { ClusterView } from './controller/cluster-view';
 import { Controller } from './controller/controller';
@@ -44,12 +44,6 @@ export interface Node {
   /** Resolves with the exit code when the node has stopped. */
   finished: Promise<number>;
   stop(reason: string): Promise<number>;
-}
-
-function apiUrl(cfg: Config): string {
-  const host = cfg.api.host === '0.0.0.0' || cfg.api.host === '::' ? cfg.node.host : cfg.api.host;
-  const scheme = cfg.api.tls.cert !== '' && cfg.api.tls.key !== '' ? 'https' : 'http';
-  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${cfg.api.port}`;
 }
 
 /** The API's TLS material: both files or neither (checkCrossFieldRules); unreadable -> ConfigError. */
@@ -133,7 +127,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
       id: cfg.node.id,
       host: cfg.node.host,
       pid: process.pid,
-      apiUrl: apiUrl(cfg),
+      apiUrl: advertisedApiUrl(cfg),
       jenkinsUrl: cfg.jenkins.url,
       version: VERSION,
       startedAt,
@@ -172,7 +166,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
       nodeId: cfg.node.id,
       host: cfg.node.host,
       home: cfg.jenkins.home,
-      apiUrl: apiUrl(cfg),
+      apiUrl: advertisedApiUrl(cfg),
       jenkinsUrl: cfg.jenkins.url,
       fenceAfterFor,
       stopTimeoutMs: cfg.jenkins.stopTimeoutMs,
@@ -241,7 +235,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     event: 'started',
     version: VERSION,
     pid: process.pid,
-    api: apiUrl(cfg),
+    api: advertisedApiUrl(cfg),
     zk: cfg.zk.connect,
     home: cfg.jenkins.home,
     sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
@@ -298,7 +292,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
         resolve();
       });
     });
-    log.info(`API listening on ${apiUrl(cfg)}`, { event: 'api.listening' });
+    log.info(`API listening on ${advertisedApiUrl(cfg)}`, { event: 'api.listening' });
   } catch (err) {
     failedApi = true;
     log.error(`cannot listen on ${cfg.api.host}:${cfg.api.port}: ${errorMessage(err)}`, { event: 'fatal' });

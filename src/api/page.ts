@@ -4,6 +4,11 @@
  * this node's role, the members, Jenkins, ZooKeeper, pause/switchover banners and the recent
  * cluster history.
  *
+ * - Under this node's role it lists the `notes` of its /status: why it is not doing what one would
+ *   expect (held back by a gate, not eligible, draining, ...), worded by the server
+ *   (controller/notes.ts) so the page and `jenkins-ha status` say the same. The page asks only its
+ *   own node, so other members' notes are on their own pages (or in `jenkins-ha status`).
+ *
  * - It fetches `status` and `history?limit=20` RELATIVE to the page URL, so it works behind a
  *   reverse proxy that mounts the API under a prefix, as long as the page URL ends with a slash
  *   (`https://ops.example/jenkins-ha/`; `.../jenkins-ha` without the slash would resolve to the
@@ -73,6 +78,9 @@ export const STATUS_PAGE_HTML: string = `<!doctype html>
   .hero .me .role-big { margin-top: 6px; }
   .hero .me .role-big .badge { font-size: 16px; padding: 4px 14px; }
   .hero .me .since { color: var(--muted); font-size: 12.5px; margin-top: 6px; }
+  .hero .me .notes { list-style: none; margin: 8px 0 0 auto; padding: 0; max-width: 520px; font-size: 13px; }
+  .hero .me .notes li { margin-top: 3px; overflow-wrap: anywhere; }
+  .hero .me .notes li::before { content: ""; display: inline-block; width: 7px; height: 7px; border-radius: 50%; background: #d99a00; margin-right: 7px; vertical-align: 1px; }
   .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 16px; margin-bottom: 16px; }
   dl { display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; margin: 0; }
   dt { color: var(--muted); }
@@ -133,6 +141,7 @@ export const STATUS_PAGE_HTML: string = `<!doctype html>
       <div class="label">This node</div>
       <div class="role-big"><span id="me-id" class="mono"></span> <span id="me-role" class="badge">…</span></div>
       <div class="since" id="me-since"></div>
+      <ul class="notes" id="me-notes" aria-label="Notes on this node" hidden></ul>
     </div>
   </section>
 
@@ -337,6 +346,7 @@ export const STATUS_PAGE_HTML: string = `<!doctype html>
     roleEl.className = 'badge ' + me.role;
     setText('me-role', me.role);
     setText('me-since', me.role ? me.role + ' for ' + fmtDuration(me.sinceMs) : '');
+    var notes = renderNotes(s.notes);
 
     setText('n-id', me.id);
     setNode('n-role', badge(me.role));
@@ -394,7 +404,20 @@ export const STATUS_PAGE_HTML: string = `<!doctype html>
     }
 
     document.title = (leader && leader.id ? leader.id + ' leads' : 'no leader') + ' · ' + (s.cluster || '') + ' · jenkins-ha';
-    announce(leader && leader.id ? 'Leader: ' + leader.id + '. This node (' + me.id + ') is ' + me.role + '.' : 'No leader. This node (' + me.id + ') is ' + me.role + '.');
+    announce((leader && leader.id ? 'Leader: ' + leader.id + '. ' : 'No leader. ') + 'This node (' + me.id + ') is ' + me.role + '.' +
+      (notes.length ? ' ' + notes.join('. ') + '.' : ''));
+  }
+
+  /** This node's notes (why it is not doing what one would expect), one item each; hidden when none. */
+  function renderNotes(notes) {
+    var list = Array.isArray(notes) ? notes.map(String) : [];
+    var ul = byId('me-notes');
+    var shown = Array.prototype.map.call(ul.children, function (li) { return li.textContent; });
+    if (JSON.stringify(shown) !== JSON.stringify(list)) {
+      ul.replaceChildren.apply(ul, list.map(function (n) { return el('li', '', n); }));
+    }
+    ul.hidden = list.length === 0;
+    return list;
   }
 
   /** The node id of a znode path or name, from the members list (else the znode's name). */

@@ -2,9 +2,14 @@
  * `jenkins-ha status`: the cluster as ZooKeeper holds it (members, epoch, pause, switchover),
  * plus each member's own view from its GET /status (in parallel, 1 s timeout). A member whose API
  * does not answer shows as `unreachable`; ZooKeeper being unreachable is an error (exit 1).
+ * Under the table, `notes:` says why a member is not doing what one would expect (held back, not
+ * eligible, draining, ...: controller/notes.ts, the words of GET /status `notes`). This host's
+ * controller is shown too when it is out of the election (not eligible, resigned), from its API.
  */
-import type { Config } from '../config/load';
-import type { NodeRole, SwitchoverIntent } from '../controller/status';
+import { advertisedApiUrl, type Config } from '../config/load';
+import { statusNotes } from '../controller/notes';
+import type { DrainStatus, EligibilityStatus, LaunchGate, NodeRole, StatusSnapshot, SwitchoverIntent, WatchdogStatus } from '../controller/status';
+import { errorMessage } from '../errors';
 import type { JenkinsState } from '../jenkins/supervisor';
 import { formatDuration } from './duration';
 import { fetchStatus } from './http';
@@ -14,12 +19,13 @@ import { ClusterReader, type ZkClusterState } from './zk';
 
 export interface MemberRow {
   id: string;
-  znode: string;
-  sequence: number;
+  /** Null for this host's controller found out of the election (electionRole `out`). */
+  znode: string | null;
+  sequence: number | null;
   host: string;
   apiUrl: string;
-  /** Position in the election (lowest sequence leads). */
-  electionRole: 'leader' | 'standby';
+  /** Position in the election (lowest sequence leads); `out`: this host's controller, not in it. */
+  electionRole: 'leader' | 'standby' | 'out';
   reachable: boolean;
   /** The member's own role, or `unreachable`. */
   role: NodeRole | 'unreachable';
@@ -32,6 +38,13 @@ export interface MemberRow {
   error: string | null;
   /** sync.mode git: the member's sync state in one cell (see cli/sync.ts). */
   sync?: string;
+  /** Why the member is not doing what one would expect (controller/notes.ts); [] when nothing. */
+  notes: string[];
+  /** The member's own blocks the notes are worded from; null when unreachable or not reported. */
+  launchBlocked: { gate: LaunchGate; reason: string; since: string } | null;
+  eligibility: EligibilityStatus | null;
+  drain: DrainStatus | null;
+  watchdog: WatchdogStatus | null;
 }
 
 export interface StatusReport {
@@ -52,12 +65,58 @@ export function readToken(cfg: Config): string {
   return cfg.api.readToken !== '' ? cfg.api.readToken : cfg.api.token;
 }
 
+type RowPlace = Pick<MemberRow, 'id' | 'znode' | 'sequence' | 'host' | 'apiUrl' | 'electionRole'>;
+
+/** The notes of a member's snapshot; a snapshot too odd to word says so instead of failing status. */
+function notesOf(s: StatusSnapshot): string[] {
+  try {
+    return statusNotes(s);
+  } catch (err) {
+    return [`its status could not be read for notes: ${errorMessage(err)}`];
+  }
+}
+
+/** A member's row from its own GET /status. */
+function reachableRow(place: RowPlace, s: StatusSnapshot): MemberRow {
+  return {
+    ...place,
+    reachable: true,
+    role: s.node.role,
+    jenkins: { state: s.jenkins.state, ready: s.jenkins.ready, pid: s.jenkins.pid },
+    since: s.node.since,
+    sinceMs: typeof s.node.sinceMs === 'number' ? s.node.sinceMs : null,
+    epoch: s.epoch,
+    error: null,
+    ...(s.sync ? { sync: syncSummary(s.sync, s.node.role, Date.now()) } : {}),
+    notes: notesOf(s),
+    launchBlocked: s.launchBlocked ?? null,
+    eligibility: s.eligibility ?? null,
+    drain: s.drain ?? null,
+    watchdog: s.watchdog ?? null,
+  };
+}
+
+/**
+ * This host's controller when it is out of the election (not eligible, resigned, ...), so not in
+ * ZooKeeper: its API (api.host/api.port of this config) is asked too, unless a member already has
+ * that URL. Shown only when it answers for this cluster with an id no member has; else null.
+ */
+async function localOutRow(cfg: Config, rows: readonly MemberRow[]): Promise<MemberRow | null> {
+  const apiUrl = advertisedApiUrl(cfg);
+  if (rows.some((r) => r.apiUrl === apiUrl)) return null;
+  const r = await fetchStatus(apiUrl, readToken(cfg));
+  if (!r.ok || r.status.cluster !== cfg.cluster.name || rows.some((m) => m.id === r.status.node.id)) return null;
+  const s = r.status;
+  const row = reachableRow({ id: s.node.id, znode: null, sequence: null, host: s.node.host, apiUrl, electionRole: 'out' }, s);
+  return { ...row, notes: ["not in the election (this host's controller)", ...row.notes] };
+}
+
 export async function buildStatusReport(cfg: Config, state: ZkClusterState): Promise<StatusReport> {
-  const rows = await Promise.all(
+  const members = await Promise.all(
     state.members.map(async (m): Promise<MemberRow> => {
       const apiUrl = m.info?.apiUrl ?? '';
       const r = await fetchStatus(apiUrl, readToken(cfg));
-      const base = {
+      const place: RowPlace = {
         id: m.id,
         znode: m.znode,
         sequence: m.sequence,
@@ -65,21 +124,26 @@ export async function buildStatusReport(cfg: Config, state: ZkClusterState): Pro
         apiUrl,
         electionRole: m.electionRole,
       };
-      if (!r.ok) return { ...base, reachable: false, role: 'unreachable', jenkins: null, since: null, sinceMs: null, epoch: null, error: r.error };
-      const s = r.status;
+      if (r.ok) return reachableRow(place, r.status);
       return {
-        ...base,
-        reachable: true,
-        role: s.node.role,
-        jenkins: { state: s.jenkins.state, ready: s.jenkins.ready, pid: s.jenkins.pid },
-        since: s.node.since,
-        sinceMs: typeof s.node.sinceMs === 'number' ? s.node.sinceMs : null,
-        epoch: s.epoch,
-        error: null,
-        ...(s.sync ? { sync: syncSummary(s.sync, s.node.role, Date.now()) } : {}),
+        ...place,
+        reachable: false,
+        role: 'unreachable',
+        jenkins: null,
+        since: null,
+        sinceMs: null,
+        epoch: null,
+        error: r.error,
+        notes: [],
+        launchBlocked: null,
+        eligibility: null,
+        drain: null,
+        watchdog: null,
       };
     }),
   );
+  const out = await localOutRow(cfg, members);
+  const rows = out ? [...members, out] : members;
   const claimed = rows.find((r) => r.role === 'leader');
   const first = rows.find((r) => r.electionRole === 'leader');
   const leader = claimed
@@ -153,12 +217,14 @@ export function renderStatus(r: StatusReport): string {
     m.apiUrl || '-',
     sinceText(m),
   ]);
-  const notes = r.members.filter((m) => m.error !== null).map((m) => `  ${m.id}: ${m.error}\n`);
+  const unreachable = r.members.filter((m) => m.error !== null).map((m) => `  ${m.id}: ${m.error}\n`);
+  // Under the table, not as a column: a note is a sentence and would stretch every row.
+  const notes = r.members.flatMap((m) => m.notes.map((n) => `  ${m.id}: ${n}\n`));
   // git mode: one more column (absent in shared mode, so that output is unchanged).
   const withSync = r.members.some((m) => m.sync !== undefined);
   const headers = ['ID', 'ROLE', 'JENKINS', 'READY', 'API URL', 'SINCE', ...(withSync ? ['SYNC'] : [])];
   if (withSync) r.members.forEach((m, i) => rows[i]?.push(m.sync ?? '-'));
   return `${head}\n${renderTable(headers, rows)}${
-    notes.length > 0 ? `\nunreachable:\n${notes.join('')}` : ''
-  }`;
+    notes.length > 0 ? `\nnotes:\n${notes.join('')}` : ''
+  }${unreachable.length > 0 ? `\nunreachable:\n${unreachable.join('')}` : ''}`;
 }

@@ -535,6 +535,17 @@ export function resolveLockTimings(cfg: Config): { heartbeatMs: number; leaseMs:
   return { heartbeatMs, leaseMs };
 }
 
+/**
+ * The URL of this node's API as the controller advertises it in its election znode: api.host
+ * (node.host when it listens on every address), api.port, https when api.tls is set. The CLI uses
+ * it to find this host's controller when it is out of the election.
+ */
+export function advertisedApiUrl(cfg: Config): string {
+  const host = cfg.api.host === '0.0.0.0' || cfg.api.host === '::' ? cfg.node.host : cfg.api.host;
+  const scheme = cfg.api.tls.cert !== '' && cfg.api.tls.key !== '' ? 'https' : 'http';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${cfg.api.port}`;
+}
+
 /** A copy safe to log or serve: api.token, api.readToken, jenkins.apiToken and zk.auth become "***" when set. */
 export function redactedConfig(cfg: Config): Config {
   const copy = JSON.parse(JSON.stringify(cfg)) as Config;

@@ -23,6 +23,7 @@ import { canProveLeadership, decide, isLeaderNow, type Decision, type Observed }
 import { FenceGate, type FenceGateOptions } from './fence-gate';
 import { LaunchGuard } from './launch-guard';
 import { LockKeeper } from './lock-keeper';
+import { statusNotes } from './notes';
 import { RestartTracker } from './restarts';
 import { takeoverPhases } from './takeover-phases';
 import type { DrainTracker } from './drain';
@@ -356,6 +357,11 @@ export class Controller implements ControlCommands {
   }
 
   status(): StatusSnapshot {
+    const snapshot = this.snapshot();
+    return { ...snapshot, notes: statusNotes(snapshot) };
+  }
+
+  private snapshot(): StatusSnapshot {
     const es = this.election.status();
     const js = this.jenkins.status();
     const s = this.coord.session();

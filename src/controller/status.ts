@@ -162,6 +162,12 @@ export interface StatusSnapshot {
   sync?: SyncStatus;
   /** The host watchdog (fencing.watchdog): mode, whether it is armed, the device's timeout, errors. */
   watchdog?: WatchdogStatus;
+  /**
+   * Why this node is not doing what one would expect, in short sentences worded from the fields
+   * above (controller/notes.ts): held back, not eligible, draining, handing over, ZooKeeper in
+   * doubt, stopped, the host watchdog. Empty when nothing needs explaining.
+   */
+  notes?: string[];
 }
 
 export type ControllerEvent =

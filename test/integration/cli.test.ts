@@ -60,7 +60,16 @@ interface StatusJson {
   epoch: number | null;
   paused: { paused: boolean; by?: string; reason?: string; until?: string | null };
   switchover: unknown;
-  members: { id: string; role: string; electionRole: string; reachable: boolean; jenkins: { state: string; ready: boolean } | null; apiUrl: string }[];
+  members: {
+    id: string;
+    role: string;
+    electionRole: string;
+    reachable: boolean;
+    jenkins: { state: string; ready: boolean } | null;
+    apiUrl: string;
+    notes: string[];
+    eligibility: { eligible: boolean; reasons: string[] } | null;
+  }[];
 }
 
 async function statusJson(env: Record<string, string> = {}): Promise<StatusJson> {
@@ -79,6 +88,8 @@ test('status shows the leader and the standby, as a table and as JSON', async ()
   expect(t.stdout).toMatch(/^ID\s+ROLE\s+JENKINS\s+READY\s+API URL\s+SINCE$/m);
   expect(t.stdout).toMatch(new RegExp(`^a\\s+leader\\s+running\\s+yes\\s+http://127\\.0\\.0\\.1:${a.opts.apiPort}\\s+\\d{4}-`, 'm'));
   expect(t.stdout).toMatch(new RegExp(`^b\\s+standby\\s+stopped\\s+no\\s+http://127\\.0\\.0\\.1:${b.opts.apiPort}\\s+\\d{4}-`, 'm'));
+  // A healthy pair has nothing to explain: no notes under the table.
+  expect(t.stdout).not.toContain('notes:');
 
   const j = await statusJson();
   expect(j.cluster).toBe(a.opts.cluster);
@@ -90,6 +101,35 @@ test('status shows the leader and the standby, as a table and as JSON', async ()
     ['a', 'leader', 'leader', true, true],
     ['b', 'standby', 'standby', true, false],
   ]);
+  expect(j.members.map((m) => m.notes)).toEqual([[], []]);
+});
+
+test("status says why a node does not stand by: this host's ineligible controller, out of the election, with its note", async () => {
+  const { a } = await pair();
+  // eligibility.preflightCommand `false`: the site check fails, c leaves (or never joins) the election.
+  const c = suite.fx.start('c', { env: { JHA_API_TOKEN: TOKEN, JHA_ELIGIBILITY_PREFLIGHT_COMMAND: 'false' } });
+  await c.waitRole('stopped');
+  // Run on c's host: its config names c's API. ZooKeeper does not list c; its API does.
+  const onC = { JHA_API_PORT: String(c.opts.apiPort) };
+  const t = await cli(['status'], onC);
+  expect(t.stderr).toBe('');
+  expect(t.code).toBe(0);
+  expect(t.stdout).toMatch(new RegExp(`^c\\s+stopped\\s+stopped\\s+no\\s+http://127\\.0\\.0\\.1:${c.opts.apiPort}\\s+\\d{4}-`, 'm'));
+  expect(t.stdout).toContain("\nnotes:\n  c: not in the election (this host's controller)\n  c: not eligible: preflight command failed: exit 1\n");
+  const j = await statusJson(onC);
+  expect(j.leader?.id).toBe(a.id);
+  expect(j.members.map((m) => [m.id, m.electionRole, m.role])).toEqual([
+    ['a', 'leader', 'leader'],
+    ['b', 'standby', 'standby'],
+    ['c', 'out', 'stopped'],
+  ]);
+  const rowC = j.members[2];
+  expect(rowC?.eligibility).toMatchObject({ eligible: false, reasons: ['preflight command failed: exit 1'] });
+  expect(rowC?.notes).toEqual(["not in the election (this host's controller)", 'not eligible: preflight command failed: exit 1']);
+  // The same words as c's own GET /status (and so its status page).
+  expect((await c.status())?.notes).toEqual(['not eligible: preflight command failed: exit 1']);
+  // From a's host c is not seen (ZooKeeper does not list it, a's API is a member's).
+  expect((await statusJson()).members.map((m) => m.id)).toEqual(['a', 'b']);
 });
 
 test('status still answers (exit 0) when a controller was SIGKILLed', async () => {

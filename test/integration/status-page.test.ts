@@ -178,6 +178,9 @@ test("the standby's page at GET / shows the leader, both members and the details
     expect(await page.locator('#banner-error').isHidden()).toBe(true);
     expect(await page.locator('#banner-paused').isHidden()).toBe(true);
     expect(await page.locator('#banner-switchover').isHidden()).toBe(true);
+    // A healthy standby has nothing to explain: no notes.
+    expect(expected!.notes).toEqual([]);
+    expect(await page.locator('#me-notes').isHidden()).toBe(true);
     // Accessibility basics: a language, a status region, column headers.
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     expect(await page.locator('[role="status"]').count()).toBe(1);
@@ -262,5 +265,33 @@ test('a cluster-wide pause shows a banner with who paused it, why and until when
     expect(errors).toEqual([]);
   } finally {
     await page.close();
+  }
+});
+
+test("a node that is not eligible says why on its own page, as GET /status words it", async () => {
+  // eligibility.preflightCommand `false`: the site check fails, the node stays out of the election.
+  const c = fx!.start('node-c', { env: { JHA_API_TOKEN: TOKEN, JHA_ELIGIBILITY_PREFLIGHT_COMMAND: 'false' } });
+  const { page, errors } = await openPage();
+  try {
+    const s = await c.waitRole('stopped');
+    await page.goto(`${apiBase(c)}/`);
+    await waitText(page, '#me-role', /^stopped$/);
+    await waitText(page, '#me-notes li', /^not eligible: preflight command failed: exit 1$/);
+    const shown = await page.locator('#me-notes li').allInnerTexts();
+    const served = (await c.status())?.notes;
+    expect(shown).toEqual(served);
+    expect(s.eligibility?.eligible).toBe(false);
+    // The leader it does not replace still leads; the members table does not list node-c.
+    await waitText(page, '#leader-id', new RegExp(`^${leader.id}$`));
+    expect(await page.locator('#members-body tr[data-node="node-c"]').count()).toBe(0);
+    expect(await page.locator('#live').textContent()).toContain('not eligible: preflight command failed');
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-not-eligible.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  } catch (e) {
+    console.log(logsOf(fx!.nodes));
+    throw e;
+  } finally {
+    await page.close();
+    await c.stop();
   }
 });

@@ -6,6 +6,7 @@
 import { createHandler, ROUTES, type ApiHandler } from '../../../src/api/app';
 import { tokensEqual } from '../../../src/api/auth';
 import { STATUS_PAGE_HTML } from '../../../src/api/page';
+import { statusNotes } from '../../../src/controller/notes';
 import { CommandError } from '../../../src/errors';
 import { OpenApiChecker } from '../../helpers/openapi';
 import { call, FakeCommands, FakeSource, INTENT, snapshot } from './fakes';
@@ -67,6 +68,18 @@ describe('reads', () => {
     expect(res.body).toEqual(source.snap);
     source.snap = snapshot({ watchdog: { mode: 'off', device: '/dev/watchdog', armed: false, timeoutMs: null, errors: 0, lastError: null } });
     expect((await call(app, checker, 'GET', '/status')).status).toBe(200);
+  });
+
+  test('GET /status with its notes (the sentences of controller/notes.ts) conforms to the document', async () => {
+    const s = snapshot();
+    source.snap = snapshot({
+      jenkins: { ...s.jenkins, state: 'stopped', ready: false, pid: null },
+      launchBlocked: { gate: 'fencing', reason: 'leader with epoch 7; fencing the previous active (x) before starting Jenkins', since: s.node.since },
+    });
+    source.snap = { ...source.snap, notes: statusNotes(source.snap) };
+    const res = await call(app, checker, 'GET', '/status');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ notes: ['held (fencing, 1s): fencing the previous active (x) before starting Jenkins'] });
   });
 
   test('GET /members returns the members of the snapshot', async () => {

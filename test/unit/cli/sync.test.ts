@@ -56,6 +56,7 @@ test('renderStatus adds a SYNC column only when members report sync', () => {
       {
         id: 'a', znode: 'n_x_a_0000000001', sequence: 1, host: 'h1', apiUrl: 'http://h1:8090', electionRole: 'leader', reachable: true,
         role: 'leader', jenkins: { state: 'running', ready: true, pid: 42 }, since: null, sinceMs: null, epoch: 3, error: null,
+      notes: [], launchBlocked: null, eligibility: null, drain: null, watchdog: null,
       },
     ],
   };

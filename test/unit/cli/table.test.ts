@@ -22,10 +22,12 @@ const report: StatusReport = {
     {
       id: 'a', znode: 'n_x_a_0000000001', sequence: 1, host: 'h1', apiUrl: 'http://h1:8090', electionRole: 'leader', reachable: true,
       role: 'leader', jenkins: { state: 'running', ready: true, pid: 42 }, since: '2024-01-01T00:00:00.123Z', sinceMs: 65_000, epoch: 7, error: null,
+      notes: [], launchBlocked: null, eligibility: null, drain: null, watchdog: null,
     },
     {
       id: 'b', znode: 'n_y_b_0000000002', sequence: 2, host: 'h2', apiUrl: 'http://h2:8090', electionRole: 'standby', reachable: false,
       role: 'unreachable', jenkins: null, since: null, sinceMs: null, epoch: null, error: 'http://h2:8090/status: ECONNREFUSED',
+      notes: [], launchBlocked: null, eligibility: null, drain: null, watchdog: null,
     },
   ],
 };
