@@ -5,18 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError } from '../../../src/errors';
 import { loadConfig, resolveLockTimings } from '../../../src/config/load';
+import { configError } from '../../helpers/config-error';
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
 
 describe('fencing.methods', () => {
   it('reads a JSON array of commands from a config file, in order', () => {

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError } from '../../../src/errors';
 import {
   loadConfig,
   redactedConfig,
@@ -10,6 +9,7 @@ import {
   type Config,
 } from '../../../src/config/load';
 import { sanitizeNodeId } from '../../../src/config/schema';
+import { configError } from '../../helpers/config-error';
 
 const ROOT = path.resolve(__dirname, '../../..');
 let dir: string;
@@ -29,16 +29,6 @@ function writeConf(content: object | string): string {
   return file;
 }
 
-/** Runs fn, expects a ConfigError and returns it. */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
 
 /** Loads with a config file built from `content` and nothing else from the environment. */
 function loadWith(content: object): Config {

@@ -3,17 +3,8 @@
  * (a repository is required; the git directory stays out of JENKINS_HOME).
  */
 import { loadConfig, requireRunnable, resolveGitDir } from '../../../src/config/load';
-import { ConfigError } from '../../../src/errors';
+import { configError } from '../../helpers/config-error';
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
 
 const GIT = { JENKINS_HOME: '/var/lib/jenkins', JHA_SYNC_MODE: 'git', JHA_SYNC_REPO: 'ssh://git@example.com/ci/config.git' };
 

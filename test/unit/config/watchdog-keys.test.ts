@@ -10,16 +10,8 @@ import { loadConfig } from '../../../src/config/load';
 import { ConfigError } from '../../../src/errors';
 import { silentLogger } from '../../../src/logging/logger';
 import { startNode } from '../../../src/main';
+import { configError } from '../../helpers/config-error';
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
 
 describe('fencing.watchdog keys', () => {
   it('is off by default, on /dev/watchdog with a derived sysfs directory and a 1 s margin', () => {
