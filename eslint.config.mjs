@@ -4,12 +4,12 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Third-party integrations, each owned by one folder of src/ (child_process by four: jenkins
-// supervises Jenkins; hooks runs the operator's role-change commands and fencer the fencing
+// supervises Jenkins; hooks runs the operator's role-change commands and fencing the fencing
 // methods, each in its own process group; sync runs the git binary).
 const OWNERS = {
   'node-zookeeper-client': 'coordination',
-  'node:child_process': ['jenkins', 'hooks', 'sync', 'fencer'],
-  child_process: ['jenkins', 'hooks', 'sync', 'fencer'],
+  'node:child_process': ['jenkins', 'hooks', 'sync', 'fencing'],
+  child_process: ['jenkins', 'hooks', 'sync', 'fencing'],
   express: 'api',
   'prom-client': 'api',
   winston: 'logging',
@@ -27,12 +27,11 @@ const FORBIDDEN = {
   logging: ['coordination', 'election', 'fencing', 'jenkins', 'controller', 'api', 'config'],
   util: ['coordination', 'election', 'fencing', 'jenkins', 'controller', 'api', 'config', 'logging'],
   hooks: ['coordination', 'election', 'fencing', 'jenkins', 'api', 'config'],
-  fencer: ['coordination', 'election', 'fencing', 'jenkins', 'controller', 'api', 'config'],
   sync: ['election', 'fencing', 'jenkins', 'controller', 'api', 'config'],
 };
 const ownersOf = (owner) => (Array.isArray(owner) ? owner : [owner]);
 // Only the controller (and main/cli) may use src/sync.
-const NOT_SYNC = ['coordination', 'election', 'fencing', 'jenkins', 'api', 'config', 'logging', 'util', 'hooks', 'fencer'];
+const NOT_SYNC = ['coordination', 'election', 'fencing', 'jenkins', 'api', 'config', 'logging', 'util', 'hooks'];
 
 const boundaries = Object.keys(FORBIDDEN).map((folder) => ({
   files: [`src/${folder}/**/*.ts`],

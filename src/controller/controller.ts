@@ -13,7 +13,7 @@ import type { EpochStore } from '../fencing/epoch';
 import { acquireHomeLock, releaseHomeLock } from '../fencing/home-lock';
 import type { JenkinsStatus, JenkinsSupervisor } from '../jenkins/supervisor';
 import { describeHolder } from '../fencing/storage-lease';
-import { runFencingMethods } from '../fencer/run-methods';
+import { runFencingMethods } from '../fencing/methods';
 import type { HostWatchdog } from '../fencing/watchdog';
 import { probePort, type PortProbe } from '../jenkins/port-probe';
 import type { Logger } from '../logging/logger';

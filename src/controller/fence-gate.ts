@@ -5,7 +5,7 @@
  * runs the methods off the control loop; a result that arrives after its term ended is dropped.
  */
 import type { Breadcrumb } from '../fencing/epoch';
-import type { FenceRun, RunMethodsOptions } from '../fencer/run-methods';
+import type { FenceRun, RunMethodsOptions } from '../fencing/methods';
 import type { Logger } from '../logging/logger';
 import type { FenceState, Observed } from './decide';
 

@@ -2,11 +2,12 @@
  * The fence gate of a term (layer 3): who needs fencing (not a clean exit, not ourselves, only
  * with methods configured), the env the methods get, success, failure with doubling backoff, and
  * results that arrive after the term ended being dropped. The methods' runner is a controllable
- * stand-in here; test/unit/fencer and test/integration/fencing run real commands.
+ * stand-in here; test/unit/fencing/methods.test.ts and test/integration/fencing-command.test.ts
+ * run real commands.
  */
 import { FenceGate, type FenceGateOptions } from '../../../src/controller/fence-gate';
 import type { Breadcrumb } from '../../../src/fencing/epoch';
-import type { FenceRun, RunMethodsOptions } from '../../../src/fencer/run-methods';
+import type { FenceRun, RunMethodsOptions } from '../../../src/fencing/methods';
 import type { LogFields, Logger } from '../../../src/logging/logger';
 
 class RecordingLogger implements Logger {

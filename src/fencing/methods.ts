@@ -3,8 +3,7 @@
  * dfs.ha.fencing.methods: each is `/bin/sh -c <method>` in a process group of its own, with the
  * previous active's identity in its environment and a time limit; the first that exits 0 has
  * fenced the previous active. A method that runs past the limit has its whole group SIGKILLed
- * and counts as failed. Output is logged line by line (event fence.output). The only other
- * child_process user besides src/jenkins.
+ * and counts as failed. Output is logged line by line (event fence.output).
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runFencingMethods } from '../../../src/fencer/run-methods';
+import { runFencingMethods } from '../../../src/fencing/methods';
 import type { LogFields, Logger } from '../../../src/logging/logger';
 import { isAlive } from '../../helpers/procs';
 import { waitFor } from '../../helpers/wait';
@@ -32,7 +32,7 @@ class RecordingLogger implements Logger {
 
 let dir: string;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-fencer-'));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-fence-methods-'));
 });
 afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
