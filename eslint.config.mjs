@@ -1,64 +1,109 @@
-// Lint rules, including the module boundaries of docs/architecture.md: each third-party
-// integration is imported by one folder only, and the parts depend in one direction.
+// Lint rules, including the module boundaries of docs/architecture.md ("Who may import what").
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// Third-party integrations, each owned by one folder of src/ (child_process by four: jenkins
-// supervises Jenkins; hooks runs the operator's role-change commands and fencing the fencing
-// methods, each in its own process group; sync runs the git binary).
-const OWNERS = {
-  'node-zookeeper-client': 'coordination',
-  'node:child_process': ['jenkins', 'hooks', 'sync', 'fencing'],
-  child_process: ['jenkins', 'hooks', 'sync', 'fencing'],
-  express: 'api',
-  'prom-client': 'api',
-  winston: 'logging',
-  convict: 'config',
-};
-// Internal folders a part must not import (one direction: main/cli -> controller -> parts).
-const FORBIDDEN = {
-  coordination: ['election', 'fencing', 'jenkins', 'controller', 'api', 'config'],
-  election: ['fencing', 'jenkins', 'controller', 'api', 'config'],
-  fencing: ['election', 'jenkins', 'controller', 'api', 'config'],
-  jenkins: ['coordination', 'election', 'fencing', 'controller', 'api', 'config'],
-  controller: ['api', 'config'],
-  api: ['coordination', 'election', 'fencing', 'jenkins', 'config', 'logging'],
-  config: ['coordination', 'election', 'fencing', 'jenkins', 'controller', 'api', 'logging'],
-  logging: ['coordination', 'election', 'fencing', 'jenkins', 'controller', 'api', 'config'],
-  util: ['coordination', 'election', 'fencing', 'jenkins', 'controller', 'api', 'config', 'logging'],
-  hooks: ['coordination', 'election', 'fencing', 'jenkins', 'api', 'config'],
-  sync: ['election', 'fencing', 'jenkins', 'controller', 'api', 'config'],
-};
-const ownersOf = (owner) => (Array.isArray(owner) ? owner : [owner]);
-// Only the controller (and main/cli) may use src/sync.
-const NOT_SYNC = ['coordination', 'election', 'fencing', 'jenkins', 'api', 'config', 'logging', 'util', 'hooks'];
-
-const boundaries = Object.keys(FORBIDDEN).map((folder) => ({
-  files: [`src/${folder}/**/*.ts`],
-  rules: {
-    'no-restricted-imports': [
-      'error',
-      {
-        paths: Object.entries(OWNERS)
-          .filter(([, owner]) => !ownersOf(owner).includes(folder))
-          .map(([name, owner]) => ({ name, message: `only ${ownersOf(owner).map((o) => `src/${o}/`).join(' or ')} may import ${name}` })),
-        patterns: [
-          {
-            group: [...FORBIDDEN[folder].map((f) => `../${f}/*`), ...(NOT_SYNC.includes(folder) ? ['../sync/*'] : []), '../main', '../cli'],
-            message: `src/${folder}/ must not import that part (see docs/architecture.md)`,
-          },
-          ...(folder === 'api' || folder === 'hooks'
-            ? [{ group: ['../controller/*', '!../controller/status'], message: `src/${folder}/ sees only the controller status interface` }]
-            : []),
-        ],
-      },
+// The one boundary rule: every module of src/ (a folder `name/` or a top-level file `name.ts`)
+// with the internal modules it may import and the third-party integrations it owns. An entry in
+// `imports` is a folder (`util/`) or one file of it (`controller/status.ts`); a module always
+// imports within itself. Anything not listed is refused, an owned integration is refused to every
+// module that does not own it, and a module missing here is refused until it is added.
+// One direction: main/cli -> controller -> parts; errors and util import nothing internal.
+const BOUNDARIES = {
+  'errors.ts': { imports: [] },
+  'util/': { imports: [] },
+  'logging/': { imports: ['util/'], owns: ['winston'] },
+  'config/': { imports: ['errors.ts', 'util/'], owns: ['convict'] },
+  'coordination/': { imports: ['errors.ts', 'logging/', 'util/'], owns: ['node-zookeeper-client'] },
+  'election/': { imports: ['coordination/types.ts', 'errors.ts', 'logging/', 'util/'] },
+  // child_process: fencing runs the fencing methods, jenkins supervises Jenkins, hooks runs the
+  // role-change commands, sync runs git; each in a process group of its own.
+  'fencing/': { imports: ['coordination/types.ts', 'errors.ts', 'logging/', 'util/'], owns: ['child_process'] },
+  'jenkins/': { imports: ['errors.ts', 'logging/', 'util/'], owns: ['child_process'] },
+  'sync/': { imports: ['coordination/types.ts', 'errors.ts', 'logging/', 'util/'], owns: ['child_process'] },
+  'controller/': {
+    imports: ['coordination/types.ts', 'election/', 'errors.ts', 'fencing/', 'jenkins/', 'logging/', 'sync/', 'util/'],
+  },
+  // The controller's events reach hooks and api only through its status interface.
+  'hooks/': { imports: ['controller/status.ts', 'errors.ts', 'logging/'], owns: ['child_process'] },
+  'api/': { imports: ['controller/status.ts', 'errors.ts'], owns: ['express', 'prom-client'] },
+  // Operator commands: read ZooKeeper and the members' APIs in the controller's own words.
+  'cli/': {
+    imports: [
+      'config/', 'controller/cluster-view.ts', 'controller/notes.ts', 'controller/status.ts',
+      'coordination/', 'election/', 'errors.ts', 'jenkins/', 'logging/', 'util/',
     ],
   },
-}));
-boundaries.push({
-  files: ['src/errors.ts'],
-  rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['./*'], message: 'errors imports nothing internal' }] }] },
-});
+  // Composition roots.
+  'main.ts': {
+    imports: ['api/', 'config/', 'controller/', 'coordination/', 'election/', 'errors.ts', 'fencing/', 'hooks/', 'jenkins/', 'logging/', 'sync/', 'util/'],
+  },
+  'cli.ts': { imports: ['cli/', 'config/', 'errors.ts', 'main.ts'] },
+};
+
+const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), 'src');
+const OWNERS = {};
+for (const [mod, { owns = [] }] of Object.entries(BOUNDARIES)) {
+  for (const pkg of owns) (OWNERS[pkg] ??= []).push(`src/${mod}`);
+}
+/** `src/api/routes/read.ts` -> 'api/'; `src/main.ts` -> 'main.ts'; outside src -> null. */
+function moduleOf(rel) {
+  const slash = rel.indexOf('/');
+  return slash < 0 ? rel : rel.slice(0, slash + 1);
+}
+/** The bare package an import names: 'node:child_process' -> 'child_process', '@a/b/c' -> '@a/b'. */
+function packageOf(spec) {
+  const bare = spec.replace(/^node:/, '');
+  const parts = bare.split('/');
+  return bare.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+const boundaryRule = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const rel = path.relative(SRC, context.filename).split(path.sep).join('/');
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return {};
+    const mod = moduleOf(rel);
+    const rule = BOUNDARIES[mod];
+    const check = (node, source) => {
+      if (!source || source.type !== 'Literal' || typeof source.value !== 'string') return;
+      const spec = source.value;
+      if (!rule) {
+        context.report({ node, message: `src/${mod} is not in BOUNDARIES of eslint.config.mjs: add it with what it may import` });
+        return;
+      }
+      if (!spec.startsWith('.')) {
+        const owners = OWNERS[packageOf(spec)];
+        if (owners && !(rule.owns ?? []).includes(packageOf(spec))) {
+          context.report({ node, message: `only ${owners.join(' or ')} may import ${spec} (eslint.config.mjs BOUNDARIES)` });
+        }
+        return;
+      }
+      const target = path.relative(SRC, path.resolve(path.dirname(context.filename), spec)).split(path.sep).join('/');
+      if (target.startsWith('..')) return; // outside src/ (package.json)
+      const file = target.replace(/\.(ts|js)$/, '') + '.ts';
+      const targetMod = moduleOf(file);
+      if (targetMod === mod) return;
+      const allowed = rule.imports.some((entry) => (entry.endsWith('/') ? targetMod === entry : file === entry));
+      if (!allowed) {
+        const may = rule.imports.length ? rule.imports.map((e) => `src/${e}`).join(', ') : 'nothing internal';
+        context.report({ node, message: `src/${mod} must not import src/${file}: it may import ${may} (eslint.config.mjs BOUNDARIES, docs/architecture.md)` });
+      }
+    };
+    return {
+      ImportDeclaration: (node) => check(node, node.source),
+      ExportNamedDeclaration: (node) => check(node, node.source),
+      ExportAllDeclaration: (node) => check(node, node.source),
+      ImportExpression: (node) => check(node, node.source),
+      TSImportEqualsDeclaration: (node) => {
+        if (node.moduleReference.type === 'TSExternalModuleReference') check(node, node.moduleReference.expression);
+      },
+      CallExpression: (node) => {
+        if (node.callee.type === 'Identifier' && node.callee.name === 'require') check(node, node.arguments[0]);
+      },
+    };
+  },
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.run/**'] },
@@ -79,5 +124,9 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
-  ...boundaries,
+  {
+    files: ['src/**/*.ts'],
+    plugins: { jha: { rules: { boundaries: boundaryRule } } },
+    rules: { 'jha/boundaries': 'error' },
+  },
 );

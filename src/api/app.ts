@@ -1,7 +1,7 @@
 /**
  * The HTTP surface: thin handlers over the controller's in-memory status snapshot (never a
  * ZooKeeper round trip per status request) and its commands. Role probes answer 200/503 for load
- * balancers, GET and HEAD, without a token. The only importer of express (and prom-client).
+ * balancers, GET and HEAD, without a token.
  *
  * Errors are JSON `{ "error": { "code", "message" } }` everywhere: unknown paths 404, wrong
  * methods 405 (with Allow), bad bodies 400, oversized bodies 413, CommandErrors by their code.

@@ -1,5 +1,5 @@
 /**
- * The only importer of node-zookeeper-client. It turns the callback API into promises with a
+ * Wraps node-zookeeper-client. It turns the callback API into promises with a
  * timeout on every call, maps errors to typed ZkErrors, numbers sessions (generations) so that
  * callbacks of an old session are dropped, makes a fresh client after expiry (the library never
  * recovers an expired session), and measures liveness itself: the library has no read timeout, so

@@ -7,8 +7,6 @@
  * Backlog: at most one run waits behind the running one. A newer transition replaces the waiting
  * run (logged as `hook.coalesced`), because a hook for a role this node has already left is
  * stale: only the newest role matters. A run that has started is never cancelled, only bounded.
- *
- * The only user of child_process besides src/jenkins (see eslint.config.mjs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';

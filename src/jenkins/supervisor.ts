@@ -3,7 +3,7 @@
  * (scripts/jenkins-ha-shim), which leads a process group of its own and kills it when the
  * controller stops renewing its lease or dies. This module spawns, probes readiness and liveness,
  * stops (SIGTERM to the group, SIGKILL after a grace), and reports exits; whether to restart is the
- * controller's decision. The only importer of child_process in src/.
+ * controller's decision.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';

@@ -6,7 +6,7 @@
  * and with LC_ALL=C so the few messages we read are stable.
  *
  * The repository is "separate": `--git-dir <gitDir> --work-tree <workTree>`, so JENKINS_HOME never
- * holds a .git of ours (see docs/sync.md). With src/jenkins, the only importer of child_process.
+ * holds a .git of ours (see docs/sync.md).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
