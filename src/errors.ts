@@ -1,6 +1,7 @@
 /**
- * Typed errors with stable codes. Callers branch on `instanceof` or `code`, never on messages.
- * Only a FatalError ends the process; everything else is retryable by the control loop.
+ * Typed errors with stable codes. Callers branch on `instanceof` or on the code with `hasCode`,
+ * never on messages. Inside the control loop every error is retryable; only main and the CLI end
+ * the process, with exit codes of their own (a ConfigError exits 2).
  */
 export type ErrorCode =
   | 'CONFIG_INVALID'
@@ -14,17 +15,13 @@ export type ErrorCode =
   | 'ZK_NO_AUTH'
   | 'ZK_CLOSED'
   | 'ZK_ERROR'
-  | 'ELECTION_ABORTED'
   | 'LOCK_HIGHER_EPOCH'
   | 'LOCK_IO'
   | 'EPOCH_CONFLICT'
-  | 'JENKINS_SPAWN_FAILED'
-  | 'JENKINS_NOT_READY'
   | 'JENKINS_HTTP'
   | 'JENKINS_AUTH'
   | 'JENKINS_TIMEOUT'
   | 'JENKINS_UNREACHABLE'
-  | 'SERVICE_COMMAND'
   | 'CONFLICT'
   | 'NOT_FOUND'
   | 'UNAVAILABLE'
@@ -32,12 +29,10 @@ export type ErrorCode =
   | 'HOOK_FAILED'
   | 'HOOK_TIMEOUT'
   | 'HOOK_SPAWN_FAILED'
-  | 'FATAL'
   | 'GIT_FAILED'
   | 'GIT_TIMEOUT'
   | 'GIT_NOT_FOUND'
   | 'SYNC_REJECTED'
-  | 'SYNC_UNAVAILABLE'
   | 'WATCHDOG_UNAVAILABLE';
 
 export class HaError extends Error {
@@ -99,7 +94,6 @@ export class CommandError extends HaError {
     super(code, message);
   }
 }
-export class JenkinsError extends HaError {}
 
 /** A call to Jenkins' HTTP API (quietDown, computer, whoAmI) failed; `status` when it answered. */
 export class JenkinsApiError extends HaError {
@@ -112,20 +106,13 @@ export class JenkinsApiError extends HaError {
   }
 }
 
-/** A service-mode command (start/stop/status/pid) failed or timed out. */
-export class ServiceCommandError extends HaError {
-  constructor(message: string, readonly exitCode: number | null) {
-    super('SERVICE_COMMAND', message);
-  }
-}
-
 /**
  * Configuration sync through git (src/sync): GIT_* = the git binary failed, timed out or is
  * missing; SYNC_REJECTED = a compare-and-set refused us (a newer epoch owns the repo or the
- * record); SYNC_UNAVAILABLE = the recorded commit cannot be obtained.
+ * record).
  */
 export class SyncError extends HaError {
-  constructor(code: Extract<ErrorCode, 'GIT_FAILED' | 'GIT_TIMEOUT' | 'GIT_NOT_FOUND' | 'SYNC_REJECTED' | 'SYNC_UNAVAILABLE'>, message: string, options?: { cause?: unknown }) {
+  constructor(code: Extract<ErrorCode, 'GIT_FAILED' | 'GIT_TIMEOUT' | 'GIT_NOT_FOUND' | 'SYNC_REJECTED'>, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
 }
@@ -140,18 +127,12 @@ export class WatchdogError extends HaError {
   }
 }
 
-/** Unrecoverable: the process logs it and exits (code 1). */
-export class FatalError extends HaError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('FATAL', message, options);
-  }
-}
-
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
 
+/** The `code` of any error (ours, or Node's such as ENOENT), for log fields and lookups. */
 export function errorCode(err: unknown): string | undefined {
   if (err instanceof HaError) return err.code;
   if (err && typeof err === 'object' && 'code' in err) {
@@ -159,4 +140,13 @@ export function errorCode(err: unknown): string | undefined {
     return typeof c === 'string' || typeof c === 'number' ? String(c) : undefined;
   }
   return undefined;
+}
+
+/**
+ * Does `err` carry one of these codes? The codes are typed, so a misspelt one fails to compile
+ * (an `errorCode(err) === '...'` comparison would silently never match).
+ */
+export function hasCode(err: unknown, ...codes: [ErrorCode, ...ErrorCode[]]): boolean {
+  const code = errorCode(err);
+  return code !== undefined && (codes as readonly string[]).includes(code);
 }

@@ -9,7 +9,7 @@ import type { HistoryEntry, SwitchoverIntent } from '../controller/status';
 import { ZkCoordinator } from '../coordination/zookeeper';
 import { decodeMember, type MemberInfo } from '../election/member';
 import { PERSISTENT_OWNER, sortContenders } from '../election/sequence';
-import { errorCode, errorMessage } from '../errors';
+import { errorMessage, hasCode } from '../errors';
 import type { Logger } from '../logging/logger';
 import { CliError } from './errors';
 
@@ -121,7 +121,7 @@ export class ClusterReader {
     try {
       names = await this.coord.getChildren(path);
     } catch (err) {
-      if (errorCode(err) === 'ZK_NO_NODE') return [];
+      if (hasCode(err, 'ZK_NO_NODE')) return [];
       throw err;
     }
     const { contenders } = sortContenders(names);
@@ -133,7 +133,7 @@ export class ClusterReader {
           const info = decodeMember(data);
           return { id: info?.id ?? c.nodeId, znode: c.name, sequence: c.seq, electionRole: i === 0 ? 'leader' : 'standby', info };
         } catch (err) {
-          if (errorCode(err) === 'ZK_NO_NODE') return null; // left meanwhile
+          if (hasCode(err, 'ZK_NO_NODE')) return null; // left meanwhile
           throw err;
         }
       }),
@@ -155,7 +155,7 @@ export class ClusterReader {
     try {
       return decode((await this.coord.getData(path)).data);
     } catch (err) {
-      if (errorCode(err) === 'ZK_NO_NODE') return null;
+      if (hasCode(err, 'ZK_NO_NODE')) return null;
       throw new CliError(`reading ${path} from ZooKeeper failed: ${errorMessage(err)}`);
     }
   }

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { ZkError, errorCode, errorMessage } from '../errors';
+import { ZkError, errorCode, errorMessage, hasCode } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { Coordinator, MultiOp, SessionInfo, WatchEvent } from '../coordination/types';
 import { isProcessAlive } from '../util/proc';
@@ -136,7 +136,7 @@ export class Election extends EventEmitter {
       if (extraOps.length > 0 && !(err instanceof ZkError && (err.code === 'ZK_TIMEOUT' || err.code === 'ZK_CONNECTION_LOSS'))) {
         await this.coord.remove(`${this.opts.path}/${znode}`).catch(() => undefined);
       }
-      if (errorCode(err) !== 'ZK_NO_NODE') {
+      if (!hasCode(err, 'ZK_NO_NODE')) {
         this.log.warn('could not delete election znode on leave', { event: 'election.leave_failed', error: errorMessage(err) });
       }
     }
@@ -290,7 +290,7 @@ export class Election extends EventEmitter {
     const sorted = this.parse(await this.coord.getChildren(this.opts.path));
     for (const c of sorted.filter((x) => x.guid === guid)) {
       await this.coord.remove(`${this.opts.path}/${c.name}`).catch((err: unknown) => {
-        if (errorCode(err) !== 'ZK_NO_NODE') throw err;
+        if (!hasCode(err, 'ZK_NO_NODE')) throw err;
       });
     }
   }
@@ -334,13 +334,13 @@ export class Election extends EventEmitter {
       try {
         info = decodeMember((await this.coord.getData(path)).data);
       } catch (err) {
-        if (errorCode(err) === 'ZK_NO_NODE') continue;
+        if (hasCode(err, 'ZK_NO_NODE')) continue;
         throw err;
       }
       const ours = info !== null && info.host === this.opts.host && (info.pid === process.pid || !isProcessAlive(info.pid));
       if (ours) {
         await this.coord.remove(path).catch((err: unknown) => {
-          if (errorCode(err) !== 'ZK_NO_NODE') throw err;
+          if (!hasCode(err, 'ZK_NO_NODE')) throw err;
         });
         this.log.info('removed our stale znode from an earlier session', { event: 'election.stale_removed', znode: c.name, pid: info?.pid });
       } else {

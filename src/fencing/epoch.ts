@@ -7,7 +7,7 @@
  * deletes it in the same transaction as its election znode, so a successor knows whether the
  * previous active left cleanly (Hadoop's ActiveStandbyElector does the same).
  */
-import { HaError, errorCode } from '../errors';
+import { HaError, errorCode, hasCode } from '../errors';
 import type { Coordinator, MultiOp } from '../coordination/types';
 
 export interface Breadcrumb {
@@ -77,9 +77,8 @@ export class EpochStore {
     try {
       await this.coord.multi(ops);
     } catch (err) {
-      const code = errorCode(err);
-      if (code === 'ZK_BAD_VERSION' || code === 'ZK_NODE_EXISTS' || code === 'ZK_NO_NODE') {
-        throw new EpochConflictError(`epoch ${epoch} was taken concurrently (${code}); someone else bumped it`);
+      if (hasCode(err, 'ZK_BAD_VERSION', 'ZK_NODE_EXISTS', 'ZK_NO_NODE')) {
+        throw new EpochConflictError(`epoch ${epoch} was taken concurrently (${errorCode(err)}); someone else bumped it`);
       }
       throw err;
     }
@@ -108,13 +107,13 @@ export class EpochStore {
       const stat = await this.coord.exists(this.epochPath);
       if (stat) return { version: stat.version };
     } catch (err) {
-      if (errorCode(err) !== 'ZK_NO_NODE') throw err;
+      if (!hasCode(err, 'ZK_NO_NODE')) throw err;
     }
     try {
       await this.coord.mkdirp(this.basePath);
       await this.coord.create(this.epochPath, Buffer.from('{"epoch":0}'), 'persistent');
     } catch (err) {
-      if (errorCode(err) !== 'ZK_NODE_EXISTS') throw err;
+      if (!hasCode(err, 'ZK_NODE_EXISTS')) throw err;
     }
     const stat = await this.coord.exists(this.epochPath);
     if (!stat) throw new EpochConflictError('epoch znode vanished while creating it');
@@ -126,7 +125,7 @@ export class EpochStore {
       const { data, stat } = await this.coord.getData(this.activePath);
       return { exists: true, version: stat.version, crumb: decodeBreadcrumb(data) };
     } catch (err) {
-      if (errorCode(err) === 'ZK_NO_NODE') return { exists: false, version: -1, crumb: null };
+      if (hasCode(err, 'ZK_NO_NODE')) return { exists: false, version: -1, crumb: null };
       throw err;
     }
   }

@@ -7,7 +7,7 @@
  * checks the epoch znode's version (which IS the epoch, see fencing/epoch.ts) together with the
  * compare-and-set of the sync znode. A former leader's late write fails as a whole.
  */
-import { SyncError, errorCode } from '../errors';
+import { SyncError, hasCode } from '../errors';
 import type { Coordinator, MultiOp } from '../coordination/types';
 
 export interface SyncRecord {
@@ -54,7 +54,7 @@ export class SyncRecordStore {
       const record = decodeSyncRecord(data);
       return { record, version: stat.version, malformed: record === null };
     } catch (err) {
-      if (errorCode(err) === 'ZK_NO_NODE') return { record: null, version: -1, malformed: false };
+      if (hasCode(err, 'ZK_NO_NODE')) return { record: null, version: -1, malformed: false };
       throw err;
     }
   }
@@ -84,8 +84,7 @@ export class SyncRecordStore {
         await this.coord.multi(ops);
         return;
       } catch (err) {
-        const code = errorCode(err);
-        if (code !== 'ZK_BAD_VERSION' && code !== 'ZK_NODE_EXISTS' && code !== 'ZK_NO_NODE') throw err;
+        if (!hasCode(err, 'ZK_BAD_VERSION', 'ZK_NODE_EXISTS', 'ZK_NO_NODE')) throw err;
         const epoch = await this.currentEpoch();
         if (epoch !== rec.epoch) {
           throw new SyncError('SYNC_REJECTED', `epoch ${rec.epoch} is over (the cluster is at epoch ${epoch}); not recording commit ${rec.commit.slice(0, 12)}`);

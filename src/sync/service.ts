@@ -16,7 +16,7 @@
  * Every git operation runs under one lock (git's own index/ref locks would otherwise collide).
  */
 import { EventEmitter } from 'node:events';
-import { SyncError, errorCode, errorMessage } from '../errors';
+import { SyncError, errorCode, errorMessage, hasCode } from '../errors';
 import type { Logger } from '../logging/logger';
 import { redactRepo, type Git } from './git';
 import type { SyncRecordStore } from './record';
@@ -98,7 +98,7 @@ export class GitSync extends EventEmitter implements SyncGate {
     this.setGate({ epoch, state: 'running', reason: stale ? 'restoring the newest commit this node has' : 'restoring the recorded commit', stale });
     void this.exclusive(() => (stale ? this.restoreStale(epoch) : this.restoreRecorded(epoch))).catch((err: unknown) => {
       // git itself failed here (init, checkout, disk): this node cannot restore; let another try.
-      if (String(errorCode(err)).startsWith('GIT_')) {
+      if (hasCode(err, 'GIT_FAILED', 'GIT_TIMEOUT', 'GIT_NOT_FOUND')) {
         this.fail(epoch, `git failed while restoring: ${errorMessage(err)}`);
         return;
       }
@@ -381,7 +381,7 @@ export class GitSync extends EventEmitter implements SyncGate {
     try {
       await this.records.write(rec);
     } catch (err) {
-      if (errorCode(err) === 'SYNC_REJECTED') {
+      if (hasCode(err, 'SYNC_REJECTED')) {
         this.rejected(epoch, errorMessage(err));
         return;
       }
