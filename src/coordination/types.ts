@@ -1,6 +1,5 @@
 /**
- * The narrow coordination contract. Election and controller talk to this; only
- * ./zookeeper.ts knows node-zookeeper-client.
+ * The narrow coordination contract the other parts talk to (./zookeeper.ts implements it).
  */
 export type ConnState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
 
