@@ -47,7 +47,7 @@ const OWNERS = {};
 for (const [mod, { owns = [] }] of Object.entries(BOUNDARIES)) {
   for (const pkg of owns) (OWNERS[pkg] ??= []).push(`src/${mod}`);
 }
-/** `src/api/routes/read.ts` -> 'api/'; `src/main.ts` -> 'main.ts'; outside src -> null. */
+/** Path relative to src/ -> its module: 'api/routes/read.ts' -> 'api/', 'main.ts' -> 'main.ts'. */
 function moduleOf(rel) {
   const slash = rel.indexOf('/');
   return slash < 0 ? rel : rel.slice(0, slash + 1);
