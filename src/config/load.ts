@@ -362,14 +362,24 @@ function editDistance(a: string, b: string): number {
 // Cross-field rules and derived values
 // ---------------------------------------------------------------------------------------
 
+/** zk.pingIntervalMs = 0: a sixth of session timeout `t`. */
+function defaultPingIntervalMs(t: number): number {
+  return Math.floor(t / 6);
+}
+
+/** zk.requestTimeoutMs = 0: a third of session timeout `t`. */
+function defaultRequestTimeoutMs(t: number): number {
+  return Math.floor(t / 3);
+}
+
 /** Effective liveness interval for session timeout `t`: configured, or t/6 when 0. */
 function effectivePingIntervalMs(cfg: Config, t: number): number {
-  return cfg.zk.pingIntervalMs > 0 ? cfg.zk.pingIntervalMs : Math.floor(t / 6);
+  return cfg.zk.pingIntervalMs > 0 ? cfg.zk.pingIntervalMs : defaultPingIntervalMs(t);
 }
 
 /** Effective ZooKeeper call timeout for session timeout `t`: configured, or t/3 when 0. */
 function effectiveRequestTimeoutMs(cfg: Config, t: number): number {
-  return cfg.zk.requestTimeoutMs > 0 ? cfg.zk.requestTimeoutMs : Math.floor(t / 3);
+  return cfg.zk.requestTimeoutMs > 0 ? cfg.zk.requestTimeoutMs : defaultRequestTimeoutMs(t);
 }
 
 /** Rules between keys; each violation is a ConfigError naming the keys involved. */
@@ -522,6 +532,21 @@ export function resolveTimings(cfg: Config, negotiatedTimeoutMs?: number): Resol
     requestTimeoutMs: Math.max(1, Math.min(effectiveRequestTimeoutMs(cfg, t), fenceAfterMs)),
     fenceAfterMs,
   };
+}
+
+/**
+ * The ZooKeeper client's liveness interval and call timeout for a (negotiated) session timeout
+ * `t`: those of `resolveTimings`; when `t` leaves no time to fence (resolveTimings throws, and
+ * Jenkins is never started on such a session) the defaults t/6 and t/3, at least 20 and 50 ms,
+ * so that the session still serves the election and the status.
+ */
+export function clientTimings(cfg: Config, t: number): { pingIntervalMs: number; requestTimeoutMs: number } {
+  try {
+    const r = resolveTimings(cfg, t);
+    return { pingIntervalMs: r.pingIntervalMs, requestTimeoutMs: r.requestTimeoutMs };
+  } catch {
+    return { pingIntervalMs: Math.max(20, defaultPingIntervalMs(t)), requestTimeoutMs: Math.max(50, defaultRequestTimeoutMs(t)) };
+  }
 }
 
 /**
