@@ -173,7 +173,6 @@ function objectsWhereValuesBelong(content: Record<string, unknown>, keys: readon
   }
 }
 
-
 /** Blanks every line whose first non-blank characters are `//` (line numbers are kept). */
 export function stripLineComments(text: string): string {
   return text
