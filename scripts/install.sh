@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install a built jenkins-ha (run `npm ci && npm run build` first) on this machine:
 #
-#   PREFIX (/opt/jenkins-ha)            dist/, production node_modules, the watchdog shim, conf/, docs/
+#   PREFIX (/opt/jenkins-ha)            dist/, production node_modules, the two shims, conf/, docs/
 #   BINDIR (/usr/local/bin)/jenkins-ha  wrapper: exec <node> PREFIX/dist/cli.js "$@"
 #   UNITDIR (/etc/systemd/system)/jenkins-ha.service   from scripts/jenkins-ha.service
 #   /etc/jenkins-ha/jenkins-ha.json     a starting config, only if absent (never overwritten)
@@ -99,18 +99,19 @@ log "installing jenkins-ha $("$NODE_BIN" -p "require('$SRC/package.json').versio
 
 # 2. The app: built in a staging directory next to its place, then swapped in.
 if [[ $DRY == yes ]]; then
-  printf 'would install dist/, %d production packages, scripts/jenkins-ha-shim, conf/, docs/ to %s\n' "${#deps[@]}" "$APP"
+  printf 'would install dist/, %d production packages, scripts/jenkins-ha-shim, scripts/jenkins-ha-service-shim, conf/, docs/ to %s\n' "${#deps[@]}" "$APP"
 else
   trap 'rm -rf "$STAGE"' EXIT
   mkdir -p "$STAGE/node_modules" "$STAGE/scripts"
   cp -a "$SRC/dist" "$SRC/conf" "$SRC/docs" "$SRC/package.json" "$SRC/package-lock.json" "$STAGE/"
-  cp -a "$SRC/scripts/jenkins-ha-shim" "$STAGE/scripts/"
+  # The watchdog shims the supervisor runs: child mode (jenkins.mode child) and service mode.
+  cp -a "$SRC/scripts/jenkins-ha-shim" "$SRC/scripts/jenkins-ha-service-shim" "$STAGE/scripts/"
   for d in "${deps[@]}"; do
     mkdir -p "$STAGE/node_modules/$(dirname "$d")"
     cp -a "$SRC/node_modules/$d" "$STAGE/node_modules/$d"
   done
   chmod -R u=rwX,go=rX "$STAGE"
-  chmod 0755 "$STAGE/scripts/jenkins-ha-shim"
+  chmod 0755 "$STAGE/scripts/jenkins-ha-shim" "$STAGE/scripts/jenkins-ha-service-shim"
   rm -rf "$APP.old.$$"
   if [[ -e $APP ]]; then mv "$APP" "$APP.old.$$"; fi
   mkdir -p "$(dirname "$APP")"

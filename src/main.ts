@@ -1,14 +1,17 @@
 /**
  * Composition root: config in, wired parts out. The only module that reads the whole config;
- * every part gets a typed slice. Owns signals and exit codes.
+ * every part gets a typed slice, from one named builder per part. Owns signals and exit codes.
+ * Defaults and cross-field rules (both TLS files or neither, the derived timings) belong to
+ * config/load.ts: nothing here restates them.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { advertisedApiUrl, resolveGitDir, resolveLockTimings, resolveTimings, type Config } from './config/load';
+import { advertisedApiUrl, clientTimings, resolveGitDir, resolveLockTimings, resolveTimings, type Config } from './config/load';
+import type { ApiTlsConfig, HooksConfig, JenkinsConfig, LockConfig } from './config/types';
 import { ZkCoordinator } from './coordination/zookeeper';
 import { ClusterView } from './controller/cluster-view';
-import { Controller } from './controller/controller';
+import { Controller, type ControllerOptions } from './controller/controller';
 import { ZnodeAclGuard } from './controller/znode-acl';
 import { Election } from './election/election';
 import { ConfigError, errorMessage } from './errors';
@@ -25,6 +28,7 @@ import { checkJenkinsHome, flockPath } from './fencing/home-perms';
 import { HostWatchdog } from './fencing/watchdog';
 import { createLogger, type Logger } from './logging/logger';
 import { monoNow } from './util/clock';
+import { pick } from './util/pick';
 import { createGitSync } from './sync/create';
 import { redactRepo } from './sync/git';
 
@@ -46,10 +50,64 @@ export interface Node {
   stop(reason: string): Promise<number>;
 }
 
-/** The API's TLS material: both files or neither (checkCrossFieldRules); unreadable -> ConfigError. */
-function readTls(cfg: Config): { cert: Buffer; key: Buffer } | null {
-  const { cert, key } = cfg.api.tls;
-  if (cert === '' && key === '') return null;
+/** Jenkins as this node runs it: the HTTP client, the supervisor and, in service mode, its commands. */
+interface JenkinsParts {
+  client: JenkinsClient;
+  supervisor: JenkinsSupervisor;
+  service: ServiceCommands | null;
+}
+
+export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
+  const log =
+    logger ??
+    createLogger({ level: cfg.log.level, format: cfg.log.format, base: { node: cfg.node.id, cluster: cfg.cluster.name } });
+  const tls = readTls(cfg.api.tls);
+  // Refuse a JENKINS_HOME we cannot write or anyone can (ConfigError: exit 2); lock files 0600.
+  for (const f of await checkJenkinsHome(cfg.jenkins.home)) {
+    log.warn(`tightened the mode of ${f} to 0600`, { event: 'home.mode_fixed' });
+  }
+  const watchdog = buildWatchdog(cfg, log);
+  const base = `${cfg.zk.root}/${cfg.cluster.name}`;
+  const apiUrl = advertisedApiUrl(cfg);
+
+  const coordinator = new ZkCoordinator({
+    ...pick(cfg.zk, 'connect', 'sessionTimeoutMs', 'spinDelayMs'),
+    timings: (t) => clientTimings(cfg, t),
+    logger: log.child({ component: 'zookeeper' }),
+    access: pick(cfg.zk, 'auth', 'worldRead'),
+    sharedPath: cfg.zk.root,
+  });
+  new ZnodeAclGuard(coordinator, coordinator, base, log.child({ component: 'zookeeper' })).start();
+  const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
+  const election = buildElection(cfg, coordinator, base, apiUrl, log);
+  const jenkins = buildJenkins(cfg.jenkins, cfg.lock, log);
+  const epochs = new EpochStore(coordinator, base);
+  const sync =
+    cfg.sync.mode === 'git'
+      ? createGitSync(cfg.sync, { coordinator, basePath: base, epochPath: epochs.epochPath, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }) })
+      : undefined;
+  const controller = new Controller(controllerOptions(cfg, apiUrl, log), {
+    coordinator,
+    election,
+    supervisor: jenkins.supervisor,
+    epochs,
+    cluster,
+    logger: log.child({ component: 'controller' }),
+    now: monoNow,
+    drain: new DrainTracker({ client: jenkins.client, pollMs: DRAIN_POLL_MS, logger: log.child({ component: 'drain' }), now: monoNow }),
+    eligibility: buildEligibility(cfg, cluster, election, jenkins, log),
+    ...(sync ? { sync } : {}),
+    watchdog,
+  });
+
+  const hooks = startHooks(cfg.hooks, { nodeId: cfg.node.id, cluster: cfg.cluster.name }, controller, log);
+  logStarted(cfg, apiUrl, watchdog, log);
+  return serve(cfg, { controller, election, hooks, tls, apiUrl }, log);
+}
+
+/** The API's TLS material (both files or neither: checkCrossFieldRules); unreadable -> ConfigError. */
+function readTls(tls: ApiTlsConfig): { cert: Buffer; key: Buffer } | null {
+  if (tls.cert === '' && tls.key === '') return null;
   const read = (file: string, k: string): Buffer => {
     try {
       return fs.readFileSync(file);
@@ -57,28 +115,16 @@ function readTls(cfg: Config): { cert: Buffer; key: Buffer } | null {
       throw new ConfigError(`${k}: cannot read ${JSON.stringify(file)}: ${errorMessage(err)}`, k);
     }
   };
-  if (cert === '') throw new ConfigError('api.tls.cert must be set when api.tls.key is set', 'api.tls.cert');
-  if (key === '') throw new ConfigError('api.tls.key must be set when api.tls.cert is set', 'api.tls.key');
-  return { cert: read(cert, 'api.tls.cert'), key: read(key, 'api.tls.key') };
+  return { cert: read(tls.cert, 'api.tls.cert'), key: read(tls.key, 'api.tls.key') };
 }
 
-export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
-  const log =
-    logger ??
-    createLogger({ level: cfg.log.level, format: cfg.log.format, base: { node: cfg.node.id, cluster: cfg.cluster.name } });
-  const tls = readTls(cfg);
-  // Refuse a JENKINS_HOME we cannot write or anyone can (ConfigError: exit 2); lock files 0600.
-  for (const f of await checkJenkinsHome(cfg.jenkins.home)) {
-    log.warn(`tightened the mode of ${f} to 0600`, { event: 'home.mode_fixed' });
-  }
-  // The host watchdog: in required mode a device that cannot be validated is a ConfigError (exit 2);
-  // in automatic mode a warning, and it stays off. Nothing is opened before a launch.
-  const wd = cfg.fencing.watchdog;
+/**
+ * The host watchdog: in required mode a device that cannot be validated is a ConfigError (exit 2);
+ * in automatic mode a warning, and it stays off. Nothing is opened before a launch.
+ */
+function buildWatchdog(cfg: Config, log: Logger): HostWatchdog {
   const watchdog = new HostWatchdog({
-    mode: wd.mode,
-    device: wd.device,
-    sysfsDir: wd.sysfsDir,
-    safetyMarginMs: wd.safetyMarginMs,
+    ...cfg.fencing.watchdog,
     budget: (t) => {
       const r = resolveTimings(cfg, t);
       return { sessionTimeoutMs: t, fenceAfterMs: r.fenceAfterMs, pingIntervalMs: r.pingIntervalMs, fenceKillAfterMs: cfg.jenkins.fenceKillAfterMs };
@@ -86,156 +132,103 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     logger: log.child({ component: 'watchdog' }),
   });
   watchdog.checkAtStart(cfg.zk.sessionTimeoutMs);
-  const base = `${cfg.zk.root}/${cfg.cluster.name}`;
-  const now = monoNow;
-  const fenceAfterFor = (t: number): number => {
-    try {
-      return resolveTimings(cfg, t).fenceAfterMs;
-    } catch (err) {
-      log.error(`negotiated session timeout leaves no time to fence: ${errorMessage(err)}`, { event: 'config.unsafe_timeout' });
-      return 0; // never provable: Jenkins is never started with such a session
-    }
-  };
+  return watchdog;
+}
 
-  const coordinator = new ZkCoordinator({
-    connect: cfg.zk.connect,
-    sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
-    spinDelayMs: cfg.zk.spinDelayMs,
-    timings: (t) => {
-      try {
-        const r = resolveTimings(cfg, t);
-        return { pingIntervalMs: r.pingIntervalMs, requestTimeoutMs: r.requestTimeoutMs };
-      } catch {
-        return { pingIntervalMs: Math.max(20, Math.floor(t / 6)), requestTimeoutMs: Math.max(50, Math.floor(t / 3)) };
-      }
-    },
-    logger: log.child({ component: 'zookeeper' }),
-    access: { auth: cfg.zk.auth, worldRead: cfg.zk.worldRead },
-    sharedPath: cfg.zk.root,
-  });
-  new ZnodeAclGuard(coordinator, coordinator, base, log.child({ component: 'zookeeper' })).start();
+/** This node's place in the election; its znode carries what the CLI and the other members read. */
+function buildElection(cfg: Config, coordinator: ZkCoordinator, base: string, apiUrl: string, log: Logger): Election {
   const startedAt = new Date().toISOString();
-  const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
-  const election = new Election({
+  return new Election({
     coordinator,
     path: `${base}/election`,
     nodeId: cfg.node.id,
     host: cfg.node.host,
     logger: log.child({ component: 'election' }),
-    now,
-    member: () => ({
-      id: cfg.node.id,
-      host: cfg.node.host,
-      pid: process.pid,
-      apiUrl: advertisedApiUrl(cfg),
-      jenkinsUrl: cfg.jenkins.url,
-      version: VERSION,
-      startedAt,
-    }),
+    now: monoNow,
+    member: () => ({ ...pick(cfg.node, 'id', 'host'), pid: process.pid, apiUrl, jenkinsUrl: cfg.jenkins.url, version: VERSION, startedAt }),
   });
-  const jenkinsClient = new JenkinsClient(
-    cfg.jenkins.url,
-    cfg.jenkins.user !== '' ? { user: cfg.jenkins.user, apiToken: cfg.jenkins.apiToken } : null,
-    cfg.jenkins.healthTimeoutMs,
-  );
-  const service: ServiceCommands | undefined =
-    cfg.jenkins.mode === 'service'
-      ? { start: cfg.jenkins.startCommand, stop: cfg.jenkins.stopCommand, pid: cfg.jenkins.servicePidCommand, status: cfg.jenkins.statusCommand }
-      : undefined;
+}
+
+/** The Jenkins client and supervisor (child mode, or service mode with its commands). */
+function buildJenkins(j: JenkinsConfig, lock: LockConfig, log: Logger): JenkinsParts {
+  const client = new JenkinsClient(j.url, j.user !== '' ? pick(j, 'user', 'apiToken') : null, j.healthTimeoutMs);
+  const service: ServiceCommands | null =
+    j.mode === 'service' ? { start: j.startCommand, stop: j.stopCommand, pid: j.servicePidCommand, status: j.statusCommand } : null;
   const supervisor = new JenkinsSupervisor({
-    command: cfg.jenkins.command,
-    home: cfg.jenkins.home,
-    url: cfg.jenkins.url,
-    client: jenkinsClient,
-    user: cfg.jenkins.user,
+    ...pick(j, 'command', 'home', 'url', 'user', 'startupGraceMs', 'healthIntervalMs', 'healthTimeoutMs', 'livenessFailures'),
+    client,
     ...(service ? { service } : {}),
-    startupGraceMs: cfg.jenkins.startupGraceMs,
-    healthIntervalMs: cfg.jenkins.healthIntervalMs,
-    healthTimeoutMs: cfg.jenkins.healthTimeoutMs,
-    livenessFailures: cfg.jenkins.livenessFailures,
-    fenceGraceMs: cfg.jenkins.fenceKillAfterMs,
-    flock: { file: flockPath(cfg.jenkins.home), waitMs: cfg.lock.flockWaitMs, timeoutAction: cfg.lock.flockTimeoutAction },
+    fenceGraceMs: j.fenceKillAfterMs,
+    flock: { file: flockPath(j.home), waitMs: lock.flockWaitMs, timeoutAction: lock.flockTimeoutAction },
     logger: log.child({ component: 'jenkins' }),
-    now,
+    now: monoNow,
   });
-  const epochs = new EpochStore(coordinator, base);
-  const sync = cfg.sync.mode === 'git' ? createGitSync(cfg.sync, { coordinator, basePath: base, epochPath: epochs.epochPath, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }) }) : undefined;
-  const controller = new Controller(
-    {
-      clusterName: cfg.cluster.name,
-      nodeId: cfg.node.id,
-      host: cfg.node.host,
-      home: cfg.jenkins.home,
-      apiUrl: advertisedApiUrl(cfg),
-      jenkinsUrl: cfg.jenkins.url,
-      fenceAfterFor,
-      stopTimeoutMs: cfg.jenkins.stopTimeoutMs,
-      fenceKillAfterMs: cfg.jenkins.fenceKillAfterMs,
-      maxRestarts: cfg.jenkins.maxRestarts,
-      restartBackoffMs: cfg.jenkins.restartBackoffMs,
-      restartBackoffMaxMs: cfg.jenkins.restartBackoffMaxMs,
-      restartWindowMs: cfg.jenkins.restartWindowMs,
-      resignCooldownMs: cfg.election.resignCooldownMs,
-      switchoverTimeoutMs: cfg.election.switchoverTimeoutMs,
-      requestedSessionTimeoutMs: cfg.zk.sessionTimeoutMs,
-      drainTimeoutMs: cfg.jenkins.drainTimeoutMs,
-      drainOnShutdown: cfg.jenkins.drainOnShutdown,
-      fencing: {
-        methods: cfg.fencing.methods,
-        timeoutMs: cfg.fencing.timeoutMs,
-        retryBackoffMs: cfg.fencing.retryBackoffMs,
-        retryBackoffMaxMs: cfg.fencing.retryBackoffMaxMs,
-      },
-      lock: resolveLockTimings(cfg),
-    },
-    {
-      coordinator,
-      election,
-      supervisor,
-      epochs,
-      cluster,
-      logger: log.child({ component: 'controller' }),
-      now,
-      drain: new DrainTracker({ client: jenkinsClient, pollMs: DRAIN_POLL_MS, logger: log.child({ component: 'drain' }), now }),
-      eligibility: new EligibilityMonitor({
-        home: cfg.jenkins.home,
-        nodeId: cfg.node.id,
-        command: service ? service.start : cfg.jenkins.command,
-        maxWriteLatencyMs: cfg.eligibility.maxWriteLatencyMs,
-        minFreeDiskMb: cfg.eligibility.minFreeDiskMb,
-        preflightCommand: cfg.eligibility.preflightCommand,
-        preflightTimeoutMs: cfg.eligibility.preflightTimeoutMs,
-        intervalMs: cfg.eligibility.intervalMs,
-        leaderVersion: async () => {
-          const leader = cluster.members()[0];
-          if (!leader || leader.id === cfg.node.id || leader.apiUrl === '') return null;
-          return peerJenkinsVersion(leader.apiUrl, cfg.api.readToken !== '' ? cfg.api.readToken : cfg.api.token, cfg.jenkins.healthTimeoutMs);
-        },
-        // Checked while no Jenkins runs here (a leader's running Jenkins proves the point).
-        active: () => supervisor.status().state === 'stopped',
-        ...(service
-          ? {
-              stray: {
-                running: () => supervisor.serviceRunning(cfg.jenkins.healthTimeoutMs),
-                stop: () => supervisor.stopStrayService(cfg.jenkins.stopTimeoutMs),
-                mayStop: () => election.status().role === 'idle' && supervisor.status().state === 'stopped',
-              },
-            }
-          : {}),
-        logger: log.child({ component: 'eligibility' }),
-      }),
-      ...(sync ? { sync } : {}),
-      watchdog,
-    },
-  );
+  return { client, supervisor, service };
+}
 
-  const hooks = startHooks(cfg, controller, log);
+/** Whether this node could take over (checked while no Jenkins runs here). */
+function buildEligibility(cfg: Config, cluster: ClusterView, election: Election, jenkins: JenkinsParts, log: Logger): EligibilityMonitor {
+  const { supervisor, service } = jenkins;
+  const j = cfg.jenkins;
+  return new EligibilityMonitor({
+    ...cfg.eligibility,
+    home: j.home,
+    nodeId: cfg.node.id,
+    command: service ? service.start : j.command,
+    leaderVersion: async () => {
+      const leader = cluster.members()[0];
+      if (!leader || leader.id === cfg.node.id || leader.apiUrl === '') return null;
+      return peerJenkinsVersion(leader.apiUrl, cfg.api.readToken !== '' ? cfg.api.readToken : cfg.api.token, j.healthTimeoutMs);
+    },
+    // Checked while no Jenkins runs here (a leader's running Jenkins proves the point).
+    active: () => supervisor.status().state === 'stopped',
+    ...(service
+      ? {
+          stray: {
+            running: () => supervisor.serviceRunning(j.healthTimeoutMs),
+            stop: () => supervisor.stopStrayService(j.stopTimeoutMs),
+            mayStop: () => election.status().role === 'idle' && supervisor.status().state === 'stopped',
+          },
+        }
+      : {}),
+    logger: log.child({ component: 'eligibility' }),
+  });
+}
 
+/** The controller's options: identity, Jenkins' restart and stop budgets, the election, fencing and the lease. */
+function controllerOptions(cfg: Config, apiUrl: string, log: Logger): ControllerOptions {
+  const j = cfg.jenkins;
+  return {
+    clusterName: cfg.cluster.name,
+    nodeId: cfg.node.id,
+    host: cfg.node.host,
+    home: j.home,
+    apiUrl,
+    jenkinsUrl: j.url,
+    fenceAfterFor: (t) => {
+      try {
+        return resolveTimings(cfg, t).fenceAfterMs;
+      } catch (err) {
+        log.error(`negotiated session timeout leaves no time to fence: ${errorMessage(err)}`, { event: 'config.unsafe_timeout' });
+        return 0; // never provable: Jenkins is never started with such a session
+      }
+    },
+    ...pick(j, 'stopTimeoutMs', 'fenceKillAfterMs', 'maxRestarts', 'restartBackoffMs', 'restartBackoffMaxMs', 'restartWindowMs', 'drainTimeoutMs', 'drainOnShutdown'),
+    ...cfg.election,
+    requestedSessionTimeoutMs: cfg.zk.sessionTimeoutMs,
+    fencing: pick(cfg.fencing, 'methods', 'timeoutMs', 'retryBackoffMs', 'retryBackoffMaxMs'),
+    lock: resolveLockTimings(cfg),
+  };
+}
+
+/** The `started` line: what this node runs with (secrets only as "set or not"). */
+function logStarted(cfg: Config, apiUrl: string, watchdog: HostWatchdog, log: Logger): void {
+  const wd = cfg.fencing.watchdog;
   log.info('jenkins-ha started', {
     event: 'started',
     version: VERSION,
     pid: process.pid,
-    api: advertisedApiUrl(cfg),
+    api: apiUrl,
     zk: cfg.zk.connect,
     home: cfg.jenkins.home,
     sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
@@ -246,7 +239,18 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   if (cfg.zk.auth === '') {
     log.info('zk.auth is not set: the znodes of this cluster are open to every ZooKeeper client', { event: 'zk.acl_open' });
   }
+}
 
+/**
+ * Runs the node: the control loop first, then the API, and the exit code once both are done.
+ * The controller is both the status source and the command sink of the API.
+ */
+async function serve(
+  cfg: Config,
+  parts: { controller: Controller; election: Election; hooks: HookRunner; tls: { cert: Buffer; key: Buffer } | null; apiUrl: string },
+  log: Logger,
+): Promise<Node> {
+  const { controller, election, hooks, tls, apiUrl } = parts;
   // Join the election first; loading express (~100 ms here) waits until our znode exists or a
   // second has passed, so a restarted node is back in line as early as possible.
   const loop = controller.start();
@@ -274,16 +278,13 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     }
   });
   const { createHandler } = await import('./api/app');
-  // The controller is both the status source and the command sink of the API.
   const app = createHandler(controller, controller, {
-    token: cfg.api.token,
-    readToken: cfg.api.readToken,
-    bodyLimit: cfg.api.bodyLimit,
+    ...pick(cfg.api, 'token', 'readToken', 'bodyLimit'),
     stallAfterMs: Math.max(2000, cfg.zk.sessionTimeoutMs / 2),
     onInternalError: (err) => log.error(`API request failed: ${errorMessage(err)}`, { event: 'api.error' }),
     hookStats: () => hooks.snapshot(),
   });
-  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);
+  const server = tls ? https.createServer(tls, app) : http.createServer(app);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -292,7 +293,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
         resolve();
       });
     });
-    log.info(`API listening on ${advertisedApiUrl(cfg)}`, { event: 'api.listening' });
+    log.info(`API listening on ${apiUrl}`, { event: 'api.listening' });
   } catch (err) {
     failedApi = true;
     log.error(`cannot listen on ${cfg.api.host}:${cfg.api.port}: ${errorMessage(err)}`, { event: 'fatal' });
@@ -324,20 +325,19 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
  * Role-change hooks: the runner (src/hooks) fed by the controller's role events. Hooks inherit
  * this process's environment minus the secrets of the configuration (the API tokens, ...).
  */
-function startHooks(cfg: Config, controller: Controller, log: Logger): HookRunner {
+function startHooks(h: HooksConfig, who: { nodeId: string; cluster: string }, controller: Controller, log: Logger): HookRunner {
   const baseEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const k of listKeys()) if (k.sensitive === true) delete baseEnv[k.env];
   const runner = new HookRunner({
-    commands: { onLeader: cfg.hooks.onLeader, onStandby: cfg.hooks.onStandby, onStopped: cfg.hooks.onStopped },
-    timeoutMs: cfg.hooks.timeoutMs,
-    nodeId: cfg.node.id,
-    cluster: cfg.cluster.name,
+    commands: pick(h, 'onLeader', 'onStandby', 'onStopped'),
+    timeoutMs: h.timeoutMs,
+    ...who,
     baseEnv,
     logger: log.child({ component: 'hooks' }),
     now: monoNow,
   });
   if (!runner.enabled) return runner;
-  const trigger = new HookTrigger(cfg.node.id, (hook, ctx) => runner.request(hook, ctx));
+  const trigger = new HookTrigger(who.nodeId, (hook, ctx) => runner.request(hook, ctx));
   controller.onEvent((e) => {
     if (e.type !== 'role' && e.type !== 'leader_change') return;
     const s = controller.status();

@@ -37,6 +37,8 @@ export interface AppOptions {
 /** Every path and its methods (HEAD goes with GET); other methods on these paths answer 405. */
 export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   '/': ['GET', 'HEAD'],
+  '/page.css': ['GET', 'HEAD'],
+  '/page.js': ['GET', 'HEAD'],
   '/status': ['GET', 'HEAD'],
   '/members': ['GET', 'HEAD'],
   '/history': ['GET', 'HEAD'],

@@ -2,16 +2,21 @@
  * Loads, validates and cross-checks the configuration.
  *
  * Layers, later beats earlier: schema defaults -> config file (`opts.file`, else the file
- * named by env JHA_CONFIG) -> env vars -> command-line flags.
+ * named by env JHA_CONFIG) -> env vars -> command-line flags. Then the rules between keys
+ * (./rules.ts); the values derived from the result are in ./derived.ts.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import convict from 'convict';
 import { ConfigError, errorMessage } from '../errors';
-import { buildSchema, CONFIG_FILE_ENV, envName, flagName, listKeys, type KeyInfo } from './schema';
-import type { Config, ResolvedTimings } from './types';
+import { deepFreeze } from './derived';
+import { checkCrossFieldRules, clip } from './rules';
+import { buildSchema, CONFIG_FILE_ENV, flagName, listKeys, type KeyInfo } from './schema';
+import type { Config } from './types';
 
 export type { Config, ResolvedTimings } from './types';
+// The rules and derived values live in ./rules.ts and ./derived.ts; callers import them from here.
+export { checkCrossFieldRules, requireRunnable } from './rules';
+export { advertisedApiUrl, clientTimings, redactedConfig, resolveGitDir, resolveLockTimings, resolveTimings } from './derived';
 
 export interface LoadConfigOptions {
   /** Config file (JSON with optional full-line `//` comments). Default: env JHA_CONFIG, else none. */
@@ -166,11 +171,6 @@ function objectsWhereValuesBelong(content: Record<string, unknown>, keys: readon
       throw new ConfigError(`invalid configuration: ${k.path}: must be ${Array.isArray(k.default) ? 'a list' : 'a single value'}, not ${Array.isArray(v) ? 'an array' : 'an object'}`, k.path);
     }
   }
-}
-
-/** At most `n` characters of `s` (long keys and values from hostile files stay readable). */
-function clip(s: string, n: number): string {
-  return s.length <= n ? s : `${s.slice(0, n)}... (${s.length} characters)`;
 }
 
 /** Blanks every line whose first non-blank characters are `//` (line numbers are kept). */
@@ -356,262 +356,4 @@ function editDistance(a: string, b: string): number {
     prev = cur;
   }
   return prev[b.length] ?? 0;
-}
-
-// ---------------------------------------------------------------------------------------
-// Cross-field rules and derived values
-// ---------------------------------------------------------------------------------------
-
-/** Effective liveness interval for session timeout `t`: configured, or t/6 when 0. */
-function effectivePingIntervalMs(cfg: Config, t: number): number {
-  return cfg.zk.pingIntervalMs > 0 ? cfg.zk.pingIntervalMs : Math.floor(t / 6);
-}
-
-/** Effective ZooKeeper call timeout for session timeout `t`: configured, or t/3 when 0. */
-function effectiveRequestTimeoutMs(cfg: Config, t: number): number {
-  return cfg.zk.requestTimeoutMs > 0 ? cfg.zk.requestTimeoutMs : Math.floor(t / 3);
-}
-
-/** Rules between keys; each violation is a ConfigError naming the keys involved. */
-export function checkCrossFieldRules(cfg: Config): void {
-  const t = cfg.zk.sessionTimeoutMs;
-  const ratio = cfg.fencing.deadlineRatio;
-  const deadline = t * ratio;
-  const kill = cfg.jenkins.fenceKillAfterMs;
-  const margin = cfg.fencing.marginMs;
-
-  if (deadline + kill + margin > t) {
-    throw new ConfigError(
-      `fencing budget exceeds the session timeout: zk.sessionTimeoutMs * fencing.deadlineRatio + ` +
-        `jenkins.fenceKillAfterMs + fencing.marginMs = ${t} * ${ratio} + ${kill} + ${margin} = ` +
-        `${deadline + kill + margin} ms > zk.sessionTimeoutMs = ${t} ms. The leader must have stopped ` +
-        `Jenkins before its ZooKeeper session can expire (and the other node can take over): lower ` +
-        `fencing.deadlineRatio, jenkins.fenceKillAfterMs or fencing.marginMs, or raise zk.sessionTimeoutMs`,
-      'fencing.deadlineRatio',
-    );
-  }
-
-  const ping = effectivePingIntervalMs(cfg, t);
-  if (ping * 2 > deadline) {
-    throw new ConfigError(
-      `zk.pingIntervalMs: effective liveness interval ${ping} ms` +
-        `${cfg.zk.pingIntervalMs === 0 ? ` (0 = zk.sessionTimeoutMs / 6 = ${t} / 6)` : ''}` +
-        ` leaves fewer than two liveness probes before self-fencing: 2 * ${ping} > ` +
-        `zk.sessionTimeoutMs * fencing.deadlineRatio = ${t} * ${ratio} = ${deadline} ms; ` +
-        `set zk.pingIntervalMs to at most ${Math.floor(deadline / 2)}`,
-      'zk.pingIntervalMs',
-    );
-  }
-
-  const request = effectiveRequestTimeoutMs(cfg, t);
-  if (request > deadline) {
-    throw new ConfigError(
-      `zk.requestTimeoutMs: effective ZooKeeper call timeout ${request} ms` +
-        `${cfg.zk.requestTimeoutMs === 0 ? ` (0 = zk.sessionTimeoutMs / 3 = ${t} / 3)` : ''}` +
-        ` exceeds the fencing deadline zk.sessionTimeoutMs * fencing.deadlineRatio = ${t} * ${ratio} = ` +
-        `${deadline} ms; set zk.requestTimeoutMs to at most ${Math.floor(deadline)}`,
-      'zk.requestTimeoutMs',
-    );
-  }
-
-  if (cfg.jenkins.restartBackoffMs > cfg.jenkins.restartBackoffMaxMs) {
-    throw new ConfigError(
-      `jenkins.restartBackoffMs (${cfg.jenkins.restartBackoffMs}) must not exceed ` +
-        `jenkins.restartBackoffMaxMs (${cfg.jenkins.restartBackoffMaxMs})`,
-      'jenkins.restartBackoffMs',
-    );
-  }
-
-  if (cfg.fencing.retryBackoffMs > cfg.fencing.retryBackoffMaxMs) {
-    throw new ConfigError(
-      `fencing.retryBackoffMs (${cfg.fencing.retryBackoffMs}) must not exceed fencing.retryBackoffMaxMs (${cfg.fencing.retryBackoffMaxMs})`,
-      'fencing.retryBackoffMs',
-    );
-  }
-
-  const lock = resolveLockTimings(cfg);
-  if (lock.heartbeatMs >= lock.leaseMs) {
-    throw new ConfigError(
-      `lock.heartbeatMs: effective heartbeat ${lock.heartbeatMs} ms must be less than the effective lock.leaseMs ` +
-        `${lock.leaseMs} ms${cfg.lock.leaseMs === 0 ? ` (0 = zk.sessionTimeoutMs / 2)` : ''}: a live leader must refresh its ` +
-        `heartbeat before the lease it gives can run out (several heartbeats per lease is best)`,
-      'lock.heartbeatMs',
-    );
-  }
-
-  if (cfg.lock.flockWaitMs >= cfg.jenkins.startupGraceMs) {
-    throw new ConfigError(
-      `lock.flockWaitMs (${cfg.lock.flockWaitMs}) must be less than jenkins.startupGraceMs (${cfg.jenkins.startupGraceMs}): ` +
-        `the shim waits for the flock inside Jenkins' start-up time`,
-      'lock.flockWaitMs',
-    );
-  }
-
-  const { cert, key } = cfg.api.tls;
-  if (cert !== '' && key === '') {
-    throw new ConfigError(`api.tls.key must be set when api.tls.cert is set (${JSON.stringify(clip(cert, 200))}): HTTPS needs both`, 'api.tls.key');
-  }
-  if (key !== '' && cert === '') {
-    throw new ConfigError(`api.tls.cert must be set when api.tls.key is set: HTTPS needs both`, 'api.tls.cert');
-  }
-
-  checkJenkinsRules(cfg);
-
-  // Also enforced by the schema format; kept here so hand-built configs are checked too.
-  if (!isHttpUrl(cfg.jenkins.url)) {
-    throw new ConfigError(`jenkins.url must be an http:// or https:// URL: ${JSON.stringify(clip(cfg.jenkins.url, 200))}`, 'jenkins.url');
-  }
-}
-
-/** Service mode needs its commands; the Jenkins credentials come in pairs. */
-function checkJenkinsRules(cfg: Config): void {
-  const j = cfg.jenkins;
-  if (j.mode === 'service') {
-    for (const k of ['startCommand', 'stopCommand', 'servicePidCommand'] as const) {
-      if (j[k].trim() === '') {
-        throw new ConfigError(`jenkins.${k} must be set when jenkins.mode is service`, `jenkins.${k}`);
-      }
-    }
-  }
-  if ((j.user === '') !== (j.apiToken === '')) {
-    const missing = j.user === '' ? 'jenkins.user' : 'jenkins.apiToken';
-    throw new ConfigError(`${missing} must be set too: jenkins.user and jenkins.apiToken are set together or not at all`, missing);
-  }
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Effective timings for a session timeout: the configured one, or the timeout the ZooKeeper
- * server negotiated (it clamps the request to [2, 20] * tickTime).
- *
- * - fenceAfterMs = floor(T * deadlineRatio), lowered if needed so that
- *   fenceAfterMs + jenkins.fenceKillAfterMs + fencing.marginMs <= T still holds;
- * - pingIntervalMs = configured, or T/6 when 0; at most fenceAfterMs / 2;
- * - requestTimeoutMs = configured, or T/3 when 0; at most fenceAfterMs.
- *
- * With the configured timeout the caps never bite (`loadConfig` enforced the rules); with a
- * shorter negotiated timeout they keep the invariants. Throws ConfigError (key
- * zk.sessionTimeoutMs) if T leaves no time to fence at all.
- */
-export function resolveTimings(cfg: Config, negotiatedTimeoutMs?: number): ResolvedTimings {
-  const t = negotiatedTimeoutMs ?? cfg.zk.sessionTimeoutMs;
-  if (!Number.isFinite(t) || t <= 0) {
-    throw new ConfigError(`zk.sessionTimeoutMs: invalid session timeout ${t}`, 'zk.sessionTimeoutMs');
-  }
-  const budget = t - cfg.jenkins.fenceKillAfterMs - cfg.fencing.marginMs;
-  const fenceAfterMs = Math.min(Math.floor(t * cfg.fencing.deadlineRatio), budget);
-  if (fenceAfterMs < 2) {
-    throw new ConfigError(
-      `zk.sessionTimeoutMs: session timeout ${t} ms${negotiatedTimeoutMs === undefined ? '' : ' (negotiated)'} ` +
-        `leaves no time to fence: it must exceed jenkins.fenceKillAfterMs + fencing.marginMs = ` +
-        `${cfg.jenkins.fenceKillAfterMs} + ${cfg.fencing.marginMs} ms`,
-      'zk.sessionTimeoutMs',
-    );
-  }
-  return {
-    sessionTimeoutMs: t,
-    pingIntervalMs: Math.max(1, Math.min(effectivePingIntervalMs(cfg, t), Math.floor(fenceAfterMs / 2))),
-    requestTimeoutMs: Math.max(1, Math.min(effectiveRequestTimeoutMs(cfg, t), fenceAfterMs)),
-    fenceAfterMs,
-  };
-}
-
-/**
- * Effective storage lease timings: lock.leaseMs, or zk.sessionTimeoutMs / 2 when 0 (a crashed
- * leader's last heartbeat is older than that when its session expires, so a crash adds no wait);
- * lock.heartbeatMs, or a quarter of the lease when 0.
- */
-export function resolveLockTimings(cfg: Config): { heartbeatMs: number; leaseMs: number } {
-  const leaseMs = cfg.lock.leaseMs > 0 ? cfg.lock.leaseMs : Math.floor(cfg.zk.sessionTimeoutMs / 2);
-  const heartbeatMs = cfg.lock.heartbeatMs > 0 ? cfg.lock.heartbeatMs : Math.max(1, Math.floor(leaseMs / 4));
-  return { heartbeatMs, leaseMs };
-}
-
-/**
- * The URL of this node's API as the controller advertises it in its election znode: api.host
- * (node.host when it listens on every address), api.port, https when api.tls is set. The CLI uses
- * it to find this host's controller when it is out of the election.
- */
-export function advertisedApiUrl(cfg: Config): string {
-  const host = cfg.api.host === '0.0.0.0' || cfg.api.host === '::' ? cfg.node.host : cfg.api.host;
-  const scheme = cfg.api.tls.cert !== '' && cfg.api.tls.key !== '' ? 'https' : 'http';
-  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${cfg.api.port}`;
-}
-
-/** A copy safe to log or serve: api.token, api.readToken, jenkins.apiToken and zk.auth become "***" when set. */
-export function redactedConfig(cfg: Config): Config {
-  const copy = JSON.parse(JSON.stringify(cfg)) as Config;
-  const mask = (v: string): string => (v === '' ? '' : '***');
-  return deepFreeze({
-    ...copy,
-    jenkins: { ...copy.jenkins, apiToken: mask(cfg.jenkins.apiToken) },
-    zk: { ...copy.zk, auth: mask(cfg.zk.auth) },
-    api: { ...copy.api, token: mask(cfg.api.token), readToken: mask(cfg.api.readToken) },
-  });
-}
-
-/**
- * What the `run` command needs beyond a valid config: jenkins.home must be a non-empty
- * absolute path. (`status` and other read-only commands do not call this.)
- */
-export function requireRunnable(cfg: Config): void {
-  const home = cfg.jenkins.home;
-  if (home === '') {
-    throw new ConfigError(
-      `jenkins.home is not set: set env ${envName('jenkins.home')}, flag ${flagName('jenkins.home')} ` +
-        `or "jenkins": { "home": ... } in the config file (an absolute path on the shared storage)`,
-      'jenkins.home',
-    );
-  }
-  if (!path.isAbsolute(home)) {
-    throw new ConfigError(`jenkins.home must be an absolute path: ${JSON.stringify(clip(home, 200))}`, 'jenkins.home');
-  }
-  if (cfg.sync.mode === 'git') requireSyncRunnable(cfg);
-}
-
-/**
- * The git directory of sync mode git: sync.gitDir, else a sibling of JENKINS_HOME
- * (`/var/lib/jenkins` -> `/var/lib/.jenkins.jenkins-ha.git`), so Jenkins never sees it.
- */
-export function resolveGitDir(cfg: Config): string {
-  if (cfg.sync.gitDir !== '') return path.resolve(cfg.sync.gitDir);
-  const home = path.resolve(cfg.jenkins.home);
-  return path.join(path.dirname(home), `.${path.basename(home)}.jenkins-ha.git`);
-}
-
-function requireSyncRunnable(cfg: Config): void {
-  if (cfg.sync.repo.trim() === '') {
-    throw new ConfigError(
-      `sync.repo is not set: sync.mode is git, so the configuration needs a repository (env ${envName('sync.repo')}, flag ${flagName('sync.repo')})`,
-      'sync.repo',
-    );
-  }
-  if (cfg.sync.gitDir !== '' && !path.isAbsolute(cfg.sync.gitDir)) {
-    throw new ConfigError(`sync.gitDir must be an absolute path: ${JSON.stringify(cfg.sync.gitDir)}`, 'sync.gitDir');
-  }
-  const home = path.resolve(cfg.jenkins.home);
-  const gitDir = resolveGitDir(cfg);
-  const rel = path.relative(home, gitDir);
-  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-    throw new ConfigError(`sync.gitDir must be outside jenkins.home (${home}): ${gitDir}`, 'sync.gitDir');
-  }
-  if (cfg.sync.include.length === 0) {
-    throw new ConfigError('sync.include is empty: sync.mode git needs at least one glob to replicate', 'sync.include');
-  }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

@@ -1,7 +1,7 @@
 /**
  * The controller's configuration as a plain, fully typed, read-only object.
  * `loadConfig` (./load.ts) produces it; nothing here depends on convict.
- * The shape mirrors the key paths of the schema in ./schema.ts one to one.
+ * The shape mirrors the key paths of the schema in ./schema/ (one file per section) one to one.
  */
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';

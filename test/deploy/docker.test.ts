@@ -111,7 +111,7 @@ describe('compose.yml', () => {
 describe('docker/haproxy.cfg', () => {
   const installed = fs.existsSync(HAPROXY);
   it('passes haproxy -c (only the Docker service names do not resolve here)', () => {
-    if (!installed) throw new Error(`${HAPROXY} is missing: run scripts/install-haproxy.sh (npm test's pretest does)`);
+    if (!installed) throw new Error(`${HAPROXY} is missing: run scripts/dev/install-haproxy.sh (npm test's pretest does)`);
     const r = checkConfig(path.join(DOCKER, 'haproxy.cfg'));
     expect({ status: r.status, output: r.output }).toEqual({ status: 0, output: expect.stringContaining('Configuration file is valid') });
     const warnings = r.output.split('\n').filter((l) => l.includes('[WARNING]') || l.includes('[ALERT]'));

@@ -76,7 +76,7 @@ function accepts(port: number): Promise<boolean> {
 }
 
 export async function startHaproxy(backends: readonly Backend[], interMs = 200): Promise<Haproxy> {
-  if (!fs.existsSync(HAPROXY)) throw new Error(`${HAPROXY} is missing: run scripts/install-haproxy.sh (npm test's pretest does)`);
+  if (!fs.existsSync(HAPROXY)) throw new Error(`${HAPROXY} is missing: run scripts/dev/install-haproxy.sh (npm test's pretest does)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-haproxy-'));
   const port = await freePortBlock(1);
   const config = path.join(dir, 'haproxy.cfg');

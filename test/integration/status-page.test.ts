@@ -1,6 +1,6 @@
 /**
  * The status page (GET /, src/api/page.ts) in a real browser: Debian's chromium (installed by
- * scripts/install-chromium.sh) driven by playwright-core, against a real ZooKeeper and a real
+ * scripts/dev/install-chromium.sh) driven by playwright-core, against a real ZooKeeper and a real
  * leader/standby pair of controllers.
  *
  * Writes test-output/status-page.png (the standby's page) for a human to look at.
@@ -29,7 +29,7 @@ let browser: Browser | undefined;
 
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: run 'bash scripts/install-chromium.sh' (CI does)`);
+    throw new Error(`${CHROMIUM} is missing: run 'bash scripts/dev/install-chromium.sh' (CI does)`);
   }
   zk = await startZk();
   fx = await makeFixture(zk.connect);

@@ -1,8 +1,8 @@
-/** GET /, /status, /members, /history: read-only views (guarded by api.readToken when set). */
+/** GET /, /page.css, /page.js, /status, /members, /history: read-only views (guarded by api.readToken when set). */
 import { Router, type RequestHandler } from 'express';
 import type { ControlCommands, StatusSource } from '../../controller/status';
 import { HttpError } from '../errors';
-import { STATUS_PAGE_HTML } from '../page';
+import { STATUS_PAGE_CSS, STATUS_PAGE_HTML, STATUS_PAGE_JS } from '../page';
 
 export const HISTORY_DEFAULT = 50;
 export const HISTORY_MAX = 200;
@@ -20,6 +20,12 @@ export function readRoutes(source: StatusSource, commands: ControlCommands, guar
   const r = Router();
   r.get('/', guard, (_req, res) => {
     res.type('html').send(STATUS_PAGE_HTML);
+  });
+  r.get('/page.css', guard, (_req, res) => {
+    res.type('css').send(STATUS_PAGE_CSS);
+  });
+  r.get('/page.js', guard, (_req, res) => {
+    res.type('js').send(STATUS_PAGE_JS);
   });
   r.get('/status', guard, (_req, res) => {
     res.json(source.status());

@@ -5,7 +5,7 @@
  */
 import { createHandler, ROUTES, type ApiHandler } from '../../../src/api/app';
 import { tokensEqual } from '../../../src/api/auth';
-import { STATUS_PAGE_HTML } from '../../../src/api/page';
+import { STATUS_PAGE_CSS, STATUS_PAGE_HTML, STATUS_PAGE_JS } from '../../../src/api/page';
 import { statusNotes } from '../../../src/controller/notes';
 import { CommandError } from '../../../src/errors';
 import { OpenApiChecker } from '../../helpers/openapi';
@@ -93,6 +93,31 @@ describe('reads', () => {
     expect(res.status).toBe(200);
     expect(res.get('content-type')).toMatch(/^text\/html/);
     expect(res.text).toBe(STATUS_PAGE_HTML);
+  });
+
+  test('the page loads its stylesheet and script relative to itself, served as CSS and JavaScript, not cached', async () => {
+    expect(STATUS_PAGE_HTML).toContain('<link rel="stylesheet" href="page.css">');
+    expect(STATUS_PAGE_HTML).toContain('<script src="page.js"></script>');
+    expect(STATUS_PAGE_HTML).not.toMatch(/<style|<script>/);
+    const css = await call(app, checker, 'GET', '/page.css');
+    expect(css.status).toBe(200);
+    expect(css.get('content-type')).toBe('text/css; charset=utf-8');
+    expect(css.get('cache-control')).toBe('no-store');
+    expect(css.text).toBe(STATUS_PAGE_CSS);
+    const js = await call(app, checker, 'GET', '/page.js');
+    expect(js.status).toBe(200);
+    expect(js.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.get('cache-control')).toBe('no-store');
+    expect(js.text).toBe(STATUS_PAGE_JS);
+    expect(STATUS_PAGE_JS).toContain("fetch(");
+  });
+
+  test('with api.readToken the page assets need it too', async () => {
+    app = make({ readToken: READ });
+    for (const p of ['/page.css', '/page.js']) {
+      expect({ p, s: (await call(app, checker, 'GET', p)).status }).toEqual({ p, s: 401 });
+      expect({ p, s: (await call(app, checker, 'GET', p, { token: READ })).status }).toEqual({ p, s: 200 });
+    }
   });
 
   test('GET /history defaults to 50 and passes a valid limit', async () => {

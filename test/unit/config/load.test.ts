@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  clientTimings,
   loadConfig,
   redactedConfig,
   requireRunnable,
@@ -561,6 +562,21 @@ describe('resolveTimings', () => {
     const err = configError(() => resolveTimings(defaults(), 700));
     expect(err.key).toBe('zk.sessionTimeoutMs');
     expect(err.message).toContain('negotiated');
+  });
+});
+
+describe('clientTimings (the ZooKeeper client of main.ts)', () => {
+  const defaults = (): Config => loadConfig({ env: {}, args: [] });
+
+  it('are the resolved timings when the session leaves time to fence', () => {
+    expect(clientTimings(defaults(), 4000)).toEqual({ pingIntervalMs: 666, requestTimeoutMs: 1333 });
+    const cfg = loadWith({ zk: { pingIntervalMs: 2000, requestTimeoutMs: 4000 } });
+    expect(clientTimings(cfg, 4000)).toEqual({ pingIntervalMs: 1000, requestTimeoutMs: 2000 });
+  });
+
+  it('fall back to t/6 and t/3, at least 20 and 50 ms, when it does not', () => {
+    expect(clientTimings(defaults(), 700)).toEqual({ pingIntervalMs: 116, requestTimeoutMs: 233 });
+    expect(clientTimings(defaults(), 90)).toEqual({ pingIntervalMs: 20, requestTimeoutMs: 50 });
   });
 });
 

@@ -3,7 +3,7 @@
 # test through playwright-core; no browser download from the Playwright CDN). Idempotent: does
 # nothing but print the version when chromium is already there.
 #
-#   bash scripts/install-chromium.sh
+#   bash scripts/dev/install-chromium.sh
 #
 # Root, or passwordless sudo, is needed only when chromium is missing. Runs apt-get update only
 # when the package lists do not know chromium, or when an install from stale lists fails.

@@ -4,7 +4,7 @@
 # but print the version when haproxy is already there. The package's service is not started
 # (these machines run no systemd; the tests run haproxy themselves on loopback).
 #
-#   bash scripts/install-haproxy.sh
+#   bash scripts/dev/install-haproxy.sh
 #
 # Root, or passwordless sudo, is needed only when haproxy is missing. Runs apt-get update only
 # when the package lists do not know haproxy, or when an install from stale lists fails.

@@ -4,9 +4,9 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { renderConfigDoc, spliceGenerated } = require('../dist/config/doc');
+const { renderConfigDoc, spliceGenerated } = require('../../dist/config/doc');
 
-const page = path.join(__dirname, '..', 'docs', 'configuration.md');
+const page = path.join(__dirname, '..', '..', 'docs', 'configuration.md');
 const before = fs.readFileSync(page, 'utf8');
 const after = spliceGenerated(before, renderConfigDoc());
 if (after === before) {
