@@ -80,5 +80,16 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  // The benchmarks measure the build: they load the project's code from dist/ (bench/lib.ts dist())
+  // and take only its types from src/.
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../src/*', '../src/**'], allowTypeImports: true, message: "bench/ runs the build: load src/ code with dist() from bench/lib.ts, import only its types" }] },
+      ],
+    },
+  },
   ...boundaries,
 );
