@@ -129,4 +129,15 @@ export default tseslint.config(
     plugins: { jha: { rules: { boundaries: boundaryRule } } },
     rules: { 'jha/boundaries': 'error' },
   },
+  // The benchmarks measure the build: they load the project's code from dist/ (bench/lib.ts dist())
+  // and take only its types from src/.
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../src/*', '../src/**'], allowTypeImports: true, message: "bench/ runs the build: load src/ code with dist() from bench/lib.ts, import only its types" }] },
+      ],
+    },
+  },
 );

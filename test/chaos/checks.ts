@@ -13,7 +13,10 @@
  * Each problem carries the mono time it belongs to, so the run can charge it to the fault window
  * it happened in.
  */
-import { describeLife, lives, type JournalEntry, type Life, type LivesOptions } from '../helpers/journal';
+import type { JournalEntry } from '../helpers/journal';
+
+// The overlap check is test/helpers/journal.ts's, shared with the integration tests and the benchmarks.
+export { findOverlaps } from '../helpers/journal';
 
 export const WRITES_FILE = 'standin-writes.jsonl';
 
@@ -21,27 +24,6 @@ export interface Incident {
   /** CLOCK_MONOTONIC ms the incident belongs to. */
   mono: number;
   detail: string;
-}
-
-/** Every overlap in the journal: presence-socket reports and intersecting life intervals. */
-export function findOverlaps(entries: JournalEntry[], opts: LivesOptions = {}): Incident[] {
-  const out: Incident[] = [];
-  for (const o of entries) {
-    if (o.ev !== 'overlap') continue;
-    const via = typeof o.via === 'string' ? ` via ${o.via}` : '';
-    out.push({ mono: o.mono, detail: `pid ${o.pid} started while pid ${o.otherPid ?? '?'} was alive (presence socket answered${via})` });
-  }
-  const ls: Life[] = lives(entries, opts);
-  for (let i = 0; i < ls.length; i++) {
-    const a = ls[i] as Life;
-    for (let j = i + 1; j < ls.length; j++) {
-      const b = ls[j] as Life;
-      if (b.start <= a.end) {
-        out.push({ mono: b.start, detail: `pid ${b.pid} started ${(a.end - b.start).toFixed(1)} ms before pid ${a.pid} ended [${describeLife(a)}] vs [${describeLife(b)}]` });
-      }
-    }
-  }
-  return out.sort((x, y) => x.mono - y.mono);
 }
 
 export type WriteProblemKind = 'corrupt' | 'gap' | 'duplicate' | 'interleaved' | 'epoch-regressed' | 'lost' | 'not-restored';

@@ -220,20 +220,31 @@ export function describeLife(l: Life): string {
   return parts.filter((p) => p !== undefined).join(', ');
 }
 
+/** One way two Jenkins were alive at once, at the mono time it belongs to. */
+export interface Overlap {
+  /** CLOCK_MONOTONIC ms: the `overlap` line, or the later life's start. */
+  mono: number;
+  detail: string;
+}
+
 /**
- * Pure check on entries; throws a descriptive Error if any `overlap` entry exists or if two
- * lives' [start, end] intervals intersect (closed intervals: touching counts). Returns the lives.
+ * Every overlap in the entries, sorted by mono: each presence-socket `overlap` line, and each pair
+ * of lives whose [start, end] intervals intersect (closed intervals: touching counts). The one
+ * checker of "never two Jenkins alive at once": checkNeverTwoAlive throws on it, the chaos suite
+ * charges each overlap to its fault window, the benchmarks count them.
  */
-export function checkNeverTwoAlive(entries: JournalEntry[], opts: LivesOptions = {}, where = 'journal'): Life[] {
-  const ls = lives(entries, opts);
-  const problems: string[] = [];
+export function findOverlaps(entries: JournalEntry[], opts: LivesOptions = {}): Overlap[] {
+  const out: Overlap[] = [];
   for (const o of entries.filter((e) => e.ev === 'overlap')) {
     const via = typeof o.via === 'string' ? ` via ${o.via}` : '';
-    problems.push(
-      `pid ${o.pid} started at mono ${fmt(o.mono)} while pid ${o.otherPid ?? '?'} was alive` +
+    out.push({
+      mono: o.mono,
+      detail:
+        `pid ${o.pid} started at mono ${fmt(o.mono)} while pid ${o.otherPid ?? '?'} was alive` +
         ` (presence socket answered${via})`,
-    );
+    });
   }
+  const ls = lives(entries, opts);
   // Sorted by start, so a later life b overlaps an earlier life a iff b starts before a ends.
   for (let i = 0; i < ls.length; i++) {
     const a = ls[i];
@@ -242,13 +253,27 @@ export function checkNeverTwoAlive(entries: JournalEntry[], opts: LivesOptions =
       const b = ls[j];
       if (b === undefined) continue;
       if (b.start <= a.end) {
-        problems.push(
-          `pid ${b.pid} started ${fmt(a.end - b.start)} ms before pid ${a.pid} ended` +
+        out.push({
+          mono: b.start,
+          detail:
+            `pid ${b.pid} started ${fmt(a.end - b.start)} ms before pid ${a.pid} ended` +
             ` [${describeLife(a)}] vs [${describeLife(b)}]`,
-        );
+        });
       }
     }
   }
+  return out.sort((x, y) => x.mono - y.mono);
+}
+
+/**
+ * Pure check on entries; throws a descriptive Error listing findOverlaps() if there is any.
+ * Returns the lives.
+ */
+export function checkNeverTwoAlive(entries: JournalEntry[], opts: LivesOptions = {}, where = 'journal'): Life[] {
+  // One "now" for both passes, so a running life ends at the same time in each.
+  const fixed: LivesOptions = { ...opts, now: opts.now ?? monoNow() };
+  const ls = lives(entries, fixed);
+  const problems = findOverlaps(entries, fixed).map((o) => o.detail);
   if (problems.length > 0) {
     throw new Error(
       `two Jenkins alive at once on ${where}:\n  ${problems.join('\n  ')}\n` +

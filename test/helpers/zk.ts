@@ -118,8 +118,8 @@ export async function freePortBlock(size: number): Promise<number> {
   throw new Error(`no block of ${size} free ports found in 20000-40000`);
 }
 
-/** The reply to the `srvr` four-letter word on 127.0.0.1:port, or '' if none within timeoutMs. */
-export function srvr(port: number, timeoutMs = 500): Promise<string> {
+/** The reply to a four-letter word (srvr, mntr, ...) on 127.0.0.1:port, or '' if none within timeoutMs. */
+export function fourLetter(port: number, word: string, timeoutMs = 500): Promise<string> {
   return new Promise((resolve) => {
     let data = '';
     let settled = false;
@@ -133,7 +133,7 @@ export function srvr(port: number, timeoutMs = 500): Promise<string> {
     };
     const timer = setTimeout(finish, timeoutMs);
     socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write('srvr'));
+    socket.on('connect', () => socket.write(word));
     socket.on('data', (chunk: string) => {
       data += chunk;
     });
@@ -141,6 +141,11 @@ export function srvr(port: number, timeoutMs = 500): Promise<string> {
     socket.on('close', finish);
     socket.on('error', finish);
   });
+}
+
+/** The reply to the `srvr` four-letter word on 127.0.0.1:port, or '' if none within timeoutMs. */
+export function srvr(port: number, timeoutMs = 500): Promise<string> {
+  return fourLetter(port, 'srvr', timeoutMs);
 }
 
 /** A server's Mode (standalone, leader, follower, ...) or 'down' when it does not serve. */

@@ -21,7 +21,10 @@ type Line = Record<string, unknown> & { scenario: string };
 
 function runQuick(): Promise<{ code: number | null; lines: Line[]; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO, 'bench', 'run.js'), '--quick'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', path.join(REPO, 'scripts', 'dev', 'register-ts.js'), path.join(REPO, 'bench', 'run.ts'), '--quick'], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,26 +1,8 @@
 /**
- * The benchmark runner's own checks (bench/run.js): a scenario that crashed, printed no result,
+ * The benchmark runner's own checks (bench/run.ts): a scenario that crashed, printed no result,
  * failed its self-checks or printed counters that did not move must show as BROKEN, never green.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JS module of the bench suite
-const { SCENARIOS, verify } = require('../../../bench/run.js') as {
-  SCENARIOS: Scenario[];
-  verify: (run: Run) => string[];
-};
-
-interface Scenario {
-  name: string;
-  full: string[];
-  quick: string[];
-  expect: Record<string, unknown>;
-}
-interface Run {
-  sc: Scenario;
-  args: string[];
-  code: number;
-  signal: string | null;
-  lines: Record<string, unknown>[];
-}
+import { SCENARIOS, verify, type Run } from '../../../bench/run';
 
 const herd = SCENARIOS.find((s) => s.name === 'herd')!;
 const stat = (n: number, v = 1): Record<string, number> => ({ n, median: v, p95: v, max: v, min: v });

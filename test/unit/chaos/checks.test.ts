@@ -35,7 +35,7 @@ describe('findOverlaps', () => {
     const found = findOverlaps(entries, notAlive);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ mono: 451 });
-    expect(found[0]?.detail).toMatch(/pid 2 started while pid 1 was alive .*abstract/);
+    expect(found[0]?.detail).toMatch(/pid 2 started at mono 451\.000 while pid 1 was alive .*abstract/);
   });
 });
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * No herd: N contenders for ONE cluster, each with its own ZooKeeper session, all in this process
  * (standalone ZooKeeper, scripts/zk.sh). Leader changes by closing the leader's session; per
@@ -6,7 +5,7 @@
  * sent (counted in the harness, and on the server as `mntr` zk_packets_received), and the
  * handover time (close of the old leader's session -> the next participant reports leadership).
  *
- *   node bench/herd.js [--sizes 10,50,100] [--changes 10] [--session-ms 10000]
+ *   node -r ./scripts/dev/register-ts.js bench/herd.ts [--sizes 10,50,100] [--changes 10] [--session-ms 10000]
  *
  * Variants, measured in the same run:
  * - election:    the project's Election + ZkCoordinator (dist/): each contender watches only its
@@ -18,29 +17,40 @@
  *                every change every contender lists the children again.
  * The old leader leaves for good (N shrinks by one per change); nobody rejoins during a change.
  */
-'use strict';
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const zookeeper = require('node-zookeeper-client');
-const { Checks, arg, fmt, machine, mntr, mono, printTable, startZk, stats, target } = require('./lib');
-const { benchConfig, Counter, electionParticipant, quiescent } = require('./inproc');
+import * as zookeeper from 'node-zookeeper-client';
+import type { Config } from '../src/config/load';
+import { benchConfig, Counter, electionParticipant, quiescent, type ElectionParticipant } from './inproc';
+import { Checks, arg, fmt, machine, mntr, mntrNum, mono, printTable, runMain, startZk, stats, target, waitFor, type ZkCluster } from './lib';
 
 const SIZES = String(arg('sizes', '10,50,100')).split(',').map(Number);
 const CHANGES = Number(arg('changes', 10));
 const SESSION_MS = Number(arg('session-ms', 10000));
 
+type Variant = 'election' | 'controller' | 'naive';
+
+/** What an experiment needs of a contender, whichever the variant. */
+interface Contender {
+  nodeId: string;
+  counter: Counter;
+  /** mono ms this contender first became leader. */
+  electedAt: number | null;
+  /** The project's Election (not in the naive variant). */
+  election?: ElectionParticipant['election'];
+  start(): void | Promise<void>;
+  close(): Promise<unknown>;
+}
+
 /** The naive election: every contender watches the children and re-lists them on every change. */
-function naiveParticipant(connect, base, nodeId) {
+function naiveParticipant(connect: string, base: string, nodeId: string): Contender {
   const counter = new Counter();
   const client = zookeeper.createClient(connect, { sessionTimeout: SESSION_MS, spinDelay: 100, retries: 0 });
   const dir = `${base}/election`;
-  const p = { nodeId, counter, electedAt: null, name: null, client };
-  const call = (fn) => {
+  let name: string | null = null;
+  const call = <T>(fn: (cb: (err: Error | zookeeper.Exception | null, res: T) => void) => void): Promise<T> => {
     counter.calls += 1;
     counter.inflight += 1;
     counter.lastCallAt = mono();
-    return new Promise((resolve, reject) =>
+    return new Promise<T>((resolve, reject) =>
       fn((err, res) => {
         counter.inflight -= 1;
         counter.lastCallAt = mono();
@@ -49,8 +59,27 @@ function naiveParticipant(connect, base, nodeId) {
       }),
     );
   };
-  const check = async () => {
-    const children = await call((cb) =>
+  const p: Contender = {
+    nodeId,
+    counter,
+    electedAt: null,
+    start: async () => {
+      client.connect();
+      await new Promise<void>((r) => client.once('connected', () => r()));
+      await call<string>((cb) => client.mkdirp(dir, cb));
+      const created = await call<string>((cb) => client.create(`${dir}/n_${nodeId}_`, Buffer.alloc(0), zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, cb));
+      name = created.slice(dir.length + 1);
+      await check();
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        client.close();
+        client.once('disconnected', () => r());
+        setTimeout(r, 1000);
+      }),
+  };
+  const check = async (): Promise<void> => {
+    const children = await call<string[]>((cb) =>
       client.getChildren(
         dir,
         () => {
@@ -61,29 +90,32 @@ function naiveParticipant(connect, base, nodeId) {
       ),
     );
     const sorted = children.sort((a, b) => Number(a.slice(-10)) - Number(b.slice(-10)));
-    if (sorted[0] === p.name && p.electedAt === null) p.electedAt = mono();
+    if (sorted[0] === name && p.electedAt === null) p.electedAt = mono();
   };
-  p.start = async () => {
-    client.connect();
-    await new Promise((r) => client.once('connected', r));
-    await call((cb) => client.mkdirp(dir, cb));
-    const created = await call((cb) => client.create(`${dir}/n_${nodeId}_`, Buffer.alloc(0), zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, cb));
-    p.name = created.slice(dir.length + 1);
-    await check();
-  };
-  p.close = () => new Promise((r) => (client.close(), client.once('disconnected', r), setTimeout(r, 1000)));
   return p;
 }
 
-async function packets(port) {
-  return (await mntr(port)).zk_packets_received;
+async function packets(port: number): Promise<number> {
+  return mntrNum(await mntr(port), 'zk_packets_received');
+}
+
+interface Experiment {
+  wakeups: number[];
+  events: number[];
+  requests: number[];
+  server: number[];
+  handover: number[];
+  watches: number;
+  leaders: number;
 }
 
 /** Runs CHANGES leader changes among n contenders of one variant; returns per-change samples. */
 let runs = 0;
-async function experiment(zk, cfg, variant, n) {
+async function experiment(zk: ZkCluster, cfg: Config, variant: Variant, n: number): Promise<Experiment> {
   const base = `/jenkins-ha/herd-${variant}-${n}-${++runs}`;
-  const parts = [];
+  const port0 = zk.ports[0];
+  if (port0 === undefined) throw new Error('ZooKeeper has no client port');
+  const parts: Contender[] = [];
   for (let i = 0; i < n; i++) {
     const id = `p${String(i).padStart(3, '0')}`;
     parts.push(variant === 'naive' ? naiveParticipant(zk.connect, base, id) : electionParticipant(cfg, { base, nodeId: id, withView: variant === 'controller' }));
@@ -91,80 +123,75 @@ async function experiment(zk, cfg, variant, n) {
   // Join one after another so the line is p000, p001, ... (the first is the leader).
   for (const p of parts) {
     await p.start();
-    if (variant !== 'naive') await waitUntil(() => p.election.status().role === 'leader' || p.election.status().role === 'candidate', 20000, `${p.nodeId} in line`);
+    const election = p.election;
+    if (election) await waitUntil(() => election.status().role === 'leader' || election.status().role === 'candidate', 20000, `${p.nodeId} in line`);
   }
   await quiescent(parts.map((p) => p.counter), 200);
-  const watches = (await mntr(zk.ports[0])).zk_watch_count;
-  const out = { wakeups: [], events: [], requests: [], server: [], handover: [], watches, leaders: 0 };
+  const watches = mntrNum(await mntr(port0), 'zk_watch_count');
+  const out: Experiment = { wakeups: [], events: [], requests: [], server: [], handover: [], watches, leaders: 0 };
   let alive = [...parts];
   for (let c = 0; c < CHANGES && alive.length > 1; c++) {
     const leader = alive.find((p) => p.electedAt !== null);
     if (!leader) throw new Error(`${variant} n=${n}: no leader before change ${c}`);
     alive = alive.filter((p) => p !== leader);
     const before = alive.map((p) => ({ w: p.counter.watchEvents, c: p.counter.calls, pr: p.counter.probes }));
-    const pk0 = await packets(zk.ports[0]);
+    const pk0 = await packets(port0);
     const t0 = mono();
     await leader.close();
     const next = await waitUntil(() => alive.find((p) => p.electedAt !== null && p.electedAt >= t0), 20000, 'the next leader');
     await quiescent(alive.map((p) => p.counter), 100);
-    const pk1 = await packets(zk.ports[0]);
-    const woken = alive.filter((p, i) => p.counter.watchEvents > before[i].w).length;
-    out.events.push(alive.reduce((s, p, i) => s + p.counter.watchEvents - before[i].w, 0));
-    const reqs = alive.reduce((s, p, i) => s + p.counter.calls - before[i].c, 0);
-    const probes = alive.reduce((s, p, i) => s + p.counter.probes - before[i].pr, 0);
+    const pk1 = await packets(port0);
+    const was = (i: number): { w: number; c: number; pr: number } => before[i] ?? { w: 0, c: 0, pr: 0 };
+    const woken = alive.filter((p, i) => p.counter.watchEvents > was(i).w).length;
+    out.events.push(alive.reduce((s, p, i) => s + p.counter.watchEvents - was(i).w, 0));
+    const reqs = alive.reduce((s, p, i) => s + p.counter.calls - was(i).c, 0);
+    const probes = alive.reduce((s, p, i) => s + p.counter.probes - was(i).pr, 0);
     out.wakeups.push(woken);
     out.requests.push(reqs);
     // Server side: packets received during the change, less our mntr probe (1), the old leader's
     // closeSession (1) and the liveness probes that fell into the window (counted above).
     out.server.push(pk1 - pk0 - 1 - 1 - probes);
-    out.handover.push(next.electedAt - t0);
+    out.handover.push((next.electedAt ?? NaN) - t0);
     out.leaders += 1;
   }
   await Promise.all(alive.map((p) => p.close()));
   return out;
 }
 
-async function waitUntil(fn, timeoutMs, what) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+/** Polls a synchronous condition every 2 ms (a leader change takes a few ms here). */
+function waitUntil<T>(fn: () => T | undefined | null | false, timeoutMs: number, what: string): Promise<T> {
+  return waitFor(fn, { timeoutMs, intervalMs: 2, what });
 }
 
-async function main() {
+async function main(): Promise<void> {
   const started = mono();
   const m0 = machine();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-bench-herd-'));
-  const zk = await startZk(path.join(tmp, 'zk'));
+  const zk = await startZk();
   const cfg = benchConfig(zk.connect, SESSION_MS);
-  const results = [];
+  const results: (Experiment & { variant: Variant; n: number })[] = [];
   try {
     // Warm-up (JIT, sockets), discarded: otherwise the first size measured pays for it.
     await experiment(zk, cfg, 'election', 5);
     await experiment(zk, cfg, 'naive', 5);
     for (const n of SIZES) {
-      for (const variant of ['election', 'controller', 'naive']) {
+      for (const variant of ['election', 'controller', 'naive'] as const) {
         process.stderr.write(`herd: ${variant} n=${n} x${CHANGES} changes\n`);
         results.push({ variant, n, ...(await experiment(zk, cfg, variant, n)) });
       }
     }
   } finally {
-    zk.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await zk.stop();
   }
 
   const checks = new Checks('herd');
-  const expectChanges = (n) => Math.min(CHANGES, n - 1);
+  const expectChanges = (n: number): number => Math.min(CHANGES, n - 1);
   for (const r of results) {
     checks.check(r.leaders === expectChanges(r.n) && r.handover.length === r.leaders, `${r.variant} n=${r.n}: ${r.leaders} leader changes of ${expectChanges(r.n)}`);
     checks.check(r.wakeups.every((w) => w >= 1), `${r.variant} n=${r.n}: a watch event was counted in every change`);
     checks.check(r.requests.every((q) => q >= 1), `${r.variant} n=${r.n}: requests were counted in every change`);
   }
   // The naive contrast must show the herd, or the counting is broken.
-  for (const r of results.filter((x) => x.variant === 'naive' && x.n >= 10)) checks.check(stats(r.wakeups).median >= r.n / 2, `naive n=${r.n} woke everyone`);
+  for (const r of results.filter((x) => x.variant === 'naive' && x.n >= 10)) checks.check((stats(r.wakeups).median ?? 0) >= r.n / 2, `naive n=${r.n} woke everyone`);
 
   const rows = results.map((r) => {
     const w = stats(r.wakeups);
@@ -185,7 +212,8 @@ async function main() {
   const el = results.filter((r) => r.variant === 'election');
   const small = el.find((r) => r.n === Math.min(...SIZES));
   const large = el.find((r) => r.n === Math.max(...SIZES));
-  const growth = stats(large.handover).median / stats(small.handover).median;
+  if (!small || !large) throw new Error('no election results');
+  const growth = (stats(large.handover).median ?? NaN) / (stats(small.handover).median ?? NaN);
   const self = checks.finish();
   console.log(
     JSON.stringify({
@@ -214,7 +242,4 @@ async function main() {
   );
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -1,9 +1,8 @@
-#!/usr/bin/env node
 /**
  * Footprint: what an idle controller costs. Real ZooKeeper (standalone, scripts/zk.sh), two real
  * controllers (dist/cli.js run) with the Jenkins stand-in, the default session timeout (10 s).
  *
- *   node bench/footprint.js [--idle-s 60] [--session-ms 10000] [--startups 5] [--settle-ms 3000]
+ *   node -r ./scripts/dev/register-ts.js bench/footprint.ts [--idle-s 60] [--session-ms 10000] [--startups 5] [--settle-ms 3000]
  *
  * Session timeout and Jenkins health interval are the production defaults (10 s, 5 s).
  * - idle RSS and CPU of the leader's and the standby's controller process (not Jenkins, not the
@@ -13,11 +12,13 @@
  * - start-up: the standby is restarted --startups times; process spawned -> its election znode
  *   created (`election.joined`), and -> standby role reported by its API.
  */
-'use strict';
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { CLI, Checks, Controller, arg, clkTck, fmt, freePort, machine, mono, pairEnv, printTable, sleep, startZk, stats, target, waitFor } = require('./lib');
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { StatusSnapshot } from '../src/controller/status';
+import { CLI, Checks, ControllerProcess, arg, clkTck, fmt, freePort, machine, mono, pairEnv, printTable, runMain, sleep, startZk, stats, target, waitFor } from './lib';
+
+type NodeId = 'a' | 'b';
 
 const IDLE_S = Number(arg('idle-s', 60));
 const SESSION_MS = Number(arg('session-ms', 10000));
@@ -25,57 +26,57 @@ const STARTUPS = Number(arg('startups', 5));
 const SETTLE_MS = Number(arg('settle-ms', 3000));
 const TARGET = { rssMb: 80, cpuPct: 1, joinedMs: 300 };
 
-async function main() {
+async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error('dist/cli.js missing: run `npm run build` first');
   const started = mono();
   const m0 = machine();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-bench-footprint-'));
   const home = path.join(tmp, 'home');
   fs.mkdirSync(home);
-  const zk = await startZk(path.join(tmp, 'zk'));
+  const zk = await startZk();
   const jenkinsPort = await freePort();
-  const apiPorts = { a: await freePort(), b: await freePort() };
+  const apiPorts: Record<NodeId, number> = { a: await freePort(), b: await freePort() };
   const env = pairEnv({ cluster: 'bench-footprint', zkConnect: zk.connect, sessionMs: SESSION_MS, home, jenkinsPort });
   delete env.JHA_JENKINS_HEALTH_INTERVAL_MS; // production default (5 s), not the tests' 1 s
-  const nodes = {};
-  const startNode = (id) => (nodes[id] = new Controller(id, { ...env, JHA_API_PORT: String(apiPorts[id]) }));
-  const status = (id) => nodes[id].status(apiPorts[id]);
+  const nodes = {} as Record<NodeId, ControllerProcess>;
+  const startNode = (id: NodeId): ControllerProcess => (nodes[id] = new ControllerProcess(id, { ...env, JHA_API_PORT: String(apiPorts[id]) }));
+  const status = (id: NodeId): Promise<StatusSnapshot | null> => nodes[id].status(apiPorts[id]);
   const tck = clkTck();
   try {
     startNode('a');
-    await waitFor(async () => (await status('a'))?.jenkins.ready, 30000, 'a leading with Jenkins ready');
+    await waitFor(async () => (await status('a'))?.jenkins.ready, { timeoutMs: 30000, what: 'a leading with Jenkins ready' });
     startNode('b');
-    await waitFor(async () => (await status('b'))?.node.role === 'standby', 30000, 'b standby');
+    await waitFor(async () => (await status('b'))?.node.role === 'standby', { timeoutMs: 30000, what: 'b standby' });
     await sleep(SETTLE_MS); // let start-up work (module loading, JIT, first probes) finish
 
     process.stderr.write(`footprint: idle leader and standby for ${IDLE_S} s\n`);
-    const rss = { a: [], b: [] };
+    const rss = { a: [] as number[], b: [] as number[] };
     const t0 = mono();
     const ticks0 = { a: nodes.a.cpuTicks(), b: nodes.b.cpuTicks() };
     for (let i = 0; i < IDLE_S; i++) {
       // Sleep to the next whole second of the window (timers may fire a hair early against mono()).
       await sleep(Math.max(0, t0 + (i + 1) * 1000 - mono()));
-      for (const id of ['a', 'b']) rss[id].push(nodes[id].rssKb() / 1024);
+      for (const id of ['a', 'b'] as const) rss[id].push(nodes[id].rssKb() / 1024);
     }
     const ticks1 = { a: nodes.a.cpuTicks(), b: nodes.b.cpuTicks() };
     const seconds = (mono() - t0) / 1000;
-    const cpuPct = (id) => ((ticks1[id] - ticks0[id]) / tck / seconds) * 100;
+    const cpuPct = (id: NodeId): number => ((ticks1[id] - ticks0[id]) / tck / seconds) * 100;
     const sa = await status('a');
     const sb = await status('b');
     const stayed = sa?.node.role === 'leader' && sa.jenkins.ready && sb?.node.role === 'standby';
 
     // Start-up: restart the standby, time spawn -> joined the election -> standby.
     process.stderr.write(`footprint: ${STARTUPS} standby restarts `);
-    const joined = [];
-    const standbyAt = [];
+    const joined: number[] = [];
+    const standbyAt: number[] = [];
     for (let i = 0; i < STARTUPS; i++) {
       nodes.b.proc.kill('SIGTERM');
       await nodes.b.exited;
       const c = startNode('b');
-      const j = await waitFor(() => c.find('election.joined'), 20000, 'joined');
-      await waitFor(async () => (await status('b'))?.node.role === 'standby', 20000, 'standby again');
+      const j = await waitFor(() => c.find('election.joined'), { timeoutMs: 20000, what: 'joined' });
+      await waitFor(async () => (await status('b'))?.node.role === 'standby', { timeoutMs: 20000, what: 'standby again' });
       joined.push(j.mono - c.spawnedAt);
-      standbyAt.push(c.events.find((e) => e.event === 'role' && e.to === 'standby')?.mono - c.spawnedAt);
+      standbyAt.push((c.events.find((e) => e.event === 'role' && e.to === 'standby')?.mono ?? NaN) - c.spawnedAt);
       process.stderr.write('.');
     }
     process.stderr.write('\n');
@@ -85,7 +86,7 @@ async function main() {
       standby: { rss_mb: stats(rss.b), cpu_pct: cpuPct('b'), cpu_ticks: ticks1.b - ticks0.b },
     };
     const checks = new Checks('footprint');
-    checks.check(rss.a.length === IDLE_S && rss.b.length === IDLE_S && res.leader.rss_mb.min > 10 && res.standby.rss_mb.min > 10, `RSS samples (${rss.a.length}, ${rss.b.length} of ${IDLE_S}) of live processes`);
+    checks.check(rss.a.length === IDLE_S && rss.b.length === IDLE_S && (res.leader.rss_mb.min ?? 0) > 10 && (res.standby.rss_mb.min ?? 0) > 10, `RSS samples (${rss.a.length}, ${rss.b.length} of ${IDLE_S}) of live processes`);
     checks.check(Number.isFinite(res.leader.cpu_pct) && Number.isFinite(res.standby.cpu_pct) && seconds >= IDLE_S * 0.9, `CPU measured over the window (leader ${res.leader.cpu_pct}%, standby ${res.standby.cpu_pct}%, ${seconds.toFixed(2)} s of ${IDLE_S}, ticks ${JSON.stringify(ticks0)} -> ${JSON.stringify(ticks1)}, CLK_TCK ${tck})`);
     checks.check(stayed, 'the pair stayed leader (Jenkins ready) and standby while idle');
     checks.check(joined.length === STARTUPS && joined.every((x) => x > 0), `start-up samples ${joined.length} of ${STARTUPS}`);
@@ -127,12 +128,9 @@ async function main() {
   } finally {
     for (const n of Object.values(nodes)) n.proc.kill('SIGTERM');
     await Promise.all(Object.values(nodes).map((n) => n.exited));
-    zk.stop();
+    await zk.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

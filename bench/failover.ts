@@ -1,9 +1,8 @@
-#!/usr/bin/env node
 /**
  * Failover benchmark: real ZooKeeper (scripts/zk.sh), two real controllers (dist/cli.js), the
  * Jenkins stand-in. Prints a table and one JSON line per scenario.
  *
- *   node bench/failover.js [--rounds 20] [--graceful-rounds N] [--crash-rounds N] [--session-ms 2000]
+ *   node -r ./scripts/dev/register-ts.js bench/failover.ts [--rounds 20] [--graceful-rounds N] [--crash-rounds N] [--session-ms 2000]
  *                          [--ensemble] [--zk-leader-kills 5] [--force-sync yes|no] [--breakdown]
  *
  * Scenarios
@@ -26,13 +25,36 @@
  * Times come from CLOCK_MONOTONIC stamps (`mono`) in the controllers' logs, the stand-in's
  * journal and this process, which share the clock.
  */
-'use strict';
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const zookeeper = require('node-zookeeper-client');
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zookeeper from 'node-zookeeper-client';
+import type { StatusSnapshot } from '../src/controller/status';
+import {
+  CLI,
+  Checks,
+  ControllerProcess,
+  arg,
+  fmt,
+  freePort,
+  journal,
+  lastExitBefore,
+  machine,
+  mono,
+  overlaps,
+  pairEnv,
+  printTable,
+  runMain,
+  sleep,
+  startZk,
+  stats,
+  target,
+  waitFor,
+  type ControllerLogEvent,
+  type Stats,
+} from './lib';
 
-const { CLI, Checks, arg, fmt, machine, mono, sleep, waitFor, freePort, Controller, readJournal, overlaps, pairEnv, printTable, startZk, stats, target } = require('./lib');
+type NodeId = 'a' | 'b';
 
 const ROUNDS = Number(arg('rounds', 20));
 const GRACEFUL_ROUNDS = Number(arg('graceful-rounds', ROUNDS));
@@ -45,61 +67,73 @@ const BREAKDOWN = arg('breakdown', false) === true;
 const SETTLE_MS = Number(arg('settle-ms', 1000));
 const TARGET = { controllerMedianMs: 20, controllerP95Ms: 60, crashTotalMedianMs: SESSION_MS + 300 };
 
-async function main() {
+/** A numeric field of a `takeover.phases` log line. */
+function phase(ev: ControllerLogEvent, key: 'decisionMs' | 'launchMs' | 'readinessMs' | 'wokeAt' | 'spawnedAt'): number {
+  const v = ev[key];
+  if (typeof v !== 'number') throw new Error(`takeover.phases without a numeric ${key}: ${JSON.stringify(ev)}`);
+  return v;
+}
+
+async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error('dist/cli.js missing: run `npm run build` first');
   const started = mono();
   const m0 = machine();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-bench-'));
   const home = path.join(tmp, 'home');
   fs.mkdirSync(home);
-  const zk = await startZk(path.join(tmp, 'zk'), { ensemble: ENSEMBLE, forceSync: FORCE_SYNC });
+  const zk = await startZk({ ensemble: ENSEMBLE, forceSync: FORCE_SYNC === 'yes' });
   const jenkinsPort = await freePort();
-  const apiPorts = { a: await freePort(), b: await freePort() };
+  const apiPorts: Record<NodeId, number> = { a: await freePort(), b: await freePort() };
   const cluster = 'bench';
   const env = pairEnv({ cluster, zkConnect: zk.connect, sessionMs: SESSION_MS, home, jenkinsPort });
-  const nodes = {};
-  const startNode = (id) => (nodes[id] = new Controller(id, { ...env, JHA_API_PORT: String(apiPorts[id]) }));
+  const nodes = {} as Record<NodeId, ControllerProcess>;
+  const startNode = (id: NodeId): ControllerProcess => (nodes[id] = new ControllerProcess(id, { ...env, JHA_API_PORT: String(apiPorts[id]) }));
   const observer = zookeeper.createClient(zk.connect, { sessionTimeout: 10000, spinDelay: 100, retries: 0 });
   observer.connect();
-  await new Promise((r) => observer.once('connected', r));
+  await new Promise<void>((r) => observer.once('connected', () => r()));
 
-  const roleOf = async (id) => (await nodes[id].status(apiPorts[id]))?.node.role;
-  const leaderReady = async (id) => {
+  const roleOf = async (id: NodeId): Promise<string | undefined> => (await nodes[id].status(apiPorts[id]))?.node.role;
+  const leaderReady = async (id: NodeId): Promise<StatusSnapshot | null> => {
     const s = await nodes[id].status(apiPorts[id]);
     return s && s.node.role === 'leader' && s.jenkins.ready ? s : null;
   };
+  const statusOf = async (id: NodeId): Promise<StatusSnapshot> => {
+    const s = await nodes[id].status(apiPorts[id]);
+    if (!s) throw new Error(`${id}: GET /status did not answer`);
+    return s;
+  };
 
-  const startup = [];
-  const record = (c) => {
+  const startup: number[] = [];
+  const record = (c: ControllerProcess): void => {
     const joined = c.find('election.joined');
     if (joined) startup.push(joined.mono - c.spawnedAt);
   };
 
   startNode('a');
-  await waitFor(() => leaderReady('a'), 30000, 'a leading');
+  await waitFor(() => leaderReady('a'), { timeoutMs: 30000, what: 'a leading' });
   startNode('b');
-  await waitFor(async () => (await roleOf('b')) === 'standby', 30000, 'b standby');
+  await waitFor(async () => (await roleOf('b')) === 'standby', { timeoutMs: 30000, what: 'b standby' });
   record(nodes.a);
   record(nodes.b);
 
-  const rss = { leader: [], standby: [] };
-  const sampleRss = async (leader, standby) => {
+  const rss = { leader: [] as number[], standby: [] as number[] };
+  const sampleRss = async (leader: NodeId, standby: NodeId): Promise<void> => {
     await sleep(300);
     rss.leader.push(nodes[leader].rssKb() / 1024);
     rss.standby.push(nodes[standby].rssKb() / 1024);
   };
 
   // The old leader comes back as a standby, so every round starts from an idle pair.
-  const restartOld = async (id) => {
+  const restartOld = async (id: NodeId): Promise<void> => {
     startNode(id);
-    await waitFor(async () => (await roleOf(id)) === 'standby', 20000, `${id} back as standby`);
+    await waitFor(async () => (await roleOf(id)) === 'standby', { timeoutMs: 20000, what: `${id} back as standby` });
     record(nodes[id]);
   };
 
-  let leader = 'a';
-  let standby = 'b';
+  let leader: NodeId = 'a';
+  let standby: NodeId = 'b';
   let epochsTaken = 0;
-  const graceful = { gap: [], total: [], decision: [], launch: [] };
+  const graceful = { gap: [] as number[], total: [] as number[], decision: [] as number[], launch: [] as number[] };
   process.stderr.write(`graceful handover x${GRACEFUL_ROUNDS} `);
   for (let i = 0; i < GRACEFUL_ROUNDS; i++) {
     if (i === 0) await sampleRss(leader, standby);
@@ -110,23 +144,21 @@ async function main() {
     const t0 = mono();
     old.proc.kill('SIGTERM');
     await old.exited;
-    const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), 20000, 'new Jenkins spawned');
-    const oldExit = readJournal(home)
-      .filter((e) => e.mono < s.mono && (e.ev === 'stop' || e.ev === 'exit'))
-      .pop();
+    const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), { timeoutMs: 20000, what: 'new Jenkins spawned' });
+    const oldExit = lastExitBefore(home, s.mono);
     graceful.gap.push(s.mono - oldExit.mono);
     graceful.total.push(s.mono - t0);
-    await waitFor(() => leaderReady(standby), 20000, 'new leader ready');
-    const ph = await waitFor(() => nodes[standby].find('takeover.phases', t0), 5000, 'takeover.phases logged');
-    graceful.decision.push(ph.decisionMs);
-    graceful.launch.push(ph.launchMs);
+    await waitFor(() => leaderReady(standby), { timeoutMs: 20000, what: 'new leader ready' });
+    const ph = await waitFor(() => nodes[standby].find('takeover.phases', t0), { timeoutMs: 5000, what: 'takeover.phases logged' });
+    graceful.decision.push(phase(ph, 'decisionMs'));
+    graceful.launch.push(phase(ph, 'launchMs'));
     epochsTaken += 1;
     if (BREAKDOWN) {
       const nw = nodes[standby];
-      const at = (c, e) => (c.find(e, t0)?.mono ?? NaN) - oldExit.mono;
+      const at = (c: ControllerProcess, e: string): number => (c.find(e, t0)?.mono ?? NaN) - oldExit.mono;
       console.error(
         `round ${i}: +${at(old, 'jenkins.stopped').toFixed(1)} old saw exit, +${at(old, 'demoted').toFixed(1)} old leaving, ` +
-          `+${(ph.wokeAt - oldExit.mono).toFixed(1)} watch fired, +${at(nw, 'elected').toFixed(1)} elected, ` +
+          `+${(phase(ph, 'wokeAt') - oldExit.mono).toFixed(1)} watch fired, +${at(nw, 'elected').toFixed(1)} elected, ` +
           `+${at(nw, 'epoch.taken').toFixed(1)} epoch, +${(s.mono - oldExit.mono).toFixed(1)} spawned`,
       );
     }
@@ -136,15 +168,15 @@ async function main() {
   }
   process.stderr.write('\n');
 
-  const crash = { total: [], detection: [], notification: [], decision: [], launch: [], readiness: [], controller: [] };
+  const crash = { total: [] as number[], detection: [] as number[], notification: [] as number[], decision: [] as number[], launch: [] as number[], readiness: [] as number[], controller: [] as number[] };
   process.stderr.write(`crash failover x${CRASH_ROUNDS} `);
   for (let i = 0; i < CRASH_ROUNDS; i++) {
     await sleep(SETTLE_MS);
-    const st = await nodes[leader].status(apiPorts[leader]);
-    const sb = await nodes[standby].status(apiPorts[standby]);
+    const st = await statusOf(leader);
+    const sb = await statusOf(standby);
     const predPath = `/jenkins-ha/${cluster}/election/${sb.election.predecessor}`;
     let expiredAt = 0;
-    await new Promise((resolve, reject) =>
+    await new Promise<void>((resolve, reject) =>
       observer.exists(
         predPath,
         (ev) => {
@@ -156,27 +188,27 @@ async function main() {
     const t0 = mono();
     nodes[leader].proc.kill('SIGKILL');
     try {
-      process.kill(-st.jenkins.pid, 'SIGKILL');
+      if (st.jenkins.pid !== null) process.kill(-st.jenkins.pid, 'SIGKILL');
     } catch {
       /* already gone */
     }
-    const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), SESSION_MS * 5, 'new Jenkins after crash');
-    await waitFor(() => expiredAt > 0, 5000, 'observer saw the expiry');
+    const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), { timeoutMs: SESSION_MS * 5, what: 'new Jenkins after crash' });
+    await waitFor(() => expiredAt > 0, { timeoutMs: 5000, what: 'observer saw the expiry' });
     await nodes[leader].exited;
-    await waitFor(() => leaderReady(standby), 20000, 'new leader ready');
-    const ph = await waitFor(() => nodes[standby].find('takeover.phases', t0), 5000, 'takeover.phases logged');
+    await waitFor(() => leaderReady(standby), { timeoutMs: 20000, what: 'new leader ready' });
+    const ph = await waitFor(() => nodes[standby].find('takeover.phases', t0), { timeoutMs: 5000, what: 'takeover.phases logged' });
     epochsTaken += 1;
     crash.total.push(s.mono - t0);
     crash.detection.push(expiredAt - t0);
-    crash.notification.push(ph.wokeAt - expiredAt);
-    crash.decision.push(ph.decisionMs);
-    crash.launch.push(ph.launchMs);
-    crash.readiness.push(ph.readinessMs);
-    crash.controller.push(ph.spawnedAt - expiredAt);
+    crash.notification.push(phase(ph, 'wokeAt') - expiredAt);
+    crash.decision.push(phase(ph, 'decisionMs'));
+    crash.launch.push(phase(ph, 'launchMs'));
+    crash.readiness.push(phase(ph, 'readinessMs'));
+    crash.controller.push(phase(ph, 'spawnedAt') - expiredAt);
     if (BREAKDOWN) {
       console.error(
-        `round ${i}: detection ${(expiredAt - t0).toFixed(1)}, notification ${(ph.wokeAt - expiredAt).toFixed(1)}, decision ${ph.decisionMs}, ` +
-          `launch ${ph.launchMs}, readiness ${ph.readinessMs}`,
+        `round ${i}: detection ${(expiredAt - t0).toFixed(1)}, notification ${(phase(ph, 'wokeAt') - expiredAt).toFixed(1)}, decision ${phase(ph, 'decisionMs')}, ` +
+          `launch ${phase(ph, 'launchMs')}, readiness ${phase(ph, 'readinessMs')}`,
       );
     }
     await restartOld(leader);
@@ -188,36 +220,35 @@ async function main() {
 
   // The same split as the controller exposes it: /metrics of the current leader, which took over
   // after a crash in the last round (when there was one).
-  let metricsPhaseCount = null;
+  let metricsPhaseCount: number | null = null;
   if (CRASH_ROUNDS > 0) {
     const text = await (await fetch(`http://127.0.0.1:${apiPorts[leader]}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith('jenkins_ha_takeover_phase_seconds_count{phase="decision",kind="unplanned"}'));
     metricsPhaseCount = line ? Number(line.split(' ').pop()) : null;
   }
 
-  const zkKill = { rounds: 0, disconnectedMs: [], unavailableMs: [], failovers: 0, fenced: 0, jenkinsStops: 0, leaderKept: 0, killedServers: [] };
+  const zkKill = { rounds: 0, disconnectedMs: [] as number[], unavailableMs: [] as number[], failovers: 0, fenced: 0, jenkinsStops: 0, leaderKept: 0, killedServers: [] as number[] };
   if (ZK_LEADER_KILLS > 0) {
     process.stderr.write(`ZooKeeper leader server kill -9 x${ZK_LEADER_KILLS} `);
     for (let i = 0; i < ZK_LEADER_KILLS; i++) {
       await sleep(SETTLE_MS);
-      const zkLeader = await waitFor(() => zk.leader(), 20000, 'a ZooKeeper leader server');
-      const journalStarts = readJournal(home).filter((e) => e.ev === 'start').length;
+      const zkLeader = await waitFor(() => zk.leaderServer(), { timeoutMs: 20000, what: 'a ZooKeeper leader server' });
+      const journalStarts = journal(home).filter((e) => e.ev === 'start').length;
       const t0 = mono();
-      zk.kill(zkLeader);
+      await zk.killServer(zkLeader);
       zkKill.killedServers.push(zkLeader);
       // Both controllers back in touch with ZooKeeper: a reply heard after the kill.
       await waitFor(
         async () => {
-          const all = await Promise.all(['a', 'b'].map((id) => nodes[id].status(apiPorts[id])));
+          const all = await Promise.all((['a', 'b'] as const).map((id) => nodes[id].status(apiPorts[id])));
           return all.every((x) => x && x.zookeeper.state === 'connected' && x.zookeeper.msSinceHeard !== null && x.zookeeper.msSinceHeard < mono() - t0);
         },
-        SESSION_MS * 10,
-        'both controllers hear ZooKeeper again',
+        { timeoutMs: SESSION_MS * 10, what: 'both controllers hear ZooKeeper again' },
       );
       const back = mono();
       // Nothing happening cannot be awaited: watch one more session timeout for a late failover.
       await sleep(SESSION_MS);
-      for (const id of ['a', 'b']) {
+      for (const id of ['a', 'b'] as const) {
         const n = nodes[id];
         const d = n.find('zk.disconnected', t0);
         const c = d ? n.find('zk.connected', d.mono) : null;
@@ -228,8 +259,8 @@ async function main() {
       }
       zkKill.unavailableMs.push(back - t0);
       const still = await leaderReady(leader);
-      if (still && readJournal(home).filter((e) => e.ev === 'start').length === journalStarts) zkKill.leaderKept += 1;
-      zk.start(zkLeader);
+      if (still && journal(home).filter((e) => e.ev === 'start').length === journalStarts) zkKill.leaderKept += 1;
+      await zk.startServer(zkLeader);
       zkKill.rounds += 1;
       process.stderr.write('.');
     }
@@ -240,7 +271,7 @@ async function main() {
   for (const n of Object.values(nodes)) n.proc.kill('SIGTERM');
   await Promise.all(Object.values(nodes).map((n) => n.exited));
   observer.close();
-  zk.stop();
+  await zk.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 
   const mach = machine({
@@ -250,7 +281,7 @@ async function main() {
     load_at_start: { load1: m0.load1, load5: m0.load5 },
     duration_s: Math.round((mono() - started) / 100) / 10,
   });
-  const S = (xs) => stats(xs);
+  const S = (xs: readonly number[]): Stats => stats(xs);
   const cs = S(crash.controller);
   const ct = S(crash.total);
 
@@ -269,7 +300,7 @@ async function main() {
   }
   checks.check(nOverlaps === 0, `${nOverlaps} overlap(s) of two Jenkins`);
 
-  const rows = [
+  const rows: [string, string, Stats][] = [
     ['graceful_handover', 'gap: old Jenkins exited -> new spawned', S(graceful.gap)],
     ['graceful_handover', 'total: SIGTERM -> new spawned', S(graceful.total)],
     ['graceful_handover', 'decision: watch fired -> epoch taken', S(graceful.decision)],
@@ -306,7 +337,7 @@ async function main() {
 
   const suffix = ENSEMBLE ? '_ensemble' : '';
   const self = checks.finish();
-  const emit = (o) => console.log(JSON.stringify({ ...o, overlaps: nOverlaps, self_checks: self, machine: mach }));
+  const emit = (o: Record<string, unknown>): void => console.log(JSON.stringify({ ...o, overlaps: nOverlaps, self_checks: self, machine: mach }));
   emit({
     scenario: `graceful_handover${suffix}`,
     unit: 'ms',
@@ -360,7 +391,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

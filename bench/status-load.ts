@@ -1,26 +1,34 @@
-#!/usr/bin/env node
 /**
  * Status API under load: real ZooKeeper (scripts/zk.sh), two real controllers (dist/cli.js run),
  * the Jenkins stand-in. Prints a markdown table and one JSON line per scenario.
  *
- *   node bench/status-load.js [--duration 10] [--connections 10] [--rounds 10] [--session-ms 2000]
+ *   node -r ./scripts/dev/register-ts.js bench/status-load.ts [--duration 10] [--connections 10] [--rounds 10] [--session-ms 2000]
  *
  * Scenarios
- * - status_load: autocannon (bench/loadgen.js, a process of its own) against the leader's GET /status on loopback for
+ * - status_load: autocannon (bench/loadgen.ts, a process of its own) against the leader's GET /status on loopback for
  *   --duration seconds with --connections connections: requests/s, latency p50/p99.
  *   Targets (issue 3): >= 5000 req/s with p99 <= 10 ms.
  * - graceful_handover_under_load: load paced at --handover-rate req/s (default 2500, i.e. 5000
  *   for the pair; 0 = unpaced, which saturates both cores here) runs against BOTH nodes' GET
  *   /status for the whole scenario; --rounds times, SIGTERM to the leader's controller. Gap as in
- *   bench/failover.js: the old Jenkins' last journal line (its exit) -> the standby's
+ *   bench/failover.ts: the old Jenkins' last journal line (its exit) -> the standby's
  *   `jenkins.started`. The old node is restarted (same API port) and rejoins as standby.
  */
-'use strict';
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
-const { CLI, Controller, arg, freePort, machine, mono, overlaps, pairEnv, readJournal, sleep, startZk, stats, waitFor } = require('./lib');
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Result as LoadResult } from 'autocannon';
+import type { StatusSnapshot } from '../src/controller/status';
+import { CLI, ControllerProcess, arg, benchScriptArgs, freePort, lastExitBefore, machine, mono, overlaps, pairEnv, runMain, sleep, startZk, stats, waitFor } from './lib';
+
+type NodeId = 'a' | 'b';
+
+/** A running load generator: done resolves at the end of its duration, stop() ends it early. */
+interface Load {
+  done: Promise<LoadResult>;
+  stop(): Promise<LoadResult>;
+}
 
 const DURATION_S = Number(arg('duration', 10));
 const CONNECTIONS = Number(arg('connections', 10));
@@ -31,25 +39,22 @@ const SETTLE_MS = Number(arg('settle-ms', 1000));
 const HANDOVER_RATE = Number(arg('handover-rate', 2500));
 const TARGET = { rps: 5000, p99Ms: 10 };
 
-/**
- * Starts bench/loadgen.js (autocannon in a process of its own) against url; returns
- * { done: Promise<result>, stop(): Promise<result> } (done resolves at the end of `duration`).
- */
-function load(url, opts) {
-  const args = [path.join(__dirname, 'loadgen.js'), url, String(CONNECTIONS), String(opts.duration)];
+/** Starts bench/loadgen.ts (autocannon in a process of its own) against url. */
+function load(url: string, opts: { duration: number; rate?: number }): Load {
+  const args = [url, String(CONNECTIONS), String(opts.duration)];
   if (opts.rate) args.push(String(opts.rate));
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, benchScriptArgs('loadgen.ts', args), {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  const done = new Promise((resolve, reject) => {
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const done = new Promise<LoadResult>((resolve, reject) => {
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`loadgen exited ${code}`));
       try {
-        resolve(JSON.parse(out));
+        resolve(JSON.parse(out) as LoadResult);
       } catch (err) {
-        reject(new Error(`loadgen printed no result: ${err.message}`));
+        reject(new Error(`loadgen printed no result: ${(err as Error).message}`));
       }
     });
   });
@@ -62,27 +67,27 @@ function load(url, opts) {
   };
 }
 
-async function main() {
+async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error('dist/cli.js missing: run `npm run build` first');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-bench-load-'));
   const home = path.join(tmp, 'home');
   fs.mkdirSync(home);
-  const zk = await startZk(path.join(tmp, 'zk'));
+  const zk = await startZk();
   const jenkinsPort = await freePort();
-  const apiPorts = { a: await freePort(), b: await freePort() };
+  const apiPorts: Record<NodeId, number> = { a: await freePort(), b: await freePort() };
   const env = pairEnv({ cluster: 'bench-load', zkConnect: zk.connect, sessionMs: SESSION_MS, home, jenkinsPort });
-  const nodes = {};
-  const startNode = (id) => (nodes[id] = new Controller(id, { ...env, JHA_API_PORT: String(apiPorts[id]) }));
-  const roleOf = async (id) => (await nodes[id].status(apiPorts[id]))?.node.role;
-  const leaderReady = async (id) => {
+  const nodes = {} as Record<NodeId, ControllerProcess>;
+  const startNode = (id: NodeId): ControllerProcess => (nodes[id] = new ControllerProcess(id, { ...env, JHA_API_PORT: String(apiPorts[id]) }));
+  const roleOf = async (id: NodeId): Promise<string | undefined> => (await nodes[id].status(apiPorts[id]))?.node.role;
+  const leaderReady = async (id: NodeId): Promise<StatusSnapshot | null> => {
     const s = await nodes[id].status(apiPorts[id]);
     return s && s.node.role === 'leader' && s.jenkins.ready ? s : null;
   };
 
   startNode('a');
-  await waitFor(() => leaderReady('a'), 30000, 'a leading');
+  await waitFor(() => leaderReady('a'), { timeoutMs: 30000, what: 'a leading' });
   startNode('b');
-  await waitFor(async () => (await roleOf('b')) === 'standby', 30000, 'b standby');
+  await waitFor(async () => (await roleOf('b')) === 'standby', { timeoutMs: 30000, what: 'b standby' });
   await sleep(SETTLE_MS);
 
   // (1) Throughput and latency of the leader's GET /status.
@@ -95,10 +100,10 @@ async function main() {
 
   // (2) Graceful handovers while both nodes' /status are under load.
   process.stderr.write(`graceful handover under load (${HANDOVER_RATE || 'unpaced'} req/s per node) x${ROUNDS} `);
-  const loads = ['a', 'b'].map((id) => load(`http://127.0.0.1:${apiPorts[id]}/status`, { duration: 24 * 3600, rate: HANDOVER_RATE }));
-  const handover = { gap: [], total: [] };
-  let leader = 'a';
-  let standby = 'b';
+  const loads = (['a', 'b'] as const).map((id) => load(`http://127.0.0.1:${apiPorts[id]}/status`, { duration: 24 * 3600, rate: HANDOVER_RATE }));
+  const handover = { gap: [] as number[], total: [] as number[] };
+  let leader: NodeId = 'a';
+  let standby: NodeId = 'b';
   const t0All = mono();
   for (let i = 0; i < ROUNDS; i++) {
     await sleep(SETTLE_MS);
@@ -106,15 +111,13 @@ async function main() {
     const t0 = mono();
     old.proc.kill('SIGTERM');
     await old.exited;
-    const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), 20000, 'new Jenkins spawned');
-    const oldExit = readJournal(home)
-      .filter((e) => e.mono < s.mono && (e.ev === 'stop' || e.ev === 'exit'))
-      .pop();
+    const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), { timeoutMs: 20000, what: 'new Jenkins spawned' });
+    const oldExit = lastExitBefore(home, s.mono);
     handover.gap.push(s.mono - oldExit.mono);
     handover.total.push(s.mono - t0);
-    await waitFor(() => leaderReady(standby), 20000, 'new leader ready');
+    await waitFor(() => leaderReady(standby), { timeoutMs: 20000, what: 'new leader ready' });
     startNode(leader);
-    await waitFor(async () => (await roleOf(leader)) === 'standby', 20000, 'old leader back as standby');
+    await waitFor(async () => (await roleOf(leader)) === 'standby', { timeoutMs: 20000, what: 'old leader back as standby' });
     [leader, standby] = [standby, leader];
     process.stderr.write('.');
   }
@@ -125,15 +128,15 @@ async function main() {
   const nOverlaps = overlaps(home);
   for (const n of Object.values(nodes)) n.proc.kill('SIGTERM');
   await Promise.all(Object.values(nodes).map((n) => n.exited));
-  zk.stop();
+  await zk.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 
-  const m = machine({ zk_mode: 'standalone', session_timeout_ms: SESSION_MS, loadgen: `autocannon ${require('autocannon/package.json').version} in its own process` });
+  const m = machine({ zk_mode: 'standalone', session_timeout_ms: SESSION_MS, loadgen: `autocannon ${autocannonVersion()} in its own process` });
   const met = r.requests.average >= TARGET.rps && r.latency.p99 <= TARGET.p99Ms;
   const duringReqs = during.reduce((s, x) => s + x.requests.total, 0);
   const duringNon2xx = during.reduce((s, x) => s + x.non2xx, 0);
   const duringErrors = during.reduce((s, x) => s + x.errors, 0);
-  const f = (x) => (x === undefined ? '-' : Number(x).toFixed(1));
+  const f = (x: number | undefined): string => (x === undefined ? '-' : Number(x).toFixed(1));
   const g = stats(handover.gap);
   const t = stats(handover.total);
 
@@ -186,7 +189,8 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+function autocannonVersion(): string {
+  return (JSON.parse(fs.readFileSync(require.resolve('autocannon/package.json'), 'utf8')) as { version: string }).version;
+}
+
+runMain(main);

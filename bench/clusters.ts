@@ -1,12 +1,11 @@
-#!/usr/bin/env node
 /**
  * Many clusters on one ensemble: C clusters x 2 controllers (2C ZooKeeper sessions) on one
  * 3-node ZooKeeper ensemble (scripts/zk.sh), all in this process. Each controller is the real
  * Controller loop (dist/) with its own ZkCoordinator, Election, ClusterView, EpochStore and a
- * JENKINS_HOME lock file per cluster; Jenkins is a stub that starts at once (bench/inproc.js).
+ * JENKINS_HOME lock file per cluster; Jenkins is a stub that starts at once (bench/inproc.ts).
  * Not included: Jenkins processes, the watchdog shim, the API, logging.
  *
- *   node bench/clusters.js [--clusters 100] [--storm 10] [--single-rounds 10] [--storm-rounds 3]
+ *   node -r ./scripts/dev/register-ts.js bench/clusters.ts [--clusters 100] [--storm 10] [--single-rounds 10] [--storm-rounds 3]
  *                          [--idle-s 30] [--session-ms 10000]
  *
  * Measures
@@ -19,12 +18,12 @@
  *   target: storm p95 within 2x the single-cluster p95 of the same run.
  * - writes per handover (ZooKeeper proposals on the leader server) and the znode/watch counts.
  */
-'use strict';
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { Checks, arg, fmt, machine, mntr, mono, printTable, sleep, startZk, stats, target } = require('./lib');
-const { benchConfig, Counter, controllerParticipant, quiescent } = require('./inproc');
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ControllerEvent } from '../src/controller/status';
+import { benchConfig, Counter, controllerParticipant, quiescent, type ControllerParticipant } from './inproc';
+import { Checks, arg, fmt, machine, mntr, mntrNum, mono, printTable, runMain, sleep, startZk, stats, target, waitFor, type Stats, type ZkCluster } from './lib';
 
 const CLUSTERS = Number(arg('clusters', 100));
 const STORM = Math.min(Number(arg('storm', 10)), CLUSTERS);
@@ -33,61 +32,99 @@ const STORM_ROUNDS = Number(arg('storm-rounds', 3));
 const IDLE_S = Number(arg('idle-s', 30));
 const SESSION_MS = Number(arg('session-ms', 10000));
 
-async function waitUntil(fn, timeoutMs, what) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
+/** Polls a synchronous condition every 5 ms. */
+function waitUntil<T>(fn: () => T | undefined | null | false, timeoutMs: number, what: string): Promise<T> {
+  return waitFor(fn, { timeoutMs, intervalMs: 5, what });
 }
 
-async function serverTotals(zk) {
+type TakeoverPhases = Extract<ControllerEvent, { type: 'takeover_phases' }>;
+type NodeId = 'a' | 'b';
+/** Requests by operation. */
+type Ops = Record<string, number>;
+/** One handover's gap and the standby's share of it. */
+interface Split {
+  gap: number;
+  decision: number;
+  launch: number;
+}
+
+/** A controller of the experiment, with the takeover phases it reported. */
+type Node = ControllerParticipant & { phases: TakeoverPhases[] };
+
+interface Cluster {
+  name: string;
+  home: string;
+  nodes: Partial<Record<NodeId, Node>>;
+  leader: NodeId;
+  standby: NodeId;
+}
+
+/** One node of a cluster (every cluster has both once started). */
+function nodeOf(c: Cluster, id: NodeId): Node {
+  const n = c.nodes[id];
+  if (!n) throw new Error(`${c.name}: node ${id} not started`);
+  return n;
+}
+
+async function serverTotals(zk: ZkCluster): Promise<{
+  packets: number;
+  proposals: number;
+  watches: number;
+  znodes: number;
+  ephemerals: number;
+  connections: number;
+  sessions: number;
+  mntrReads: number;
+}> {
   const all = await Promise.all(zk.ports.map((p) => mntr(p)));
-  const sum = (k) => all.reduce((s, m) => s + (m[k] ?? 0), 0);
+  const num = (m: Record<string, number | string>, k: string): number => {
+    const v = mntrNum(m, k);
+    return Number.isNaN(v) ? 0 : v;
+  };
+  const sum = (k: string): number => all.reduce((s, m) => s + num(m, k), 0);
   const leader = all.find((m) => m.zk_server_state === 'leader');
   return {
     packets: sum('zk_packets_received'),
     // Every write is one proposal of the ensemble's leader server.
-    proposals: leader?.zk_proposal_count ?? NaN,
+    proposals: leader ? mntrNum(leader, 'zk_proposal_count') : NaN,
     watches: sum('zk_watch_count'),
-    znodes: Math.max(...all.map((m) => m.zk_znode_count ?? 0)),
-    ephemerals: Math.max(...all.map((m) => m.zk_ephemerals_count ?? 0)),
+    znodes: Math.max(...all.map((m) => num(m, 'zk_znode_count'))),
+    ephemerals: Math.max(...all.map((m) => num(m, 'zk_ephemerals_count'))),
     connections: sum('zk_num_alive_connections'),
-    sessions: Math.max(...all.map((m) => m.zk_global_sessions ?? 0)),
+    sessions: Math.max(...all.map((m) => num(m, 'zk_global_sessions'))),
     mntrReads: zk.ports.length,
   };
 }
 
-async function main() {
+async function main(): Promise<void> {
   const started = mono();
   const m0 = machine();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-bench-clusters-'));
-  const zk = await startZk(path.join(tmp, 'zk'), { ensemble: true });
+  const zk = await startZk({ ensemble: true });
   const cfg = benchConfig(zk.connect, SESSION_MS);
-  const counters = [];
-  const clusters = [];
-  const make = (c, nodeId) => {
+  const counters: Counter[] = [];
+  const clusters: Cluster[] = [];
+  const make = (c: Cluster, nodeId: NodeId): Node => {
     const counter = new Counter();
     counters.push(counter);
-    const p = controllerParticipant(cfg, { cluster: c.name, nodeId, home: c.home, counter });
-    p.phases = [];
-    p.controller.onEvent((e) => e.type === 'takeover_phases' && p.phases.push(e));
+    const p: Node = Object.assign(controllerParticipant(cfg, { cluster: c.name, nodeId, home: c.home, counter }), { phases: [] as TakeoverPhases[] });
+    p.onEvent((e) => {
+      if (e.type === 'takeover_phases') p.phases.push(e);
+    });
     p.start();
     return p;
   };
-  const running = (p) => p.role() === 'leader' && p.jenkins.status().state === 'running';
+  const running = (p: Node): boolean => p.role() === 'leader' && p.jenkins.status().state === 'running';
   try {
     // Bring up the leaders, then the standbys, in batches (200 sessions connecting at once is a
     // start-up storm of its own, not what this measures).
-    for (let i = 0; i < CLUSTERS; i++) clusters.push({ name: `c${String(i).padStart(3, '0')}`, home: path.join(tmp, 'homes', String(i)), nodes: {} });
+    for (let i = 0; i < CLUSTERS; i++) clusters.push({ name: `c${String(i).padStart(3, '0')}`, home: path.join(tmp, 'homes', String(i)), nodes: {}, leader: 'a', standby: 'b' });
     process.stderr.write(`clusters: starting ${CLUSTERS} x 2 controllers on a 3-node ensemble\n`);
-    for (const id of ['a', 'b']) {
+    for (const id of ['a', 'b'] as const) {
       for (let i = 0; i < CLUSTERS; i += 20) {
         const batch = clusters.slice(i, i + 20);
         for (const c of batch) c.nodes[id] = make(c, id);
-        await waitUntil(() => batch.every((c) => (id === 'a' ? running(c.nodes.a) : c.nodes.b.role() === 'standby')), 60000, `batch ${i} ${id}`);
+        await waitUntil(() => batch.every((c) => (id === 'a' ? running(nodeOf(c, 'a')) : nodeOf(c, 'b').role() === 'standby')), 60000, `batch ${i} ${id}`);
       }
     }
     for (const c of clusters) {
@@ -122,38 +159,39 @@ async function main() {
 
     // Graceful handovers: the leader's controller shuts down; the gap is old Jenkins stopped ->
     // the standby's Jenkins launched. The old node comes back as a standby with a new session.
-    const handover = async (c) => {
-      const old = c.nodes[c.leader];
-      const nw = c.nodes[c.standby];
+    const handover = async (c: Cluster): Promise<number> => {
+      const old = nodeOf(c, c.leader);
+      const nw = nodeOf(c, c.standby);
       const launches = nw.jenkins.launches.length;
       await old.shutdown('bench: handover');
       await waitUntil(() => nw.jenkins.launches.length > launches && running(nw), 30000, `${c.name} new leader`);
-      const gap = nw.jenkins.launches[launches] - old.jenkins.exits[old.jenkins.exits.length - 1];
-      await waitUntil(() => nw.phases.length > 0, 10000, `${c.name} takeover phases`);
-      const ph = nw.phases.pop();
+      const gap = (nw.jenkins.launches[launches] ?? NaN) - (old.jenkins.exits[old.jenkins.exits.length - 1] ?? NaN);
+      const ph = await waitUntil(() => nw.phases.pop(), 10000, `${c.name} takeover phases`);
       split.push({ gap, decision: ph.decisionMs, launch: ph.launchMs });
       [c.leader, c.standby] = [c.standby, c.leader];
       return gap;
     };
-    const rejoin = async (cs) => {
+    const rejoin = async (cs: Cluster[]): Promise<void> => {
       for (const c of cs) c.nodes[c.standby] = make(c, c.standby);
-      await waitUntil(() => cs.every((c) => c.nodes[c.standby].role() === 'standby'), 60000, 'old leaders back as standbys');
+      await waitUntil(() => cs.every((c) => nodeOf(c, c.standby).role() === 'standby'), 60000, 'old leaders back as standbys');
     };
-    let split = [];
-    const byOp = (a, b) => Object.fromEntries(Object.keys(b).map((k) => [k, b[k] - (a[k] ?? 0)]).filter(([, v]) => v > 0));
-    const opsNow = () => counters.reduce((o, c) => {
-      for (const [k, v] of Object.entries(c.byOp)) o[k] = (o[k] ?? 0) + v;
-      return o;
-    }, {});
-    const single = [];
-    const singleOps = [];
+    let split: Split[] = [];
+    const byOp = (a: Ops, b: Ops): Ops => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v - (a[k] ?? 0)] as const).filter(([, v]) => v > 0));
+    const opsNow = (): Ops =>
+      counters.reduce<Ops>((o, c) => {
+        for (const [k, v] of Object.entries(c.byOp)) o[k] = (o[k] ?? 0) + v;
+        return o;
+      }, {});
+    const single: number[] = [];
+    const singleOps: Ops[] = [];
     // Round trips of ZooKeeper requests (reads vs writes) during the handovers.
-    const lat = { single: [], storm: [] };
-    const recordLatency = (into) => counters.forEach((c) => (c.latencies = into));
-    const writes = { single: [], storm: [] };
+    const lat = { single: [] as [string, number][], storm: [] as [string, number][] };
+    const recordLatency = (into: [string, number][] | null): void => counters.forEach((c) => (c.latencies = into));
+    const writes = { single: [] as number[], storm: [] as { writes: number; ms: number }[] };
     process.stderr.write(`clusters: ${SINGLE_ROUNDS} single-cluster handovers `);
     for (let r = 0; r < SINGLE_ROUNDS; r++) {
       const c = clusters[r % CLUSTERS];
+      if (!c) throw new Error(`no cluster ${r % CLUSTERS}`);
       await quiescent(counters, 200);
       const w0 = (await serverTotals(zk)).proposals;
       const o0 = opsNow();
@@ -169,11 +207,11 @@ async function main() {
     process.stderr.write('\n');
     const singleSplit = split;
     split = [];
-    const storm = [];
-    const lags = [];
+    const storm: number[] = [];
+    const lags: number[] = [];
     process.stderr.write(`clusters: ${STORM_ROUNDS} storms of ${STORM} clusters at once `);
     for (let r = 0; r < STORM_ROUNDS; r++) {
-      const cs = Array.from({ length: STORM }, (_, i) => clusters[(r * STORM + i + SINGLE_ROUNDS) % CLUSTERS]);
+      const cs = Array.from({ length: STORM }, (_, i) => clusters[(r * STORM + i + SINGLE_ROUNDS) % CLUSTERS]).filter((c): c is Cluster => c !== undefined);
       await quiescent(counters, 200);
       const w0 = (await serverTotals(zk)).proposals;
       const t0 = mono();
@@ -190,12 +228,12 @@ async function main() {
     }
     process.stderr.write('\n');
 
-    const leadersNow = clusters.filter((c) => running(c.nodes[c.leader])).length;
-    const twoRunning = clusters.filter((c) => running(c.nodes.a) && running(c.nodes.b)).length;
+    const leadersNow = clusters.filter((c) => running(nodeOf(c, c.leader))).length;
+    const twoRunning = clusters.filter((c) => running(nodeOf(c, 'a')) && running(nodeOf(c, 'b'))).length;
     await Promise.all(clusters.flatMap((c) => Object.values(c.nodes).map((p) => p.shutdown('bench done'))));
 
     const stormSplit = split;
-    const splitOf = (xs) => ({
+    const splitOf = (xs: Split[]): { before_watch: Stats; decision: Stats; launch: Stats } => ({
       before_watch: stats(xs.map((x) => x.gap - x.decision - x.launch)),
       decision: stats(xs.map((x) => x.decision)),
       launch: stats(xs.map((x) => x.launch)),
@@ -204,7 +242,7 @@ async function main() {
     const sts = splitOf(stormSplit);
     const loopP99 = stats(lags).p95;
     const WRITES = new Set(['create', 'setData', 'remove', 'multi']);
-    const latOf = (xs, write) => stats(xs.filter(([op]) => WRITES.has(op) === write).map(([, ms]) => ms));
+    const latOf = (xs: [string, number][], write: boolean): Stats => stats(xs.filter(([op]) => WRITES.has(op) === write).map(([, ms]) => ms));
     const zkLat = {
       single: { reads: latOf(lat.single, false), writes: latOf(lat.single, true) },
       storm: { reads: latOf(lat.storm, false), writes: latOf(lat.storm, true) },
@@ -265,20 +303,20 @@ async function main() {
         storms: writes.storm,
         targets: [
           target('idle requests beyond session keep-alive, per node', idle.beyond_probes_per_s_per_node, '<=', 1, '/s'),
-          target(`storm gap p95 / single-cluster gap p95 (${STORM} at once)`, st.p95 / sg.p95, '<=', 2),
+          target(`storm gap p95 / single-cluster gap p95 (${STORM} at once)`, (st.p95 ?? NaN) / (sg.p95 ?? NaN), '<=', 2),
         ],
         self_checks: self,
         machine: mach,
       }),
     );
   } finally {
-    zk.stop();
+    await zk.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
 /** Samples this process' event-loop delay (lateness of a 5 ms timer) into `out` until stopped. */
-function lagSampler(out) {
+function lagSampler(out: number[]): () => void {
   let last = mono();
   const t = setInterval(() => {
     const now = mono();
@@ -288,20 +326,15 @@ function lagSampler(out) {
   return () => clearInterval(t);
 }
 
-function sumOps(list) {
-  const out = {};
+function sumOps(list: readonly Ops[]): Ops {
+  const out: Ops = {};
   for (const o of list) for (const [k, v] of Object.entries(o)) out[k] = (out[k] ?? 0) + v;
   return out;
 }
 
-function sumOf(counters, k) {
+function sumOf(counters: readonly Counter[], k: 'calls' | 'probes'): number {
   return counters.reduce((s, c) => s + c[k], 0);
 }
 
-main().then(
-  () => process.exit(),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+// Exits when done: the in-process controllers' timers and sockets would keep it alive.
+runMain(main, true);
