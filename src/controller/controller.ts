@@ -19,7 +19,7 @@ import { probePort, type PortProbe } from '../jenkins/port-probe';
 import type { Logger } from '../logging/logger';
 import type { SyncGate } from '../sync/types';
 import { Signal } from '../util/timers';
-import { canProveLeadership, decide, isLeaderNow, type Decision, type Observed } from './decide';
+import { canProveLeadership, decide, isLeaderNow, leaseMsOf, nodeRole, type Decision, type DrainEnd, type Observed } from './decide';
 import { FenceGate, type FenceGateOptions } from './fence-gate';
 import { LaunchGuard } from './launch-guard';
 import { LockKeeper } from './lock-keeper';
@@ -30,7 +30,6 @@ import type { DrainTracker } from './drain';
 import type { EligibilityMonitor } from '../jenkins/eligibility';
 import { pauseInForce, type ClusterView } from './cluster-view';
 import type { ControlCommands, ControllerEvent, DrainReport, EligibilityStatus, HistoryEntry, NodeRole, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
-import type { DrainEnd } from './decide';
 
 export interface ControllerOptions {
   clusterName: string;
@@ -115,7 +114,7 @@ export class Controller implements ControlCommands {
   private lastReason = '';
   private lastReasonShape = '';
   private lastCycleAt = 0;
-  private role: NodeRole = 'candidate';
+  private role: NodeRole = 'joining';
   private roleSince: number;
   private readonly recent: HistoryEntry[] = [];
   private done: Promise<void> = Promise.resolve();
@@ -315,7 +314,7 @@ export class Controller implements ControlCommands {
       drainOnShutdown: this.opts.drainOnShutdown ?? false,
       pauseDrain: this.cluster.pauseState().drain === true,
       eligibility: this.observeEligibility(),
-      ...(this.sync ? { sync: this.observeSync(this.sync) } : {}),
+      sync: this.sync ? this.observeSync(this.sync) : null,
       fence: this.fenceGate.observed(),
       storageLease: this.guard.storageLease(),
       splitBrain: this.splitBrain,
@@ -323,7 +322,7 @@ export class Controller implements ControlCommands {
     };
   }
 
-  private observeSync(sync: SyncGate): NonNullable<Observed['sync']> {
+  private observeSync(sync: SyncGate): Observed['sync'] {
     const gate = this.term ? sync.gateFor(this.term.epoch) : { state: 'needed' as const, reason: 'no term' };
     return { ...gate, allowStale: sync.allowStale };
   }
@@ -652,7 +651,7 @@ export class Controller implements ControlCommands {
           this.markLockStopped(); // no Jenkins of ours: a successor need not wait for our lease
           return;
         }
-        const leaseMs = now.fenceAfterMs - (now.zk.msSinceHeard ?? now.fenceAfterMs);
+        const leaseMs = leaseMsOf(now);
         try {
           this.jenkins.launch({ epoch: term.epoch, leaseMs });
         } catch (err) {
@@ -835,7 +834,7 @@ export class Controller implements ControlCommands {
     if (js.state === 'stopped' || this.fencing) return;
     const o = this.observe();
     if (!canProveLeadership(o)) return;
-    this.jenkins.renewLease(o.fenceAfterMs - (o.zk.msSinceHeard ?? o.fenceAfterMs));
+    this.jenkins.renewLease(leaseMsOf(o));
     // The host watchdog is kept alive at exactly these moments, never from a timer of its own.
     this.watchdog?.keepalive();
   }
@@ -880,13 +879,7 @@ export class Controller implements ControlCommands {
   }
 
   private updateRole(o: Observed): void {
-    let role: NodeRole;
-    const outIneligible = !o.election.joined && o.eligibility !== null && !o.eligibility.eligible;
-    if (this.shuttingDown || o.resignedUntil !== null || outIneligible) role = 'stopped';
-    else if (isLeaderNow(o) && canProveLeadership(o)) role = 'leader';
-    else if (o.zk.state !== 'connected' || (o.zk.msSinceHeard !== null && o.zk.msSinceHeard >= o.fenceAfterMs)) role = 'neutral';
-    else if (o.election.role === 'candidate') role = 'standby';
-    else role = 'candidate';
+    const role = nodeRole(o);
     if (role === this.role) return;
     this.log.info(`role ${this.role} -> ${role}`, { event: 'role', from: this.role, to: role });
     this.role = role;

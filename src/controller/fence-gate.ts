@@ -7,7 +7,7 @@
 import type { Breadcrumb } from '../fencing/epoch';
 import type { FenceRun, RunMethodsOptions } from '../fencer/run-methods';
 import type { Logger } from '../logging/logger';
-import type { FenceState, Observed } from './decide';
+import type { FenceState, Observed } from './decide/types';
 
 export interface FenceGateOptions {
   methods: readonly string[];
