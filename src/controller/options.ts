@@ -9,7 +9,7 @@ import type { EpochStore } from '../fencing/epoch';
 import type { HostWatchdog } from '../fencing/watchdog';
 import type { EligibilityMonitor } from '../jenkins/eligibility';
 import type { PortProbe } from '../jenkins/port-probe';
-import type { JenkinsSupervisor } from '../jenkins/supervisor';
+import type { JenkinsSupervisor, SupervisorEvents } from '../jenkins/supervisor';
 import type { Logger } from '../logging/logger';
 import type { SyncGate } from '../sync/types';
 import type { ClusterView } from './cluster-view';
@@ -45,9 +45,13 @@ export interface ControllerOptions {
 }
 
 /** What the controller uses of the Jenkins supervisor. */
-export type SupervisorPort = Pick<JenkinsSupervisor, 'status' | 'arm' | 'disarm' | 'launch' | 'renewLease' | 'stop' | 'on'>;
+export interface SupervisorPort extends Pick<JenkinsSupervisor, 'status' | 'arm' | 'disarm' | 'launch' | 'renewLease' | 'stop'> {
+  on<E extends keyof SupervisorEvents>(event: E, listener: SupervisorEvents[E]): unknown;
+}
 /** What the controller uses of the eligibility monitor. */
-export type EligibilityPort = Pick<EligibilityMonitor, 'result' | 'start' | 'stop' | 'on'>;
+export interface EligibilityPort extends Pick<EligibilityMonitor, 'result' | 'start' | 'stop'> {
+  on(event: 'change', listener: () => void): unknown;
+}
 /** What the controller uses of the host watchdog. */
 export type WatchdogPort = Pick<HostWatchdog, 'mode' | 'arm' | 'keepalive' | 'disarm' | 'status'>;
 
