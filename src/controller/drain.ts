@@ -30,6 +30,8 @@ export interface DrainOptions {
   pollMs: number;
   logger: Logger;
   now: () => number;
+  /** Wall clock for `since` (default Date.now). */
+  wallNow?: () => number;
 }
 
 export class DrainTracker extends EventEmitter {
@@ -59,7 +61,7 @@ export class DrainTracker extends EventEmitter {
       purpose,
       switchoverId,
       startedAt: this.opts.now(),
-      since: new Date().toISOString(),
+      since: new Date((this.opts.wallNow ?? Date.now)()).toISOString(),
       quietDown: null,
       running: null,
       builds: [],
