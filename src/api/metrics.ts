@@ -6,7 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NodeRole, StatusSource } from '../controller/status';
 
-const ROLES: readonly NodeRole[] = ['leader', 'standby', 'neutral', 'candidate', 'stopped'];
+const ROLES: readonly NodeRole[] = ['leader', 'standby', 'neutral', 'joining', 'stopped'];
 
 export interface Metrics {
   registry: Registry;

@@ -1,14 +1,14 @@
 /**
  * One drain of the local Jenkins before a planned stop: POST /quietDown, then poll the running
  * builds until the controller's decision ends it (no build left, timeout, or cancelled). The
- * decision itself is pure (decide.ts sees `observed()`); this class only talks to Jenkins and
+ * decision itself is pure (decide() sees `observed()`); this class only talks to Jenkins and
  * remembers what it heard. Every answer (or failure) emits 'change' so the loop re-decides.
  */
 import { EventEmitter } from 'node:events';
 import { errorCode, errorMessage } from '../errors';
 import type { JenkinsClient, RunningBuild } from '../jenkins/client';
 import type { Logger } from '../logging/logger';
-import type { DrainObserved, DrainPurpose } from './decide';
+import type { DrainObserved, DrainPurpose } from './decide/types';
 
 export interface DrainState {
   purpose: DrainPurpose;
@@ -30,6 +30,8 @@ export interface DrainOptions {
   pollMs: number;
   logger: Logger;
   now: () => number;
+  /** Wall clock for `since` (default Date.now). */
+  wallNow?: () => number;
 }
 
 export class DrainTracker extends EventEmitter {
@@ -59,7 +61,7 @@ export class DrainTracker extends EventEmitter {
       purpose,
       switchoverId,
       startedAt: this.opts.now(),
-      since: new Date().toISOString(),
+      since: new Date((this.opts.wallNow ?? Date.now)()).toISOString(),
       quietDown: null,
       running: null,
       builds: [],

@@ -7,7 +7,7 @@
 import type { Breadcrumb } from '../fencing/epoch';
 import type { FenceRun, RunMethodsOptions } from '../fencing/methods';
 import type { Logger } from '../logging/logger';
-import type { FenceState, Observed } from './decide';
+import type { FenceState, Observed } from './decide/types';
 
 export interface FenceGateOptions {
   methods: readonly string[];
@@ -19,7 +19,7 @@ export interface FenceGateOptions {
   home: string;
   logger: Logger;
   now: () => number;
-  /** Runs the methods (src/fencer/run-methods.ts in production). */
+  /** Runs the methods (src/fencing/methods.ts in production). */
   run: (o: RunMethodsOptions) => Promise<FenceRun>;
   /** State changed: wake the loop. */
   onChange: () => void;

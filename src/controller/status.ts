@@ -9,7 +9,8 @@
  * - `standby`:   connected and waiting behind a predecessor; ready to take over.
  * - `neutral`:   the connection to ZooKeeper is in doubt (disconnected, expired, or silent past
  *                the fencing deadline): this node neither runs Jenkins nor counts as a standby.
- * - `candidate`: connected and joining the election (no position yet).
+ * - `joining`:   connected and joining the election (no position yet; the election's own role
+ *                for this is `joining` too, while its `candidate` is our `standby`).
  * - `stopped`:   shutting down, or resigned and cooling down outside the election.
  */
 import type { ConnState } from '../coordination/types';
@@ -20,11 +21,11 @@ import type { WatchdogStatus } from '../fencing/watchdog';
 
 export type { SyncStatus } from '../sync/types';
 export type { WatchdogStatus } from '../fencing/watchdog';
-import type { LaunchGate } from './decide';
+import type { LaunchGate } from './decide/types';
 
-export type { LaunchGate } from './decide';
+export type { LaunchGate } from './decide/types';
 
-export type NodeRole = 'leader' | 'standby' | 'neutral' | 'candidate' | 'stopped';
+export type NodeRole = 'leader' | 'standby' | 'neutral' | 'joining' | 'stopped';
 
 export interface HistoryEntry {
   /** ISO time. */

@@ -3,7 +3,7 @@
  * it is told. Pure bookkeeping (no processes, no timers), so it is unit-tested on its own; main
  * feeds it the controller's events together with a snapshot read at that moment.
  *
- * - `standby` runs onStandby, `stopped` runs onStopped, `neutral` and `candidate` run nothing
+ * - `standby` runs onStandby, `stopped` runs onStopped, `neutral` and `joining` run nothing
  *   (they still replace a waiting run, which has become stale) - except that a standby whose
  *   connection is briefly in doubt stays a standby for the hooks: standby -> neutral -> standby
  *   runs onStandby once (a blip must not page anyone twice), and a waiting onStandby survives it.
@@ -29,12 +29,12 @@ const HOOK_OF: Readonly<Record<NodeRole, HookName | null>> = {
   standby: 'onStandby',
   stopped: 'onStopped',
   neutral: null,
-  candidate: null,
+  joining: null,
 };
 
 export class HookTrigger {
-  private role: NodeRole = 'candidate';
-  private previousRole: NodeRole = 'candidate';
+  private role: NodeRole = 'joining';
+  private previousRole: NodeRole = 'joining';
   private knownLeader: string | null = null;
   private previousLeader: string | null = null;
   /** Became leader, waiting for the epoch before running onLeader. */
@@ -50,8 +50,8 @@ export class HookTrigger {
   handle(e: ControllerEvent, view: TriggerView): void {
     if (e.type === 'role') {
       if (e.role === this.role) return;
-      const transient = e.role === 'neutral' || e.role === 'candidate';
-      const inDoubtStandby = this.standbyHooked && (transient || (e.role === 'standby' && (this.role === 'neutral' || this.role === 'candidate')));
+      const transient = e.role === 'neutral' || e.role === 'joining';
+      const inDoubtStandby = this.standbyHooked && (transient || (e.role === 'standby' && (this.role === 'neutral' || this.role === 'joining')));
       this.previousRole = this.role;
       this.role = e.role;
       this.previousLeader = this.knownLeader;

@@ -90,7 +90,7 @@ test('the leader runs onLeader, the standby onStandby, a graceful stop onStopped
   const b = suite.fx.start('b', { env });
   await b.waitRole('standby');
   const standbyHook = await waitHook('b', 'onStandby');
-  expect(standbyHook).toMatchObject({ role: 'standby', previousRole: 'candidate', epoch: '', token: '' });
+  expect(standbyHook).toMatchObject({ role: 'standby', previousRole: 'joining', epoch: '', token: '' });
   // The hook's output is in the controller's log, line by line.
   await b.waitForEvent('hook.output', { where: (l) => l.message === 'hook onStandby ran on b' });
   await b.waitForEvent('hook.finished', { where: (l) => l.hook === 'onStandby' });

@@ -152,7 +152,7 @@ describe('role probes', () => {
     ['leader, not ready', { role: 'leader', ready: false }, { '/leader': 503, '/standby': 503, '/readiness': 503 }],
     ['standby', { role: 'standby', ready: false }, { '/leader': 503, '/standby': 200, '/readiness': 200 }],
     ['neutral', { role: 'neutral', ready: true }, { '/leader': 503, '/standby': 503, '/readiness': 503 }],
-    ['candidate', { role: 'candidate', ready: false }, { '/leader': 503, '/standby': 503, '/readiness': 503 }],
+    ['joining', { role: 'joining', ready: false }, { '/leader': 503, '/standby': 503, '/readiness': 503 }],
     ['stopped', { role: 'stopped', ready: false }, { '/leader': 503, '/standby': 503, '/readiness': 503 }],
   ];
   test.each(cases)('%s', async (_name, state, expected) => {

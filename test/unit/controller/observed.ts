@@ -37,6 +37,7 @@ export function leaderObserved(o: Overrides = {}): Observed {
     drainOnShutdown: false,
     pauseDrain: false,
     eligibility: null,
+    sync: null,
     fence: null,
     storageLease: null,
     splitBrain: null,

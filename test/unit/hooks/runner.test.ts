@@ -108,7 +108,7 @@ test('a hook gets the JHA_* environment and the base environment', async () => {
 
 test('an empty epoch and unknown leaders are empty strings', async () => {
   const { r } = runner({ onStandby: 'echo "[$JHA_EPOCH][$JHA_LEADER][$JHA_PREVIOUS_LEADER]" > "$OUT"' });
-  r.request('onStandby', { role: 'standby', previousRole: 'candidate', epoch: null, leader: null, previousLeader: null });
+  r.request('onStandby', { role: 'standby', previousRole: 'joining', epoch: null, leader: null, previousLeader: null });
   await r.idle();
   expect(lines()).toEqual(['[][][]']);
 });
@@ -141,7 +141,7 @@ test('hooks run one at a time, in order; a backlog is coalesced to the newest tr
 test('a transition to a role without a hook drops the waiting run', async () => {
   const gate = path.join(dir, 'gate');
   const { r } = runner({ onStandby: `${APPEND}; while [ ! -e "${gate}" ]; do sleep 0.02; done`, onLeader: APPEND });
-  r.request('onStandby', ctx('standby', 'candidate'));
+  r.request('onStandby', ctx('standby', 'joining'));
   await waitFor(() => lines().length === 1, { timeoutMs: 10000, what: 'onStandby to start' });
   r.request('onLeader', ctx('leader', 'standby', 2));
   r.request(null, ctx('neutral', 'leader')); // no longer leader: onLeader is stale
@@ -153,7 +153,7 @@ test('a transition to a role without a hook drops the waiting run', async () => 
 
 test('a hook without a command does not run', async () => {
   const { r, log } = runner({ onLeader: APPEND });
-  r.request('onStandby', ctx('standby', 'candidate'));
+  r.request('onStandby', ctx('standby', 'joining'));
   await r.idle();
   expect(lines()).toEqual([]);
   expect(log.events('hook.started')).toHaveLength(0);
@@ -191,7 +191,7 @@ test('a hook that ignores SIGTERM is SIGKILLed after the grace', async () => {
 
 test('output is logged line by line with its stream', async () => {
   const { r, log } = runner({ onStandby: 'echo one; echo two >&2; printf three' });
-  r.request('onStandby', ctx('standby', 'candidate'));
+  r.request('onStandby', ctx('standby', 'joining'));
   await r.idle();
   const out = log.events('hook.output').map((e) => [e.fields.stream, e.message]);
   expect(out).toHaveLength(3);
@@ -203,7 +203,7 @@ test('output is logged line by line with its stream', async () => {
 
 test('output beyond maxOutputLines is dropped, once said', async () => {
   const { r, log } = runner({ onStandby: 'i=0; while [ $i -lt 20 ]; do echo "line $i"; i=$((i+1)); done' }, { maxOutputLines: 5 });
-  r.request('onStandby', ctx('standby', 'candidate'));
+  r.request('onStandby', ctx('standby', 'joining'));
   await r.idle();
   expect(log.events('hook.output').map((e) => e.message)).toEqual(['line 0', 'line 1', 'line 2', 'line 3', 'line 4']);
   expect(log.events('hook.output_truncated')).toHaveLength(1);

@@ -17,18 +17,18 @@ function setup(): { t: HookTrigger; calls: Call[] } {
 const role = (r: NodeRole): ControllerEvent => ({ type: 'role', role: r });
 const view = (epoch: number | null, leaderId: string | null): TriggerView => ({ epoch, leaderId });
 
-const ROLES: NodeRole[] = ['leader', 'standby', 'neutral', 'candidate', 'stopped'];
-const HOOK: Record<NodeRole, HookName | null> = { leader: 'onLeader', standby: 'onStandby', stopped: 'onStopped', neutral: null, candidate: null };
+const ROLES: NodeRole[] = ['leader', 'standby', 'neutral', 'joining', 'stopped'];
+const HOOK: Record<NodeRole, HookName | null> = { leader: 'onLeader', standby: 'onStandby', stopped: 'onStopped', neutral: null, joining: null };
 
 describe('every transition between two roles', () => {
   for (const from of ROLES) {
     for (const to of ROLES) {
       if (from === to) continue;
-      // A standby in doubt (neutral, candidate) is still a standby for the hooks: nothing runs.
-      const standbyInDoubt = from === 'standby' && (to === 'neutral' || to === 'candidate');
+      // A standby in doubt (neutral, joining) is still a standby for the hooks: nothing runs.
+      const standbyInDoubt = from === 'standby' && (to === 'neutral' || to === 'joining');
       it(`${from} -> ${to} requests ${standbyInDoubt ? 'nothing' : (HOOK[to] ?? 'no hook')} with the previous role`, () => {
         const { t, calls } = setup();
-        if (from !== 'candidate') t.handle(role(from), view(from === 'leader' ? 3 : null, 'b'));
+        if (from !== 'joining') t.handle(role(from), view(from === 'leader' ? 3 : null, 'b'));
         calls.length = 0;
         // An epoch is held when entering leader here, so onLeader is not deferred.
         t.handle(role(to), view(to === 'leader' ? 4 : null, to === 'leader' ? 'a' : 'b'));
@@ -85,8 +85,8 @@ test('a leader that regains provability with its epoch runs onLeader at once', (
   t.handle(role('neutral'), view(5, 'a'));
   t.handle(role('leader'), view(5, 'a'));
   expect(calls.map((c) => [c.hook, c.ctx.previousRole, c.ctx.epoch])).toEqual([
-    [null, 'candidate', null],
-    ['onLeader', 'candidate', 5],
+    [null, 'joining', null],
+    ['onLeader', 'joining', 5],
     [null, 'leader', 5],
     ['onLeader', 'neutral', 5],
   ]);
@@ -97,13 +97,13 @@ test('a standby whose connection is briefly in doubt runs onStandby once, and th
   t.handle(role('standby'), view(null, 'b'));
   t.handle(role('neutral'), view(null, null));
   t.handle(role('standby'), view(null, 'b'));
-  t.handle(role('candidate'), view(null, 'b'));
+  t.handle(role('joining'), view(null, 'b'));
   t.handle(role('standby'), view(null, 'b'));
   expect(calls.map((c) => c.hook)).toEqual(['onStandby']);
   t.handle(role('neutral'), view(null, null));
   t.handle(role('leader'), view(4, 'b'));
   expect(calls.map((c) => [c.hook, c.ctx.previousRole])).toEqual([
-    ['onStandby', 'candidate'],
+    ['onStandby', 'joining'],
     ['onLeader', 'neutral'],
   ]);
   // Back to standby after leading: onStandby runs again.

@@ -1,6 +1,6 @@
 /**
- * The git-sync gate of the decision (sync.mode git), kept apart from decide.ts so the launch path
- * reads as one line there. Pure.
+ * The git-sync gate of the decision (sync.mode git), the last of the launch gates (gates.ts).
+ * Pure.
  *
  * A leader holding a term launches Jenkins only once JENKINS_HOME holds the configuration commit
  * recorded in ZooKeeper (state `ready` for this term). While the restore runs it waits; when the
@@ -8,7 +8,7 @@
  * resign cool-down) so a standby that can obtain it takes over, unless sync.allowStale lets it
  * start from the newest commit it has.
  */
-import type { Decision, Observed } from './decide';
+import type { Decision, Observed } from './types';
 
 export function syncGate(o: Observed): Decision | null {
   const s = o.sync;

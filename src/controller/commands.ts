@@ -1,0 +1,98 @@
+/**
+ * The operator's intents (API and CLI): switchover, cancel, pause, resume, history. Each is
+ * validated against the cluster view, recorded in ZooKeeper and in the history; the control loop
+ * acts on it later. Each throws CommandError (UNAVAILABLE, CONFLICT, NOT_FOUND) when it cannot.
+ */
+import { randomUUID } from 'node:crypto';
+import { CommandError } from '../errors';
+import type { ConnState } from '../coordination/types';
+import type { Logger } from '../logging/logger';
+import type { ClusterView } from './cluster-view';
+import type { ControlCommands, HistoryEntry, PauseState, SwitchoverIntent } from './status';
+
+export interface CommandsOptions {
+  clusterName: string;
+  /** The ZooKeeper connection state: intents need a connected session. */
+  zkState: () => ConnState;
+  cluster: ClusterView;
+  logger: Logger;
+  /** Wall clock for the times written into the intents. */
+  wallNow: () => number;
+  record: (event: string, reason: string) => void;
+}
+
+export class Commands implements ControlCommands {
+  constructor(private readonly o: CommandsOptions) {}
+
+  async requestSwitchover(req: { candidate?: string; reason?: string; by: string }): Promise<SwitchoverIntent> {
+    this.requireConnected();
+    const cluster = this.o.cluster;
+    if (cluster.pauseState(this.o.wallNow()).paused) throw new CommandError('CONFLICT', 'the cluster is paused; resume it before a switchover');
+    const members = cluster.members();
+    const leader = members[0];
+    if (!leader) throw new CommandError('CONFLICT', 'there is no leader to switch over from');
+    const standbys = members.slice(1);
+    if (req.candidate !== undefined) {
+      if (req.candidate === leader.id) throw new CommandError('CONFLICT', `candidate ${req.candidate} already leads`);
+      if (!standbys.some((m) => m.id === req.candidate)) {
+        throw new CommandError('CONFLICT', `candidate ${req.candidate} is not a standby of cluster ${this.o.clusterName}`);
+      }
+    } else if (standbys.length === 0) {
+      throw new CommandError('CONFLICT', 'there is no standby to take over');
+    }
+    const intent: SwitchoverIntent = {
+      id: randomUUID(),
+      candidate: req.candidate ?? null,
+      from: leader.id,
+      reason: req.reason ?? '',
+      requestedAt: new Date(this.o.wallNow()).toISOString(),
+      state: 'pending',
+    };
+    if (!(await cluster.createSwitchover(intent))) {
+      throw new CommandError('CONFLICT', `a switchover is already in progress (${cluster.switchover()?.id ?? 'unknown'})`);
+    }
+    this.o.logger.info(`switchover ${intent.id} requested by ${req.by}`, { event: 'switchover.requested', id: intent.id, candidate: intent.candidate, from: intent.from });
+    this.o.record('switchover.requested', `${intent.from} -> ${intent.candidate ?? 'next in line'} by ${req.by}${intent.reason ? `: ${intent.reason}` : ''}`);
+    return intent;
+  }
+
+  async cancelSwitchover(by: string): Promise<SwitchoverIntent> {
+    this.requireConnected();
+    const intent = this.o.cluster.switchover();
+    const version = this.o.cluster.switchoverVersion();
+    if (!intent || version === null) throw new CommandError('NOT_FOUND', 'there is no switchover to cancel');
+    if (intent.state === 'running') throw new CommandError('CONFLICT', `switchover ${intent.id} has started; it cannot be cancelled`);
+    if (!(await this.o.cluster.deleteSwitchover(version))) {
+      throw new CommandError('CONFLICT', `switchover ${intent.id} changed meanwhile (it may have started)`);
+    }
+    this.o.record('switchover.cancelled', `${intent.id} by ${by}`);
+    return intent;
+  }
+
+  async pause(req: { ttlSeconds?: number; reason?: string; drain?: boolean; by: string }): Promise<PauseState> {
+    this.requireConnected();
+    const since = new Date(this.o.wallNow());
+    const until = req.ttlSeconds !== undefined ? new Date(since.getTime() + req.ttlSeconds * 1000).toISOString() : null;
+    await this.o.cluster.writePause({ by: req.by, reason: req.reason ?? '', since: since.toISOString(), until, ...(req.drain ? { drain: true } : {}) });
+    this.o.record('paused', `by ${req.by}${req.drain ? ' (drain and stop Jenkins)' : ''}${until ? ` until ${until}` : ''}${req.reason ? `: ${req.reason}` : ''}`);
+    return this.o.cluster.pauseState(this.o.wallNow());
+  }
+
+  async resume(by: string): Promise<PauseState> {
+    this.requireConnected();
+    if (await this.o.cluster.clearPause()) this.o.record('resumed', `by ${by}`);
+    return this.o.cluster.pauseState(this.o.wallNow());
+  }
+
+  async history(limit: number): Promise<HistoryEntry[]> {
+    this.requireConnected();
+    return this.o.cluster.readHistory(limit);
+  }
+
+  private requireConnected(): void {
+    const state = this.o.zkState();
+    if (state !== 'connected') {
+      throw new CommandError('UNAVAILABLE', `this node is not connected to ZooKeeper (${state}); try another node`);
+    }
+  }
+}

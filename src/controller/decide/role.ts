@@ -1,0 +1,16 @@
+/**
+ * The node's role as /status, the metrics and the hooks see it, from one observation. Pure.
+ * (Roles are described in ../status.ts.)
+ */
+import type { NodeRole } from '../status';
+import { canProveLeadership, isLeaderNow } from './leadership';
+import type { Observed } from './types';
+
+export function nodeRole(o: Observed): NodeRole {
+  const outIneligible = !o.election.joined && o.eligibility !== null && !o.eligibility.eligible;
+  if (o.shuttingDown || o.resignedUntil !== null || outIneligible) return 'stopped';
+  if (isLeaderNow(o) && canProveLeadership(o)) return 'leader';
+  if (o.zk.state !== 'connected' || (o.zk.msSinceHeard !== null && o.zk.msSinceHeard >= o.fenceAfterMs)) return 'neutral';
+  if (o.election.role === 'candidate') return 'standby';
+  return 'joining';
+}

@@ -1,0 +1,62 @@
+/**
+ * The decision while our Jenkins is stopped: finish a hand-over, sit out a resign cool-down,
+ * join or leave the election, take a term, and pass the launch gates before starting Jenkins. Pure.
+ */
+import { firstGate } from './gates';
+import { canProveLeadership, isLeaderNow, leaseMsOf, seqOf, whyNotProvable } from './leadership';
+import { held, none, type Decision, type Observed } from './types';
+
+export function whileStopped(o: Observed): Decision {
+  if (o.handingOver) {
+    return { action: { kind: 'leave-and-rejoin', why: 'switchover' }, reason: 'Jenkins stopped for the switchover; leaving the election and rejoining at the back' };
+  }
+  if (o.resignedUntil !== null) {
+    if (o.now >= o.resignedUntil) return { action: { kind: 'rejoin' }, reason: 'resign cool-down over; rejoining the election at the back' };
+    return none(`resigned; rejoining in ${Math.ceil(o.resignedUntil - o.now)} ms`);
+  }
+  const ineligible = o.eligibility !== null && !o.eligibility.eligible && !o.term;
+  if (!o.election.joined) {
+    if (ineligible) return none(`not eligible to run Jenkins (${o.eligibility?.reason ?? '?'}); staying out of the election`);
+    return { action: { kind: 'rejoin' }, reason: 'not in the election; joining' };
+  }
+  if (ineligible) {
+    return {
+      action: { kind: 'leave-ineligible' },
+      reason: `not eligible to run Jenkins (${o.eligibility?.reason ?? '?'}); leaving the election so an eligible node takes over`,
+    };
+  }
+
+  if (!canProveLeadership(o)) {
+    if (o.term && (o.term.generation !== o.zk.generation || !isLeaderNow(o))) {
+      return { action: { kind: 'drop-term' }, reason: `leadership term of ${seqOf(o)} is over: ${whyNotProvable(o)}` };
+    }
+    if (isLeaderNow(o)) return none(`leader but ${whyNotProvable(o)}; waiting to hear from ZooKeeper before starting Jenkins`);
+    return none(`standing by (election ${o.election.role}, zookeeper ${o.zk.state})`);
+  }
+
+  const so = o.switchover;
+  if (so && so.expired) {
+    return { action: { kind: 'expire-switchover' }, reason: `switchover ${so.id} did not complete within its timeout; abandoning it` };
+  }
+  if (o.pauseExpired) return { action: { kind: 'expire-pause' }, reason: 'the maintenance pause expired; resuming' };
+  if (so && so.from !== o.self && so.candidate !== null && so.candidate !== o.self && so.candidateIsMember) {
+    return {
+      action: { kind: 'leave-and-rejoin', why: 'step-aside' },
+      reason: `lowest sequence, but switchover ${so.id} names ${so.candidate}; stepping aside to the back of the line`,
+    };
+  }
+  if (o.paused) return none('leader but paused: not starting Jenkins until resumed');
+  if (o.blocked && o.now < o.blocked.until) {
+    const reason = `leader but blocked: ${o.blocked.reason}`;
+    return o.blocked.gate ? held(o.blocked.gate, reason) : none(reason);
+  }
+  if (!o.term || o.term.generation !== o.zk.generation) {
+    return { action: { kind: 'acquire' }, reason: 'lowest sequence and ZooKeeper answering; taking the next fencing epoch' };
+  }
+  const gate = firstGate(o);
+  if (gate) return gate;
+  return {
+    action: { kind: 'launch', leaseMs: leaseMsOf(o) },
+    reason: `lowest sequence; ${seqOf(o)} taken; ${o.restarts.recentFailures > 0 ? 'restarting' : 'starting'} Jenkins`,
+  };
+}

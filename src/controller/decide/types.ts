@@ -1,0 +1,140 @@
+/**
+ * What decide() reads and returns: the observed state of one cycle, the actions, the decision.
+ * Plain types, no behaviour; every file of the decision imports them from here.
+ */
+import type { ConnState } from '../../coordination/types';
+import type { ElectionRole } from '../../election/election';
+import type { JenkinsState } from '../../jenkins/supervisor';
+import type { SyncGateState } from '../../sync/types';
+
+export type DrainPurpose = 'switchover' | 'pause' | 'shutdown';
+
+export interface DrainObserved {
+  purpose: DrainPurpose;
+  /** The switchover the drain serves (purpose switchover). */
+  switchoverId: string | null;
+  ageMs: number;
+  /** Builds running at the last poll; null = not known yet (no answer so far). */
+  running: number | null;
+}
+
+/** How a drain ended: no build left, or its time ran out (builds still running). */
+export type DrainEnd = 'finished' | 'timeout';
+
+export type FenceState = 'needed' | 'running' | 'done' | 'failed';
+
+/** Why a leader does not start Jenkins (reported in /status). */
+export type LaunchGate = 'fencing' | 'storage-lease' | 'split-brain' | 'flock' | 'lock' | 'watchdog';
+
+export interface Observed {
+  now: number;
+  shuttingDown: boolean;
+  zk: {
+    state: ConnState;
+    generation: number;
+    /** ms since the send time of the last answered request; null = nothing heard this session */
+    msSinceHeard: number | null;
+  };
+  fenceAfterMs: number;
+  election: { role: ElectionRole; generation: number; joined: boolean };
+  /** The leadership term we hold: epoch taken in session `generation`. */
+  term: { epoch: number; generation: number } | null;
+  /** `fencing`: we are killing our own Jenkins to fence it (until it exits); do not order it again. */
+  jenkins: { state: JenkinsState; epoch: number | null; unhealthy: string | null; fencing: boolean };
+  restarts: { recentFailures: number; nextAttemptAt: number };
+  maxRestarts: number;
+  resignedUntil: number | null;
+  /** Set when acquiring failed in a way worth waiting for (e.g. the lock names a newer epoch). */
+  blocked: { until: number; reason: string; gate?: LaunchGate } | null;
+  /** This node's id. */
+  self: string;
+  /** Maintenance pause in force: no start, no restart, no failover (fencing still applies). */
+  paused: boolean;
+  /** A pause record whose expiry has passed (to be removed). */
+  pauseExpired: boolean;
+  /** The planned switchover, if one is recorded. */
+  switchover: {
+    id: string;
+    from: string;
+    candidate: string | null;
+    state: 'pending' | 'draining' | 'running';
+    ageMs: number;
+    /** The candidate is a member of the election right now. */
+    candidateIsMember: boolean;
+    /** Older than the switchover timeout: abandoned. */
+    expired: boolean;
+  } | null;
+  /** We stopped Jenkins to hand over (switchover): leave the election when it has stopped. */
+  handingOver: boolean;
+  /** The drain in progress here (Jenkins in quiet-down, waiting for builds), if any. */
+  drain: DrainObserved | null;
+  /** Longest drain before a planned stop; 0 = planned stops do not drain. */
+  drainTimeoutMs: number;
+  /** Drain before stopping Jenkins on shutdown (jenkins.drainOnShutdown / run --drain). */
+  drainOnShutdown: boolean;
+  /** The pause in force asks the leader to drain and stop Jenkins (pause for an upgrade). */
+  pauseDrain: boolean;
+  /** Whether this node could run Jenkins (eligibility check); null = not checked yet. */
+  eligibility: { eligible: boolean; reason: string } | null;
+  /** sync.mode git only: the configuration gate of the current term (see sync-gate.ts); null = shared mode. */
+  sync: { state: SyncGateState; reason: string; allowStale: boolean } | null;
+  /**
+   * Fencing layer 3, for the current term: the previous active did not exit cleanly and the
+   * fencing methods must fence it before Jenkins starts. null: nothing to fence.
+   */
+  fence: { state: FenceState; retryAt: number; reason: string } | null;
+  /**
+   * Fencing layer 4: the JENKINS_HOME lock carries a live heartbeat of another epoch; do not start
+   * Jenkins before `until` (the controller reads the lock again then). null: no live foreign heartbeat.
+   */
+  storageLease: { until: number; reason: string } | null;
+  /** Fencing layer 6: while our Jenkins runs, evidence that a newer leader exists (e.g. the lock names a newer epoch). */
+  splitBrain: string | null;
+  /**
+   * fencing.watchdog.mode required: the host watchdog could not be armed for a launch (why); no
+   * launch before `retryAt`, when arming is tried again. null: nothing holds the launch.
+   */
+  watchdog: { reason: string; retryAt: number } | null;
+}
+
+export type Action =
+  | { kind: 'none' }
+  | { kind: 'hand-over'; drain: DrainEnd | null }
+  | { kind: 'start-drain'; purpose: DrainPurpose }
+  | { kind: 'cancel-drain' }
+  | { kind: 'leave-ineligible' }
+  | { kind: 'leave-and-rejoin'; why: 'switchover' | 'step-aside' }
+  | { kind: 'complete-switchover' }
+  | { kind: 'expire-switchover' }
+  | { kind: 'expire-pause' }
+  | { kind: 'stop-jenkins'; mode: 'fence' | 'graceful'; countAsFailure: boolean; drain?: DrainEnd }
+  | { kind: 'acquire' }
+  | { kind: 'launch'; leaseMs: number }
+  | { kind: 'fence-previous' }
+  | { kind: 'resign' }
+  | { kind: 'rejoin' }
+  | { kind: 'drop-term' }
+  | { kind: 'finish-shutdown' }
+  | { kind: 'sync-restore'; stale: boolean }
+  | { kind: 'sync-yield' };
+
+export interface Decision {
+  action: Action;
+  reason: string;
+  /** Set when a leader holds back Jenkins because of a fencing gate. */
+  gate?: LaunchGate;
+}
+
+/** Nothing to do this cycle, and why. */
+export const none = (reason: string): Decision => ({ action: { kind: 'none' }, reason });
+
+/** A leader holds Jenkins back because of a fencing gate. */
+export const held = (gate: LaunchGate, reason: string): Decision => ({ action: { kind: 'none' }, reason, gate });
+
+/** Stop Jenkins: `fence` = at once (SIGKILL after the fence grace), `graceful` = stopTimeoutMs. */
+export function stopJenkins(reason: string, mode: 'fence' | 'graceful', o: { countAsFailure?: boolean; drain?: DrainEnd | null } = {}): Decision {
+  return {
+    action: { kind: 'stop-jenkins', mode, countAsFailure: o.countAsFailure ?? false, ...(o.drain ? { drain: o.drain } : {}) },
+    reason,
+  };
+}

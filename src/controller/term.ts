@@ -1,0 +1,304 @@
+/**
+ * The leadership term of this node and everything that guards Jenkins within it: taking the
+ * fencing epoch, the launch (launch guard, JENKINS_HOME lock, host watchdog, spawn), the lease
+ * renewals of the watchdog shim, the lock keeper, the fencing gate, and leaving cleanly. It owns
+ * the term, what holds a launch back (`blocked`, the watchdog hold), the split-brain evidence and
+ * the pending release of the lock; observed() is its part of what decide() sees.
+ */
+import { errorMessage, hasCode } from '../errors';
+import type { Coordinator } from '../coordination/types';
+import type { Election } from '../election/election';
+import type { EpochStore } from '../fencing/epoch';
+import { acquireHomeLock, releaseHomeLock } from '../fencing/home-lock';
+import { describeHolder } from '../fencing/storage-lease';
+import { runFencingMethods } from '../fencing/methods';
+import { probePort } from '../jenkins/port-probe';
+import type { JenkinsExit } from '../jenkins/supervisor';
+import type { Logger } from '../logging/logger';
+import type { SyncGate } from '../sync/types';
+import type { ClusterView } from './cluster-view';
+import { canProveLeadership, isLeaderNow, leaseMsOf } from './decide/leadership';
+import type { Observed } from './decide/types';
+import { FenceGate } from './fence-gate';
+import { LaunchGuard } from './launch-guard';
+import { LockKeeper } from './lock-keeper';
+import type { ControllerDeps, ControllerOptions, SupervisorPort, WatchdogPort } from './options';
+import type { Recorder } from './recorder';
+
+/** A term: the epoch taken in session `generation`, and the version of our breadcrumb. */
+export interface TermRecord {
+  epoch: number;
+  generation: number;
+  breadcrumbVersion: number;
+}
+
+/** How long a launch refused by the lock (newer epoch, I/O error) waits before it is tried again. */
+const LOCK_RETRY_MS = 5000;
+
+export interface TermKeeperOptions {
+  opts: Pick<ControllerOptions, 'nodeId' | 'host' | 'clusterName' | 'home' | 'jenkinsUrl' | 'requestedSessionTimeoutMs' | 'fencing' | 'lock'>;
+  coordinator: Coordinator;
+  election: Election;
+  supervisor: SupervisorPort;
+  epochs: EpochStore;
+  cluster: Pick<ClusterView, 'switchover'>;
+  sync: SyncGate | null;
+  watchdog: WatchdogPort | null;
+  logger: Logger;
+  now: () => number;
+  wallNow: () => number;
+  recorder: Recorder;
+  runFencing?: ControllerDeps['runFencing'];
+  probePort?: ControllerDeps['probePort'];
+  /** How soon a launch held back by a foreign listener, the flock or the watchdog is tried again. */
+  retryMs: number;
+  /** A fresh observation (the launch and the lease renewals look again before they act). */
+  observe: () => Observed;
+  /** Wake the control loop. */
+  kick: () => void;
+}
+
+export class TermKeeper {
+  private term: TermRecord | null = null;
+  private blocked: Observed['blocked'] = null;
+  private splitBrain: string | null = null;
+  /** fencing.watchdog.mode required: arming failed; no launch before retryAt (decide() sees it). */
+  private watchdogHold: { reason: string; retryAt: number } | null = null;
+  /** The pending "released" mark of the lock after Jenkins exited; a launch waits for it. */
+  private lockRelease: Promise<void> = Promise.resolve();
+  // Fencing layers 3-6 on the launch path (docs/safety.md).
+  private readonly guard: LaunchGuard;
+  private readonly fenceGate: FenceGate;
+  private readonly lockKeeper: LockKeeper;
+
+  constructor(private readonly o: TermKeeperOptions) {
+    const { opts, recorder } = o;
+    const record = (event: string, reason: string): void => recorder.record(event, reason);
+    this.guard = new LaunchGuard({
+      home: opts.home,
+      jenkinsUrl: opts.jenkinsUrl,
+      ...opts.lock,
+      retryMs: o.retryMs,
+      now: o.now,
+      wallNow: o.wallNow,
+      logger: o.logger,
+      probePort: o.probePort ?? probePort,
+      record,
+      alarm: (reason) => recorder.alarmSplitBrain(reason),
+    });
+    this.fenceGate = new FenceGate({
+      ...opts.fencing,
+      nodeId: opts.nodeId,
+      cluster: opts.clusterName,
+      home: opts.home,
+      logger: o.logger,
+      now: o.now,
+      run: o.runFencing ?? runFencingMethods,
+      onChange: o.kick,
+      record,
+    });
+    this.lockKeeper = new LockKeeper({
+      home: opts.home,
+      heartbeatMs: opts.lock.heartbeatMs,
+      wallNow: o.wallNow,
+      logger: o.logger,
+      holder: () => {
+        const term = this.term;
+        if (!term || o.supervisor.status().state === 'stopped') return null;
+        return this.lockIdentity(term.epoch);
+      },
+      onNewer: (holder) => {
+        const term = this.term;
+        if (!term || this.splitBrain) return;
+        this.splitBrain = `the JENKINS_HOME lock names ${describeHolder(holder)}, newer than our epoch ${term.epoch}`;
+        recorder.alarmSplitBrain(this.splitBrain);
+        o.kick();
+      },
+    });
+  }
+
+  /** The epoch of the term we hold, else null. */
+  epoch(): number | null {
+    return this.term?.epoch ?? null;
+  }
+
+  /** The term's part of what decide() sees. */
+  observed(): Pick<Observed, 'term' | 'blocked' | 'fence' | 'storageLease' | 'splitBrain' | 'watchdog'> {
+    return {
+      term: this.term,
+      blocked: this.blocked,
+      fence: this.fenceGate.observed(),
+      storageLease: this.guard.storageLease(),
+      splitBrain: this.splitBrain,
+      watchdog: this.watchdogHold,
+    };
+  }
+
+  /** Begin keeping the lock's heartbeat (it beats only while our Jenkins runs). */
+  start(): void {
+    this.lockKeeper.start();
+  }
+
+  /** Take the next fencing epoch; discard it when the session or the leadership changed meanwhile. */
+  async acquire(generation: number): Promise<void> {
+    const { opts, recorder, logger } = this.o;
+    const taken = await this.o.epochs.take({ nodeId: opts.nodeId, host: opts.host, pid: process.pid });
+    if (this.o.coordinator.generation !== generation || !isLeaderNow(this.o.observe())) {
+      logger.warn('leadership changed while taking the epoch; discarding it', { event: 'acquire.discarded', epoch: taken.epoch });
+      return;
+    }
+    this.term = { epoch: taken.epoch, generation, breadcrumbVersion: taken.breadcrumbVersion };
+    recorder.termStarted(taken.epoch <= 1 ? 'initial' : this.o.cluster.switchover()?.state === 'running' ? 'planned' : 'unplanned');
+    logger.info(`took fencing epoch ${taken.epoch}`, {
+      event: 'epoch.taken',
+      epoch: taken.epoch,
+      previousActive: taken.previous ? `${taken.previous.nodeId}@${taken.previous.host} (epoch ${taken.previous.epoch})` : null,
+      previousExitedCleanly: taken.previous === null && !taken.previousMalformed,
+    });
+    recorder.record('elected', `epoch ${taken.epoch}`);
+    this.guard.reset();
+    this.watchdogHold = null;
+    this.fenceGate.beginTerm(taken.epoch, taken.previous, taken.previousMalformed);
+  }
+
+  /** Run the fencing methods against the previous active (off the loop). */
+  fencePrevious(): void {
+    this.fenceGate.start();
+  }
+
+  /** Launch Jenkins for this term, unless a launch gate of the I/O path holds it back. */
+  async launch(): Promise<void> {
+    const term = this.term;
+    if (!term) return;
+    const { opts, logger, now } = this.o;
+    await this.lockRelease; // never let a late "released" land on the lock of a new launch
+    const pre = await this.guard.check(term.epoch);
+    if (!pre.ok) {
+      if (pre.blocked) this.blocked = pre.blocked;
+      return;
+    }
+    if (this.term !== term) return;
+    try {
+      const before = await acquireHomeLock(opts.home, { ...this.lockIdentity(term.epoch), state: 'held', heartbeatAt: this.o.wallNow() });
+      if (before.kind === 'malformed') logger.warn('replaced a malformed JENKINS_HOME lock file', { event: 'lock.malformed' });
+    } catch (err) {
+      if (hasCode(err, 'LOCK_HIGHER_EPOCH', 'LOCK_IO')) {
+        this.blocked = { until: now() + LOCK_RETRY_MS, reason: errorMessage(err), gate: 'lock' };
+        logger.error(errorMessage(err), { event: 'lock.refused', epoch: term.epoch });
+        return;
+      }
+      throw err;
+    }
+    this.blocked = null;
+    // Re-observe: the lock write took time; launch only if leadership is still provable.
+    const seen = this.o.observe();
+    if (!canProveLeadership(seen) || this.term !== term) return;
+    // The host watchdog is armed last, right before the spawn: from now on only lease
+    // renewals keep the host alive.
+    if (!this.armWatchdog()) {
+      this.markLockStopped(); // no Jenkins of ours: a successor need not wait for our lease
+      return;
+    }
+    try {
+      this.o.supervisor.launch({ epoch: term.epoch, leaseMs: leaseMsOf(seen) });
+    } catch (err) {
+      this.o.watchdog?.disarm(`the launch failed: ${errorMessage(err)}`);
+      throw err;
+    }
+  }
+
+  /** ZooKeeper answered: extend the shim's lease (and keep the host watchdog alive) if we still lead provably. */
+  renewLease(): void {
+    if (this.o.supervisor.status().state === 'stopped') return;
+    const seen = this.o.observe();
+    if (!canProveLeadership(seen)) return;
+    this.o.supervisor.renewLease(leaseMsOf(seen));
+    // The host watchdog is kept alive at exactly these moments, never from a timer of its own.
+    this.o.watchdog?.keepalive();
+  }
+
+  /** Our Jenkins exited: disarm the host watchdog, forget the split brain, mark the lock released. */
+  jenkinsExited(exit: JenkinsExit): void {
+    // Jenkins is stopped (step-down, fence done, shutdown, crash): no host reset is needed now.
+    this.o.watchdog?.disarm(`Jenkins stopped (${exit.reason})`);
+    this.splitBrain = null;
+    this.markLockStopped();
+    // Fencing layer 5: the shim could not take the flock; nothing ran. Not a Jenkins failure.
+    if (exit.refused) this.blocked = { until: this.o.now() + this.o.retryMs, reason: exit.reason, gate: 'flock' };
+  }
+
+  /** The term is over (leadership lost): forget it. */
+  drop(): void {
+    this.term = null;
+    this.fenceGate.endTerm();
+    this.guard.reset();
+  }
+
+  /** Shutdown: disarm the host watchdog (Jenkins is stopped). */
+  disarmWatchdog(reason: string): void {
+    this.o.watchdog?.disarm(reason);
+  }
+
+  /** Shutdown: stop the lock heartbeat and any fencing round. */
+  stopKeeping(): void {
+    this.lockKeeper.stop();
+    this.fenceGate.endTerm();
+  }
+
+  /**
+   * A clean exit of a term: mark the lock released (before anyone else can take it), then delete
+   * our breadcrumb and our election znode in one transaction, so the next contender's watch fires
+   * at once and it knows no fencing is needed.
+   */
+  async leaveCleanly(reason: string): Promise<void> {
+    const term = this.term;
+    const { opts, logger } = this.o;
+    this.term = null;
+    // git mode: commit, push and record the last configuration before the term is released.
+    if (term && this.o.sync) await this.o.sync.publishFinal(term.epoch);
+    this.fenceGate.endTerm();
+    this.guard.reset();
+    if (term) {
+      await releaseHomeLock(opts.home, term.epoch, opts.nodeId).catch((err: unknown) =>
+        logger.warn(`could not release the JENKINS_HOME lock: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
+      );
+    }
+    const ops = term && term.generation === this.o.coordinator.generation ? this.o.epochs.releaseOps(term) : [];
+    await this.o.election.leave(reason, ops);
+  }
+
+  private lockIdentity(epoch: number): { epoch: number; nodeId: string; host: string; pid: number; cluster: string; time: string } {
+    const { opts } = this.o;
+    return { epoch, nodeId: opts.nodeId, host: opts.host, pid: process.pid, cluster: opts.clusterName, time: new Date(this.o.wallNow()).toISOString() };
+  }
+
+  /** Our Jenkins is gone: mark our lock released so a successor need not wait for the lease. */
+  private markLockStopped(): void {
+    const term = this.term;
+    if (!term) return;
+    this.lockRelease = releaseHomeLock(this.o.opts.home, term.epoch, this.o.opts.nodeId).then(
+      () => undefined,
+      (err: unknown) => this.o.logger.warn(`could not mark the JENKINS_HOME lock released: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
+    );
+  }
+
+  /**
+   * Arm the host watchdog for a launch (against the negotiated session timeout). False when
+   * fencing.watchdog.mode is required and it cannot be armed: the launch is held back (gate
+   * `watchdog`) and tried again after retryMs. automatic mode launches without it.
+   */
+  private armWatchdog(): boolean {
+    const wd = this.o.watchdog;
+    if (!wd) return true;
+    const r = wd.arm(this.o.coordinator.session()?.timeoutMs ?? this.o.opts.requestedSessionTimeoutMs);
+    if (r.ok) {
+      if (this.watchdogHold) this.o.logger.info('host watchdog armed after all; starting Jenkins', { event: 'watchdog.gate_cleared' });
+      this.watchdogHold = null;
+      return true;
+    }
+    if (wd.mode !== 'required') return true;
+    if (this.watchdogHold?.reason !== r.reason) this.o.recorder.record('watchdog.unavailable', r.reason);
+    this.watchdogHold = { reason: r.reason, retryAt: this.o.now() + this.o.retryMs };
+    return false;
+  }
+}
