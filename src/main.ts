@@ -15,7 +15,9 @@ import { ConfigError, errorMessage } from './errors';
 import { EpochStore } from './fencing/epoch';
 import { HookRunner } from './hooks/runner';
 import { HookTrigger } from './hooks/trigger';
-import { listKeys } from './config/schema';
+import { configSecrets } from './config/secrets';
+import { runFencingMethods } from './fencer/run-methods';
+import { childEnv, type SecretScrub } from './util/secrets';
 import { JenkinsClient } from './jenkins/client';
 import { EligibilityMonitor } from './jenkins/eligibility';
 import { JenkinsSupervisor, type ServiceCommands } from './jenkins/supervisor';
@@ -88,6 +90,8 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   watchdog.checkAtStart(cfg.zk.sessionTimeoutMs);
   const base = `${cfg.zk.root}/${cfg.cluster.name}`;
   const now = monoNow;
+  // The one list of secrets (the schema's sensitive keys): no child process inherits them.
+  const secrets = configSecrets(cfg);
   const fenceAfterFor = (t: number): number => {
     try {
       return resolveTimings(cfg, t).fenceAfterMs;
@@ -157,9 +161,10 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     flock: { file: flockPath(cfg.jenkins.home), waitMs: cfg.lock.flockWaitMs, timeoutAction: cfg.lock.flockTimeoutAction },
     logger: log.child({ component: 'jenkins' }),
     now,
+    secrets,
   });
   const epochs = new EpochStore(coordinator, base);
-  const sync = cfg.sync.mode === 'git' ? createGitSync(cfg.sync, { coordinator, basePath: base, epochPath: epochs.epochPath, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }) }) : undefined;
+  const sync = cfg.sync.mode === 'git' ? createGitSync(cfg.sync, { coordinator, basePath: base, epochPath: epochs.epochPath, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }), secrets }) : undefined;
   const controller = new Controller(
     {
       clusterName: cfg.cluster.name,
@@ -205,6 +210,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
         minFreeDiskMb: cfg.eligibility.minFreeDiskMb,
         preflightCommand: cfg.eligibility.preflightCommand,
         preflightTimeoutMs: cfg.eligibility.preflightTimeoutMs,
+        secrets,
         intervalMs: cfg.eligibility.intervalMs,
         leaderVersion: async () => {
           const leader = cluster.members()[0];
@@ -226,10 +232,11 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
       }),
       ...(sync ? { sync } : {}),
       watchdog,
+      runFencing: (o) => runFencingMethods({ ...o, secrets }),
     },
   );
 
-  const hooks = startHooks(cfg, controller, log);
+  const hooks = startHooks(cfg, controller, log, secrets);
 
   log.info('jenkins-ha started', {
     event: 'started',
@@ -324,9 +331,8 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
  * Role-change hooks: the runner (src/hooks) fed by the controller's role events. Hooks inherit
  * this process's environment minus the secrets of the configuration (the API tokens, ...).
  */
-function startHooks(cfg: Config, controller: Controller, log: Logger): HookRunner {
-  const baseEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of listKeys()) if (k.sensitive === true) delete baseEnv[k.env];
+function startHooks(cfg: Config, controller: Controller, log: Logger, secrets: SecretScrub): HookRunner {
+  const baseEnv = childEnv(secrets);
   const runner = new HookRunner({
     commands: { onLeader: cfg.hooks.onLeader, onStandby: cfg.hooks.onStandby, onStopped: cfg.hooks.onStopped },
     timeoutMs: cfg.hooks.timeoutMs,
