@@ -17,7 +17,7 @@ import { HookRunner } from './hooks/runner';
 import { HookTrigger } from './hooks/trigger';
 import { configSecrets } from './config/secrets';
 import { runFencingMethods } from './fencer/run-methods';
-import { childEnv, type SecretScrub } from './util/secrets';
+import type { SecretScrub } from './util/secrets';
 import { JenkinsClient } from './jenkins/client';
 import { EligibilityMonitor } from './jenkins/eligibility';
 import { JenkinsSupervisor, type ServiceCommands } from './jenkins/supervisor';
@@ -332,13 +332,13 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
  * this process's environment minus the secrets of the configuration (the API tokens, ...).
  */
 function startHooks(cfg: Config, controller: Controller, log: Logger, secrets: SecretScrub): HookRunner {
-  const baseEnv = childEnv(secrets);
   const runner = new HookRunner({
     commands: { onLeader: cfg.hooks.onLeader, onStandby: cfg.hooks.onStandby, onStopped: cfg.hooks.onStopped },
     timeoutMs: cfg.hooks.timeoutMs,
     nodeId: cfg.node.id,
     cluster: cfg.cluster.name,
-    baseEnv,
+    baseEnv: process.env,
+    secrets,
     logger: log.child({ component: 'hooks' }),
     now: monoNow,
   });
