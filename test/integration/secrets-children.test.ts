@@ -158,6 +158,7 @@ test('Jenkins, its shim, the preflight, the fencing methods, the hooks and git i
   await b.waitLeaderReady(30000);
   await b.waitForEvent('hook.finished');
   const fenceOut = b.events('fence.output').map((l) => l.message);
+  const hookOut = [a, b].flatMap((n) => n.events('hook.output').map((l) => l.message));
   const logs = [a, b].flatMap((n) => n.logs.map((l) => JSON.stringify(l))).join('\n');
 
   const none = { seen: true, leaked: [] };
@@ -166,6 +167,8 @@ test('Jenkins, its shim, the preflight, the fencing methods, the hooks and git i
     jenkins: leakedIn(jenkinsEnv.jenkins),
     ...checkKinds(['preflight', 'fence', 'hook', 'git']),
     quoted: Object.fromEntries(Object.entries(quoted).map(([k, r]) => [k, SECRET_VALUES.filter((v) => r.text.includes(v))])),
+    fenceOutput: SECRET_VALUES.filter((v) => fenceOut.join('\n').includes(v)),
+    hookOutput: SECRET_VALUES.filter((v) => hookOut.join('\n').includes(v)),
     logs: SECRET_VALUES.filter((v) => logs.includes(v)),
   }).toEqual({
     shim: [],
@@ -175,11 +178,14 @@ test('Jenkins, its shim, the preflight, the fencing methods, the hooks and git i
     hook: none,
     git: none,
     quoted: { standby: [], history: [], statusB: [], historyB: [], statusA: [] },
+    fenceOutput: [],
+    hookOutput: [],
     logs: [],
   });
   // The secrets were there to leak: the redacted output says so.
   expect(standby.text).toContain('[redacted]');
   expect(fenceOut.join('\n')).toContain('[redacted]');
+  expect(hookOut.join('\n')).toContain('[redacted]');
 });
 
 test('service mode: the service shim, the service it starts and the start/stop/status/pid commands inherit no secret', async () => {
