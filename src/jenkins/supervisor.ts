@@ -96,8 +96,10 @@ export interface SupervisorEvents {
   unhealthy: (reason: string) => void;
 }
 
-/** Environment variables of the controller that Jenkins must not inherit (its /systemInfo page shows its environment). */
-/** Set for the shim only (it reads them and they mean nothing to Jenkins); the secrets are opts.secrets. */
+/**
+ * Inherited variables dropped before the shim's own are set (an inherited JHA_SHIM_COMMAND must not
+ * reach Jenkins). The secrets, which Jenkins' /systemInfo page would show, are opts.secrets.
+ */
 const SHIM_ENV = ['JHA_SHIM_COMMAND'];
 
 export const DEFAULT_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-shim');
