@@ -26,7 +26,7 @@ const BOUNDARIES = {
     imports: ['coordination/types.ts', 'election/', 'errors.ts', 'fencing/', 'jenkins/', 'logging/', 'sync/', 'util/'],
   },
   // The controller's events reach hooks and api only through its status interface.
-  'hooks/': { imports: ['controller/status.ts', 'errors.ts', 'logging/'], owns: ['child_process'] },
+  'hooks/': { imports: ['controller/status.ts', 'errors.ts', 'logging/', 'util/'], owns: ['child_process'] },
   'api/': { imports: ['controller/status.ts', 'errors.ts'], owns: ['express', 'prom-client'] },
   // Operator commands: read ZooKeeper and the members' APIs in the controller's own words.
   'cli/': {

@@ -18,7 +18,9 @@ import { ConfigError, errorMessage } from './errors';
 import { EpochStore } from './fencing/epoch';
 import { HookRunner } from './hooks/runner';
 import { HookTrigger } from './hooks/trigger';
-import { listKeys } from './config/schema';
+import { configSecrets } from './config/secrets';
+import { runFencingMethods } from './fencing/methods';
+import type { SecretScrub } from './util/secrets';
 import { JenkinsClient } from './jenkins/client';
 import { EligibilityMonitor } from './jenkins/eligibility';
 import { JenkinsSupervisor, type ServiceCommands } from './jenkins/supervisor';
@@ -69,6 +71,8 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   const watchdog = buildWatchdog(cfg, log);
   const base = `${cfg.zk.root}/${cfg.cluster.name}`;
   const apiUrl = advertisedApiUrl(cfg);
+  // The one list of secrets (the schema's sensitive keys): no child process inherits them.
+  const secrets = configSecrets(cfg);
 
   const coordinator = new ZkCoordinator({
     ...pick(cfg.zk, 'connect', 'sessionTimeoutMs', 'spinDelayMs'),
@@ -80,11 +84,11 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   new ZnodeAclGuard(coordinator, coordinator, base, log.child({ component: 'zookeeper' })).start();
   const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
   const election = buildElection(cfg, coordinator, base, apiUrl, log);
-  const jenkins = buildJenkins(cfg.jenkins, cfg.lock, log);
+  const jenkins = buildJenkins(cfg.jenkins, cfg.lock, secrets, log);
   const epochs = new EpochStore(coordinator, base);
   const sync =
     cfg.sync.mode === 'git'
-      ? createGitSync(cfg.sync, { coordinator, basePath: base, epochPath: epochs.epochPath, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }) })
+      ? createGitSync(cfg.sync, { coordinator, basePath: base, epochPath: epochs.epochPath, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }), secrets })
       : undefined;
   const controller = new Controller(controllerOptions(cfg, apiUrl, log), {
     coordinator,
@@ -95,12 +99,13 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     logger: log.child({ component: 'controller' }),
     now: monoNow,
     drain: new DrainTracker({ client: jenkins.client, pollMs: DRAIN_POLL_MS, logger: log.child({ component: 'drain' }), now: monoNow }),
-    eligibility: buildEligibility(cfg, cluster, election, jenkins, log),
+    eligibility: buildEligibility(cfg, cluster, election, jenkins, secrets, log),
     ...(sync ? { sync } : {}),
     watchdog,
+    runFencing: (o) => runFencingMethods({ ...o, secrets }),
   });
 
-  const hooks = startHooks(cfg.hooks, { nodeId: cfg.node.id, cluster: cfg.cluster.name }, controller, log);
+  const hooks = startHooks(cfg.hooks, { nodeId: cfg.node.id, cluster: cfg.cluster.name }, controller, secrets, log);
   logStarted(cfg, apiUrl, watchdog, log);
   return serve(cfg, { controller, election, hooks, tls, apiUrl }, log);
 }
@@ -150,7 +155,7 @@ function buildElection(cfg: Config, coordinator: ZkCoordinator, base: string, ap
 }
 
 /** The Jenkins client and supervisor (child mode, or service mode with its commands). */
-function buildJenkins(j: JenkinsConfig, lock: LockConfig, log: Logger): JenkinsParts {
+function buildJenkins(j: JenkinsConfig, lock: LockConfig, secrets: SecretScrub, log: Logger): JenkinsParts {
   const client = new JenkinsClient(j.url, j.user !== '' ? pick(j, 'user', 'apiToken') : null, j.healthTimeoutMs);
   const service: ServiceCommands | null =
     j.mode === 'service' ? { start: j.startCommand, stop: j.stopCommand, pid: j.servicePidCommand, status: j.statusCommand } : null;
@@ -162,12 +167,13 @@ function buildJenkins(j: JenkinsConfig, lock: LockConfig, log: Logger): JenkinsP
     flock: { file: flockPath(j.home), waitMs: lock.flockWaitMs, timeoutAction: lock.flockTimeoutAction },
     logger: log.child({ component: 'jenkins' }),
     now: monoNow,
+    secrets,
   });
   return { client, supervisor, service };
 }
 
 /** Whether this node could take over (checked while no Jenkins runs here). */
-function buildEligibility(cfg: Config, cluster: ClusterView, election: Election, jenkins: JenkinsParts, log: Logger): EligibilityMonitor {
+function buildEligibility(cfg: Config, cluster: ClusterView, election: Election, jenkins: JenkinsParts, secrets: SecretScrub, log: Logger): EligibilityMonitor {
   const { supervisor, service } = jenkins;
   const j = cfg.jenkins;
   return new EligibilityMonitor({
@@ -175,6 +181,7 @@ function buildEligibility(cfg: Config, cluster: ClusterView, election: Election,
     home: j.home,
     nodeId: cfg.node.id,
     command: service ? service.start : j.command,
+    secrets,
     leaderVersion: async () => {
       const leader = cluster.members()[0];
       if (!leader || leader.id === cfg.node.id || leader.apiUrl === '') return null;
@@ -325,14 +332,13 @@ async function serve(
  * Role-change hooks: the runner (src/hooks) fed by the controller's role events. Hooks inherit
  * this process's environment minus the secrets of the configuration (the API tokens, ...).
  */
-function startHooks(h: HooksConfig, who: { nodeId: string; cluster: string }, controller: Controller, log: Logger): HookRunner {
-  const baseEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of listKeys()) if (k.sensitive === true) delete baseEnv[k.env];
+function startHooks(h: HooksConfig, who: { nodeId: string; cluster: string }, controller: Controller, secrets: SecretScrub, log: Logger): HookRunner {
   const runner = new HookRunner({
     commands: pick(h, 'onLeader', 'onStandby', 'onStopped'),
     timeoutMs: h.timeoutMs,
     ...who,
-    baseEnv,
+    baseEnv: process.env,
+    secrets,
     logger: log.child({ component: 'hooks' }),
     now: monoNow,
   });

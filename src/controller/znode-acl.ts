@@ -1,18 +1,22 @@
 /**
  * Znodes created before zk.auth was set carry the open ACL (anyone may change or delete them).
- * On every new session this checks the cluster's persistent znodes and gives those it may
- * administer the ACL new znodes get; it warns about those it may not (someone else's ACL).
- * Ephemeral election znodes are not touched: they go with their sessions, and members with
- * zk.auth create theirs protected. Old history entries are left as they are (they roll off).
+ * On every new session this walks the cluster's tree (every persistent znode under its base:
+ * the layout's znodes, the git-mode sync record, history entries, anything added later) and gives
+ * those it may administer the ACL new znodes get; it warns about those it may not (someone
+ * else's ACL). Ephemeral znodes (election members) are not touched: they go with their
+ * sessions, and members with zk.auth create theirs protected.
  */
 import { errorCode, errorMessage } from '../errors';
 import type { AclKeeper, Coordinator } from '../coordination/types';
 import type { Logger } from '../logging/logger';
 
-/** The persistent znodes of a cluster under its base path (docs/architecture.md, "ZooKeeper layout"). */
+/** The persistent znodes of a cluster's layout under its base path (docs/architecture.md, "ZooKeeper layout"). */
 export function clusterZnodes(base: string): string[] {
-  return [base, ...['election', 'epoch', 'active', 'paused', 'switchover', 'history'].map((n) => `${base}/${n}`)];
+  return [base, ...['election', 'epoch', 'active', 'paused', 'switchover', 'history', 'sync'].map((n) => `${base}/${n}`)];
 }
+
+/** Owner of a persistent znode (NodeStat.ephemeralOwner). */
+const NO_OWNER = /^0+$/;
 
 /** A failed pass (a timeout on a busy server, say) is tried again this much later, same session. */
 const RETRY_MS = 2000;
@@ -43,7 +47,7 @@ export class ZnodeAclGuard {
     this.retry = null;
     const generation = this.coord.generation;
     try {
-      for (const path of clusterZnodes(this.base)) {
+      for await (const path of this.persistentZnodes()) {
         const r = await this.keeper.secureAcl(path);
         if (r === 'secured') {
           this.log.warn('gave an unprotected znode the ACL of zk.auth', { event: 'zk.acl_secured', znode: path });
@@ -67,6 +71,28 @@ export class ZnodeAclGuard {
       }
     } finally {
       this.running = false;
+    }
+  }
+
+  /**
+   * The layout's znodes first (so the important ones are secured early), then the rest of the
+   * tree under the base, breadth first; each path once, ephemeral znodes and absent ones skipped.
+   */
+  private async *persistentZnodes(): AsyncGenerator<string> {
+    const seen = new Set<string>();
+    const queue = clusterZnodes(this.base);
+    for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const stat = await this.coord.exists(path);
+      if (stat === null || !NO_OWNER.test(stat.ephemeralOwner)) continue;
+      yield path;
+      const children = await this.coord.getChildren(path).catch((err: unknown) => {
+        // Gone meanwhile, or a foreign znode we may not read (reported by the pass): no children to check.
+        if (errorCode(err) === 'ZK_NO_NODE' || errorCode(err) === 'ZK_NO_AUTH') return [];
+        throw err;
+      });
+      for (const child of children.sort()) queue.push(`${path}/${child}`);
     }
   }
 }

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../logging/logger';
+import { childEnv, redactSecrets, type SecretScrub } from '../util/secrets';
 
 export interface FenceMethodResult {
   method: string;
@@ -37,10 +38,17 @@ export interface RunMethodsOptions {
   /** Aborting kills the running method's group and stops the run. */
   signal?: AbortSignal;
   now?: () => number;
+  /**
+   * The configuration's secrets: kept from the methods' environment and redacted from their
+   * logged output. main.ts always passes them (it wraps this function as the controller's
+   * runFencing); without them only the controller's own variables below are dropped.
+   */
+  secrets?: SecretScrub;
 }
 
-/** Controller secrets a fencing method must not inherit. */
-const PRIVATE_ENV = ['JHA_API_TOKEN', 'JHA_API_READ_TOKEN', 'JHA_ZK_AUTH', 'JHA_SHIM_COMMAND'];
+/** Controller variables a fencing method must not inherit, with or without o.secrets. */
+const PRIVATE_ENV = ['JHA_API_TOKEN', 'JHA_API_READ_TOKEN', 'JHA_ZK_AUTH', 'JHA_JENKINS_API_TOKEN', 'JHA_SHIM_COMMAND'];
+const NO_SECRETS: SecretScrub = { envNames: [], values: [] };
 
 /** Try the methods in order until one exits 0. Never throws. */
 export async function runFencingMethods(o: RunMethodsOptions): Promise<FenceRun> {
@@ -63,8 +71,8 @@ export async function runFencingMethods(o: RunMethodsOptions): Promise<FenceRun>
 function runOne(method: string, index: number, o: RunMethodsOptions): Promise<FenceMethodResult> {
   const now = o.now ?? Date.now;
   const started = now();
-  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
-  for (const k of PRIVATE_ENV) delete env[k];
+  const secrets = o.secrets ?? NO_SECRETS;
+  const env = childEnv({ envNames: [...secrets.envNames, ...PRIVATE_ENV], values: secrets.values }, o.env);
   return new Promise((resolve) => {
     let timedOut = false;
     let settled = false;
@@ -83,7 +91,7 @@ function runOne(method: string, index: number, o: RunMethodsOptions): Promise<Fe
       ['stderr', child.stderr],
     ] as const) {
       if (!stream) continue;
-      createInterface({ input: stream }).on('line', (line) => o.logger.info(line, { event: 'fence.output', method: index, stream: name }));
+      createInterface({ input: stream }).on('line', (line) => o.logger.info(redactSecrets(line, secrets), { event: 'fence.output', method: index, stream: name }));
     }
     const timer = setTimeout(() => {
       timedOut = true;

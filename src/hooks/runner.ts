@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { HookError, errorMessage } from '../errors';
 import type { Logger } from '../logging/logger';
+import { childEnv, redactSecrets, type SecretScrub } from '../util/secrets';
 
 export type HookName = 'onLeader' | 'onStandby' | 'onStopped';
 export const HOOK_NAMES: readonly HookName[] = ['onLeader', 'onStandby', 'onStopped'];
@@ -35,8 +36,10 @@ export interface HookRunnerOptions {
   killGraceMs?: number;
   nodeId: string;
   cluster: string;
-  /** Environment the hooks inherit (main strips secrets); the JHA_* hook variables are added. */
+  /** Environment the hooks inherit, minus `secrets`; the JHA_* hook variables are added. */
   baseEnv: NodeJS.ProcessEnv;
+  /** The configuration's secrets: kept from the hooks' environment and redacted from their logged output. */
+  secrets: SecretScrub;
   cwd?: string;
   logger: Logger;
   now: () => number;
@@ -144,8 +147,7 @@ export class HookRunner {
   }
 
   private env(hook: HookName, ctx: HookContext): NodeJS.ProcessEnv {
-    return {
-      ...this.opts.baseEnv,
+    return childEnv(this.opts.secrets, {
       JHA_HOOK: hook,
       JHA_ROLE: ctx.role,
       JHA_PREVIOUS_ROLE: ctx.previousRole,
@@ -154,7 +156,7 @@ export class HookRunner {
       JHA_EPOCH: ctx.epoch === null ? '' : String(ctx.epoch),
       JHA_LEADER: ctx.leader ?? '',
       JHA_PREVIOUS_LEADER: ctx.previousLeader ?? '',
-    };
+    }, this.opts.baseEnv);
   }
 
   private start(req: Request): void {
@@ -274,7 +276,8 @@ export class HookRunner {
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
         lines += 1;
         if (lines <= max) {
-          const text = line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}...` : line;
+          const clean = redactSecrets(line, this.opts.secrets);
+          const text = clean.length > MAX_LINE ? `${clean.slice(0, MAX_LINE)}...` : clean;
           this.log.info(text, { event: 'hook.output', hook, stream: name, pid: child.pid ?? null });
         } else if (lines === max + 1) {
           this.log.warn(`hook ${hook}: more than ${max} lines of output; the rest is not logged`, { event: 'hook.output_truncated', hook });

@@ -13,11 +13,12 @@ export interface CommandResult {
   output: string;
 }
 
-export function runCommand(command: string, o: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CommandResult> {
+/** `env` is the child's whole environment: callers pass one without the secrets (util/secrets childEnv). */
+export function runCommand(command: string, o: { timeoutMs: number; cwd?: string; env: NodeJS.ProcessEnv }): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = spawn('/bin/sh', ['-c', command], {
       ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
-      env: o.env ?? process.env,
+      env: o.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -10,6 +10,7 @@ import { constants as fsc, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { errorMessage } from '../errors';
 import type { Logger } from '../logging/logger';
+import { childEnv, redactSecrets, type SecretScrub } from '../util/secrets';
 import { runCommand } from './command';
 import { warVersion } from './war-version';
 
@@ -22,6 +23,8 @@ export interface EligibilityOptions {
   minFreeDiskMb: number;
   preflightCommand: string;
   preflightTimeoutMs: number;
+  /** Kept from the preflight's environment, and redacted from its output (quoted in /status, /history, GET /standby). */
+  secrets: SecretScrub;
   intervalMs: number;
   /** The leader's Jenkins version when known (null: no leader, or it does not say). */
   leaderVersion: () => Promise<string | null>;
@@ -169,10 +172,13 @@ async function freeMb(home: string): Promise<number | null> {
   }
 }
 
-/** Run the preflight command with a timeout; its output (trimmed, last 300 chars) explains a failure. */
-async function runPreflight(command: string, home: string, timeoutMs: number): Promise<{ ok: boolean; output: string }> {
-  const r = await runCommand(command, { timeoutMs, cwd: home, env: { ...process.env, JENKINS_HOME: home } });
-  const text = r.output.trim().slice(-300);
+/**
+ * Run the preflight command with a timeout, without the secrets in its environment; its output
+ * (secret values redacted, trimmed, last 300 chars) explains a failure.
+ */
+async function runPreflight(command: string, home: string, timeoutMs: number, secrets: SecretScrub): Promise<{ ok: boolean; output: string }> {
+  const r = await runCommand(command, { timeoutMs, cwd: home, env: childEnv(secrets, { JENKINS_HOME: home }) });
+  const text = redactSecrets(r.output, secrets).trim().slice(-300);
   if (r.timedOut) return { ok: false, output: `timed out after ${timeoutMs} ms${text ? `; ${text}` : ''}` };
   return { ok: r.code === 0, output: r.code === 0 ? text : `exit ${r.code ?? '?'}${text ? `; ${text}` : ''}` };
 }
@@ -224,7 +230,7 @@ export class EligibilityMonitor extends EventEmitter {
         freeMb(o.home),
         war === null ? Promise.resolve(null) : warVersion(war),
         o.leaderVersion().catch(() => null),
-        o.preflightCommand === '' ? Promise.resolve(null) : runPreflight(o.preflightCommand, o.home, o.preflightTimeoutMs),
+        o.preflightCommand === '' ? Promise.resolve(null) : runPreflight(o.preflightCommand, o.home, o.preflightTimeoutMs, o.secrets),
       ]);
       const r = assess(
         {

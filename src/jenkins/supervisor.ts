@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../logging/logger';
 import { isProcessAlive, liveGroupMembers, readProcStat } from '../util/proc';
+import { childEnv, type SecretScrub } from '../util/secrets';
 import type { JenkinsClient } from './client';
 import { runCommand } from './command';
 import { probeJenkins, type ProbeResult } from './health';
@@ -67,6 +68,8 @@ export interface SupervisorOptions {
   service?: ServiceCommands;
   /** Fencing layer 5: the shim holds an exclusive flock on `file` for Jenkins' whole life. */
   flock?: { file: string; waitMs: number; timeoutAction: 'refuse' | 'proceed' };
+  /** Scrubbed from the environment of the shims, Jenkins and the service commands. */
+  secrets: SecretScrub;
 }
 
 export interface ServiceCommands {
@@ -93,8 +96,11 @@ export interface SupervisorEvents {
   unhealthy: (reason: string) => void;
 }
 
-/** Environment variables of the controller that Jenkins must not inherit (its /systemInfo page shows its environment). */
-const PRIVATE_ENV = ['JHA_API_TOKEN', 'JHA_API_READ_TOKEN', 'JHA_ZK_AUTH', 'JHA_SHIM_COMMAND'];
+/**
+ * Inherited variables dropped before the shim's own are set (an inherited JHA_SHIM_COMMAND must not
+ * reach Jenkins). The secrets, which Jenkins' /systemInfo page would show, are opts.secrets.
+ */
+const SHIM_ENV = ['JHA_SHIM_COMMAND'];
 
 export const DEFAULT_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-shim');
 export const SERVICE_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-service-shim');
@@ -193,8 +199,8 @@ export class JenkinsSupervisor extends EventEmitter {
   }
 
   private spawnShim(): ChildProcess {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of PRIVATE_ENV) delete env[k];
+    const env = childEnv(this.opts.secrets);
+    for (const k of SHIM_ENV) delete env[k];
     env.JENKINS_HOME = this.opts.home;
     env.JHA_SHIM_COMMAND = this.opts.command;
     const svc = this.opts.service;
@@ -293,7 +299,7 @@ export class JenkinsSupervisor extends EventEmitter {
     const svc = this.opts.service;
     if (!svc) return null;
     if (svc.status !== '') {
-      const r = await runCommand(svc.status, { timeoutMs, cwd: this.opts.home });
+      const r = await runCommand(svc.status, { timeoutMs, cwd: this.opts.home, env: childEnv(this.opts.secrets) });
       return r.timedOut || r.code === null ? null : r.code === 0;
     }
     const pid = await this.queryServicePid(timeoutMs);
@@ -309,7 +315,7 @@ export class JenkinsSupervisor extends EventEmitter {
     const svc = this.opts.service;
     if (!svc || this.child) return;
     const before = await this.queryServicePid(Math.min(timeoutMs, 2000));
-    const r = await runCommand(svc.stop, { timeoutMs, cwd: this.opts.home });
+    const r = await runCommand(svc.stop, { timeoutMs, cwd: this.opts.home, env: childEnv(this.opts.secrets) });
     if (this.child) return;
     for (const pid of [before, await this.queryServicePid(Math.min(timeoutMs, 2000))]) {
       if (pid !== null && pid > 0 && isProcessAlive(pid)) {
@@ -327,7 +333,7 @@ export class JenkinsSupervisor extends EventEmitter {
   private async queryServicePid(timeoutMs: number): Promise<number | null> {
     const svc = this.opts.service;
     if (!svc) return null;
-    const r = await runCommand(svc.pid, { timeoutMs, cwd: this.opts.home });
+    const r = await runCommand(svc.pid, { timeoutMs, cwd: this.opts.home, env: childEnv(this.opts.secrets) });
     if (r.code !== 0) return null;
     const n = Number(r.output.trim().split(/\s+/)[0] ?? '');
     return Number.isInteger(n) && n >= 0 ? n : null;

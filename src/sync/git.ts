@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { SyncError } from '../errors';
+import { childEnv, type SecretScrub } from '../util/secrets';
 
 export interface GitOptions {
   /** The repository (bare layout, used with a work tree). Absolute. */
@@ -23,6 +24,8 @@ export interface GitOptions {
   identity: { name: string; email: string };
   /** The git binary (default `git` from PATH). */
   binary?: string;
+  /** The configuration's secrets: git (and the ssh or credential helpers it runs) never inherits them. */
+  secrets: SecretScrub;
 }
 
 export interface RunOptions {
@@ -79,7 +82,7 @@ export class Git {
   }
 
   private env(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env };
+    const env = childEnv(this.opts.secrets);
     for (const k of DROP_ENV) delete env[k];
     return {
       ...env,

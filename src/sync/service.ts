@@ -253,7 +253,10 @@ export class GitSync extends EventEmitter implements SyncGate {
     this.ready(epoch, `restored commit ${short(record.commit)} (epoch ${record.epoch}, ${record.nodeId})`, false, r);
   }
 
-  /** No record yet (a new cluster, or ZooKeeper was wiped): start from the branch tip, else from the local home. */
+  /**
+   * No record yet (a new cluster, or ZooKeeper was wiped): start from the branch tip, or from the
+   * local home when the branch does not exist yet. A repository that cannot be read fails the gate.
+   */
   private async bootstrap(epoch: number): Promise<void> {
     let tip: string | null = null;
     try {
@@ -261,9 +264,10 @@ export class GitSync extends EventEmitter implements SyncGate {
       this.local.fetched = tip;
       this.local.fetchedAt = new Date().toISOString();
     } catch (err) {
-      this.log.warn(`no sync record yet and the repository cannot be read (${this.redact(errorMessage(err))}); starting from the local JENKINS_HOME`, { event: 'sync.bootstrap', epoch });
-      this.base = null;
-      this.ready(epoch, 'no commit recorded yet; the local JENKINS_HOME as it is', false, null);
+      // This home may be a former standby's stale copy, and the branch may hold commits nobody
+      // recorded: never launch it unseen. The gate fails; the decision yields (or, with
+      // sync.allowStale, restores the newest commit this node has, loudly).
+      this.fail(epoch, `no commit recorded yet and the repository cannot be read to find the branch tip: ${errorMessage(err)}`);
       return;
     }
     if (tip === null) {

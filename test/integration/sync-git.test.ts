@@ -14,7 +14,7 @@ let remote: string;
 let git: Git;
 
 function newGit(over: Partial<ConstructorParameters<typeof Git>[0]> = {}): Git {
-  return new Git({ gitDir: path.join(dir, 'repo.git'), workTree: path.join(dir, 'home'), timeoutMs: 20000, identity: { name: 't', email: 't@x' }, ...over });
+  return new Git({ gitDir: path.join(dir, 'repo.git'), workTree: path.join(dir, 'home'), timeoutMs: 20000, identity: { name: 't', email: 't@x' }, secrets: { envNames: [], values: [] }, ...over });
 }
 
 async function commitFile(name: string, content: string, parent: string | null): Promise<string> {

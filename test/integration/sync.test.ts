@@ -201,3 +201,28 @@ test('with sync.allowStale a node that cannot obtain the recorded commit starts 
   expect(read('b', JOB)).toBe('<project>old on b</project>');
   expect((startsOf().find((e) => e.epoch === '2')!['files'] as Record<string, string | null>)[JOB]).toBe('<project>old on b</project>');
 });
+
+test('with no sync record, a node that cannot read the repository does not start its stale home: it yields to one that can', async () => {
+  write('a', JOB, '<project>stale on a</project>');
+  const a = start('a', { JHA_SYNC_REPO: path.join(repoDir, 'missing.git'), JHA_ELECTION_RESIGN_COOLDOWN_MS: '600000' });
+  const blocked = await a.waitForEvent('sync.blocked', { timeoutMs: 30000 });
+  expect(String(blocked.message)).toMatch(/cannot be read/);
+  const b = start('b');
+  const s = await b.waitLeaderReady(30000);
+  expect(s.epoch).toBe(2);
+  expect(a.events('jenkins.started')).toHaveLength(0);
+  const sa = await a.status();
+  expect(sa?.sync?.gate.state).toBe('failed');
+  expect(startsOf().map((e) => e.epoch)).toEqual(['2']);
+});
+
+test('with no sync record and sync.allowStale, a node that cannot read the repository starts its home as it is, and says so loudly', async () => {
+  write('a', JOB, '<project>stale on a</project>');
+  const a = start('a', { JHA_SYNC_REPO: path.join(repoDir, 'missing.git'), JHA_SYNC_ALLOW_STALE: 'true' });
+  const s = await a.waitLeaderReady(30000);
+  expect(s.sync?.gate).toMatchObject({ state: 'ready', stale: true });
+  const accepted = a.events('sync.stale_accepted');
+  expect(accepted).toHaveLength(1);
+  expect(accepted[0]!.level).toBe('error');
+  expect(read('a', JOB)).toBe('<project>stale on a</project>');
+});

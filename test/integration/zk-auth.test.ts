@@ -6,6 +6,10 @@
  * and the cluster elects, switches over and fails over as usual. Every test ends with the
  * journal check (haSuite): never two Jenkins alive at once.
  */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { aclFor, sharedAclFor } from '../../src/coordination/acl';
 import type { HaNode } from '../helpers/ha-node';
 import { runCli } from '../helpers/cli-run';
@@ -207,4 +211,60 @@ test('a cluster created without auth is secured when zk.auth is turned on; a for
   expect(await outcome(anon.setData(`${root}/epoch`, 'x'))).toBe('NO_AUTH');
   expect((await a2.status())?.epoch).toBe(2);
   expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
+});
+
+/** Every znode under `root` (root included), walked with a raw client. */
+async function walk(c: RawZk, root: string): Promise<string[]> {
+  const out: string[] = [];
+  const queue = [root];
+  for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+    out.push(p);
+    for (const child of await c.getChildren(p).catch(() => [])) queue.push(`${p}/${child}`);
+  }
+  return out;
+}
+
+test('every znode of a git-mode cluster created without auth, the sync record and history entries included, gets the ACL when zk.auth is turned on', async () => {
+  const good = await connect(AUTH);
+  const shared = sharedAclFor({ auth: AUTH, worldRead: true }).map((e) => ({ ...e }));
+  if (await good.exists('/jenkins-ha')) await good.setACL('/jenkins-ha', shared);
+  else await good.create('/jenkins-ha', '', 'persistent', shared);
+  const repoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-acl-repo-'));
+  try {
+    const remote = path.join(repoDir, 'config.git');
+    execFileSync('git', ['init', '--quiet', '--bare', remote]);
+    const gitEnv = { JHA_SYNC_MODE: 'git', JHA_SYNC_REPO: remote, JHA_SYNC_INTERVAL_MS: '300', JHA_SYNC_GIT_TIMEOUT_MS: '15000' };
+    const job = path.join(suite.fx.nodeHome('a'), 'jobs', 'x', 'config.xml');
+    fs.mkdirSync(path.dirname(job), { recursive: true });
+    fs.writeFileSync(job, '<project/>');
+    const a = suite.fx.start('a', { ownHome: true, env: { JHA_API_TOKEN: TOKEN, ...gitEnv } });
+    await a.waitLeaderReady();
+    const root = base(a);
+    // The first publish creates <base>/sync, open like everything else of this cluster.
+    await waitFor(() => good.exists(`${root}/sync`).then((e) => e || null), { timeoutMs: 15000, what: 'the sync record' });
+    await a.stop();
+    const open = await walk(good, root);
+    expect(open).toEqual(expect.arrayContaining([`${root}/sync`, `${root}/epoch`]));
+    expect(open.filter((p) => p.startsWith(`${root}/history/`)).length).toBeGreaterThan(0);
+
+    const a2 = suite.fx.start('a', { ownHome: true, env: { ...ENV, ...gitEnv } });
+    await a2.waitLeaderReady();
+    const ours = sortAcl(aclFor({ auth: AUTH, worldRead: true }));
+    const uncovered = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for (const p of await walk(good, root)) {
+        const acl = await good.getACL(p).catch(() => null);
+        if (acl !== null && JSON.stringify(sortAcl(acl)) !== JSON.stringify(ours)) out.push(p);
+      }
+      return out;
+    };
+    // The guard runs in the background: give it the time a pass takes, then judge.
+    await waitFor(async () => ((await uncovered()).length === 0 ? true : null), { timeoutMs: 10000, what: 'every znode to carry the ACL' }).catch(() => undefined);
+    expect(await uncovered()).toEqual([]);
+    expect(a2.events('zk.acl_secured').map((l) => l.znode)).toContain(`${root}/sync`);
+    const anon = await connect();
+    expect(await outcome(anon.setData(`${root}/sync`, '{"commit":"rogue"}'))).toBe('NO_AUTH');
+  } finally {
+    fs.rmSync(repoDir, { recursive: true, force: true });
+  }
 });

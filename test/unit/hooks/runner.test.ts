@@ -56,6 +56,7 @@ function runner(commands: Partial<Record<HookName, string>>, extra: Partial<Hook
     nodeId: 'node-a',
     cluster: 'ci',
     baseEnv: { PATH: process.env.PATH, OUT: path.join(dir, 'out') },
+    secrets: { envNames: [], values: [] },
     logger: log,
     now,
     ...extra,
