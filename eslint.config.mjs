@@ -8,8 +8,8 @@ import tseslint from 'typescript-eslint';
 // methods, each in its own process group; sync runs the git binary).
 const OWNERS = {
   'node-zookeeper-client': 'coordination',
-  'node:child_process': ['jenkins', 'hooks', 'sync', 'fencer'],
-  child_process: ['jenkins', 'hooks', 'sync', 'fencer'],
+  'node:child_process': ['jenkins', 'hooks', 'sync', 'fencer', 'fencing'],
+  child_process: ['jenkins', 'hooks', 'sync', 'fencer', 'fencing'],
   express: 'api',
   'prom-client': 'api',
   winston: 'logging',

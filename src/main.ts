@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { advertisedApiUrl, resolveGitDir, resolveLockTimings, resolveTimings, type Config } from './config/load';
+import { advertisedApiUrl, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, resolveTimings, type Config } from './config/load';
 import { ZkCoordinator } from './coordination/zookeeper';
 import { ClusterView } from './controller/cluster-view';
 import { Controller } from './controller/controller';
@@ -21,6 +21,7 @@ import { EligibilityMonitor } from './jenkins/eligibility';
 import { JenkinsSupervisor, type ServiceCommands } from './jenkins/supervisor';
 import { DrainTracker } from './controller/drain';
 import { peerJenkinsVersion } from './controller/peer-version';
+import { sharedHomeIo } from './fencing/home-io';
 import { checkJenkinsHome, flockPath } from './fencing/home-perms';
 import { HostWatchdog } from './fencing/watchdog';
 import { createLogger, type Logger } from './logging/logger';
@@ -67,6 +68,8 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     logger ??
     createLogger({ level: cfg.log.level, format: cfg.log.format, base: { node: cfg.node.id, cluster: cfg.cluster.name } });
   const tls = readTls(cfg);
+  // Every call on JENKINS_HOME is bounded by lock.ioTimeoutMs (src/fencing/home-io.ts).
+  sharedHomeIo().configure({ timeoutMs: resolveIoTimeoutMs(cfg), logger: log.child({ component: 'home' }) });
   // Refuse a JENKINS_HOME we cannot write or anyone can (ConfigError: exit 2); lock files 0600.
   for (const f of await checkJenkinsHome(cfg.jenkins.home)) {
     log.warn(`tightened the mode of ${f} to 0600`, { event: 'home.mode_fixed' });

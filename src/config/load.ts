@@ -439,6 +439,8 @@ export function checkCrossFieldRules(cfg: Config): void {
     );
   }
 
+  checkIoTimeout(cfg);
+
   if (cfg.lock.flockWaitMs >= cfg.jenkins.startupGraceMs) {
     throw new ConfigError(
       `lock.flockWaitMs (${cfg.lock.flockWaitMs}) must be less than jenkins.startupGraceMs (${cfg.jenkins.startupGraceMs}): ` +
@@ -460,6 +462,27 @@ export function checkCrossFieldRules(cfg: Config): void {
   // Also enforced by the schema format; kept here so hand-built configs are checked too.
   if (!isHttpUrl(cfg.jenkins.url)) {
     throw new ConfigError(`jenkins.url must be an http:// or https:// URL: ${JSON.stringify(clip(cfg.jenkins.url, 200))}`, 'jenkins.url');
+  }
+}
+
+/**
+ * lock.ioTimeoutMs against the storage lease: a leader whose heartbeat does not land notices it
+ * heartbeatMs + ioTimeoutMs after the start of the last one that did and kills Jenkins at once
+ * (SIGKILL; fencing.marginMs covers the kill): all before the lease it gave runs out at a reader.
+ */
+function checkIoTimeout(cfg: Config): void {
+  const { heartbeatMs, leaseMs } = resolveLockTimings(cfg);
+  const io = resolveIoTimeoutMs(cfg);
+  const margin = cfg.fencing.marginMs;
+  if (io < 1 || heartbeatMs + io + margin > leaseMs) {
+    const derived = cfg.lock.ioTimeoutMs === 0 ? ` (0 = min(2000, lock.leaseMs - lock.heartbeatMs - fencing.marginMs))` : '';
+    throw new ConfigError(
+      `lock.ioTimeoutMs: effective ${io} ms${derived} breaks the storage lease rule lock.heartbeatMs + lock.ioTimeoutMs + ` +
+        `fencing.marginMs <= lock.leaseMs: ${heartbeatMs} + ${io} + ${margin} = ${heartbeatMs + io + margin} ms > ${leaseMs} ms. ` +
+        `A leader whose JENKINS_HOME hangs must have killed Jenkins before the lease it last wrote runs out at another node: ` +
+        `set lock.ioTimeoutMs to at most ${Math.max(0, leaseMs - heartbeatMs - margin)}, or raise lock.leaseMs`,
+      'lock.ioTimeoutMs',
+    );
   }
 }
 
@@ -533,6 +556,13 @@ export function resolveLockTimings(cfg: Config): { heartbeatMs: number; leaseMs:
   const leaseMs = cfg.lock.leaseMs > 0 ? cfg.lock.leaseMs : Math.floor(cfg.zk.sessionTimeoutMs / 2);
   const heartbeatMs = cfg.lock.heartbeatMs > 0 ? cfg.lock.heartbeatMs : Math.max(1, Math.floor(leaseMs / 4));
   return { heartbeatMs, leaseMs };
+}
+
+/** Effective lock.ioTimeoutMs: configured, or min(2000, leaseMs - heartbeatMs - fencing.marginMs) when 0. */
+export function resolveIoTimeoutMs(cfg: Config): number {
+  if (cfg.lock.ioTimeoutMs > 0) return cfg.lock.ioTimeoutMs;
+  const { heartbeatMs, leaseMs } = resolveLockTimings(cfg);
+  return Math.min(2000, leaseMs - heartbeatMs - cfg.fencing.marginMs);
 }
 
 /**
