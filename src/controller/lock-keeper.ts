@@ -10,11 +10,11 @@
  * (`onLost`, event lock.lease_lost): the controller must kill Jenkins at once, before the lease it
  * last gave runs out at a reader (rule in docs/safety.md).
  */
-import { performance } from 'node:perf_hooks';
 import { sharedHomeIo, type HomeIo } from '../fencing/home-io';
 import { beatHomeLock } from '../fencing/storage-lease';
 import type { LockRecord } from '../fencing/home-lock';
 import type { Logger } from '../logging/logger';
+import { monoNow } from '../util/clock';
 
 export interface LockKeeperOptions {
   home: string;
@@ -27,7 +27,7 @@ export interface LockKeeperOptions {
   onNewer: (holder: LockRecord) => void;
   /** Bounded I/O on JENKINS_HOME (default: the shared instance); its timeoutMs is a beat's budget. */
   io?: HomeIo;
-  /** Monotonic ms (default performance.now). */
+  /** Monotonic ms (default monoNow, the controller's clock). */
   now?: () => number;
   /** No heartbeat landed for heartbeatMs + io.timeoutMs while our Jenkins runs: fence it now. */
   onLost?: (reason: string) => void;
@@ -49,7 +49,7 @@ export class LockKeeper {
 
   constructor(private readonly o: LockKeeperOptions) {
     this.io = o.io ?? sharedHomeIo();
-    this.now = o.now ?? (() => performance.now());
+    this.now = o.now ?? monoNow;
   }
 
   start(): void {

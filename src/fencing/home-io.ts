@@ -9,15 +9,18 @@
  * A request that misses its deadline gets its helper SIGKILLed (a process blocked on a hung FUSE
  * or NFS mount still dies of SIGKILL) and a fresh helper serves the next request, once the killed
  * one has exited: at most one hung helper exists at a time, so a long hang piles nothing up.
- * Until it has exited, calls answer `timeout` at once.
+ * Until it has exited, calls answer `timeout` at once. A call's deadline starts when it reaches a
+ * ready helper (one is kept started, so node's own start-up, which touches no file of the home,
+ * is not charged to the home); a helper that does not start within HELPER_START_MS is killed and
+ * the calls waiting for it answer io-error HELPER_START.
  *
  * It also keeps the home's health for decide(): `hung` after a call missed its deadline, `failing`
  * after a mount-level error (EIO, ESTALE, ENOTCONN...), `ok` after any answer; it logs
  * home.hung / home.failing / home.recovered on each change.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logging/logger';
+import { monoNow } from '../util/clock';
 import { HELPER_SOURCE } from './home-io-helper';
 
 export type HomeIoOp = 'read' | 'writeAtomic' | 'lstat' | 'stat' | 'ensureFile' | 'probeWrite' | 'chmod' | 'unlink';
@@ -54,7 +57,7 @@ export interface HomeIoOptions {
   /** Deadline of one call unless the call gives its own (lock.ioTimeoutMs). */
   timeoutMs: number;
   logger?: Logger;
-  /** Monotonic ms (default performance.now). */
+  /** Monotonic ms (default monoNow, the controller's clock). */
   now?: () => number;
   /** The helper's command line; default `node -e HELPER_SOURCE` (tests pass a stand-in). */
   command?: readonly string[];
@@ -68,8 +71,10 @@ interface Request {
   op: HomeIoOp;
   path: string;
   body: Record<string, unknown>;
+  /** The deadline in ms, counted from when the request reaches a ready helper. */
+  limit: number;
   started: number;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | null;
   resolve: (r: HomeIoResult<unknown>) => void;
 }
 
@@ -77,7 +82,14 @@ interface Helper {
   proc: ChildProcess;
   pid: number;
   buf: string;
+  /** It said it is ready (node started): requests are sent and their deadlines start. */
+  ready: boolean;
+  /** Kills a helper that does not get ready (an overloaded host, not the mount: it touches no file). */
+  startTimer: NodeJS.Timeout | null;
 }
+
+/** How long a new helper may take to start (node's start-up; it touches no file of the home). */
+export const HELPER_START_MS = 10_000;
 
 interface Answer {
   id: number;
@@ -101,13 +113,19 @@ export class HomeIo {
   private readonly now: () => number;
 
   constructor(private o: HomeIoOptions) {
-    this.now = o.now ?? (() => performance.now());
+    this.now = o.now ?? monoNow;
     this.st = { state: 'ok', since: this.now(), reason: '' };
   }
 
-  /** Change the default deadline or the logger (main.ts, once the configuration is known). */
+  /** Change the default deadline or the logger (main.ts, once the configuration is known); start the helper. */
   configure(o: Partial<Pick<HomeIoOptions, 'timeoutMs' | 'logger'>>): void {
     this.o = { ...this.o, ...o };
+    this.warm();
+  }
+
+  /** Start a helper now if none runs, so the first call does not wait for node to start. */
+  warm(): void {
+    if (!this.helper && !this.stuck && !this.closed) this.helper = this.spawnHelper();
   }
 
   get timeoutMs(): number {
@@ -123,8 +141,8 @@ export class HomeIo {
   }
 
   /** The pid of the live helper, and of a killed one still waiting to exit (tests, /status). */
-  pids(): { helper: number | null; stuck: number | null } {
-    return { helper: this.helper?.pid ?? null, stuck: this.stuck?.pid ?? null };
+  pids(): { helper: number | null; ready: boolean; stuck: number | null } {
+    return { helper: this.helper?.pid ?? null, ready: this.helper?.ready ?? false, stuck: this.stuck?.pid ?? null };
   }
 
   /** Text of a regular file (at most 1 MiB), or null when nothing is there. */
@@ -191,9 +209,8 @@ export class HomeIo {
   private call<T>(op: HomeIoOp, path: string, body: Record<string, unknown>, timeoutMs?: number): Promise<HomeIoResult<T>> {
     return new Promise<HomeIoResult<unknown>>((resolve) => {
       const id = this.nextId++;
-      const started = this.now();
       const limit = Math.max(1, Math.floor(timeoutMs ?? this.o.timeoutMs));
-      const r: Request = { id, op, path, body, started, resolve, timer: setTimeout(() => this.expire(r, limit), limit) };
+      const r: Request = { id, op, path, body, limit, started: this.now(), resolve, timer: null };
       if (this.closed) return this.settle(r, this.error(r, 'HOME_IO_CLOSED', 'home I/O closed'));
       this.queue.push(r);
       this.pump();
@@ -214,9 +231,12 @@ export class HomeIo {
       this.helper = this.spawnHelper();
       if (!this.helper) return;
     }
+    if (!this.helper.ready) return; // sent when it says ready
     const r = this.queue.shift();
     if (!r) return;
     this.inflight = r;
+    r.started = this.now();
+    r.timer = setTimeout(() => this.expire(r), r.limit);
     this.helper.proc.stdin?.write(`${JSON.stringify({ id: r.id, op: r.op, path: r.path, ...r.body })}\n`);
   }
 
@@ -229,7 +249,14 @@ export class HomeIo {
       for (const r of this.queue.splice(0)) this.settle(r, this.error(r, 'HELPER_SPAWN', `cannot start the home I/O helper: ${String(err)}`));
       return null;
     }
-    const h: Helper = { proc, pid: proc.pid ?? -1, buf: '' };
+    const h: Helper = { proc, pid: proc.pid ?? -1, buf: '', ready: false, startTimer: null };
+    h.startTimer = setTimeout(() => {
+      if (h !== this.helper || h.ready) return;
+      this.helper = null;
+      kill(h);
+      for (const r of this.queue.splice(0)) this.settle(r, this.error(r, 'HELPER_START', `the home I/O helper did not start within ${HELPER_START_MS} ms`));
+    }, HELPER_START_MS);
+    h.startTimer.unref();
     proc.unref();
     for (const s of [proc.stdin, proc.stdout]) (s as unknown as { unref?: () => void } | null)?.unref?.();
     proc.stdin?.on('error', () => undefined); // EPIPE after a kill: the exit handler reports it
@@ -253,8 +280,13 @@ export class HomeIo {
       } catch {
         continue;
       }
+      if (a.id === 0) {
+        h.ready = true;
+        if (h.startTimer) clearTimeout(h.startTimer);
+        continue;
+      }
       const r = this.inflight;
-      if (!r || a.id !== r.id) continue; // the ready line (id 0), or an answer past its deadline
+      if (!r || a.id !== r.id) continue; // an answer past its deadline
       this.inflight = null;
       if (a.ok) this.settle(r, { kind: 'ok', value: a.value, ms: this.now() - r.started });
       else if (a.refused) this.settle(r, { kind: 'refused', code: 'HOME_NOT_REGULAR', op: r.op, path: r.path, message: a.message ?? 'not a regular file' });
@@ -264,27 +296,30 @@ export class HomeIo {
   }
 
   private onExit(h: Helper): void {
+    if (h.startTimer) clearTimeout(h.startTimer);
     if (h === this.stuck) {
       this.stuck = null;
-      this.pump();
+      // Keep a helper ready for the next call (node takes a while to start on a loaded host).
+      if (this.queue.length > 0) this.pump();
+      else this.warm();
       return;
     }
     if (h !== this.helper) return;
     this.helper = null;
+    if (!h.ready) {
+      // It died before it could serve anything (a broken node?): fail what waits, do not respawn in a loop.
+      for (const q of this.queue.splice(0)) this.settle(q, this.error(q, 'HELPER_START', 'the home I/O helper exited before it was ready'));
+      return;
+    }
     const r = this.inflight;
     this.inflight = null;
     if (r) this.settle(r, this.error(r, 'HELPER_EXITED', 'the home I/O helper exited during the call'));
     this.pump();
   }
 
-  /** A request's deadline passed: kill its helper if it was being served, answer timeout. */
-  private expire(r: Request, limit: number): void {
-    const queued = this.queue.indexOf(r);
-    if (queued >= 0) {
-      this.queue.splice(queued, 1);
-      this.settle(r, this.timeout(r, `${r.op} ${r.path}: no answer within ${limit} ms (waiting behind a hung call)`));
-      return;
-    }
+  /** The served request's deadline passed: kill its helper, answer timeout. */
+  private expire(r: Request): void {
+    const limit = r.limit;
     if (this.inflight !== r) return;
     this.inflight = null;
     const h = this.helper;
@@ -307,7 +342,7 @@ export class HomeIo {
   }
 
   private settle(r: Request, res: HomeIoResult<unknown>): void {
-    clearTimeout(r.timer);
+    if (r.timer) clearTimeout(r.timer);
     this.observe(res);
     r.resolve(res);
   }

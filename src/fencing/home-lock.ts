@@ -12,8 +12,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { LockError } from '../errors';
+import { monoNow } from '../util/clock';
 import { sharedHomeIo, type HomeIo, type HomeIoResult } from './home-io';
 
 export const LOCK_FILE = '.jenkins-ha.lock';
@@ -45,17 +45,17 @@ export type ReadLock =
 /** Where one lock operation runs: the I/O, and its whole budget (default io.timeoutMs from now). */
 export interface LockIo {
   io?: HomeIo;
-  /** Monotonic deadline (performance.now() ms) shared by every call of the operation. */
+  /** Monotonic deadline (monoNow() ms) shared by every call of the operation. */
   deadline?: number;
 }
 
 function budget(o: LockIo | undefined): { io: HomeIo; deadline: number } {
   const io = o?.io ?? sharedHomeIo();
-  return { io, deadline: o?.deadline ?? performance.now() + io.timeoutMs };
+  return { io, deadline: o?.deadline ?? monoNow() + io.timeoutMs };
 }
 
 function remaining(deadline: number): number {
-  return Math.max(1, deadline - performance.now());
+  return Math.max(1, deadline - monoNow());
 }
 
 /** A failed HomeIo call as a LockError: LOCK_TIMEOUT (hung home), LOCK_REFUSED or LOCK_IO. */

@@ -10,8 +10,8 @@
  * agree to well within lock.leaseMs (NTP). A reader whose clock is ahead by X sees heartbeats X
  * older (waits X less); one that is behind waits longer.
  */
-import { performance } from 'node:perf_hooks';
 import { errorCode, errorMessage } from '../errors';
+import { monoNow } from '../util/clock';
 import { sharedHomeIo, type HomeIo } from './home-io';
 import { readLock, writeLockAtomic, type LockRecord, type ReadLock } from './home-lock';
 
@@ -72,7 +72,7 @@ export async function beatHomeLock(
   nowWall: () => number,
   io: HomeIo = sharedHomeIo(),
 ): Promise<BeatResult> {
-  const b = { io, deadline: performance.now() + io.timeoutMs };
+  const b = { io, deadline: monoNow() + io.timeoutMs };
   let cur: ReadLock;
   try {
     cur = await readLock(home, b);
@@ -81,14 +81,14 @@ export async function beatHomeLock(
   }
   if (cur.kind === 'ok' && cur.record.epoch > self.epoch) return { kind: 'newer', holder: cur.record };
   const mine = cur.kind === 'ok' && cur.record.epoch === self.epoch && cur.record.nodeId === self.nodeId;
-  const t0 = performance.now();
+  const t0 = monoNow();
   try {
     const base = mine && cur.kind === 'ok' ? cur.record : self;
     await writeLockAtomic(home, { ...base, state: 'held', heartbeatAt: nowWall() }, false, b);
   } catch (err) {
     return { kind: 'error', code: errorCode(err) ?? 'LOCK_IO', message: errorMessage(err) };
   }
-  const writeMs = performance.now() - t0;
+  const writeMs = monoNow() - t0;
   if (mine) return { kind: 'refreshed', writeMs };
   const found = cur.kind === 'ok' ? describeHolder(cur.record) : cur.kind === 'none' ? 'no lock file' : cur.kind === 'refused' ? cur.what : 'a malformed lock file';
   return { kind: 'rewritten', writeMs, found };

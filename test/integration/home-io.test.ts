@@ -87,7 +87,7 @@ it('answers timeout within the bound on a hung mount while the loop ticks and ot
       () => io.writeAtomic(lockPath(mnt), `${lockPath(mnt)}.tmp`, 'x', { mode: 0o600, durable: true }),
       () => io.ensureFile(path.join(mnt, '.jenkins-ha.flock'), 0o600),
     ]) {
-      await waitFor(() => io.pids().stuck === null, { timeoutMs: 5000, what: 'the previous killed helper to exit' });
+      await waitFor(() => io.pids().stuck === null && io.pids().ready, { timeoutMs: 10_000, what: 'the previous killed helper to exit and a new one to start' });
       const t0 = performance.now();
       const pending = call();
       await waitFor(() => io.pids().helper, { timeoutMs: 5000, what: 'a helper serving the call' });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LockError, errorCode } from '../../../src/errors';
 import { HomeIo } from '../../../src/fencing/home-io';
+import { waitFor } from '../../helpers/wait';
 import {
   LOCK_FILE,
   acquireHomeLock,
@@ -111,8 +112,11 @@ describe('readLock', () => {
   });
 
   it('fails with LOCK_TIMEOUT when the home does not answer within the budget', async () => {
-    const io = new HomeIo({ timeoutMs: 200, command: ['sleep', '60'] });
+    // A helper that starts and then never answers: a call on a hung mount, as seen from here.
+    const io = new HomeIo({ timeoutMs: 200, command: [process.execPath, '-e', `process.stdout.write('{"id":0,"ok":true}\\n'); process.stdin.resume(); setInterval(() => {}, 1e9)`] });
     try {
+      io.warm();
+      await waitFor(() => io.pids().ready, { timeoutMs: 10_000, what: 'the helper to start' });
       const t0 = Date.now();
       const err = await rejection(readLock(home, { io }));
       expect(errorCode(err)).toBe('LOCK_TIMEOUT');
