@@ -111,6 +111,8 @@ export class HomeIo {
   private st: HomeHealth;
   private readonly listeners: Array<(h: HomeHealth) => void> = [];
   private readonly now: () => number;
+  /** Keeps the process alive while a call waits (the helper and its pipes are unref'd). */
+  private busy: NodeJS.Timeout | null = null;
 
   constructor(private o: HomeIoOptions) {
     this.now = o.now ?? monoNow;
@@ -204,6 +206,8 @@ export class HomeIo {
     this.inflight = null;
     for (const h of [this.helper, this.stuck]) if (h) kill(h);
     this.helper = null;
+    if (this.busy) clearInterval(this.busy);
+    this.busy = null;
   }
 
   private call<T>(op: HomeIoOp, path: string, body: Record<string, unknown>, timeoutMs?: number): Promise<HomeIoResult<T>> {
@@ -213,6 +217,7 @@ export class HomeIo {
       const r: Request = { id, op, path, body, limit, started: this.now(), resolve, timer: null };
       if (this.closed) return this.settle(r, this.error(r, 'HOME_IO_CLOSED', 'home I/O closed'));
       this.queue.push(r);
+      this.busy ??= setInterval(() => undefined, 1 << 30);
       this.pump();
     }) as Promise<HomeIoResult<T>>;
   }
@@ -343,6 +348,10 @@ export class HomeIo {
 
   private settle(r: Request, res: HomeIoResult<unknown>): void {
     if (r.timer) clearTimeout(r.timer);
+    if (this.busy && !this.inflight && this.queue.every((q) => q === r)) {
+      clearInterval(this.busy);
+      this.busy = null;
+    }
     this.observe(res);
     r.resolve(res);
   }
