@@ -98,3 +98,34 @@ export function homeAdvice(i: HomePolicyInput): HomeAdvice {
   if (i.joined) return { kind: 'leave', reason: `${why}; leaving the election until it answers again` };
   return { kind: 'stay-out', reason: `${why}; staying out of the election until it answers again` };
 }
+
+/** What /status could carry about the home (StatusSnapshot.home, proposed): wall-clock `since`. */
+export interface HomeStatus {
+  state: 'ok' | 'hung' | 'failing';
+  /** ISO time of the last change of state. */
+  since: string;
+  reason: string;
+  leaseLost: boolean;
+  /** The fenced Jenkins did not exit (the policy said `stuck`). */
+  jenkinsStuck: boolean;
+}
+
+/**
+ * The /status note for the home (for notes.ts), worded from the snapshot alone: null when the home
+ * is fine. `forText` is how long it lasted, already formatted (e.g. `1m02s`), or null if unknown.
+ */
+export function homeNote(h: HomeStatus | undefined, role: string, forText: string | null): string | null {
+  if (!h || (h.state === 'ok' && !h.leaseLost)) return null;
+  const what = h.state === 'hung' ? 'JENKINS_HOME does not answer' : h.state === 'failing' ? 'JENKINS_HOME fails' : 'the lock heartbeat does not land in JENKINS_HOME';
+  const detail = [forText ? `for ${forText}` : null, h.reason || null].filter((p): p is string => p !== null).join(': ');
+  const head = `${what}${detail ? ` (${detail})` : ''}`;
+  const check = "check this host's mount of JENKINS_HOME (mount, dmesg, the NFS server)";
+  if (h.jenkinsStuck) {
+    return (
+      `${head}. Jenkins did not die after SIGKILL: it is stuck in I/O on the hung home. This node keeps the lead so that no ` +
+      `second Jenkins starts; power-cycle this host or fence its storage (revoke its NFS export) to let the standby take over`
+    );
+  }
+  if (role === 'leader') return `${head}. Jenkins is killed and this node leaves the election so a node whose mount works takes over; ${check}`;
+  return `${head}. This node stays out of the election until its home answers; ${check}`;
+}

@@ -3,7 +3,7 @@
  * breadcrumb), never declare an unkillable Jenkins gone without fencing methods, keep a standby
  * with a bad home out of the election.
  */
-import { describeHome, homeAdvice, homeBad, type HomeObserved, type HomePolicyInput } from '../../../src/controller/home-policy';
+import { describeHome, homeAdvice, homeBad, homeNote, type HomeObserved, type HomePolicyInput, type HomeStatus } from '../../../src/controller/home-policy';
 
 const NOW = 100_000;
 const hung: HomeObserved = { state: 'hung', since: NOW - 2500, reason: 'read /h/.jenkins-ha.lock: no answer within 2000 ms', leaseLost: false };
@@ -83,5 +83,30 @@ describe('describeHome', () => {
     expect(describeHome(hung, NOW)).toBe('JENKINS_HOME does not answer for 2500 ms (read /h/.jenkins-ha.lock: no answer within 2000 ms)');
     expect(describeHome({ ...hung, state: 'failing', reason: 'EIO: i/o error' }, NOW)).toBe('JENKINS_HOME fails for 2500 ms (EIO: i/o error)');
     expect(describeHome({ ...ok, leaseLost: true }, NOW)).toBe('the storage lease is lost');
+  });
+});
+
+describe('homeNote', () => {
+  const base: HomeStatus = { state: 'hung', since: '2026-01-01T00:00:00.000Z', reason: 'read /h/.jenkins-ha.lock: no answer within 2000 ms', leaseLost: false, jenkinsStuck: false };
+
+  it('says nothing about a home that answers', () => {
+    expect(homeNote(undefined, 'leader', null)).toBeNull();
+    expect(homeNote({ ...base, state: 'ok', reason: '' }, 'leader', '3s')).toBeNull();
+  });
+
+  it('tells a leader what happens and what to check', () => {
+    expect(homeNote(base, 'leader', '12s')).toBe(
+      "JENKINS_HOME does not answer (for 12s: read /h/.jenkins-ha.lock: no answer within 2000 ms). Jenkins is killed and this node leaves the election so a node whose mount works takes over; check this host's mount of JENKINS_HOME (mount, dmesg, the NFS server)",
+    );
+  });
+
+  it('tells a standby it stays out', () => {
+    expect(homeNote({ ...base, state: 'failing', reason: 'EIO: i/o error' }, 'stopped', null)).toBe(
+      "JENKINS_HOME fails (EIO: i/o error). This node stays out of the election until its home answers; check this host's mount of JENKINS_HOME (mount, dmesg, the NFS server)",
+    );
+  });
+
+  it('names the operator action for a Jenkins that cannot be killed', () => {
+    expect(homeNote({ ...base, jenkinsStuck: true }, 'leader', '2m00s')).toContain('power-cycle this host or fence its storage (revoke its NFS export)');
   });
 });
