@@ -95,6 +95,19 @@ ensure_installed() {
   command -v "$JAVA" >/dev/null || fail 1 "no '$JAVA' on PATH after installing zookeeper"
 }
 
+# The hung-home tests (test/helpers/bindfs.ts) mount FUSE views of a directory with Debian's bindfs.
+ensure_bindfs() {
+  command -v bindfs >/dev/null && return 0
+  local -a apt=(env DEBIAN_FRONTEND=noninteractive apt-get)
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || fail 1 "Debian's bindfs package is missing and this is not root (no sudo either)"
+    apt=(sudo -n "${apt[@]}")
+  fi
+  log "installing Debian's bindfs package (the hung-home tests need it)"
+  "${apt[@]}" install -y --no-install-recommends bindfs >&2 || { "${apt[@]}" update >&2 && "${apt[@]}" install -y --no-install-recommends bindfs >&2; }
+  command -v bindfs >/dev/null || fail 1 "no bindfs on PATH after installing it"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Cluster layout: DIR/cluster.conf, DIR/zkN/{zoo.cfg,data/,zk.log,pid}
 
@@ -561,6 +574,7 @@ main() {
   case $cmd in
     install)
       ensure_installed
+      ensure_bindfs
       log "zookeeper: $ZK_JAR ($(dpkg-query -W -f='${Version}' zookeeper 2>/dev/null || echo '?'))"
       ;;
     start)

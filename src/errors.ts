@@ -17,6 +17,10 @@ export type ErrorCode =
   | 'ZK_ERROR'
   | 'LOCK_HIGHER_EPOCH'
   | 'LOCK_IO'
+  /** A JENKINS_HOME call missed its deadline (lock.ioTimeoutMs): the home is hung. */
+  | 'LOCK_TIMEOUT'
+  /** Something other than a regular file (FIFO, symlink, directory) where the lock file belongs. */
+  | 'LOCK_REFUSED'
   | 'EPOCH_CONFLICT'
   | 'JENKINS_HTTP'
   | 'JENKINS_AUTH'

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { advertisedApiUrl, clientTimings, resolveGitDir, resolveLockTimings, resolveTimings, type Config } from './config/load';
+import { advertisedApiUrl, clientTimings, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, resolveTimings, type Config } from './config/load';
 import type { ApiTlsConfig, HooksConfig, JenkinsConfig, LockConfig } from './config/types';
 import { ZkCoordinator } from './coordination/zookeeper';
 import { ClusterView } from './controller/cluster-view';
@@ -26,6 +26,8 @@ import { EligibilityMonitor } from './jenkins/eligibility';
 import { JenkinsSupervisor, type ServiceCommands } from './jenkins/supervisor';
 import { DrainTracker } from './controller/drain';
 import { peerJenkinsVersion } from './controller/peer-version';
+import { sharedHomeIo } from './fencing/home-io';
+import { lockPath } from './fencing/home-lock';
 import { checkJenkinsHome, flockPath } from './fencing/home-perms';
 import { HostWatchdog } from './fencing/watchdog';
 import { createLogger, type Logger } from './logging/logger';
@@ -64,6 +66,8 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     logger ??
     createLogger({ level: cfg.log.level, format: cfg.log.format, base: { node: cfg.node.id, cluster: cfg.cluster.name } });
   const tls = readTls(cfg.api.tls);
+  // Every call on JENKINS_HOME is bounded by lock.ioTimeoutMs (src/fencing/home-io.ts).
+  sharedHomeIo().configure({ timeoutMs: resolveIoTimeoutMs(cfg), logger: log.child({ component: 'home' }) });
   // Refuse a JENKINS_HOME we cannot write or anyone can (ConfigError: exit 2); lock files 0600.
   for (const f of await checkJenkinsHome(cfg.jenkins.home)) {
     log.warn(`tightened the mode of ${f} to 0600`, { event: 'home.mode_fixed' });
@@ -261,6 +265,9 @@ async function serve(
   // Join the election first; loading express (~100 ms here) waits until our znode exists or a
   // second has passed, so a restarted node is back in line as early as possible.
   const loop = controller.start();
+  // Every node reads its lock file each heartbeat period, so a hung home is seen (home.hung) and
+  // its recovery too (home.recovered) even on a standby that makes no other call there.
+  const stopHomeWatch = sharedHomeIo().watch(lockPath(cfg.jenkins.home), resolveLockTimings(cfg).heartbeatMs);
   let failedApi = false;
   const finished = loop
     .then(
@@ -313,6 +320,7 @@ async function serve(
       server.closeAllConnections();
     });
   void finished.then(closeServer);
+  void finished.then(stopHomeWatch);
 
   return {
     controller,

@@ -89,6 +89,13 @@ export function resolveLockTimings(cfg: Config): { heartbeatMs: number; leaseMs:
   return { heartbeatMs, leaseMs };
 }
 
+/** Effective lock.ioTimeoutMs: configured, or min(2000, leaseMs - heartbeatMs - fencing.marginMs) when 0. */
+export function resolveIoTimeoutMs(cfg: Config): number {
+  if (cfg.lock.ioTimeoutMs > 0) return cfg.lock.ioTimeoutMs;
+  const { heartbeatMs, leaseMs } = resolveLockTimings(cfg);
+  return Math.min(2000, leaseMs - heartbeatMs - cfg.fencing.marginMs);
+}
+
 /**
  * The URL of this node's API as the controller advertises it in its election znode: api.host
  * (node.host when it listens on every address), api.port, https when api.tls is set. The CLI uses

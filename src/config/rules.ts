@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../errors';
-import { effectivePingIntervalMs, effectiveRequestTimeoutMs, resolveGitDir, resolveLockTimings } from './derived';
+import { effectivePingIntervalMs, effectiveRequestTimeoutMs, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings } from './derived';
 import { envName, flagName } from './schema';
 import type { Config } from './types';
 
@@ -80,6 +80,8 @@ export function checkCrossFieldRules(cfg: Config): void {
       'lock.heartbeatMs',
     );
   }
+
+  checkIoTimeout(cfg);
 
   if (cfg.lock.flockWaitMs >= cfg.jenkins.startupGraceMs) {
     throw new ConfigError(
@@ -167,5 +169,26 @@ function requireSyncRunnable(cfg: Config): void {
   }
   if (cfg.sync.include.length === 0) {
     throw new ConfigError('sync.include is empty: sync.mode git needs at least one glob to replicate', 'sync.include');
+  }
+}
+
+/**
+ * lock.ioTimeoutMs against the storage lease: a leader whose heartbeat does not land notices it
+ * heartbeatMs + ioTimeoutMs after the start of the last one that did and kills Jenkins at once
+ * (SIGKILL; fencing.marginMs covers the kill): all before the lease it gave runs out at a reader.
+ */
+function checkIoTimeout(cfg: Config): void {
+  const { heartbeatMs, leaseMs } = resolveLockTimings(cfg);
+  const io = resolveIoTimeoutMs(cfg);
+  const margin = cfg.fencing.marginMs;
+  if (io < 1 || heartbeatMs + io + margin > leaseMs) {
+    const derived = cfg.lock.ioTimeoutMs === 0 ? ` (0 = min(2000, lock.leaseMs - lock.heartbeatMs - fencing.marginMs))` : '';
+    throw new ConfigError(
+      `lock.ioTimeoutMs: effective ${io} ms${derived} breaks the storage lease rule lock.heartbeatMs + lock.ioTimeoutMs + ` +
+        `fencing.marginMs <= lock.leaseMs: ${heartbeatMs} + ${io} + ${margin} = ${heartbeatMs + io + margin} ms > ${leaseMs} ms. ` +
+        `A leader whose JENKINS_HOME hangs must have killed Jenkins before the lease it last wrote runs out at another node: ` +
+        `set lock.ioTimeoutMs to at most ${Math.max(0, leaseMs - heartbeatMs - margin)}, or raise lock.leaseMs`,
+      'lock.ioTimeoutMs',
+    );
   }
 }

@@ -79,6 +79,8 @@ export interface LockConfig {
   readonly heartbeatMs: number;
   /** A foreign heartbeat younger than this blocks a new leader's launch. */
   readonly leaseMs: number;
+  /** Deadline of every call on JENKINS_HOME; 0 = derived (resolveIoTimeoutMs). */
+  readonly ioTimeoutMs: number;
   /** How long the shim waits for the flock on JENKINS_HOME/.jenkins-ha.flock. */
   readonly flockWaitMs: number;
   readonly flockTimeoutAction: FlockTimeoutAction;

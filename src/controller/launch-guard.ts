@@ -4,6 +4,7 @@
  * port (layer 6: the split-brain alarm). It keeps the state decide() sees (`storageLease`) and
  * tells the controller when to block and why.
  */
+import type { HomeIo } from '../fencing/home-io';
 import { readLock } from '../fencing/home-lock';
 import { describeHolder, leaseVerdict } from '../fencing/storage-lease';
 import type { PortProbe } from '../jenkins/port-probe';
@@ -24,6 +25,8 @@ export interface LaunchGuardOptions {
   record: (event: string, reason: string) => void;
   /** Log, count and record a split-brain alarm. */
   alarm: (reason: string) => void;
+  /** Bounded I/O on JENKINS_HOME (default: the shared instance, lock.ioTimeoutMs). */
+  io?: HomeIo;
 }
 
 export type Preflight = { ok: true } | { ok: false; blocked: { until: number; reason: string; gate: LaunchGate } | null };
@@ -46,7 +49,7 @@ export class LaunchGuard {
 
   async check(epoch: number): Promise<Preflight> {
     const o = this.o;
-    const verdict = leaseVerdict(await readLock(o.home), epoch, o.wallNow(), o.leaseMs);
+    const verdict = leaseVerdict(await readLock(o.home, o.io ? { io: o.io } : undefined), epoch, o.wallNow(), o.leaseMs);
     if (verdict.kind === 'wait') {
       const holder = describeHolder(verdict.holder);
       const reason = `the JENKINS_HOME lock of ${holder} has a live heartbeat (${Math.round(verdict.ageMs)} ms old, lease ${o.leaseMs} ms); waiting for it to go stale`;

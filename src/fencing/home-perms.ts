@@ -4,11 +4,12 @@
  * and NFS make access() lie), or world-writable (anyone on the host could plant or remove the
  * lock files and defeat the fencing). Its own files there, the lock (.jenkins-ha.lock) and the
  * flock file (.jenkins-ha.flock), are 0600: created so, and tightened when found looser.
+ * Every call runs through HomeIo (bounded, off the event loop, never opens a non-regular file).
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, errorMessage } from '../errors';
+import { ConfigError } from '../errors';
+import { sharedHomeIo, type HomeIo, type HomeIoResult } from './home-io';
 import { LOCK_FILE } from './home-lock';
 
 /** The file the shim flocks (never replaced, unlike the lock file, which is renamed over). */
@@ -21,58 +22,55 @@ export function flockPath(home: string): string {
 const KEY = 'jenkins.home';
 const octal = (mode: number): string => `0${(mode & 0o777).toString(8)}`;
 
-/** Returns what it fixed (files whose mode was tightened to 0600), for the log. */
-export async function checkJenkinsHome(home: string): Promise<string[]> {
-  let st;
-  try {
-    st = await fs.stat(home);
-  } catch (err) {
-    throw new ConfigError(`jenkins.home ${JSON.stringify(home)} cannot be used: ${errorMessage(err)}`, KEY);
-  }
-  if (!st.isDirectory()) throw new ConfigError(`jenkins.home ${JSON.stringify(home)} is not a directory`, KEY);
-  if (st.mode & 0o002) {
+/** A HomeIo answer that is not ok, as the ConfigError of a start-up check. */
+function failed(what: string, r: Exclude<HomeIoResult<unknown>, { kind: 'ok' }>): ConfigError {
+  const why =
+    r.kind === 'timeout'
+      ? `${r.message} (is the mount hung? every call on JENKINS_HOME must answer within lock.ioTimeoutMs)`
+      : r.kind === 'refused'
+        ? `${r.message}; remove it`
+        : `${r.code}: ${r.message}`;
+  return new ConfigError(`jenkins.home: ${what}: ${why}`, KEY);
+}
+
+/**
+ * Returns what it fixed (files whose mode was tightened to 0600), for the log. Every call goes
+ * through HomeIo: a hung home fails the check within lock.ioTimeoutMs per call.
+ */
+export async function checkJenkinsHome(home: string, io: HomeIo = sharedHomeIo()): Promise<string[]> {
+  const st = await io.stat(home);
+  if (st.kind === 'timeout' || st.kind === 'refused') throw failed(`cannot stat ${JSON.stringify(home)}`, st);
+  if (st.kind === 'io-error') throw new ConfigError(`jenkins.home ${JSON.stringify(home)} cannot be used: ${st.code}: ${st.message}`, KEY);
+  if (st.value.type !== 'a directory') throw new ConfigError(`jenkins.home ${JSON.stringify(home)} is not a directory`, KEY);
+  if (st.value.mode & 0o002) {
     throw new ConfigError(
-      `jenkins.home ${JSON.stringify(home)} is world-writable (mode ${octal(st.mode)}): any user of this host could remove or forge ` +
+      `jenkins.home ${JSON.stringify(home)} is world-writable (mode ${octal(st.value.mode)}): any user of this host could remove or forge ` +
         `the jenkins-ha lock files and defeat the fencing; remove the write bit for others (chmod o-w)`,
       KEY,
     );
   }
   const probe = path.join(home, `.jenkins-ha.probe.${process.pid}.${randomBytes(4).toString('hex')}`);
-  try {
-    const fh = await fs.open(probe, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
-    try {
-      await fh.writeFile('probe\n');
-    } finally {
-      await fh.close();
-    }
-  } catch (err) {
-    throw new ConfigError(`jenkins.home ${JSON.stringify(home)} is not writable by this controller: ${errorMessage(err)}`, KEY);
-  } finally {
-    await fs.rm(probe, { force: true }).catch(() => undefined);
+  const wrote = await io.probeWrite(probe);
+  if (wrote.kind === 'timeout') throw failed(`cannot write ${probe}`, wrote);
+  if (wrote.kind !== 'ok') {
+    throw new ConfigError(`jenkins.home ${JSON.stringify(home)} is not writable by this controller: ${wrote.kind === 'io-error' ? `${wrote.code}: ` : ''}${wrote.message}`, KEY);
   }
 
   const fixed: string[] = [];
   // The flock file must exist for the shim (it never creates it with a loose mode either).
   const flock = flockPath(home);
-  try {
-    await (await fs.open(flock, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND, 0o600)).close();
-  } catch (err) {
-    throw new ConfigError(`jenkins.home: cannot create ${flock}: ${errorMessage(err)}`, KEY);
-  }
+  const made = await io.ensureFile(flock, 0o600);
+  if (made.kind !== 'ok') throw failed(`cannot create ${flock}`, made);
   for (const file of [path.join(home, LOCK_FILE), flock]) {
-    let mode: number;
-    try {
-      mode = (await fs.lstat(file)).mode;
-    } catch {
-      continue; // no lock file yet
-    }
-    if ((mode & 0o777) === 0o600) continue;
-    try {
-      await fs.chmod(file, 0o600);
-    } catch (err) {
-      throw new ConfigError(`jenkins.home: ${file} has mode ${octal(mode)} and cannot be made 0600: ${errorMessage(err)}`, KEY);
-    }
-    fixed.push(`${file} (was ${octal(mode)})`);
+    const ls = await io.lstat(file);
+    if (ls.kind !== 'ok') throw failed(`cannot lstat ${file}`, ls);
+    if (ls.value === null) continue; // no lock file yet
+    // A FIFO or symlink at the lock path is left alone here: the first lock write renames a
+    // regular file over it. chmod would follow a symlink, so only regular files are tightened.
+    if (ls.value.type !== 'file' || (ls.value.mode & 0o777) === 0o600) continue;
+    const ch = await io.chmod(file, 0o600);
+    if (ch.kind !== 'ok') throw failed(`${file} has mode ${octal(ls.value.mode)} and cannot be made 0600`, ch);
+    fixed.push(`${file} (was ${octal(ls.value.mode)})`);
   }
   return fixed;
 }

@@ -10,12 +10,14 @@
  * agree to well within lock.leaseMs (NTP). A reader whose clock is ahead by X sees heartbeats X
  * older (waits X less); one that is behind waits longer.
  */
-import { errorMessage } from '../errors';
+import { errorCode, errorMessage } from '../errors';
+import { monoNow } from '../util/clock';
+import { sharedHomeIo, type HomeIo } from './home-io';
 import { readLock, writeLockAtomic, type LockRecord, type ReadLock } from './home-lock';
 
 export type LeaseVerdict =
   /** Nothing stops a launch of `ownEpoch`. */
-  | { kind: 'free'; why: 'no-lock' | 'malformed' | 'ours' | 'released' | 'stale'; ageMs: number | null }
+  | { kind: 'free'; why: 'no-lock' | 'malformed' | 'refused' | 'ours' | 'released' | 'stale'; ageMs: number | null }
   /** Another epoch's heartbeat is live: wait `waitMs` (at most leaseMs), then read again. */
   | { kind: 'wait'; waitMs: number; ageMs: number; holder: LockRecord }
   /** The lock names a newer epoch than ours: a newer leader exists. */
@@ -32,6 +34,8 @@ function lastBeat(r: LockRecord): number | null {
 export function leaseVerdict(lock: ReadLock, ownEpoch: number, nowWallMs: number, leaseMs: number): LeaseVerdict {
   if (lock.kind === 'none') return { kind: 'free', why: 'no-lock', ageMs: null };
   if (lock.kind === 'malformed') return { kind: 'free', why: 'malformed', ageMs: null };
+  // A FIFO or symlink is nothing a controller writes: no holder to wait for (the write replaces it).
+  if (lock.kind === 'refused') return { kind: 'free', why: 'refused', ageMs: null };
   const r = lock.record;
   if (r.epoch > ownEpoch) return { kind: 'newer', holder: r };
   const beat = lastBeat(r);
@@ -53,30 +57,39 @@ export type BeatResult =
   /** The lock was missing, unreadable or another older epoch's: ours was written again. */
   | { kind: 'rewritten'; writeMs: number; found: string }
   | { kind: 'newer'; holder: LockRecord }
-  | { kind: 'error'; message: string };
+  /** LOCK_TIMEOUT (the home did not answer within the budget), LOCK_IO... */
+  | { kind: 'error'; code: string; message: string };
 
 /**
  * One heartbeat of the holder of `self.epoch`: read the lock; a newer epoch is reported (not
  * overwritten); otherwise write our record with `heartbeatAt = nowWall()` atomically (temp file +
- * rename, no fsync: a heartbeat lost to a power cut is harmless).
+ * rename, no fsync: a heartbeat lost to a power cut is harmless). The read and the write share one
+ * deadline, `io.timeoutMs` (lock.ioTimeoutMs) from the start of the beat.
  */
-export async function beatHomeLock(home: string, self: Omit<LockRecord, 'heartbeatAt' | 'state'>, nowWall: () => number): Promise<BeatResult> {
+export async function beatHomeLock(
+  home: string,
+  self: Omit<LockRecord, 'heartbeatAt' | 'state'>,
+  nowWall: () => number,
+  io: HomeIo = sharedHomeIo(),
+): Promise<BeatResult> {
+  const b = { io, deadline: monoNow() + io.timeoutMs };
   let cur: ReadLock;
   try {
-    cur = await readLock(home);
+    cur = await readLock(home, b);
   } catch (err) {
-    return { kind: 'error', message: errorMessage(err) };
+    return { kind: 'error', code: errorCode(err) ?? 'LOCK_IO', message: errorMessage(err) };
   }
   if (cur.kind === 'ok' && cur.record.epoch > self.epoch) return { kind: 'newer', holder: cur.record };
   const mine = cur.kind === 'ok' && cur.record.epoch === self.epoch && cur.record.nodeId === self.nodeId;
-  const t0 = process.hrtime.bigint();
+  const t0 = monoNow();
   try {
     const base = mine && cur.kind === 'ok' ? cur.record : self;
-    await writeLockAtomic(home, { ...base, state: 'held', heartbeatAt: nowWall() }, false);
+    await writeLockAtomic(home, { ...base, state: 'held', heartbeatAt: nowWall() }, false, b);
   } catch (err) {
-    return { kind: 'error', message: errorMessage(err) };
+    return { kind: 'error', code: errorCode(err) ?? 'LOCK_IO', message: errorMessage(err) };
   }
-  const writeMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const writeMs = monoNow() - t0;
   if (mine) return { kind: 'refreshed', writeMs };
-  return { kind: 'rewritten', writeMs, found: cur.kind === 'ok' ? describeHolder(cur.record) : cur.kind === 'none' ? 'no lock file' : 'a malformed lock file' };
+  const found = cur.kind === 'ok' ? describeHolder(cur.record) : cur.kind === 'none' ? 'no lock file' : cur.kind === 'refused' ? cur.what : 'a malformed lock file';
+  return { kind: 'rewritten', writeMs, found };
 }

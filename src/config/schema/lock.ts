@@ -18,6 +18,11 @@ export function lockKeys(): SpecTree<Config['lock']> {
       format: intFormat(0, 3600000),
       default: 0,
     },
+    ioTimeoutMs: {
+      doc: 'Deadline in ms of every file-system call on JENKINS_HOME (lock file, heartbeat, start-up checks), made off the event loop in a helper process that is killed when it misses it; a heartbeat (read + write) shares one deadline. A leader whose home does not answer within it fences Jenkins and yields. 0 = min(2000, lock.leaseMs - lock.heartbeatMs - fencing.marginMs). Integer 0..600000; rule: lock.heartbeatMs + ioTimeoutMs + fencing.marginMs <= lock.leaseMs (docs/safety.md).',
+      format: intFormat(0, 600000),
+      default: 0,
+    },
     flockWaitMs: {
       doc: 'How long (ms) the shim waits for the exclusive flock on JENKINS_HOME/.jenkins-ha.flock before starting Jenkins; integer 0..3600000 (0 = try once).',
       format: intFormat(0, 3600000),

@@ -61,7 +61,7 @@ describe('defaults', () => {
       retryBackoffMaxMs: 60000,
       watchdog: { mode: 'off', device: '/dev/watchdog', sysfsDir: '', safetyMarginMs: 1000 },
     });
-    expect(cfg.lock).toEqual({ heartbeatMs: 0, leaseMs: 0, flockWaitMs: 10000, flockTimeoutAction: 'refuse' });
+    expect(cfg.lock).toEqual({ heartbeatMs: 0, leaseMs: 0, ioTimeoutMs: 0, flockWaitMs: 10000, flockTimeoutAction: 'refuse' });
     expect(cfg.jenkins.home).toBe('');
     expect(cfg.jenkins.command).toBe('java -jar /usr/share/java/jenkins.war --httpPort=8080');
     expect(cfg.api).toEqual({ host: '127.0.0.1', port: 8090, token: '', readToken: '', bodyLimit: '16kb', tls: { cert: '', key: '' } });

@@ -66,6 +66,7 @@ const ALL_KEYS = [
   'fencing.watchdog.safetyMarginMs',
   'lock.heartbeatMs',
   'lock.leaseMs',
+  'lock.ioTimeoutMs',
   'lock.flockWaitMs',
   'lock.flockTimeoutAction',
   'jenkins.home',

@@ -3,10 +3,13 @@
  * when it names a newer epoch, released only by its owner, and never left half-written or with
  * temp files behind.
  */
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LockError, errorCode } from '../../../src/errors';
+import { HomeIo } from '../../../src/fencing/home-io';
+import { waitFor } from '../../helpers/wait';
 import {
   LOCK_FILE,
   acquireHomeLock,
@@ -82,11 +85,45 @@ describe('readLock', () => {
     expect((await readLock(home)).kind).toBe('malformed');
   });
 
-  it('fails with LOCK_IO, not a crash, when the lock cannot be read', async () => {
+  it('refuses a directory at the lock path without opening it', async () => {
     await fs.mkdir(lockPath(home));
-    const err = await rejection(readLock(home));
+    expect(await readLock(home)).toEqual({ kind: 'refused', what: expect.stringContaining('is a directory, not a regular file') });
+  });
+
+  it('refuses a FIFO at the lock path at once instead of blocking on its open (any build can mkfifo there)', async () => {
+    execFileSync('mkfifo', [lockPath(home)]);
+    const t0 = Date.now();
+    expect(await readLock(home)).toEqual({ kind: 'refused', what: expect.stringContaining('is a FIFO') });
+    expect(Date.now() - t0).toBeLessThan(1500);
+  });
+
+  it('refuses a symlink at the lock path instead of following it', async () => {
+    await fs.writeFile(path.join(home, 'elsewhere'), JSON.stringify(record(99)));
+    await fs.symlink(path.join(home, 'elsewhere'), lockPath(home));
+    expect(await readLock(home)).toEqual({ kind: 'refused', what: expect.stringContaining('is a symlink') });
+  });
+
+  it('fails with LOCK_IO, not a crash, when the lock cannot be read', async () => {
+    // JENKINS_HOME is a regular file: every path under it fails with ENOTDIR (root included).
+    await fs.writeFile(path.join(home, 'plain'), '');
+    const err = await rejection(readLock(path.join(home, 'plain')));
     expect(err).toBeInstanceOf(LockError);
     expect(errorCode(err)).toBe('LOCK_IO');
+  });
+
+  it('fails with LOCK_TIMEOUT when the home does not answer within the budget', async () => {
+    // A helper that starts and then never answers: a call on a hung mount, as seen from here.
+    const io = new HomeIo({ timeoutMs: 200, command: [process.execPath, '-e', `process.stdout.write('{"id":0,"ok":true}\\n'); process.stdin.resume(); setInterval(() => {}, 1e9)`] });
+    try {
+      io.warm();
+      await waitFor(() => io.pids().ready, { timeoutMs: 10_000, what: 'the helper to start' });
+      const t0 = Date.now();
+      const err = await rejection(readLock(home, { io }));
+      expect(errorCode(err)).toBe('LOCK_TIMEOUT');
+      expect(Date.now() - t0).toBeLessThan(1500);
+    } finally {
+      io.close();
+    }
   });
 });
 
@@ -177,6 +214,24 @@ describe('acquireHomeLock', () => {
     expect(await acquireHomeLock(home, record(2))).toEqual({ kind: 'malformed', text: 'not json at all' });
     expect(await onDisk()).toEqual(record(2));
     expect(await tempFiles()).toEqual([]);
+  });
+});
+
+describe('acquireHomeLock over something that is not a regular file', () => {
+  it('renames a regular lock over a FIFO planted at the lock path, never opening the FIFO', async () => {
+    execFileSync('mkfifo', [lockPath(home)]);
+    expect(await acquireHomeLock(home, record(3))).toEqual({ kind: 'refused', what: expect.stringContaining('FIFO') });
+    expect((await fs.lstat(lockPath(home))).isFile()).toBe(true);
+    expect(await onDisk()).toEqual(record(3));
+  });
+
+  it('replaces a symlink by a file and leaves its target alone', async () => {
+    const target = path.join(home, 'target');
+    await fs.writeFile(target, 'untouched');
+    await fs.symlink(target, lockPath(home));
+    await acquireHomeLock(home, record(3));
+    expect((await fs.lstat(lockPath(home))).isFile()).toBe(true);
+    expect(await fs.readFile(target, 'utf8')).toBe('untouched');
   });
 });
 
