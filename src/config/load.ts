@@ -372,6 +372,16 @@ function effectiveRequestTimeoutMs(cfg: Config, t: number): number {
   return cfg.zk.requestTimeoutMs > 0 ? cfg.zk.requestTimeoutMs : Math.floor(t / 3);
 }
 
+/**
+ * How much earlier than lastHeard + T the session can expire at the ZooKeeper leader: a follower
+ * serving our session passes its activity on to the leader only with its own next ping (every
+ * tickTime / 2), and our last request may itself be up to one liveness interval old. So the
+ * earliest expiry is lastHeard - max(pingInterval, tickTime / 2) + T.
+ */
+export function sessionRefreshLagMs(cfg: Config, t: number): number {
+  return Math.max(effectivePingIntervalMs(cfg, t), Math.ceil(cfg.zk.tickTimeMs / 2));
+}
+
 /** Rules between keys; each violation is a ConfigError naming the keys involved. */
 export function checkCrossFieldRules(cfg: Config): void {
   const t = cfg.zk.sessionTimeoutMs;
@@ -379,19 +389,28 @@ export function checkCrossFieldRules(cfg: Config): void {
   const deadline = t * ratio;
   const kill = cfg.jenkins.fenceKillAfterMs;
   const margin = cfg.fencing.marginMs;
+  const lag = sessionRefreshLagMs(cfg, t);
+  const ping = effectivePingIntervalMs(cfg, t);
 
-  if (deadline + kill + margin > t) {
+  if (deadline + kill + margin + lag > t) {
+    const room = t - kill - margin - lag;
+    const fix =
+      room > 0
+        ? `set fencing.deadlineRatio to at most ${Math.floor((room / t) * 1000) / 1000}, lower jenkins.fenceKillAfterMs, fencing.marginMs or zk.pingIntervalMs, or raise zk.sessionTimeoutMs`
+        : `raise zk.sessionTimeoutMs, or lower jenkins.fenceKillAfterMs, fencing.marginMs or zk.pingIntervalMs`;
     throw new ConfigError(
       `fencing budget exceeds the session timeout: zk.sessionTimeoutMs * fencing.deadlineRatio + ` +
-        `jenkins.fenceKillAfterMs + fencing.marginMs = ${t} * ${ratio} + ${kill} + ${margin} = ` +
-        `${deadline + kill + margin} ms > zk.sessionTimeoutMs = ${t} ms. The leader must have stopped ` +
-        `Jenkins before its ZooKeeper session can expire (and the other node can take over): lower ` +
-        `fencing.deadlineRatio, jenkins.fenceKillAfterMs or fencing.marginMs, or raise zk.sessionTimeoutMs`,
+        `jenkins.fenceKillAfterMs + fencing.marginMs + max(zk.pingIntervalMs, zk.tickTimeMs / 2) = ` +
+        `${t} * ${ratio} + ${kill} + ${margin} + max(${ping}${cfg.zk.pingIntervalMs === 0 ? ` (0 = ${t} / 6)` : ''}, ` +
+        `${cfg.zk.tickTimeMs} / 2) = ${deadline + kill + margin + lag} ms > zk.sessionTimeoutMs = ${t} ms. ` +
+        `The leader must have stopped Jenkins before its ZooKeeper session can expire (and the other node ` +
+        `can take over), and a session served by a follower can expire up to max(zk.pingIntervalMs, ` +
+        `zk.tickTimeMs / 2) before lastHeard + zk.sessionTimeoutMs: ${fix} ` +
+        `(zk.tickTimeMs must be the servers' tickTime from zoo.cfg)`,
       'fencing.deadlineRatio',
     );
   }
 
-  const ping = effectivePingIntervalMs(cfg, t);
   if (ping * 2 > deadline) {
     throw new ConfigError(
       `zk.pingIntervalMs: effective liveness interval ${ping} ms` +
@@ -493,7 +512,8 @@ function isHttpUrl(value: string): boolean {
  * server negotiated (it clamps the request to [2, 20] * tickTime).
  *
  * - fenceAfterMs = floor(T * deadlineRatio), lowered if needed so that
- *   fenceAfterMs + jenkins.fenceKillAfterMs + fencing.marginMs <= T still holds;
+ *   fenceAfterMs + jenkins.fenceKillAfterMs + fencing.marginMs + sessionRefreshLagMs <= T still
+ *   holds (the lag: max(pingInterval, zk.tickTimeMs / 2), see `sessionRefreshLagMs`);
  * - pingIntervalMs = configured, or T/6 when 0; at most fenceAfterMs / 2;
  * - requestTimeoutMs = configured, or T/3 when 0; at most fenceAfterMs.
  *
@@ -506,13 +526,14 @@ export function resolveTimings(cfg: Config, negotiatedTimeoutMs?: number): Resol
   if (!Number.isFinite(t) || t <= 0) {
     throw new ConfigError(`zk.sessionTimeoutMs: invalid session timeout ${t}`, 'zk.sessionTimeoutMs');
   }
-  const budget = t - cfg.jenkins.fenceKillAfterMs - cfg.fencing.marginMs;
+  const lag = sessionRefreshLagMs(cfg, t);
+  const budget = t - cfg.jenkins.fenceKillAfterMs - cfg.fencing.marginMs - lag;
   const fenceAfterMs = Math.min(Math.floor(t * cfg.fencing.deadlineRatio), budget);
   if (fenceAfterMs < 2) {
     throw new ConfigError(
       `zk.sessionTimeoutMs: session timeout ${t} ms${negotiatedTimeoutMs === undefined ? '' : ' (negotiated)'} ` +
-        `leaves no time to fence: it must exceed jenkins.fenceKillAfterMs + fencing.marginMs = ` +
-        `${cfg.jenkins.fenceKillAfterMs} + ${cfg.fencing.marginMs} ms`,
+        `leaves no time to fence: it must exceed jenkins.fenceKillAfterMs + fencing.marginMs + ` +
+        `max(zk.pingIntervalMs, zk.tickTimeMs / 2) = ${cfg.jenkins.fenceKillAfterMs} + ${cfg.fencing.marginMs} + ${lag} ms`,
       'zk.sessionTimeoutMs',
     );
   }
