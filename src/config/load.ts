@@ -394,8 +394,9 @@ export function checkCrossFieldRules(cfg: Config): void {
 
   if (deadline + kill + margin + lag > t) {
     const room = t - kill - margin - lag;
+    // A ratio is only worth suggesting when two liveness probes still fit in its deadline.
     const fix =
-      room > 0
+      room > 0 && room >= 2 * ping
         ? `set fencing.deadlineRatio to at most ${Math.floor((room / t) * 1000) / 1000}, lower jenkins.fenceKillAfterMs, fencing.marginMs or zk.pingIntervalMs, or raise zk.sessionTimeoutMs`
         : `raise zk.sessionTimeoutMs, or lower jenkins.fenceKillAfterMs, fencing.marginMs or zk.pingIntervalMs`;
     throw new ConfigError(

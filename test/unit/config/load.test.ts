@@ -483,6 +483,8 @@ describe('cross-field rules', () => {
       expect(err.key).toBe('fencing.deadlineRatio');
       expect(err.message).toContain('2000 * 0.5 + 500 + 200 + max(333 (0 = 2000 / 6), 2000 / 2) = 2700 ms');
       expect(err.message).toContain('raise zk.sessionTimeoutMs');
+      // (a ratio of 0.15 would fit the sum, but not two liveness probes: not suggested)
+      expect(err.message).not.toContain('set fencing.deadlineRatio');
     });
 
     it('fails with a high ratio', () => {
