@@ -37,7 +37,10 @@ const WATCHING: ReadonlySet<CallName> = new Set<CallName>(['exists', 'getData', 
 
 /** The project's own config (defaults + the given env), as `jenkins-ha run` would load it. */
 export function benchConfig(connect: string, sessionTimeoutMs: number): Config {
-  return loadConfig({ env: { JHA_ZK_CONNECT: connect, JHA_ZK_SESSION_TIMEOUT_MS: String(sessionTimeoutMs) } });
+  // zk.sh's servers tick every 200 ms (the follower refresh lag of the fencing rule, docs/safety.md).
+  return loadConfig({
+    env: { JHA_ZK_CONNECT: connect, JHA_ZK_SESSION_TIMEOUT_MS: String(sessionTimeoutMs), JHA_ZK_TICK_TIME_MS: '200', JHA_ZK_PING_INTERVAL_MS: String(Math.floor(sessionTimeoutMs / 8)) },
+  });
 }
 
 /** Counters shared by the participants of one experiment (or kept per participant). */

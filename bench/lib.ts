@@ -269,6 +269,10 @@ export function pairEnv(o: { cluster: string; zkConnect: string; sessionMs: numb
     JHA_CLUSTER: o.cluster,
     JHA_ZK_CONNECT: o.zkConnect,
     JHA_ZK_SESSION_TIMEOUT_MS: String(o.sessionMs),
+    // scripts/zk.sh's servers tick every 200 ms; at T = 2 s the fencing rule (with the follower
+    // refresh lag, docs/safety.md) needs a liveness probe every T/8 rather than the default T/6.
+    JHA_ZK_TICK_TIME_MS: '200',
+    JHA_ZK_PING_INTERVAL_MS: String(Math.floor(o.sessionMs / 8)),
     JENKINS_HOME: o.home,
     JHA_JENKINS_COMMAND: `exec node ${STANDIN} --httpPort=${o.jenkinsPort}`,
     JHA_JENKINS_URL: `http://127.0.0.1:${o.jenkinsPort}`,

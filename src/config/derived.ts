@@ -28,11 +28,22 @@ export function effectiveRequestTimeoutMs(cfg: Config, t: number): number {
 }
 
 /**
+ * How much earlier than lastHeard + T the session can expire at the ZooKeeper leader: a follower
+ * serving our session passes its activity on to the leader only with its own next ping (every
+ * tickTime / 2), and our last request may itself be up to one liveness interval old. So the
+ * earliest expiry is lastHeard - max(pingInterval, tickTime / 2) + T.
+ */
+export function sessionRefreshLagMs(cfg: Config, t: number): number {
+  return Math.max(effectivePingIntervalMs(cfg, t), Math.ceil(cfg.zk.tickTimeMs / 2));
+}
+
+/**
  * Effective timings for a session timeout: the configured one, or the timeout the ZooKeeper
  * server negotiated (it clamps the request to [2, 20] * tickTime).
  *
  * - fenceAfterMs = floor(T * deadlineRatio), lowered if needed so that
- *   fenceAfterMs + jenkins.fenceKillAfterMs + fencing.marginMs <= T still holds;
+ *   fenceAfterMs + jenkins.fenceKillAfterMs + fencing.marginMs + sessionRefreshLagMs <= T still
+ *   holds (the lag: max(pingInterval, zk.tickTimeMs / 2), see `sessionRefreshLagMs`);
  * - pingIntervalMs = configured, or T/6 when 0; at most fenceAfterMs / 2;
  * - requestTimeoutMs = configured, or T/3 when 0; at most fenceAfterMs.
  *
@@ -45,13 +56,14 @@ export function resolveTimings(cfg: Config, negotiatedTimeoutMs?: number): Resol
   if (!Number.isFinite(t) || t <= 0) {
     throw new ConfigError(`zk.sessionTimeoutMs: invalid session timeout ${t}`, 'zk.sessionTimeoutMs');
   }
-  const budget = t - cfg.jenkins.fenceKillAfterMs - cfg.fencing.marginMs;
+  const lag = sessionRefreshLagMs(cfg, t);
+  const budget = t - cfg.jenkins.fenceKillAfterMs - cfg.fencing.marginMs - lag;
   const fenceAfterMs = Math.min(Math.floor(t * cfg.fencing.deadlineRatio), budget);
   if (fenceAfterMs < 2) {
     throw new ConfigError(
       `zk.sessionTimeoutMs: session timeout ${t} ms${negotiatedTimeoutMs === undefined ? '' : ' (negotiated)'} ` +
-        `leaves no time to fence: it must exceed jenkins.fenceKillAfterMs + fencing.marginMs = ` +
-        `${cfg.jenkins.fenceKillAfterMs} + ${cfg.fencing.marginMs} ms`,
+        `leaves no time to fence: it must exceed jenkins.fenceKillAfterMs + fencing.marginMs + ` +
+        `max(zk.pingIntervalMs, zk.tickTimeMs / 2) = ${cfg.jenkins.fenceKillAfterMs} + ${cfg.fencing.marginMs} + ${lag} ms`,
       'zk.sessionTimeoutMs',
     );
   }

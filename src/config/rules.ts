@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../errors';
-import { effectivePingIntervalMs, effectiveRequestTimeoutMs, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings } from './derived';
+import { effectivePingIntervalMs, effectiveRequestTimeoutMs, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, sessionRefreshLagMs } from './derived';
 import { envName, flagName } from './schema';
 import type { Config } from './types';
 
@@ -21,19 +21,29 @@ export function checkCrossFieldRules(cfg: Config): void {
   const deadline = t * ratio;
   const kill = cfg.jenkins.fenceKillAfterMs;
   const margin = cfg.fencing.marginMs;
+  const lag = sessionRefreshLagMs(cfg, t);
+  const ping = effectivePingIntervalMs(cfg, t);
 
-  if (deadline + kill + margin > t) {
+  if (deadline + kill + margin + lag > t) {
+    const room = t - kill - margin - lag;
+    // A ratio is only worth suggesting when two liveness probes still fit in its deadline.
+    const fix =
+      room > 0 && room >= 2 * ping
+        ? `set fencing.deadlineRatio to at most ${Math.floor((room / t) * 1000) / 1000}, lower jenkins.fenceKillAfterMs, fencing.marginMs or zk.pingIntervalMs, or raise zk.sessionTimeoutMs`
+        : `raise zk.sessionTimeoutMs, or lower jenkins.fenceKillAfterMs, fencing.marginMs or zk.pingIntervalMs`;
     throw new ConfigError(
       `fencing budget exceeds the session timeout: zk.sessionTimeoutMs * fencing.deadlineRatio + ` +
-        `jenkins.fenceKillAfterMs + fencing.marginMs = ${t} * ${ratio} + ${kill} + ${margin} = ` +
-        `${deadline + kill + margin} ms > zk.sessionTimeoutMs = ${t} ms. The leader must have stopped ` +
-        `Jenkins before its ZooKeeper session can expire (and the other node can take over): lower ` +
-        `fencing.deadlineRatio, jenkins.fenceKillAfterMs or fencing.marginMs, or raise zk.sessionTimeoutMs`,
+        `jenkins.fenceKillAfterMs + fencing.marginMs + max(zk.pingIntervalMs, zk.tickTimeMs / 2) = ` +
+        `${t} * ${ratio} + ${kill} + ${margin} + max(${ping}${cfg.zk.pingIntervalMs === 0 ? ` (0 = ${t} / 6)` : ''}, ` +
+        `${cfg.zk.tickTimeMs} / 2) = ${deadline + kill + margin + lag} ms > zk.sessionTimeoutMs = ${t} ms. ` +
+        `The leader must have stopped Jenkins before its ZooKeeper session can expire (and the other node ` +
+        `can take over), and a session served by a follower can expire up to max(zk.pingIntervalMs, ` +
+        `zk.tickTimeMs / 2) before lastHeard + zk.sessionTimeoutMs: ${fix} ` +
+        `(zk.tickTimeMs must be the servers' tickTime from zoo.cfg)`,
       'fencing.deadlineRatio',
     );
   }
 
-  const ping = effectivePingIntervalMs(cfg, t);
   if (ping * 2 > deadline) {
     throw new ConfigError(
       `zk.pingIntervalMs: effective liveness interval ${ping} ms` +

@@ -34,6 +34,8 @@ export interface ZkConfig {
   readonly pingIntervalMs: number;
   /** Timeout of every ZooKeeper call; 0 = sessionTimeout / 3. See `resolveTimings`. */
   readonly requestTimeoutMs: number;
+  /** The ensemble's tickTime: a follower refreshes our session at the leader every tickTime / 2. */
+  readonly tickTimeMs: number;
   /** Digest credentials `user:password`; empty = none. Sensitive. */
   readonly auth: string;
   /** With `auth`: world may READ the znodes we create (else only the digest identity may). */

@@ -16,6 +16,7 @@ import type { Coordinator, MultiOp, SessionInfo, WatchEvent } from '../coordinat
 import { isProcessAlive } from '../util/proc';
 import { RateLimiter } from '../util/rate-limit';
 import { decodeMember, encodeMember, type MemberInfo } from './member';
+import { GhostSweeper } from './ghosts';
 import { duplicatesOf, findPosition, PERSISTENT_OWNER, sortContenders, znodePrefix, type Contender } from './sequence';
 
 export type ElectionRole = 'idle' | 'joining' | 'candidate' | 'leader';
@@ -72,20 +73,30 @@ export class Election extends EventEmitter {
   private impostors = new Set<string>();
   /** A check that keeps failing (e.g. NO_AUTH) retries every 100 ms: warn once per 5 s per code. */
   private readonly failureLog: RateLimiter;
+  /** Our znodes that leave() could not delete: removed until gone or their session is over. */
+  private readonly ghosts: GhostSweeper;
 
   constructor(private readonly opts: ElectionOptions) {
     super();
     this.coord = opts.coordinator;
     this.log = opts.logger;
     this.failureLog = new RateLimiter(5000, opts.now);
+    this.ghosts = new GhostSweeper({
+      coordinator: this.coord,
+      remove: (guid) => this.removeByGuid(guid),
+      logger: this.log,
+      retryDelayMs: opts.retryDelayMs ?? 100,
+    });
     this.st = { role: 'idle', znode: null, sequence: null, predecessor: null, generation: 0, since: opts.now() };
     this.coord.on('state', (state, generation) => {
       if (state === 'expired' || state === 'closed') {
+        this.ghosts.sessionOver(generation);
         // Every znode and watch of that session is gone (or going): we hold nothing.
         if (this.st.role !== 'idle' || this.st.znode) {
           this.transition({ role: this.wanted ? 'joining' : 'idle', znode: null, sequence: null, predecessor: null, generation }, `session ${state}`);
         }
       } else if (state === 'connected') {
+        this.ghosts.sweep();
         this.kick();
       }
     });
@@ -124,6 +135,7 @@ export class Election extends EventEmitter {
   async leave(reason: string, extraOps: MultiOp[] = []): Promise<void> {
     this.wanted = false;
     this.guidGeneration = -1; // a later join() takes a new GUID: it queues at the back
+    const guid = this.guid;
     const znode = this.st.znode;
     const gen = this.st.generation;
     this.transition({ role: 'idle', znode: null, sequence: null, predecessor: null, generation: gen }, reason);
@@ -137,7 +149,13 @@ export class Election extends EventEmitter {
         await this.coord.remove(`${this.opts.path}/${znode}`).catch(() => undefined);
       }
       if (!hasCode(err, 'ZK_NO_NODE')) {
-        this.log.warn('could not delete election znode on leave', { event: 'election.leave_failed', error: errorMessage(err) });
+        // Whether the delete was applied is unknown: keep removing it (by GUID) until it is gone.
+        this.log.warn('could not delete election znode on leave; will retry until it is gone or the session ends', {
+          event: 'election.leave_failed',
+          znode,
+          error: errorMessage(err),
+        });
+        this.ghosts.add(guid, gen);
       }
     }
   }

@@ -13,6 +13,7 @@ import type { Logger } from '../logging/logger';
 import { childEnv, redactSecrets, type SecretScrub } from '../util/secrets';
 import { runCommand } from './command';
 import { warVersion } from './war-version';
+import { commandIndex } from './wrappers';
 
 export interface EligibilityOptions {
   home: string;
@@ -80,16 +81,17 @@ export function assess(f: EligibilityFacts, o: { maxWriteLatencyMs: number; minF
 }
 
 /**
- * The executable and the war file a command line names. Skips `exec`, `env` and leading
- * VAR=value words; the war is the argument of `-jar` or any word ending in `.war`. Pure.
+ * The executable and the war file a command line names. Looks through leading VAR=value words
+ * and the usual wrappers (`exec`, `env -u VAR`, `nice`, `sudo -u X`, ...: see wrappers.ts); when
+ * a wrapper's options cannot be read, the executable is null (not checked). The war is the
+ * argument of `-jar` or any word ending in `.war`. Pure.
  */
 export function commandParts(command: string): { executable: string | null; war: string | null } {
   const words = command.trim().split(/\s+/).filter((w) => w !== '');
-  let i = 0;
-  while (i < words.length && (words[i] === 'exec' || words[i] === 'env' || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i] ?? ''))) i++;
-  const executable = words[i] ?? null;
+  const i = commandIndex(words);
+  const executable = i === null ? null : (words[i] ?? null);
   let war: string | null = null;
-  for (let k = i + 1; k < words.length; k++) {
+  for (let k = (i ?? 0) + 1; k < words.length; k++) {
     const w = words[k] ?? '';
     if (w === '-jar' && words[k + 1] !== undefined) war = words[k + 1] ?? null;
     else if (/\.war$/.test(w) && war === null) war = w;

@@ -194,6 +194,8 @@ export class ChaosCluster {
       // and the silence is the failover (client disconnections of up to ~0.95 s measured here)
       // plus up to one ping interval before it. T/6 (500 ms) would leave too little.
       JHA_ZK_PING_INTERVAL_MS: '100',
+      // The servers' tickTime (scripts/zk.sh): the fencing rule keeps max(ping, tickTime / 2) of room.
+      JHA_ZK_TICK_TIME_MS: '200',
       JHA_JENKINS_HEALTH_INTERVAL_MS: '300',
       JHA_JENKINS_HEALTH_TIMEOUT_MS: '1000',
       JHA_JENKINS_LIVENESS_FAILURES: '3',

@@ -65,6 +65,11 @@ export class HaNode {
       JHA_CLUSTER: opts.cluster,
       JHA_ZK_CONNECT: opts.zk,
       JHA_ZK_SESSION_TIMEOUT_MS: String(opts.sessionTimeoutMs ?? 2000),
+      // The test servers' tickTime (scripts/zk.sh), and a liveness interval of T/8 rather than the
+      // default T/6: at T = 2000 the fencing rule's follower refresh lag, max(T/6, tickTime/2) =
+      // 333 ms, would not fit beside the default deadline, kill grace and margin (2033 > 2000).
+      JHA_ZK_TICK_TIME_MS: '200',
+      JHA_ZK_PING_INTERVAL_MS: String(Math.floor((opts.sessionTimeoutMs ?? 2000) / 8)),
       JENKINS_HOME: opts.home,
       JHA_JENKINS_COMMAND: `exec node ${STANDIN} --httpPort=${opts.jenkinsPort}`,
       JHA_JENKINS_URL: `http://127.0.0.1:${opts.jenkinsPort}`,

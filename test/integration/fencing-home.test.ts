@@ -2,15 +2,41 @@
  * The controller refuses a JENKINS_HOME it cannot write, or that anyone can write, at start-up:
  * exit 2 (configuration error) naming jenkins.home, before it joins the election. Real processes:
  * dist/cli.js run, as root and as the unprivileged user `nobody` (root ignores file modes).
+ *
+ * `nobody` may not be able to reach this checkout at all (a clone in /root, or in a 0700
+ * `mktemp -d` folder), so it runs a copy of what `run` needs (dist/, scripts/, package.json and
+ * the production packages) made in a temp directory anyone can traverse.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CLI } from '../helpers/ha-node';
+import { CLI, REPO } from '../helpers/ha-node';
 import { waitFor } from '../helpers/wait';
 
 const NOBODY = 65534;
+
+/** A copy of the controller that `nobody` can run wherever this checkout lies. */
+let app = '';
+let NOBODY_CLI = '';
+beforeAll(() => {
+  app = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-app-'));
+  fs.chmodSync(app, 0o755);
+  for (const d of ['dist', 'scripts', 'package.json']) fs.cpSync(path.join(REPO, d), path.join(app, d), { recursive: true });
+  const modules = fs.realpathSync(path.join(REPO, 'node_modules'));
+  const lock = JSON.parse(fs.readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  for (const [key, info] of Object.entries(lock.packages)) {
+    // Top-level production packages (their nested node_modules come along).
+    if (info.dev || !/^node_modules\/(@[^/]+\/)?[^/]+$/.test(key)) continue;
+    const name = key.slice('node_modules/'.length);
+    if (fs.existsSync(path.join(modules, name))) fs.cpSync(path.join(modules, name), path.join(app, 'node_modules', name), { recursive: true, dereference: true });
+  }
+  NOBODY_CLI = path.join(app, 'dist', 'cli.js');
+});
+afterAll(() => {
+  if (app) fs.rmSync(app, { recursive: true, force: true });
+});
+
 let home: string;
 beforeEach(() => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-home-perms-'));
@@ -26,7 +52,7 @@ function env(): NodeJS.ProcessEnv {
 
 function run(asNobody: boolean): { status: number | null; stderr: string } {
   const argv = asNobody
-    ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, 'run']]
+    ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, NOBODY_CLI, 'run']]
     : [process.execPath, [CLI, 'run']];
   const r = spawnSync(argv[0] as string, argv[1] as string[], { env: env(), encoding: 'utf8', timeout: 30000 });
   return { status: r.status, stderr: r.stderr };
@@ -54,7 +80,7 @@ test('refuses a JENKINS_HOME this controller cannot write (run as nobody) with e
 test('accepts the same home once nobody owns it, with a 0600 flock file (control case)', async () => {
   fs.chownSync(home, NOBODY, NOBODY);
   fs.chmodSync(home, 0o700);
-  const p = spawn('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, 'run'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, NOBODY_CLI, 'run'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d: Buffer) => (out += d.toString()));
   try {

@@ -14,7 +14,7 @@ export function fencingKeys(): SpecTree<Config['fencing']> {
       default: 0.5,
     },
     marginMs: {
-      doc: 'Safety margin in ms kept before the session could expire; integer >= 0. Rule: session timeout * deadlineRatio + jenkins.fenceKillAfterMs + marginMs <= session timeout.',
+      doc: 'Safety margin in ms kept before the session could expire; integer >= 0. Rule: session timeout * deadlineRatio + jenkins.fenceKillAfterMs + marginMs + max(zk.pingIntervalMs, zk.tickTimeMs / 2) <= session timeout.',
       format: intFormat(0),
       default: 200,
     },

@@ -36,6 +36,11 @@ export function zkKeys(): SpecTree<Config['zk']> {
       format: intFormat(0, 600000),
       default: 0,
     },
+    tickTimeMs: {
+      doc: 'The ZooKeeper servers\' tickTime (zoo.cfg) in ms; integer 1..600000. A follower passes our session\'s activity on to the ZooKeeper leader only with its next ping (every tickTime / 2), so the session can expire max(zk.pingIntervalMs, tickTimeMs / 2) before lastHeard + session timeout; the fencing rule keeps that much more room (see fencing.marginMs).',
+      format: intFormat(1, 600000),
+      default: 2000,
+    },
     auth: {
       doc: 'ZooKeeper digest credentials user:password; empty = none. When set, every session authenticates with them and every znode jenkins-ha creates gets an ACL that lets only this identity change it (see docs/security.md). Sensitive: masked by redactedConfig and never echoed; prefer the env var to the config file or a flag.',
       format: zkAuthFormat,

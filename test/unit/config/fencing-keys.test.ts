@@ -77,12 +77,12 @@ describe('storage lease: lock.heartbeatMs < lock.leaseMs', () => {
 
   it('derives lease = session timeout / 2 and heartbeat = lease / 4 from 0 (the defaults)', () => {
     expect(resolveLockTimings(loadConfig({ env: {}, args: [] }))).toEqual({ leaseMs: 5000, heartbeatMs: 1250 });
-    expect(resolveLockTimings(loadConfig({ env: { JHA_ZK_SESSION_TIMEOUT_MS: '2000' }, args: [] }))).toEqual({ leaseMs: 1000, heartbeatMs: 250 });
+    expect(resolveLockTimings(loadConfig({ env: { JHA_ZK_SESSION_TIMEOUT_MS: '2000', JHA_ZK_TICK_TIME_MS: '200', JHA_ZK_PING_INTERVAL_MS: '250' }, args: [] }))).toEqual({ leaseMs: 1000, heartbeatMs: 250 });
     expect(resolveLockTimings(loadConfig({ env: { JHA_LOCK_LEASE_MS: '800' }, args: [] }))).toEqual({ leaseMs: 800, heartbeatMs: 200 });
   });
 
   it('checks the rule on the effective values', () => {
-    const err = configError(() => loadConfig({ env: { JHA_ZK_SESSION_TIMEOUT_MS: '2000', JHA_LOCK_HEARTBEAT_MS: '1000' }, args: [] }));
+    const err = configError(() => loadConfig({ env: { JHA_ZK_SESSION_TIMEOUT_MS: '2000', JHA_ZK_TICK_TIME_MS: '200', JHA_ZK_PING_INTERVAL_MS: '250', JHA_LOCK_HEARTBEAT_MS: '1000' }, args: [] }));
     expect(err.key).toBe('lock.heartbeatMs');
     expect(err.message).toContain('0 = zk.sessionTimeoutMs / 2');
   });

@@ -7,6 +7,7 @@ import {
   redactedConfig,
   requireRunnable,
   resolveTimings,
+  sessionRefreshLagMs,
   type Config,
 } from '../../../src/config/load';
 import { sanitizeNodeId } from '../../../src/config/schema';
@@ -49,6 +50,7 @@ describe('defaults', () => {
       spinDelayMs: 100,
       pingIntervalMs: 0,
       requestTimeoutMs: 0,
+      tickTimeMs: 2000,
       auth: '',
       worldRead: true,
     });
@@ -425,15 +427,16 @@ describe('config file', () => {
 });
 
 describe('cross-field rules', () => {
-  describe('fencing budget: T * ratio + fenceKillAfterMs + marginMs <= T', () => {
+  describe('fencing budget: T * ratio + fenceKillAfterMs + marginMs + max(pingInterval, tickTime / 2) <= T', () => {
     it('passes at the boundary', () => {
-      const cfg = loadWith({ fencing: { deadlineRatio: 0.5, marginMs: 200 }, jenkins: { fenceKillAfterMs: 4800 } });
-      expect(cfg.jenkins.fenceKillAfterMs).toBe(4800);
+      // 10000 * 0.5 + 3134 + 200 + max(1666, 1000) = 10000
+      const cfg = loadWith({ fencing: { deadlineRatio: 0.5, marginMs: 200 }, jenkins: { fenceKillAfterMs: 3134 } });
+      expect(cfg.jenkins.fenceKillAfterMs).toBe(3134);
     });
 
     it('fails one millisecond over, naming the keys and the numbers', () => {
       const err = configError(() =>
-        loadWith({ fencing: { deadlineRatio: 0.5, marginMs: 201 }, jenkins: { fenceKillAfterMs: 4800 } }),
+        loadWith({ fencing: { deadlineRatio: 0.5, marginMs: 201 }, jenkins: { fenceKillAfterMs: 3134 } }),
       );
       expect(err.key).toBe('fencing.deadlineRatio');
       for (const s of [
@@ -441,11 +444,48 @@ describe('cross-field rules', () => {
         'fencing.deadlineRatio',
         'jenkins.fenceKillAfterMs',
         'fencing.marginMs',
-        '10000 * 0.5 + 4800 + 201 = 10001',
+        'zk.tickTimeMs',
+        '10000 * 0.5 + 3134 + 201 + max(1666 (0 = 10000 / 6), 2000 / 2) = 10001',
         'before its ZooKeeper session can expire',
+        'set fencing.deadlineRatio to at most 0.499',
       ]) {
         expect(err.message).toContain(s);
       }
+    });
+
+    // Issue 13 item 10: accepted before, though a session served by a follower can expire
+    // max(pingInterval, tickTime / 2) before lastHeard + T, while Jenkins still runs.
+    it('refuses deadlineRatio 0.9 with the defaults: the follower refresh lag does not fit', () => {
+      const err = configError(() => loadWith({ fencing: { deadlineRatio: 0.9 } }));
+      expect(err.key).toBe('fencing.deadlineRatio');
+      expect(err.message).toContain('10000 * 0.9 + 500 + 200 + max(1666 (0 = 10000 / 6), 2000 / 2) = 11366 ms > zk.sessionTimeoutMs = 10000 ms');
+      expect(err.message).toContain('set fencing.deadlineRatio to at most 0.763');
+      expect(err.message).toContain("zk.tickTimeMs must be the servers' tickTime");
+    });
+
+    it('counts tickTime / 2 when it exceeds the liveness interval', () => {
+      // 10000 * 0.6 + 500 + 200 + max(1666, 6000 / 2) = 9700: fits; tickTime 7000 makes it 10200
+      expect(loadWith({ fencing: { deadlineRatio: 0.6 }, zk: { tickTimeMs: 6000 } }).zk.tickTimeMs).toBe(6000);
+      const err = configError(() => loadWith({ fencing: { deadlineRatio: 0.6 }, zk: { tickTimeMs: 7000 } }));
+      expect(err.key).toBe('fencing.deadlineRatio');
+      expect(err.message).toContain('max(1666 (0 = 10000 / 6), 7000 / 2) = 10200 ms');
+    });
+
+    it('counts an explicit liveness interval when it exceeds tickTime / 2', () => {
+      // 10000 * 0.6 + 500 + 200 + max(3000, 1000) = 9700 fits; 3400 makes it 10100
+      expect(loadWith({ fencing: { deadlineRatio: 0.6 }, zk: { pingIntervalMs: 3000 } }).zk.pingIntervalMs).toBe(3000);
+      const err = configError(() => loadWith({ fencing: { deadlineRatio: 0.6 }, zk: { pingIntervalMs: 3400 } }));
+      expect(err.key).toBe('fencing.deadlineRatio');
+      expect(err.message).toContain('max(3400, 2000 / 2) = 10100');
+    });
+
+    it('suggests a longer session when nothing is left for the deadline', () => {
+      const err = configError(() => loadWith({ zk: { sessionTimeoutMs: 2000 } }));
+      expect(err.key).toBe('fencing.deadlineRatio');
+      expect(err.message).toContain('2000 * 0.5 + 500 + 200 + max(333 (0 = 2000 / 6), 2000 / 2) = 2700 ms');
+      expect(err.message).toContain('raise zk.sessionTimeoutMs');
+      // (a ratio of 0.15 would fit the sum, but not two liveness probes: not suggested)
+      expect(err.message).not.toContain('set fencing.deadlineRatio');
     });
 
     it('fails with a high ratio', () => {
@@ -545,15 +585,16 @@ describe('resolveTimings', () => {
   it('keeps explicit intervals but caps them to the negotiated deadline', () => {
     const cfg = loadWith({ zk: { pingIntervalMs: 2000, requestTimeoutMs: 4000 } });
     expect(resolveTimings(cfg)).toMatchObject({ pingIntervalMs: 2000, requestTimeoutMs: 4000, fenceAfterMs: 5000 });
-    expect(resolveTimings(cfg, 4000)).toMatchObject({ pingIntervalMs: 1000, requestTimeoutMs: 2000, fenceAfterMs: 2000 });
+    // 4000 - 500 - 200 - max(2000, 1000) = 1300
+    expect(resolveTimings(cfg, 4000)).toMatchObject({ pingIntervalMs: 650, requestTimeoutMs: 1300, fenceAfterMs: 1300 });
   });
 
-  it('keeps the fencing budget under a shorter negotiated timeout', () => {
-    const cfg = loadWith({ fencing: { deadlineRatio: 0.9 } });
-    expect(resolveTimings(cfg).fenceAfterMs).toBe(9000);
+  it('keeps the fencing budget, follower refresh lag included, under a shorter negotiated timeout', () => {
+    const cfg = loadWith({ fencing: { deadlineRatio: 0.75 } });
+    expect(resolveTimings(cfg).fenceAfterMs).toBe(7500);
     const t = resolveTimings(cfg, 4000);
-    expect(t.fenceAfterMs).toBe(4000 - 500 - 200);
-    expect(t.fenceAfterMs + cfg.jenkins.fenceKillAfterMs + cfg.fencing.marginMs).toBeLessThanOrEqual(4000);
+    expect(t.fenceAfterMs).toBe(4000 - 500 - 200 - 1000);
+    expect(t.fenceAfterMs + cfg.jenkins.fenceKillAfterMs + cfg.fencing.marginMs + sessionRefreshLagMs(cfg, 4000)).toBeLessThanOrEqual(4000);
     expect(t.pingIntervalMs * 2).toBeLessThanOrEqual(t.fenceAfterMs);
     expect(t.requestTimeoutMs).toBeLessThanOrEqual(t.fenceAfterMs);
   });
@@ -571,7 +612,8 @@ describe('clientTimings (the ZooKeeper client of main.ts)', () => {
   it('are the resolved timings when the session leaves time to fence', () => {
     expect(clientTimings(defaults(), 4000)).toEqual({ pingIntervalMs: 666, requestTimeoutMs: 1333 });
     const cfg = loadWith({ zk: { pingIntervalMs: 2000, requestTimeoutMs: 4000 } });
-    expect(clientTimings(cfg, 4000)).toEqual({ pingIntervalMs: 1000, requestTimeoutMs: 2000 });
+    // fenceAfter = min(4000 * 0.5, 4000 - 500 - 200 - max(2000, 1000)) = 1300: ping <= 650, timeout <= 1300
+    expect(clientTimings(cfg, 4000)).toEqual({ pingIntervalMs: 650, requestTimeoutMs: 1300 });
   });
 
   it('fall back to t/6 and t/3, at least 20 and 50 ms, when it does not', () => {

@@ -11,7 +11,7 @@ const load = (env: Record<string, string>) => loadConfig({ env, args: [] });
 describe('lock.ioTimeoutMs', () => {
   it('derives min(2000, lease - heartbeat - margin) from 0 (the default)', () => {
     expect(resolveIoTimeoutMs(load({}))).toBe(2000); // 5000 - 1250 - 200 = 3550 -> 2000
-    expect(resolveIoTimeoutMs(load({ JHA_ZK_SESSION_TIMEOUT_MS: '2000' }))).toBe(550); // 1000 - 250 - 200
+    expect(resolveIoTimeoutMs(load({ JHA_ZK_SESSION_TIMEOUT_MS: '2000', JHA_ZK_TICK_TIME_MS: '200', JHA_ZK_PING_INTERVAL_MS: '250' }))).toBe(550); // 1000 - 250 - 200
     expect(resolveIoTimeoutMs(load({ JHA_ZK_SESSION_TIMEOUT_MS: '4000' }))).toBe(1300); // 2000 - 500 - 200
   });
 

@@ -52,6 +52,7 @@ const ALL_KEYS = [
   'zk.spinDelayMs',
   'zk.pingIntervalMs',
   'zk.requestTimeoutMs',
+  'zk.tickTimeMs',
   'zk.auth',
   'zk.worldRead',
   'fencing.deadlineRatio',

@@ -52,6 +52,27 @@ describe('commandParts', () => {
     ['exec node /x/jenkins-standin.js --httpPort=9', { executable: 'node', war: null }],
     ['systemctl start jenkins', { executable: 'systemctl', war: null }],
     ['"$JAVA" -jar "$WAR"', { executable: null, war: null }],
+    // Issue 13 item 12: `env -u VAR CMD` was judged "command not found: -u".
+    ['env -u JHA_API_TOKEN java -jar jenkins.war', { executable: 'java', war: 'jenkins.war' }],
+    ['exec env -i -uX --unset=Y --chdir /srv -- A=1 PATH=/usr/bin java -jar j.war', { executable: 'java', war: 'j.war' }],
+    ['env - HOME=/var/lib/jenkins java', { executable: 'java', war: null }],
+    ['nice -n 5 ionice -c2 -n7 java -jar j.war', { executable: 'java', war: 'j.war' }],
+    ['nice -10 nohup setsid -w java', { executable: 'java', war: null }],
+    ['sudo -u jenkins -E JAVA_HOME=/opt/jdk /opt/jdk/bin/java -jar j.war', { executable: '/opt/jdk/bin/java', war: 'j.war' }],
+    ['sudo --user=jenkins --preserve-env=PATH -- java', { executable: 'java', war: null }],
+    ['setpriv --reuid=jenkins --regid jenkins --init-groups --no-new-privs java', { executable: 'java', war: null }],
+    ['runuser -u jenkins -- java', { executable: 'java', war: null }],
+    ['numactl --interleave=all -N 0 taskset -c 0-3 chrt -b 0 java', { executable: 'java', war: null }],
+    ['timeout -k 5 1d stdbuf -oL prlimit --nofile=65536 java', { executable: 'java', war: null }],
+    ['taskset 0x3 exec -a jenkins java', { executable: 'java', war: null }],
+    // What cannot be read is not judged: a shell string, an unknown option, nothing after.
+    ['env -S "java -jar j.war"', { executable: null, war: null }],
+    ['sudo -s java', { executable: null, war: null }],
+    ['nice --frobnicate java', { executable: null, war: null }],
+    ['env -u', { executable: null, war: null }],
+    ['FOO=1 nice', { executable: null, war: null }],
+    // A command that happens to share a prototype name is a command, not a wrapper.
+    ['constructor --x', { executable: 'constructor', war: null }],
   ])('%s', (cmd, expected) => {
     expect(commandParts(cmd)).toEqual(expected);
   });
