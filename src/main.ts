@@ -22,6 +22,7 @@ import { JenkinsSupervisor, type ServiceCommands } from './jenkins/supervisor';
 import { DrainTracker } from './controller/drain';
 import { peerJenkinsVersion } from './controller/peer-version';
 import { checkJenkinsHome, flockPath } from './fencing/home-perms';
+import { lockFloor } from './fencing/home-lock';
 import { HostWatchdog } from './fencing/watchdog';
 import { createLogger, type Logger } from './logging/logger';
 import { monoNow } from './util/clock';
@@ -158,8 +159,10 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     logger: log.child({ component: 'jenkins' }),
     now,
   });
-  const epochs = new EpochStore(coordinator, base);
-  const sync = cfg.sync.mode === 'git' ? createGitSync(cfg.sync, { coordinator, basePath: base, epochPath: epochs.epochPath, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }) }) : undefined;
+  // A new term's epoch is taken above the epoch the JENKINS_HOME lock names (ZooKeeper's state may
+  // have been lost or restored while the lock kept a higher one).
+  const epochs = new EpochStore(coordinator, base, { floor: () => lockFloor(cfg.jenkins.home), logger: log.child({ component: 'epoch' }) });
+  const sync = cfg.sync.mode === 'git' ? createGitSync(cfg.sync, { coordinator, basePath: base, epochs, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }) }) : undefined;
   const controller = new Controller(
     {
       clusterName: cfg.cluster.name,
