@@ -190,6 +190,7 @@ export class Controller implements ControlCommands {
       home: opts.home,
       heartbeatMs: opts.lock.heartbeatMs,
       wallNow: this.wallNow,
+      idle: () => this.guard.watch(), // issue 13 item 3: a standby counts the holder's heartbeat unchanged
       logger: this.log,
       holder: () => {
         const term = this.term;

@@ -16,6 +16,11 @@ export interface LockKeeperOptions {
   logger: Logger;
   /** The lock names a newer epoch than ours while our Jenkins runs. */
   onNewer: (holder: LockRecord) => void;
+  /**
+   * Called instead of a heartbeat while this node runs no Jenkins (e.g. LaunchGuard.watch, so a
+   * standby has counted the holder's heartbeat unchanged before it becomes leader).
+   */
+  idle?: () => Promise<void>;
 }
 
 export class LockKeeper {
@@ -39,8 +44,20 @@ export class LockKeeper {
 
   /** One heartbeat now (also called by the timer). */
   async beat(): Promise<void> {
+    if (this.busy) return;
     const self = this.o.holder();
-    if (!self || this.busy) return;
+    if (!self) {
+      if (!this.o.idle) return;
+      this.busy = true;
+      try {
+        await this.o.idle();
+      } catch {
+        // a look only; the launch reads the lock again and reports its errors
+      } finally {
+        this.busy = false;
+      }
+      return;
+    }
     this.busy = true;
     try {
       const r = await beatHomeLock(this.o.home, self, this.o.wallNow);
