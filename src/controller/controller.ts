@@ -28,7 +28,7 @@ import { RestartTracker } from './restarts';
 import { takeoverPhases } from './takeover-phases';
 import type { DrainTracker } from './drain';
 import type { EligibilityMonitor } from '../jenkins/eligibility';
-import { pauseInForce, type ClusterView } from './cluster-view';
+import type { ClusterView } from './cluster-view';
 import type { ControlCommands, ControllerEvent, DrainReport, EligibilityStatus, HistoryEntry, NodeRole, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
 import type { DrainEnd } from './decide';
 
@@ -308,7 +308,7 @@ export class Controller implements ControlCommands {
       blocked: this.blocked,
       self: this.opts.nodeId,
       paused: this.cluster.pauseState().paused,
-      pauseExpired: this.cluster.pauseRecord() !== null && !pauseInForce(this.cluster.pauseRecord(), Date.now()),
+      pauseExpired: this.cluster.pauseExpired(), // issue 13 item 4: judged on this node's monotonic clock
       switchover: this.observeSwitchover(),
       handingOver: this.handingOver,
       drain: this.drain?.observed() ?? null,
@@ -344,7 +344,7 @@ export class Controller implements ControlCommands {
   private observeSwitchover(): Observed['switchover'] {
     const so = this.cluster.switchover();
     if (!so) return null;
-    const ageMs = Math.max(0, Date.now() - Date.parse(so.requestedAt));
+    const ageMs = this.cluster.switchoverAgeMs() ?? 0; // issue 13 item 4: since this node first saw it (monotonic)
     return {
       id: so.id,
       from: so.from,

@@ -78,8 +78,8 @@ export type BeatResult =
   | { kind: 'error'; message: string };
 
 /**
- * One heartbeat of the holder of `self.epoch`: read the lock; a newer epoch is reported (not
- * overwritten); otherwise write our record with `heartbeatAt = nowWall()` atomically (temp file +
+ * One heartbeat of the holder of `self.epoch`: read the lock; a newer epoch, or ours in another
+ * node's name, is reported (not overwritten); otherwise write our record with `heartbeatAt = nowWall()` atomically (temp file +
  * rename, no fsync: a heartbeat lost to a power cut is harmless).
  */
 export async function beatHomeLock(home: string, self: Omit<LockRecord, 'heartbeatAt' | 'state'>, nowWall: () => number): Promise<BeatResult> {
@@ -90,6 +90,9 @@ export async function beatHomeLock(home: string, self: Omit<LockRecord, 'heartbe
     return { kind: 'error', message: errorMessage(err) };
   }
   if (cur.kind === 'ok' && cur.record.epoch > self.epoch) return { kind: 'newer', holder: cur.record };
+  // Our epoch in another node's name: epochs were handed out twice (a stale leader from before a
+  // loss of ZooKeeper state, docs/safety.md). Never overwrite it; alarm like a newer one.
+  if (cur.kind === 'ok' && cur.record.epoch === self.epoch && cur.record.nodeId !== self.nodeId) return { kind: 'newer', holder: cur.record };
   const mine = cur.kind === 'ok' && cur.record.epoch === self.epoch && cur.record.nodeId === self.nodeId;
   const t0 = process.hrtime.bigint();
   try {

@@ -122,6 +122,13 @@ describe('beatHomeLock', () => {
     expect(await readLock(home)).toEqual({ kind: 'ok', record: newer });
   });
 
+  it("reports our epoch in another node's name instead of overwriting it (epochs handed out twice)", async () => {
+    const twin = { ...self, nodeId: 'node-z', state: 'held' as const, heartbeatAt: NOW - 10 };
+    await writeLockAtomic(home, twin);
+    expect(await beatHomeLock(home, self, () => NOW)).toEqual({ kind: 'newer', holder: twin });
+    expect(await readLock(home)).toEqual({ kind: 'ok', record: twin });
+  });
+
   it('writes our lock again when it is missing, malformed or an older epoch, and says what it found', async () => {
     expect(await beatHomeLock(home, self, () => NOW)).toMatchObject({ kind: 'rewritten', found: 'no lock file' });
     await fs.writeFile(lockPath(home), '{"epo');
