@@ -32,7 +32,7 @@ const BOUNDARIES = {
   'cli/': {
     imports: [
       'config/', 'controller/cluster-view.ts', 'controller/notes.ts', 'controller/status.ts',
-      'coordination/', 'election/', 'errors.ts', 'jenkins/', 'logging/', 'util/',
+      'coordination/', 'election/', 'errors.ts', 'fencing/epoch.ts', 'jenkins/', 'logging/', 'util/',
     ],
   },
   // Composition roots.

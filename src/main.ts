@@ -27,7 +27,7 @@ import { JenkinsSupervisor, type ServiceCommands } from './jenkins/supervisor';
 import { DrainTracker } from './controller/drain';
 import { peerJenkinsVersion } from './controller/peer-version';
 import { sharedHomeIo } from './fencing/home-io';
-import { lockPath } from './fencing/home-lock';
+import { lockFloor, lockPath } from './fencing/home-lock';
 import { checkJenkinsHome, flockPath } from './fencing/home-perms';
 import { HostWatchdog } from './fencing/watchdog';
 import { createLogger, type Logger } from './logging/logger';
@@ -89,10 +89,12 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
   const election = buildElection(cfg, coordinator, base, apiUrl, log);
   const jenkins = buildJenkins(cfg.jenkins, cfg.lock, secrets, log);
-  const epochs = new EpochStore(coordinator, base);
+  // A new term's epoch is taken above the epoch the JENKINS_HOME lock names (ZooKeeper's state may
+  // have been lost or restored while the lock kept a higher one).
+  const epochs = new EpochStore(coordinator, base, { floor: () => lockFloor(cfg.jenkins.home), logger: log.child({ component: 'epoch' }) });
   const sync =
     cfg.sync.mode === 'git'
-      ? createGitSync(cfg.sync, { coordinator, basePath: base, epochPath: epochs.epochPath, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }), secrets })
+      ? createGitSync(cfg.sync, { coordinator, basePath: base, epochs, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }), secrets })
       : undefined;
   const controller = new Controller(controllerOptions(cfg, apiUrl, log), {
     coordinator,

@@ -1,7 +1,7 @@
 /**
  * A short-lived, read-mostly ZooKeeper client for the operator commands, and what they read:
  * the members (election znodes and their JSON), the pause and switchover records, the fencing
- * epoch (the epoch znode's version) and the cluster-wide history.
+ * epoch (the epoch znode's version plus the offset in its data) and the cluster-wide history.
  */
 import type { Config } from '../config/load';
 import { ClusterView, decodePause, decodeSwitchover, pauseInForce, type PauseRecord } from '../controller/cluster-view';
@@ -10,6 +10,7 @@ import { ZkCoordinator } from '../coordination/zookeeper';
 import { decodeMember, type MemberInfo } from '../election/member';
 import { PERSISTENT_OWNER, sortContenders } from '../election/sequence';
 import { errorMessage, hasCode } from '../errors';
+import { epochOf } from '../fencing/epoch';
 import type { Logger } from '../logging/logger';
 import { CliError } from './errors';
 
@@ -38,7 +39,7 @@ export interface ZkClusterState {
   cluster: string;
   basePath: string;
   members: ZkMember[];
-  /** The fencing epoch: the version of `<base>/epoch`; null before the first term. */
+  /** The fencing epoch (`<base>/epoch`: version + offset); null before the first term. */
   epoch: number | null;
   pause: (PauseRecord & { inForce: boolean }) | null;
   switchover: SwitchoverIntent | null;
@@ -101,7 +102,7 @@ export class ClusterReader {
     const base = this.basePath;
     const [members, epoch, pause, switchover] = await Promise.all([
       this.readMembers(),
-      this.coord.exists(`${base}/epoch`).then((s) => (s ? s.version : null)),
+      this.readEpoch(`${base}/epoch`),
       this.readRecord(`${base}/paused`, decodePause),
       this.readRecord(`${base}/switchover`, decodeSwitchover),
     ]);
@@ -113,6 +114,16 @@ export class ClusterReader {
       pause: pause ? { ...pause, inForce: pauseInForce(pause, Date.now()) } : null,
       switchover,
     };
+  }
+
+  private async readEpoch(path: string): Promise<number | null> {
+    try {
+      const { data, stat } = await this.coord.getData(path);
+      return epochOf(stat.version, data);
+    } catch (err) {
+      if (hasCode(err, 'ZK_NO_NODE')) return null;
+      throw err;
+    }
   }
 
   async readMembers(): Promise<ZkMember[]> {

@@ -9,107 +9,18 @@
 import { EventEmitter } from 'node:events';
 import { errorCode, errorMessage } from '../errors';
 import type { Coordinator } from '../coordination/types';
-import { decodeMember, MAX_FIELD_LENGTH, type MemberInfo } from '../election/member';
+import { decodeMember, type MemberInfo } from '../election/member';
 import { PERSISTENT_OWNER, sortContenders } from '../election/sequence';
 import type { Logger } from '../logging/logger';
 import { RateLimiter } from '../util/rate-limit';
+import { RecordExpiry } from './expiry';
+import { decodeHistory, decodePause, decodeSwitchover, type PauseRecord } from './records';
 import type { DrainReport, HistoryEntry, MemberView, PauseState, SwitchoverIntent } from './status';
+import { monoNow } from '../util/clock';
 
 export const HISTORY_KEEP = 200;
 
-export interface PauseRecord {
-  by: string;
-  reason: string;
-  since: string;
-  /** ISO time after which the pause no longer counts; null = until resumed. */
-  until: string | null;
-  /** The leader drains and stops Jenkins for this pause. */
-  drain?: boolean;
-}
-
-/**
- * A record znode's JSON object, or null when it is not one: not JSON, not an object, larger than
- * 32 kB or with a string longer than MAX_FIELD_LENGTH (records end up in /status and /history).
- */
-export function parseRecord(data: Buffer): Record<string, unknown> | null {
-  if (data.length > 16 * MAX_FIELD_LENGTH) return null;
-  let v: unknown;
-  try {
-    v = JSON.parse(data.toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
-  const o = v as Record<string, unknown>;
-  return Object.values(o).some((x) => typeof x === 'string' && x.length > MAX_FIELD_LENGTH) ? null : o;
-}
-
-export function decodePause(data: Buffer): PauseRecord | null {
-  try {
-    const v = parseRecord(data);
-    if (v === null || typeof v.since !== 'string') return null;
-    return {
-      by: typeof v.by === 'string' ? v.by : '',
-      reason: typeof v.reason === 'string' ? v.reason : '',
-      since: v.since,
-      until: typeof v.until === 'string' ? v.until : null,
-      ...(v.drain === true ? { drain: true } : {}),
-    };
-  } catch {
-    return null;
-  }
-}
-
-export function decodeSwitchover(data: Buffer): SwitchoverIntent | null {
-  try {
-    const v = parseRecord(data);
-    if (v === null || typeof v.id !== 'string' || typeof v.from !== 'string' || typeof v.requestedAt !== 'string') return null;
-    return {
-      id: v.id,
-      from: v.from,
-      candidate: typeof v.candidate === 'string' && v.candidate !== '' ? v.candidate : null,
-      reason: typeof v.reason === 'string' ? v.reason : '',
-      requestedAt: v.requestedAt,
-      state: v.state === 'running' ? 'running' : v.state === 'draining' ? 'draining' : 'pending',
-      ...(decodeDrainReport(v.drain) ?? {}),
-    };
-  } catch {
-    return null;
-  }
-}
-
-function decodeDrainReport(v: unknown): { drain: DrainReport } | null {
-  if (typeof v !== 'object' || v === null) return null;
-  const d = v as Record<string, unknown>;
-  if ((d.result !== 'finished' && d.result !== 'timeout') || typeof d.durationMs !== 'number' || !Array.isArray(d.runningBuilds)) return null;
-  const runningBuilds = (d.runningBuilds as unknown[])
-    .filter((b): b is Record<string, unknown> => typeof b === 'object' && b !== null)
-    .map((b) => ({ name: typeof b.name === 'string' ? b.name : '', url: typeof b.url === 'string' ? b.url : '' }));
-  return { drain: { result: d.result, durationMs: d.durationMs, runningBuilds } };
-}
-
-export function decodeHistory(data: Buffer): HistoryEntry | null {
-  try {
-    const v = parseRecord(data);
-    if (v === null || typeof v.at !== 'string' || typeof v.event !== 'string') return null;
-    return {
-      at: v.at,
-      event: v.event,
-      node: typeof v.node === 'string' ? v.node : '',
-      reason: typeof v.reason === 'string' ? v.reason : '',
-      epoch: typeof v.epoch === 'number' ? v.epoch : null,
-      ...(typeof v.durationMs === 'number' ? { durationMs: v.durationMs } : {}),
-    };
-  } catch {
-    return null;
-  }
-}
-
-/** Whether a pause record is in force at `nowMs` (wall clock). */
-export function pauseInForce(p: PauseRecord | null, nowMs: number): boolean {
-  if (!p) return false;
-  return p.until === null || Date.parse(p.until) > nowMs;
-}
+export { decodeHistory, decodePause, decodeSwitchover, parseRecord, pauseInForce, type PauseRecord } from './records';
 
 export interface ClusterViewEvents {
   change: () => void;
@@ -129,13 +40,17 @@ export class ClusterView extends EventEmitter {
   private readonly malformedLog = new RateLimiter(30_000, Date.now);
   /** Election children that are no contenders' (persistent: no session owns them). */
   private impostors = new Set<string>();
+  /** Pause and switchover expiry on this node's monotonic clock (issue 13 item 4). */
+  private readonly expiry: RecordExpiry;
 
   constructor(
     private readonly coord: Coordinator,
     readonly basePath: string,
     private readonly log: Logger,
+    now: () => number = monoNow,
   ) {
     super();
+    this.expiry = new RecordExpiry(now);
     this.electionPath = `${basePath}/election`;
     this.pausePath = `${basePath}/paused`;
     this.switchoverPath = `${basePath}/switchover`;
@@ -169,14 +84,27 @@ export class ClusterView extends EventEmitter {
     return this.pause?.record ?? null;
   }
 
-  pauseState(nowMs = Date.now()): PauseState {
+  /** The pause in force: a record that has not run its length on this node's clock (expiry.ts). */
+  pauseState(): PauseState {
     const p = this.pause?.record;
-    if (!p || !pauseInForce(p, nowMs)) return { paused: false };
+    if (!p || this.expiry.pauseExpired(p)) return { paused: false };
     return { paused: true, by: p.by, reason: p.reason, since: p.since, until: p.until, ...(p.drain ? { drain: true } : {}) };
+  }
+
+  /** A pause record that has run its length on this node's clock (the leader removes it). */
+  pauseExpired(): boolean {
+    const p = this.pause?.record;
+    return p !== undefined && this.expiry.pauseExpired(p);
   }
 
   switchover(): SwitchoverIntent | null {
     return this.intent?.record ?? null;
+  }
+
+  /** How long this node has seen the switchover intent (monotonic ms; null: none). */
+  switchoverAgeMs(): number | null {
+    const so = this.intent?.record;
+    return so ? this.expiry.switchoverAgeMs(so) : null;
   }
 
   switchoverVersion(): number | null {
@@ -342,11 +270,17 @@ export class ClusterView extends EventEmitter {
   }
 
   private refreshPause(): Promise<void> {
-    return this.refreshRecord('pause', this.pausePath, decodePause, (r) => (this.pause = r), () => void this.refreshPause());
+    return this.refreshRecord('pause', this.pausePath, decodePause, (r) => {
+      this.pause = r;
+      this.expiry.seePause(r?.record ?? null);
+    }, () => void this.refreshPause());
   }
 
   private refreshSwitchover(): Promise<void> {
-    return this.refreshRecord('switchover', this.switchoverPath, decodeSwitchover, (r) => (this.intent = r), () => void this.refreshSwitchover());
+    return this.refreshRecord('switchover', this.switchoverPath, decodeSwitchover, (r) => {
+      this.intent = r;
+      this.expiry.seeSwitchover(r?.record ?? null);
+    }, () => void this.refreshSwitchover());
   }
 
   /** Read a JSON record znode with a watch that re-reads it; malformed data counts as absent. */

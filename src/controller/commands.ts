@@ -27,7 +27,7 @@ export class Commands implements ControlCommands {
   async requestSwitchover(req: { candidate?: string; reason?: string; by: string }): Promise<SwitchoverIntent> {
     this.requireConnected();
     const cluster = this.o.cluster;
-    if (cluster.pauseState(this.o.wallNow()).paused) throw new CommandError('CONFLICT', 'the cluster is paused; resume it before a switchover');
+    if (cluster.pauseState().paused) throw new CommandError('CONFLICT', 'the cluster is paused; resume it before a switchover');
     const members = cluster.members();
     const leader = members[0];
     if (!leader) throw new CommandError('CONFLICT', 'there is no leader to switch over from');
@@ -75,13 +75,13 @@ export class Commands implements ControlCommands {
     const until = req.ttlSeconds !== undefined ? new Date(since.getTime() + req.ttlSeconds * 1000).toISOString() : null;
     await this.o.cluster.writePause({ by: req.by, reason: req.reason ?? '', since: since.toISOString(), until, ...(req.drain ? { drain: true } : {}) });
     this.o.record('paused', `by ${req.by}${req.drain ? ' (drain and stop Jenkins)' : ''}${until ? ` until ${until}` : ''}${req.reason ? `: ${req.reason}` : ''}`);
-    return this.o.cluster.pauseState(this.o.wallNow());
+    return this.o.cluster.pauseState();
   }
 
   async resume(by: string): Promise<PauseState> {
     this.requireConnected();
     if (await this.o.cluster.clearPause()) this.o.record('resumed', `by ${by}`);
-    return this.o.cluster.pauseState(this.o.wallNow());
+    return this.o.cluster.pauseState();
   }
 
   async history(limit: number): Promise<HistoryEntry[]> {

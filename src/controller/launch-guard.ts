@@ -5,8 +5,8 @@
  * tells the controller when to block and why.
  */
 import type { HomeIo } from '../fencing/home-io';
-import { readLock } from '../fencing/home-lock';
-import { describeHolder, leaseVerdict } from '../fencing/storage-lease';
+import { readLock, type ReadLock } from '../fencing/home-lock';
+import { HeartbeatClock, describeHolder, leaseVerdict } from '../fencing/storage-lease';
 import type { PortProbe } from '../jenkins/port-probe';
 import type { Logger } from '../logging/logger';
 import type { LaunchGate } from './decide';
@@ -18,7 +18,9 @@ export interface LaunchGuardOptions {
   heartbeatMs: number;
   /** How soon a launch held back by a foreign listener is tried again. */
   retryMs: number;
+  /** Monotonic ms: the storage lease is judged on it (how long this node saw the heartbeat unchanged). */
   now: () => number;
+  /** Wall clock: only to show the holder's heartbeatAt in the wait's reason, never to judge it. */
   wallNow: () => number;
   logger: Logger;
   probePort: (url: string, timeoutMs: number) => Promise<PortProbe>;
@@ -34,8 +36,26 @@ export type Preflight = { ok: true } | { ok: false; blocked: { until: number; re
 export class LaunchGuard {
   private lease: { until: number; reason: string; holder: string } | null = null;
   private foreign: string | null = null;
+  private readonly beats = new HeartbeatClock();
 
   constructor(private readonly o: LaunchGuardOptions) {}
+
+  /**
+   * Look at the lock without deciding anything, so that the heartbeat's unchanged time is already
+   * counted when this node becomes leader (a standby calls it every heartbeat period). Errors are
+   * left to the launch's own read.
+   */
+  async watch(): Promise<void> {
+    this.see(await readLock(this.o.home, this.o.io ? { io: this.o.io } : undefined).catch(() => ({ kind: 'none' }) as const));
+  }
+
+  private see(lock: ReadLock): number {
+    if (lock.kind !== 'ok') {
+      this.beats.forget();
+      return 0;
+    }
+    return this.beats.unchangedFor(lock.record, this.o.now());
+  }
 
   /** What decide() sees: wait for the storage lease until `until`. */
   storageLease(): { until: number; reason: string } | null {
@@ -49,10 +69,12 @@ export class LaunchGuard {
 
   async check(epoch: number): Promise<Preflight> {
     const o = this.o;
-    const verdict = leaseVerdict(await readLock(o.home, o.io ? { io: o.io } : undefined), epoch, o.wallNow(), o.leaseMs);
+    const lock = await readLock(o.home, o.io ? { io: o.io } : undefined);
+    const verdict = leaseVerdict(lock, epoch, this.see(lock), o.leaseMs);
     if (verdict.kind === 'wait') {
       const holder = describeHolder(verdict.holder);
-      const reason = `the JENKINS_HOME lock of ${holder} has a live heartbeat (${Math.round(verdict.ageMs)} ms old, lease ${o.leaseMs} ms); waiting for it to go stale`;
+      const wall = verdict.holder.heartbeatAt !== undefined ? `; its heartbeatAt is ${Math.round(o.wallNow() - verdict.holder.heartbeatAt)} ms ago by this host's wall clock, not used` : '';
+      const reason = `the JENKINS_HOME lock of ${holder} has a live heartbeat (unchanged for ${Math.round(verdict.ageMs)} ms on this node's clock, lease ${o.leaseMs} ms${wall}); waiting for it to go stale`;
       if (this.lease?.holder !== holder) {
         o.logger.warn(`not starting Jenkins: ${reason}`, { event: 'lock.waiting', holder, ageMs: Math.round(verdict.ageMs), leaseMs: o.leaseMs });
         o.record('lock.waiting', reason);

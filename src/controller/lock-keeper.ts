@@ -31,6 +31,11 @@ export interface LockKeeperOptions {
   now?: () => number;
   /** No heartbeat landed for heartbeatMs + io.timeoutMs while our Jenkins runs: fence it now. */
   onLost?: (reason: string) => void;
+  /**
+   * Called instead of a heartbeat while this node runs no Jenkins (e.g. LaunchGuard.watch, so a
+   * standby has counted the holder's heartbeat unchanged before it becomes leader).
+   */
+  idle?: () => Promise<void>;
 }
 
 export class LockKeeper {
@@ -75,9 +80,19 @@ export class LockKeeper {
 
   /** One heartbeat now (also called by the timer). */
   async beat(): Promise<void> {
+    if (this.busy) return;
     const self = this.o.holder();
     if (!self) {
       this.disarm();
+      if (!this.o.idle) return;
+      this.busy = true;
+      try {
+        await this.o.idle();
+      } catch {
+        // a look only; the launch reads the lock again and reports its errors
+      } finally {
+        this.busy = false;
+      }
       return;
     }
     if (this.anchor === null) this.arm(this.now());

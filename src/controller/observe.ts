@@ -7,7 +7,7 @@
 import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
 import type { SyncGate } from '../sync/types';
-import { pauseInForce, type ClusterView } from './cluster-view';
+import type { ClusterView } from './cluster-view';
 import type { Observed } from './decide/types';
 import type { DrainTracker } from './drain';
 import type { LoopState } from './loop-state';
@@ -49,11 +49,10 @@ export class Observer {
   observe(): Observed {
     const { coordinator: coord, cluster, loop, opts } = this.o;
     const now = this.o.now();
-    const wall = this.o.wallNow();
     const heard = coord.lastHeardAt();
     const es = this.o.election.status();
     const js = this.o.supervisor.status();
-    const pause = cluster.pauseState(wall);
+    const pause = cluster.pauseState();
     return {
       now,
       shuttingDown: loop.shuttingDown,
@@ -66,8 +65,9 @@ export class Observer {
       resignedUntil: loop.resignedUntil,
       self: opts.nodeId,
       paused: pause.paused,
-      pauseExpired: cluster.pauseRecord() !== null && !pauseInForce(cluster.pauseRecord(), wall),
-      switchover: this.observeSwitchover(wall),
+      // Judged on this node's monotonic clock from when it first saw the record (expiry.ts).
+      pauseExpired: cluster.pauseExpired(),
+      switchover: this.observeSwitchover(),
       handingOver: loop.handingOver,
       drain: this.o.drain?.observed() ?? null,
       drainTimeoutMs: this.drainTimeoutMs(),
@@ -108,11 +108,11 @@ export class Observer {
     return r ? { eligible: r.eligible, reason: r.reasons.join('; ') } : null;
   }
 
-  private observeSwitchover(wall: number): Observed['switchover'] {
+  private observeSwitchover(): Observed['switchover'] {
     const { cluster, opts } = this.o;
     const so = cluster.switchover();
     if (!so) return null;
-    const ageMs = Math.max(0, wall - Date.parse(so.requestedAt));
+    const ageMs = cluster.switchoverAgeMs() ?? 0;
     return {
       id: so.id,
       from: so.from,
@@ -159,7 +159,7 @@ export class Observer {
         fenceAfterMs: this.fenceAfterMs(),
       },
       epoch: this.o.term.epoch(),
-      paused: cluster.pauseState(this.o.wallNow()),
+      paused: cluster.pauseState(),
       switchover: cluster.switchover(),
       leaderChanges: rec.leaderChanges,
       decision: loop.lastReason,

@@ -101,6 +101,9 @@ export class TermKeeper {
       home: opts.home,
       heartbeatMs: opts.lock.heartbeatMs,
       wallNow: o.wallNow,
+      // While no Jenkins of ours runs, look at the lock every beat: a standby has then already
+      // counted the holder's heartbeat unchanged on its own clock when it becomes leader.
+      idle: () => this.guard.watch(),
       logger: o.logger,
       holder: () => {
         const term = this.term;

@@ -176,6 +176,8 @@ export class Election extends EventEmitter {
           await this.check();
         } catch (err) {
           const code = errorCode(err);
+          // The election path itself is gone (deleted, or ZooKeeper lost its state): create it again.
+          if (code === 'ZK_NO_NODE') this.pathEnsured = -1;
           const { pass, suppressed } = this.failureLog.take(code ?? 'unknown');
           const fields = { event: 'election.check_failed', code, error: errorMessage(err), ...(suppressed > 0 ? { suppressed } : {}) };
           if (pass) this.log.warn('election check failed; will retry', fields);

@@ -95,11 +95,22 @@ export async function readLock(home: string, o?: LockIo): Promise<ReadLock> {
 }
 
 /**
+ * The epoch floor for the next take (fencing/epoch.ts): the epoch the lock names, held or
+ * released; 0 when there is no lock or it cannot be parsed (nothing there to stay above). A read
+ * error is thrown (LOCK_IO): no epoch is taken without knowing the floor.
+ */
+export async function lockFloor(home: string): Promise<number> {
+  const cur = await readLock(home);
+  return cur.kind === 'ok' ? cur.record.epoch : 0;
+}
+
+/**
  * Replace the lock file atomically: write a temp file, fsync it when `durable`, rename it over the
  * lock. The rename makes it visible to every reader at once (NFS: at close); the fsync keeps a
  * power cut from leaving an empty file. The directory is not fsynced: after a power cut no Jenkins
  * runs anyway, and an older epoch in the file never lets a stale leader launch (epochs only grow
- * in ZooKeeper). The rename replaces a FIFO or symlink found at the lock path (never opened).
+ * in ZooKeeper, and a new term's epoch is taken above the lock's, see lockFloor). The rename
+ * replaces a FIFO or symlink found at the lock path (never opened).
  */
 export async function writeLockAtomic(home: string, record: LockRecord, durable = true, o?: LockIo): Promise<void> {
   const { io, deadline } = budget(o);

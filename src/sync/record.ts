@@ -4,8 +4,9 @@
  * Jenkins.
  *
  * Only the holder of the current fencing epoch may write it: the write is a ZooKeeper multi that
- * checks the epoch znode's version (which IS the epoch, see fencing/epoch.ts) together with the
- * compare-and-set of the sync znode. A former leader's late write fails as a whole.
+ * checks the epoch znode's version (the version at which the epoch is ours, see fencing/epoch.ts:
+ * epoch = version + offset) together with the compare-and-set of the sync znode. A former
+ * leader's late write fails as a whole.
  */
 import { SyncError, hasCode } from '../errors';
 import type { Coordinator, MultiOp } from '../coordination/types';
@@ -28,6 +29,13 @@ export function decodeSyncRecord(data: Buffer): SyncRecord | null {
   }
 }
 
+/** The fencing epoch and the epoch znode's version it stands at (fencing/epoch.ts EpochStore). */
+export interface EpochSource {
+  readonly epochPath: string;
+  /** Null when there is no epoch znode yet. */
+  current(): Promise<{ epoch: number; version: number } | null>;
+}
+
 export interface ReadRecord {
   record: SyncRecord | null;
   /** Version of the sync znode; -1 when it does not exist. */
@@ -42,8 +50,7 @@ export class SyncRecordStore {
   constructor(
     private readonly coord: Coordinator,
     basePath: string,
-    /** The epoch znode (EpochStore.epochPath): its version is the fencing epoch. */
-    private readonly epochPath: string,
+    private readonly epochs: EpochSource,
   ) {
     this.path = `${basePath}/sync`;
   }
@@ -59,10 +66,9 @@ export class SyncRecordStore {
     }
   }
 
-  /** The current epoch (version of the epoch znode); -1 when there is none yet. */
+  /** The current epoch; -1 when there is none yet. */
   async currentEpoch(): Promise<number> {
-    const stat = await this.coord.exists(this.epochPath);
-    return stat ? stat.version : -1;
+    return (await this.epochs.current())?.epoch ?? -1;
   }
 
   /**
@@ -75,9 +81,14 @@ export class SyncRecordStore {
       if (cur.record && cur.record.epoch > rec.epoch) {
         throw new SyncError('SYNC_REJECTED', `the sync record names epoch ${cur.record.epoch}, newer than ours (${rec.epoch})`);
       }
+      const at = await this.epochs.current();
+      if (at?.epoch !== rec.epoch) {
+        throw new SyncError('SYNC_REJECTED', `epoch ${rec.epoch} is over (the cluster is at epoch ${at?.epoch ?? -1}); not recording commit ${rec.commit.slice(0, 12)}`);
+      }
       const data = Buffer.from(JSON.stringify(rec));
       const ops: MultiOp[] = [
-        { op: 'check', path: this.epochPath, version: rec.epoch },
+        // The epoch znode still at the version where the epoch is ours: nobody took a newer one.
+        { op: 'check', path: this.epochs.epochPath, version: at.version },
         cur.version >= 0 ? { op: 'setData', path: this.path, data, version: cur.version } : { op: 'create', path: this.path, data, mode: 'persistent' },
       ];
       try {

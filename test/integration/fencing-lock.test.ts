@@ -122,6 +122,55 @@ describe('layer 4: the storage lease', () => {
     }, { timeoutMs: 5000, what: "a's heartbeat to advance" });
   });
 
+  // Issue 13 item 3: staleness was judged by comparing the writer's heartbeatAt with the reader's
+  // wall clock. A holder on a host whose clock runs an hour ahead, or behind:
+  async function skewedHolder(skewMs: number): Promise<{ stop(): { mono: number } }> {
+    const foreign: LockRecord = { epoch: 0, nodeId: 'skewed', host: 'elsewhere', pid: 1, cluster: 'other', state: 'held', time: new Date().toISOString() };
+    let last = 0;
+    const beat = async (): Promise<void> => {
+      await writeLockAtomic(suite.fx.home, { ...foreign, heartbeatAt: Date.now() + skewMs }, false);
+      last = mono();
+    };
+    await beat();
+    const timer = setInterval(() => void beat(), 200);
+    cleanups.push(() => clearInterval(timer));
+    return {
+      stop: () => {
+        clearInterval(timer);
+        return { mono: last };
+      },
+    };
+  }
+
+  test('a dead holder whose clock ran an hour ahead holds the launch back one lease, not an hour', async () => {
+    const LEASE = 1500;
+    const holder = await skewedHolder(3_600_000);
+    await new Promise((r) => setTimeout(r, 300)); // a beat or two
+    const last = holder.stop();
+    const a = suite.fx.start('a', { env: { JHA_LOCK_LEASE_MS: String(LEASE), JHA_LOCK_HEARTBEAT_MS: '300' } });
+    await a.waitForEvent('lock.waiting');
+    await a.waitLeaderReady(15000);
+    const started = a.events('jenkins.started')[0]!;
+    expect(started.seenAt - last.mono).toBeGreaterThanOrEqual(LEASE);
+    expect(started.seenAt - last.mono).toBeLessThan(LEASE + 8000);
+  });
+
+  test('a live holder whose clock runs an hour behind keeps the launch back while it beats', async () => {
+    const LEASE = 1500;
+    const holder = await skewedHolder(-3_600_000);
+    const a = suite.fx.start('a', { env: { JHA_LOCK_LEASE_MS: String(LEASE), JHA_LOCK_HEARTBEAT_MS: '300' } });
+    const s = await waitGate(a, 'storage-lease');
+    expect(s.launchBlocked?.reason).toContain('live heartbeat');
+    // Three leases of beats: still held back.
+    const t0 = mono();
+    await waitFor(() => mono() - t0 >= 3 * LEASE, { timeoutMs: 10000, what: 'three leases to pass' });
+    expect(a.events('jenkins.started')).toHaveLength(0);
+    expect((await a.status())?.launchBlocked?.gate).toBe('storage-lease');
+    const last = holder.stop();
+    await a.waitLeaderReady(15000);
+    expect(a.events('jenkins.started')[0]!.seenAt - last.mono).toBeGreaterThanOrEqual(LEASE);
+  });
+
   test('a released foreign lock needs no wait, and a graceful stop releases ours', async () => {
     await writeLockAtomic(suite.fx.home, { epoch: 0, nodeId: 'ghost', host: 'x', pid: 1, cluster: 'c', state: 'released', time: '', heartbeatAt: Date.now() });
     const a = suite.fx.start('a', { env: { JHA_LOCK_LEASE_MS: '60000', JHA_LOCK_HEARTBEAT_MS: '300' } });

@@ -87,7 +87,7 @@ beforeEach(async () => {
   base = `/jha-sync-cas/c${++n}`;
   await coord.mkdirp(base);
   epochs = new EpochStore(coord, base);
-  records = new SyncRecordStore(coord, base, epochs.epochPath);
+  records = new SyncRecordStore(coord, base, epochs);
   logs.lines.length = 0;
 });
 
@@ -100,7 +100,7 @@ function node(id: string, over: { includeSecrets?: boolean } = {}): { sync: GitS
   const gitDir = path.join(dir, `.home-${id}.jenkins-ha.git`);
   fs.mkdirSync(home, { recursive: true });
   const cfg = { repo: remote, branch: 'main', intervalMs: 3_600_000, include: DEFAULT_INCLUDE, exclude: [], includeSecrets: over.includeSecrets ?? false, allowStale: false, gitTimeoutMs: 20000 };
-  const sync = createGitSync(cfg, { coordinator: coord, basePath: base, epochPath: epochs.epochPath, home, gitDir, nodeId: id, logger: logs.child({ node: id }), secrets: { envNames: [], values: [] } });
+  const sync = createGitSync(cfg, { coordinator: coord, basePath: base, epochs, home, gitDir, nodeId: id, logger: logs.child({ node: id }), secrets: { envNames: [], values: [] } });
   const git = new Git({ gitDir, workTree: home, timeoutMs: 20000, identity: { name: 't', email: 't@x' }, secrets: { envNames: [], values: [] } });
   return { sync, home, git, repo: new ConfigRepo(git, home, 'main', { include: DEFAULT_INCLUDE, exclude: [], includeSecrets: cfg.includeSecrets }) };
 }

@@ -14,7 +14,7 @@ export function lockKeys(): SpecTree<Config['lock']> {
       default: 0,
     },
     leaseMs: {
-      doc: 'Storage lease: a new leader that finds a lock of another epoch, not released, whose heartbeat is younger than this (ms) waits until it is older before starting Jenkins. 0 = zk.sessionTimeoutMs / 2 (shorter than a crashed leader\'s heartbeat can be old when its session expires, so a crash costs no wait). Node clocks must agree to well within it. Integer 0..3600000.',
+      doc: 'Storage lease: a new leader that finds a lock of another epoch, not released, whose heartbeat is younger than this (ms) waits until it is older before starting Jenkins. 0 = zk.sessionTimeoutMs / 2 (shorter than a crashed leader\'s heartbeat can be old when its session expires, so a crash costs no wait). Measured on each reader\'s monotonic clock (the heartbeat unchanged for this long), so node clocks need not agree. Integer 0..3600000.',
       format: intFormat(0, 3600000),
       default: 0,
     },

@@ -218,7 +218,7 @@ export function controllerHarness(o: HarnessOptions = {}): Harness {
     election,
     supervisor: jenkins,
     epochs: o.epochs ? o.epochs(coord) : new EpochStore(coord, BASE),
-    cluster: new ClusterView(coord, BASE, log),
+    cluster: new ClusterView(coord, BASE, log, clock.now),
     logger: log,
     now: clock.now,
     wallNow: clock.wallNow,

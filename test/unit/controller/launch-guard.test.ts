@@ -1,6 +1,7 @@
 /**
  * The launch guard against a real lock file in a temp dir, with injected clocks and port probe:
  * it holds a launch back while another epoch's heartbeat is live (saying so once per holder),
+ * judged by how long this node saw it unchanged on its monotonic clock (never the wall clocks),
  * lets it go when the heartbeat is stale or released, and blocks on a foreign listener with one
  * alarm per episode.
  */
@@ -65,15 +66,16 @@ test('waits while another epoch holds a live heartbeat, re-reading each heartbea
   const t = setup();
   await writeLockAtomic(home, foreign());
   expect(await t.guard.check(4)).toEqual({ ok: false, blocked: null });
-  expect(t.guard.storageLease()).toEqual({ until: 2000, reason: expect.stringContaining('epoch 3 (node node-b@host-b) has a live heartbeat (1000 ms old, lease 5000 ms)') });
+  // First look: the heartbeat counts as just written, whatever its wall time says.
+  expect(t.guard.storageLease()).toEqual({ until: 2000, reason: expect.stringContaining("epoch 3 (node node-b@host-b) has a live heartbeat (unchanged for 0 ms on this node's clock, lease 5000 ms") });
   // Still live at the next look: one warning per holder, not per look.
   t.clock.mono += 1000;
   t.clock.wall += 1000;
   expect((await t.guard.check(4)).ok).toBe(false);
   expect(t.events.filter((e) => e === 'lock.waiting')).toHaveLength(1);
   // Near the end of the lease the wait is cut to what is left.
-  t.clock.mono += 2500;
-  t.clock.wall += 2500;
+  t.clock.mono += 3500;
+  t.clock.wall += 3500;
   await t.guard.check(4);
   expect(t.guard.storageLease()?.until).toBe(t.clock.mono + 500);
   t.clock.mono += 500;
@@ -81,6 +83,52 @@ test('waits while another epoch holds a live heartbeat, re-reading each heartbea
   expect(await t.guard.check(4)).toEqual({ ok: true });
   expect(t.guard.storageLease()).toBeNull();
   expect(t.events).toContain('lock.wait_over');
+});
+
+// Issue 13 item 3: the lease compared the writer's wall clock with ours.
+test("a dead holder's heartbeat from an hour in the future holds the launch back one lease, not an hour", async () => {
+  const t = setup();
+  await writeLockAtomic(home, foreign({ heartbeatAt: WALL + 3_600_000 }));
+  expect((await t.guard.check(4)).ok).toBe(false);
+  t.clock.mono += 5000;
+  t.clock.wall += 5000;
+  expect(await t.guard.check(4)).toEqual({ ok: true });
+});
+
+test('a live holder whose clock is an hour behind keeps the launch back while it beats', async () => {
+  const t = setup();
+  for (let beat = 0; beat < 12; beat++) {
+    await writeLockAtomic(home, foreign({ heartbeatAt: t.clock.wall - 3_600_000 }));
+    expect((await t.guard.check(4)).ok).toBe(false);
+    t.clock.mono += 1000;
+    t.clock.wall += 1000;
+  }
+  expect(t.guard.storageLease()?.reason).toContain('by this host\'s wall clock, not used');
+  // It stops beating: stale one lease after its last beat was first seen.
+  t.clock.mono += 4000;
+  expect(await t.guard.check(4)).toEqual({ ok: true });
+});
+
+test('a standby that watched the lock unchanged for a lease launches at once when it leads', async () => {
+  const t = setup();
+  await writeLockAtomic(home, foreign());
+  await t.guard.watch();
+  t.clock.mono += 5000;
+  await t.guard.watch();
+  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(t.events).not.toContain('lock.waiting');
+});
+
+test('watching a lock that changes meanwhile counts from the change', async () => {
+  const t = setup();
+  await writeLockAtomic(home, foreign());
+  await t.guard.watch();
+  t.clock.mono += 4000;
+  await writeLockAtomic(home, foreign({ heartbeatAt: WALL + 4000 }));
+  await t.guard.watch();
+  t.clock.mono += 1000;
+  expect((await t.guard.check(4)).ok).toBe(false);
+  expect(t.guard.storageLease()?.until).toBe(t.clock.mono + 1000);
 });
 
 test('goes on as soon as the holder marks the lock released', async () => {

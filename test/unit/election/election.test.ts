@@ -480,4 +480,17 @@ describe('Election: leave()', () => {
     expect(zk.children(PATH)).toEqual([b!.election.status().znode]);
     expect(leaders()).toEqual(['node-b']);
   });
+  // ZooKeeper's state lost (or the cluster's znodes deleted by hand): the election path itself
+  // is gone. The contenders must create it again and elect someone, not retry a NO_NODE forever.
+  it('re-creates a deleted election path and elects again', async () => {
+    const [a, b] = await joinInOrder('node-a', 'node-b');
+    expect(leaders()).toEqual(['node-a']);
+    for (const n of [a!, b!]) zk.removeNow(znodePath(n));
+    zk.removeNow(PATH);
+    // The first check after the delete fails (NO_NODE) and is retried after retryDelayMs.
+    await waitFor(async () => {
+      await zk.settle();
+      return zk.stat(PATH) !== null && zk.children(PATH).length === 2 && leaders().length === 1;
+    }, { timeoutMs: 2000, what: 'the election path to be re-created with both contenders and one leader' });
+  });
 });

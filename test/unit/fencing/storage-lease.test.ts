@@ -1,13 +1,13 @@
 /**
- * The storage lease (fencing layer 4): what a lock means for a launch (pure, with an injected wall
- * clock), and the heartbeat that refreshes it against a real temp dir (atomic, 0600, never over a
- * newer epoch).
+ * The storage lease (fencing layer 4): what a lock means for a launch (pure, judged by how long
+ * the reader saw the heartbeat unchanged on its own monotonic clock), and the heartbeat that
+ * refreshes it against a real temp dir (atomic, 0600, never over a newer epoch).
  */
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LOCK_FILE, lockPath, readLock, writeLockAtomic, type LockRecord, type ReadLock } from '../../../src/fencing/home-lock';
-import { beatHomeLock, leaseVerdict } from '../../../src/fencing/storage-lease';
+import { HeartbeatClock, beatHomeLock, leaseVerdict } from '../../../src/fencing/storage-lease';
 
 const NOW = Date.parse('2024-05-01T12:00:00.000Z');
 const LEASE = 5000;
@@ -19,46 +19,62 @@ const ok = (r: LockRecord): ReadLock => ({ kind: 'ok', record: r });
 
 describe('leaseVerdict', () => {
   it('is free without a lock or with a malformed one', () => {
-    expect(leaseVerdict({ kind: 'none' }, 5, NOW, LEASE)).toMatchObject({ kind: 'free', why: 'no-lock' });
-    expect(leaseVerdict({ kind: 'malformed', text: '{' }, 5, NOW, LEASE)).toMatchObject({ kind: 'free', why: 'malformed' });
+    expect(leaseVerdict({ kind: 'none' }, 5, 0, LEASE)).toMatchObject({ kind: 'free', why: 'no-lock' });
+    expect(leaseVerdict({ kind: 'malformed', text: '{' }, 5, 0, LEASE)).toMatchObject({ kind: 'free', why: 'malformed' });
   });
 
-  it('waits for a live heartbeat of another (older) epoch, for the rest of the lease', () => {
-    const v = leaseVerdict(ok(rec(4, { heartbeatAt: NOW - 1200 })), 5, NOW, LEASE);
+  it('waits for a heartbeat of another (older) epoch seen unchanged for less than the lease, for the rest of it', () => {
+    const v = leaseVerdict(ok(rec(4, { heartbeatAt: NOW })), 5, 1200, LEASE);
     expect(v).toMatchObject({ kind: 'wait', waitMs: 3800, ageMs: 1200 });
   });
 
-  it('is free once the heartbeat is leaseMs old (the boundary is stale)', () => {
-    expect(leaseVerdict(ok(rec(4, { heartbeatAt: NOW - LEASE + 1 })), 5, NOW, LEASE)).toMatchObject({ kind: 'wait', waitMs: 1 });
-    expect(leaseVerdict(ok(rec(4, { heartbeatAt: NOW - LEASE })), 5, NOW, LEASE)).toMatchObject({ kind: 'free', why: 'stale', ageMs: LEASE });
-  });
-
-  it('goes stale as the injected clock moves on, without any new write', () => {
-    const lock = ok(rec(4, { heartbeatAt: NOW }));
-    expect(leaseVerdict(lock, 5, NOW + 4999, LEASE).kind).toBe('wait');
-    expect(leaseVerdict(lock, 5, NOW + 5000, LEASE).kind).toBe('free');
+  it('is free once the heartbeat was seen unchanged for leaseMs (the boundary is stale)', () => {
+    expect(leaseVerdict(ok(rec(4, { heartbeatAt: NOW })), 5, LEASE - 1, LEASE)).toMatchObject({ kind: 'wait', waitMs: 1 });
+    expect(leaseVerdict(ok(rec(4, { heartbeatAt: NOW })), 5, LEASE, LEASE)).toMatchObject({ kind: 'free', why: 'stale', ageMs: LEASE });
   });
 
   it('needs no wait for a released lock, however fresh', () => {
-    expect(leaseVerdict(ok(rec(4, { heartbeatAt: NOW, state: 'released' })), 5, NOW, LEASE)).toMatchObject({ kind: 'free', why: 'released' });
+    expect(leaseVerdict(ok(rec(4, { heartbeatAt: NOW, state: 'released' })), 5, 0, LEASE)).toMatchObject({ kind: 'free', why: 'released' });
   });
 
   it('needs no wait for our own epoch (a restart in the same term)', () => {
-    expect(leaseVerdict(ok(rec(5, { heartbeatAt: NOW })), 5, NOW, LEASE)).toMatchObject({ kind: 'free', why: 'ours' });
+    expect(leaseVerdict(ok(rec(5, { heartbeatAt: NOW })), 5, 0, LEASE)).toMatchObject({ kind: 'free', why: 'ours' });
   });
 
   it('reports a newer epoch, released or not, instead of a wait', () => {
-    expect(leaseVerdict(ok(rec(6, { heartbeatAt: NOW - 100_000 })), 5, NOW, LEASE)).toMatchObject({ kind: 'newer' });
-    expect(leaseVerdict(ok(rec(6, { state: 'released' })), 5, NOW, LEASE)).toMatchObject({ kind: 'newer' });
+    expect(leaseVerdict(ok(rec(6, { heartbeatAt: NOW - 100_000 })), 5, LEASE * 10, LEASE)).toMatchObject({ kind: 'newer' });
+    expect(leaseVerdict(ok(rec(6, { state: 'released' })), 5, 0, LEASE)).toMatchObject({ kind: 'newer' });
+  });
+});
+
+describe('HeartbeatClock: staleness on the reader\'s monotonic clock', () => {
+  it('counts from the first look, whatever heartbeatAt says (an hour in the future or the past)', () => {
+    for (const heartbeatAt of [NOW + 3_600_000, NOW - 3_600_000, NOW]) {
+      const c = new HeartbeatClock();
+      const r = rec(4, { heartbeatAt });
+      expect(c.unchangedFor(r, 10_000)).toBe(0);
+      expect(leaseVerdict(ok(r), 5, c.unchangedFor(r, 10_000 + LEASE - 1), LEASE).kind).toBe('wait');
+      expect(leaseVerdict(ok(r), 5, c.unchangedFor(r, 10_000 + LEASE), LEASE)).toMatchObject({ kind: 'free', why: 'stale' });
+    }
   });
 
-  it('treats a heartbeat from the future (a clock ahead of ours) as live, one lease at a time', () => {
-    expect(leaseVerdict(ok(rec(4, { heartbeatAt: NOW + 60_000 })), 5, NOW, LEASE)).toMatchObject({ kind: 'wait', waitMs: LEASE, ageMs: -60_000 });
+  it('starts again at every beat: a holder that keeps beating (with a clock an hour behind) is never stale', () => {
+    const c = new HeartbeatClock();
+    let t = 0;
+    for (let beat = 0; beat < 20; beat++, t += 1000) {
+      const r = rec(4, { heartbeatAt: NOW - 3_600_000 + t });
+      expect(leaseVerdict(ok(r), 5, c.unchangedFor(r, t), LEASE).kind).toBe('wait');
+    }
   });
 
-  it('falls back to the acquire time of a lock without heartbeats (an older version)', () => {
-    expect(leaseVerdict(ok(rec(4, { time: new Date(NOW - 1000).toISOString() })), 5, NOW, LEASE)).toMatchObject({ kind: 'wait', ageMs: 1000 });
-    expect(leaseVerdict(ok(rec(4, { time: 'garbage' })), 5, NOW, LEASE)).toMatchObject({ kind: 'free', why: 'stale', ageMs: null });
+  it('treats any other change (release, new holder, a lock of an older version rewritten) as a new heartbeat', () => {
+    const c = new HeartbeatClock();
+    c.unchangedFor(rec(4, { time: 'a' }), 0);
+    expect(c.unchangedFor(rec(4, { time: 'a' }), 4000)).toBe(4000);
+    expect(c.unchangedFor(rec(4, { time: 'b' }), 4500)).toBe(0);
+    expect(c.unchangedFor(rec(4, { time: 'b', pid: 78 }), 4600)).toBe(0);
+    c.forget();
+    expect(c.unchangedFor(rec(4, { time: 'b', pid: 78 }), 9000)).toBe(0);
   });
 });
 
@@ -82,10 +98,20 @@ describe('beatHomeLock', () => {
     expect(await fs.readdir(home)).toEqual([LOCK_FILE]);
   });
 
-  it('a successor reading the beaten lock waits until leaseMs after the last beat', async () => {
+  it('a successor reading the beaten lock waits until it saw the last beat unchanged for leaseMs', async () => {
+    const seen = new HeartbeatClock();
+    const look = async (mono: number) => {
+      const lock = await readLock(home);
+      if (lock.kind !== 'ok') throw new Error('no lock');
+      return leaseVerdict(lock, 6, seen.unchangedFor(lock.record, mono), LEASE);
+    };
     await beatHomeLock(home, self, () => NOW);
-    expect(leaseVerdict(await readLock(home), 6, NOW + 1000, LEASE)).toMatchObject({ kind: 'wait', waitMs: 4000 });
-    expect(leaseVerdict(await readLock(home), 6, NOW + LEASE, LEASE).kind).toBe('free');
+    expect(await look(0)).toMatchObject({ kind: 'wait', waitMs: LEASE });
+    expect(await look(1000)).toMatchObject({ kind: 'wait', waitMs: 4000 });
+    // Another beat (its wall time going BACKWARDS: the writer's clock was stepped back) is a beat.
+    await beatHomeLock(home, self, () => NOW - 3_600_000);
+    expect(await look(4500)).toMatchObject({ kind: 'wait', waitMs: LEASE });
+    expect((await look(4500 + LEASE)).kind).toBe('free');
   });
 
   it('never overwrites a newer epoch: it reports it (the split-brain alarm)', async () => {
@@ -94,6 +120,13 @@ describe('beatHomeLock', () => {
     const r = await beatHomeLock(home, self, () => NOW);
     expect(r).toEqual({ kind: 'newer', holder: newer });
     expect(await readLock(home)).toEqual({ kind: 'ok', record: newer });
+  });
+
+  it("reports our epoch in another node's name instead of overwriting it (epochs handed out twice)", async () => {
+    const twin = { ...self, nodeId: 'node-z', state: 'held' as const, heartbeatAt: NOW - 10 };
+    await writeLockAtomic(home, twin);
+    expect(await beatHomeLock(home, self, () => NOW)).toEqual({ kind: 'newer', holder: twin });
+    expect(await readLock(home)).toEqual({ kind: 'ok', record: twin });
   });
 
   it('writes our lock again when it is missing, malformed or an older epoch, and says what it found', async () => {
