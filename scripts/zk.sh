@@ -95,17 +95,23 @@ ensure_installed() {
   command -v "$JAVA" >/dev/null || fail 1 "no '$JAVA' on PATH after installing zookeeper"
 }
 
-# The hung-home tests (test/helpers/bindfs.ts) mount FUSE views of a directory with Debian's bindfs.
-ensure_bindfs() {
-  command -v bindfs >/dev/null && return 0
+# The real-fault tests use two Debian packages: bindfs (test/helpers/bindfs.ts hangs a FUSE view of
+# JENKINS_HOME like a hung NFS client) and faketime (libfaketime skews or steps a process's clock:
+# test/integration/clock-skew.test.ts, shim-clock.test.ts).
+ensure_fault_tools() {
+  local -a missing=()
+  command -v bindfs >/dev/null || missing+=(bindfs)
+  compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || missing+=(faketime)
+  ((${#missing[@]} == 0)) && return 0
   local -a apt=(env DEBIAN_FRONTEND=noninteractive apt-get)
   if ((EUID != 0)); then
-    command -v sudo >/dev/null || fail 1 "Debian's bindfs package is missing and this is not root (no sudo either)"
+    command -v sudo >/dev/null || fail 1 "Debian's ${missing[*]} package(s) are missing and this is not root (no sudo either)"
     apt=(sudo -n "${apt[@]}")
   fi
-  log "installing Debian's bindfs package (the hung-home tests need it)"
-  "${apt[@]}" install -y --no-install-recommends bindfs >&2 || { "${apt[@]}" update >&2 && "${apt[@]}" install -y --no-install-recommends bindfs >&2; }
+  log "installing Debian's ${missing[*]} (the real-fault tests need them)"
+  "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >&2 || { "${apt[@]}" update >&2 && "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >&2; }
   command -v bindfs >/dev/null || fail 1 "no bindfs on PATH after installing it"
+  compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || fail 1 "no libfaketime.so.1 after installing faketime"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -574,7 +580,7 @@ main() {
   case $cmd in
     install)
       ensure_installed
-      ensure_bindfs
+      ensure_fault_tools
       log "zookeeper: $ZK_JAR ($(dpkg-query -W -f='${Version}' zookeeper 2>/dev/null || echo '?'))"
       ;;
     start)
