@@ -11,9 +11,8 @@
  * on the commit we last knew the branch at, record the commit in ZooKeeper with a multi that
  * checks our epoch. A lease refused because a former leader pushed late (its commit names an
  * older epoch and was never recorded) is overwritten; anything else refused, or a record refused
- * because the epoch moved on, is `sync.rejected` and publishing stops for this term.
- *
- * Every git operation runs under one lock (git's own index/ref locks would otherwise collide).
+ * because the epoch moved on, is `sync.rejected` and publishing stops for this term. Every git
+ * operation runs under one lock (git's own index/ref locks would otherwise collide).
  */
 import { EventEmitter } from 'node:events';
 import { SyncError, errorCode, errorMessage, hasCode } from '../errors';
