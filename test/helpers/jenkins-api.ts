@@ -2,6 +2,9 @@
  * Test-side calls: a node's jenkins-ha API (responses checked against docs/openapi.yaml) and the
  * Jenkins stand-in's test endpoints (start a build, read its state).
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { HaNode } from './ha-node';
 import { OpenApiChecker } from './openapi';
 
@@ -43,4 +46,16 @@ export async function standinInfo(port: number): Promise<{ pid: number; quieting
   } catch {
     return null;
   }
+}
+
+/**
+ * The stand-in's API credentials, its token in a file as a real Jenkins keeps it (in its home, not
+ * its environment): jenkins-ha scrubs every variable holding a secret value, jenkins.apiToken's
+ * included, from the environment of the Jenkins it starts.
+ */
+export function standinAuthEnv(user: string, token: string): { STANDIN_USER: string; STANDIN_TOKEN_FILE: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-standin-token-'));
+  const file = path.join(dir, 'token');
+  fs.writeFileSync(file, token, { mode: 0o644 });
+  return { STANDIN_USER: user, STANDIN_TOKEN_FILE: file };
 }

@@ -6,7 +6,7 @@
  */
 import { assertNeverTwoAlive, readJournal, type JournalEntry } from '../helpers/journal';
 import type { HaNode } from '../helpers/ha-node';
-import { api, startBuild, standinInfo } from '../helpers/jenkins-api';
+import { api, standinAuthEnv, startBuild, standinInfo } from '../helpers/jenkins-api';
 import { haSuite } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 
@@ -15,8 +15,7 @@ const ENV = {
   JHA_API_TOKEN: TOKEN,
   JHA_JENKINS_USER: 'admin',
   JHA_JENKINS_API_TOKEN: 'jenkins-secret',
-  STANDIN_USER: 'admin',
-  STANDIN_TOKEN: 'jenkins-secret',
+  ...standinAuthEnv('admin', 'jenkins-secret'),
   STANDIN_CRUMB: '1',
 };
 const suite = haSuite();

@@ -5,12 +5,12 @@
  * answering after it was ready counts as unhealthy. Real ZooKeeper, the stand-in over HTTP.
  */
 import { assertNeverTwoAlive } from '../helpers/journal';
-import { api } from '../helpers/jenkins-api';
+import { api, standinAuthEnv } from '../helpers/jenkins-api';
 import { haSuite } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 
 const suite = haSuite();
-const STANDIN_AUTH = { STANDIN_USER: 'admin', STANDIN_TOKEN: 'right-token' };
+const STANDIN_AUTH = standinAuthEnv('admin', 'right-token');
 
 test('readiness waits for an authenticated whoAmI; a wrong token keeps Jenkins unready until the start-up grace ends', async () => {
   const a = suite.fx.start('a', {
