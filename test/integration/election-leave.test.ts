@@ -100,6 +100,8 @@ test('a leave whose delete is lost keeps removing the znode while the session li
   // The link heals well within T: the same session reconnects, and its znode must go.
   proxy.heal();
   await waitFor(async () => (await raw.getChildren(PATH)).length === 0, { timeoutMs: T / 2, what: 'the ghost election znode to be removed' });
+  // The server applied the delete; our client hears its answer a moment later.
+  await waitFor(() => logs.events('election.leave_completed').length > 0, { timeoutMs: T / 2, what: 'election.leave_completed' });
   expect(coord.session()?.sessionId).toBe(session);
   expect(coord.state).toBe('connected');
   expect(logs.events('election.leave_completed')).toHaveLength(1);
