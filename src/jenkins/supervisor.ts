@@ -1,47 +1,24 @@
 /**
  * Supervises one Jenkins process. Jenkins runs as `/bin/sh -c <command>` under the watchdog shim
- * (scripts/jenkins-ha-shim), which leads a process group of its own and kills it when the
- * controller stops renewing its lease or dies. This module spawns, probes readiness and liveness,
- * stops (SIGTERM to the group, SIGKILL after a grace), and reports exits; whether to restart is the
- * controller's decision.
+ * (./shim.ts), which leads a process group of its own and kills it when the controller stops
+ * renewing its lease or dies. This module launches, stops (SIGTERM to the group, SIGKILL after a
+ * grace), and reports the state and exits; the probes are ./readiness.ts, the service-mode
+ * commands ./service.ts. Whether to restart is the controller's decision.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Logger } from '../logging/logger';
-import { isProcessAlive, liveGroupMembers, readProcStat } from '../util/proc';
-import { childEnv, type SecretScrub } from '../util/secrets';
+import { isProcessAlive, killMainPid, liveGroupMembers, signalGroup } from '../util/proc';
+import type { SecretScrub } from '../util/secrets';
 import type { JenkinsClient } from './client';
-import { runCommand } from './command';
-import { probeJenkins, type ProbeResult } from './health';
+import { ReadinessProbe } from './readiness';
+import { ServiceControl, type ServiceCommands } from './service';
+import { goLine, renewLine, ShimSpawner, SHIM_REFUSED_EXIT } from './shim';
+import type { JenkinsExit, JenkinsStatus, LaunchOptions } from './status';
 
-export type JenkinsState = 'stopped' | 'starting' | 'running' | 'stopping';
-
-export interface JenkinsExit {
-  code: number | null;
-  signal: string | null;
-  /** Monotonic ms. */
-  at: number;
-  /** True when we asked it to stop. */
-  expected: boolean;
-  reason: string;
-  /** Set when the shim refused to start Jenkins (fencing layer 5: the flock was not free in time). */
-  refused?: 'flock';
-}
-
-export interface JenkinsStatus {
-  state: JenkinsState;
-  /** Pid of the shim = process group id of Jenkins. */
-  pid: number | null;
-  ready: boolean;
-  epoch: number | null;
-  startedAt: number | null;
-  readyAt: number | null;
-  version: string | null;
-  lastProbeError: string | null;
-  lastExit: JenkinsExit | null;
-}
+export type { JenkinsExit, JenkinsState, JenkinsStatus, LaunchOptions } from './status';
+export type { ServiceCommands } from './service';
+export { DEFAULT_SHIM, SERVICE_SHIM, SHIM_REFUSED_EXIT } from './shim';
 
 export interface SupervisorOptions {
   command: string;
@@ -72,38 +49,11 @@ export interface SupervisorOptions {
   secrets: SecretScrub;
 }
 
-export interface ServiceCommands {
-  start: string;
-  stop: string;
-  /** Prints the main pid (0 or nothing when the service does not run). */
-  pid: string;
-  /** Exits 0 while the service runs; empty = judge by the main pid. */
-  status: string;
-}
-
-/** Exit status of the shim when it refused to start Jenkins (EX_TEMPFAIL). */
-export const SHIM_REFUSED_EXIT = 75;
-
-export interface LaunchOptions {
-  epoch: number;
-  /** Initial shim lease: how long Jenkins may live without a renewal. */
-  leaseMs: number;
-}
-
 export interface SupervisorEvents {
   change: (status: JenkinsStatus) => void;
   exit: (exit: JenkinsExit) => void;
   unhealthy: (reason: string) => void;
 }
-
-/**
- * Inherited variables dropped before the shim's own are set (an inherited JHA_SHIM_COMMAND must not
- * reach Jenkins). The secrets, which Jenkins' /systemInfo page would show, are opts.secrets.
- */
-const SHIM_ENV = ['JHA_SHIM_COMMAND'];
-
-export const DEFAULT_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-shim');
-export const SERVICE_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-service-shim');
 
 export class JenkinsSupervisor extends EventEmitter {
   private child: ChildProcess | null = null;
@@ -124,16 +74,44 @@ export class JenkinsSupervisor extends EventEmitter {
   private disarmed = false;
   private killTimer: NodeJS.Timeout | null = null;
   private killAt = Infinity;
-  private probeTimer: NodeJS.Timeout | null = null;
-  private probeFailures = 0;
   private exitWaiters: Array<(e: JenkinsExit) => void> = [];
   /** Service mode: the service's main pid, as the service shim reported it. */
   private servicePid: number | null = null;
   private readonly log: Logger;
+  private readonly shims: ShimSpawner;
+  private readonly probe: ReadinessProbe;
+  private readonly service: ServiceControl | null;
 
   constructor(private readonly opts: SupervisorOptions) {
     super();
     this.log = opts.logger;
+    this.shims = new ShimSpawner({
+      command: opts.command,
+      home: opts.home,
+      fenceGraceMs: opts.fenceGraceMs,
+      secrets: opts.secrets,
+      logger: opts.logger,
+      ...(opts.shimPath !== undefined ? { shimPath: opts.shimPath } : {}),
+      ...(opts.service ? { service: opts.service } : {}),
+      ...(opts.flock ? { flock: opts.flock } : {}),
+      onServicePid: (child, pid) => this.onServicePid(child, pid),
+    });
+    this.probe = new ReadinessProbe({
+      url: opts.url,
+      startupGraceMs: opts.startupGraceMs,
+      healthIntervalMs: opts.healthIntervalMs,
+      healthTimeoutMs: opts.healthTimeoutMs,
+      livenessFailures: opts.livenessFailures,
+      ...(opts.client ? { client: opts.client } : {}),
+      ...(opts.user !== undefined ? { user: opts.user } : {}),
+      now: opts.now,
+      logger: opts.logger,
+      status: () => this.st,
+      update: (patch) => this.update(patch),
+      current: (run) => run === this.run && this.child !== null,
+      unhealthy: (reason) => this.emit('unhealthy', reason),
+    });
+    this.service = opts.service ? new ServiceControl({ service: opts.service, home: opts.home, secrets: opts.secrets, logger: opts.logger }) : null;
   }
 
   status(): JenkinsStatus {
@@ -147,7 +125,7 @@ export class JenkinsSupervisor extends EventEmitter {
   arm(): void {
     if (this.child || this.disarmed) return;
     if (this.warm && this.warm.exitCode === null && this.warm.signalCode === null) return;
-    this.warm = this.spawnShim();
+    this.warm = this.shims.spawn();
   }
 
   /** Drop the armed shim (shutdown, resign): it exits on EOF. */
@@ -165,13 +143,12 @@ export class JenkinsSupervisor extends EventEmitter {
     const run = ++this.run;
     let child = this.warm;
     this.warm = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) child = this.spawnShim();
+    if (!child || child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) child = this.shims.spawn();
     this.child = child;
     this.stopReason = '';
     this.killAt = Infinity;
-    this.probeFailures = 0;
     this.servicePid = null;
-    child.stdin?.write(`G ${Math.max(0, Math.floor(o.leaseMs))} ${o.epoch}\n`);
+    child.stdin?.write(goLine(o.leaseMs, o.epoch));
     child.on('error', (err) => {
       // spawn failure (no bash, no shim): there will be no 'exit' when pid is undefined
       if (child.pid === undefined) this.onExit(run, child, null, null, `spawn failed: ${err.message}`);
@@ -195,66 +172,14 @@ export class JenkinsSupervisor extends EventEmitter {
       mode: this.opts.service ? 'service' : 'child',
       leaseMs: Math.floor(o.leaseMs),
     });
-    this.scheduleProbe(run, 0);
-  }
-
-  private spawnShim(): ChildProcess {
-    const env = childEnv(this.opts.secrets);
-    for (const k of SHIM_ENV) delete env[k];
-    env.JENKINS_HOME = this.opts.home;
-    env.JHA_SHIM_COMMAND = this.opts.command;
-    const svc = this.opts.service;
-    if (svc) {
-      env.JHA_SERVICE_START = svc.start;
-      env.JHA_SERVICE_STOP = svc.stop;
-      env.JHA_SERVICE_PID = svc.pid;
-    }
-    if (this.opts.flock) {
-      env.JHA_FLOCK_FILE = this.opts.flock.file;
-      env.JHA_FLOCK_WAIT_MS = String(this.opts.flock.waitMs);
-      env.JHA_FLOCK_TIMEOUT_ACTION = this.opts.flock.timeoutAction;
-    }
-    const shim = this.opts.shimPath ?? (svc ? SERVICE_SHIM : DEFAULT_SHIM);
-    const child = spawn('bash', [shim, String(this.opts.fenceGraceMs)], {
-      detached: true, // new session: the shim's pid is the process group id
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env,
-      cwd: this.opts.home,
-    });
-    child.stdin?.on('error', () => undefined); // EPIPE when it exits between renewals
-    child.on('error', () => undefined); // reported by launch() when it matters
-    for (const [name, stream] of [
-      ['stdout', child.stdout],
-      ['stderr', child.stderr],
-    ] as const) {
-      if (!stream) continue;
-      createInterface({ input: stream }).on('line', (line) => {
-        const m = name === 'stdout' && svc ? /^PID (\d+)$/.exec(line) : null;
-        if (m && child === this.child) {
-          this.servicePid = Number(m[1]);
-          this.log.info(`the Jenkins service runs with main pid ${this.servicePid}`, { event: 'jenkins.service_pid', pid: this.servicePid, shimPid: child.pid });
-          return;
-        }
-        this.logShimLine(line, name, child.pid);
-      });
-    }
-    return child;
-  }
-
-  /** Jenkins' output, and the shim's own lines; its flock lines are events (a proceed is loud). */
-  private logShimLine(line: string, stream: string, jenkinsPid: number | undefined): void {
-    const m = /^jenkins-ha-shim: flock (acquired|proceed|refused)/.exec(line);
-    if (!m) return this.log.info(line, { stream, jenkinsPid });
-    const fields = { stream, jenkinsPid, event: `lock.flock_${m[1]}`, file: this.opts.flock?.file };
-    if (m[1] === 'acquired') this.log.info(line, fields);
-    else this.log.error(line, fields);
+    this.probe.start(run);
   }
 
   /** Extend the shim's lease to `ms` from now. */
   renewLease(ms: number): void {
     const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed || !stdin.writable) return;
-    stdin.write(`L ${Math.max(0, Math.floor(ms))}\n`);
+    stdin.write(renewLine(ms));
   }
 
   /**
@@ -272,7 +197,7 @@ export class JenkinsSupervisor extends EventEmitter {
       this.log.info(`stopping Jenkins: ${reason}`, { event: 'jenkins.stopping', pid: pgid, graceMs, reason });
       // Service mode: SIGTERM makes the service shim run the stop command.
       if (graceMs <= 0) this.killServiceMain();
-      this.signalGroup(pgid, graceMs <= 0 ? 'SIGKILL' : 'SIGTERM');
+      signalGroup(pgid, graceMs <= 0 ? 'SIGKILL' : 'SIGTERM');
     }
     const at = this.opts.now() + graceMs;
     if (at < this.killAt) {
@@ -283,7 +208,7 @@ export class JenkinsSupervisor extends EventEmitter {
           if (this.child !== child) return;
           this.log.warn('Jenkins did not stop in time; SIGKILL to its process group', { event: 'jenkins.kill', pid: pgid, graceMs });
           this.killServiceMain();
-          this.signalGroup(pgid, 'SIGKILL');
+          signalGroup(pgid, 'SIGKILL');
         },
         Math.max(0, graceMs),
       );
@@ -296,14 +221,7 @@ export class JenkinsSupervisor extends EventEmitter {
    * from servicePidCommand). Null in child mode or when the command could not tell.
    */
   async serviceRunning(timeoutMs: number): Promise<boolean | null> {
-    const svc = this.opts.service;
-    if (!svc) return null;
-    if (svc.status !== '') {
-      const r = await runCommand(svc.status, { timeoutMs, cwd: this.opts.home, env: childEnv(this.opts.secrets) });
-      return r.timedOut || r.code === null ? null : r.code === 0;
-    }
-    const pid = await this.queryServicePid(timeoutMs);
-    return pid === null ? null : pid > 0 && isProcessAlive(pid);
+    return this.service ? this.service.running(timeoutMs) : null;
   }
 
   /**
@@ -312,51 +230,19 @@ export class JenkinsSupervisor extends EventEmitter {
    * Only while no Jenkins of ours runs here.
    */
   async stopStrayService(timeoutMs: number): Promise<void> {
-    const svc = this.opts.service;
-    if (!svc || this.child) return;
-    const before = await this.queryServicePid(Math.min(timeoutMs, 2000));
-    const r = await runCommand(svc.stop, { timeoutMs, cwd: this.opts.home, env: childEnv(this.opts.secrets) });
-    if (this.child) return;
-    for (const pid of [before, await this.queryServicePid(Math.min(timeoutMs, 2000))]) {
-      if (pid !== null && pid > 0 && isProcessAlive(pid)) {
-        if (readProcStat(pid)?.pgid === pid) this.signalGroup(pid, 'SIGKILL');
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-    }
-    this.log.warn('stopped a Jenkins service that ran outside jenkins-ha', { event: 'jenkins.stray_service_stopped', pid: before, stopExit: r.code, stopTimedOut: r.timedOut });
+    if (!this.service || this.child) return;
+    await this.service.stopStray(timeoutMs, () => this.child === null);
   }
 
-  private async queryServicePid(timeoutMs: number): Promise<number | null> {
-    const svc = this.opts.service;
-    if (!svc) return null;
-    const r = await runCommand(svc.pid, { timeoutMs, cwd: this.opts.home, env: childEnv(this.opts.secrets) });
-    if (r.code !== 0) return null;
-    const n = Number(r.output.trim().split(/\s+/)[0] ?? '');
-    return Number.isInteger(n) && n >= 0 ? n : null;
+  private onServicePid(child: ChildProcess, pid: number): void {
+    if (child !== this.child) return this.log.info(`PID ${pid}`, { stream: 'stdout', jenkinsPid: child.pid });
+    this.servicePid = pid;
+    this.log.info(`the Jenkins service runs with main pid ${pid}`, { event: 'jenkins.service_pid', pid, shimPid: child.pid });
   }
 
   /** Service mode: SIGKILL the service's main pid, and its process group when it leads one. */
   private killServiceMain(): void {
-    const pid = this.servicePid;
-    if (pid === null || !isProcessAlive(pid)) return;
-    if (readProcStat(pid)?.pgid === pid) this.signalGroup(pid, 'SIGKILL');
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-
-  private signalGroup(pgid: number, signal: NodeJS.Signals): void {
-    try {
-      process.kill(-pgid, signal);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-    }
+    if (this.servicePid !== null) killMainPid(this.servicePid);
   }
 
   private onExit(run: number, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, why: string): void {
@@ -364,8 +250,7 @@ export class JenkinsSupervisor extends EventEmitter {
     this.child = null;
     if (this.killTimer) clearTimeout(this.killTimer);
     this.killTimer = null;
-    if (this.probeTimer) clearTimeout(this.probeTimer);
-    this.probeTimer = null;
+    this.probe.cancel();
     // Sweep anything Jenkins left in its group (build processes), then check the facts.
     const pgid = child.pid;
     // Service mode: the shim exits once the main pid is gone; if the shim itself died first, the
@@ -376,7 +261,7 @@ export class JenkinsSupervisor extends EventEmitter {
     }
     this.servicePid = null;
     if (pgid !== undefined) {
-      this.signalGroup(pgid, 'SIGKILL');
+      signalGroup(pgid, 'SIGKILL');
       // Scanning /proc takes milliseconds: do it after the exit has been reported, off the
       // takeover path.
       setTimeout(() => {
@@ -415,65 +300,6 @@ export class JenkinsSupervisor extends EventEmitter {
     for (const w of waiters) w(exit);
     this.emit('exit', exit);
     this.arm();
-  }
-
-  private scheduleProbe(run: number, inMs: number): void {
-    if (this.probeTimer) clearTimeout(this.probeTimer);
-    this.probeTimer = setTimeout(() => void this.probe(run), inMs);
-  }
-
-  private async probe(run: number): Promise<void> {
-    this.probeTimer = null;
-    if (run !== this.run || !this.child) return;
-    const state = this.st.state;
-    if (state !== 'starting' && state !== 'running') return;
-    const r: ProbeResult = await probeJenkins(this.opts.url, this.opts.healthTimeoutMs, this.opts.client, this.opts.user);
-    if (run !== this.run || !this.child || (this.st.state !== 'starting' && this.st.state !== 'running')) return;
-    const now = this.opts.now();
-    if (this.st.state === 'starting') {
-      if (r.ok) {
-        this.update({ state: 'running', ready: true, readyAt: now, version: r.version ?? null, lastProbeError: null });
-        this.log.info('Jenkins is ready', {
-          event: 'jenkins.ready',
-          pid: this.st.pid,
-          version: r.version,
-          startupMs: Math.round(now - (this.st.startedAt ?? now)),
-        });
-        this.scheduleProbe(run, this.opts.healthIntervalMs);
-        return;
-      }
-      if (r.error !== this.st.lastProbeError) this.update({ lastProbeError: r.error ?? null });
-      if (now - (this.st.startedAt ?? now) > this.opts.startupGraceMs) {
-        this.log.warn('Jenkins did not become ready within its start-up grace', {
-          event: 'jenkins.start_timeout',
-          startupGraceMs: this.opts.startupGraceMs,
-          lastError: r.error,
-        });
-        this.emit('unhealthy', `not ready within the start-up grace of ${this.opts.startupGraceMs} ms (${r.error ?? 'no answer'})`);
-        return;
-      }
-      this.scheduleProbe(run, Math.min(250, this.opts.healthIntervalMs));
-      return;
-    }
-    // running: liveness
-    if (r.ok) {
-      if (!this.st.ready || this.probeFailures > 0) {
-        this.log.info('Jenkins answers again', { event: 'jenkins.ready', pid: this.st.pid });
-      }
-      this.probeFailures = 0;
-      if (!this.st.ready || this.st.lastProbeError) this.update({ ready: true, lastProbeError: null });
-    } else {
-      this.probeFailures += 1;
-      if (this.st.ready) {
-        this.log.warn('Jenkins liveness probe failed', { event: 'jenkins.unready', pid: this.st.pid, error: r.error });
-      }
-      this.update({ ready: false, lastProbeError: r.error ?? null });
-      if (this.probeFailures >= this.opts.livenessFailures) {
-        this.emit('unhealthy', `${this.probeFailures} liveness probes failed (${r.error ?? 'no answer'})`);
-        return;
-      }
-    }
-    this.scheduleProbe(run, this.opts.healthIntervalMs);
   }
 
   private update(patch: Partial<JenkinsStatus>): void {
