@@ -2,13 +2,26 @@
  * Service mode: Jenkins is a service of the host's service manager (systemd), reached through
  * jenkins.startCommand / stopCommand / servicePidCommand / statusCommand. This part runs the
  * status, pid and stop commands itself (bounded, without the secrets): is the service running,
- * stop a service that runs outside jenkins-ha, SIGKILL a main pid. Starting it is the service
- * shim's job (./shim.ts).
+ * stop a service that runs outside jenkins-ha, prove it stopped after its shim exited without
+ * knowing its main pid. Starting it is the service shim's job (./shim.ts).
  */
 import type { Logger } from '../logging/logger';
 import { isProcessAlive, killMainPid } from '../util/proc';
 import { childEnv, type SecretScrub } from '../util/secrets';
 import { runCommand } from './command';
+
+/**
+ * How long after its start command the service manager may take to report the main pid. The
+ * service shim gives up on a start after this; a proof that the service is stopped watches the
+ * pid command this long when the main pid was never reported.
+ */
+export const SERVICE_PID_WAIT_MS = 10000;
+/** Bound of one pid or status command in a proof, and the pause between two looks. */
+const STEP_MS = 2000;
+const POLL_MS = 200;
+
+/** A proof that the service is stopped; `killed`: the main pids it had to SIGKILL. */
+export type StopProof = { proven: true; killed: number[] } | { proven: false; killed: number[]; reason: string };
 
 export interface ServiceCommands {
   start: string;
@@ -26,6 +39,8 @@ export interface ServiceControlOptions {
   /** Scrubbed from the commands' environment. */
   secrets: SecretScrub;
   logger: Logger;
+  /** Monotonic ms. */
+  now: () => number;
 }
 
 export class ServiceControl {
@@ -58,6 +73,48 @@ export class ServiceControl {
       if (pid !== null && pid > 0) killMainPid(pid);
     }
     this.o.logger.warn('stopped a Jenkins service that ran outside jenkins-ha', { event: 'jenkins.stray_service_stopped', pid: before, stopExit: r.code, stopTimedOut: r.timedOut });
+  }
+
+  /**
+   * Make sure the service is stopped when its shim is gone and never knew the main pid (a fence
+   * before the manager reported it: the shim and its stop command died in the group kill, the
+   * service runs outside the group). Runs the stop command, and watches servicePidCommand for
+   * SERVICE_PID_WAIT_MS, SIGKILLing every main pid it reports. Proven when the pid command reports
+   * none (and statusCommand, if set, says not running) after a main pid was seen and killed, or at
+   * the end of the watch; else not proven (call again).
+   */
+  async proveStopped(): Promise<StopProof> {
+    const o = this.o;
+    const deadline = o.now() + SERVICE_PID_WAIT_MS;
+    const stopping = this.run(o.service.stop, SERVICE_PID_WAIT_MS);
+    const killed: number[] = [];
+    let why = 'the pid command failed';
+    for (;;) {
+      const pid = await this.mainPid(STEP_MS);
+      if (pid !== null && pid > 0 && isProcessAlive(pid)) {
+        killMainPid(pid);
+        killed.push(pid);
+        o.logger.warn(`the Jenkins service's main pid ${pid} became known after its shim was gone; SIGKILL`, { event: 'jenkins.service_late_pid_killed', pid });
+        why = `main pid ${pid} was alive`;
+      } else if (pid !== null) {
+        const over = o.now() >= deadline;
+        if (killed.length > 0 || over) {
+          const running = o.service.status === '' ? false : await this.running(STEP_MS);
+          if (running === false) {
+            await stopping;
+            return { proven: true, killed };
+          }
+          why = running === null ? 'the status command could not tell' : 'the status command says it runs';
+        } else {
+          why = `no main pid reported yet (watching ${SERVICE_PID_WAIT_MS} ms for a late one)`;
+        }
+      }
+      if (o.now() >= deadline) {
+        const r = await stopping;
+        return { proven: false, killed, reason: `${why}; stop command ${r.timedOut ? 'timed out' : `exited ${r.code ?? 'abnormally'}`}` };
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
   }
 
   /** The main pid servicePidCommand prints (0: none); null when it failed or printed no number. */

@@ -3,7 +3,9 @@
  * (./shim.ts), which leads a process group of its own and kills it when the controller stops
  * renewing its lease or dies. This module launches, stops (SIGTERM to the group, SIGKILL after a
  * grace), and reports the state and exits; the probes are ./readiness.ts, the service-mode
- * commands ./service.ts. Whether to restart is the controller's decision.
+ * commands ./service.ts. Whether to restart is the controller's decision. "stopped" is a fact: in
+ * service mode a shim that exited without knowing the service's main pid leaves Jenkins
+ * "stopping" until the service is proven stopped.
  */
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -77,6 +79,8 @@ export class JenkinsSupervisor extends EventEmitter {
   private exitWaiters: Array<(e: JenkinsExit) => void> = [];
   /** Service mode: the service's main pid, as the service shim reported it. */
   private servicePid: number | null = null;
+  /** Service mode: the shim is gone but the service is not proven stopped yet. */
+  private proving = false;
   private readonly log: Logger;
   private readonly shims: ShimSpawner;
   private readonly probe: ReadinessProbe;
@@ -111,7 +115,7 @@ export class JenkinsSupervisor extends EventEmitter {
       current: (run) => run === this.run && this.child !== null,
       unhealthy: (reason) => this.emit('unhealthy', reason),
     });
-    this.service = opts.service ? new ServiceControl({ service: opts.service, home: opts.home, secrets: opts.secrets, logger: opts.logger }) : null;
+    this.service = opts.service ? new ServiceControl({ service: opts.service, home: opts.home, secrets: opts.secrets, logger: opts.logger, now: opts.now }) : null;
   }
 
   status(): JenkinsStatus {
@@ -123,7 +127,7 @@ export class JenkinsSupervisor extends EventEmitter {
    * write on a pipe instead of a ~5 ms fork that blocks the event loop plus a bash start-up.
    */
   arm(): void {
-    if (this.child || this.disarmed) return;
+    if (this.child || this.proving || this.disarmed) return;
     if (this.warm && this.warm.exitCode === null && this.warm.signalCode === null) return;
     this.warm = this.shims.spawn();
   }
@@ -138,7 +142,7 @@ export class JenkinsSupervisor extends EventEmitter {
 
   /** Start Jenkins under the shim (the armed one if there is one). Only valid when stopped. */
   launch(o: LaunchOptions): void {
-    if (this.child) throw new Error(`cannot launch Jenkins while it is ${this.st.state}`);
+    if (this.child || this.proving) throw new Error(`cannot launch Jenkins while it is ${this.st.state}`);
     this.disarmed = false;
     const run = ++this.run;
     let child = this.warm;
@@ -187,6 +191,7 @@ export class JenkinsSupervisor extends EventEmitter {
    * shorter grace brings the SIGKILL forward. Resolves with the exit (null if nothing ran).
    */
   stop(graceMs: number, reason: string): Promise<JenkinsExit | null> {
+    if (this.proving) return new Promise<JenkinsExit>((resolve) => this.exitWaiters.push(resolve));
     const child = this.child;
     if (!child || child.pid === undefined) return Promise.resolve(null);
     const pgid = child.pid;
@@ -230,7 +235,7 @@ export class JenkinsSupervisor extends EventEmitter {
    * Only while no Jenkins of ours runs here.
    */
   async stopStrayService(timeoutMs: number): Promise<void> {
-    if (!this.service || this.child) return;
+    if (!this.service || this.child || this.proving) return;
     await this.service.stopStray(timeoutMs, () => this.child === null);
   }
 
@@ -259,6 +264,7 @@ export class JenkinsSupervisor extends EventEmitter {
       this.log.error('the service shim exited while the Jenkins service still ran; SIGKILL to its main pid', { event: 'jenkins.service_survivor', pid: this.servicePid });
       this.killServiceMain();
     }
+    const unknownService = this.service !== null && this.servicePid === null && pgid !== undefined;
     this.servicePid = null;
     if (pgid !== undefined) {
       signalGroup(pgid, 'SIGKILL');
@@ -272,6 +278,46 @@ export class JenkinsSupervisor extends EventEmitter {
       }, 50);
     }
     const expected = this.st.state === 'stopping';
+    if (unknownService) {
+      void this.proveServiceStopped(pgid, code, signal, expected);
+      return;
+    }
+    this.reportExit(pgid, code, signal, why, expected);
+  }
+
+  /**
+   * Service mode: the shim exited before it reported the service's main pid (e.g. a fence during
+   * the start: the group kill took the shim and its stop command, the service runs outside the
+   * group). Jenkins stays "stopping" until the service is proven stopped; each failed round is
+   * reported, and the proof is tried again.
+   */
+  private async proveServiceStopped(pgid: number, code: number | null, signal: NodeJS.Signals | null, expected: boolean): Promise<void> {
+    const service = this.service;
+    if (!service) return;
+    this.proving = true;
+    if (this.st.state !== 'stopping') this.update({ state: 'stopping' });
+    const t0 = this.opts.now();
+    this.log.warn('the service shim exited before it knew the Jenkins service\'s main pid; making sure the service is stopped before Jenkins counts as stopped', { event: 'jenkins.service_unknown', pid: pgid, code, signal });
+    let last = '';
+    for (;;) {
+      const proof = await service.proveStopped();
+      if (proof.proven) {
+        this.log.info('the Jenkins service is proven stopped', { event: 'jenkins.service_proven_stopped', killed: proof.killed, ms: Math.round(this.opts.now() - t0) });
+        break;
+      }
+      if (proof.reason !== last) {
+        last = proof.reason;
+        this.log.error(`cannot prove the Jenkins service stopped (${proof.reason}); Jenkins stays "stopping" and the check is repeated. Check jenkins.servicePidCommand and jenkins.statusCommand, and stop the service by hand`, {
+          event: 'jenkins.service_unproven',
+          reason: proof.reason,
+        });
+      }
+    }
+    this.proving = false;
+    this.reportExit(pgid, code, signal, '', expected);
+  }
+
+  private reportExit(pgid: number | undefined, code: number | null, signal: NodeJS.Signals | null, why: string, expected: boolean): void {
     const refused = !expected && this.opts.flock !== undefined && code === SHIM_REFUSED_EXIT;
     const exit: JenkinsExit = {
       code,

@@ -172,6 +172,8 @@ test('service mode: a fence before the shim knows the service pid still ends wit
     // Jenkins counts as stopped only once the service is: it was dead when a said so.
     expect(isAlive(servicePid)).toBe(false);
     expect(stopped.reason).toMatch(/no reply from ZooKeeper/);
+    // Found through the pid command once the manager knew it, and killed.
+    expect(a.events('jenkins.service_late_pid_killed').map((e) => e.pid)).toEqual([servicePid]);
     const s = await b.waitLeaderReady(30000);
     expect(s.epoch).toBe(2);
     expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
