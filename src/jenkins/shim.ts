@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../logging/logger';
 import { childEnv, type SecretScrub } from '../util/secrets';
-import type { ServiceCommands } from './service';
+import { SERVICE_PID_WAIT_MS, type ServiceCommands } from './service';
 
 export const DEFAULT_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-shim');
 export const SERVICE_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-service-shim');
@@ -67,6 +67,7 @@ export class ShimSpawner {
       env.JHA_SERVICE_START = svc.start;
       env.JHA_SERVICE_STOP = svc.stop;
       env.JHA_SERVICE_PID = svc.pid;
+      env.JHA_SERVICE_PID_WAIT_MS = String(SERVICE_PID_WAIT_MS);
     }
     if (o.flock) {
       env.JHA_FLOCK_FILE = o.flock.file;

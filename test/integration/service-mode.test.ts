@@ -176,6 +176,28 @@ test('service mode: a fence before the shim knows the service pid still ends wit
     expect(a.events('jenkins.service_late_pid_killed').map((e) => e.pid)).toEqual([servicePid]);
     const s = await b.waitLeaderReady(30000);
     expect(s.epoch).toBe(2);
+    // Meanwhile a's lock heartbeat went on: b waited for the storage lease, not for luck.
+    expect(b.events('lock.waiting')[0]!.seenAt).toBeLessThan(stopped.seenAt);
+    expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
+  } finally {
+    if (servicePid > 0 && isAlive(servicePid)) process.kill(servicePid, 'SIGKILL');
+  }
+});
+
+test('service mode: a controller killed before its shim knows the service pid still loses its service', async () => {
+  const a = suite.fx.start('a', { env: { ...serviceEnv('a'), FAKE_SERVICE_PID_DELAY_MS: '6000' } });
+  await a.waitForEvent('jenkins.started', { timeoutMs: 20000 });
+  let servicePid = 0;
+  try {
+    const b = start('b');
+    await b.waitRole('standby');
+    servicePid = Number(fs.readFileSync(path.join(serviceDir('a'), 'unit.pid'), 'utf8'));
+    expect(a.events('jenkins.service_pid')).toHaveLength(0);
+    a.signal('SIGKILL');
+    // The shim's fence watches the pid command until the manager reports the pid, then kills it.
+    expect(await waitForExit(servicePid, 15000)).toBe(true);
+    const s = await b.waitLeaderReady(30000);
+    expect(s.epoch).toBe(2);
     expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
   } finally {
     if (servicePid > 0 && isAlive(servicePid)) process.kill(servicePid, 'SIGKILL');
