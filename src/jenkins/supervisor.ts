@@ -1,47 +1,26 @@
 /**
  * Supervises one Jenkins process. Jenkins runs as `/bin/sh -c <command>` under the watchdog shim
- * (scripts/jenkins-ha-shim), which leads a process group of its own and kills it when the
- * controller stops renewing its lease or dies. This module spawns, probes readiness and liveness,
- * stops (SIGTERM to the group, SIGKILL after a grace), and reports exits; whether to restart is the
- * controller's decision.
+ * (./shim.ts), which leads a process group of its own and kills it when the controller stops
+ * renewing its lease or dies. This module launches, stops (SIGTERM to the group, SIGKILL after a
+ * grace), and reports the state and exits; the probes are ./readiness.ts, the service-mode
+ * commands ./service.ts. Whether to restart is the controller's decision. "stopped" is a fact: in
+ * service mode a shim that exited without knowing the service's main pid leaves Jenkins
+ * "stopping" until the service is proven stopped.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Logger } from '../logging/logger';
-import { isProcessAlive, liveGroupMembers, readProcStat } from '../util/proc';
-import { childEnv, type SecretScrub } from '../util/secrets';
+import { isProcessAlive, killMainPid, liveGroupMembers, signalGroup } from '../util/proc';
+import type { SecretScrub } from '../util/secrets';
 import type { JenkinsClient } from './client';
-import { runCommand } from './command';
-import { probeJenkins, type ProbeResult } from './health';
+import { ReadinessProbe } from './readiness';
+import { ServiceControl, type ServiceCommands } from './service';
+import { goLine, renewLine, ShimSpawner, SHIM_REFUSED_EXIT } from './shim';
+import type { JenkinsExit, JenkinsStatus, LaunchOptions } from './status';
 
-export type JenkinsState = 'stopped' | 'starting' | 'running' | 'stopping';
-
-export interface JenkinsExit {
-  code: number | null;
-  signal: string | null;
-  /** Monotonic ms. */
-  at: number;
-  /** True when we asked it to stop. */
-  expected: boolean;
-  reason: string;
-  /** Set when the shim refused to start Jenkins (fencing layer 5: the flock was not free in time). */
-  refused?: 'flock';
-}
-
-export interface JenkinsStatus {
-  state: JenkinsState;
-  /** Pid of the shim = process group id of Jenkins. */
-  pid: number | null;
-  ready: boolean;
-  epoch: number | null;
-  startedAt: number | null;
-  readyAt: number | null;
-  version: string | null;
-  lastProbeError: string | null;
-  lastExit: JenkinsExit | null;
-}
+export type { JenkinsExit, JenkinsState, JenkinsStatus, LaunchOptions } from './status';
+export type { ServiceCommands } from './service';
+export { DEFAULT_SHIM, SERVICE_SHIM, SHIM_REFUSED_EXIT } from './shim';
 
 export interface SupervisorOptions {
   command: string;
@@ -72,38 +51,11 @@ export interface SupervisorOptions {
   secrets: SecretScrub;
 }
 
-export interface ServiceCommands {
-  start: string;
-  stop: string;
-  /** Prints the main pid (0 or nothing when the service does not run). */
-  pid: string;
-  /** Exits 0 while the service runs; empty = judge by the main pid. */
-  status: string;
-}
-
-/** Exit status of the shim when it refused to start Jenkins (EX_TEMPFAIL). */
-export const SHIM_REFUSED_EXIT = 75;
-
-export interface LaunchOptions {
-  epoch: number;
-  /** Initial shim lease: how long Jenkins may live without a renewal. */
-  leaseMs: number;
-}
-
 export interface SupervisorEvents {
   change: (status: JenkinsStatus) => void;
   exit: (exit: JenkinsExit) => void;
   unhealthy: (reason: string) => void;
 }
-
-/**
- * Inherited variables dropped before the shim's own are set (an inherited JHA_SHIM_COMMAND must not
- * reach Jenkins). The secrets, which Jenkins' /systemInfo page would show, are opts.secrets.
- */
-const SHIM_ENV = ['JHA_SHIM_COMMAND'];
-
-export const DEFAULT_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-shim');
-export const SERVICE_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-service-shim');
 
 export class JenkinsSupervisor extends EventEmitter {
   private child: ChildProcess | null = null;
@@ -124,16 +76,46 @@ export class JenkinsSupervisor extends EventEmitter {
   private disarmed = false;
   private killTimer: NodeJS.Timeout | null = null;
   private killAt = Infinity;
-  private probeTimer: NodeJS.Timeout | null = null;
-  private probeFailures = 0;
   private exitWaiters: Array<(e: JenkinsExit) => void> = [];
   /** Service mode: the service's main pid, as the service shim reported it. */
   private servicePid: number | null = null;
+  /** Service mode: the shim is gone but the service is not proven stopped yet. */
+  private proving = false;
   private readonly log: Logger;
+  private readonly shims: ShimSpawner;
+  private readonly probe: ReadinessProbe;
+  private readonly service: ServiceControl | null;
 
   constructor(private readonly opts: SupervisorOptions) {
     super();
     this.log = opts.logger;
+    this.shims = new ShimSpawner({
+      command: opts.command,
+      home: opts.home,
+      fenceGraceMs: opts.fenceGraceMs,
+      secrets: opts.secrets,
+      logger: opts.logger,
+      ...(opts.shimPath !== undefined ? { shimPath: opts.shimPath } : {}),
+      ...(opts.service ? { service: opts.service } : {}),
+      ...(opts.flock ? { flock: opts.flock } : {}),
+      onServicePid: (child, pid) => this.onServicePid(child, pid),
+    });
+    this.probe = new ReadinessProbe({
+      url: opts.url,
+      startupGraceMs: opts.startupGraceMs,
+      healthIntervalMs: opts.healthIntervalMs,
+      healthTimeoutMs: opts.healthTimeoutMs,
+      livenessFailures: opts.livenessFailures,
+      ...(opts.client ? { client: opts.client } : {}),
+      ...(opts.user !== undefined ? { user: opts.user } : {}),
+      now: opts.now,
+      logger: opts.logger,
+      status: () => this.st,
+      update: (patch) => this.update(patch),
+      current: (run) => run === this.run && this.child !== null,
+      unhealthy: (reason) => this.emit('unhealthy', reason),
+    });
+    this.service = opts.service ? new ServiceControl({ service: opts.service, home: opts.home, secrets: opts.secrets, logger: opts.logger, now: opts.now }) : null;
   }
 
   status(): JenkinsStatus {
@@ -145,9 +127,9 @@ export class JenkinsSupervisor extends EventEmitter {
    * write on a pipe instead of a ~5 ms fork that blocks the event loop plus a bash start-up.
    */
   arm(): void {
-    if (this.child || this.disarmed) return;
+    if (this.child || this.proving || this.disarmed) return;
     if (this.warm && this.warm.exitCode === null && this.warm.signalCode === null) return;
-    this.warm = this.spawnShim();
+    this.warm = this.shims.spawn();
   }
 
   /** Drop the armed shim (shutdown, resign): it exits on EOF. */
@@ -160,18 +142,17 @@ export class JenkinsSupervisor extends EventEmitter {
 
   /** Start Jenkins under the shim (the armed one if there is one). Only valid when stopped. */
   launch(o: LaunchOptions): void {
-    if (this.child) throw new Error(`cannot launch Jenkins while it is ${this.st.state}`);
+    if (this.child || this.proving) throw new Error(`cannot launch Jenkins while it is ${this.st.state}`);
     this.disarmed = false;
     const run = ++this.run;
     let child = this.warm;
     this.warm = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) child = this.spawnShim();
+    if (!child || child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) child = this.shims.spawn();
     this.child = child;
     this.stopReason = '';
     this.killAt = Infinity;
-    this.probeFailures = 0;
     this.servicePid = null;
-    child.stdin?.write(`G ${Math.max(0, Math.floor(o.leaseMs))} ${o.epoch}\n`);
+    child.stdin?.write(goLine(o.leaseMs, o.epoch));
     child.on('error', (err) => {
       // spawn failure (no bash, no shim): there will be no 'exit' when pid is undefined
       if (child.pid === undefined) this.onExit(run, child, null, null, `spawn failed: ${err.message}`);
@@ -195,66 +176,14 @@ export class JenkinsSupervisor extends EventEmitter {
       mode: this.opts.service ? 'service' : 'child',
       leaseMs: Math.floor(o.leaseMs),
     });
-    this.scheduleProbe(run, 0);
-  }
-
-  private spawnShim(): ChildProcess {
-    const env = childEnv(this.opts.secrets);
-    for (const k of SHIM_ENV) delete env[k];
-    env.JENKINS_HOME = this.opts.home;
-    env.JHA_SHIM_COMMAND = this.opts.command;
-    const svc = this.opts.service;
-    if (svc) {
-      env.JHA_SERVICE_START = svc.start;
-      env.JHA_SERVICE_STOP = svc.stop;
-      env.JHA_SERVICE_PID = svc.pid;
-    }
-    if (this.opts.flock) {
-      env.JHA_FLOCK_FILE = this.opts.flock.file;
-      env.JHA_FLOCK_WAIT_MS = String(this.opts.flock.waitMs);
-      env.JHA_FLOCK_TIMEOUT_ACTION = this.opts.flock.timeoutAction;
-    }
-    const shim = this.opts.shimPath ?? (svc ? SERVICE_SHIM : DEFAULT_SHIM);
-    const child = spawn('bash', [shim, String(this.opts.fenceGraceMs)], {
-      detached: true, // new session: the shim's pid is the process group id
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env,
-      cwd: this.opts.home,
-    });
-    child.stdin?.on('error', () => undefined); // EPIPE when it exits between renewals
-    child.on('error', () => undefined); // reported by launch() when it matters
-    for (const [name, stream] of [
-      ['stdout', child.stdout],
-      ['stderr', child.stderr],
-    ] as const) {
-      if (!stream) continue;
-      createInterface({ input: stream }).on('line', (line) => {
-        const m = name === 'stdout' && svc ? /^PID (\d+)$/.exec(line) : null;
-        if (m && child === this.child) {
-          this.servicePid = Number(m[1]);
-          this.log.info(`the Jenkins service runs with main pid ${this.servicePid}`, { event: 'jenkins.service_pid', pid: this.servicePid, shimPid: child.pid });
-          return;
-        }
-        this.logShimLine(line, name, child.pid);
-      });
-    }
-    return child;
-  }
-
-  /** Jenkins' output, and the shim's own lines; its flock lines are events (a proceed is loud). */
-  private logShimLine(line: string, stream: string, jenkinsPid: number | undefined): void {
-    const m = /^jenkins-ha-shim: flock (acquired|proceed|refused)/.exec(line);
-    if (!m) return this.log.info(line, { stream, jenkinsPid });
-    const fields = { stream, jenkinsPid, event: `lock.flock_${m[1]}`, file: this.opts.flock?.file };
-    if (m[1] === 'acquired') this.log.info(line, fields);
-    else this.log.error(line, fields);
+    this.probe.start(run);
   }
 
   /** Extend the shim's lease to `ms` from now. */
   renewLease(ms: number): void {
     const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed || !stdin.writable) return;
-    stdin.write(`L ${Math.max(0, Math.floor(ms))}\n`);
+    stdin.write(renewLine(ms));
   }
 
   /**
@@ -262,6 +191,7 @@ export class JenkinsSupervisor extends EventEmitter {
    * shorter grace brings the SIGKILL forward. Resolves with the exit (null if nothing ran).
    */
   stop(graceMs: number, reason: string): Promise<JenkinsExit | null> {
+    if (this.proving) return new Promise<JenkinsExit>((resolve) => this.exitWaiters.push(resolve));
     const child = this.child;
     if (!child || child.pid === undefined) return Promise.resolve(null);
     const pgid = child.pid;
@@ -272,7 +202,7 @@ export class JenkinsSupervisor extends EventEmitter {
       this.log.info(`stopping Jenkins: ${reason}`, { event: 'jenkins.stopping', pid: pgid, graceMs, reason });
       // Service mode: SIGTERM makes the service shim run the stop command.
       if (graceMs <= 0) this.killServiceMain();
-      this.signalGroup(pgid, graceMs <= 0 ? 'SIGKILL' : 'SIGTERM');
+      signalGroup(pgid, graceMs <= 0 ? 'SIGKILL' : 'SIGTERM');
     }
     const at = this.opts.now() + graceMs;
     if (at < this.killAt) {
@@ -283,7 +213,7 @@ export class JenkinsSupervisor extends EventEmitter {
           if (this.child !== child) return;
           this.log.warn('Jenkins did not stop in time; SIGKILL to its process group', { event: 'jenkins.kill', pid: pgid, graceMs });
           this.killServiceMain();
-          this.signalGroup(pgid, 'SIGKILL');
+          signalGroup(pgid, 'SIGKILL');
         },
         Math.max(0, graceMs),
       );
@@ -296,14 +226,7 @@ export class JenkinsSupervisor extends EventEmitter {
    * from servicePidCommand). Null in child mode or when the command could not tell.
    */
   async serviceRunning(timeoutMs: number): Promise<boolean | null> {
-    const svc = this.opts.service;
-    if (!svc) return null;
-    if (svc.status !== '') {
-      const r = await runCommand(svc.status, { timeoutMs, cwd: this.opts.home, env: childEnv(this.opts.secrets) });
-      return r.timedOut || r.code === null ? null : r.code === 0;
-    }
-    const pid = await this.queryServicePid(timeoutMs);
-    return pid === null ? null : pid > 0 && isProcessAlive(pid);
+    return this.service ? this.service.running(timeoutMs) : null;
   }
 
   /**
@@ -312,51 +235,19 @@ export class JenkinsSupervisor extends EventEmitter {
    * Only while no Jenkins of ours runs here.
    */
   async stopStrayService(timeoutMs: number): Promise<void> {
-    const svc = this.opts.service;
-    if (!svc || this.child) return;
-    const before = await this.queryServicePid(Math.min(timeoutMs, 2000));
-    const r = await runCommand(svc.stop, { timeoutMs, cwd: this.opts.home, env: childEnv(this.opts.secrets) });
-    if (this.child) return;
-    for (const pid of [before, await this.queryServicePid(Math.min(timeoutMs, 2000))]) {
-      if (pid !== null && pid > 0 && isProcessAlive(pid)) {
-        if (readProcStat(pid)?.pgid === pid) this.signalGroup(pid, 'SIGKILL');
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-    }
-    this.log.warn('stopped a Jenkins service that ran outside jenkins-ha', { event: 'jenkins.stray_service_stopped', pid: before, stopExit: r.code, stopTimedOut: r.timedOut });
+    if (!this.service || this.child || this.proving) return;
+    await this.service.stopStray(timeoutMs, () => this.child === null);
   }
 
-  private async queryServicePid(timeoutMs: number): Promise<number | null> {
-    const svc = this.opts.service;
-    if (!svc) return null;
-    const r = await runCommand(svc.pid, { timeoutMs, cwd: this.opts.home, env: childEnv(this.opts.secrets) });
-    if (r.code !== 0) return null;
-    const n = Number(r.output.trim().split(/\s+/)[0] ?? '');
-    return Number.isInteger(n) && n >= 0 ? n : null;
+  private onServicePid(child: ChildProcess, pid: number): void {
+    if (child !== this.child) return this.log.info(`PID ${pid}`, { stream: 'stdout', jenkinsPid: child.pid });
+    this.servicePid = pid;
+    this.log.info(`the Jenkins service runs with main pid ${pid}`, { event: 'jenkins.service_pid', pid, shimPid: child.pid });
   }
 
   /** Service mode: SIGKILL the service's main pid, and its process group when it leads one. */
   private killServiceMain(): void {
-    const pid = this.servicePid;
-    if (pid === null || !isProcessAlive(pid)) return;
-    if (readProcStat(pid)?.pgid === pid) this.signalGroup(pid, 'SIGKILL');
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-
-  private signalGroup(pgid: number, signal: NodeJS.Signals): void {
-    try {
-      process.kill(-pgid, signal);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-    }
+    if (this.servicePid !== null) killMainPid(this.servicePid);
   }
 
   private onExit(run: number, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, why: string): void {
@@ -364,8 +255,7 @@ export class JenkinsSupervisor extends EventEmitter {
     this.child = null;
     if (this.killTimer) clearTimeout(this.killTimer);
     this.killTimer = null;
-    if (this.probeTimer) clearTimeout(this.probeTimer);
-    this.probeTimer = null;
+    this.probe.cancel();
     // Sweep anything Jenkins left in its group (build processes), then check the facts.
     const pgid = child.pid;
     // Service mode: the shim exits once the main pid is gone; if the shim itself died first, the
@@ -374,9 +264,10 @@ export class JenkinsSupervisor extends EventEmitter {
       this.log.error('the service shim exited while the Jenkins service still ran; SIGKILL to its main pid', { event: 'jenkins.service_survivor', pid: this.servicePid });
       this.killServiceMain();
     }
+    const unknownService = this.service !== null && this.servicePid === null && pgid !== undefined;
     this.servicePid = null;
     if (pgid !== undefined) {
-      this.signalGroup(pgid, 'SIGKILL');
+      signalGroup(pgid, 'SIGKILL');
       // Scanning /proc takes milliseconds: do it after the exit has been reported, off the
       // takeover path.
       setTimeout(() => {
@@ -387,6 +278,46 @@ export class JenkinsSupervisor extends EventEmitter {
       }, 50);
     }
     const expected = this.st.state === 'stopping';
+    if (unknownService) {
+      void this.proveServiceStopped(pgid, code, signal, expected);
+      return;
+    }
+    this.reportExit(pgid, code, signal, why, expected);
+  }
+
+  /**
+   * Service mode: the shim exited before it reported the service's main pid (e.g. a fence during
+   * the start: the group kill took the shim and its stop command, the service runs outside the
+   * group). Jenkins stays "stopping" until the service is proven stopped; each failed round is
+   * reported, and the proof is tried again.
+   */
+  private async proveServiceStopped(pgid: number, code: number | null, signal: NodeJS.Signals | null, expected: boolean): Promise<void> {
+    const service = this.service;
+    if (!service) return;
+    this.proving = true;
+    if (this.st.state !== 'stopping') this.update({ state: 'stopping' });
+    const t0 = this.opts.now();
+    this.log.warn('the service shim exited before it knew the Jenkins service\'s main pid; making sure the service is stopped before Jenkins counts as stopped', { event: 'jenkins.service_unknown', pid: pgid, code, signal });
+    let last = '';
+    for (;;) {
+      const proof = await service.proveStopped();
+      if (proof.proven) {
+        this.log.info('the Jenkins service is proven stopped', { event: 'jenkins.service_proven_stopped', killed: proof.killed, ms: Math.round(this.opts.now() - t0) });
+        break;
+      }
+      if (proof.reason !== last) {
+        last = proof.reason;
+        this.log.error(`cannot prove the Jenkins service stopped (${proof.reason}); Jenkins stays "stopping" and the check is repeated. Check jenkins.servicePidCommand and jenkins.statusCommand, and stop the service by hand`, {
+          event: 'jenkins.service_unproven',
+          reason: proof.reason,
+        });
+      }
+    }
+    this.proving = false;
+    this.reportExit(pgid, code, signal, '', expected);
+  }
+
+  private reportExit(pgid: number | undefined, code: number | null, signal: NodeJS.Signals | null, why: string, expected: boolean): void {
     const refused = !expected && this.opts.flock !== undefined && code === SHIM_REFUSED_EXIT;
     const exit: JenkinsExit = {
       code,
@@ -415,65 +346,6 @@ export class JenkinsSupervisor extends EventEmitter {
     for (const w of waiters) w(exit);
     this.emit('exit', exit);
     this.arm();
-  }
-
-  private scheduleProbe(run: number, inMs: number): void {
-    if (this.probeTimer) clearTimeout(this.probeTimer);
-    this.probeTimer = setTimeout(() => void this.probe(run), inMs);
-  }
-
-  private async probe(run: number): Promise<void> {
-    this.probeTimer = null;
-    if (run !== this.run || !this.child) return;
-    const state = this.st.state;
-    if (state !== 'starting' && state !== 'running') return;
-    const r: ProbeResult = await probeJenkins(this.opts.url, this.opts.healthTimeoutMs, this.opts.client, this.opts.user);
-    if (run !== this.run || !this.child || (this.st.state !== 'starting' && this.st.state !== 'running')) return;
-    const now = this.opts.now();
-    if (this.st.state === 'starting') {
-      if (r.ok) {
-        this.update({ state: 'running', ready: true, readyAt: now, version: r.version ?? null, lastProbeError: null });
-        this.log.info('Jenkins is ready', {
-          event: 'jenkins.ready',
-          pid: this.st.pid,
-          version: r.version,
-          startupMs: Math.round(now - (this.st.startedAt ?? now)),
-        });
-        this.scheduleProbe(run, this.opts.healthIntervalMs);
-        return;
-      }
-      if (r.error !== this.st.lastProbeError) this.update({ lastProbeError: r.error ?? null });
-      if (now - (this.st.startedAt ?? now) > this.opts.startupGraceMs) {
-        this.log.warn('Jenkins did not become ready within its start-up grace', {
-          event: 'jenkins.start_timeout',
-          startupGraceMs: this.opts.startupGraceMs,
-          lastError: r.error,
-        });
-        this.emit('unhealthy', `not ready within the start-up grace of ${this.opts.startupGraceMs} ms (${r.error ?? 'no answer'})`);
-        return;
-      }
-      this.scheduleProbe(run, Math.min(250, this.opts.healthIntervalMs));
-      return;
-    }
-    // running: liveness
-    if (r.ok) {
-      if (!this.st.ready || this.probeFailures > 0) {
-        this.log.info('Jenkins answers again', { event: 'jenkins.ready', pid: this.st.pid });
-      }
-      this.probeFailures = 0;
-      if (!this.st.ready || this.st.lastProbeError) this.update({ ready: true, lastProbeError: null });
-    } else {
-      this.probeFailures += 1;
-      if (this.st.ready) {
-        this.log.warn('Jenkins liveness probe failed', { event: 'jenkins.unready', pid: this.st.pid, error: r.error });
-      }
-      this.update({ ready: false, lastProbeError: r.error ?? null });
-      if (this.probeFailures >= this.opts.livenessFailures) {
-        this.emit('unhealthy', `${this.probeFailures} liveness probes failed (${r.error ?? 'no answer'})`);
-        return;
-      }
-    }
-    this.scheduleProbe(run, this.opts.healthIntervalMs);
   }
 
   private update(patch: Partial<JenkinsStatus>): void {

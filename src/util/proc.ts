@@ -45,3 +45,23 @@ export function liveGroupMembers(pgid: number): number[] {
   }
   return out;
 }
+
+/** Send `signal` to process group `pgid`; a group that is already gone (ESRCH) is no error. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+/** SIGKILL a pid, and first its process group when it leads one (a service's main pid). */
+export function killMainPid(pid: number): void {
+  if (!isProcessAlive(pid)) return;
+  if (readProcStat(pid)?.pgid === pid) signalGroup(pid, 'SIGKILL');
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+}

@@ -118,7 +118,7 @@ describe('scripts/install.sh', () => {
     const load = spawnSync(process.execPath, ['-e', `require('${app}/dist/api/app.js'); require('${app}/dist/coordination/zookeeper.js')`], { encoding: 'utf8' });
     expect({ status: load.status, stderr: load.stderr }).toEqual({ status: 0, stderr: '' });
     expect(mode(`${app}/scripts/jenkins-ha-shim`)).toBe('755');
-    // jenkins.mode service runs Jenkins through the service shim (src/jenkins/supervisor.ts SERVICE_SHIM).
+    // jenkins.mode service runs Jenkins through the service shim (src/jenkins/shim.ts SERVICE_SHIM).
     expect(mode(`${app}/scripts/jenkins-ha-service-shim`)).toBe('755');
     // The starting config is valid as written.
     const conf = `${dir}/etc/jenkins-ha/jenkins-ha.json`;

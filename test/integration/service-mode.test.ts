@@ -10,13 +10,20 @@ import * as path from 'node:path';
 import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
 import { mono, REPO, STANDIN, type HaNode } from '../helpers/ha-node';
 import { api } from '../helpers/jenkins-api';
-import { waitForExit } from '../helpers/procs';
+import { isAlive, waitForExit } from '../helpers/procs';
 import { haSuite } from '../helpers/suite';
+import { startProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
 const T = 2000;
 const FAKE = path.join(REPO, 'test', 'fixtures', 'fake-service.sh');
 const TOKEN = 'integration-token';
-const suite = haSuite();
+let proxy: TcpProxy | null = null;
+const suite = haSuite({
+  afterEach: async () => {
+    await proxy?.close();
+    proxy = null;
+  },
+});
 
 function serviceDir(id: string): string {
   return `${suite.fx.home}-svc-${id}`;
@@ -140,5 +147,59 @@ test('service mode: a standby finds its Jenkins service running outside jenkins-
       /* stopped */
     }
     fs.rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+test('service mode: a fence before the shim knows the service pid still ends with the service stopped, before Jenkins counts as stopped', async () => {
+  const [host, port] = suite.zk.connect.split(':');
+  proxy = await startProxy({ host: host!, port: Number(port) });
+  // a's service manager learns the main pid 8 s after the start: the fence comes before that.
+  const a = suite.fx.start('a', { zk: `127.0.0.1:${proxy.port}`, env: { ...serviceEnv('a'), FAKE_SERVICE_PID_DELAY_MS: '8000' } });
+  await a.waitForEvent('jenkins.started', { timeoutMs: 20000 });
+  const unitFile = path.join(serviceDir('a'), 'unit.pid');
+  let servicePid = 0;
+  try {
+    const b = start('b');
+    await b.waitRole('standby');
+    servicePid = Number(fs.readFileSync(unitFile, 'utf8'));
+    expect(isAlive(servicePid)).toBe(true);
+    const t0 = mono();
+    proxy.blackhole();
+    await a.waitForEvent('fenced', { after: t0 });
+    // The precondition: the shim had not reported the service's pid when the fence began.
+    expect(a.events('jenkins.service_pid')).toHaveLength(0);
+    const stopped = await a.waitForEvent('jenkins.stopped', { after: t0, timeoutMs: 20000 });
+    // Jenkins counts as stopped only once the service is: it was dead when a said so.
+    expect(isAlive(servicePid)).toBe(false);
+    expect(stopped.reason).toMatch(/no reply from ZooKeeper/);
+    // Found through the pid command once the manager knew it, and killed.
+    expect(a.events('jenkins.service_late_pid_killed').map((e) => e.pid)).toEqual([servicePid]);
+    const s = await b.waitLeaderReady(30000);
+    expect(s.epoch).toBe(2);
+    // Meanwhile a's lock heartbeat went on: b waited for the storage lease, not for luck.
+    expect(b.events('lock.waiting')[0]!.seenAt).toBeLessThan(stopped.seenAt);
+    expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
+  } finally {
+    if (servicePid > 0 && isAlive(servicePid)) process.kill(servicePid, 'SIGKILL');
+  }
+});
+
+test('service mode: a controller killed before its shim knows the service pid still loses its service', async () => {
+  const a = suite.fx.start('a', { env: { ...serviceEnv('a'), FAKE_SERVICE_PID_DELAY_MS: '6000' } });
+  await a.waitForEvent('jenkins.started', { timeoutMs: 20000 });
+  let servicePid = 0;
+  try {
+    const b = start('b');
+    await b.waitRole('standby');
+    servicePid = Number(fs.readFileSync(path.join(serviceDir('a'), 'unit.pid'), 'utf8'));
+    expect(a.events('jenkins.service_pid')).toHaveLength(0);
+    a.signal('SIGKILL');
+    // The shim's fence watches the pid command until the manager reports the pid, then kills it.
+    expect(await waitForExit(servicePid, 15000)).toBe(true);
+    const s = await b.waitLeaderReady(30000);
+    expect(s.epoch).toBe(2);
+    expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
+  } finally {
+    if (servicePid > 0 && isAlive(servicePid)) process.kill(servicePid, 'SIGKILL');
   }
 });
