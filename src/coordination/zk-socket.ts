@@ -148,9 +148,15 @@ export function useTls(client: zk.Client, hooks: TlsHooks): void {
         process.nextTick(() => socket.destroy(e));
       }
       this.socket = socket;
+      // Only errors between the TCP connect and the end of the handshake are TLS failures; a
+      // refused or reset TCP connection is an ordinary connection failure, not reported here.
+      let handshaking = false;
       let secure = false;
       this.connectTimeoutHandler = setTimeout(() => socket.destroy(), this.connectTimeout);
       socket.setNoDelay();
+      socket.on('connect', () => {
+        handshaking = true;
+      });
       socket.on('secureConnect', () => {
         secure = true;
         hooks.onSecure(peer);
@@ -160,7 +166,7 @@ export function useTls(client: zk.Client, hooks: TlsHooks): void {
       socket.on('drain', () => this.onSocketDrain());
       socket.on('close', (hadError: boolean) => this.onSocketClosed(hadError));
       socket.on('error', (err: Error) => {
-        if (!secure && socket instanceof tls.TLSSocket) hooks.onFailure(err, peer, true);
+        if (handshaking && !secure) hooks.onFailure(err, peer, true);
         this.onSocketError(err);
       });
     });

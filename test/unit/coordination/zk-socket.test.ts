@@ -78,6 +78,27 @@ describe('useTls', () => {
     expect(failures[0]).toEqual({ message: 'zk.tls.caFile: cannot read "/nope"', peer: '127.0.0.1:1', started: false });
   });
 
+  it('does not report a refused TCP connection as a TLS failure (only errors during the handshake)', async () => {
+    const client = zk.createClient('127.0.0.1:1', { retries: 0, spinDelay: 10 });
+    const failures: string[] = [];
+    let attempts = 0;
+    useTls(client, {
+      options: () => {
+        attempts += 1;
+        return {};
+      },
+      onFailure: (err) => failures.push(err.message),
+      onSecure: () => undefined,
+    });
+    client.connect();
+    try {
+      await waitFor(() => attempts >= 3, { timeoutMs: 5000, what: 'three refused attempts' });
+    } finally {
+      client.close();
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('finds another version, a missing method or a connect that opens its socket otherwise', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const real = require(path.join(LIB, 'lib', 'ConnectionManager.js')) as { prototype: Record<string, unknown>; STATES: Record<string, number> };
