@@ -10,6 +10,7 @@ import type * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { ConfigError, errorMessage } from '../errors';
 import type { Logger } from '../logging/logger';
+import type { TlsFailure } from './types';
 import type { TlsHooks } from './zk-socket';
 
 /** The zk.tls keys the client uses (zk.tls.enabled is implied by passing them). */
@@ -24,16 +25,7 @@ export interface ZkTlsSettings {
   minVersion: 'TLSv1.2' | 'TLSv1.3';
 }
 
-/** A failed TLS connection attempt, as shown in the log and in /status. */
-export interface TlsFailure {
-  peer: string;
-  /** Short machine-readable reason. */
-  reason: 'unknown-ca' | 'expired' | 'name-mismatch' | 'client-cert-refused' | 'file-unreadable' | 'protocol' | 'other';
-  /** The file involved (zk.tls.caFile for the server's chain, zk.tls.certFile for ours), if any. */
-  file: string | null;
-  message: string;
-  code: string | null;
-}
+export type { TlsFailure };
 
 const KEYS = { caFile: 'zk.tls.caFile', certFile: 'zk.tls.certFile', keyFile: 'zk.tls.keyFile' } as const;
 

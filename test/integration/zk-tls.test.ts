@@ -15,6 +15,7 @@ import { runCli } from '../helpers/cli-run';
 import { assertNeverTwoAlive } from '../helpers/journal';
 import { outcome, RawZk, type RawAcl } from '../helpers/raw-zk';
 import { haSuite } from '../helpers/suite';
+import { waitFor } from '../helpers/wait';
 
 const PKI_SCRIPT = path.resolve(__dirname, '../../scripts/zk-pki.sh');
 const TOKEN = 'tls-test-token';
@@ -137,6 +138,9 @@ test("a certificate of another CA, then an expired one, are refused naming the f
     expect(refused).toMatchObject({ reason: 'client-cert-refused', file: cert, peer: suite.zk.connect });
     expect(refused.message).toContain(`does not accept the client certificate zk.tls.certFile ${cert}`);
     expect(a.events('zk.session')).toEqual([]);
+    // /status shows it too (zookeeper.tlsError), and so does the node's note.
+    const st = await waitFor(() => a.status(), { timeoutMs: 15000, what: "a's /status" });
+    expect(st.zookeeper.tlsError).toMatchObject({ reason: 'client-cert-refused', file: cert, peer: suite.zk.connect });
 
     install('expired');
     const expired = await a.waitForEvent('zk.tls_failed', { timeoutMs: 15000, where: (l) => l.reason === 'expired' });
@@ -159,6 +163,7 @@ test("a certificate of another CA, then an expired one, are refused naming the f
     install('client');
     await a.waitLeaderReady();
     expect(a.events('zk.tls_ok').length).toBeGreaterThan(0);
+    expect((await a.status())?.zookeeper.tlsError).toBeNull();
     expect(a.isRunning()).toBe(true);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
