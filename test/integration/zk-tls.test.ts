@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { aclFor } from '../../src/coordination/acl';
+import { aclFor, sharedAclFor } from '../../src/coordination/acl';
 import type { ZkTlsSettings } from '../../src/coordination/zk-tls';
 import { runCli } from '../helpers/cli-run';
 import { assertNeverTwoAlive } from '../helpers/journal';
@@ -75,19 +75,27 @@ async function post(port: number, p: string, body: unknown): Promise<number> {
 }
 
 test('over TLS: election, x509 ACLs refuse another certificate, CLI status, switchover, takeover after kill -9', async () => {
+  // A cluster base made before certificate identity was in use (open ACL): secured on start.
+  const good = await connect('client');
+  const cluster = `it-${path.basename(suite.fx.home).slice('jha-home-'.length)}`;
+  // (zk.root with its proper shared ACL: the guard secures the cluster's tree, not zk.root.)
+  const access = { auth: '', worldRead: true, x509: [IDENTITY] };
+  expect(await outcome(good.create('/jenkins-ha', '', 'persistent', [...sharedAclFor(access)]))).toMatch(/^(OK|NODE_EXISTS)$/);
+  await good.mkdirp(`/jenkins-ha/${cluster}/history`);
   const env = { ...tlsEnv(), JHA_API_TOKEN: TOKEN };
   const a = suite.fx.start('a', { env });
+  expect(a.opts.cluster).toBe(cluster);
   await a.waitLeaderReady();
+  await a.waitForEvent('zk.acl_secured', { where: (l) => l.znode === `/jenkins-ha/${cluster}/history` });
   const b = suite.fx.start('b', { env });
   await b.waitRole('standby');
 
   // The cluster's znodes carry the x509 ACL of the shared certificate identity.
   const root = `/jenkins-ha/${a.opts.cluster}`;
-  const good = await connect('client');
   const intruder = await connect('intruder');
   const ours = sortAcl(aclFor({ auth: '', worldRead: true, x509: [IDENTITY] }));
   const election = (await good.getChildren(`${root}/election`)).map((n) => `${root}/election/${n}`);
-  const paths = [root, `${root}/epoch`, `${root}/active`, ...election];
+  const paths = [root, `${root}/history`, `${root}/epoch`, `${root}/active`, ...election];
   for (const p of paths) expect({ p, acl: sortAcl(await good.getACL(p)) }).toEqual({ p, acl: ours });
   for (const p of paths) {
     expect({ p, set: await outcome(intruder.setData(p, 'x')), rm: await outcome(intruder.remove(p)), read: await outcome(intruder.getData(p)) }).toEqual({
