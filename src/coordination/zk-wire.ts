@@ -77,7 +77,7 @@ export function mapZkError(err: unknown, op: string, path: string): ZkError {
   if (code === 'ZK_NO_AUTH') {
     return new ZkError(
       code,
-      `${where}: not allowed by the znode's ACL (${name} ${c}); every node and tool of a cluster must use the same zk.auth credentials`,
+      `${where}: not allowed by the znode's ACL (${name} ${c}); every node and tool of a cluster must use the same zk.auth credentials (with TLS client certificates and no zk.auth: a certificate subject of zk.tls.aclIdentities)`,
       op,
       path,
       { cause: err },
