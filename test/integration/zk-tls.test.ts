@@ -16,6 +16,7 @@ import { assertNeverTwoAlive } from '../helpers/journal';
 import { outcome, RawZk, type RawAcl } from '../helpers/raw-zk';
 import { haSuite } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
+import { zkMode } from '../helpers/zk';
 
 const PKI_SCRIPT = path.resolve(__dirname, '../../scripts/zk-pki.sh');
 const TOKEN = 'tls-test-token';
@@ -176,6 +177,15 @@ test("a certificate of another CA, then an expired one, are refused naming the f
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('zk.sh --tls serves TLS only: no plain answer on the client port, srvr over TLS with the client certificate', async () => {
+  const port = suite.zk.ports[0] as number;
+  expect(await zkMode(port)).toBe('down');
+  expect(await zkMode(port, pki())).toBe('standalone');
+  const log = fs.readFileSync(path.join(suite.zk.dir, 'zk1', 'zk.log'), 'utf8');
+  expect(log).toContain("Authenticated Id 'CN=jenkins-ha,O=jenkins-ha test' for Scheme 'x509'");
+  expect(log).not.toContain('NoClassDefFoundError');
 });
 
 test('a missing TLS file at start-up is a config error naming the key (exit 2)', async () => {
