@@ -4,7 +4,7 @@
 # the tests and CI.
 #
 #   zk.sh install                                  ensure Debian's zookeeper package is installed
-#   zk.sh start  [--dir DIR] [--port PORT] [--ensemble] [--force-sync yes|no]
+#   zk.sh start  [--dir DIR] [--port PORT] [--ensemble] [--force-sync yes|no] [--tls]
 #                                                  start a NEW cluster in DIR (stops servers still
 #                                                  running there and wipes its data first), wait
 #                                                  until every server serves, print the connect
@@ -24,11 +24,21 @@
 # Environment: ZK_START_TIMEOUT (seconds to wait for a server to serve, default 20), ZK_JAVA
 # (java binary, default java).
 #
+# --tls: the client ports are secureClientPort only (no plain port), NettyServerCnxnFactory,
+# ssl.clientAuth=need and the x509 auth provider, with a throwaway PKI made by scripts/zk-pki.sh in
+# DIR/pki (kept across restarts): ca.pem signs server.pem (IP:127.0.0.1, DNS:localhost) and
+# client.pem / client-key.pem (subject CN=jenkins-ha,O=jenkins-ha test), keystores password
+# changeit. The readiness probe speaks TLS with the client certificate (openssl s_client).
+#
 # Exit codes: 0 ok, 1 error, 2 usage, 3 `status`: not every server serves, 4 ports in use.
 set -euo pipefail
 
 readonly ZK_JAR=/usr/share/java/zookeeper.jar
 readonly SLF4J_JAR=/usr/share/java/slf4j-simple.jar
+# Debian's zookeeper.jar manifest leaves netty-codec out: without it every TLS connection dies
+# with NoClassDefFoundError (ByteToMessageDecoder) while the port looks open.
+readonly NETTY_CODEC_JAR=/usr/share/java/netty-codec.jar
+readonly TLS_PASSWORD=changeit
 readonly MAIN_CLASS=org.apache.zookeeper.server.quorum.QuorumPeerMain
 readonly STOP_GRACE_MS=5000
 
@@ -46,6 +56,7 @@ ENSEMBLE=no
 FORCE_SYNC=yes
 SERVER_ARG=""
 NSERVERS=0
+TLS=no
 
 # Scratch globals filled by helper functions (avoid a subshell per call in polling loops).
 NOW_MS=0
@@ -137,10 +148,12 @@ load_cluster() {
   [[ -r $f ]] || fail 1 "no cluster in $DIR (no $f); create one with: zk.sh start --dir $DIR"
   NSERVERS=0
   PORT=""
+  TLS=no
   while IFS='=' read -r key value || [[ -n $key ]]; do
     case $key in
       servers) NSERVERS=$value ;;
       port) PORT=$value ;;
+      tls) TLS=$value ;;
     esac
   done <"$f"
   [[ $NSERVERS =~ ^[13]$ && $PORT =~ ^[0-9]+$ ]] || fail 1 "corrupt $f"
@@ -209,7 +222,7 @@ launch() {
   # $! is java's pid.
   setsid "$JAVA" -Xms16m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Dzookeeper.admin.enableServer=false \
-    -cp "$ZK_JAR:$SLF4J_JAR" "$MAIN_CLASS" "$d/zoo.cfg" \
+    -cp "$ZK_JAR:$SLF4J_JAR:$NETTY_CODEC_JAR" "$MAIN_CLASS" "$d/zoo.cfg" \
     >>"$d/zk.log" 2>&1 </dev/null &
   local pid=$! i
   echo "$pid" >"$d/pid"
@@ -240,10 +253,21 @@ srvr() {
   exec {fd}>&-
 }
 
+# srvr_tls PORT: `srvr` over TLS with the test PKI's client certificate (zk.sh start --tls).
+srvr_tls() {
+  local pki=$DIR/pki
+  printf 'srvr' | timeout 2 openssl s_client -connect "127.0.0.1:$1" -quiet -verify_return_error \
+    -CAfile "$pki/ca.pem" -cert "$pki/client.pem" -key "$pki/client-key.pem" 2>/dev/null || true
+}
+
 # probe_mode PORT: set MODE to the server's Mode (standalone, leader, follower, ...) or "down".
 probe_mode() {
   local reply
-  reply=$(srvr "$1") || reply=""
+  if [[ $TLS == yes ]]; then
+    reply=$(srvr_tls "$1") || reply=""
+  else
+    reply=$(srvr "$1") || reply=""
+  fi
   if [[ $reply =~ Mode:\ ([a-z-]+) ]]; then
     MODE=${BASH_REMATCH[1]}
   else
@@ -394,8 +418,23 @@ write_config() {
     echo "initLimit=10"
     echo "syncLimit=5"
     echo "dataDir=$d/data"
-    echo "clientPort=$(client_port "$n")"
-    echo "clientPortAddress=127.0.0.1"
+    if [[ $TLS == yes ]]; then
+      local pki=$DIR/pki
+      echo "secureClientPort=$(client_port "$n")"
+      echo "secureClientPortAddress=127.0.0.1"
+      echo "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory"
+      echo "ssl.keyStore.location=$pki/server-keystore.p12"
+      echo "ssl.keyStore.password=$TLS_PASSWORD"
+      echo "ssl.keyStore.type=PKCS12"
+      echo "ssl.trustStore.location=$pki/server-truststore.p12"
+      echo "ssl.trustStore.password=$TLS_PASSWORD"
+      echo "ssl.trustStore.type=PKCS12"
+      echo "ssl.clientAuth=need"
+      echo "authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider"
+    else
+      echo "clientPort=$(client_port "$n")"
+      echo "clientPortAddress=127.0.0.1"
+    fi
     echo "maxClientCnxns=0"
     echo "minSessionTimeout=400"
     echo "maxSessionTimeout=60000"
@@ -432,12 +471,13 @@ cmd_start_new() {
 
   # Servers of an earlier cluster in DIR still running: stop them, then wipe.
   if [[ -r $DIR/cluster.conf ]]; then
-    local keep_port=$PORT
+    local keep_port=$PORT keep_tls=$TLS
     load_cluster
     local -a old
     mapfile -t old < <(seq 1 "$NSERVERS")
     signal_and_wait TERM "${old[@]}"
     PORT=$keep_port
+    TLS=$keep_tls
   fi
   local n
   for n in "$DIR"/zk[0-9]*; do
@@ -455,7 +495,12 @@ cmd_start_new() {
   done
   check_ports_free "${all[@]}"
 
-  printf 'servers=%s\nport=%s\nforceSync=%s\n' "$NSERVERS" "$PORT" "$FORCE_SYNC" >"$DIR/cluster.conf"
+  if [[ $TLS == yes ]]; then
+    command -v keytool >/dev/null || fail 1 "--tls needs keytool (Debian: a JDK's bin, e.g. openjdk-17-jdk-headless)"
+    [[ -r $NETTY_CODEC_JAR ]] || fail 1 "--tls needs $NETTY_CODEC_JAR (Debian package libnetty-java)"
+    bash "$SCRIPT_DIR/zk-pki.sh" default "$DIR/pki" "$TLS_PASSWORD" || fail 1 "could not make the test PKI in $DIR/pki"
+  fi
+  printf 'servers=%s\nport=%s\nforceSync=%s\ntls=%s\n' "$NSERVERS" "$PORT" "$FORCE_SYNC" "$TLS" >"$DIR/cluster.conf"
   for ((n = 1; n <= NSERVERS; n++)); do
     write_config "$n"
   done
@@ -474,7 +519,7 @@ cmd_start_new() {
     exit 1
   fi
   now_ms
-  log "$( ((NSERVERS > 1)) && echo "3-node ensemble" || echo "standalone server") serving in $((NOW_MS - t0)) ms (dir $DIR, forceSync=$FORCE_SYNC)"
+  log "$( ((NSERVERS > 1)) && echo "3-node ensemble" || echo "standalone server") serving in $((NOW_MS - t0)) ms (dir $DIR, forceSync=$FORCE_SYNC, tls=$TLS)"
   connect_string
 }
 
@@ -556,6 +601,7 @@ parse_args() {
       --port) PORT=${2:?--port needs a value}; shift 2 ;;
       --port=*) PORT=${1#*=}; shift ;;
       --ensemble) ENSEMBLE=yes; shift ;;
+      --tls) TLS=yes; shift ;;
       --force-sync) FORCE_SYNC=${2:?--force-sync needs yes or no}; shift 2 ;;
       --force-sync=*) FORCE_SYNC=${1#*=}; shift ;;
       --server) SERVER_ARG=${2:?--server needs a number}; shift 2 ;;
@@ -588,7 +634,7 @@ main() {
       parse_args "$@"
       [[ -n $PORT ]] && port_given=yes
       if [[ -n $SERVER_ARG ]]; then
-        [[ $port_given == no && $ENSEMBLE == no ]] || fail 2 "start --server takes no --port/--ensemble: the cluster's config is kept"
+        [[ $port_given == no && $ENSEMBLE == no && $TLS == no ]] || fail 2 "start --server takes no --port/--ensemble/--tls: the cluster's config is kept"
         cmd_start_servers
       else
         PORT=${PORT:-${ZK_PORT:-2181}}

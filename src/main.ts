@@ -10,6 +10,7 @@ import * as https from 'node:https';
 import { advertisedApiUrl, clientTimings, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, resolveTimings, type Config } from './config/load';
 import type { ApiTlsConfig, HooksConfig, JenkinsConfig, LockConfig } from './config/types';
 import { ZkCoordinator } from './coordination/zookeeper';
+import { zkTlsSetup } from './coordination/zk-tls';
 import { ClusterView } from './controller/cluster-view';
 import { Controller, type ControllerOptions } from './controller/controller';
 import { ZnodeAclGuard } from './controller/znode-acl';
@@ -78,12 +79,15 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   // The one list of secrets (the schema's sensitive keys): no child process inherits them.
   const secrets = configSecrets(cfg);
 
+  // zk.tls: every file checked now (ConfigError naming the key: exit 2), re-read per connection.
+  const zkTls = zkTlsSetup(cfg.zk.tls);
   const coordinator = new ZkCoordinator({
     ...pick(cfg.zk, 'connect', 'sessionTimeoutMs', 'spinDelayMs'),
     timings: (t) => clientTimings(cfg, t),
     logger: log.child({ component: 'zookeeper' }),
-    access: pick(cfg.zk, 'auth', 'worldRead'),
+    access: { ...pick(cfg.zk, 'auth', 'worldRead'), x509: zkTls.x509 },
     sharedPath: cfg.zk.root,
+    ...(zkTls.tls ? { tls: zkTls.tls } : {}),
   });
   new ZnodeAclGuard(coordinator, coordinator, base, log.child({ component: 'zookeeper' })).start();
   const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
@@ -247,6 +251,7 @@ function logStarted(cfg: Config, apiUrl: string, watchdog: HostWatchdog, log: Lo
     sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
     sync: cfg.sync.mode === 'git' ? { repo: redactRepo(cfg.sync.repo), branch: cfg.sync.branch, gitDir: resolveGitDir(cfg) } : 'shared',
     zkAuth: cfg.zk.auth !== '',
+    zkTls: cfg.zk.tls.enabled ? { clientCert: cfg.zk.tls.certFile !== '', serverName: cfg.zk.tls.serverName || null } : false,
     watchdog: wd.mode === 'off' ? 'off' : { mode: wd.mode, device: wd.device, armable: watchdog.status().lastError === null },
   });
   if (cfg.zk.auth === '') {

@@ -35,6 +35,7 @@ export function typeOf(k: KeyInfo): string {
   if (f === 'jha-boolean') return 'boolean';
   if (f === 'jha-globs') return 'list of globs';
   if (f === 'jha-command-list') return 'list of shell commands';
+  if (f === 'jha-x509-subjects') return 'list of certificate subjects';
   return f;
 }
 

@@ -110,10 +110,30 @@ export function checkCrossFieldRules(cfg: Config): void {
   }
 
   checkJenkinsRules(cfg);
+  checkZkTlsRules(cfg);
 
   // Also enforced by the schema format; kept here so hand-built configs are checked too.
   if (!isHttpUrl(cfg.jenkins.url)) {
     throw new ConfigError(`jenkins.url must be an http:// or https:// URL: ${JSON.stringify(clip(cfg.jenkins.url, 200))}`, 'jenkins.url');
+  }
+}
+
+/** zk.tls: files only with TLS on, certificate and key together, ACL identities need a certificate. */
+function checkZkTlsRules(cfg: Config): void {
+  const t = cfg.zk.tls;
+  const set = (['caFile', 'certFile', 'keyFile'] as const).filter((k) => t[k] !== '');
+  if (!t.enabled && set.length > 0) {
+    throw new ConfigError(
+      `zk.tls.${set[0]} is set but zk.tls.enabled is false: jenkins-ha would talk plain TCP to ZooKeeper; set zk.tls.enabled=true (env ${envName('zk.tls.enabled')}) or clear zk.tls.${set[0]}`,
+      'zk.tls.enabled',
+    );
+  }
+  if ((t.certFile === '') !== (t.keyFile === '')) {
+    const missing = t.certFile === '' ? 'zk.tls.certFile' : 'zk.tls.keyFile';
+    throw new ConfigError(`${missing} must be set too: mutual TLS needs zk.tls.certFile and zk.tls.keyFile together`, missing);
+  }
+  if (t.aclIdentities.length > 0 && t.certFile === '') {
+    throw new ConfigError('zk.tls.aclIdentities needs a client certificate (zk.tls.certFile): without one the servers see no certificate identity', 'zk.tls.aclIdentities');
   }
 }
 

@@ -40,6 +40,20 @@ export interface ZkConfig {
   readonly auth: string;
   /** With `auth`: world may READ the znodes we create (else only the digest identity may). */
   readonly worldRead: boolean;
+  readonly tls: ZkTlsConfig;
+}
+
+/** TLS to ZooKeeper (docs/security.md). Files are re-read on every connection. */
+export interface ZkTlsConfig {
+  readonly enabled: boolean;
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Name the servers' certificates must carry; '' = each connect host. */
+  readonly serverName: string;
+  readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** RFC 2253 subjects given ALL on our znodes (x509 ACL); [] = our certificate's subject. */
+  readonly aclIdentities: readonly string[];
 }
 
 export interface FencingConfig {

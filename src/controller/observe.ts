@@ -157,6 +157,7 @@ export class Observer {
         sessionTimeoutMs: s?.timeoutMs ?? opts.requestedSessionTimeoutMs,
         msSinceHeard: heard === null ? null : Math.round(now - heard),
         fenceAfterMs: this.fenceAfterMs(),
+        ...(coord.tlsStatus ? { tlsError: coord.tlsStatus() } : {}),
       },
       epoch: this.o.term.epoch(),
       paused: cluster.pauseState(),

@@ -13,7 +13,7 @@
  *                for this is `joining` too, while its `candidate` is our `standby`).
  * - `stopped`:   shutting down, or resigned and cooling down outside the election.
  */
-import type { ConnState } from '../coordination/types';
+import type { ConnState, TlsFailure } from '../coordination/types';
 import type { ElectionRole } from '../election/election';
 import type { JenkinsState } from '../jenkins/supervisor';
 import type { SyncStatus } from '../sync/types';
@@ -137,6 +137,8 @@ export interface StatusSnapshot {
     sessionTimeoutMs: number;
     msSinceHeard: number | null;
     fenceAfterMs: number;
+    /** zk.tls (issue 14): the last failed TLS handshake (file, peer, reason), null once one succeeds. */
+    tlsError?: TlsFailure | null;
   };
   epoch: number | null;
   paused: PauseState;

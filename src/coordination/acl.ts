@@ -1,6 +1,7 @@
 /**
- * ZooKeeper digest ACLs as plain data (no client library here): the identity a `user:password`
- * pair authenticates as, and the ACL every znode jenkins-ha creates carries. See docs/security.md.
+ * ZooKeeper ACLs as plain data (no client library here): the identity a `user:password` pair
+ * authenticates as (digest) or the certificate subjects of the cluster (x509, mutual TLS), and
+ * the ACL every znode jenkins-ha creates carries. See docs/security.md.
  */
 import { createHash } from 'node:crypto';
 
@@ -17,8 +18,24 @@ export interface AclEntry {
 export interface ZkAccess {
   /** Digest credentials `user:password`; empty = no authentication, znodes open to all. */
   auth: string;
-  /** With `auth`: anyone may READ the znodes we create. */
+  /** With `auth` (or `x509`): anyone may READ the znodes we create. */
   worldRead: boolean;
+  /**
+   * Without `auth`: the RFC 2253 certificate subjects of the cluster's nodes (mutual TLS, the
+   * x509 auth provider). Znodes get ALL for each; empty = no certificate identity.
+   */
+  x509?: readonly string[];
+}
+
+/** Our identities as ACL ids (digest wins over x509; none = open znodes). */
+function ownIds(access: ZkAccess): AclEntry[] {
+  if (access.auth !== '') return [{ perms: PERM.ALL, scheme: 'digest', id: digestId(access.auth) }];
+  return (access.x509 ?? []).map((id) => ({ perms: PERM.ALL, scheme: 'x509', id }));
+}
+
+/** Whether znodes get an ACL of our own (digest credentials or certificate identities). */
+export function hasIdentity(access: ZkAccess): boolean {
+  return ownIds(access).length > 0;
 }
 
 /** The id ZooKeeper's digest provider gives `user:password`: `user:` + base64(sha1(user:password)). */
@@ -29,11 +46,11 @@ export function digestId(auth: string): string {
 
 export const OPEN_ACL: readonly AclEntry[] = [{ perms: PERM.ALL, scheme: 'world', id: 'anyone' }];
 
-/** The ACL of every znode we create: ALL for our digest identity (+ world READ), or open without auth. */
+/** The ACL of every znode we create: ALL for our identities (+ world READ), or open without any. */
 export function aclFor(access: ZkAccess): readonly AclEntry[] {
-  if (access.auth === '') return OPEN_ACL;
-  const ours: AclEntry = { perms: PERM.ALL, scheme: 'digest', id: digestId(access.auth) };
-  return access.worldRead ? [ours, { perms: PERM.READ, scheme: 'world', id: 'anyone' }] : [ours];
+  const ours = ownIds(access);
+  if (ours.length === 0) return OPEN_ACL;
+  return access.worldRead ? [...ours, { perms: PERM.READ, scheme: 'world', id: 'anyone' }] : ours;
 }
 
 /**
@@ -42,12 +59,10 @@ export function aclFor(access: ZkAccess): readonly AclEntry[] {
  * its base) plus READ if worldRead. Nobody else may delete them or change their ACL.
  */
 export function sharedAclFor(access: ZkAccess): readonly AclEntry[] {
-  if (access.auth === '') return OPEN_ACL;
+  const ours = ownIds(access);
+  if (ours.length === 0) return OPEN_ACL;
   const world = PERM.CREATE | (access.worldRead ? PERM.READ : 0);
-  return [
-    { perms: PERM.ALL, scheme: 'digest', id: digestId(access.auth) },
-    { perms: world, scheme: 'world', id: 'anyone' },
-  ];
+  return [...ours, { perms: world, scheme: 'world', id: 'anyone' }];
 }
 
 /** Same entries, in any order. */
@@ -60,8 +75,8 @@ export function sameAcl(a: readonly AclEntry[], b: readonly AclEntry[]): boolean
 
 /** Whether an ACL lets the holder of `access` change the ACL itself (ADMIN for world or for us). */
 export function mayAdminister(acl: readonly AclEntry[], access: ZkAccess): boolean {
-  const me = access.auth === '' ? null : digestId(access.auth);
+  const me = ownIds(access);
   return acl.some(
-    (e) => (e.perms & PERM.ADMIN) !== 0 && ((e.scheme === 'world' && e.id === 'anyone') || (me !== null && e.scheme === 'digest' && e.id === me)),
+    (e) => (e.perms & PERM.ADMIN) !== 0 && ((e.scheme === 'world' && e.id === 'anyone') || me.some((m) => m.scheme === e.scheme && m.id === e.id)),
   );
 }

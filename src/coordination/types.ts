@@ -49,6 +49,18 @@ export interface AclKeeper {
   secureAcl(path: string): Promise<AclCheck>;
 }
 
+/** A failed TLS connection attempt to ZooKeeper (zk.tls), as the log and /status show it. */
+export interface TlsFailure {
+  peer: string;
+  /** Short machine-readable reason. */
+  reason: 'unknown-ca' | 'expired' | 'name-mismatch' | 'client-cert-refused' | 'file-unreadable' | 'protocol' | 'other';
+  /** The file involved (zk.tls.caFile for the server's chain, zk.tls.certFile for ours), if known. */
+  file: string | null;
+  message: string;
+  /** Node's error code (CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID, ...), if any. */
+  code: string | null;
+}
+
 export interface CoordinatorEvents {
   /** Connection state changed (for the given session generation). */
   state: (state: ConnState, generation: number) => void;
@@ -75,6 +87,8 @@ export interface Coordinator {
   close(): Promise<void>;
   /** Drop the socket and reconnect (the library has no read timeout of its own). */
   forceReconnect(reason: string): void;
+  /** With zk.tls: the last failed TLS connection attempt, null once a handshake succeeds. */
+  tlsStatus?(): TlsFailure | null;
 
   create(path: string, data: Buffer, mode: CreateMode): Promise<string>;
   exists(path: string, watch?: Watcher): Promise<NodeStat | null>;

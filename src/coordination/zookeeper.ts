@@ -5,23 +5,23 @@
  * recovers an expired session), and measures liveness itself: the library has no read timeout, so
  * a silent partition would leave it "connected" while the server expires the session.
  *
- * Liveness: a probe every pingIntervalMs (default T/6) with requestTimeoutMs (default T/3).
- * `lastHeardAt()` is the *send* time of the newest QUORUM request that got an answer: the
- * ensemble's leader processed it after we sent it, so the session was alive there then and cannot
- * expire before lastHeardAt + T. Only writes count (create, setData, remove, multi): a follower
- * answers reads from its own copy, and a follower cut off from its peers keeps doing so for up to
- * syncLimit x tickTime (10 s with ZooKeeper's sample config) while the quorum may already have
- * expired our session. So the probe is a check-only transaction on `/` (forwarded to the leader
- * and committed like any write; it changes nothing), not an `exists`. A probe that times out forces
- * a reconnect (socket destroyed), which either resumes the session or learns that it expired.
+ * Liveness (./liveness.ts): `lastHeardAt()` is the *send* time of the newest QUORUM request that
+ * got an answer: the ensemble's leader processed it after we sent it, so the session was alive
+ * there then and cannot expire before lastHeardAt + T. Only writes count (create, setData,
+ * remove, multi): a follower answers reads from its own copy, and one cut off from its peers keeps
+ * doing so for up to syncLimit x tickTime while the quorum may already have expired our session.
+ * TLS and every other use of the library's internals: ./zk-socket.ts.
  */
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
 import * as zk from 'node-zookeeper-client';
-import { ZkError, errorMessage } from '../errors';
+import { ZkError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { monoNow } from '../util/clock';
-import { aclFor, mayAdminister, sameAcl, sharedAclFor, type AclEntry, type ZkAccess } from './acl';
+import { aclFor, hasIdentity, mayAdminister, sameAcl, sharedAclFor, type AclEntry, type ZkAccess } from './acl';
+import { fromZkAcl, isServerAnswer, mapZkError, toEvent, toMode, toStat, toZkAcl, type Callback, type ZkErr } from './zk-wire';
+import { LivenessProbe } from './liveness';
+import { closeClient, socketOf, useTls } from './zk-socket';
+import { TlsReport, type TlsFailure, type ZkTlsSettings } from './zk-tls';
 import type {
   AclCheck,
   AclKeeper,
@@ -33,13 +33,10 @@ import type {
   NodeStat,
   SessionInfo,
   Watcher,
-  WatchEvent,
 } from './types';
 
 /** call(): the request is a write, answered by the quorum's leader. */
 const QUORUM = true;
-/** The liveness probe: a check-only transaction on the root (any version). */
-const LIVENESS_PROBE: MultiOp[] = [{ op: 'check', path: '/', version: -1 }];
 
 export interface ZkOptions {
   connect: string;
@@ -59,126 +56,12 @@ export interface ZkOptions {
    * `mkdirp` creates them with `sharedAclFor` (others may add children, not delete or re-ACL).
    */
   sharedPath?: string;
+  /** zk.tls: connect over TLS (./zk-socket.ts), files re-read on every connection. Default: plain TCP. */
+  tls?: ZkTlsSettings;
 }
-
-/** Pieces of the library the published types do not describe (see NOTES.md, pitfall 7). */
-interface ZkException {
-  getCode(): number;
-  getName(): string;
-}
-/** An ACL entry as the library returns it (`permission` at runtime, `perms` in the types). */
-interface RuntimeAcl {
-  permission?: number;
-  perms?: number;
-  id: { scheme: string; id: string };
-}
-interface InternalClient {
-  connectionManager?: { socket?: Socket };
-}
-type ZkErr = Error | zk.Exception | null;
-type Callback<T> = (error: ZkErr, result: T) => void;
-
-const CODES = {
-  CONNECTION_LOSS: -4,
-  OPERATION_TIMEOUT: -7,
-  NO_NODE: -101,
-  NO_AUTH: -102,
-  BAD_VERSION: -103,
-  NODE_EXISTS: -110,
-  NOT_EMPTY: -111,
-  SESSION_EXPIRED: -112,
-} as const;
 
 const AUTH_RETRY_MIN_MS = 1000;
 const AUTH_RETRY_MAX_MS = 30000;
-
-function toZkAcl(entries: readonly AclEntry[]): zk.ACL[] {
-  return entries.map((e) => new zk.ACL(e.perms, new zk.Id(e.scheme, e.id)));
-}
-
-function fromZkAcl(acls: readonly zk.ACL[]): AclEntry[] {
-  return (acls as unknown as RuntimeAcl[]).map((a) => ({ perms: a.permission ?? a.perms ?? 0, scheme: a.id.scheme, id: a.id.id }));
-}
-
-function isZkException(err: unknown): err is ZkException {
-  return typeof err === 'object' && err !== null && typeof (err as ZkException).getCode === 'function';
-}
-
-/** Errors that prove the server answered (as opposed to a local connection failure). */
-function isServerAnswer(err: unknown): boolean {
-  if (!isZkException(err)) return false;
-  const c = err.getCode();
-  return c !== CODES.CONNECTION_LOSS && c !== CODES.SESSION_EXPIRED && c !== CODES.OPERATION_TIMEOUT && c > -100;
-}
-
-export function mapZkError(err: unknown, op: string, path: string): ZkError {
-  if (err instanceof ZkError) return err;
-  const where = `${op} ${path}`;
-  if (!isZkException(err)) return new ZkError('ZK_ERROR', `${where}: ${errorMessage(err)}`, op, path, { cause: err });
-  const c = err.getCode();
-  const name = err.getName();
-  const code =
-    c === CODES.CONNECTION_LOSS
-      ? 'ZK_CONNECTION_LOSS'
-      : c === CODES.SESSION_EXPIRED
-        ? 'ZK_SESSION_EXPIRED'
-        : c === CODES.NO_NODE
-          ? 'ZK_NO_NODE'
-          : c === CODES.NODE_EXISTS
-            ? 'ZK_NODE_EXISTS'
-            : c === CODES.BAD_VERSION
-              ? 'ZK_BAD_VERSION'
-              : c === CODES.NOT_EMPTY
-                ? 'ZK_NOT_EMPTY'
-                : c === CODES.NO_AUTH
-                  ? 'ZK_NO_AUTH'
-                  : 'ZK_ERROR';
-  if (code === 'ZK_NO_AUTH') {
-    return new ZkError(
-      code,
-      `${where}: not allowed by the znode's ACL (${name} ${c}); every node and tool of a cluster must use the same zk.auth credentials`,
-      op,
-      path,
-      { cause: err },
-    );
-  }
-  return new ZkError(code, `${where}: ${name} (${c})`, op, path, { cause: err });
-}
-
-function toStat(s: zk.Stat): NodeStat {
-  return {
-    version: s.version,
-    ephemeralOwner: s.ephemeralOwner.toString('hex'),
-    numChildren: s.numChildren,
-    dataLength: s.dataLength,
-  };
-}
-
-function toMode(mode: CreateMode): number {
-  switch (mode) {
-    case 'persistent':
-      return zk.CreateMode.PERSISTENT;
-    case 'persistent_sequential':
-      return zk.CreateMode.PERSISTENT_SEQUENTIAL;
-    case 'ephemeral':
-      return zk.CreateMode.EPHEMERAL;
-    case 'ephemeral_sequential':
-      return zk.CreateMode.EPHEMERAL_SEQUENTIAL;
-  }
-}
-
-function toEvent(e: zk.Event): WatchEvent {
-  const t = e.getType();
-  const type: WatchEvent['type'] =
-    t === zk.Event.NODE_CREATED
-      ? 'created'
-      : t === zk.Event.NODE_DELETED
-        ? 'deleted'
-        : t === zk.Event.NODE_DATA_CHANGED
-          ? 'dataChanged'
-          : 'childrenChanged';
-  return { type, path: e.getPath() };
-}
 
 export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeeper {
   private client: zk.Client | null = null;
@@ -186,12 +69,10 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
   private connState: ConnState = 'closed';
   private info: SessionInfo | null = null;
   private heardAt: number | null = null;
-  private pingTimer: NodeJS.Timeout | null = null;
-  private pingInFlight = false;
-  /** Monotonic time we last entered a non-connected state or forced a reconnect. */
-  private unconnectedSince = 0;
+  private readonly liveness = new LivenessProbe(this);
   private stopped = true;
   private authRetryMs = AUTH_RETRY_MIN_MS;
+  private readonly tls: TlsReport | null;
   private readonly log: Logger;
   private readonly access: ZkAccess;
   private readonly acl: zk.ACL[];
@@ -203,10 +84,16 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
     this.access = opts.access ?? { auth: '', worldRead: true };
     this.acl = toZkAcl(aclFor(this.access));
     this.sharedAcl = toZkAcl(sharedAclFor(this.access));
+    this.tls = opts.tls ? new TlsReport(opts.tls, this.log) : null;
   }
 
   get authenticated(): boolean {
-    return this.access.auth !== '';
+    return hasIdentity(this.access);
+  }
+
+  /** The last failed TLS connection attempt; null once a handshake succeeds (or without TLS). */
+  tlsStatus(): TlsFailure | null {
+    return this.tls?.current() ?? null;
   }
 
   get state(): ConnState {
@@ -237,39 +124,19 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
   async close(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.pingTimer) clearTimeout(this.pingTimer);
-    this.pingTimer = null;
+    this.liveness.stop();
     const client = this.client;
     this.client = null;
     this.gen += 1; // drop every callback still pending
     const wasConnected = this.connState === 'connected';
     this.setState('closed', this.gen);
-    if (!client) return;
-    const socket = (client as unknown as InternalClient).connectionManager?.socket;
-    client.close();
-    if (!wasConnected || !socket || socket.destroyed) {
-      socket?.destroy();
-      return;
-    }
-    // Wait (bounded) for the server to close the socket after CLOSE_SESSION, so the session and
-    // its ephemeral znodes are gone when we return.
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        socket.destroy();
-        resolve();
-      }, 1000);
-      socket.once('close', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    if (client) await closeClient(client, wasConnected);
   }
 
   forceReconnect(reason: string): void {
-    this.unconnectedSince = monoNow();
-    const socket = (this.client as unknown as InternalClient | null)?.connectionManager?.socket;
+    this.liveness.markUnconnected();
     this.log.warn('forcing a reconnect to ZooKeeper', { event: 'zk.force_reconnect', reason });
-    socket?.destroy();
+    socketOf(this.client)?.destroy();
   }
 
   // ---- calls ---------------------------------------------------------------------------------
@@ -431,7 +298,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
     if (this.connState === state) return;
     const from = this.connState;
     this.connState = state;
-    if (state !== 'connected') this.unconnectedSince = monoNow();
+    if (state !== 'connected') this.liveness.markUnconnected();
     this.log.info(`zookeeper ${state}`, {
       event: `zk.${state}`,
       from,
@@ -451,6 +318,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
       retries: 0, // >0 re-sends creates after CONNECTION_LOSS: duplicate sequential znodes
     });
     this.client = client;
+    if (this.tls) useTls(client, this.tls.hooks(() => gen === this.gen));
     // Credentials go with the client: it sends them right after every (re)connect handshake.
     if (this.access.auth !== '') client.addAuthInfo('digest', Buffer.from(this.access.auth, 'utf8'));
     client.on('state', (s: zk.State) => {
@@ -459,7 +327,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
     });
     this.setState('connecting', gen);
     client.connect();
-    this.schedulePing();
+    this.liveness.schedule();
   }
 
   private onClientState(s: zk.State, gen: number, client: zk.Client): void {
@@ -481,7 +349,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
         this.setState('connected', gen);
       }
       // Prove the connection at once rather than trusting the state flag.
-      this.schedulePing(0);
+      this.liveness.schedule(0);
     } else if (s === zk.State.DISCONNECTED || s === zk.State.CONNECTED_READ_ONLY) {
       this.setState('disconnected', gen);
     } else if (s === zk.State.EXPIRED) {
@@ -502,45 +370,6 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
       client.close();
       this.emit('authFailed', message);
       if (!this.stopped) setTimeout(() => !this.stopped && this.newClient(), retryMs);
-    }
-  }
-
-  private schedulePing(inMs?: number): void {
-    if (this.stopped) return;
-    if (this.pingTimer) clearTimeout(this.pingTimer);
-    this.pingTimer = setTimeout(() => void this.ping(), inMs ?? this.timings().pingIntervalMs);
-  }
-
-  private async ping(): Promise<void> {
-    this.pingTimer = null;
-    if (this.stopped) return;
-    if (this.connState !== 'connected') {
-      // The library has no timeout on its connect handshake either: a server that accepts TCP but
-      // never answers (a half-dead peer, a blackholed path) would hold us "connecting" for ever.
-      const { requestTimeoutMs } = this.timings();
-      if (monoNow() - this.unconnectedSince > requestTimeoutMs) {
-        this.unconnectedSince = monoNow();
-        this.forceReconnect(`no session handshake within ${requestTimeoutMs} ms`);
-      }
-      this.schedulePing();
-      return;
-    }
-    if (this.pingInFlight) {
-      this.schedulePing();
-      return;
-    }
-    this.pingInFlight = true;
-    const gen = this.gen;
-    try {
-      // A check-only transaction: routed through the quorum leader, changes nothing.
-      await this.multi(LIVENESS_PROBE);
-    } catch (err) {
-      if (gen === this.gen && err instanceof ZkError && err.code === 'ZK_TIMEOUT') {
-        this.forceReconnect(`liveness probe got no reply within ${this.timings().requestTimeoutMs} ms`);
-      }
-    } finally {
-      this.pingInFlight = false;
-      this.schedulePing();
     }
   }
 

@@ -18,6 +18,8 @@ export interface ChaosArgs {
   /** shared: one JENKINS_HOME for all; git: a home per node, sync.mode git through a local bare repository. */
   sync: 'shared' | 'git';
   syncIntervalMs: number;
+  /** The ensemble serves TLS only (zk.sh --tls) and the controllers speak it (zk.tls.*). */
+  tls: boolean;
   help: boolean;
 }
 
@@ -39,6 +41,8 @@ export const USAGE = `npm run chaos -- [--faults N] [--seed S] [options]
                            through a local bare git repository (sync.mode git), and the writes
                            check becomes the replication check (docs/reliability.md)
   --sync-interval-ms MS    git mode: the leader's sync.intervalMs (default 1000)
+  --tls                    the ensemble serves TLS only (secureClientPort, client certificates
+                           required) and the controllers connect with zk.tls.*
 
 Exit status: 0 all green; 1 a failure (overlap, lost write, needless failover, recovery over its
 bound, a fault that did not happen, a cluster that did not settle); 2 bad arguments.`;
@@ -64,6 +68,7 @@ export function parseChaosArgs(argv: string[], randomSeed: () => number = () => 
     logLevel: 'debug',
     sync: 'shared',
     syncIntervalMs: 1000,
+    tls: false,
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -122,6 +127,9 @@ export function parseChaosArgs(argv: string[], randomSeed: () => number = () => 
       }
       case '--sync-interval-ms':
         a.syncIntervalMs = int('sync-interval-ms', value(), 100);
+        break;
+      case '--tls':
+        a.tls = true;
         break;
       case '--keep-home':
         a.keepHome = true;

@@ -36,6 +36,8 @@ export interface ChaosClusterOptions {
   sync: 'shared' | 'git';
   /** git mode: the leader's sync.intervalMs. */
   syncIntervalMs: number;
+  /** ZooKeeper over TLS (zk.sh --tls, its PKI's client certificate for every controller). */
+  tls?: boolean;
 }
 
 /** The stand-in's writes file (checks.ts WRITES_FILE); replicated in git mode. */
@@ -166,7 +168,7 @@ export class ChaosCluster {
   }
 
   static async start(opts: ChaosClusterOptions): Promise<ChaosCluster> {
-    const zk = await startZk({ ensemble: true });
+    const zk = await startZk({ ensemble: true, tls: opts.tls === true });
     const proxies = new Map<NodeId, TcpProxy[]>();
     try {
       for (const id of NODE_IDS) {
@@ -206,6 +208,14 @@ export class ChaosCluster {
       // (resigning after repeated crashes is covered by the unit tests of decide()).
       JHA_JENKINS_RESTART_WINDOW_MS: '3000',
       STANDIN_WRITES_MS: String(this.opts.writesMs),
+      ...(this.zk.pki !== null
+        ? {
+            JHA_ZK_TLS_ENABLED: 'true',
+            JHA_ZK_TLS_CA_FILE: path.join(this.zk.pki, 'ca.pem'),
+            JHA_ZK_TLS_CERT_FILE: path.join(this.zk.pki, 'client.pem'),
+            JHA_ZK_TLS_KEY_FILE: path.join(this.zk.pki, 'client-key.pem'),
+          }
+        : {}),
       ...(this.opts.sync === 'git' && this.repo !== null
         ? {
             JHA_SYNC_MODE: 'git',
@@ -281,7 +291,7 @@ export class ChaosCluster {
   }
 
   async zkModes(): Promise<string[]> {
-    return Promise.all(this.zk.ports.map((p) => zkMode(p)));
+    return Promise.all(this.zk.ports.map((p) => zkMode(p, this.zk.pki)));
   }
 
   /**

@@ -149,7 +149,7 @@ async function killZkServer(ctx: FaultContext, server: number, role: string): Pr
   const t0 = mono();
   await zk.killServer(server);
   const selfCheck: string[] = [];
-  const mode = await zkMode(zk.ports[server - 1] as number);
+  const mode = await zkMode(zk.ports[server - 1] as number, zk.pki);
   if (mode !== 'down') selfCheck.push(`zookeeper server ${server} still serves (${mode}) after kill -9`);
   selfCheck.push(...(await waitZkAbsorbed(ctx)));
   // Hold one more session timeout: a needless fence or failover would show by now.

@@ -202,6 +202,7 @@ async function main(): Promise<number> {
     logLevel: args.logLevel,
     sync: args.sync,
     syncIntervalMs: args.syncIntervalMs,
+    tls: args.tls,
   });
   const branch = cluster.repo === null ? null : new BranchReader(cluster.repo, SYNC_BRANCH, WRITES_FILE);
   const results: FaultResult[] = [];

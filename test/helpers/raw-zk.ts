@@ -5,6 +5,8 @@
  * `outcome()` turns a call into 'OK' or the error's name ('NO_AUTH', 'NO_NODE', ...).
  */
 import * as zk from 'node-zookeeper-client';
+import { useTls } from '../../src/coordination/zk-socket';
+import { tlsOptions, type ZkTlsSettings } from '../../src/coordination/zk-tls';
 
 export interface RawAcl {
   perms: number;
@@ -26,9 +28,14 @@ const CALL_TIMEOUT_MS = 10000;
 export class RawZk {
   private constructor(private readonly client: zk.Client) {}
 
-  /** Connects (within 15 s) and, when given, sends `user:password` as digest credentials. */
-  static async connect(connect: string, opts: { auth?: string } = {}): Promise<RawZk> {
+  /**
+   * Connects (within 15 s) and, when given, sends `user:password` as digest credentials; with
+   * `tls`, over TLS (jenkins-ha's own override, src/coordination/zk-socket.ts).
+   */
+  static async connect(connect: string, opts: { auth?: string; tls?: ZkTlsSettings } = {}): Promise<RawZk> {
     const client = zk.createClient(connect, { sessionTimeout: 4000, spinDelay: 100, retries: 0 });
+    const settings = opts.tls;
+    if (settings) useTls(client, { options: (host) => tlsOptions(settings, host), onFailure: () => undefined, onSecure: () => undefined });
     if (opts.auth !== undefined) client.addAuthInfo('digest', Buffer.from(opts.auth));
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no ZooKeeper session at ${connect} within 15 s`)), 15000);

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import * as tls from 'tls';
 
 export const ZK_SCRIPT = path.resolve(__dirname, '..', '..', 'scripts', 'zk.sh');
 
@@ -21,6 +22,11 @@ export interface ZkCluster {
   /** Connect string, e.g. 127.0.0.1:23001 or 127.0.0.1:23001,127.0.0.1:23002,127.0.0.1:23003 */
   connect: string;
   dir: string;
+  /**
+   * With { tls: true }: the throwaway PKI of zk.sh --tls (ca.pem, client.pem / client-key.pem, ...;
+   * make more with scripts/zk-pki.sh), null otherwise.
+   */
+  pki: string | null;
   /** Client ports, index 0 = server 1. */
   ports: number[];
   /** Stop all servers (SIGTERM, SIGKILL after 5 s) and remove dir. Idempotent. */
@@ -38,6 +44,8 @@ export interface StartZkOptions {
   ensemble?: boolean;
   /** ZooKeeper's forceSync (fsync of the transaction log). Default: zk.sh's default (yes). */
   forceSync?: boolean;
+  /** secureClientPort only, ssl.clientAuth=need, x509 auth provider (zk.sh start --tls). */
+  tls?: boolean;
 }
 
 export interface ScriptResult {
@@ -118,12 +126,17 @@ export async function freePortBlock(size: number): Promise<number> {
   throw new Error(`no block of ${size} free ports found in 20000-40000`);
 }
 
-/** The reply to a four-letter word (srvr, mntr, ...) on 127.0.0.1:port, or '' if none within timeoutMs. */
-export function fourLetter(port: number, word: string, timeoutMs = 500): Promise<string> {
+/**
+ * The reply to a four-letter word (srvr, mntr, ...) on 127.0.0.1:port, or '' if none within
+ * timeoutMs; over TLS with the PKI's client certificate when `pki` is given.
+ */
+export function fourLetter(port: number, word: string, timeoutMs = 500, pki: string | null = null): Promise<string> {
   return new Promise((resolve) => {
     let data = '';
     let settled = false;
-    const socket = net.connect({ port, host: '127.0.0.1' });
+    const socket = pki
+      ? tls.connect({ port, host: '127.0.0.1', ca: fs.readFileSync(path.join(pki, 'ca.pem')), cert: fs.readFileSync(path.join(pki, 'client.pem')), key: fs.readFileSync(path.join(pki, 'client-key.pem')) })
+      : net.connect({ port, host: '127.0.0.1' });
     const finish = (): void => {
       if (settled) return;
       settled = true;
@@ -133,7 +146,7 @@ export function fourLetter(port: number, word: string, timeoutMs = 500): Promise
     };
     const timer = setTimeout(finish, timeoutMs);
     socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(word));
+    socket.on(pki ? 'secureConnect' : 'connect', () => socket.write(word));
     socket.on('data', (chunk: string) => {
       data += chunk;
     });
@@ -144,13 +157,13 @@ export function fourLetter(port: number, word: string, timeoutMs = 500): Promise
 }
 
 /** The reply to the `srvr` four-letter word on 127.0.0.1:port, or '' if none within timeoutMs. */
-export function srvr(port: number, timeoutMs = 500): Promise<string> {
-  return fourLetter(port, 'srvr', timeoutMs);
+export function srvr(port: number, timeoutMs = 500, pki: string | null = null): Promise<string> {
+  return fourLetter(port, 'srvr', timeoutMs, pki);
 }
 
 /** A server's Mode (standalone, leader, follower, ...) or 'down' when it does not serve. */
-export async function zkMode(port: number): Promise<string> {
-  const m = /^Mode: (\S+)/m.exec(await srvr(port));
+export async function zkMode(port: number, pki: string | null = null): Promise<string> {
+  const m = /^Mode: (\S+)/m.exec(await srvr(port, pki ? 2000 : 500, pki));
   return m?.[1] ?? 'down';
 }
 
@@ -199,6 +212,7 @@ export async function startZk(opts: StartZkOptions = {}): Promise<ZkCluster> {
       const args = ['start', '--dir', dir, '--port', String(base)];
       if (ensemble) args.push('--ensemble');
       if (opts.forceSync !== undefined) args.push('--force-sync', opts.forceSync ? 'yes' : 'no');
+      if (opts.tls === true) args.push('--tls');
       const r = await runZkScript(args);
       if (r.code === 0) {
         connect = lastLine(r.stdout);
@@ -221,10 +235,12 @@ export async function startZk(opts: StartZkOptions = {}): Promise<ZkCluster> {
     }
   };
   let stopped = false;
+  const pki = opts.tls === true ? path.join(dir, 'pki') : null;
 
   return {
     connect,
     dir,
+    pki,
     ports,
     async stop(): Promise<void> {
       if (stopped) return;
@@ -249,7 +265,7 @@ export async function startZk(opts: StartZkOptions = {}): Promise<ZkCluster> {
       await zkScript(['start', '--dir', dir, '--server', String(n)]);
     },
     async leaderServer(): Promise<number | null> {
-      const modes = await Promise.all(ports.map((p) => zkMode(p)));
+      const modes = await Promise.all(ports.map((p) => zkMode(p, pki)));
       const i = modes.indexOf('leader');
       return i < 0 ? null : i + 1;
     },

@@ -198,6 +198,32 @@ export function httpUrlFormat(val: unknown): void {
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') throw new Error(rule);
 }
 
+/**
+ * Certificate subjects in RFC 2253 form (they contain commas): a JSON array in the file; from env
+ * and flags a JSON array, one subject (a list of one) or empty (none).
+ */
+export function x509SubjectsFormat(): string {
+  return registerFormat(
+    'jha-x509-subjects',
+    (val) => {
+      if (!Array.isArray(val) || Object.keys(val).length !== val.length || val.some((v) => typeof v !== 'string' || !/^[A-Za-z0-9.]+=/.test(v))) {
+        throw new Error('must be a list of certificate subjects such as "CN=jenkins-ha,O=Example" (a JSON array of strings)');
+      }
+    },
+    (val) => {
+      if (typeof val !== 'string') return val;
+      const t = val.trim();
+      if (t === '') return [];
+      if (!t.startsWith('[')) return [t];
+      try {
+        return JSON.parse(t) as unknown;
+      } catch {
+        return val;
+      }
+    },
+  );
+}
+
 export function stringFormat(val: unknown): void {
   if (typeof val !== 'string') throw new Error('must be a string');
 }

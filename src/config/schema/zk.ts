@@ -1,6 +1,6 @@
-/** Config keys of ZooKeeper: connect string, root, session and request timings, digest credentials. */
+/** Config keys of ZooKeeper: connect string, root, session and request timings, digest credentials, TLS. */
 import type { Config } from '../types';
-import { booleanFormat, intFormat, zkAuthFormat, zkConnectFormat, zkRootFormat } from './formats';
+import { booleanFormat, intFormat, pathFormat, stringFormat, x509SubjectsFormat, zkAuthFormat, zkConnectFormat, zkRootFormat } from './formats';
 import type { SpecTree } from './spec';
 
 /** The `zk` section. */
@@ -51,6 +51,19 @@ export function zkKeys(): SpecTree<Config['zk']> {
       doc: 'With zk.auth set: whether anyone may read (not change) the znodes jenkins-ha creates, so that tools without the credentials can still watch the cluster. true|false.',
       format: booleanFormat(),
       default: true,
+    },
+    tls: {
+      enabled: { doc: 'Connect to ZooKeeper over TLS (the servers\' secureClientPort; docs/security.md). true|false.', format: booleanFormat(), default: false },
+      caFile: { doc: 'PEM bundle of the CAs that sign the ZooKeeper servers\' certificates; empty = Node\'s built-in CAs. Re-read on every connection.', format: pathFormat, default: '' },
+      certFile: { doc: 'PEM client certificate for mutual TLS (ssl.clientAuth=need); set with zk.tls.keyFile; empty = none. Re-read on every connection, so a rotated certificate needs no restart.', format: pathFormat, default: '' },
+      keyFile: { doc: 'PEM private key of zk.tls.certFile. Re-read on every connection.', format: pathFormat, default: '' },
+      serverName: { doc: 'Name the servers\' certificates must carry (subjectAltName); empty = the host of each zk.connect entry (an IP address is checked as an IP SAN). Verification cannot be turned off.', format: stringFormat, default: '' },
+      minVersion: { doc: 'Lowest TLS version offered. ZooKeeper 3.8 speaks TLSv1.2 unless its ssl.enabledProtocols says otherwise.', format: ['TLSv1.2', 'TLSv1.3'], default: 'TLSv1.2' },
+      aclIdentities: {
+        doc: 'With a client certificate and no zk.auth: the certificate subjects (RFC 2253, as ZooKeeper\'s x509 provider reports them, e.g. CN=jenkins-ha,O=Example) that get ALL on the cluster\'s znodes; empty = the subject of zk.tls.certFile (every node shares one certificate identity). List every node\'s subject when nodes have their own. JSON array from env/flags.',
+        format: x509SubjectsFormat(),
+        default: [],
+      },
     },
   };
 }

@@ -87,6 +87,13 @@ describe('parseChaosArgs', () => {
   });
 });
 
+describe('parseChaosArgs --tls', () => {
+  it('is off by default and turned on by --tls', () => {
+    expect(parseChaosArgs([], () => 1).tls).toBe(false);
+    expect(parseChaosArgs(['--tls'], () => 1).tls).toBe(true);
+  });
+});
+
 describe('parseChaosArgs --sync', () => {
   it('defaults to one shared home and takes git with its interval', () => {
     expect(parseChaosArgs([], () => 1)).toMatchObject({ sync: 'shared', syncIntervalMs: 1000 });

@@ -53,6 +53,7 @@ describe('defaults', () => {
       tickTimeMs: 2000,
       auth: '',
       worldRead: true,
+      tls: { enabled: false, caFile: '', certFile: '', keyFile: '', serverName: '', minVersion: 'TLSv1.2', aclIdentities: [] },
     });
     expect(cfg.fencing).toEqual({
       deadlineRatio: 0.5,

@@ -166,6 +166,13 @@ describe('ZooKeeper in doubt, stopped', () => {
     expect(statusNotes(neutral({ state: 'connected', msSinceHeard: 9000, fenceAfterMs: 8000 }))).toEqual(['ZooKeeper silent (last answer 9s ago; fences after 8s)']);
   });
 
+  it('a neutral node that cannot finish a TLS handshake says why (zk.tls)', () => {
+    const base = standby();
+    const tlsError = { peer: 'zk1:2281', reason: 'unknown-ca' as const, file: '/etc/ca.pem', code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'TLS to ZooKeeper zk1:2281 failed: not signed' };
+    const s = standby({ node: { ...base.node, role: 'neutral' }, zookeeper: { ...base.zookeeper, state: 'connecting', msSinceHeard: null, tlsError } });
+    expect(statusNotes(s)).toEqual(['ZooKeeper connecting: TLS to ZooKeeper zk1:2281 failed: not signed']);
+  });
+
   it('a stopped node (resigned, shutting down) gives its last decision', () => {
     const base = standby();
     expect(statusNotes(standby({ node: { ...base.node, role: 'stopped' }, decision: 'resigned; rejoining in 28000 ms' }))).toEqual(['stopped: resigned; rejoining in 28000 ms']);
