@@ -50,7 +50,7 @@ export class ZnodeAclGuard {
       for await (const path of this.persistentZnodes()) {
         const r = await this.keeper.secureAcl(path);
         if (r === 'secured') {
-          this.log.warn('gave an unprotected znode the ACL of zk.auth', { event: 'zk.acl_secured', znode: path });
+          this.log.warn('gave an unprotected znode the cluster ACL (zk.auth or zk.tls identities)', { event: 'zk.acl_secured', znode: path });
         } else if (r === 'foreign' && !this.warned.has(path)) {
           this.warned.add(path);
           this.log.warn('a znode carries an ACL of another identity that this node may not change; check zk.auth on every node', {
