@@ -9,6 +9,7 @@
 import { errorCode, errorMessage } from '../errors';
 import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
+import { sharedHomeIo } from '../fencing/home-io';
 import type { JenkinsExit } from '../jenkins/supervisor';
 import type { Logger } from '../logging/logger';
 import type { SyncGate } from '../sync/types';
@@ -69,6 +70,7 @@ export class Controller implements ControlCommands {
     const wallNow = deps.wallNow ?? Date.now;
     const watchdog = deps.watchdog ?? null;
     const kick = (): void => this.wake.notify();
+    const homeIo = deps.homeIo ?? sharedHomeIo();
     this.restarts = new RestartTracker({ backoffMs: opts.restartBackoffMs, backoffMaxMs: opts.restartBackoffMaxMs, windowMs: opts.restartWindowMs });
     this.recorder = new Recorder({
       nodeId: opts.nodeId,
@@ -93,6 +95,7 @@ export class Controller implements ControlCommands {
       now: this.now,
       wallNow,
       recorder: this.recorder,
+      homeIo,
       ...(deps.runFencing ? { runFencing: deps.runFencing } : {}),
       ...(deps.probePort ? { probePort: deps.probePort } : {}),
       retryMs: GATE_RETRY_MS,
@@ -111,6 +114,7 @@ export class Controller implements ControlCommands {
       sync: this.sync,
       watchdog,
       term: this.term,
+      homeIo,
       recorder: this.recorder,
       loop: this.state,
       now: this.now,
@@ -123,6 +127,12 @@ export class Controller implements ControlCommands {
       logger: this.log,
       wallNow,
       record: (event, reason) => this.recorder.record(event, reason),
+    });
+    let homeState = homeIo.health().state;
+    homeIo.onChange((h) => {
+      if (h.state === 'hung' && homeState !== 'hung') this.recorder.emit({ type: 'home_hung' });
+      homeState = h.state;
+      kick();
     });
     this.coord.on('state', kick);
     this.coord.on('session', kick);
@@ -250,6 +260,7 @@ export class Controller implements ControlCommands {
   private jenkinsExited(exit: JenkinsExit): void {
     this.drain?.reset();
     this.state.killingForFence = false;
+    this.state.fencingSince = null;
     this.state.unhealthy = null;
     this.term.jenkinsExited(exit);
     if (exit.refused) {
@@ -267,9 +278,11 @@ export class Controller implements ControlCommands {
   private readonly handlers: ActionHandlers = {
     none: () => undefined,
     'stop-jenkins': (a, d) => {
-      const grace = a.mode === 'fence' ? this.opts.fenceKillAfterMs : this.opts.stopTimeoutMs;
+      // killNow: SIGKILL at once (a Jenkins on a hung home cannot shut down cleanly).
+      const grace = a.killNow ? 0 : a.mode === 'fence' ? this.opts.fenceKillAfterMs : this.opts.stopTimeoutMs;
       if (a.mode === 'fence') {
         this.state.killingForFence = true;
+        this.state.fencingSince = this.now();
         this.log.warn(d.reason, { event: 'fenced', graceMs: grace });
         this.recorder.emit({ type: 'fenced' });
         this.recorder.record('fenced', d.reason);
@@ -371,6 +384,19 @@ export class Controller implements ControlCommands {
       this.log.error(d.reason, { event: 'sync.blocked', epoch: this.term.epoch() ?? undefined, cooldownMs: this.opts.resignCooldownMs });
       this.recorder.record('sync.blocked', d.reason);
       await this.term.leaveCleanly('sync: the recorded configuration cannot be restored here');
+    },
+    'home-yield': async (_a, d) => {
+      this.state.resignedUntil = this.now() + this.opts.resignCooldownMs;
+      this.restarts.reset();
+      this.log.warn(d.reason, { event: 'home.yielded', epoch: this.term.epoch() ?? undefined, cooldownMs: this.opts.resignCooldownMs });
+      this.recorder.emit({ type: 'home_yield' });
+      this.recorder.record('home.yielded', d.reason);
+      await this.term.yieldForHome('JENKINS_HOME does not answer');
+    },
+    'home-leave': async (_a, d) => {
+      this.log.warn(d.reason, { event: 'home.left_election' });
+      this.recorder.record('home.left_election', d.reason);
+      await this.election.leave('JENKINS_HOME does not answer', []);
     },
     'drop-term': (_a, d) => {
       this.log.info(d.reason, { event: 'term.ended', epoch: this.term.epoch() ?? undefined });

@@ -6,9 +6,12 @@
  */
 import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
+import type { HomeIo } from '../fencing/home-io';
 import type { SyncGate } from '../sync/types';
 import { pauseInForce, type ClusterView } from './cluster-view';
+import { homeAdviceFor } from './decide/home';
 import type { Observed } from './decide/types';
+import type { HomeStatus } from './home-policy';
 import type { DrainTracker } from './drain';
 import type { LoopState } from './loop-state';
 import { statusNotes } from './notes';
@@ -30,6 +33,8 @@ export interface ObserverOptions {
   sync: SyncGate | null;
   watchdog: WatchdogPort | null;
   term: TermKeeper;
+  /** Bounded I/O on JENKINS_HOME: its deadline times the hung-home policy. */
+  homeIo: HomeIo;
   recorder: Recorder;
   /** The loop's flags (read only here). */
   loop: Readonly<LoopState>;
@@ -76,6 +81,11 @@ export class Observer {
       eligibility: this.observeEligibility(),
       sync: this.observeSync(),
       ...this.o.term.observed(),
+      homePolicy: {
+        fencingSince: loop.fencingSince,
+        stuckAfterMs: opts.fenceKillAfterMs + 2 * this.o.homeIo.timeoutMs,
+        fencingMethods: opts.fencing.methods.length > 0,
+      },
     };
   }
 
@@ -168,8 +178,21 @@ export class Observer {
       history: rec.history,
       drain: this.drainStatus(),
       eligibility: this.eligibilityStatus(),
+      home: this.homeStatus(now),
       ...(this.o.sync ? { sync: this.o.sync.status() } : {}),
       ...(this.o.watchdog ? { watchdog: this.o.watchdog.status() } : {}),
+    };
+  }
+
+  private homeStatus(now: number): HomeStatus {
+    const o = this.observe();
+    const h = o.home ?? this.o.term.home();
+    return {
+      state: h.state,
+      since: new Date(this.o.wallNow() - Math.max(0, now - h.since)).toISOString(),
+      reason: h.reason,
+      leaseLost: h.leaseLost,
+      jenkinsStuck: homeAdviceFor(o).kind === 'stuck',
     };
   }
 
