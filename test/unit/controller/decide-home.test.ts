@@ -83,7 +83,7 @@ describe('Jenkins is stopped and the home is bad', () => {
   });
 
   it('a node in the election without a term (a standby, or a leader before its epoch) leaves it', () => {
-    for (const o of [stopped({ term: null, election: { role: 'follower' } }), stopped({ term: null })]) {
+    for (const o of [stopped({ term: null, election: { role: 'candidate' } }), stopped({ term: null })]) {
       const d = decide(o);
       expect(d.action).toEqual({ kind: 'home-leave' });
       expect(d.reason).toMatch(/leaving the election until it answers again$/);
@@ -113,7 +113,7 @@ describe('Jenkins is stopped and the home is bad', () => {
   });
 
   it('a term held while no longer the lowest znode is no lead: the node leaves the election', () => {
-    const d = decide(stopped({ term: { epoch: EPOCH, generation: GEN }, election: { role: 'follower' } }));
+    const d = decide(stopped({ term: { epoch: EPOCH, generation: GEN }, election: { role: 'candidate' } }));
     expect(d.action).toEqual({ kind: 'home-leave' });
   });
 });
