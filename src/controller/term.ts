@@ -143,9 +143,14 @@ export class TermKeeper {
     };
   }
 
-  /** This node's JENKINS_HOME: the health of its bounded I/O and whether the storage lease is lost. */
+  /**
+   * This node's JENKINS_HOME: the health of its bounded I/O, and whether the storage lease is lost
+   * while our Jenkins runs. Once Jenkins is stopped a lost lease says nothing about the home (a
+   * frozen controller loses it too): only `hung`/`failing` then keep the node out.
+   */
   home(): HomeObserved {
-    return { ...this.o.homeIo.health(), leaseLost: this.lockKeeper.lost() !== null };
+    const running = this.o.supervisor.status().state !== 'stopped';
+    return { ...this.o.homeIo.health(), leaseLost: running && this.lockKeeper.lost() !== null };
   }
 
   /** Begin keeping the lock's heartbeat (it beats only while our Jenkins runs). */
