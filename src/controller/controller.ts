@@ -9,7 +9,6 @@
 import { errorCode, errorMessage } from '../errors';
 import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
-import { sharedHomeIo } from '../fencing/home-io';
 import type { JenkinsExit } from '../jenkins/supervisor';
 import type { Logger } from '../logging/logger';
 import type { SyncGate } from '../sync/types';
@@ -19,7 +18,7 @@ import { Commands } from './commands';
 import { canProveLeadership, decide, nodeRole, type Action, type Decision, type Observed } from './decide';
 import type { DrainTracker } from './drain';
 import { initialLoopState, type LoopState } from './loop-state';
-import { Observer } from './observe';
+import { nextWakeMs, Observer } from './observe';
 import type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort } from './options';
 import { Recorder } from './recorder';
 import { RestartTracker } from './restarts';
@@ -28,7 +27,6 @@ import { TermKeeper } from './term';
 
 export type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort, WatchdogPort } from './options';
 
-const TICK_MS = 250;
 /** How soon a launch held back by a foreign listener, the flock or the watchdog is tried again. */
 const GATE_RETRY_MS = 1000;
 
@@ -70,7 +68,6 @@ export class Controller implements ControlCommands {
     const wallNow = deps.wallNow ?? Date.now;
     const watchdog = deps.watchdog ?? null;
     const kick = (): void => this.wake.notify();
-    const homeIo = deps.homeIo ?? sharedHomeIo();
     this.restarts = new RestartTracker({ backoffMs: opts.restartBackoffMs, backoffMaxMs: opts.restartBackoffMaxMs, windowMs: opts.restartWindowMs });
     this.recorder = new Recorder({
       nodeId: opts.nodeId,
@@ -95,7 +92,7 @@ export class Controller implements ControlCommands {
       now: this.now,
       wallNow,
       recorder: this.recorder,
-      homeIo,
+      ...(deps.homeIo ? { homeIo: deps.homeIo } : {}),
       ...(deps.runFencing ? { runFencing: deps.runFencing } : {}),
       ...(deps.probePort ? { probePort: deps.probePort } : {}),
       retryMs: GATE_RETRY_MS,
@@ -114,7 +111,6 @@ export class Controller implements ControlCommands {
       sync: this.sync,
       watchdog,
       term: this.term,
-      homeIo,
       recorder: this.recorder,
       loop: this.state,
       now: this.now,
@@ -127,12 +123,6 @@ export class Controller implements ControlCommands {
       logger: this.log,
       wallNow,
       record: (event, reason) => this.recorder.record(event, reason),
-    });
-    let homeState = homeIo.health().state;
-    homeIo.onChange((h) => {
-      if (h.state === 'hung' && homeState !== 'hung') this.recorder.emit({ type: 'home_hung' });
-      homeState = h.state;
-      kick();
     });
     this.coord.on('state', kick);
     this.coord.on('session', kick);
@@ -238,17 +228,8 @@ export class Controller implements ControlCommands {
         await this.wake.wait(100);
       }
       st.lastCycleAt = this.now();
-      if (d.action.kind === 'none' && !st.finished) await this.wake.wait(this.nextWakeMs(obs));
+      if (d.action.kind === 'none' && !st.finished) await this.wake.wait(nextWakeMs(obs));
     }
-  }
-
-  /** Sleep until the next event, but never past the moment the fence deadline could pass. */
-  private nextWakeMs(o: Observed): number {
-    if (o.jenkins.state !== 'stopped' && o.zk.msSinceHeard !== null) {
-      const untilFence = o.fenceAfterMs - o.zk.msSinceHeard;
-      return Math.max(1, Math.min(TICK_MS, Math.ceil(untilFence) + 1));
-    }
-    return TICK_MS;
   }
 
   private act(d: Decision, o: Observed): Promise<void> | void {
@@ -278,7 +259,6 @@ export class Controller implements ControlCommands {
   private readonly handlers: ActionHandlers = {
     none: () => undefined,
     'stop-jenkins': (a, d) => {
-      // killNow: SIGKILL at once (a Jenkins on a hung home cannot shut down cleanly).
       const grace = a.killNow ? 0 : a.mode === 'fence' ? this.opts.fenceKillAfterMs : this.opts.stopTimeoutMs;
       if (a.mode === 'fence') {
         this.state.killingForFence = true;
@@ -388,16 +368,9 @@ export class Controller implements ControlCommands {
     'home-yield': async (_a, d) => {
       this.state.resignedUntil = this.now() + this.opts.resignCooldownMs;
       this.restarts.reset();
-      this.log.warn(d.reason, { event: 'home.yielded', epoch: this.term.epoch() ?? undefined, cooldownMs: this.opts.resignCooldownMs });
-      this.recorder.emit({ type: 'home_yield' });
-      this.recorder.record('home.yielded', d.reason);
-      await this.term.yieldForHome('JENKINS_HOME does not answer');
+      await this.term.yieldForHome(d.reason, this.opts.resignCooldownMs);
     },
-    'home-leave': async (_a, d) => {
-      this.log.warn(d.reason, { event: 'home.left_election' });
-      this.recorder.record('home.left_election', d.reason);
-      await this.election.leave('JENKINS_HOME does not answer', []);
-    },
+    'home-leave': (_a, d) => this.term.leaveForHome(d.reason),
     'drop-term': (_a, d) => {
       this.log.info(d.reason, { event: 'term.ended', epoch: this.term.epoch() ?? undefined });
       this.recorder.record('demoted', d.reason);

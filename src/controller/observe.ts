@@ -6,7 +6,6 @@
  */
 import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
-import type { HomeIo } from '../fencing/home-io';
 import type { SyncGate } from '../sync/types';
 import { pauseInForce, type ClusterView } from './cluster-view';
 import { homeAdviceFor } from './decide/home';
@@ -33,13 +32,23 @@ export interface ObserverOptions {
   sync: SyncGate | null;
   watchdog: WatchdogPort | null;
   term: TermKeeper;
-  /** Bounded I/O on JENKINS_HOME: its deadline times the hung-home policy. */
-  homeIo: HomeIo;
   recorder: Recorder;
   /** The loop's flags (read only here). */
   loop: Readonly<LoopState>;
   now: () => number;
   wallNow: () => number;
+}
+
+/** The loop's longest sleep between cycles without an event. */
+const TICK_MS = 250;
+
+/** How long the loop may sleep: until the next event, never past the moment the fence deadline could pass. */
+export function nextWakeMs(o: Observed): number {
+  if (o.jenkins.state !== 'stopped' && o.zk.msSinceHeard !== null) {
+    const untilFence = o.fenceAfterMs - o.zk.msSinceHeard;
+    return Math.max(1, Math.min(TICK_MS, Math.ceil(untilFence) + 1));
+  }
+  return TICK_MS;
 }
 
 export class Observer {
@@ -83,7 +92,7 @@ export class Observer {
       ...this.o.term.observed(),
       homePolicy: {
         fencingSince: loop.fencingSince,
-        stuckAfterMs: opts.fenceKillAfterMs + 2 * this.o.homeIo.timeoutMs,
+        stuckAfterMs: opts.fenceKillAfterMs + 2 * this.o.term.homeIoTimeoutMs(),
         fencingMethods: opts.fencing.methods.length > 0,
       },
     };

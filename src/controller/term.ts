@@ -9,7 +9,7 @@ import { errorMessage, hasCode } from '../errors';
 import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
 import type { EpochStore } from '../fencing/epoch';
-import type { HomeIo } from '../fencing/home-io';
+import { sharedHomeIo, type HomeIo } from '../fencing/home-io';
 import { acquireHomeLock, releaseHomeLock } from '../fencing/home-lock';
 import { describeHolder } from '../fencing/storage-lease';
 import { runFencingMethods } from '../fencing/methods';
@@ -50,8 +50,8 @@ export interface TermKeeperOptions {
   now: () => number;
   wallNow: () => number;
   recorder: Recorder;
-  /** Bounded I/O on JENKINS_HOME: every lock read and write of the term goes through it. */
-  homeIo: HomeIo;
+  /** Bounded I/O on JENKINS_HOME: every lock read and write of the term goes through it (default: the shared instance). */
+  homeIo?: HomeIo;
   runFencing?: ControllerDeps['runFencing'];
   probePort?: ControllerDeps['probePort'];
   /** How soon a launch held back by a foreign listener, the flock or the watchdog is tried again. */
@@ -74,10 +74,12 @@ export class TermKeeper {
   private readonly guard: LaunchGuard;
   private readonly fenceGate: FenceGate;
   private readonly lockKeeper: LockKeeper;
+  private readonly homeIo: HomeIo;
 
   constructor(private readonly o: TermKeeperOptions) {
     const { opts, recorder } = o;
     const record = (event: string, reason: string): void => recorder.record(event, reason);
+    this.homeIo = o.homeIo ?? sharedHomeIo();
     this.guard = new LaunchGuard({
       home: opts.home,
       jenkinsUrl: opts.jenkinsUrl,
@@ -89,7 +91,7 @@ export class TermKeeper {
       probePort: o.probePort ?? probePort,
       record,
       alarm: (reason) => recorder.alarmSplitBrain(reason),
-      io: o.homeIo,
+      io: this.homeIo,
     });
     this.fenceGate = new FenceGate({
       ...opts.fencing,
@@ -107,7 +109,7 @@ export class TermKeeper {
       heartbeatMs: opts.lock.heartbeatMs,
       wallNow: o.wallNow,
       logger: o.logger,
-      io: o.homeIo,
+      io: this.homeIo,
       now: o.now,
       onLost: o.kick,
       holder: () => {
@@ -122,6 +124,13 @@ export class TermKeeper {
         recorder.alarmSplitBrain(this.splitBrain);
         o.kick();
       },
+    });
+    // Every change of the home's health is a reason to decide again; a new hang is counted.
+    let was = this.homeIo.health().state;
+    this.homeIo.onChange((h) => {
+      if (h.state === 'hung' && was !== 'hung') recorder.emit({ type: 'home_hung' });
+      was = h.state;
+      o.kick();
     });
   }
 
@@ -143,6 +152,11 @@ export class TermKeeper {
     };
   }
 
+  /** The deadline of one call on JENKINS_HOME (lock.ioTimeoutMs). */
+  homeIoTimeoutMs(): number {
+    return this.homeIo.timeoutMs;
+  }
+
   /**
    * This node's JENKINS_HOME: the health of its bounded I/O, and whether the storage lease is lost
    * while our Jenkins runs. Once Jenkins is stopped a lost lease says nothing about the home (a
@@ -150,7 +164,7 @@ export class TermKeeper {
    */
   home(): HomeObserved {
     const running = this.o.supervisor.status().state !== 'stopped';
-    return { ...this.o.homeIo.health(), leaseLost: running && this.lockKeeper.lost() !== null };
+    return { ...this.homeIo.health(), leaseLost: running && this.lockKeeper.lost() !== null };
   }
 
   /** Begin keeping the lock's heartbeat (it beats only while our Jenkins runs). */
@@ -198,7 +212,7 @@ export class TermKeeper {
     }
     if (this.term !== term) return;
     try {
-      const before = await acquireHomeLock(opts.home, { ...this.lockIdentity(term.epoch), state: 'held', heartbeatAt: this.o.wallNow() }, { io: this.o.homeIo });
+      const before = await acquireHomeLock(opts.home, { ...this.lockIdentity(term.epoch), state: 'held', heartbeatAt: this.o.wallNow() }, { io: this.homeIo });
       if (before.kind === 'malformed') logger.warn('replaced a malformed JENKINS_HOME lock file', { event: 'lock.malformed' });
     } catch (err) {
       if (hasCode(err, 'LOCK_HIGHER_EPOCH', 'LOCK_IO', 'LOCK_TIMEOUT', 'LOCK_REFUSED')) {
@@ -287,7 +301,7 @@ export class TermKeeper {
     this.fenceGate.endTerm();
     this.guard.reset();
     if (term) {
-      await releaseHomeLock(opts.home, term.epoch, opts.nodeId, { io: this.o.homeIo }).catch((err: unknown) =>
+      await releaseHomeLock(opts.home, term.epoch, opts.nodeId, { io: this.homeIo }).catch((err: unknown) =>
         logger.warn(`could not release the JENKINS_HOME lock: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
       );
     }
@@ -301,11 +315,21 @@ export class TermKeeper {
    * ZooKeeper, so the successor runs the fencing methods before it starts Jenkins: writes of our
    * killed Jenkins may still sit in this host's mount.
    */
-  async yieldForHome(reason: string): Promise<void> {
+  async yieldForHome(reason: string, cooldownMs: number): Promise<void> {
+    this.o.logger.warn(reason, { event: 'home.yielded', epoch: this.term?.epoch, cooldownMs });
+    this.o.recorder.emit({ type: 'home_yield' });
+    this.o.recorder.record('home.yielded', reason);
     this.term = null;
     this.fenceGate.endTerm();
     this.guard.reset();
-    await this.o.election.leave(reason, []);
+    await this.o.election.leave('JENKINS_HOME does not answer', []);
+  }
+
+  /** The home is bad on a node without a term: leave the election (nothing to release) until it answers. */
+  async leaveForHome(reason: string): Promise<void> {
+    this.o.logger.warn(reason, { event: 'home.left_election' });
+    this.o.recorder.record('home.left_election', reason);
+    await this.o.election.leave('JENKINS_HOME does not answer', []);
   }
 
   private lockIdentity(epoch: number): { epoch: number; nodeId: string; host: string; pid: number; cluster: string; time: string } {
@@ -317,7 +341,7 @@ export class TermKeeper {
   private markLockStopped(): void {
     const term = this.term;
     if (!term) return;
-    this.lockRelease = releaseHomeLock(this.o.opts.home, term.epoch, this.o.opts.nodeId, { io: this.o.homeIo }).then(
+    this.lockRelease = releaseHomeLock(this.o.opts.home, term.epoch, this.o.opts.nodeId, { io: this.homeIo }).then(
       () => undefined,
       (err: unknown) => this.o.logger.warn(`could not mark the JENKINS_HOME lock released: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
     );
