@@ -151,6 +151,25 @@ export function createMetrics(
     help: 'Times this node fenced (force-stopped) its Jenkins because leadership could not be proven.',
     registers,
   });
+  new Gauge({
+    name: 'jenkins_ha_home_ok',
+    help: '1 when JENKINS_HOME answers within lock.ioTimeoutMs and the storage lease is kept, 0 when it hangs, fails at mount level or the lease is lost.',
+    registers,
+    collect() {
+      const h = source.status().home;
+      this.set(!h || (h.state === 'ok' && !h.leaseLost) ? 1 : 0);
+    },
+  });
+  const homeHung = new Counter({
+    name: 'jenkins_ha_home_hung_total',
+    help: 'Times JENKINS_HOME went from answering to hung (a call on it missed lock.ioTimeoutMs).',
+    registers,
+  });
+  const homeYields = new Counter({
+    name: 'jenkins_ha_home_yields_total',
+    help: 'Times this node left the election because its JENKINS_HOME hung or failed (its Jenkins killed first; breadcrumb kept so the successor fences).',
+    registers,
+  });
   const splitBrain = new Counter({
     name: 'jenkins_ha_split_brain_detected_total',
     help: 'Times this node saw evidence of a second Jenkins (a listener on its Jenkins port before launch, or a newer epoch in the JENKINS_HOME lock while its Jenkins ran) and held back or fenced its own.',
@@ -208,6 +227,12 @@ export function createMetrics(
         return;
       case 'split_brain':
         splitBrain.inc();
+        return;
+      case 'home_hung':
+        homeHung.inc();
+        return;
+      case 'home_yield':
+        homeYields.inc();
         return;
       case 'role':
         return;

@@ -18,7 +18,7 @@ import { Commands } from './commands';
 import { canProveLeadership, decide, nodeRole, type Action, type Decision, type Observed } from './decide';
 import type { DrainTracker } from './drain';
 import { initialLoopState, type LoopState } from './loop-state';
-import { Observer } from './observe';
+import { nextWakeMs, Observer } from './observe';
 import type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort } from './options';
 import { Recorder } from './recorder';
 import { RestartTracker } from './restarts';
@@ -27,7 +27,6 @@ import { TermKeeper } from './term';
 
 export type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort, WatchdogPort } from './options';
 
-const TICK_MS = 250;
 /** How soon a launch held back by a foreign listener, the flock or the watchdog is tried again. */
 const GATE_RETRY_MS = 1000;
 
@@ -93,6 +92,7 @@ export class Controller implements ControlCommands {
       now: this.now,
       wallNow,
       recorder: this.recorder,
+      ...(deps.homeIo ? { homeIo: deps.homeIo } : {}),
       ...(deps.runFencing ? { runFencing: deps.runFencing } : {}),
       ...(deps.probePort ? { probePort: deps.probePort } : {}),
       retryMs: GATE_RETRY_MS,
@@ -228,17 +228,8 @@ export class Controller implements ControlCommands {
         await this.wake.wait(100);
       }
       st.lastCycleAt = this.now();
-      if (d.action.kind === 'none' && !st.finished) await this.wake.wait(this.nextWakeMs(obs));
+      if (d.action.kind === 'none' && !st.finished) await this.wake.wait(nextWakeMs(obs));
     }
-  }
-
-  /** Sleep until the next event, but never past the moment the fence deadline could pass. */
-  private nextWakeMs(o: Observed): number {
-    if (o.jenkins.state !== 'stopped' && o.zk.msSinceHeard !== null) {
-      const untilFence = o.fenceAfterMs - o.zk.msSinceHeard;
-      return Math.max(1, Math.min(TICK_MS, Math.ceil(untilFence) + 1));
-    }
-    return TICK_MS;
   }
 
   private act(d: Decision, o: Observed): Promise<void> | void {
@@ -250,6 +241,7 @@ export class Controller implements ControlCommands {
   private jenkinsExited(exit: JenkinsExit): void {
     this.drain?.reset();
     this.state.killingForFence = false;
+    this.state.fencingSince = null;
     this.state.unhealthy = null;
     this.term.jenkinsExited(exit);
     if (exit.refused) {
@@ -267,9 +259,10 @@ export class Controller implements ControlCommands {
   private readonly handlers: ActionHandlers = {
     none: () => undefined,
     'stop-jenkins': (a, d) => {
-      const grace = a.mode === 'fence' ? this.opts.fenceKillAfterMs : this.opts.stopTimeoutMs;
+      const grace = a.killNow ? 0 : a.mode === 'fence' ? this.opts.fenceKillAfterMs : this.opts.stopTimeoutMs;
       if (a.mode === 'fence') {
         this.state.killingForFence = true;
+        this.state.fencingSince = this.now();
         this.log.warn(d.reason, { event: 'fenced', graceMs: grace });
         this.recorder.emit({ type: 'fenced' });
         this.recorder.record('fenced', d.reason);
@@ -372,6 +365,12 @@ export class Controller implements ControlCommands {
       this.recorder.record('sync.blocked', d.reason);
       await this.term.leaveCleanly('sync: the recorded configuration cannot be restored here');
     },
+    'home-yield': async (_a, d) => {
+      this.state.resignedUntil = this.now() + this.opts.resignCooldownMs;
+      this.restarts.reset();
+      await this.term.yieldForHome(d.reason, this.opts.resignCooldownMs);
+    },
+    'home-leave': (_a, d) => this.term.leaveForHome(d.reason),
     'drop-term': (_a, d) => {
       this.log.info(d.reason, { event: 'term.ended', epoch: this.term.epoch() ?? undefined });
       this.recorder.record('demoted', d.reason);

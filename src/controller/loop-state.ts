@@ -14,6 +14,8 @@ export interface LoopState {
   unhealthy: string | null;
   /** We ordered our own Jenkins killed to fence it; cleared when it exits. */
   killingForFence: boolean;
+  /** Monotonic ms when that fence was ordered (null: none running); the hung-home policy times it. */
+  fencingSince: number | null;
   /** The next exit of Jenkins counts as a failure (a restart of an unhealthy Jenkins). */
   failNextExit: boolean;
   /** The sentence of the last decision. */
@@ -32,6 +34,7 @@ export function initialLoopState(): LoopState {
     handingOver: false,
     unhealthy: null,
     killingForFence: false,
+    fencingSince: null,
     failNextExit: false,
     lastReason: '',
     lastReasonShape: '',

@@ -2,7 +2,7 @@
  * Why a node is not doing what one would expect, in short sentences for people: a leader holding
  * Jenkins back (`launchBlocked`), a node that could not take over (`eligibility`), a drain in
  * progress, the switchover it is handing over in, a ZooKeeper connection in doubt, a node stopped
- * out of the election, the host watchdog. Empty for a healthy node (watchdog off).
+ * out of the election, the host watchdog, a hung JENKINS_HOME. Empty for a healthy node (watchdog off).
  *
  * Worded from one status snapshot alone, durations included (against the snapshot's own clock:
  * `node.since` + `node.sinceMs`, so another host's clock skew does not matter). The controller
@@ -10,11 +10,12 @@
  * each member's snapshot with this same function, so both say the same. Pure.
  */
 import { formatDuration } from '../util/duration';
+import { homeNote } from './home-policy';
 import type { StatusSnapshot } from './status';
 
 /** What the notes are worded from (members of older versions may lack the optional blocks). */
 export type NotesInput = Pick<StatusSnapshot, 'node' | 'zookeeper' | 'switchover' | 'decision'> &
-  Partial<Pick<StatusSnapshot, 'jenkins' | 'launchBlocked' | 'drain' | 'eligibility' | 'watchdog'>>;
+  Partial<Pick<StatusSnapshot, 'jenkins' | 'launchBlocked' | 'drain' | 'eligibility' | 'watchdog' | 'home'>>;
 
 /** The snapshot's own wall-clock time (ms), or null when it cannot be told. */
 function snapshotNow(s: NotesInput): number | null {
@@ -94,8 +95,11 @@ function watchdogNotes(s: NotesInput): string[] {
 export function statusNotes(s: NotesInput): string[] {
   const now = snapshotNow(s);
   const notes: string[] = [];
+  const home = homeNote(s.home, s.node.role, s.home ? age(s.home.since, now) : null);
+  if (home) notes.push(home);
   const lb = s.launchBlocked;
-  if (lb) notes.push(`held${paren(lb.gate, age(lb.since, now))}: ${heldReason(lb.reason)}`);
+  // The home note already says why a stuck Jenkins holds the lead (gate home).
+  if (lb && !(home && lb.gate === 'home')) notes.push(`held${paren(lb.gate, age(lb.since, now))}: ${heldReason(lb.reason)}`);
   const e = s.eligibility;
   // Checked only while Jenkins does not run here: a running Jenkins makes an old verdict moot.
   const ineligible = e !== undefined && !e.eligible && (s.jenkins === undefined || s.jenkins.state === 'stopped');

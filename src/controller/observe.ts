@@ -8,7 +8,9 @@ import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
 import type { SyncGate } from '../sync/types';
 import type { ClusterView } from './cluster-view';
+import { homeAdviceFor } from './decide/home';
 import type { Observed } from './decide/types';
+import type { HomeStatus } from './home-policy';
 import type { DrainTracker } from './drain';
 import type { LoopState } from './loop-state';
 import { statusNotes } from './notes';
@@ -35,6 +37,18 @@ export interface ObserverOptions {
   loop: Readonly<LoopState>;
   now: () => number;
   wallNow: () => number;
+}
+
+/** The loop's longest sleep between cycles without an event. */
+const TICK_MS = 250;
+
+/** How long the loop may sleep: until the next event, never past the moment the fence deadline could pass. */
+export function nextWakeMs(o: Observed): number {
+  if (o.jenkins.state !== 'stopped' && o.zk.msSinceHeard !== null) {
+    const untilFence = o.fenceAfterMs - o.zk.msSinceHeard;
+    return Math.max(1, Math.min(TICK_MS, Math.ceil(untilFence) + 1));
+  }
+  return TICK_MS;
 }
 
 export class Observer {
@@ -76,6 +90,11 @@ export class Observer {
       eligibility: this.observeEligibility(),
       sync: this.observeSync(),
       ...this.o.term.observed(),
+      homePolicy: {
+        fencingSince: loop.fencingSince,
+        stuckAfterMs: opts.fenceKillAfterMs + 2 * this.o.term.homeIoTimeoutMs(),
+        fencingMethods: opts.fencing.methods.length > 0,
+      },
     };
   }
 
@@ -169,8 +188,21 @@ export class Observer {
       history: rec.history,
       drain: this.drainStatus(),
       eligibility: this.eligibilityStatus(),
+      home: this.homeStatus(now),
       ...(this.o.sync ? { sync: this.o.sync.status() } : {}),
       ...(this.o.watchdog ? { watchdog: this.o.watchdog.status() } : {}),
+    };
+  }
+
+  private homeStatus(now: number): HomeStatus {
+    const o = this.observe();
+    const h = o.home ?? this.o.term.home();
+    return {
+      state: h.state,
+      since: new Date(this.o.wallNow() - Math.max(0, now - h.since)).toISOString(),
+      reason: h.reason,
+      leaseLost: h.leaseLost,
+      jenkinsStuck: homeAdviceFor(o).kind === 'stuck',
     };
   }
 

@@ -6,6 +6,7 @@
 import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
 import type { EpochStore } from '../fencing/epoch';
+import type { HomeIo } from '../fencing/home-io';
 import type { HostWatchdog } from '../fencing/watchdog';
 import type { EligibilityMonitor } from '../jenkins/eligibility';
 import type { PortProbe } from '../jenkins/port-probe';
@@ -77,4 +78,6 @@ export interface ControllerDeps {
   probePort?: (url: string, timeoutMs: number) => Promise<PortProbe>;
   /** The host watchdog (fencing.watchdog): armed for a launch, kept alive with the shim's lease. */
   watchdog?: WatchdogPort;
+  /** Bounded I/O on JENKINS_HOME (lock.ioTimeoutMs) and its health (default: the shared instance main.ts configures). */
+  homeIo?: HomeIo;
 }

@@ -18,9 +18,11 @@ import type { ElectionRole } from '../election/election';
 import type { JenkinsState } from '../jenkins/supervisor';
 import type { SyncStatus } from '../sync/types';
 import type { WatchdogStatus } from '../fencing/watchdog';
+import type { HomeStatus } from './home-policy';
 
 export type { SyncStatus } from '../sync/types';
 export type { WatchdogStatus } from '../fencing/watchdog';
+export type { HomeStatus } from './home-policy';
 import type { LaunchGate } from './decide/types';
 
 export type { LaunchGate } from './decide/types';
@@ -151,7 +153,8 @@ export interface StatusSnapshot {
    * previous active is being fenced, or every fencing method failed), `storage-lease` (another
    * epoch's heartbeat in the lock is live), `split-brain` (something answers on the Jenkins port),
    * `flock` (the shim could not take the flock), `lock` (the lock names a newer epoch), `watchdog`
-   * (fencing.watchdog.mode is required and the host watchdog cannot be armed). Else null.
+   * (fencing.watchdog.mode is required and the host watchdog cannot be armed), `home` (the home
+   * hangs and the killed Jenkins does not exit; nothing can prove it gone). Else null.
    */
   launchBlocked: { gate: LaunchGate; reason: string; since: string } | null;
   loopLagMs: number;
@@ -165,6 +168,12 @@ export interface StatusSnapshot {
   sync?: SyncStatus;
   /** The host watchdog (fencing.watchdog): mode, whether it is armed, the device's timeout, errors. */
   watchdog?: WatchdogStatus;
+  /**
+   * This node's JENKINS_HOME as its bounded I/O sees it (lock.ioTimeoutMs): `ok`, `hung` (a call
+   * missed its deadline) or `failing` (a mount-level error), since when, why; whether the storage
+   * lease is lost, and whether the killed Jenkins is stuck in I/O. Absent from older versions.
+   */
+  home?: HomeStatus;
   /**
    * Why this node is not doing what one would expect, in short sentences worded from the fields
    * above (controller/notes.ts): held back, not eligible, draining, handing over, ZooKeeper in
@@ -181,7 +190,11 @@ export type ControllerEvent =
   | { type: 'takeover_phases'; kind: 'planned' | 'unplanned'; decisionMs: number; launchMs: number; readinessMs: number }
   | { type: 'jenkins_restart' }
   | { type: 'fenced' }
-  | { type: 'split_brain' };
+  | { type: 'split_brain' }
+  /** This node's home went from answering to hung (a call missed lock.ioTimeoutMs). */
+  | { type: 'home_hung' }
+  /** This node left the election because its home is bad (breadcrumb kept). */
+  | { type: 'home_yield' };
 
 /** What the API needs from the controller: read-only. */
 export interface StatusSource {

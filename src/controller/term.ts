@@ -9,6 +9,7 @@ import { errorMessage, hasCode } from '../errors';
 import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
 import type { EpochStore } from '../fencing/epoch';
+import { sharedHomeIo, type HomeIo } from '../fencing/home-io';
 import { acquireHomeLock, releaseHomeLock } from '../fencing/home-lock';
 import { describeHolder } from '../fencing/storage-lease';
 import { runFencingMethods } from '../fencing/methods';
@@ -19,6 +20,7 @@ import type { SyncGate } from '../sync/types';
 import type { ClusterView } from './cluster-view';
 import { canProveLeadership, isLeaderNow, leaseMsOf } from './decide/leadership';
 import type { Observed } from './decide/types';
+import type { HomeObserved } from './home-policy';
 import { FenceGate } from './fence-gate';
 import { LaunchGuard } from './launch-guard';
 import { LockKeeper } from './lock-keeper';
@@ -48,6 +50,8 @@ export interface TermKeeperOptions {
   now: () => number;
   wallNow: () => number;
   recorder: Recorder;
+  /** Bounded I/O on JENKINS_HOME: every lock read and write of the term goes through it (default: the shared instance). */
+  homeIo?: HomeIo;
   runFencing?: ControllerDeps['runFencing'];
   probePort?: ControllerDeps['probePort'];
   /** How soon a launch held back by a foreign listener, the flock or the watchdog is tried again. */
@@ -70,10 +74,12 @@ export class TermKeeper {
   private readonly guard: LaunchGuard;
   private readonly fenceGate: FenceGate;
   private readonly lockKeeper: LockKeeper;
+  private readonly homeIo: HomeIo;
 
   constructor(private readonly o: TermKeeperOptions) {
     const { opts, recorder } = o;
     const record = (event: string, reason: string): void => recorder.record(event, reason);
+    this.homeIo = o.homeIo ?? sharedHomeIo();
     this.guard = new LaunchGuard({
       home: opts.home,
       jenkinsUrl: opts.jenkinsUrl,
@@ -85,6 +91,7 @@ export class TermKeeper {
       probePort: o.probePort ?? probePort,
       record,
       alarm: (reason) => recorder.alarmSplitBrain(reason),
+      io: this.homeIo,
     });
     this.fenceGate = new FenceGate({
       ...opts.fencing,
@@ -105,6 +112,9 @@ export class TermKeeper {
       // counted the holder's heartbeat unchanged on its own clock when it becomes leader.
       idle: () => this.guard.watch(),
       logger: o.logger,
+      io: this.homeIo,
+      now: o.now,
+      onLost: o.kick,
       holder: () => {
         const term = this.term;
         if (!term || o.supervisor.status().state === 'stopped') return null;
@@ -118,6 +128,13 @@ export class TermKeeper {
         o.kick();
       },
     });
+    // Every change of the home's health is a reason to decide again; a new hang is counted.
+    let was = this.homeIo.health().state;
+    this.homeIo.onChange((h) => {
+      if (h.state === 'hung' && was !== 'hung') recorder.emit({ type: 'home_hung' });
+      was = h.state;
+      o.kick();
+    });
   }
 
   /** The epoch of the term we hold, else null. */
@@ -126,7 +143,7 @@ export class TermKeeper {
   }
 
   /** The term's part of what decide() sees. */
-  observed(): Pick<Observed, 'term' | 'blocked' | 'fence' | 'storageLease' | 'splitBrain' | 'watchdog'> {
+  observed(): Pick<Observed, 'term' | 'blocked' | 'fence' | 'storageLease' | 'splitBrain' | 'watchdog' | 'home'> {
     return {
       term: this.term,
       blocked: this.blocked,
@@ -134,7 +151,23 @@ export class TermKeeper {
       storageLease: this.guard.storageLease(),
       splitBrain: this.splitBrain,
       watchdog: this.watchdogHold,
+      home: this.home(),
     };
+  }
+
+  /** The deadline of one call on JENKINS_HOME (lock.ioTimeoutMs). */
+  homeIoTimeoutMs(): number {
+    return this.homeIo.timeoutMs;
+  }
+
+  /**
+   * This node's JENKINS_HOME: the health of its bounded I/O, and whether the storage lease is lost
+   * while our Jenkins runs. Once Jenkins is stopped a lost lease says nothing about the home (a
+   * frozen controller loses it too): only `hung`/`failing` then keep the node out.
+   */
+  home(): HomeObserved {
+    const running = this.o.supervisor.status().state !== 'stopped';
+    return { ...this.homeIo.health(), leaseLost: running && this.lockKeeper.lost() !== null };
   }
 
   /** Begin keeping the lock's heartbeat (it beats only while our Jenkins runs). */
@@ -182,10 +215,10 @@ export class TermKeeper {
     }
     if (this.term !== term) return;
     try {
-      const before = await acquireHomeLock(opts.home, { ...this.lockIdentity(term.epoch), state: 'held', heartbeatAt: this.o.wallNow() });
+      const before = await acquireHomeLock(opts.home, { ...this.lockIdentity(term.epoch), state: 'held', heartbeatAt: this.o.wallNow() }, { io: this.homeIo });
       if (before.kind === 'malformed') logger.warn('replaced a malformed JENKINS_HOME lock file', { event: 'lock.malformed' });
     } catch (err) {
-      if (hasCode(err, 'LOCK_HIGHER_EPOCH', 'LOCK_IO')) {
+      if (hasCode(err, 'LOCK_HIGHER_EPOCH', 'LOCK_IO', 'LOCK_TIMEOUT', 'LOCK_REFUSED')) {
         this.blocked = { until: now() + LOCK_RETRY_MS, reason: errorMessage(err), gate: 'lock' };
         logger.error(errorMessage(err), { event: 'lock.refused', epoch: term.epoch });
         return;
@@ -193,9 +226,18 @@ export class TermKeeper {
       throw err;
     }
     this.blocked = null;
-    // Re-observe: the lock write took time; launch only if leadership is still provable.
+    // Re-observe: the lock write took time; launch only if leadership is still provable, in the
+    // session the term's epoch was taken in (a new session may lead again, but under a new term).
     const seen = this.o.observe();
     if (!canProveLeadership(seen) || this.term !== term) return;
+    if (this.o.coordinator.generation !== term.generation) {
+      logger.warn(`the ZooKeeper session changed while the lock was written; not starting Jenkins with epoch ${term.epoch}`, {
+        event: 'launch.discarded',
+        epoch: term.epoch,
+      });
+      this.markLockStopped(); // no Jenkins of ours: a successor need not wait for our lease
+      return;
+    }
     // The host watchdog is armed last, right before the spawn: from now on only lease
     // renewals keep the host alive.
     if (!this.armWatchdog()) {
@@ -262,12 +304,35 @@ export class TermKeeper {
     this.fenceGate.endTerm();
     this.guard.reset();
     if (term) {
-      await releaseHomeLock(opts.home, term.epoch, opts.nodeId).catch((err: unknown) =>
+      await releaseHomeLock(opts.home, term.epoch, opts.nodeId, { io: this.homeIo }).catch((err: unknown) =>
         logger.warn(`could not release the JENKINS_HOME lock: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
       );
     }
     const ops = term && term.generation === this.o.coordinator.generation ? this.o.epochs.releaseOps(term) : [];
     await this.o.election.leave(reason, ops);
+  }
+
+  /**
+   * The home is bad: end the term and leave the election WITHOUT the clean-exit steps. No lock
+   * release and no final publish (both would wait on the hung home), and the breadcrumb stays in
+   * ZooKeeper, so the successor runs the fencing methods before it starts Jenkins: writes of our
+   * killed Jenkins may still sit in this host's mount.
+   */
+  async yieldForHome(reason: string, cooldownMs: number): Promise<void> {
+    this.o.logger.warn(reason, { event: 'home.yielded', epoch: this.term?.epoch, cooldownMs });
+    this.o.recorder.emit({ type: 'home_yield' });
+    this.o.recorder.record('home.yielded', reason);
+    this.term = null;
+    this.fenceGate.endTerm();
+    this.guard.reset();
+    await this.o.election.leave('JENKINS_HOME does not answer', []);
+  }
+
+  /** The home is bad on a node without a term: leave the election (nothing to release) until it answers. */
+  async leaveForHome(reason: string): Promise<void> {
+    this.o.logger.warn(reason, { event: 'home.left_election' });
+    this.o.recorder.record('home.left_election', reason);
+    await this.o.election.leave('JENKINS_HOME does not answer', []);
   }
 
   private lockIdentity(epoch: number): { epoch: number; nodeId: string; host: string; pid: number; cluster: string; time: string } {
@@ -279,7 +344,7 @@ export class TermKeeper {
   private markLockStopped(): void {
     const term = this.term;
     if (!term) return;
-    this.lockRelease = releaseHomeLock(this.o.opts.home, term.epoch, this.o.opts.nodeId).then(
+    this.lockRelease = releaseHomeLock(this.o.opts.home, term.epoch, this.o.opts.nodeId, { io: this.homeIo }).then(
       () => undefined,
       (err: unknown) => this.o.logger.warn(`could not mark the JENKINS_HOME lock released: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
     );

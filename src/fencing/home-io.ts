@@ -241,7 +241,9 @@ export class HomeIo {
     if (!r) return;
     this.inflight = r;
     r.started = this.now();
-    r.timer = setTimeout(() => this.expire(r), r.limit);
+    // Judged after the poll phase (setImmediate): when this process itself was frozen past the
+    // deadline (SIGSTOP, a long pause), an answer already in the pipe is read first and wins.
+    r.timer = setTimeout(() => setImmediate(() => this.expire(r)), r.limit);
     this.helper.proc.stdin?.write(`${JSON.stringify({ id: r.id, op: r.op, path: r.path, ...r.body })}\n`);
   }
 

@@ -1,7 +1,7 @@
 /**
  * Run one shell command line (`/bin/sh -c`) in a process group of its own, bounded by a timeout
  * (SIGKILL to the whole group when it runs out). Used for the service-mode commands and the
- * eligibility preflight.
+ * eligibility preflight. The command runs in `cwd`, entered by the shell, never by the spawn.
  */
 import { spawn } from 'node:child_process';
 
@@ -16,8 +16,11 @@ export interface CommandResult {
 /** `env` is the child's whole environment: callers pass one without the secrets (util/secrets childEnv). */
 export function runCommand(command: string, o: { timeoutMs: number; cwd?: string; env: NodeJS.ProcessEnv }): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], {
-      ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
+    // The shell enters `cwd` itself: node's spawn stops the event loop until the child's chdir and
+    // exec are done, and a chdir into a hung JENKINS_HOME never is (the timeout below ends it).
+    const args = o.cwd === undefined ? ['-c', command] : ['-c', 'cd -- "$1" || exit 1; exec /bin/sh -c "$2"', 'jenkins-ha', o.cwd, command];
+    const child = spawn('/bin/sh', args, {
+      ...(o.cwd !== undefined ? { cwd: '/' } : {}),
       env: o.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

@@ -79,7 +79,9 @@ export class ShimSpawner {
       detached: true, // new session: the shim's pid is the process group id
       stdio: ['pipe', 'pipe', 'pipe'],
       env,
-      cwd: o.home,
+      // Not the home: node's spawn blocks its event loop until the child's chdir and exec are
+      // done, and a chdir on a hung mount never is. The shim enters JENKINS_HOME itself.
+      cwd: '/',
     });
     child.stdin?.on('error', () => undefined); // EPIPE when it exits between renewals
     child.on('error', () => undefined); // reported by the supervisor's launch() when it matters

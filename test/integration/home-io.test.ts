@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HomeIo } from '../../src/fencing/home-io';
 import { acquireHomeLock, lockPath, readLock, type LockRecord } from '../../src/fencing/home-lock';
+import { runCommand } from '../../src/jenkins/command';
 import { silentLogger, type LogFields, type Logger } from '../../src/logging/logger';
 import { BindMount } from '../helpers/bindfs';
 import { readStat } from '../helpers/procs';
@@ -118,6 +119,35 @@ it('answers timeout within the bound on a hung mount while the loop ticks and ot
   expect(await readLock(mnt, { io })).toEqual({ kind: 'ok', record });
   expect(io.health().state).toBe('ok');
   expect(events).toEqual(['home.hung', 'home.recovered']);
+});
+
+it('a command run in the hung home (service commands, the preflight) times out without stopping the event loop', async () => {
+  // A directory the mount has not looked up yet (made in the backing directory): entering it must ask bindfs.
+  const name = `cmd-${process.pid}`;
+  fs.mkdirSync(path.join(back, name));
+  const home = path.join(mnt, name);
+  mount.hang();
+  // Safety valve: were the spawn to chdir into the hung mount itself, this process's event loop
+  // would stop and nothing in it could heal the mount; this outside process heals it after 3 s.
+  const valve = spawn('/bin/sh', ['-c', `sleep 3; kill -CONT ${mount.pid}`], { stdio: 'ignore' });
+  let last = performance.now();
+  let worstGap = 0;
+  const ticker = setInterval(() => {
+    const t = performance.now();
+    worstGap = Math.max(worstGap, t - last);
+    last = t;
+  }, 10);
+  try {
+    const r = await runCommand('echo never', { timeoutMs: BOUND, cwd: home, env: {} });
+    expect(r).toMatchObject({ code: null, timedOut: true });
+    expect(worstGap).toBeLessThan(300);
+  } finally {
+    clearInterval(ticker);
+    valve.kill('SIGKILL');
+    mount.heal();
+  }
+  // Healed: the command runs in the home, as before.
+  expect(await runCommand('pwd; exit 3', { timeoutMs: 5000, cwd: home, env: {} })).toMatchObject({ code: 3, timedOut: false, output: `${home}\n` });
 });
 
 it('refuses a FIFO planted at the lock path on the mount at once, and the next lock write replaces it', async () => {

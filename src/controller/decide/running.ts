@@ -4,6 +4,7 @@
  * pauses with drain, and restarts of an unhealthy Jenkins. Pure.
  */
 import { drainStillWanted, drainThen } from './drain';
+import { homeWhileRunning } from './home';
 import { canProveLeadership, seqOf, whyNotProvable } from './leadership';
 import { none, stopJenkins, type Decision, type Observed } from './types';
 
@@ -18,6 +19,8 @@ function fenceCheck(o: Observed): Decision | null {
     if (j.fencing) return none('fencing Jenkins of another term');
     return stopJenkins(`Jenkins runs with epoch ${j.epoch ?? '-'} but our term is ${o.term ? `epoch ${o.term.epoch}` : 'not taken'}; fencing it`, 'fence');
   }
+  const home = homeWhileRunning(o);
+  if (home) return home;
   if (o.splitBrain) {
     if (j.fencing) return none(`fencing Jenkins: split brain: ${o.splitBrain}`);
     return stopJenkins(`split brain: ${o.splitBrain}; fencing Jenkins at once`, 'fence');

@@ -3,6 +3,7 @@
  * join or leave the election, take a term, and pass the launch gates before starting Jenkins. Pure.
  */
 import { firstGate } from './gates';
+import { homeWhileStopped } from './home';
 import { canProveLeadership, isLeaderNow, leaseMsOf, seqOf, whyNotProvable } from './leadership';
 import { held, none, type Decision, type Observed } from './types';
 
@@ -10,6 +11,8 @@ export function whileStopped(o: Observed): Decision {
   if (o.handingOver) {
     return { action: { kind: 'leave-and-rejoin', why: 'switchover' }, reason: 'Jenkins stopped for the switchover; leaving the election and rejoining at the back' };
   }
+  const home = homeWhileStopped(o);
+  if (home) return home;
   if (o.resignedUntil !== null) {
     if (o.now >= o.resignedUntil) return { action: { kind: 'rejoin' }, reason: 'resign cool-down over; rejoining the election at the back' };
     return none(`resigned; rejoining in ${Math.ceil(o.resignedUntil - o.now)} ms`);

@@ -6,6 +6,7 @@ import type { ConnState } from '../../coordination/types';
 import type { ElectionRole } from '../../election/election';
 import type { JenkinsState } from '../../jenkins/supervisor';
 import type { SyncGateState } from '../../sync/types';
+import type { HomeObserved } from '../home-policy';
 
 export type DrainPurpose = 'switchover' | 'pause' | 'shutdown';
 
@@ -24,7 +25,7 @@ export type DrainEnd = 'finished' | 'timeout';
 export type FenceState = 'needed' | 'running' | 'done' | 'failed';
 
 /** Why a leader does not start Jenkins (reported in /status). */
-export type LaunchGate = 'fencing' | 'storage-lease' | 'split-brain' | 'flock' | 'lock' | 'watchdog';
+export type LaunchGate = 'fencing' | 'storage-lease' | 'split-brain' | 'flock' | 'lock' | 'watchdog' | 'home';
 
 export interface Observed {
   now: number;
@@ -95,6 +96,18 @@ export interface Observed {
    * launch before `retryAt`, when arming is tried again. null: nothing holds the launch.
    */
   watchdog: { reason: string; retryAt: number } | null;
+  /**
+   * This node's JENKINS_HOME (bounded I/O health and the storage lease kept by the lock keeper;
+   * see home-policy.ts). null: no home I/O is watched (not configured).
+   */
+  home: HomeObserved | null;
+  /**
+   * What the hung-home policy needs besides `home`; null when `home` is null. `fencingSince`:
+   * monotonic ms when the current fence of our Jenkins was ordered (null: none running);
+   * `stuckAfterMs`: how long a killed Jenkins may take to exit before it counts as stuck
+   * (fenceKillAfterMs + 2 x lock.ioTimeoutMs); `fencingMethods`: fencing.methods are configured.
+   */
+  homePolicy: { fencingSince: number | null; stuckAfterMs: number; fencingMethods: boolean } | null;
 }
 
 export type Action =
@@ -107,7 +120,8 @@ export type Action =
   | { kind: 'complete-switchover' }
   | { kind: 'expire-switchover' }
   | { kind: 'expire-pause' }
-  | { kind: 'stop-jenkins'; mode: 'fence' | 'graceful'; countAsFailure: boolean; drain?: DrainEnd }
+  /** killNow: no SIGTERM grace (a Jenkins on a hung home cannot shut down cleanly). */
+  | { kind: 'stop-jenkins'; mode: 'fence' | 'graceful'; countAsFailure: boolean; drain?: DrainEnd; killNow?: boolean }
   | { kind: 'acquire' }
   | { kind: 'launch'; leaseMs: number }
   | { kind: 'fence-previous' }
@@ -116,7 +130,11 @@ export type Action =
   | { kind: 'drop-term' }
   | { kind: 'finish-shutdown' }
   | { kind: 'sync-restore'; stale: boolean }
-  | { kind: 'sync-yield' };
+  | { kind: 'sync-yield' }
+  /** The home is bad: leave the election keeping the breadcrumb (no lock release), cool down. */
+  | { kind: 'home-yield' }
+  /** The home is bad on a node without a term: leave the election until it answers. */
+  | { kind: 'home-leave' };
 
 export interface Decision {
   action: Action;

@@ -42,6 +42,8 @@ export function leaderObserved(o: Overrides = {}): Observed {
     storageLease: null,
     splitBrain: null,
     watchdog: null,
+    home: null,
+    homePolicy: null,
     ...rest,
     zk: { state: 'connected', generation: GEN, msSinceHeard: 500, ...zk },
     election: { role: 'leader', generation: GEN, joined: true, ...election },

@@ -123,6 +123,23 @@ describe('deadlines', () => {
     expect(events).toEqual(['home.hung']);
   });
 
+  it('a deadline that passes while this process itself is frozen does not beat an answer already in the pipe', async () => {
+    const io = make(200);
+    const f = path.join(home, 'lock');
+    await fs.writeFile(f, 'x\n');
+    expect(await io.read(f)).toMatchObject({ kind: 'ok' }); // the helper is up
+    const pending = io.read(f);
+    // Freeze this process's event loop past the deadline (a SIGSTOP, a long GC pause): the helper
+    // answers meanwhile, and both the deadline timer and the answer are due when the loop resumes.
+    const until = Date.now() + 1000;
+    while (Date.now() < until) {
+      /* frozen */
+    }
+    expect(await pending).toMatchObject({ kind: 'ok', value: 'x\n' });
+    expect(io.health().state).toBe('ok');
+    expect(events).toEqual([]);
+  });
+
   it('keeps at most one helper: calls queued behind a hung one answer timeout with it, no process per call', async () => {
     const io = make(300, NEVER);
     const rs = await Promise.all([1, 2, 3, 4, 5].map((i) => io.read(path.join(home, `f${i}`))));

@@ -1,0 +1,159 @@
+/**
+ * The hung-home takeover end to end (issue 13, item 1): two real controllers and a real
+ * ZooKeeper, each node seeing the shared home through its own bindfs mount of one backing
+ * directory, like two NFS clients of one server. kill -STOP of a node's bindfs hangs its mount.
+ *
+ * - The leader's mount hangs: its Jenkins is killed, it leaves the election keeping its
+ *   breadcrumb, and the standby (whose mount works) has Jenkins ready within a bound computed
+ *   from the configuration; after the heal the old leader rejoins as standby.
+ * - Both mounts hang (the storage server is down): no Jenkins runs while they hang, even past the
+ *   cool-down; after the heal a Jenkins is back.
+ *
+ * Measured before the wiring: the leader kept its Jenkins and the lead for as long as the mount
+ * hung (no takeover). The stand-ins journal in the fixture's home, off the mounts, so the
+ * never-two-alive check (suite.ts, after each test) reads every life even while a mount hangs.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BindMount } from '../helpers/bindfs';
+import { mono, type HaNode } from '../helpers/ha-node';
+import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
+import { haSuite } from '../helpers/suite';
+import { waitFor } from '../helpers/wait';
+
+const HB = 200; // lock.heartbeatMs
+const IO = 500; // lock.ioTimeoutMs
+const LEASE = 1500; // lock.leaseMs (>= HB + IO + fencing.marginMs)
+const COOL = 2000; // election.resignCooldownMs
+/** Launching the stand-in and its first readiness answer (health probes every 300 ms), on a loaded 2-core machine. */
+const START_MS = 4000;
+/**
+ * The takeover bound: the leader notices within HB + IO (its next heartbeat or watch read misses
+ * the deadline) and kills Jenkins at once; the successor waits for the last heartbeat, written
+ * before the hang, to be LEASE old; then the launch and the first readiness answer.
+ */
+const BOUND = HB + IO + LEASE + START_MS;
+
+let root: string;
+let mounts: BindMount[] = [];
+
+const suite = haSuite({
+  afterEach: async () => {
+    for (const m of mounts) await m.unmount();
+    mounts = [];
+    fs.rmSync(root, { recursive: true, force: true });
+  },
+});
+
+beforeEach(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-home-takeover-'));
+  fs.mkdirSync(path.join(root, 'back'), { mode: 0o700 });
+  mounts = [await BindMount.mount(path.join(root, 'back'), path.join(root, 'a')), await BindMount.mount(path.join(root, 'back'), path.join(root, 'b'))];
+});
+
+function env(): Record<string, string> {
+  return {
+    STANDIN_STATE_DIR: suite.fx.home,
+    JHA_LOCK_HEARTBEAT_MS: String(HB),
+    JHA_LOCK_LEASE_MS: String(LEASE),
+    JHA_LOCK_IO_TIMEOUT_MS: String(IO),
+    JHA_ELECTION_RESIGN_COOLDOWN_MS: String(COOL),
+  };
+}
+
+/** a leads with a ready Jenkins on mount a; b stands by on mount b. */
+async function pair(): Promise<{ a: HaNode; b: HaNode }> {
+  const a = suite.fx.start('a', { home: mounts[0]!.mountpoint, env: env() });
+  await a.waitLeaderReady();
+  const b = suite.fx.start('b', { home: mounts[1]!.mountpoint, env: env() });
+  await b.waitRole('standby');
+  return { a, b };
+}
+
+async function metrics(n: HaNode): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${n.opts.apiPort}/metrics`)).text();
+}
+
+test("the leader's mount hangs: its Jenkins is killed, it yields keeping its breadcrumb, the standby takes over within the bound; after the heal it rejoins as standby", async () => {
+  const { a, b } = await pair();
+  const [ma] = mounts;
+  const t0 = mono();
+  ma!.hang();
+  try {
+    const fenced = await a.waitForEvent('fenced', { after: t0, timeoutMs: BOUND });
+    expect(fenced.message).toMatch(/JENKINS_HOME does not answer|storage lease is lost/);
+    const yielded = await a.waitForEvent('home.yielded', { after: t0, timeoutMs: BOUND });
+    expect(yielded.level).toBe('warn');
+    await b.waitLeaderReady(BOUND + 10_000);
+    const ls = assertNeverTwoAlive(suite.fx.home);
+    expect(ls.map((l) => l.epoch)).toEqual(['1', '2']);
+    const [old, next] = ls;
+    expect(old!.endedBy).not.toBe('running');
+    expect(next!.ready).toBeDefined();
+    expect(next!.ready! - t0).toBeLessThan(BOUND);
+    // The breadcrumb was kept: the successor saw an active that did not exit cleanly.
+    expect(b.events('epoch.taken')[0]!.previousExitedCleanly).toBe(false);
+    // a says so itself while its mount hangs.
+    const s = await a.status();
+    expect(s?.home).toMatchObject({ state: 'hung', jenkinsStuck: false });
+    expect(s?.node.role).not.toBe('leader');
+    expect(s?.notes?.join('\n')).toContain('JENKINS_HOME does not answer');
+    const m = await metrics(a);
+    expect(m).toContain('jenkins_ha_home_ok 0');
+    expect(m).toContain('jenkins_ha_home_hung_total 1');
+    expect(m).toContain('jenkins_ha_home_yields_total 1');
+  } finally {
+    ma!.heal();
+  }
+  await a.waitForEvent('home.recovered', { after: t0, timeoutMs: 10_000 });
+  await a.waitRole('standby', COOL + 10_000);
+  expect((await a.status())?.home?.state).toBe('ok');
+  expect(await metrics(a)).toContain('jenkins_ha_home_ok 1');
+  // b keeps Jenkins: the rejoin caused no second failover.
+  expect((await b.status())?.node.role).toBe('leader');
+  expect(lives(readJournal(suite.fx.home)).map((l) => l.epoch)).toEqual(['1', '2']);
+});
+
+test('both mounts hang: no Jenkins runs while they hang, even past the cool-down; after the heal a Jenkins is back', async () => {
+  const { a, b } = await pair();
+  const t0 = mono();
+  for (const m of mounts) m.hang();
+  try {
+    await a.waitForEvent('home.yielded', { after: t0, timeoutMs: BOUND });
+    // b leaves as a standby (home.left_election), or yields if it won the lead before its own hang showed.
+    await waitFor(() => b.logs.some((l) => (l.event === 'home.left_election' || l.event === 'home.yielded') && l.seenAt >= t0), {
+      timeoutMs: BOUND,
+      what: 'b out of the election',
+    });
+    // Nobody is in the election and the first Jenkins is gone.
+    await waitFor(() => lives(readJournal(suite.fx.home)).every((l) => l.endedBy !== 'running'), { timeoutMs: BOUND, what: 'the killed Jenkins to be gone' });
+    const outAt = mono();
+    // Past the resign cool-down neither node rejoins nor starts Jenkins while its home hangs.
+    await expect(
+      waitFor(() => lives(readJournal(suite.fx.home)).some((l) => l.start > outAt), { timeoutMs: COOL + 1500, what: 'a Jenkins started while both homes hang' }),
+    ).rejects.toThrow();
+    for (const n of [a, b]) {
+      const s = await n.status();
+      expect(s?.node.role).not.toBe('leader');
+      expect(s?.jenkins.state).toBe('stopped');
+      expect(s?.home?.state).toBe('hung');
+    }
+  } finally {
+    for (const m of mounts) m.heal();
+  }
+  const healedAt = mono();
+  await waitFor(
+    async () => {
+      for (const n of [a, b]) {
+        const s = await n.status();
+        if (s?.node.role === 'leader' && s.jenkins.ready) return true;
+      }
+      return false;
+    },
+    { timeoutMs: COOL + BOUND + 10_000, what: 'a Jenkins back after the heal' },
+  );
+  const ls = assertNeverTwoAlive(suite.fx.home);
+  expect(ls).toHaveLength(2);
+  expect(ls[1]!.start).toBeGreaterThan(healedAt);
+});
