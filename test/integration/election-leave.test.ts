@@ -7,42 +7,13 @@
  */
 import { ZkCoordinator } from '../../src/coordination/zookeeper';
 import { Election } from '../../src/election/election';
-import type { LogFields, Logger } from '../../src/logging/logger';
 import { RawZk } from '../helpers/raw-zk';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { waitFor } from '../helpers/wait';
 import { startZk, type ZkCluster } from '../helpers/zk';
+import { MemoryLogger } from '../helpers/memory-logger';
 
-interface Line {
-  level: string;
-  message: string;
-  fields: LogFields;
-}
 
-class MemoryLogger implements Logger {
-  constructor(readonly lines: Line[] = [], private readonly base: LogFields = {}) {}
-  private add(level: string, message: string, fields: LogFields = {}): void {
-    this.lines.push({ level, message, fields: { ...this.base, ...fields } });
-  }
-  error(m: string, f?: LogFields): void {
-    this.add('error', m, f);
-  }
-  warn(m: string, f?: LogFields): void {
-    this.add('warn', m, f);
-  }
-  info(m: string, f?: LogFields): void {
-    this.add('info', m, f);
-  }
-  debug(m: string, f?: LogFields): void {
-    this.add('debug', m, f);
-  }
-  child(f: LogFields): Logger {
-    return new MemoryLogger(this.lines, { ...this.base, ...f });
-  }
-  events(name: string): Line[] {
-    return this.lines.filter((l) => l.fields['event'] === name);
-  }
-}
 
 const T = 8000; // long enough for the session to outlive the blackhole and the reconnect
 const PATH = '/jha-leave/election';

@@ -11,7 +11,6 @@ import * as path from 'node:path';
 import { ZkCoordinator } from '../../src/coordination/zookeeper';
 import { errorCode } from '../../src/errors';
 import { EpochStore } from '../../src/fencing/epoch';
-import type { LogFields, Logger } from '../../src/logging/logger';
 import { createGitSync } from '../../src/sync/create';
 import { Git } from '../../src/sync/git';
 import { SyncRecordStore } from '../../src/sync/record';
@@ -20,37 +19,9 @@ import type { GitSync } from '../../src/sync/service';
 import { DEFAULT_INCLUDE } from '../../src/sync/patterns';
 import { waitFor } from '../helpers/wait';
 import { startZk, type ZkCluster } from '../helpers/zk';
+import { MemoryLogger } from '../helpers/memory-logger';
 
-interface Line {
-  level: string;
-  message: string;
-  fields: LogFields;
-}
 
-class MemoryLogger implements Logger {
-  constructor(readonly lines: Line[] = [], private readonly base: LogFields = {}) {}
-  private add(level: string, message: string, fields: LogFields = {}): void {
-    this.lines.push({ level, message, fields: { ...this.base, ...fields } });
-  }
-  error(m: string, f?: LogFields): void {
-    this.add('error', m, f);
-  }
-  warn(m: string, f?: LogFields): void {
-    this.add('warn', m, f);
-  }
-  info(m: string, f?: LogFields): void {
-    this.add('info', m, f);
-  }
-  debug(m: string, f?: LogFields): void {
-    this.add('debug', m, f);
-  }
-  child(f: LogFields): Logger {
-    return new MemoryLogger(this.lines, { ...this.base, ...f });
-  }
-  events(name: string): Line[] {
-    return this.lines.filter((l) => l.fields['event'] === name);
-  }
-}
 
 let zk: ZkCluster;
 let coord: ZkCoordinator;
@@ -88,7 +59,7 @@ beforeEach(async () => {
   await coord.mkdirp(base);
   epochs = new EpochStore(coord, base);
   records = new SyncRecordStore(coord, base, epochs);
-  logs.lines.length = 0;
+  logs.entries.length = 0;
 });
 
 afterEach(() => {

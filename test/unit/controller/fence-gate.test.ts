@@ -8,29 +8,8 @@
 import { FenceGate, type FenceGateOptions } from '../../../src/controller/fence-gate';
 import type { Breadcrumb } from '../../../src/fencing/epoch';
 import type { FenceRun, RunMethodsOptions } from '../../../src/fencing/methods';
-import type { LogFields, Logger } from '../../../src/logging/logger';
+import { MemoryLogger as RecordingLogger } from '../../helpers/memory-logger';
 
-class RecordingLogger implements Logger {
-  readonly entries: { level: string; message: string; fields: LogFields }[] = [];
-  error(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'error', message, fields });
-  }
-  warn(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'warn', message, fields });
-  }
-  info(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'info', message, fields });
-  }
-  debug(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'debug', message, fields });
-  }
-  child(): Logger {
-    return this;
-  }
-  event(name: string): { level: string; message: string; fields: LogFields } | undefined {
-    return this.entries.find((e) => e.fields.event === name);
-  }
-}
 
 const PREV: Breadcrumb = { epoch: 6, nodeId: 'node-b', host: 'host-b', pid: 4321, since: '2024-01-01T00:00:00Z' };
 const failed = (n: number): FenceRun => ({

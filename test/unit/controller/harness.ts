@@ -20,8 +20,9 @@ import type { MemberInfo } from '../../../src/election/member';
 import { EpochStore } from '../../../src/fencing/epoch';
 import type { ArmResult, WatchdogMode, WatchdogStatus } from '../../../src/fencing/watchdog';
 import type { JenkinsExit, JenkinsStatus, LaunchOptions } from '../../../src/jenkins/supervisor';
-import type { LogFields, Logger } from '../../../src/logging/logger';
 import { FakeZk, type FakeCoordinator } from '../../helpers/fake-coordinator';
+import { MemoryLogger as RecordingLogger } from '../../helpers/memory-logger';
+export { MemoryLogger as RecordingLogger, type LogEntry } from '../../helpers/memory-logger';
 
 export const BASE = '/jenkins-ha/unit';
 export const FENCE_AFTER_MS = 8_000;
@@ -37,34 +38,7 @@ export class FakeClock {
   }
 }
 
-export interface LogEntry {
-  level: 'error' | 'warn' | 'info' | 'debug';
-  message: string;
-  fields: LogFields;
-}
 
-export class RecordingLogger implements Logger {
-  readonly entries: LogEntry[] = [];
-  error(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'error', message, fields });
-  }
-  warn(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'warn', message, fields });
-  }
-  info(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'info', message, fields });
-  }
-  debug(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'debug', message, fields });
-  }
-  child(): Logger {
-    return this;
-  }
-  /** The entries with this `event` field. */
-  events(name: string): LogEntry[] {
-    return this.entries.filter((e) => e.fields.event === name);
-  }
-}
 
 /**
  * Stands in for JenkinsSupervisor: launch() makes Jenkins running and ready at once; stop()

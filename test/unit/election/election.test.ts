@@ -10,9 +10,9 @@ import { randomUUID } from 'node:crypto';
 import { Election, type ElectionStatus } from '../../../src/election/election';
 import { encodeMember, type MemberInfo } from '../../../src/election/member';
 import { parseContender } from '../../../src/election/sequence';
-import type { LogFields, Logger } from '../../../src/logging/logger';
 import type { MultiOp } from '../../../src/coordination/types';
 import { FakeZk, type FakeCoordinator } from '../../helpers/fake-coordinator';
+import { MemoryLogger as RecordingLogger } from '../../helpers/memory-logger';
 
 jest.mock('node:crypto', () => {
   const actual = jest.requireActual<typeof NodeCrypto>('node:crypto');
@@ -25,33 +25,7 @@ const HOST = 'host-1';
 /** A pid above pid_max can never belong to a live process. */
 const DEAD_PID = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim()) + 1;
 
-interface LogEntry {
-  level: 'error' | 'warn' | 'info' | 'debug';
-  message: string;
-  fields: LogFields;
-}
 
-class RecordingLogger implements Logger {
-  readonly entries: LogEntry[] = [];
-  error(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'error', message, fields });
-  }
-  warn(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'warn', message, fields });
-  }
-  info(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'info', message, fields });
-  }
-  debug(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'debug', message, fields });
-  }
-  child(): Logger {
-    return this;
-  }
-  events(): string[] {
-    return this.entries.map((e) => (typeof e.fields.event === 'string' ? e.fields.event : ''));
-  }
-}
 
 function memberInfo(id: string, host = HOST, pid = process.pid): MemberInfo {
   return { id, host, pid, apiUrl: `http://${id}:8081`, jenkinsUrl: `http://${id}:8080`, version: 'test', startedAt: '2024-01-01T00:00:00Z' };
@@ -281,7 +255,7 @@ describe('Election: checking facts, not memory', () => {
     const children = zk.children(PATH);
     expect(children).toHaveLength(1);
     expect(a.election.status()).toMatchObject({ role: 'leader', znode: children[0] });
-    expect(a.log.events()).toContain('election.create_lost');
+    expect(a.log.eventNames()).toContain('election.create_lost');
   });
 
   it('creates its znode again when the lost create was never applied', async () => {
@@ -308,7 +282,7 @@ describe('Election: checking facts, not memory', () => {
     expect(zk.stat(leftover)).toBeNull();
     expect(a!.election.isLeader()).toBe(true);
     expect(zk.stat(znodePath(a!))?.ephemeralOwner).toBe(a!.coord.sessionId());
-    expect(a!.log.events()).toContain('election.stale_removed');
+    expect(a!.log.eventNames()).toContain('election.stale_removed');
   });
 
   it.each([
@@ -339,7 +313,7 @@ describe('Election: checking facts, not memory', () => {
     await zk.settle();
 
     expect(a.changes.some((s) => s.role === 'leader' && s.znode === foreignName)).toBe(false);
-    expect(a.log.events()).toContain('election.owner_mismatch');
+    expect(a.log.eventNames()).toContain('election.owner_mismatch');
     // It ended up leading on a znode of its own session, never on the foreign one.
     expect(a.election.status().znode).not.toBe(foreignName);
     expect(a.election.isLeader()).toBe(true);

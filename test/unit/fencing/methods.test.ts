@@ -7,28 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runFencingMethods } from '../../../src/fencing/methods';
-import type { LogFields, Logger } from '../../../src/logging/logger';
 import { isAlive } from '../../helpers/procs';
 import { waitFor } from '../../helpers/wait';
+import { MemoryLogger as RecordingLogger } from '../../helpers/memory-logger';
 
-class RecordingLogger implements Logger {
-  readonly entries: { level: string; message: string; fields: LogFields }[] = [];
-  error(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'error', message, fields });
-  }
-  warn(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'warn', message, fields });
-  }
-  info(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'info', message, fields });
-  }
-  debug(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'debug', message, fields });
-  }
-  child(): Logger {
-    return this;
-  }
-}
 
 let dir: string;
 beforeEach(() => {

@@ -5,38 +5,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { LogFields, Logger } from '../../../src/logging/logger';
 import { HookRunner, type HookContext, type HookName, type HookRunnerOptions } from '../../../src/hooks/runner';
 import { isProcessAlive } from '../../../src/util/proc';
 import { waitFor } from '../../helpers/wait';
+import { MemoryLogger as RecordingLogger } from '../../helpers/memory-logger';
 
-interface Entry {
-  level: string;
-  message: string;
-  fields: LogFields;
-}
 
-class RecordingLogger implements Logger {
-  readonly entries: Entry[] = [];
-  error(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'error', message, fields });
-  }
-  warn(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'warn', message, fields });
-  }
-  info(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'info', message, fields });
-  }
-  debug(message: string, fields: LogFields = {}): void {
-    this.entries.push({ level: 'debug', message, fields });
-  }
-  child(): Logger {
-    return this;
-  }
-  events(name: string): Entry[] {
-    return this.entries.filter((e) => e.fields.event === name);
-  }
-}
 
 let dir: string;
 beforeEach(() => {
