@@ -55,6 +55,27 @@ export class BindMount {
   hang(): void {
     process.kill(this.pid, 'SIGSTOP');
     this.hung = true;
+    // SIGSTOP lands asynchronously: a bindfs thread still running could read the next request
+    // off /dev/fuse first, and a request in the daemon's hands is waited out uninterruptibly
+    // (SIGKILL no longer ends its caller). Return only once every thread of bindfs is stopped.
+    const deadline = Date.now() + 5000;
+    while (!this.allStopped()) {
+      if (Date.now() > deadline) throw new Error(`bindfs ${this.pid} did not stop within 5 s of SIGSTOP`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+
+  /** Whether every thread of bindfs is in state T (stopped), from /proc/<pid>/task/<tid>/stat. */
+  private allStopped(): boolean {
+    try {
+      return fs.readdirSync(`/proc/${this.pid}/task`).every((tid) => {
+        const stat = fs.readFileSync(`/proc/${this.pid}/task/${tid}/stat`, 'utf8');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        return state === 'T' || state === 't';
+      });
+    } catch {
+      return false;
+    }
   }
 
   /** The mount serves again; calls blocked meanwhile complete (kill -CONT). */
