@@ -23,7 +23,8 @@ const { Election } = dist<typeof import('../src/election/election')>('election/e
 const { ClusterView } = dist<typeof import('../src/controller/cluster-view')>('controller/cluster-view');
 const { Controller } = dist<typeof import('../src/controller/controller')>('controller/controller');
 const { EpochStore } = dist<typeof import('../src/fencing/epoch')>('fencing/epoch');
-const { loadConfig, resolveLockTimings, resolveTimings } = dist<typeof import('../src/config/load')>('config/load');
+const { loadConfig, resolveIoTimeoutMs, resolveLockTimings, resolveTimings } = dist<typeof import('../src/config/load')>('config/load');
+const { HomeIo } = dist<typeof import('../src/fencing/home-io')>('fencing/home-io');
 const { silentLogger } = dist<typeof import('../src/logging/logger')>('logging/logger');
 
 type ZkCoordinator = InstanceType<typeof ZkCoordinator>;
@@ -235,6 +236,20 @@ export interface ControllerParticipant {
   onEvent(listener: (e: ControllerEvent) => void): void;
 }
 
+/**
+ * Bounded home I/O for in-process controllers: each real node has a helper process of its own;
+ * here one helper serves HOME_IO_SHARE controllers (one per controller would be hundreds of node
+ * processes, one for all of them a queue that misses its deadlines at start-up).
+ */
+const HOME_IO_SHARE = 10;
+const homeIos: InstanceType<typeof HomeIo>[] = [];
+let homeIoUsers = 0;
+function homeIoFor(cfg: Config): InstanceType<typeof HomeIo> {
+  const i = Math.floor(homeIoUsers++ / HOME_IO_SHARE);
+  homeIos[i] ??= new HomeIo({ timeoutMs: resolveIoTimeoutMs(cfg), logger: silentLogger });
+  return homeIos[i];
+}
+
 export function controllerParticipant(cfg: Config, o: { cluster: string; nodeId: string; home: string; counter?: Counter }): ControllerParticipant {
   const { cluster, nodeId, home } = o;
   const counter = o.counter ?? new Counter();
@@ -281,6 +296,7 @@ export function controllerParticipant(cfg: Config, o: { cluster: string; nodeId:
       cluster: new ClusterView(coord, base, silentLogger),
       logger: silentLogger,
       now: mono,
+      homeIo: homeIoFor(cfg),
     },
   );
   const p: ControllerParticipant = {

@@ -30,7 +30,8 @@ afterAll(async () => {
 
 test('a leader whose home hangs logs home.hung and lock.lease_lost in time, keeps deciding, and logs home.recovered after the heal', async () => {
   const HB = 200;
-  const IO = 500;
+  // Generous for a loaded CI host: a helper not scheduled for 500 ms once read as a hung home.
+  const IO = 1000;
   // The stand-in journals in the fixture's home (not on the mount), so the never-two-alive check still reads it.
   const a = suite.fx.start('a', {
     home: mount.mountpoint,

@@ -23,7 +23,7 @@ import { haSuite } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 
 const HB = 200; // lock.heartbeatMs
-const IO = 500; // lock.ioTimeoutMs
+const IO = 1000; // lock.ioTimeoutMs (generous: a helper not scheduled for 500 ms on a loaded host read as hung)
 const LEASE = 1500; // lock.leaseMs (>= HB + IO + fencing.marginMs)
 const COOL = 2000; // election.resignCooldownMs
 /** Launching the stand-in and its first readiness answer (health probes every 300 ms), on a loaded 2-core machine. */
