@@ -195,6 +195,8 @@ function buildEligibility(cfg: Config, cluster: ClusterView, election: Election,
   return new EligibilityMonitor({
     ...cfg.eligibility,
     home: j.home,
+    // Every call on the home is bounded (lock.ioTimeoutMs) and off the libuv pool.
+    homeIo: sharedHomeIo(),
     nodeId: cfg.node.id,
     command: service ? service.start : j.command,
     secrets,
