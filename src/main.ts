@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { advertisedApiUrl, clientTimings, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, resolveTimings, type Config } from './config/load';
+import { advertisedApiUrl, clientTimings, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, resolveTimings, sessionRefreshLagMs, type Config } from './config/load';
 import type { ApiTlsConfig, HooksConfig, JenkinsConfig, LockConfig } from './config/types';
 import { ZkCoordinator } from './coordination/zookeeper';
 import { zkTlsSetup } from './coordination/zk-tls';
@@ -142,7 +142,13 @@ function buildWatchdog(cfg: Config, log: Logger): HostWatchdog {
     ...cfg.fencing.watchdog,
     budget: (t) => {
       const r = resolveTimings(cfg, t);
-      return { sessionTimeoutMs: t, fenceAfterMs: r.fenceAfterMs, pingIntervalMs: r.pingIntervalMs, fenceKillAfterMs: cfg.jenkins.fenceKillAfterMs };
+      return {
+        sessionTimeoutMs: t,
+        fenceAfterMs: r.fenceAfterMs,
+        pingIntervalMs: r.pingIntervalMs,
+        fenceKillAfterMs: cfg.jenkins.fenceKillAfterMs,
+        refreshLagMs: sessionRefreshLagMs(cfg, t),
+      };
     },
     logger: log.child({ component: 'watchdog' }),
   });
@@ -189,6 +195,8 @@ function buildEligibility(cfg: Config, cluster: ClusterView, election: Election,
   return new EligibilityMonitor({
     ...cfg.eligibility,
     home: j.home,
+    // Every call on the home is bounded (lock.ioTimeoutMs) and off the libuv pool.
+    homeIo: sharedHomeIo(),
     nodeId: cfg.node.id,
     command: service ? service.start : j.command,
     secrets,

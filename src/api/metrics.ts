@@ -90,6 +90,14 @@ export function createMetrics(
       this.set(source.status().watchdog?.armed === true ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'jenkins_ha_service_unproven',
+    help: 'Service mode: 1 while the Jenkins service is not proven stopped (Jenkins stays stopping; stop it by hand), else 0.',
+    registers,
+    collect() {
+      this.set(typeof source.status().jenkins.serviceProof === 'string' ? 1 : 0);
+    },
+  });
   let watchdogErrorsSeen = 0;
   new Counter({
     name: 'jenkins_ha_watchdog_errors_total',

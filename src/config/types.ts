@@ -84,7 +84,7 @@ export interface WatchdogConfig {
   readonly device: string;
   /** Directory with the device's `timeout` and `nowayout`; empty = /sys/class/watchdog/<name of device>. */
   readonly sysfsDir: string;
-  /** Rule: fenceAfterMs + device timeout + safetyMarginMs <= session timeout. */
+  /** Rule: fenceAfterMs + device timeout + safetyMarginMs + max(zk.pingIntervalMs, zk.tickTimeMs / 2) <= session timeout. */
   readonly safetyMarginMs: number;
 }
 

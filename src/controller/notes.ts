@@ -2,7 +2,8 @@
  * Why a node is not doing what one would expect, in short sentences for people: a leader holding
  * Jenkins back (`launchBlocked`), a node that could not take over (`eligibility`), a drain in
  * progress, the switchover it is handing over in, a ZooKeeper connection in doubt, a node stopped
- * out of the election, the host watchdog, a hung JENKINS_HOME. Empty for a healthy node (watchdog off).
+ * out of the election, the host watchdog, a hung JENKINS_HOME, a Jenkins service not proven stopped.
+ * Empty for a healthy node (watchdog off).
  *
  * Worded from one status snapshot alone, durations included (against the snapshot's own clock:
  * `node.since` + `node.sinceMs`, so another host's clock skew does not matter). The controller
@@ -80,6 +81,16 @@ function zookeeperNote(s: NotesInput): string | null {
   return `ZooKeeper silent (${heard}; fences after ${formatDuration(z.fenceAfterMs)})`;
 }
 
+/** Service mode: the service is not proven stopped, so Jenkins stays "stopping" here (jenkins.service_unproven). */
+function serviceNote(s: NotesInput): string | null {
+  const why = s.jenkins?.serviceProof;
+  if (typeof why !== 'string') return null;
+  return (
+    `Jenkins service not proven stopped (${why}): Jenkins stays "stopping" on this node and the check repeats; ` +
+    `stop the service by hand (e.g. systemctl stop jenkins) and check that jenkins.servicePidCommand and jenkins.statusCommand work on this host`
+  );
+}
+
 function watchdogNotes(s: NotesInput): string[] {
   const w = s.watchdog;
   if (!w || w.mode === 'off') return [];
@@ -97,6 +108,8 @@ export function statusNotes(s: NotesInput): string[] {
   const notes: string[] = [];
   const home = homeNote(s.home, s.node.role, s.home ? age(s.home.since, now) : null);
   if (home) notes.push(home);
+  const service = serviceNote(s);
+  if (service) notes.push(service);
   const lb = s.launchBlocked;
   // The home note already says why a stuck Jenkins holds the lead (gate home).
   if (lb && !(home && lb.gate === 'home')) notes.push(`held${paren(lb.gate, age(lb.since, now))}: ${heldReason(lb.reason)}`);

@@ -169,6 +169,7 @@ export class Observer {
         restarts: this.o.restarts.total(),
         lastProbeError: js.lastProbeError,
         lastExit: js.lastExit ? { code: js.lastExit.code, signal: js.lastExit.signal, expected: js.lastExit.expected, reason: js.lastExit.reason } : null,
+        serviceProof: js.serviceProof ?? null,
       },
       zookeeper: {
         state: coord.state,

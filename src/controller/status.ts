@@ -132,6 +132,8 @@ export interface StatusSnapshot {
     restarts: number;
     lastProbeError: string | null;
     lastExit: { code: number | null; signal: string | null; expected: boolean; reason: string } | null;
+    /** Service mode: why the Jenkins service is not proven stopped (Jenkins stays "stopping"); null when nothing is pending. */
+    serviceProof: string | null;
   };
   zookeeper: {
     state: ConnState;

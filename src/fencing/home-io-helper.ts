@@ -120,11 +120,16 @@ const ops = {
     const fd = openChecked(r.path, C.O_WRONLY | C.O_CREAT | C.O_EXCL, 0o600);
     try {
       fs.writeSync(fd, 'probe\n');
+      if (r.durable) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
       try { fs.unlinkSync(r.path); } catch {}
     }
     return true;
+  },
+  statfs(r) {
+    const s = fs.statfsSync(r.path);
+    return { freeBytes: s.bavail * s.bsize };
   },
   chmod(r) {
     regular(r.path);

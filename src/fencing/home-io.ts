@@ -23,7 +23,7 @@ import type { Logger } from '../logging/logger';
 import { monoNow } from '../util/clock';
 import { HELPER_SOURCE } from './home-io-helper';
 
-export type HomeIoOp = 'read' | 'writeAtomic' | 'lstat' | 'stat' | 'ensureFile' | 'probeWrite' | 'chmod' | 'unlink';
+export type HomeIoOp = 'read' | 'writeAtomic' | 'lstat' | 'stat' | 'ensureFile' | 'probeWrite' | 'statfs' | 'chmod' | 'unlink';
 
 export type HomeIoResult<T> =
   | { kind: 'ok'; value: T; ms: number }
@@ -171,9 +171,14 @@ export class HomeIo {
     return this.call('ensureFile', path, { mode }, timeoutMs);
   }
 
-  /** Create `path` exclusively, write to it, remove it: a real write test of its directory. */
-  probeWrite(path: string, timeoutMs?: number): Promise<HomeIoResult<true>> {
-    return this.call('probeWrite', path, {}, timeoutMs);
+  /** Create `path` exclusively, write to it (fsync when durable), remove it: a real write test of its directory. */
+  probeWrite(path: string, timeoutMs?: number, durable = false): Promise<HomeIoResult<true>> {
+    return this.call('probeWrite', path, { durable }, timeoutMs);
+  }
+
+  /** Free bytes for an unprivileged user on the file system of `path` (statfs bavail * bsize). */
+  statfs(path: string, timeoutMs?: number): Promise<HomeIoResult<{ freeBytes: number }>> {
+    return this.call('statfs', path, {}, timeoutMs);
   }
 
   chmod(path: string, mode: number, timeoutMs?: number): Promise<HomeIoResult<true>> {

@@ -6,7 +6,9 @@
  * kernel resets the host `timeout` after the last keepalive, before the ZooKeeper session can
  * expire; that is the rule checked here:
  *
- *   fenceAfterMs + device timeout + fencing.watchdog.safetyMarginMs <= session timeout
+ *   fenceAfterMs + device timeout + fencing.watchdog.safetyMarginMs + refresh lag <= session timeout
+ *   (the lag, max(zk.pingIntervalMs, zk.tickTimeMs / 2): a follower-served session can expire that
+ *   much before lastHeard + T; `sessionRefreshLagMs`, subtracted by the fencing rule too)
  *
  * Node has no ioctl, so the timeout is not set but read from sysfs
  * (`/sys/class/watchdog/watchdogN/timeout`, seconds; `nowayout` beside it), a keepalive is a
@@ -34,6 +36,8 @@ export interface WatchdogBudget {
   pingIntervalMs: number;
   /** jenkins.fenceKillAfterMs (only for the early-reset notice). */
   fenceKillAfterMs: number;
+  /** max(zk.pingIntervalMs, zk.tickTimeMs / 2): the session can expire this much before lastHeard + T (sessionRefreshLagMs). */
+  refreshLagMs: number;
 }
 
 export interface WatchdogOptions {
@@ -169,17 +173,19 @@ export function timingProblem(device: string, facts: DeviceFacts, b: WatchdogBud
     };
   }
   const timeoutMs = facts.timeoutS * 1000;
-  const room = b.sessionTimeoutMs - b.fenceAfterMs - safetyMarginMs;
+  const lag = b.refreshLagMs;
+  const room = b.sessionTimeoutMs - b.fenceAfterMs - safetyMarginMs - lag;
   const maxS = Math.floor(room / 1000);
   const minS = Math.max(1, Math.ceil((2 * b.pingIntervalMs) / 1000));
-  const budget = `fence deadline ${b.fenceAfterMs} ms + device timeout ${timeoutMs} ms + ${KEY.margin} ${safetyMarginMs} ms = ${b.fenceAfterMs + timeoutMs + safetyMarginMs} ms`;
+  const lagTerm = `follower refresh lag ${lag} ms (max(zk.pingIntervalMs, zk.tickTimeMs / 2))`;
+  const budget = `fence deadline ${b.fenceAfterMs} ms + device timeout ${timeoutMs} ms + ${KEY.margin} ${safetyMarginMs} ms + ${lagTerm} = ${b.fenceAfterMs + timeoutMs + safetyMarginMs + lag} ms`;
   if (maxS < minS) {
     return {
       key: KEY.device,
       reason:
         `no whole-second watchdog timeout fits session timeout ${b.sessionTimeoutMs} ms: it must be at least ${minS} s (2 x zk.pingIntervalMs ${b.pingIntervalMs} ms, ` +
         `keepalives come with ZooKeeper's answers) and at most ${Math.max(0, room)} ms (session timeout ${b.sessionTimeoutMs} - fence deadline ${b.fenceAfterMs} - ` +
-        `${KEY.margin} ${safetyMarginMs}); raise zk.sessionTimeoutMs, or lower fencing.deadlineRatio, zk.pingIntervalMs or ${KEY.margin}`,
+        `${KEY.margin} ${safetyMarginMs} - ${lagTerm}); raise zk.sessionTimeoutMs, or lower fencing.deadlineRatio, zk.pingIntervalMs or ${KEY.margin}`,
     };
   }
   if (timeoutMs > room) {

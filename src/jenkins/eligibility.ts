@@ -4,6 +4,11 @@
  * the Jenkins command (child mode) or start command (service mode) and a named war are present;
  * enough free disk; the same Jenkins version as the leader when both are known; an optional site
  * preflight command. `assess()` is pure; `EligibilityMonitor` does the I/O.
+ *
+ * Every call on JENKINS_HOME (the probe, free disk, a war inside the home) goes through the
+ * bounded home I/O main.ts passes in (`HomeCalls`: the shared HomeIo of src/fencing), never
+ * through Node's fs: on a hung mount each fs call would hold one of libuv's 4 threads. A call that
+ * gets no answer within the home I/O's deadline makes the node ineligible, naming the home.
  */
 import { EventEmitter } from 'node:events';
 import { constants as fsc, promises as fsp } from 'node:fs';
@@ -15,8 +20,21 @@ import { runCommand } from './command';
 import { warVersion } from './war-version';
 import { commandIndex } from './wrappers';
 
+/** What one bounded call on the home answers (structurally HomeIoResult of src/fencing/home-io.ts). */
+export type HomeAnswer<T> = { kind: 'ok'; value: T } | { kind: 'timeout' | 'refused' | 'io-error'; message: string; code?: string };
+
+/** The bounded calls on JENKINS_HOME the check needs; each answers within its own deadline. */
+export interface HomeCalls {
+  stat(path: string): Promise<HomeAnswer<{ type: string }>>;
+  /** Create, write, fsync (durable) and remove `path`. */
+  probeWrite(path: string, timeoutMs: undefined, durable: boolean): Promise<HomeAnswer<true>>;
+  statfs(path: string): Promise<HomeAnswer<{ freeBytes: number }>>;
+}
+
 export interface EligibilityOptions {
   home: string;
+  /** Bounded I/O on the home (main.ts: sharedHomeIo()). */
+  homeIo: HomeCalls;
   nodeId: string;
   /** The command whose executable must exist (jenkins.command, or jenkins.startCommand). */
   command: string;
@@ -118,60 +136,26 @@ async function resolveExecutable(name: string, cwd: string): Promise<boolean> {
   return false;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
+/** Whether `file` lies inside `home` (so a call on it is a call on the home). */
+function insideHome(home: string, file: string): boolean {
+  const rel = path.relative(home, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/**
- * Stat the home, then write, fsync and unlink a probe file in it; returns the time it took.
- * `track` sees the underlying file system work, which may outlive the timeout.
- */
-async function probeHome(home: string, nodeId: string, timeoutMs: number, track: (inner: Promise<unknown>) => void): Promise<EligibilityFacts['home']> {
-  try {
-    const statting = fsp.stat(home);
-    track(statting);
-    const st = await withTimeout(statting, timeoutMs, 'stat');
-    if (!st.isDirectory()) return { ok: false, error: `${home} is not a directory` };
-    const file = path.join(home, `.jenkins-ha-probe-${nodeId}`);
-    const t0 = process.hrtime.bigint();
-    const writing = (async () => {
-      const fh = await fsp.open(file, 'w');
-      try {
-        await fh.writeFile(`${nodeId} ${new Date().toISOString()}\n`);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fsp.unlink(file);
-    })();
-    track(writing);
-    await withTimeout(writing, timeoutMs, 'write+fsync+unlink');
-    return { ok: true, writeMs: Number(process.hrtime.bigint() - t0) / 1e6 };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, error: code ? `${code} (${home})` : errorMessage(err) };
-  }
+/** `JENKINS_HOME <home>: <what the bounded call said>`, for a call that got no answer or failed. */
+function homeFailure(home: string, r: { kind: string; message: string; code?: string }): string {
+  return r.kind === 'timeout' ? `${home} does not answer: ${r.message}` : `${r.code ?? r.kind} (${home}): ${r.message}`;
 }
 
-async function freeMb(home: string): Promise<number | null> {
-  try {
-    const s = await fsp.statfs(home);
-    return (s.bavail * s.bsize) / (1024 * 1024);
-  } catch {
-    return null;
-  }
+/** Stat the home, then write, fsync and unlink a probe file in it, through the bounded home I/O; returns the time it took. */
+async function probeHome(io: HomeCalls, home: string, nodeId: string): Promise<EligibilityFacts['home']> {
+  const st = await io.stat(home);
+  if (st.kind !== 'ok') return { ok: false, error: homeFailure(home, st) };
+  if (st.value.type !== 'a directory') return { ok: false, error: `${home} is not a directory` };
+  const t0 = process.hrtime.bigint();
+  const wrote = await io.probeWrite(path.join(home, `.jenkins-ha-probe-${nodeId}`), undefined, true);
+  if (wrote.kind !== 'ok') return { ok: false, error: homeFailure(home, wrote) };
+  return { ok: true, writeMs: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
 /**
@@ -190,8 +174,6 @@ export class EligibilityMonitor extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private stopped = false;
-  /** A home probe whose file system call has not returned (a hung NFS mount holds a libuv thread). */
-  private hungProbe: Promise<unknown> | null = null;
 
   constructor(private readonly opts: EligibilityOptions) {
     super();
@@ -225,15 +207,23 @@ export class EligibilityMonitor extends EventEmitter {
         await o.stray.stop();
         stray = await o.stray.running();
       }
-      const [home, exe, warFound, free, localVersion, leaderVersion, preflight] = await Promise.all([
-        this.probeHomeOnce(),
+      // Calls on the home that got no answer: each makes the node ineligible (below), naming the home.
+      const unanswered: string[] = [];
+      const [probed, exe, warFacts, free, leaderVersion, preflight] = await Promise.all([
+        probeHome(o.homeIo, o.home, o.nodeId),
         parts.executable === null ? Promise.resolve(null) : resolveExecutable(parts.executable, o.home),
-        war === null ? Promise.resolve(null) : fsp.stat(war).then((s) => s.isFile(), () => false),
-        freeMb(o.home),
-        war === null ? Promise.resolve(null) : warVersion(war),
+        war === null ? Promise.resolve(null) : this.warFacts(war, unanswered),
+        o.homeIo.statfs(o.home).then((r) => {
+          if (r.kind === 'ok') return r.value.freeBytes / (1024 * 1024);
+          if (r.kind === 'timeout') unanswered.push(homeFailure(o.home, r));
+          return null;
+        }),
         o.leaderVersion().catch(() => null),
         o.preflightCommand === '' ? Promise.resolve(null) : runPreflight(o.preflightCommand, o.home, o.preflightTimeoutMs, o.secrets),
       ]);
+      const home: EligibilityFacts['home'] = probed.ok && unanswered.length > 0 ? { ok: false, error: unanswered[0] ?? '' } : probed;
+      const warFound = warFacts?.found ?? null;
+      const localVersion = warFacts?.version ?? null;
       const r = assess(
         {
           home,
@@ -262,22 +252,23 @@ export class EligibilityMonitor extends EventEmitter {
   }
 
   /**
-   * Probe the home, but never start a second probe while an earlier one's file system call still
-   * hangs: each would hold one of libuv's few threads, which the controller needs for its lock file.
+   * Whether the war is a file, and its version. A war inside the home is looked at through the
+   * bounded home I/O (no answer: pushed to `unanswered`, not held as missing) and its manifest read
+   * only once that answered; a war elsewhere (/usr/share/java) with Node's fs.
    */
-  private async probeHomeOnce(): Promise<EligibilityFacts['home']> {
-    if (this.hungProbe) return { ok: false, error: 'an earlier write+fsync probe has not returned yet (storage hangs?)' };
-    const timeoutMs = Math.max(this.opts.maxWriteLatencyMs * 5, 1000);
-    let settled = false;
-    const p = probeHome(this.opts.home, this.opts.nodeId, timeoutMs, (inner) => {
-      inner.finally(() => {
-        settled = true;
-        if (this.hungProbe === inner) this.hungProbe = null;
-      }).catch(() => undefined);
-      if (!settled) this.hungProbe = inner;
-    });
-    const r = await p;
-    return r;
+  private async warFacts(war: string, unanswered: string[]): Promise<{ found: boolean; version: string | null } | null> {
+    const o = this.opts;
+    if (!insideHome(o.home, war)) {
+      const found = await fsp.stat(war).then((s) => s.isFile(), () => false);
+      return { found, version: found ? await warVersion(war) : null };
+    }
+    const st = await o.homeIo.stat(war);
+    if (st.kind === 'timeout') {
+      unanswered.push(homeFailure(o.home, st));
+      return null;
+    }
+    const found = st.kind === 'ok' && st.value.type === 'file';
+    return { found, version: found ? await warVersion(war) : null };
   }
 
   private schedule(ms: number): void {

@@ -24,6 +24,12 @@ export interface JenkinsStatus {
   version: string | null;
   lastProbeError: string | null;
   lastExit: JenkinsExit | null;
+  /**
+   * Service mode: why the Jenkins service is not proven stopped yet (the shim exited before it
+   * knew the service's main pid and the last proof failed); Jenkins stays "stopping" meanwhile.
+   * null (or absent: supervisor stand-ins) when no proof is pending or the last one has not failed.
+   */
+  serviceProof?: string | null;
 }
 
 export interface LaunchOptions {

@@ -70,6 +70,7 @@ export class JenkinsSupervisor extends EventEmitter {
     version: null,
     lastProbeError: null,
     lastExit: null,
+    serviceProof: null,
   };
   private stopReason = '';
   private warm: ChildProcess | null = null;
@@ -307,6 +308,7 @@ export class JenkinsSupervisor extends EventEmitter {
       }
       if (proof.reason !== last) {
         last = proof.reason;
+        this.update({ serviceProof: proof.reason });
         this.log.error(`cannot prove the Jenkins service stopped (${proof.reason}); Jenkins stays "stopping" and the check is repeated. Check jenkins.servicePidCommand and jenkins.statusCommand, and stop the service by hand`, {
           event: 'jenkins.service_unproven',
           reason: proof.reason,
@@ -314,6 +316,7 @@ export class JenkinsSupervisor extends EventEmitter {
       }
     }
     this.proving = false;
+    if (this.st.serviceProof !== null) this.update({ serviceProof: null });
     this.reportExit(pgid, code, signal, '', expected);
   }
 

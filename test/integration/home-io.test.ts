@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { HomeIo } from '../../src/fencing/home-io';
 import { acquireHomeLock, lockPath, readLock, type LockRecord } from '../../src/fencing/home-lock';
 import { runCommand } from '../../src/jenkins/command';
+import { EligibilityMonitor } from '../../src/jenkins/eligibility';
 import { silentLogger, type LogFields, type Logger } from '../../src/logging/logger';
 import { BindMount } from '../helpers/bindfs';
 import { readStat } from '../helpers/procs';
@@ -161,6 +162,51 @@ it('refuses a FIFO planted at the lock path on the mount at once, and the next l
   expect(fs.lstatSync(path.join(back, '.jenkins-ha.lock')).isFile()).toBe(true);
   expect(JSON.parse(fs.readFileSync(path.join(back, '.jenkins-ha.lock'), 'utf8'))).toEqual(record);
   expect(io.health().state).toBe('ok');
+});
+
+it('the eligibility check on a hung home: ineligible within the bound naming the home, without blocking the loop; eligible after -CONT', async () => {
+  const io = make();
+  const elig = new EligibilityMonitor({
+    home: mnt,
+    homeIo: io,
+    nodeId: 'a',
+    command: 'sh -c true',
+    maxWriteLatencyMs: 1000,
+    minFreeDiskMb: 1,
+    preflightCommand: '',
+    preflightTimeoutMs: 1000,
+    secrets: { envNames: [], values: [] },
+    intervalMs: 60_000,
+    leaderVersion: () => Promise.resolve(null),
+    active: () => true,
+    logger: silentLogger,
+  });
+  io.warm();
+  await waitFor(() => io.pids().ready, { timeoutMs: 10_000, what: 'a ready helper' });
+  expect((await elig.check())?.eligible).toBe(true);
+  // Its probe, free-disk and stat calls went to the helper: nothing is left in the backing directory.
+  expect(fs.readdirSync(back).filter((f) => f.startsWith('.jenkins-ha-probe'))).toEqual([]);
+
+  mount.hang();
+  try {
+    for (let round = 0; round < 3; round++) {
+      // Rounds after the first meet the stuck helper (or a new one on the still hung mount).
+      const t0 = performance.now();
+      const r = await elig.check();
+      expect(performance.now() - t0).toBeLessThan(BOUND + 1000);
+      expect(r?.eligible).toBe(false);
+      expect(r?.reasons).toHaveLength(1);
+      expect(r?.reasons[0]?.startsWith(`JENKINS_HOME: ${mnt} does not answer: `)).toBe(true);
+      // Node's own pool is free: the check holds none of its threads.
+      const f0 = performance.now();
+      await Promise.all(Array.from({ length: 8 }, () => fs.promises.readFile(__filename)));
+      expect(performance.now() - f0).toBeLessThan(1000);
+    }
+  } finally {
+    mount.heal();
+  }
+  await waitFor(() => io.pids().stuck === null && io.pids().ready, { timeoutMs: 10_000, what: 'the killed helper to exit and a new one to start' });
+  expect((await elig.check())?.eligible).toBe(true);
 });
 
 it('control: plain fs.promises calls on the hung mount starve every fs call of their process', async () => {

@@ -66,6 +66,8 @@ test('a stop before the service pid is known: "stopping" while the pid command f
   expect(unproven.fields.reason).toMatch(/pid command failed/);
   expect(events.map((e) => e.event)).toContain('jenkins.service_unknown');
   expect(sup.status().state).toBe('stopping');
+  // The node says so itself (GET /status jenkins.serviceProof, its note and jenkins_ha_service_unproven read this).
+  expect(sup.status().serviceProof).toMatch(/pid command failed/);
   expect(() => sup.launch({ epoch: 2, leaseMs: 60000 })).toThrow(/while it is stopping/);
   expect(isAlive(servicePid)).toBe(true);
 
@@ -76,6 +78,7 @@ test('a stop before the service pid is known: "stopping" while the pid command f
   expect(isAlive(servicePid)).toBe(false);
   expect(exit).toMatchObject({ expected: true, reason: 'fenced by the test' });
   expect(sup.status().state).toBe('stopped');
+  expect(sup.status().serviceProof).toBeNull();
   expect(events.filter((e) => e.event === 'jenkins.service_late_pid_killed').map((e) => e.fields.pid)).toEqual([servicePid]);
   const order = events.map((e) => e.event).filter((e) => /service_(late_pid_killed|proven_stopped)|jenkins\.stopped/.test(e));
   expect(order).toEqual(['jenkins.service_late_pid_killed', 'jenkins.service_proven_stopped', 'jenkins.stopped']);

@@ -5,8 +5,9 @@
  * and can prove it, the magic 'V' when that node stops its Jenkins (switchover, SIGTERM, fence),
  * and nothing while it stands by. Every test ends with the journal check (haSuite).
  *
- * T = 6 s: fence after 3 s, a liveness request every 1 s, margin 1 s, so a 2 s timeout is the
- * one that fits (3 + 2 + 1 <= 6, and 2 >= 2 x 1).
+ * T = 6 s: fence after 3 s, a liveness request every 750 ms (ha-node: T/8), follower refresh lag
+ * max(750, tickTime 200 / 2) = 750 ms, safety margin 250 ms, so a 2 s timeout is the one that fits
+ * (3 + 2 + 0.25 + 0.75 <= 6, and 2 >= 2 x 0.75). The default margin (1 s) no longer fits here.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,6 +23,7 @@ import { waitFor } from '../helpers/wait';
 
 const T = 6000;
 const TIMEOUT_S = 2;
+const MARGIN_MS = 250;
 const TOKEN = 'watchdog-it-token';
 let dir = '';
 let cleanups: Array<() => Promise<void> | void> = [];
@@ -57,7 +59,7 @@ function fakeDevice(id: string, opts: { fifo?: boolean; nowayout?: number } = {}
   return {
     device,
     sysfs,
-    env: (mode) => ({ JHA_FENCING_WATCHDOG_MODE: mode, JHA_FENCING_WATCHDOG_DEVICE: device, JHA_FENCING_WATCHDOG_SYSFS_DIR: sysfs, JHA_API_TOKEN: TOKEN }),
+    env: (mode) => ({ JHA_FENCING_WATCHDOG_MODE: mode, JHA_FENCING_WATCHDOG_DEVICE: device, JHA_FENCING_WATCHDOG_SYSFS_DIR: sysfs, JHA_FENCING_WATCHDOG_SAFETY_MARGIN_MS: String(MARGIN_MS), JHA_API_TOKEN: TOKEN }),
   };
 }
 

@@ -55,7 +55,7 @@ export function fencingKeys(): SpecTree<Config['fencing']> {
         default: '',
       },
       safetyMarginMs: {
-        doc: 'Time in ms kept between the latest host reset and the earliest session expiry. Rule, checked against the device\'s timeout: fence deadline (session timeout * fencing.deadlineRatio) + device timeout + safetyMarginMs <= session timeout, so the host resets before the session can expire even if the controller stalls right after a keepalive.',
+        doc: 'Time in ms kept between the latest host reset and the earliest session expiry. Rule, checked against the device\'s timeout: fence deadline (session timeout * fencing.deadlineRatio) + device timeout + safetyMarginMs + max(zk.pingIntervalMs, zk.tickTimeMs / 2) <= session timeout, so the host resets before the session can expire (a session served by a follower can expire that lag before lastHeard + T) even if the controller stalls right after a keepalive.',
         format: intFormat(0, 600000),
         default: 1000,
       },

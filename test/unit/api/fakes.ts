@@ -32,6 +32,7 @@ export function snapshot(over: Partial<StatusSnapshot> = {}): StatusSnapshot {
       version: '2.440',
       restarts: 0,
       lastProbeError: null,
+      serviceProof: null,
       lastExit: null,
     },
     zookeeper: { state: 'connected', sessionId: '0x1', sessionTimeoutMs: 10000, msSinceHeard: 12, fenceAfterMs: 5000 },

@@ -27,6 +27,7 @@ const FAMILIES = [
   'jenkins_ha_epoch',
   'jenkins_ha_watchdog_armed',
   'jenkins_ha_watchdog_errors_total',
+  'jenkins_ha_service_unproven',
 ];
 
 test('GET /metrics serves every family plus the default process metrics, in the Prometheus text format', async () => {
@@ -179,6 +180,17 @@ test('hook counters follow the runner: runs, failures and coalesced per hook, fr
   expect(value(t, 'jenkins_ha_hook_runs_total{hook="onLeader"}')).toBe(3);
   // Without hooks wired, no hook families.
   expect(await createMetrics(source, { defaultMetrics: false }).text()).not.toContain('jenkins_ha_hook_');
+});
+
+test('service mode: jenkins_ha_service_unproven is 1 while the service is not proven stopped, 0 before and after', async () => {
+  const source = new FakeSource();
+  const m = createMetrics(source, { defaultMetrics: false });
+  expect(value(await m.text(), 'jenkins_ha_service_unproven')).toBe(0);
+  const base = snapshot();
+  source.snap = snapshot({ jenkins: { ...base.jenkins, state: 'stopping', serviceProof: 'the pid command failed; stop command exited 1' } });
+  expect(value(await m.text(), 'jenkins_ha_service_unproven')).toBe(1);
+  source.snap = snapshot({ jenkins: { ...base.jenkins, state: 'stopped', serviceProof: null } });
+  expect(value(await m.text(), 'jenkins_ha_service_unproven')).toBe(0);
 });
 
 test('the host watchdog: armed gauge from the snapshot, write errors as a monotonic counter', async () => {

@@ -71,23 +71,51 @@ describe('run with fencing.watchdog.mode required', () => {
     expect((err as ConfigError).message).toMatch(/^fencing\.watchdog\.device: .*no-such-watchdog cannot be used.*\(fencing\.watchdog\.mode is required\)$/);
   });
 
-  it('refuses a device whose timeout breaks the rule for the configured session timeout', async () => {
+  function watchdogFiles(timeoutS: number): { device: string; sysfs: string } {
     const device = path.join(home, 'watchdog');
     const sysfs = path.join(home, 'sys');
     fs.writeFileSync(device, '');
-    fs.mkdirSync(sysfs);
-    fs.writeFileSync(path.join(sysfs, 'timeout'), '60\n');
+    fs.mkdirSync(sysfs, { recursive: true });
+    fs.writeFileSync(path.join(sysfs, 'timeout'), `${timeoutS}\n`);
     fs.writeFileSync(path.join(sysfs, 'nowayout'), '0\n');
-    const cfg = loadConfig({
-      env: { JENKINS_HOME: home, JHA_FENCING_WATCHDOG_MODE: 'required', JHA_FENCING_WATCHDOG_DEVICE: device, JHA_FENCING_WATCHDOG_SYSFS_DIR: sysfs },
-      args: [],
-    });
+    return { device, sysfs };
+  }
+
+  async function startError(env: Record<string, string>): Promise<ConfigError> {
+    const cfg = loadConfig({ env: { JENKINS_HOME: home, JHA_FENCING_WATCHDOG_MODE: 'required', ...env }, args: [] });
     const err = (await startNode(cfg, silentLogger).catch((e: unknown) => e)) as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.key).toBe('fencing.watchdog.device');
-    // Defaults: T = 10 s, fence after 5 s, margin 1 s: at most 4 s; the ping interval (1666 ms) wants at least 4 s.
-    expect(err.message).toContain('fence deadline 5000 ms + device timeout 60000 ms + fencing.watchdog.safetyMarginMs 1000 ms = 66000 ms > session timeout 10000 ms');
-    expect(err.message).toContain('set it to 4 s (modprobe -r softdog && modprobe softdog soft_margin=4)');
+    return err;
+  }
+
+  // The configuration docs/safety.md recommends for the watchdog: fence after 3 s, ping 1 s.
+  const roomy = { JHA_FENCING_DEADLINE_RATIO: '0.3', JHA_ZK_PING_INTERVAL_MS: '1000', JHA_ZK_REQUEST_TIMEOUT_MS: '3000' };
+
+  it('refuses a device whose timeout breaks the rule for the configured session timeout, the follower refresh lag included', async () => {
+    const { device, sysfs } = watchdogFiles(60);
+    const err = await startError({ ...roomy, JHA_FENCING_WATCHDOG_DEVICE: device, JHA_FENCING_WATCHDOG_SYSFS_DIR: sysfs });
+    // T = 10 s, fence after 3 s, margin 1 s, lag max(1000, tickTime 2000 / 2) = 1 s: at most 5 s.
+    expect(err.message).toContain(
+      'fence deadline 3000 ms + device timeout 60000 ms + fencing.watchdog.safetyMarginMs 1000 ms + ' +
+        'follower refresh lag 1000 ms (max(zk.pingIntervalMs, zk.tickTimeMs / 2)) = 65000 ms > session timeout 10000 ms',
+    );
+    expect(err.message).toContain('set it to 2..5 s (modprobe -r softdog && modprobe softdog soft_margin=5)');
     expect(fs.readFileSync(device).length).toBe(0); // never opened for writing
+  });
+
+  it('the lag follows zk.tickTimeMs: with tickTime 4 s a 5 s timeout (fine at 2 s) is refused', async () => {
+    const { device, sysfs } = watchdogFiles(5);
+    const err = await startError({ ...roomy, JHA_FENCING_WATCHDOG_DEVICE: device, JHA_FENCING_WATCHDOG_SYSFS_DIR: sysfs, JHA_ZK_TICK_TIME_MS: '4000' });
+    expect(err.message).toContain('+ follower refresh lag 2000 ms (max(zk.pingIntervalMs, zk.tickTimeMs / 2)) = 11000 ms > session timeout 10000 ms');
+    expect(err.message).toContain('set it to 2..4 s');
+  });
+
+  it('with the defaults no whole-second timeout fits (docs/safety.md says so)', async () => {
+    const { device, sysfs } = watchdogFiles(4);
+    const err = await startError({ JHA_FENCING_WATCHDOG_DEVICE: device, JHA_FENCING_WATCHDOG_SYSFS_DIR: sysfs });
+    // T = 10 s, fence after 5 s, margin 1 s, lag max(1666, 1000): at most 2334 ms; the ping interval wants at least 4 s.
+    expect(err.message).toContain('no whole-second watchdog timeout fits session timeout 10000 ms: it must be at least 4 s');
+    expect(err.message).toContain('at most 2334 ms');
   });
 });

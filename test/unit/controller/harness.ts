@@ -47,7 +47,7 @@ export class FakeClock {
 export class StubJenkins extends EventEmitter {
   readonly launches: LaunchOptions[] = [];
   readonly leases: number[] = [];
-  private st: JenkinsStatus = { state: 'stopped', pid: null, ready: false, epoch: null, startedAt: null, readyAt: null, version: null, lastProbeError: null, lastExit: null };
+  private st: JenkinsStatus = { state: 'stopped', pid: null, ready: false, epoch: null, startedAt: null, readyAt: null, version: null, lastProbeError: null, lastExit: null, serviceProof: null };
 
   constructor(
     private readonly clock: FakeClock,

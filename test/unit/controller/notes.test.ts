@@ -210,6 +210,20 @@ describe('the host watchdog', () => {
   });
 });
 
+describe('service mode: a Jenkins service not proven stopped', () => {
+  it('says what failed and what the operator does; nothing once it is proven (null) or from an older member (absent)', () => {
+    const base = node();
+    const unproven = node({ jenkins: { ...base.jenkins, state: 'stopping', serviceProof: 'the pid command failed; stop command timed out' } });
+    expect(statusNotes(unproven)).toEqual([
+      'Jenkins service not proven stopped (the pid command failed; stop command timed out): Jenkins stays "stopping" on this node and the check repeats; ' +
+        'stop the service by hand (e.g. systemctl stop jenkins) and check that jenkins.servicePidCommand and jenkins.statusCommand work on this host',
+    ]);
+    expect(statusNotes(node({ jenkins: { ...base.jenkins, state: 'stopping', serviceProof: null } }))).toEqual([]);
+    const { serviceProof: _gone, ...older } = base.jenkins;
+    expect(statusNotes(node({ jenkins: older as StatusSnapshot['jenkins'] }))).toEqual([]);
+  });
+});
+
 test('several notes at once come most pressing first', () => {
   const base = leaderStopped();
   const s = leaderStopped({

@@ -38,8 +38,11 @@ function setFacts(timeoutS: number | string, nowayout: number | string): void {
   fs.writeFileSync(path.join(sysfs, 'nowayout'), `${nowayout}\n`);
 }
 
-/** T = 10 s, fence after 3 s, a liveness request every 1 s, SIGKILL 0.5 s after SIGTERM. */
-const budget = (t: number): WatchdogBudget => ({ sessionTimeoutMs: t, fenceAfterMs: Math.floor(t * 0.3), pingIntervalMs: 1000, fenceKillAfterMs: 500 });
+/**
+ * T = 10 s, fence after 3 s, a liveness request every 1 s, SIGKILL 0.5 s after SIGTERM, follower
+ * refresh lag max(1000, tickTime 2000 / 2) = 1 s: timeouts of 2..5 s fit (3 + 5 + 1 + 1 <= 10).
+ */
+const budget = (t: number): WatchdogBudget => ({ sessionTimeoutMs: t, fenceAfterMs: Math.floor(t * 0.3), pingIntervalMs: 1000, fenceKillAfterMs: 500, refreshLagMs: 1000 });
 const T = 10000;
 
 interface Logged {
@@ -203,17 +206,31 @@ describe('validation: what is refused, and the message says which number and wha
     const err = startError();
     expect(err.key).toBe('fencing.watchdog.device');
     expect(err.message).toContain('is 60 s');
-    expect(err.message).toContain('too long: fence deadline 3000 ms + device timeout 60000 ms + fencing.watchdog.safetyMarginMs 1000 ms = 64000 ms > session timeout 10000 ms');
-    expect(err.message).toContain('set it to 2..6 s');
-    expect(err.message).toContain('modprobe softdog soft_margin=6');
+    expect(err.message).toContain(
+      'too long: fence deadline 3000 ms + device timeout 60000 ms + fencing.watchdog.safetyMarginMs 1000 ms + ' +
+        'follower refresh lag 1000 ms (max(zk.pingIntervalMs, zk.tickTimeMs / 2)) = 65000 ms > session timeout 10000 ms',
+    );
+    expect(err.message).toContain('set it to 2..5 s');
+    expect(err.message).toContain('modprobe softdog soft_margin=5');
     expect(err.message).toContain('fencing.watchdog.mode is required');
   });
 
   it('the largest timeout that fits is accepted, one second more is not', () => {
-    setFacts(6, 0);
+    setFacts(5, 0);
     expect(make('required').wd.checkAtStart(T)).toBeNull();
-    setFacts(7, 0);
-    expect(startError().message).toContain('7000 ms + fencing.watchdog.safetyMarginMs 1000 ms = 11000 ms > session timeout 10000 ms');
+    setFacts(6, 0);
+    expect(startError().message).toContain('6000 ms + fencing.watchdog.safetyMarginMs 1000 ms + follower refresh lag 1000 ms');
+    expect(startError().message).toContain('= 11000 ms > session timeout 10000 ms');
+  });
+
+  it('the follower refresh lag counts: a timeout that fits without it is refused with it', () => {
+    // 3 + 6 + 1 = 10 s fitted before the lag was in the rule; the session can expire 1 s before lastHeard + T.
+    const facts = { sysfsDir: '/sys/x', timeoutS: 6, nowayout: false };
+    expect(timingProblem('/dev/watchdog', facts, { ...budget(T), refreshLagMs: 0 }, 1000)).toBeNull();
+    expect(timingProblem('/dev/watchdog', facts, budget(T), 1000)?.reason).toContain('too long');
+    // a tickTime of 4 s makes the lag 2 s (tickTime / 2 > zk.pingIntervalMs): 5 s no longer fits either
+    const five = { ...facts, timeoutS: 5 };
+    expect(timingProblem('/dev/watchdog', five, { ...budget(T), refreshLagMs: 2000 }, 1000)?.reason).toContain('set it to 2..4 s');
   });
 
   it('a timeout shorter than two liveness intervals: one late answer would reset a healthy host', () => {
@@ -222,7 +239,7 @@ describe('validation: what is refused, and the message says which number and wha
     expect(err.message).toContain('is 1 s');
     expect(err.message).toContain('too short');
     expect(err.message).toContain('every 1000 ms (zk.pingIntervalMs)');
-    expect(err.message).toContain('set it to 2..6 s');
+    expect(err.message).toContain('set it to 2..5 s');
   });
 
   it('nowayout=1: closing would not disarm, so a demotion would reset the host', () => {
@@ -260,7 +277,7 @@ describe('validation: what is refused, and the message says which number and wha
     const err = startError('required', { budget: (t) => ({ ...budget(t), sessionTimeoutMs: 4000, fenceAfterMs: 2000 }) });
     expect(err.message).toContain('no whole-second watchdog timeout fits session timeout 4000 ms');
     expect(err.message).toContain('at least 2 s');
-    expect(err.message).toContain('at most 1000 ms');
+    expect(err.message).toContain('at most 0 ms (session timeout 4000 - fence deadline 2000 - fencing.watchdog.safetyMarginMs 1000 - follower refresh lag 1000 ms');
   });
 
   it('timingProblem is pure and reports null for a fitting device', () => {

@@ -1,0 +1,94 @@
+/**
+ * EligibilityMonitor's calls on JENKINS_HOME go through the injected bounded home I/O (HomeCalls),
+ * never Node's fs: a call that gets no answer makes the node ineligible with a reason naming the
+ * home, and is not mistaken for a missing file. The home here is a path that does not exist, so
+ * any fs call on it would fail with ENOENT instead of what the fake answers.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EligibilityMonitor, type HomeAnswer, type HomeCalls } from '../../../src/jenkins/eligibility';
+import { silentLogger } from '../../../src/logging/logger';
+
+const HOME = '/nonexistent/jenkins-ha-eligibility-home';
+const MIB = 1024 * 1024;
+const TIMEOUT = (op: string, p: string): HomeAnswer<never> => ({ kind: 'timeout', message: `${op} ${p}: no answer within 2000 ms (JENKINS_HOME hung?); helper pid 4242 killed` });
+
+/** A home I/O that answers like a healthy home unless an op is told to time out; it records every call. */
+function fakeIo(hang: { stat?: string; probeWrite?: boolean; statfs?: boolean } = {}): HomeCalls & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    stat: (p) => {
+      calls.push(`stat ${p}`);
+      if (hang.stat === p) return Promise.resolve(TIMEOUT('stat', p));
+      return Promise.resolve({ kind: 'ok', value: { type: p === HOME ? 'a directory' : 'file' } });
+    },
+    probeWrite: (p, _t, durable) => {
+      calls.push(`probeWrite ${p} durable=${durable}`);
+      return Promise.resolve(hang.probeWrite ? TIMEOUT('probeWrite', p) : { kind: 'ok', value: true });
+    },
+    statfs: (p) => {
+      calls.push(`statfs ${p}`);
+      return Promise.resolve(hang.statfs ? TIMEOUT('statfs', p) : { kind: 'ok', value: { freeBytes: 10 * MIB } });
+    },
+  };
+}
+
+function monitor(io: HomeCalls, over: { command?: string; minFreeDiskMb?: number } = {}): EligibilityMonitor {
+  return new EligibilityMonitor({
+    home: HOME,
+    homeIo: io,
+    nodeId: 'a',
+    command: over.command ?? 'sh -c true',
+    maxWriteLatencyMs: 1000,
+    minFreeDiskMb: over.minFreeDiskMb ?? 1,
+    preflightCommand: '',
+    preflightTimeoutMs: 1000,
+    secrets: { envNames: [], values: [] },
+    intervalMs: 60_000,
+    leaderVersion: () => Promise.resolve(null),
+    active: () => true,
+    logger: silentLogger,
+  });
+}
+
+test('a healthy home: stat, a durable probe write and statfs, all through the home I/O; free disk from its statfs', async () => {
+  const io = fakeIo();
+  const r = await monitor(io, { minFreeDiskMb: 20 }).check();
+  expect(io.calls).toEqual([`stat ${HOME}`, `statfs ${HOME}`, `probeWrite ${path.join(HOME, '.jenkins-ha-probe-a')} durable=true`]);
+  // 10 MiB from the fake statfs (Node's statfs of this path would have failed: no free-disk verdict).
+  expect(r?.reasons).toEqual(['free disk 10 MiB below 20 MiB']);
+  expect((await monitor(fakeIo()).check())?.eligible).toBe(true);
+});
+
+test.each([
+  ['the stat of the home', { stat: HOME }, `stat ${HOME}`],
+  ['the probe write', { probeWrite: true }, `probeWrite ${path.join(HOME, '.jenkins-ha-probe-a')}`],
+  ['the free-disk statfs alone', { statfs: true }, `statfs ${HOME}`],
+])('no answer to %s: ineligible, the reason names the home and the call', async (_what, hang, call) => {
+  const r = await monitor(fakeIo(hang)).check();
+  expect(r?.eligible).toBe(false);
+  expect(r?.reasons).toEqual([`JENKINS_HOME: ${HOME} does not answer: ${call}: no answer within 2000 ms (JENKINS_HOME hung?); helper pid 4242 killed`]);
+});
+
+test('a war inside the home is looked at through the home I/O: no answer is a hung home, not a missing war', async () => {
+  const war = path.join(HOME, 'jenkins.war');
+  const io = fakeIo({ stat: war });
+  const r = await monitor(io, { command: `sh -jar ${war}` }).check();
+  expect(io.calls).toContain(`stat ${war}`);
+  expect(r?.reasons).toEqual([`JENKINS_HOME: ${HOME} does not answer: stat ${war}: no answer within 2000 ms (JENKINS_HOME hung?); helper pid 4242 killed`]);
+});
+
+test('a war outside the home is not the home I/O\'s business (Node fs, as before)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-elig-war-'));
+  try {
+    const war = path.join(dir, 'missing.war');
+    const io = fakeIo();
+    const r = await monitor(io, { command: `sh -jar ${war}` }).check();
+    expect(io.calls.some((c) => c.includes(war))).toBe(false);
+    expect(r?.reasons).toEqual([`war file not found: ${war}`]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
