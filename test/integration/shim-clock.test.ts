@@ -61,6 +61,8 @@ function startShim(kind: 'child' | 'service'): Run {
     FAKETIME_NO_CACHE: '1',
     FAKETIME_DONT_FAKE_MONOTONIC: '1',
     TMPDIR: dir,
+    // The supervisor always sets it; the shims enter it themselves (the spawn runs in /).
+    JENKINS_HOME: dir,
   };
   let script: string;
   if (kind === 'child') {
