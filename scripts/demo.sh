@@ -114,16 +114,17 @@ start_node() { # id api-port
   echo $! >"$RUN/$1.pid"
 }
 
-field() { # api-port python-expression-on-status
-  curl -fsS -m 1 "http://127.0.0.1:$1/status" 2>/dev/null | python3 -c "import json,sys; s=json.load(sys.stdin); print($2)" 2>/dev/null || echo "-"
+field() { # api-port js-expression-on-status (s) -> its value, or - when the API does not answer
+  curl -fsS -m 1 "http://127.0.0.1:$1/status" 2>/dev/null |
+    node -e 'let t="";process.stdin.on("data",(d)=>(t+=d)).on("end",()=>{try{const s=JSON.parse(t);const v=(0,eval)("(s)=>("+process.argv[1]+")")(s);console.log(v===null||v===undefined?"-":String(v))}catch{console.log("-")}})' "$2" 2>/dev/null || echo "-"
 }
 
 wait_leader() { # timeout-seconds -> prints leader id
   local deadline=$((SECONDS + $1)) id
   while ((SECONDS < deadline)); do
     for api in "$API_A" "$API_B"; do
-      if [[ $(field "$api" "s['node']['role']=='leader' and s['jenkins']['ready']") == True ]]; then
-        field "$api" "s['node']['id']"
+      if [[ $(field "$api" "s.node.role === 'leader' && s.jenkins.ready") == true ]]; then
+        field "$api" "s.node.id"
         return 0
       fi
     done
@@ -132,22 +133,10 @@ wait_leader() { # timeout-seconds -> prints leader id
   return 1
 }
 
+# The product's own status (src/cli/status.ts), pointed at the demo's ZooKeeper and cluster.
+STATUS_ENV=(JHA_ZK_CONNECT="$ZK_CONNECT" JHA_CLUSTER=demo JHA_API_HOST=127.0.0.1 JHA_API_PORT="$API_A" JHA_LOG_FORMAT=json)
 table() {
-  printf '  %-7s %-9s %-9s %-6s %-6s %s\n' NODE ROLE JENKINS READY EPOCH API
-  for n in node-a:$API_A node-b:$API_B; do
-    local api=${n#*:}
-    printf '  %-7s %-9s %-9s %-6s %-6s %s\n' "${n%%:*}" "$(field "$api" "s['node']['role']")" \
-      "$(field "$api" "s['jenkins']['state']")" "$(field "$api" "s['jenkins']['ready']")" \
-      "$(field "$api" "s['epoch']")" "http://127.0.0.1:$api/status"
-  done
-  if [[ $SYNC == git ]]; then
-    local rec
-    rec=$(field "$API_A" "(s['sync']['recorded'] or {}).get('commit','-')[:8]")
-    [[ $rec == - ]] && rec=$(field "$API_B" "(s['sync']['recorded'] or {}).get('commit','-')[:8]")
-    printf '  sync: recorded %s; node-a home %s, node-b home %s\n' "$rec" \
-      "$(field "$API_A" "(s['sync']['local']['checkedOut'] or '-')[:8]")" \
-      "$(field "$API_B" "(s['sync']['local']['checkedOut'] or '-')[:8]")"
-  fi
+  env "${STATUS_ENV[@]}" node dist/cli.js status </dev/null | sed 's/^./  &/' || true
 }
 
 if [[ $SYNC == git ]]; then
@@ -164,6 +153,7 @@ echo
 table
 echo
 say "$LEADER leads; Jenkins is at http://127.0.0.1:$JENKINS_PORT/"
+say "status page: http://127.0.0.1:$API_A/ (node-a), http://127.0.0.1:$API_B/ (node-b)"
 
 if [[ $CHECK == yes ]]; then
   JOB=jobs/demo/config.xml
@@ -176,7 +166,7 @@ if [[ $CHECK == yes ]]; then
     deadline=$((SECONDS + 30))
     # Pushed and recorded (the standby restores the recorded commit, not the branch tip).
     until git --git-dir "$RUN/config.git" cat-file -e "refs/heads/main:$JOB" 2>/dev/null &&
-      [[ $(field "$LEADER_API" "s['sync']['recorded']['commit']") == "$(git --git-dir "$RUN/config.git" rev-parse refs/heads/main)" ]]; do
+      [[ $(field "$LEADER_API" "s.sync.recorded && s.sync.recorded.commit") == "$(git --git-dir "$RUN/config.git" rev-parse refs/heads/main)" ]]; do
       ((SECONDS < deadline)) || { echo "demo check: the job did not reach the repository" >&2; exit 1; }
       sleep 0.3
     done
@@ -204,29 +194,31 @@ fi
 
 STANDBY=node-b
 [[ $LEADER == node-b ]] && STANDBY=node-a
-cat <<EOF
+cat <<EOF | tee "$RUN/try.txt"
 
 Try a takeover in another terminal:
   planned:  kill -TERM \$(cat $RUN/$LEADER.pid)     # standby starts Jenkins at once
   crash:    kill -KILL \$(cat $RUN/$LEADER.pid)     # watchdog kills Jenkins; standby waits out the session
-  status:   curl -s http://127.0.0.1:$API_A/status | python3 -m json.tool
+  status:   env ${STATUS_ENV[*]} node dist/cli.js status
+  page:     http://127.0.0.1:$API_A/  http://127.0.0.1:$API_B/
   probes:   curl -si http://127.0.0.1:$API_A/leader ; curl -si http://127.0.0.1:$API_B/standby
   logs:     tail -f $RUN/$LEADER.log $RUN/$STANDBY.log
-The status table below refreshes every 2 s. Ctrl-C stops everything.
+These lines are kept in $RUN/try.txt. Next: jenkins-ha status --watch 2s (what changed is
+highlighted); a controller that stops is started again. Ctrl-C stops everything.
 
 EOF
+sleep 3
+# The product's own live view; the loop below starts again a controller that was stopped.
+env "${STATUS_ENV[@]}" node dist/cli.js status --watch 2s </dev/null &
+PIDS+=($!)
 while true; do
-  sleep 2
-  for i in "${!PIDS[@]}"; do
-    if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
-      id=node-a
-      [[ $i == 1 ]] && id=node-b
-      echo "  ($id's controller is not running; restart it: the demo restarts it for you now)"
-      if [[ $id == node-a ]]; then start_node node-a "$API_A"; else start_node node-b "$API_B"; fi
-      PIDS[$i]=${PIDS[-1]}
-      unset 'PIDS[-1]'
+  sleep 1
+  for id in node-a node-b; do
+    if ! kill -0 "$(cat "$RUN/$id.pid")" 2>/dev/null; then
+      api=$API_A
+      [[ $id == node-b ]] && api=$API_B
+      echo "$(date +%T) $id's controller was not running: started again" >>"$RUN/restarts.log"
+      start_node "$id" "$api"
     fi
   done
-  echo "--- $(date +%T)"
-  table
 done

@@ -14,10 +14,11 @@
 import { loadConfig, redactedConfig, requireRunnable } from './config/load';
 import { renderConfigDoc } from './config/doc';
 import { flagName, listKeys } from './config/schema';
-import { isOpsCommand, parseOpsArgs, UsageError, type OpsCommand } from './cli/args';
+import { BadValueError, isOpsCommand, parseOpsArgs, UsageError, type OpsCommand } from './cli/args';
 import { historyCommand, pauseCommand, resumeCommand, switchoverCommand } from './cli/commands';
 import { CliError } from './cli/errors';
 import { collectStatus, renderStatus } from './cli/status';
+import { watchStatus } from './cli/watch';
 import { ConfigError, errorMessage } from './errors';
 import { EXIT, VERSION, startNode } from './main';
 
@@ -29,7 +30,8 @@ Usage:
   jenkins-ha config [-c FILE] [--<key> VALUE ...]   print the effective configuration
   jenkins-ha config --doc                           print the reference of every key (Markdown)
 
-  jenkins-ha status     [--json]                      members, roles, Jenkins, leader, epoch, pause
+  jenkins-ha status     [--json | --watch [2s]]       members, roles, Jenkins, leader, epoch, pause
+                        (--watch: redraw every INTERVAL, changes highlighted; Ctrl-C stops)
   jenkins-ha switchover [--candidate ID] [--reason TEXT] [--wait] [--timeout 60s]
   jenkins-ha pause      [--ttl 1h|30m|90s|3600] [--reason TEXT] [--drain]
   jenkins-ha resume
@@ -86,7 +88,7 @@ async function ops(command: OpsCommand, p: Parsed): Promise<void> {
     parsed = parseOpsArgs(command, p.rest, new Set(listKeys().map((k) => flagName(k.path))));
   } catch (err) {
     process.stderr.write(`jenkins-ha: ${errorMessage(err)} (see jenkins-ha --help)\n`);
-    return exit(EXIT.USAGE);
+    return exit(err instanceof BadValueError ? EXIT.CONFIG : EXIT.USAGE);
   }
   const cfg = loadConfig({ ...(p.file !== undefined ? { file: p.file } : {}), args: parsed.configArgs });
   const print = (text: string): void => void process.stdout.write(text);
@@ -94,6 +96,10 @@ async function ops(command: OpsCommand, p: Parsed): Promise<void> {
     const o = parsed.parsed;
     switch (o.command) {
       case 'status': {
+        if (o.opts.watchMs !== undefined) {
+          await watchUntilSignal(o.opts.watchMs, () => collectStatus(cfg));
+          break;
+        }
         const report = await collectStatus(cfg);
         print(o.opts.json ? JSON.stringify(report) + '\n' : renderStatus(report));
         break;
@@ -118,6 +124,17 @@ async function ops(command: OpsCommand, p: Parsed): Promise<void> {
   }
   // The ZooKeeper client and fetch may leave sockets in keep-alive: leave now.
   return exit(EXIT.OK);
+}
+
+/** `status --watch`: frames until Ctrl-C or SIGTERM, then exit 0 (the terminal's colours reset). */
+async function watchUntilSignal(intervalMs: number, collect: () => ReturnType<typeof collectStatus>): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const tty = process.stdout.isTTY === true;
+  await watchStatus({ intervalMs, collect, render: renderStatus, write: (t) => void process.stdout.write(t), tty, signal: stop.signal });
+  if (tty) process.stdout.write('\u001b[0m\n');
 }
 
 async function run(p: Parsed): Promise<void> {

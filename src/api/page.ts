@@ -9,6 +9,8 @@
  *   expect (held back by a gate, not eligible, draining, ...), worded by the server
  *   (controller/notes.ts) so the page and `jenkins-ha status` say the same. The page asks only its
  *   own node, so other members' notes are on their own pages (or in `jenkins-ha status`).
+ * - With sync.mode git a card shows this node's `sync` block (gate, recorded commit, its home's
+ *   commit, last push, last error); the "This node" card shows `clusterEpoch` (a standby's too).
  * - It loads `page.css` and `page.js` and fetches `status` and `history?limit=20` RELATIVE to the
  *   page URL, so it works behind a reverse proxy that mounts the API under a prefix, as long as
  *   the page URL ends with a slash (`https://ops.example/jenkins-ha/`; `.../jenkins-ha` without

@@ -7,6 +7,9 @@ import { parseDurationMs, parseDurationSeconds } from './duration';
 
 export class UsageError extends Error {}
 
+/** A flag's value is wrong (not its spelling): the command exits 2, as a configuration error does. */
+export class BadValueError extends UsageError {}
+
 export type OpsCommand = 'status' | 'switchover' | 'pause' | 'resume' | 'history';
 export const OPS_COMMANDS: readonly OpsCommand[] = ['status', 'switchover', 'pause', 'resume', 'history'];
 
@@ -16,7 +19,14 @@ export function isOpsCommand(c: string): c is OpsCommand {
 
 export interface StatusOptions {
   json: boolean;
+  /** `--watch [INTERVAL]`: redraw every intervalMs until Ctrl-C / SIGTERM. */
+  watchMs?: number;
 }
+
+/** `status --watch` without an interval redraws every 2 s, as `watch` does. */
+export const DEFAULT_WATCH_MS = 2000;
+export const MIN_WATCH_MS = 200;
+export const MAX_WATCH_MS = 3_600_000;
 export interface SwitchoverOptions {
   candidate?: string;
   reason?: string;
@@ -52,9 +62,9 @@ export const DEFAULT_HISTORY_LIMIT = 20;
 /** The controllers keep this many history entries (cluster-view.ts HISTORY_KEEP). */
 export const MAX_HISTORY_LIMIT = 200;
 
-/** Flags of each command: true = takes a value. */
-const FLAGS: Readonly<Record<OpsCommand, Readonly<Record<string, boolean>>>> = {
-  status: { '--json': false },
+/** Flags of each command: true = takes a value, 'optional' = may take one (the next token unless it is a flag). */
+const FLAGS: Readonly<Record<OpsCommand, Readonly<Record<string, boolean | 'optional'>>>> = {
+  status: { '--json': false, '--watch': 'optional' },
   switchover: { '--candidate': true, '--reason': true, '--wait': false, '--timeout': true },
   pause: { '--ttl': true, '--reason': true, '--drain': false },
   resume: {},
@@ -83,6 +93,13 @@ export function parseOpsArgs(command: OpsCommand, rest: readonly string[], confi
         continue;
       }
       let v = inline;
+      if (v === undefined && takesValue === 'optional') {
+        const next = rest[i + 1];
+        if (next === undefined || next.startsWith('-')) {
+          values.set(flag, true);
+          continue;
+        }
+      }
       if (v === undefined) {
         v = rest[i + 1];
         if (v === undefined) throw new UsageError(`${command}: ${flag} needs a value`);
@@ -124,8 +141,12 @@ export function parseOpsArgs(command: OpsCommand, rest: readonly string[], confi
   };
 
   switch (command) {
-    case 'status':
-      return { parsed: { command, opts: { json: bool('--json') } }, configArgs };
+    case 'status': {
+      const json = bool('--json');
+      if (!values.has('--watch')) return { parsed: { command, opts: { json } }, configArgs };
+      if (json) throw new UsageError('status: --watch draws a table for people; it does not combine with --json');
+      return { parsed: { command, opts: { json, watchMs: watchInterval(values.get('--watch')) } }, configArgs };
+    }
     case 'switchover': {
       const candidate = str('--candidate');
       const reason = str('--reason');
@@ -170,4 +191,19 @@ export function parseOpsArgs(command: OpsCommand, rest: readonly string[], confi
       return { parsed: { command, opts: { limit, json: bool('--json') } }, configArgs };
     }
   }
+}
+
+/** The interval of `status --watch`: a duration (2s, 500ms, 1m, or seconds) in [MIN, MAX]. Throws BadValueError. */
+function watchInterval(v: string | true | undefined): number {
+  if (v === undefined || v === true) return DEFAULT_WATCH_MS;
+  let ms: number;
+  try {
+    ms = parseDurationMs(v);
+  } catch (err) {
+    throw new BadValueError(`status: --watch ${JSON.stringify(v)}: ${err instanceof Error ? err.message : String(err)}; give an interval such as 2s, 500ms or 1m`);
+  }
+  if (ms < MIN_WATCH_MS || ms > MAX_WATCH_MS) {
+    throw new BadValueError(`status: --watch ${JSON.stringify(v)} is ${ms} ms; the interval must be from ${MIN_WATCH_MS} ms to 1h (e.g. 2s)`);
+  }
+  return ms;
 }

@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import { errorCode, errorMessage } from '../errors';
 import type { Coordinator } from '../coordination/types';
 import { decodeMember, type MemberInfo } from '../election/member';
+import { epochOf } from '../fencing/epoch';
 import { PERSISTENT_OWNER, sortContenders } from '../election/sequence';
 import type { Logger } from '../logging/logger';
 import { RateLimiter } from '../util/rate-limit';
@@ -31,10 +32,13 @@ export class ClusterView extends EventEmitter {
   readonly pausePath: string;
   readonly switchoverPath: string;
   readonly historyPath: string;
+  readonly epochPath: string;
   private memberCache = new Map<string, MemberInfo | null>();
   private order: string[] = [];
   private pause: { record: PauseRecord; version: number } | null = null;
   private intent: { record: SwitchoverIntent; version: number } | null = null;
+  /** The cluster's fencing epoch as the watched epoch znode says (null: no znode or not read yet). */
+  private epoch: number | null = null;
   /** Malformed data is warned about once per znode, and at most once per 30 s per kind. */
   private warned = new Set<string>();
   private readonly malformedLog = new RateLimiter(30_000, Date.now);
@@ -55,6 +59,7 @@ export class ClusterView extends EventEmitter {
     this.pausePath = `${basePath}/paused`;
     this.switchoverPath = `${basePath}/switchover`;
     this.historyPath = `${basePath}/history`;
+    this.epochPath = `${basePath}/epoch`;
     // Watches of an old session are gone with it: read everything again on every connect.
     coord.on('state', (state) => {
       if (state === 'connected') this.refreshAll();
@@ -111,10 +116,19 @@ export class ClusterView extends EventEmitter {
     return this.intent?.version ?? null;
   }
 
+  /**
+   * The cluster's current fencing epoch (the epoch znode, kept by a watch): what a standby shows
+   * in GET /status `clusterEpoch`. Display only; taking an epoch still reads and CASes the znode.
+   */
+  clusterEpoch(): number | null {
+    return this.epoch;
+  }
+
   refreshAll(): void {
     void this.refreshMembers();
     void this.refreshPause();
     void this.refreshSwitchover();
+    void this.refreshEpoch();
   }
 
   // ---- writes (intents) -------------------------------------------------------------------------
@@ -281,6 +295,23 @@ export class ClusterView extends EventEmitter {
       this.intent = r;
       this.expiry.seeSwitchover(r?.record ?? null);
     }, () => void this.refreshSwitchover());
+  }
+
+  private async refreshEpoch(): Promise<void> {
+    const again = (): void => void this.refreshEpoch();
+    try {
+      const r = await this.readWatched(this.epochPath, again);
+      let epoch: number | null = null;
+      try {
+        epoch = r ? epochOf(r.version, r.data) : null;
+      } catch {
+        if (r) this.warnMalformed('epoch', `epoch@${r.version}`, 'ignoring a malformed epoch znode for status');
+      }
+      this.epoch = epoch;
+      // No 'change': the decision does not read it; status reads it on demand.
+    } catch (err) {
+      this.retry('epoch', err, again);
+    }
   }
 
   /** Read a JSON record znode with a watch that re-reads it; malformed data counts as absent. */

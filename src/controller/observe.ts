@@ -180,6 +180,7 @@ export class Observer {
         ...(coord.tlsStatus ? { tlsError: coord.tlsStatus() } : {}),
       },
       epoch: this.o.term.epoch(),
+      clusterEpoch: cluster.clusterEpoch(),
       paused: cluster.pauseState(),
       switchover: cluster.switchover(),
       leaderChanges: rec.leaderChanges,

@@ -145,6 +145,11 @@ export interface StatusSnapshot {
     tlsError?: TlsFailure | null;
   };
   epoch: number | null;
+  /**
+   * The cluster's current fencing epoch (the epoch znode, as this node's watch last saw it): on a
+   * standby the term in force elsewhere; null before the first read or when no epoch was taken.
+   */
+  clusterEpoch?: number | null;
   paused: PauseState;
   switchover: SwitchoverIntent | null;
   leaderChanges: number;

@@ -68,6 +68,9 @@ test('a switchover moves leadership to the standby with zero overlap and the old
   const { a, b } = await pair();
   expect(await probes(a)).toEqual({ '/leader': 200, '/standby': 503, '/readiness': 200, '/health': 200 });
   expect(await probes(b)).toEqual({ '/leader': 503, '/standby': 200, '/readiness': 200, '/health': 200 });
+  // A standby holds no term (epoch null) but shows the cluster's, from its watch of the epoch znode.
+  const standbyView = (await api(b, 'GET', '/status')).body as { epoch: number | null; clusterEpoch: number | null };
+  expect({ epoch: standbyView.epoch, clusterEpoch: standbyView.clusterEpoch }).toEqual({ epoch: null, clusterEpoch: 1 });
 
   expect((await api(a, 'POST', '/switchover', { body: {} })).status).toBe(401);
   expect((await api(a, 'POST', '/switchover', { token: 'wrong', body: {} })).status).toBe(401);
@@ -79,6 +82,12 @@ test('a switchover moves leadership to the standby with zero overlap and the old
   const sb = await b.waitLeaderReady();
   expect(sb.epoch).toBe(2);
   await a.waitRole('standby');
+  // The old leader, now standby, sees the new term through the watch (no restart, no poll).
+  await waitFor(async () => ((await api(a, 'GET', '/status')).body as { clusterEpoch?: number | null }).clusterEpoch === 2, {
+    timeoutMs: 5000,
+    what: "a's /status clusterEpoch to follow the epoch znode to 2",
+  });
+  expect(((await api(a, 'GET', '/status')).body as { epoch: number | null }).epoch).toBeNull();
   // b's takeover counts as a planned failover; a's first term counted as none.
   const metric = async (n: HaNode, name: string): Promise<number> => {
     const text = String((await api(n, 'GET', '/metrics')).body);

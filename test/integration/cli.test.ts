@@ -3,13 +3,14 @@
  * (dist/cli.js) against a real ZooKeeper and real controllers. Every test ends by checking the
  * journal: never two Jenkins alive at once on the home.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI, type HaNode } from '../helpers/ha-node';
 import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
 import { haSuite } from '../helpers/suite';
+import { waitFor } from '../helpers/wait';
 import { startZk } from '../helpers/zk';
 
 const suite = haSuite();
@@ -245,6 +246,57 @@ test('API errors: a wrong token exits 1 with the 401 message, a switchover witho
   // Nothing happened: still one Jenkins, not paused.
   expect(lives(readJournal(suite.fx.home))).toHaveLength(1);
   expect((await statusJson()).paused).toEqual({ paused: false });
+});
+
+test('status --watch prints frame after frame, marks the role change of a switchover with *, and stops on SIGTERM with exit 0', async () => {
+  const { a } = await pair();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    JHA_ZK_CONNECT: suite.zk.connect,
+    JHA_CLUSTER: a.opts.cluster,
+    JHA_API_HOST: '127.0.0.1',
+    JHA_API_PORT: String(a.opts.apiPort),
+    JHA_API_TOKEN: TOKEN,
+    JHA_LOG_FORMAT: 'json',
+  };
+  // stdout is a pipe, not a terminal: plain frames, one after another, each under a header.
+  const watcher = spawn(process.execPath, [CLI, 'status', '--watch', '300ms'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  watcher.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  watcher.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => watcher.on('exit', (code) => resolve(code)));
+  const frames = (): string[] => out.split(/^Every 300ms: jenkins-ha status {4}\S+Z$/m).slice(1);
+  try {
+    await waitFor(() => frames().length >= 3, { timeoutMs: 15_000, what: 'three frames of status --watch' });
+    const steady = frames()[1]!;
+    expect(steady).toMatch(/^ {2}a\s+leader\s+running\s+yes/m);
+    expect(steady).toMatch(/^ {2}b\s+standby\s+stopped\s+no/m);
+    // Nothing changed between the first two frames of a steady pair: nothing is marked.
+    expect(steady).not.toMatch(/^\*/m);
+
+    const r = await cli(['switchover', '--reason', 'watch test', '--wait', '--timeout', '45s']);
+    expect(r.code).toBe(0);
+    // The frame where b became leader marks b's row (and the leader line).
+    const marked = await waitFor(() => frames().find((f) => /^\* b\s+leader/m.test(f)), { timeoutMs: 15_000, what: "a frame marking b's new role" });
+    expect(marked).toMatch(/^\* leader: b/m);
+  } finally {
+    watcher.kill('SIGTERM');
+  }
+  expect(await exited).toBe(0);
+  expect(err).toBe('');
+  await waitFor(async () => (await a.status())?.node.role === 'standby', { timeoutMs: 15_000, what: 'a to stand by' });
+  expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
+}, 90_000);
+
+test('status --watch with a bad interval exits 2 and says what to give', async () => {
+  const r = await cli(['status', '--watch', 'soon']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('--watch "soon": not a duration');
+  expect(r.stderr).toContain('give an interval such as 2s');
+  const t = await cli(['status', '--watch', '10ms']);
+  expect(t.code).toBe(2);
+  expect(t.stderr).toContain('the interval must be from 200 ms to 1h');
 });
 
 test('usage and configuration errors exit 64 and 2 without touching ZooKeeper', async () => {

@@ -5,12 +5,15 @@
  *
  * Writes test-output/status-page.png (the standby's page) for a human to look at.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { makeFixture, logsOf, REPO, type Fixture, type HaNode } from '../helpers/ha-node';
 import { assertNeverTwoAlive } from '../helpers/journal';
+import { waitFor } from '../helpers/wait';
 import { startZk, type ZkCluster } from '../helpers/zk';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -181,6 +184,11 @@ test("the standby's page at GET / shows the leader, both members and the details
     // A healthy standby has nothing to explain: no notes.
     expect(expected!.notes).toEqual([]);
     expect(await page.locator('#me-notes').isHidden()).toBe(true);
+    // The standby holds no term but shows the cluster's epoch (GET /status clusterEpoch), and no
+    // sync card in shared mode.
+    expect(expected!.clusterEpoch).toBe(1);
+    await waitText(page, '#n-cluster-epoch', /^1$/);
+    expect(await page.locator('#sync-section').isHidden()).toBe(true);
     // Accessibility basics: a language, a status region, column headers.
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     expect(await page.locator('[role="status"]').count()).toBe(1);
@@ -295,3 +303,49 @@ test("a node that is not eligible says why on its own page, as GET /status words
     await c.stop();
   }
 });
+
+test('in git sync mode the page shows the sync state: the gate, the recorded commit, this home and the last push', async () => {
+  // A cluster of its own (another fixture, same ZooKeeper): one leader in git mode.
+  const repoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-page-repo-'));
+  const remote = path.join(repoDir, 'config.git');
+  execFileSync('git', ['init', '--quiet', '--bare', remote]);
+  const gfx = await makeFixture(zk!.connect);
+  const { page, errors } = await openPage();
+  try {
+    const g = gfx.start('git-a', {
+      ownHome: true,
+      env: { JHA_SYNC_MODE: 'git', JHA_SYNC_REPO: remote, JHA_SYNC_INTERVAL_MS: '300', JHA_SYNC_GIT_TIMEOUT_MS: '15000' },
+    });
+    await g.waitLeaderReady();
+    const pushed = await waitForPush(g);
+    await page.goto(`${apiBase(g)}/`);
+    await page.locator('#sync-section').waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    await waitText(page, '#s-push', new RegExp(`^${pushed.slice(0, 8)} \\(epoch 1, `));
+    expect(await page.locator('#s-state').innerText()).toMatch(/^ready \(epoch 1\)/);
+    expect(await page.locator('#s-recorded').innerText()).toMatch(new RegExp(`^${pushed.slice(0, 8)} \\(epoch 1, git-a, `));
+    expect(await page.locator('#s-local').innerText()).toMatch(/^[0-9a-f]{8}/);
+    expect(await page.locator('#s-repo').innerText()).toBe(`${remote} · main`);
+    expect(await page.locator('#s-error').innerText()).toBe('–');
+    expect(errors).toEqual([]);
+  } catch (e) {
+    console.log(logsOf(gfx.nodes));
+    throw e;
+  } finally {
+    await page.close();
+    assertNeverTwoAlive(gfx.home);
+    await gfx.cleanup();
+    fs.rmSync(repoDir, { recursive: true, force: true });
+  }
+});
+
+/** The commit a git-mode leader pushed and recorded (its /status lastPush), once it has. */
+function waitForPush(n: HaNode): Promise<string> {
+  return waitFor(
+    async () => {
+      const s = await n.status();
+      const c = s?.sync?.lastPush?.commit;
+      return c && s?.sync?.recorded?.commit === c ? c : null;
+    },
+    { timeoutMs: 20_000, what: `${n.id}'s first push recorded in its /status` },
+  );
+}

@@ -146,6 +146,9 @@
     setText('n-election', e.sequence === null || e.sequence === undefined ? e.role : e.role + ', sequence ' + e.sequence +
       (e.predecessor ? ', watching ' + memberName(s.members || [], e.predecessor) : ''));
     setText('n-changes', s.leaderChanges);
+    // The cluster's epoch from this node's watch of the epoch znode (a standby holds none itself).
+    setText('n-cluster-epoch', s.clusterEpoch);
+    renderSync(s.sync);
     setText('n-decision', s.decision);
 
     var j = s.jenkins || {};
@@ -196,6 +199,31 @@
     document.title = (leader && leader.id ? leader.id + ' leads' : 'no leader') + ' · ' + (s.cluster || '') + ' · jenkins-ha';
     announce((leader && leader.id ? 'Leader: ' + leader.id + '. ' : 'No leader. ') + 'This node (' + me.id + ') is ' + me.role + '.' +
       (notes.length ? ' ' + notes.join('. ') + '.' : ''));
+  }
+
+  /** sync.mode git: this node's sync state (gate, recorded commit, its home, last push); hidden otherwise. */
+  function renderSync(y) {
+    var section = byId('sync-section');
+    if (!y || typeof y !== 'object') {
+      section.hidden = true;
+      return;
+    }
+    section.hidden = false;
+    var short = function (c) { return c ? String(c).slice(0, 8) : ''; };
+    var g = y.gate || {};
+    setText('s-state', (g.state || 'unknown') + (g.epoch !== null && g.epoch !== undefined ? ' (epoch ' + g.epoch + ')' : '') +
+      (g.stale ? ', STALE start' : '') + (g.reason ? ': ' + g.reason : ''));
+    var r = y.recorded;
+    setText('s-recorded', r ? short(r.commit) + ' (epoch ' + r.epoch + (r.nodeId ? ', ' + r.nodeId : '') + (r.at ? ', ' + fmtTime(r.at) : '') + ')' : 'none recorded');
+    var l = y.local || {};
+    var behind = l.commitsBehind === 0 ? 'up to date' : l.commitsBehind === null || l.commitsBehind === undefined ? '' : l.commitsBehind + ' commit(s) behind';
+    setText('s-local', (l.checkedOut ? short(l.checkedOut) : 'nothing checked out') + (behind ? ' · ' + behind : ''));
+    var p = y.lastPush;
+    setText('s-push', p ? short(p.commit) + ' (epoch ' + p.epoch + ', ' + fmtTime(p.at) + ')' : 'none from this node');
+    setText('s-repo', (y.repo || '') + (y.branch ? ' · ' + y.branch : ''));
+    var err = byId('s-error');
+    err.className = y.lastError ? 'err' : '';
+    setText('s-error', y.lastError);
   }
 
   /** This node's notes (why it is not doing what one would expect), one item each; hidden when none. */

@@ -1,4 +1,4 @@
-import { DEFAULT_HISTORY_LIMIT, DEFAULT_SWITCHOVER_TIMEOUT_MS, isOpsCommand, parseOpsArgs, UsageError } from '../../../src/cli/args';
+import { BadValueError, DEFAULT_WATCH_MS, DEFAULT_HISTORY_LIMIT, DEFAULT_SWITCHOVER_TIMEOUT_MS, isOpsCommand, parseOpsArgs, UsageError } from '../../../src/cli/args';
 import { localApiUrl } from '../../../src/cli/commands';
 import { loadConfig } from '../../../src/config/load';
 import { flagName, listKeys } from '../../../src/config/schema';
@@ -65,4 +65,24 @@ test('localApiUrl: the configured API, loopback for a wildcard listen address', 
   expect(localApiUrl(loadConfig({ env: {} }))).toBe('http://127.0.0.1:8090');
   expect(localApiUrl(loadConfig({ env: { JHA_API_HOST: '0.0.0.0', JHA_API_PORT: '9000' } }))).toBe('http://127.0.0.1:9000');
   expect(localApiUrl(loadConfig({ env: { JHA_API_HOST: '::' } }))).toBe('http://[::1]:8090');
+});
+
+test('status --watch takes an optional interval; a bad one is a BadValueError (exit 2) that says what to give', () => {
+  const watch = (args: string[]): unknown => parseOpsArgs('status', args, CONFIG_FLAGS).parsed;
+  expect(watch(['--watch'])).toEqual({ command: 'status', opts: { json: false, watchMs: DEFAULT_WATCH_MS } });
+  expect(watch(['--watch', '5s'])).toEqual({ command: 'status', opts: { json: false, watchMs: 5000 } });
+  expect(watch(['--watch=500ms'])).toEqual({ command: 'status', opts: { json: false, watchMs: 500 } });
+  expect(watch(['--watch', '1'])).toEqual({ command: 'status', opts: { json: false, watchMs: 1000 } });
+  // The next token is a flag, not an interval.
+  const r = parseOpsArgs('status', ['--watch', '--zk-connect', 'zk1:2181'], CONFIG_FLAGS);
+  expect(r).toEqual({ parsed: { command: 'status', opts: { json: false, watchMs: DEFAULT_WATCH_MS } }, configArgs: ['--zk-connect', 'zk1:2181'] });
+  expect(() => watch(['--watch', 'soon'])).toThrow(BadValueError);
+  expect(() => watch(['--watch', 'soon'])).toThrow(/--watch "soon": not a duration.*give an interval such as 2s/);
+  expect(() => watch(['--watch', '10ms'])).toThrow(/is 10 ms; the interval must be from 200 ms to 1h/);
+  expect(() => watch(['--watch', '2h'])).toThrow(BadValueError);
+  expect(() => watch(['--watch=0'])).toThrow(BadValueError);
+  // Not a value error: a usage error (exit 64).
+  const both = (): unknown => watch(['--watch', '--json']);
+  expect(both).toThrow(UsageError);
+  expect(both).not.toThrow(BadValueError);
 });
