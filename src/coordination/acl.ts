@@ -80,3 +80,10 @@ export function mayAdminister(acl: readonly AclEntry[], access: ZkAccess): boole
     (e) => (e.perms & PERM.ADMIN) !== 0 && ((e.scheme === 'world' && e.id === 'anyone') || me.some((m) => m.scheme === e.scheme && m.id === e.id)),
   );
 }
+
+/** What to tell the operator when the server answers AUTH_FAILED (`withAuth`: zk.auth is set). */
+export function authFailedMessage(withAuth: boolean): string {
+  return withAuth
+    ? "ZooKeeper rejected the zk.auth credentials (AUTH_FAILED); check zk.auth (env JHA_ZK_AUTH) and the server's authentication settings"
+    : 'ZooKeeper refused this client (AUTH_FAILED): the server requires authentication; set zk.auth (env JHA_ZK_AUTH)';
+}

@@ -79,6 +79,32 @@ export async function closeClient(client: zk.Client, wasConnected: boolean): Pro
   });
 }
 
+/**
+ * Call `onClosed(opened)` whenever a connection of this client closes, before the library reacts
+ * to it; `opened`: the connection got as far as the library's "connected" step (TCP, and TLS
+ * when used), so a close now is the server's (or a dropped live connection), not a failed
+ * connect. Lets the coordinator see handshakes a server refuses (./refusals.ts). Wraps the
+ * client's own handlers (the library binds them per socket, the TLS override calls them through
+ * `this`), so both transports report.
+ */
+export function onSocketClose(client: zk.Client, onClosed: (opened: boolean) => void): void {
+  const cm = manager(client);
+  if (!cm) return;
+  const connected = cm.onSocketConnected;
+  const closed = cm.onSocketClosed;
+  let opened = false;
+  cm.onSocketConnected = function onSocketConnectedSeen(this: InternalConnectionManager): void {
+    opened = true;
+    connected.call(this);
+  };
+  cm.onSocketClosed = function onSocketClosedReported(this: InternalConnectionManager, hadError: boolean): void {
+    const was = opened;
+    opened = false;
+    onClosed(was);
+    closed.call(this, hadError);
+  };
+}
+
 const LIBRARY_DIR = path.dirname(require.resolve('node-zookeeper-client/package.json'));
 
 /** The library's ConnectionManager module (for the shape check). */

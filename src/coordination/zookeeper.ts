@@ -10,33 +10,24 @@
  * there then and cannot expire before lastHeardAt + T. Only writes count (create, setData,
  * remove, multi): a follower answers reads from its own copy, and one cut off from its peers keeps
  * doing so for up to syncLimit x tickTime while the quorum may already have expired our session.
- * TLS and every other use of the library's internals: ./zk-socket.ts.
+ * TLS and every other use of the library's internals: ./zk-socket.ts; a session no server takes
+ * back (an ensemble that lost its data): ./refusals.ts.
  */
 import { EventEmitter } from 'node:events';
 import * as zk from 'node-zookeeper-client';
 import { ZkError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { monoNow } from '../util/clock';
-import { aclFor, hasIdentity, mayAdminister, sameAcl, sharedAclFor, type AclEntry, type ZkAccess } from './acl';
+import { aclFor, authFailedMessage, hasIdentity, mayAdminister, sameAcl, sharedAclFor, type AclEntry, type ZkAccess } from './acl';
 import { fromZkAcl, isServerAnswer, mapZkError, toEvent, toMode, toStat, toZkAcl, type Callback, type ZkErr } from './zk-wire';
 import { LivenessProbe } from './liveness';
-import { closeClient, socketOf, useTls } from './zk-socket';
+import { ABANDON_MESSAGE, RefusalTracker } from './refusals';
+import { closeClient, onSocketClose, socketOf, useTls } from './zk-socket';
 import { TlsReport, type TlsFailure, type ZkTlsSettings } from './zk-tls';
-import type {
-  AclCheck,
-  AclKeeper,
-  ConnState,
-  Coordinator,
-  CoordinatorEvents,
-  CreateMode,
-  MultiOp,
-  NodeStat,
-  SessionInfo,
-  Watcher,
-} from './types';
+import type { AclCheck, AclKeeper, ConnState, Coordinator, CoordinatorEvents,
+  CreateMode, MultiOp, NodeStat, SessionInfo, Watcher } from './types';
 
-/** call(): the request is a write, answered by the quorum's leader. */
-const QUORUM = true;
+const QUORUM = true; // call(): the request is a write, answered by the quorum's leader
 
 export interface ZkOptions {
   connect: string;
@@ -70,6 +61,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
   private info: SessionInfo | null = null;
   private heardAt: number | null = null;
   private readonly liveness = new LivenessProbe(this);
+  private readonly refusals = new RefusalTracker();
   private stopped = true;
   private authRetryMs = AUTH_RETRY_MIN_MS;
   private readonly tls: TlsReport | null;
@@ -311,6 +303,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
   private newClient(): void {
     const gen = ++this.gen;
     this.info = null;
+    this.refusals.connected();
     this.heardAt = null;
     const client = zk.createClient(this.opts.connect, {
       sessionTimeout: this.opts.sessionTimeoutMs,
@@ -325,14 +318,35 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
       if (gen !== this.gen) return;
       this.onClientState(s, gen, client);
     });
+    onSocketClose(client, (opened) => {
+      if (gen === this.gen && opened) this.onServerClose(gen, client);
+    });
     this.setState('connecting', gen);
     client.connect();
     this.liveness.schedule();
   }
 
+  /** A server closed a connection: a live one lost, or a handshake refused (./refusals.ts). */
+  private onServerClose(gen: number, client: zk.Client): void {
+    const now = monoNow();
+    if (this.connState === 'connected') this.refusals.lost(now);
+    else if (this.info && this.refusals.refused(now, this.info.timeoutMs)) {
+      this.log.warn(ABANDON_MESSAGE, { event: 'zk.session_abandoned', sessionId: this.info.sessionId, ...this.refusals.summary(now) });
+      this.renew(gen, client);
+    }
+  }
+
+  /** The session is over (expired, or given up): close its client and start a fresh one. */
+  private renew(gen: number, client: zk.Client): void {
+    this.setState('expired', gen);
+    void closeClient(client, false);
+    if (!this.stopped) setImmediate(() => !this.stopped && gen === this.gen && this.newClient());
+  }
+
   private onClientState(s: zk.State, gen: number, client: zk.Client): void {
     if (s === zk.State.SYNC_CONNECTED) {
       this.authRetryMs = AUTH_RETRY_MIN_MS;
+      this.refusals.connected();
       const sessionId = client.getSessionId().toString('hex');
       if (!this.info || this.info.sessionId !== sessionId) {
         this.info = { generation: gen, sessionId, timeoutMs: client.getSessionTimeout() };
@@ -353,18 +367,13 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
     } else if (s === zk.State.DISCONNECTED || s === zk.State.CONNECTED_READ_ONLY) {
       this.setState('disconnected', gen);
     } else if (s === zk.State.EXPIRED) {
-      this.setState('expired', gen);
-      client.close();
-      if (!this.stopped) setImmediate(() => !this.stopped && this.newClient());
+      this.renew(gen, client);
     } else if (s === zk.State.AUTH_FAILED) {
       // The server refused the credentials and dropped the session. Nothing here can fix that;
       // retry slower and slower (an operator may be fixing the server) and say what to check.
       const retryMs = this.authRetryMs;
       this.authRetryMs = Math.min(AUTH_RETRY_MAX_MS, retryMs * 2);
-      const message =
-        this.access.auth === ''
-          ? 'ZooKeeper refused this client (AUTH_FAILED): the server requires authentication; set zk.auth (env JHA_ZK_AUTH)'
-          : 'ZooKeeper rejected the zk.auth credentials (AUTH_FAILED); check zk.auth (env JHA_ZK_AUTH) and the server\'s authentication settings';
+      const message = authFailedMessage(this.access.auth !== '');
       this.log.error(`${message}; retrying in ${retryMs} ms`, { event: 'zk.auth_failed', retryMs });
       this.setState('expired', gen);
       client.close();

@@ -5,6 +5,7 @@
  * never two Jenkins alive (haSuite checks the journal after each test). The election re-creating
  * a deleted path is a unit test (election.test.ts).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readLock, writeLockAtomic } from '../../src/fencing/home-lock';
 import { mono, type HaNode } from '../helpers/ha-node';
@@ -94,4 +95,26 @@ test('a lock restored with a higher epoch than a fresh ZooKeeper: the first lead
   await b.waitRole('standby');
   await a.stop();
   expect((await b.waitLeaderReady()).epoch).toBe(19);
+});
+
+test('the ensemble restarted on empty data under a running pair: fresh sessions, and a leader above the lock\'s epoch', async () => {
+  const a = suite.fx.start('a');
+  const first = await a.waitLeaderReady();
+  const b = suite.fx.start('b');
+  await b.waitRole('standby');
+  expect(await lockEpoch()).toBe(first.epoch);
+
+  // Every transaction gone: the server's zxid starts again below what both clients have seen, so
+  // it closes their reconnect handshakes at once (the library would retry that session for ever).
+  const t0 = mono();
+  await suite.zk.stopServer(1);
+  fs.rmSync(path.join(suite.zk.dir, 'zk1', 'data', 'version-2'), { recursive: true, force: true });
+  await suite.zk.startServer(1);
+
+  const next = await leaderAbove([a, b], first.epoch ?? 0);
+  for (const n of [a, b]) {
+    expect(await n.waitForEvent('zk.session_abandoned', { after: t0 })).toMatchObject({ refusals: expect.any(Number) as number });
+  }
+  expect(await lockEpoch()).toBe(next.epoch);
+  expect(next.node.events('lock.refused')).toHaveLength(0);
 });
