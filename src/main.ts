@@ -28,7 +28,7 @@ import { JenkinsSupervisor, type ServiceCommands } from './jenkins/supervisor';
 import { DrainTracker } from './controller/drain';
 import { peerJenkinsVersion } from './controller/peer-version';
 import { sharedHomeIo } from './fencing/home-io';
-import { lockFloor, lockPath } from './fencing/home-lock';
+import { lockFloor } from './fencing/home-lock';
 import { checkJenkinsHome, flockPath } from './fencing/home-perms';
 import { HostWatchdog } from './fencing/watchdog';
 import { createLogger, type Logger } from './logging/logger';
@@ -280,9 +280,6 @@ async function serve(
   // Join the election first; loading express (~100 ms here) waits until our znode exists or a
   // second has passed, so a restarted node is back in line as early as possible.
   const loop = controller.start();
-  // Every node reads its lock file each heartbeat period, so a hung home is seen (home.hung) and
-  // its recovery too (home.recovered) even on a standby that makes no other call there.
-  const stopHomeWatch = sharedHomeIo().watch(lockPath(cfg.jenkins.home), resolveLockTimings(cfg).heartbeatMs);
   let failedApi = false;
   const finished = loop
     .then(
@@ -335,7 +332,6 @@ async function serve(
       server.closeAllConnections();
     });
   void finished.then(closeServer);
-  void finished.then(stopHomeWatch);
 
   return {
     controller,

@@ -190,19 +190,6 @@ export class HomeIo {
     return this.call('unlink', path, {}, timeoutMs);
   }
 
-  /**
-   * Read `path` every `everyMs` while no other call is under way, so the health follows the mount
-   * on a node that makes no other call (a standby) and a hung home is seen to recover. Returns
-   * the function that stops it.
-   */
-  watch(path: string, everyMs: number): () => void {
-    const timer = setInterval(() => {
-      if (!this.inflight && this.queue.length === 0 && !this.closed) void this.read(path);
-    }, Math.max(1, everyMs));
-    timer.unref();
-    return () => clearInterval(timer);
-  }
-
   /** Kill the helpers; later calls answer io-error HOME_IO_CLOSED. */
   close(): void {
     this.closed = true;

@@ -157,3 +157,23 @@ test('both mounts hang: no Jenkins runs while they hang, even past the cool-down
   expect(ls).toHaveLength(2);
   expect(ls[1]!.start).toBeGreaterThan(healedAt);
 });
+
+test("a standby's mount hangs: the standby says so (home.hung, /status) and stays out while the leader keeps Jenkins; after the heal it is back in line", async () => {
+  // A standby makes no call on its home but the lock keeper's look at the lock each heartbeat:
+  // that look alone must notice the hang and the recovery.
+  const { a, b } = await pair();
+  const [, mb] = mounts;
+  const t0 = mono();
+  mb!.hang();
+  try {
+    await b.waitForEvent('home.hung', { after: t0, timeoutMs: BOUND });
+    await waitFor(async () => (await b.status())?.home?.state === 'hung', { timeoutMs: BOUND, what: "b's /status to say its home hangs" });
+    expect((await a.status())?.node.role).toBe('leader');
+    expect(a.events('home.hung')).toHaveLength(0);
+  } finally {
+    mb!.heal();
+  }
+  await b.waitForEvent('home.recovered', { after: t0, timeoutMs: 10_000 });
+  await b.waitRole('standby', COOL + 10_000);
+  expect(lives(readJournal(suite.fx.home)).map((l) => l.epoch)).toEqual(['1']);
+});
