@@ -25,7 +25,7 @@ export type HomeAnswer<T> = { kind: 'ok'; value: T } | { kind: 'timeout' | 'refu
 
 /** The bounded calls on JENKINS_HOME the check needs; each answers within its own deadline. */
 export interface HomeCalls {
-  stat(path: string): Promise<HomeAnswer<{ type: string }>>;
+  stat(path: string): Promise<HomeAnswer<{ type: string; mode: number }>>;
   /** Create, write, fsync (durable) and remove `path`. */
   probeWrite(path: string, timeoutMs: undefined, durable: boolean): Promise<HomeAnswer<true>>;
   statfs(path: string): Promise<HomeAnswer<{ freeBytes: number }>>;
@@ -128,12 +128,27 @@ async function isExecutable(file: string): Promise<boolean> {
   }
 }
 
-async function resolveExecutable(name: string, cwd: string): Promise<boolean> {
-  if (name.includes('/')) return isExecutable(path.resolve(cwd, name));
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir !== '' && (await isExecutable(path.join(dir, name)))) return true;
+/**
+ * Whether the command's executable exists: a bare name on PATH, a path relative to the home (the
+ * command runs there). One inside the home is looked at through the bounded home I/O (its x bits:
+ * the controller may be another user than Jenkins anyway); no answer there is pushed to
+ * `unanswered` and judged as a hung home, not as a missing command (null).
+ */
+async function resolveExecutable(name: string, io: HomeCalls, home: string, unanswered: string[]): Promise<boolean | null> {
+  if (!name.includes('/')) {
+    for (const dir of (process.env.PATH ?? '').split(':')) {
+      if (dir !== '' && (await isExecutable(path.join(dir, name)))) return true;
+    }
+    return false;
   }
-  return false;
+  const file = path.resolve(home, name);
+  if (!insideHome(home, file)) return isExecutable(file);
+  const st = await io.stat(file);
+  if (st.kind === 'timeout') {
+    unanswered.push(homeFailure(home, st));
+    return null;
+  }
+  return st.kind === 'ok' && st.value.type === 'file' && (st.value.mode & 0o111) !== 0;
 }
 
 /** Whether `file` lies inside `home` (so a call on it is a call on the home). */
@@ -211,7 +226,7 @@ export class EligibilityMonitor extends EventEmitter {
       const unanswered: string[] = [];
       const [probed, exe, warFacts, free, leaderVersion, preflight] = await Promise.all([
         probeHome(o.homeIo, o.home, o.nodeId),
-        parts.executable === null ? Promise.resolve(null) : resolveExecutable(parts.executable, o.home),
+        parts.executable === null ? Promise.resolve(null) : resolveExecutable(parts.executable, o.homeIo, o.home, unanswered),
         war === null ? Promise.resolve(null) : this.warFacts(war, unanswered),
         o.homeIo.statfs(o.home).then((r) => {
           if (r.kind === 'ok') return r.value.freeBytes / (1024 * 1024);

@@ -15,14 +15,14 @@ const MIB = 1024 * 1024;
 const TIMEOUT = (op: string, p: string): HomeAnswer<never> => ({ kind: 'timeout', message: `${op} ${p}: no answer within 2000 ms (JENKINS_HOME hung?); helper pid 4242 killed` });
 
 /** A home I/O that answers like a healthy home unless an op is told to time out; it records every call. */
-function fakeIo(hang: { stat?: string; probeWrite?: boolean; statfs?: boolean } = {}): HomeCalls & { calls: string[] } {
+function fakeIo(hang: { stat?: string; probeWrite?: boolean; statfs?: boolean } = {}, modes: Record<string, number> = {}): HomeCalls & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,
     stat: (p) => {
       calls.push(`stat ${p}`);
       if (hang.stat === p) return Promise.resolve(TIMEOUT('stat', p));
-      return Promise.resolve({ kind: 'ok', value: { type: p === HOME ? 'a directory' : 'file' } });
+      return Promise.resolve({ kind: 'ok', value: { type: p === HOME ? 'a directory' : 'file', mode: modes[p] ?? 0o755 } });
     },
     probeWrite: (p, _t, durable) => {
       calls.push(`probeWrite ${p} durable=${durable}`);
@@ -91,4 +91,17 @@ test('a war outside the home is not the home I/O\'s business (Node fs, as before
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a command relative to the home is looked at through the home I/O: its x bits, and no answer is a hung home, not a missing command', async () => {
+  const bin = path.join(HOME, 'bin', 'jenkins.sh');
+  const hung = fakeIo({ stat: bin });
+  const r = await monitor(hung, { command: 'bin/jenkins.sh --httpPort=8080' }).check();
+  expect(hung.calls).toContain(`stat ${bin}`);
+  expect(r?.reasons).toEqual([`JENKINS_HOME: ${HOME} does not answer: stat ${bin}: no answer within 2000 ms (JENKINS_HOME hung?); helper pid 4242 killed`]);
+  // Answered: executable (the fake's 0755) is eligible; without an x bit it is not found.
+  expect((await monitor(fakeIo(), { command: 'bin/jenkins.sh' }).check())?.eligible).toBe(true);
+  const plain = await monitor(fakeIo({}, { [bin]: 0o644 }), { command: './bin/jenkins.sh' }).check();
+  expect(plain?.eligible).toBe(false);
+  expect(plain?.reasons.join('\n')).toContain('bin/jenkins.sh');
 });
