@@ -369,6 +369,9 @@ describe('kubernetes/jenkins-ha.yaml', () => {
     const doc = fs.readFileSync(path.join(ROOT, 'docs', 'deploying.md'), 'utf8');
     expect(doc).toContain(container.image);
     expect(doc).toContain('docker/Dockerfile');
+    // The docs name the schema package's version that the validation used.
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    expect(doc).toContain(`kubernetes-models@${pkg.devDependencies['kubernetes-models']}`);
   });
 });
 
