@@ -137,7 +137,12 @@ function imageEnv(): Record<string, string> {
 }
 
 let tmp: string;
-let cfg: Config;
+let loaded: Config | Error;
+/** The pod's effective configuration; a config error fails each test that reads it, naming the key. */
+function conf(): Config {
+  if (loaded instanceof Error) throw loaded;
+  return loaded;
+}
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-k8s-'));
   // The ConfigMap's file where the pod mounts it, read through jenkins-ha's own loader (the
@@ -146,7 +151,11 @@ beforeAll(() => {
   const file = path.join(tmp, 'jenkins-ha.json');
   fs.writeFileSync(file, cm.data!['jenkins-ha.json']!);
   const env = { ...imageEnv(), JENKINS_HOME: '/var/jenkins_home', ...podEnv(container, 'jenkins-ha-0'), JHA_CONFIG: file };
-  cfg = loadConfig({ env, args: [] });
+  try {
+    loaded = loadConfig({ env, args: [] });
+  } catch (err) {
+    loaded = err instanceof Error ? err : new Error(String(err));
+  }
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -223,6 +232,10 @@ describe('kubernetes/jenkins-ha.yaml', () => {
   const members = one(jha, 'Service', 'jenkins-ha-members');
   const labels = pod.metadata.labels;
 
+  it('has a config file that passes jenkins-ha\'s own config validation in the pod\'s environment', () => {
+    expect(loaded instanceof Error ? loaded.message : 'valid').toBe('valid');
+  });
+
   it('runs two pods of one StatefulSet that select their own labels and only theirs', () => {
     expect(sts.spec!.replicas).toBe(2);
     expect(selects(matchLabels(sts), labels)).toBe(true);
@@ -247,7 +260,7 @@ describe('kubernetes/jenkins-ha.yaml', () => {
     const mount = container.volumeMounts!.find((m) => m.mountPath === '/var/jenkins_home')!;
     expect(mount.subPath).toBeUndefined();
     expect(pod.spec.volumes!.find((v) => v.name === mount.name)!.persistentVolumeClaim).toEqual({ claimName: pvc.metadata.name });
-    expect(cfg.jenkins.home).toBe('/var/jenkins_home');
+    expect(conf().jenkins.home).toBe('/var/jenkins_home');
   });
 
   it('has a Service that selects the pods, only the ready (leading) one, with the HTTP and agent ports', () => {
@@ -261,19 +274,19 @@ describe('kubernetes/jenkins-ha.yaml', () => {
     ]);
     // Jenkins listens on the agent port the Service carries.
     expect(podEnv(container, 'jenkins-ha-0').JAVA_OPTS).toContain('-Djenkins.model.Jenkins.slaveAgentPort=50000');
-    expect(cfg.jenkins.url).toBe(`http://127.0.0.1:${imageEnv().JENKINS_HTTP_PORT}`);
+    expect(conf().jenkins.url).toBe(`http://127.0.0.1:${imageEnv().JENKINS_HTTP_PORT}`);
   });
 
   it('is ready only on GET /leader, live on /health, both on the REST port jenkins-ha listens on', () => {
     const api = KEYS.find((k) => k.path === 'api.port')!;
-    expect(cfg.api.port).toBe(api.default);
-    expect(cfg.api.host).toBe('0.0.0.0'); // the kubelet probes the pod's IP
+    expect(conf().api.port).toBe(api.default);
+    expect(conf().api.host).toBe('0.0.0.0'); // the kubelet probes the pod's IP
     const ready = container.readinessProbe!.httpGet!;
     expect(ready.path).toBe('/leader');
-    expect(containerPort(container, ready.port)).toBe(cfg.api.port);
+    expect(containerPort(container, ready.port)).toBe(conf().api.port);
     for (const probe of [container.livenessProbe!, container.startupProbe!]) {
       expect(probe.httpGet!.path).toBe('/health');
-      expect(containerPort(container, probe.httpGet!.port)).toBe(cfg.api.port);
+      expect(containerPort(container, probe.httpGet!.port)).toBe(conf().api.port);
     }
     // The role probes as docs/api.md lists them (open, no token).
     const apiDoc = fs.readFileSync(path.join(ROOT, 'docs', 'api.md'), 'utf8');
@@ -286,7 +299,7 @@ describe('kubernetes/jenkins-ha.yaml', () => {
     expect(cmd.slice(0, 2)).toEqual(['/bin/sh', '-c']);
     const script = cmd[2]!;
     // Only the leader hands over: the probe it asks is this node's /leader on the REST port.
-    expect(script).toContain(`curl -fsS -m 2 -o /dev/null http://127.0.0.1:${cfg.api.port}/leader || exit 0`);
+    expect(script).toContain(`curl -fsS -m 2 -o /dev/null http://127.0.0.1:${conf().api.port}/leader || exit 0`);
     const line = script.split('\n').find((l) => /^\s*exec jenkins-ha /.test(l))!;
     const words = [...line.trim().matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!).slice(2);
     const [command, ...rest] = words;
@@ -297,13 +310,13 @@ describe('kubernetes/jenkins-ha.yaml', () => {
     const opts = parsed.parsed.opts as { wait: boolean; timeoutMs: number };
     expect(opts.wait).toBe(true);
     // --timeout = when the controllers abandon a switchover (docs/api.md).
-    const abandonMs = cfg.election.switchoverTimeoutMs + cfg.jenkins.drainTimeoutMs;
+    const abandonMs = conf().election.switchoverTimeoutMs + conf().jenkins.drainTimeoutMs;
     expect(opts.timeoutMs).toBe(abandonMs);
     // The switchover needs the write token in the container's env.
     expect(container.env!.find((e) => e.name === 'JHA_API_TOKEN')!.valueFrom!.secretKeyRef!.optional).toBeUndefined();
     // Then SIGTERM: a leader that is still one drains and stops Jenkins (drainOnShutdown).
-    expect(cfg.jenkins.drainOnShutdown).toBe(true);
-    const sigtermMs = cfg.jenkins.drainTimeoutMs + Math.max(cfg.jenkins.stopTimeoutMs, cfg.hooks.timeoutMs);
+    expect(conf().jenkins.drainOnShutdown).toBe(true);
+    const sigtermMs = conf().jenkins.drainTimeoutMs + Math.max(conf().jenkins.stopTimeoutMs, conf().hooks.timeoutMs);
     const worstMs = 2000 + abandonMs + sigtermMs;
     expect(worstMs).toBe(692000); // the arithmetic in the manifest's comment
     expect(pod.spec.terminationGracePeriodSeconds! * 1000).toBeGreaterThanOrEqual(worstMs);
@@ -333,9 +346,9 @@ describe('kubernetes/jenkins-ha.yaml', () => {
     }));
     const minimal = loadConfig({ env: { ...imageEnv(), JENKINS_HOME: '/var/jenkins_home', ...required, JHA_CONFIG: path.join(tmp, 'jenkins-ha.json') }, args: [] });
     expect([minimal.node.id, minimal.zk.auth, minimal.jenkins.user]).toEqual(['jenkins-ha-1', '', '']);
-    expect(cfg.node.id).toBe('jenkins-ha-0');
-    expect(cfg.node.host).toBe(POD_IP);
-    expect(cfg.cluster.name).toBe('jenkins');
+    expect(conf().node.id).toBe('jenkins-ha-0');
+    expect(conf().node.host).toBe(POD_IP);
+    expect(conf().cluster.name).toBe('jenkins');
     // No service env vars injected into Jenkins' and the entrypoint's environment.
     expect(pod.spec.enableServiceLinks).toBe(false);
   });
@@ -350,7 +363,7 @@ describe('kubernetes/jenkins-ha.yaml', () => {
       expect({ key: k.path, from: e?.valueFrom?.secretKeyRef?.name, literal: e?.value }).toEqual({ key: k.path, from: secret.metadata.name, literal: undefined });
       expect(Object.keys(secret.stringData!)).toContain(e!.valueFrom!.secretKeyRef!.key);
     }
-    expect(cfg.api.token).toBe('test-secret-api-token');
+    expect(conf().api.token).toBe('test-secret-api-token');
     // Nor anywhere else in the ConfigMap (a token-like key in another shape).
     expect(JSON.stringify(one(jha, 'ConfigMap', 'jenkins-ha-config').data)).not.toMatch(/token|auth|password|secret/i);
     expect(secret.kind).toBe('Secret');
@@ -361,7 +374,7 @@ describe('kubernetes/jenkins-ha.yaml', () => {
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(fs.readFileSync(path.join(ROOT, 'docker', 'Dockerfile'), 'utf8')).toMatch(/^USER jenkins$/m);
     // A pod cannot hold the host's /dev/watchdog: required would never let a leader launch.
-    expect(cfg.fencing.watchdog.mode).toBe('off');
+    expect(conf().fencing.watchdog.mode).toBe('off');
   });
 
   it('uses the image built from docker/Dockerfile, named as a placeholder the docs explain', () => {
@@ -399,11 +412,11 @@ describe('kubernetes/zookeeper.yaml', () => {
 
   it('is the ensemble jenkins-ha connects to, with the tickTime its fence deadline assumes', () => {
     const client = zk.ports!.find((p) => p.name === 'client')!.containerPort;
-    expect(cfg.zk.connect).toBe([0, 1, 2].map((i) => `zk-${i}.${hs.metadata.name}:${client}`).join(','));
-    expect(cfg.zk.tickTimeMs).toBe(Number(env.ZOO_TICK_TIME));
+    expect(conf().zk.connect).toBe([0, 1, 2].map((i) => `zk-${i}.${hs.metadata.name}:${client}`).join(','));
+    expect(conf().zk.tickTimeMs).toBe(Number(env.ZOO_TICK_TIME));
     // ZooKeeper accepts sessions of 2..20 x tickTime.
-    expect(cfg.zk.sessionTimeoutMs).toBeGreaterThanOrEqual(2 * cfg.zk.tickTimeMs);
-    expect(cfg.zk.sessionTimeoutMs).toBeLessThanOrEqual(20 * cfg.zk.tickTimeMs);
+    expect(conf().zk.sessionTimeoutMs).toBeGreaterThanOrEqual(2 * conf().zk.tickTimeMs);
+    expect(conf().zk.sessionTimeoutMs).toBeLessThanOrEqual(20 * conf().zk.tickTimeMs);
     expect(zkPod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
   });
 });
