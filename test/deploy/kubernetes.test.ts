@@ -3,8 +3,10 @@
  * cannot). Every document against the Kubernetes OpenAPI schemas that the kubernetes-models
  * package carries (scripts/dev/k8s-validate.mjs, ESM, spawned), with broken copies that must be
  * refused; then the facts across objects that no schema sees: selectors and labels, the probes
- * against jenkins-ha's own endpoints and effective config, the preStop command against the CLI's
- * parser, the grace period against the config defaults, secrets only from the Secret.
+ * against jenkins-ha's own endpoints and effective config, the preStop script (run with stub
+ * curl/jenkins-ha) against the CLI's parser, the grace period against the config defaults, the
+ * image's entrypoint with the pod's env (needs `npm run build`: its config check is dist/cli.js),
+ * secrets only from the Secret.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -159,6 +161,28 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** Stub commands on PATH that record their arguments (one per line) in `<dir>/<name>.args`. */
+function stubBin(dir: string, stubs: Record<string, string>): string {
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  for (const [name, tail] of Object.entries(stubs)) {
+    fs.writeFileSync(path.join(bin, name), `#!/bin/sh\nprintf '%s\\n' "$@" > "${dir}/${name}.args"\n${tail}\n`, { mode: 0o755 });
+  }
+  return bin;
+}
+
+/** The preStop script under /bin/sh, with curl answering `curlExit` and jenkins-ha recording its arguments. */
+function runPreStop(script: string, curlExit: number): { status: number | null; curl: string; args: string[] | null } {
+  const dir = fs.mkdtempSync(path.join(tmp, 'prestop-'));
+  const bin = stubBin(dir, { curl: `exit ${curlExit}`, 'jenkins-ha': 'exit 0' });
+  const r = spawnSync('/bin/sh', ['-c', script], { env: { PATH: `${bin}:/usr/bin:/bin`, HOSTNAME: 'jenkins-ha-0' }, encoding: 'utf8', timeout: 30000 });
+  const read = (name: string): string[] | null => {
+    const f = path.join(dir, `${name}.args`);
+    return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').replace(/\n$/, '').split('\n') : null;
+  };
+  return { status: r.status, curl: (read('curl') ?? []).join(' '), args: read('jenkins-ha') };
+}
+
 // ---- the schemas ---------------------------------------------------------------------------
 interface Result {
   file: string;
@@ -300,9 +324,15 @@ describe('kubernetes/jenkins-ha.yaml', () => {
     const script = cmd[2]!;
     // Only the leader hands over: the probe it asks is this node's /leader on the REST port.
     expect(script).toContain(`curl -fsS -m 2 -o /dev/null http://127.0.0.1:${conf().api.port}/leader || exit 0`);
-    const line = script.split('\n').find((l) => /^\s*exec jenkins-ha /.test(l))!;
-    const words = [...line.trim().matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!).slice(2);
-    const [command, ...rest] = words;
+    // Run it with stub curl and jenkins-ha on PATH: a standby (curl fails) does nothing; the
+    // leader runs jenkins-ha with these arguments, as the shell splits them.
+    const standby = runPreStop(script, 22);
+    expect({ status: standby.status, args: standby.args }).toEqual({ status: 0, args: null });
+    const leader = runPreStop(script, 0);
+    expect(leader.curl).toBe(`-fsS -m 2 -o /dev/null http://127.0.0.1:${conf().api.port}/leader`);
+    expect(leader.status).toBe(0);
+    const [command, ...rest] = leader.args!;
+    expect(rest).toContain('preStop of pod jenkins-ha-0');
     expect(isOpsCommand(command!)).toBe(true);
     const parsed = parseOpsArgs(command as 'switchover', rest, new Set(KEYS.map((k) => flagName(k.path))));
     expect(parsed.configArgs).toEqual([]);
@@ -351,6 +381,30 @@ describe('kubernetes/jenkins-ha.yaml', () => {
     expect(conf().cluster.name).toBe('jenkins');
     // No service env vars injected into Jenkins' and the entrypoint's environment.
     expect(pod.spec.enableServiceLinks).toBe(false);
+  });
+
+  it('starts through the image\'s entrypoint with the pod\'s environment (real `jenkins-ha config`, stub run)', () => {
+    const cli = path.join(ROOT, 'dist', 'cli.js');
+    if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');
+    const dir = fs.mkdtempSync(path.join(tmp, 'entrypoint-'));
+    const home = path.join(dir, 'home');
+    fs.mkdirSync(home, { mode: 0o775 });
+    fs.writeFileSync(path.join(dir, 'jenkins.war'), '');
+    // jenkins-ha: `config` is the real CLI (the entrypoint's checks), anything else is recorded.
+    const bin = stubBin(dir, { 'jenkins-ha': `if [ "$1" = config ]; then exec "${process.execPath}" "${cli}" "$@"; fi\nenv | grep -E '^JHA_NODE_' | sort > "${dir}/env"` });
+    const env = {
+      PATH: `${bin}:/usr/bin:/bin`,
+      HOSTNAME: 'jenkins-ha-0',
+      ...imageEnv(),
+      ...podEnv(container, 'jenkins-ha-0'),
+      JHA_CONFIG: path.join(tmp, 'jenkins-ha.json'),
+      JENKINS_HOME: home,
+      JENKINS_WAR: path.join(dir, 'jenkins.war'),
+    };
+    const r = spawnSync('bash', [path.join(ROOT, 'docker', 'entrypoint.sh')], { env, encoding: 'utf8', timeout: 60000 });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.stringContaining('node jenkins-ha-0') });
+    expect(fs.readFileSync(path.join(dir, 'jenkins-ha.args'), 'utf8')).toBe('run\n');
+    expect(fs.readFileSync(path.join(dir, 'env'), 'utf8')).toBe(`JHA_NODE_HOST=${POD_IP}\nJHA_NODE_ID=jenkins-ha-0\n`);
   });
 
   it('takes every sensitive key from the Secret, never from the ConfigMap or a literal', () => {
