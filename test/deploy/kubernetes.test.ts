@@ -13,10 +13,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
+import { probe, PROBE_PATHS, type ProbePath } from '../../src/api/routes/probes';
 import { isOpsCommand, parseOpsArgs } from '../../src/cli/args';
 import { loadConfig } from '../../src/config/load';
 import { buildSchema, flagName, listKeys } from '../../src/config/schema';
 import type { Config } from '../../src/config/types';
+import type { StatusSource } from '../../src/controller/status';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const K8S = path.join(ROOT, 'kubernetes');
@@ -312,6 +314,18 @@ describe('kubernetes/jenkins-ha.yaml', () => {
       expect(probe.httpGet!.path).toBe('/health');
       expect(containerPort(container, probe.httpGet!.port)).toBe(conf().api.port);
     }
+    // What the probes answer (the API's own pure probe function): a standby is not ready but
+    // live, so it is out of the Service and never restarted; the leader with a ready Jenkins is both.
+    const node = (role: string, ready: boolean): StatusSource =>
+      ({ status: () => ({ node: { role }, jenkins: { ready } }), msSinceLastCycle: () => 0 }) as unknown as StatusSource;
+    const answers = (source: StatusSource): number[] =>
+      [ready.path, container.livenessProbe!.httpGet!.path].map((p) => {
+        expect(PROBE_PATHS).toContain(p);
+        return probe(p as ProbePath, source, 2000).status;
+      });
+    expect(answers(node('standby', false))).toEqual([503, 200]);
+    expect(answers(node('leader', true))).toEqual([200, 200]);
+    expect(answers(node('leader', false))).toEqual([503, 200]);
     // The role probes as docs/api.md lists them (open, no token).
     const apiDoc = fs.readFileSync(path.join(ROOT, 'docs', 'api.md'), 'utf8');
     expect(apiDoc).toMatch(/^\| `GET`\/`HEAD \/leader` \| none \| 200 iff this node leads \*\*and\*\* its Jenkins is ready/m);
