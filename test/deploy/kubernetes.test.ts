@@ -471,8 +471,14 @@ describe('kubernetes/zookeeper.yaml', () => {
     const port = (name: string): number => zk.ports!.find((p) => p.name === name)!.containerPort;
     const servers = [0, 1, 2].map((i) => `server.${i + 1}=zk-${i}.${hs.metadata.name}:${port('quorum')}:${port('election')};${port('client')}`);
     expect(env.ZOO_SERVERS!.split(' ')).toEqual(servers);
-    // myid = ordinal + 1, the numbering of ZOO_SERVERS.
-    expect(zk.command!.join(' ')).toContain('ord=${HOSTNAME##*-}; let ZOO_MY_ID=ord+1; export ZOO_MY_ID;');
+    // myid = ordinal + 1, the numbering of ZOO_SERVERS: the command run by bash for each pod,
+    // with the image's /docker-entrypoint.sh replaced by a stub that prints what it gets.
+    const [shell, flag, script] = zk.command!;
+    expect([shell, flag]).toEqual(['/bin/bash', '-c']);
+    const stub = path.join(tmp, 'docker-entrypoint.sh');
+    fs.writeFileSync(stub, '#!/bin/sh\necho "$ZOO_MY_ID $*"\n', { mode: 0o755 });
+    const ids = [0, 1, 2].map((i) => spawnSync('/bin/bash', ['-c', script!.replace('/docker-entrypoint.sh', stub)], { env: { PATH: '/usr/bin:/bin', HOSTNAME: `zk-${i}` }, encoding: 'utf8' }).stdout.trim());
+    expect(ids).toEqual(['1 zkServer.sh start-foreground', '2 zkServer.sh start-foreground', '3 zkServer.sh start-foreground']);
     const pdb = one(zkDocs, 'PodDisruptionBudget', 'zk');
     expect(pdb.spec!.maxUnavailable).toBe(1);
     expect(selects(matchLabels(pdb), zkPod.metadata.labels)).toBe(true);
