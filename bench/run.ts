@@ -159,6 +159,18 @@ export const SCENARIOS: Scenario[] = [
       ],
     },
   },
+  {
+    name: 'versus',
+    script: 'versus.ts',
+    full: ['--rounds', '20', '--kill-rounds', '5', '--idle-s', '10'],
+    quick: ['--rounds', '1', '--kill-rounds', '1', '--kill-session-ms', '2000', '--idle-s', '1', '--settle-ms', '300'],
+    expect: {
+      versus: (j) => {
+        const results = list(at(j, 'results'));
+        return results.length === 7 && results.every((r) => num(at(r, 'ratio')) && gt(at(r, 'jenkins_ha', 'n'), 0) && gt(at(r, 'reference', 'n'), 0)) && j.overlaps === 0;
+      },
+    },
+  },
 ];
 
 function runScenario(sc: Scenario, quick: boolean): Promise<TimedRun> {
