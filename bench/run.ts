@@ -139,7 +139,14 @@ export const SCENARIOS: Scenario[] = [
     full: ['--idle-s', '60', '--startups', '5'],
     quick: ['--idle-s', '2', '--startups', '1', '--settle-ms', '500'],
     expect: {
-      footprint: (j) => gt(at(j, 'leader', 'rss_mb', 'n'), 0) && gt(at(j, 'standby', 'rss_mb', 'n'), 0) && num(at(j, 'leader', 'cpu_pct')) && gt(at(j, 'startup_joined_ms', 'n'), 0),
+      footprint: (j) =>
+        gt(at(j, 'leader', 'rss_mb', 'n'), 0) &&
+        gt(at(j, 'standby', 'rss_mb', 'n'), 0) &&
+        num(at(j, 'leader', 'cpu_pct')) &&
+        gt(at(j, 'startup_joined_ms', 'n'), 0) &&
+        num(at(j, 'ratios', 'startup_joined')) &&
+        num(at(j, 'ratios', 'leader_tree_rss')) &&
+        num(at(j, 'ratios', 'standby_tree_pss')),
     },
   },
   {
