@@ -134,7 +134,7 @@ export function treeMemory(pid: number, exclude = 'jenkins-standin'): { rssMb: n
   return { rssMb: rss / 1024, pssMb: pss / 1024, processes };
 }
 
-/** jenkins-ha's median over the reference's (NaN when either is missing), to 2 decimals. */
+/** jenkins-ha's median over the reference's, to 2 decimals; null when either is missing or the reference's is 0. */
 export function ratio(ours: Stats, ref: Stats): number | null {
   if (ours.median === undefined || ref.median === undefined || ref.median === 0) return null;
   return Math.round((ours.median / ref.median) * 100) / 100;
