@@ -139,7 +139,14 @@ export const SCENARIOS: Scenario[] = [
     full: ['--idle-s', '60', '--startups', '5'],
     quick: ['--idle-s', '2', '--startups', '1', '--settle-ms', '500'],
     expect: {
-      footprint: (j) => gt(at(j, 'leader', 'rss_mb', 'n'), 0) && gt(at(j, 'standby', 'rss_mb', 'n'), 0) && num(at(j, 'leader', 'cpu_pct')) && gt(at(j, 'startup_joined_ms', 'n'), 0),
+      footprint: (j) =>
+        gt(at(j, 'leader', 'rss_mb', 'n'), 0) &&
+        gt(at(j, 'standby', 'rss_mb', 'n'), 0) &&
+        num(at(j, 'leader', 'cpu_pct')) &&
+        gt(at(j, 'startup_joined_ms', 'n'), 0) &&
+        num(at(j, 'ratios', 'startup_joined')) &&
+        num(at(j, 'ratios', 'leader_tree_rss')) &&
+        num(at(j, 'ratios', 'standby_tree_pss')),
     },
   },
   {
@@ -157,6 +164,18 @@ export const SCENARIOS: Scenario[] = [
         target('status API GET /status requests/s', j.rps as number, '>=', at(j, 'target', 'rps') as number),
         target('status API latency p99', at(j, 'latency_ms', 'p99') as number, '<=', at(j, 'target', 'p99Ms') as number, 'ms'),
       ],
+    },
+  },
+  {
+    name: 'versus',
+    script: 'versus.ts',
+    full: ['--rounds', '20', '--kill-rounds', '5', '--idle-s', '10'],
+    quick: ['--rounds', '1', '--kill-rounds', '1', '--kill-session-ms', '2000', '--idle-s', '1', '--settle-ms', '300'],
+    expect: {
+      versus: (j) => {
+        const results = list(at(j, 'results'));
+        return results.length === 7 && results.every((r) => num(at(r, 'ratio')) && gt(at(r, 'jenkins_ha', 'n'), 0) && gt(at(r, 'reference', 'n'), 0)) && j.overlaps === 0;
+      },
     },
   },
 ];

@@ -11,14 +11,13 @@
  * Exit codes: 0 clean stop / done; 1 fatal runtime error or could not do it; 2 configuration
  * error (the message names the key); 64 usage error.
  */
+// First: on `run`, starts the JENKINS_HOME I/O helper while the modules below load (start-up).
+import './fencing/home-io-warm';
 import { loadConfig, redactedConfig, requireRunnable } from './config/load';
-import { renderConfigDoc } from './config/doc';
 import { flagName, listKeys } from './config/schema';
 import { BadValueError, isOpsCommand, parseOpsArgs, UsageError, type OpsCommand } from './cli/args';
-import { historyCommand, pauseCommand, resumeCommand, switchoverCommand } from './cli/commands';
 import { CliError } from './cli/errors';
-import { collectStatus, renderStatus } from './cli/status';
-import { watchStatus } from './cli/watch';
+import type { collectStatus } from './cli/status';
 import { ConfigError, errorMessage } from './errors';
 import { EXIT, VERSION, startNode } from './main';
 
@@ -91,6 +90,9 @@ async function ops(command: OpsCommand, p: Parsed): Promise<void> {
     return exit(err instanceof BadValueError ? EXIT.CONFIG : EXIT.USAGE);
   }
   const cfg = loadConfig({ ...(p.file !== undefined ? { file: p.file } : {}), args: parsed.configArgs });
+  // Loaded here, not at the top: `run` never needs them, and its start-up is measured (docs/benchmarks.md).
+  const { historyCommand, pauseCommand, resumeCommand, switchoverCommand } = await import('./cli/commands');
+  const { collectStatus, renderStatus } = await import('./cli/status');
   const print = (text: string): void => void process.stdout.write(text);
   try {
     const o = parsed.parsed;
@@ -128,6 +130,8 @@ async function ops(command: OpsCommand, p: Parsed): Promise<void> {
 
 /** `status --watch`: frames until Ctrl-C or SIGTERM, then exit 0 (the terminal's colours reset). */
 async function watchUntilSignal(intervalMs: number, collect: () => ReturnType<typeof collectStatus>): Promise<void> {
+  const { renderStatus } = await import('./cli/status');
+  const { watchStatus } = await import('./cli/watch');
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
@@ -190,6 +194,7 @@ export async function main(argv: string[]): Promise<void> {
         return await run(p);
       case 'config': {
         if (p.rest.includes('--doc')) {
+          const { renderConfigDoc } = await import('./config/doc');
           process.stdout.write(renderConfigDoc());
           return;
         }

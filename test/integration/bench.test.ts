@@ -90,17 +90,28 @@ test('npm run bench --quick runs every scenario, prints a sane JSON line for eac
   expect(leader.rss_mb.median).toBeGreaterThan(10);
   expect(leader.rss_mb.median).toBeLessThan(1000);
   expect(leader.cpu_pct).toBeGreaterThanOrEqual(0);
+  // The reference ran beside it: its start-up and memory, and the ratios.
+  const fpRatios = fp.ratios as Record<string, number | null>;
+  for (const k of ['startup_joined', 'leader_tree_rss', 'standby_tree_pss']) expect(fpRatios[k]).toBeGreaterThan(0);
 
   expect(by('status_load').requests).toBeGreaterThan(0);
   expect((by('graceful_handover_under_load').gap as Stat).n).toBe(1);
 
+  // jenkins-ha against the reference election (kazoo), every row with its ratio.
+  const versus = by('versus');
+  const vr = versus.results as { measure: string; jenkins_ha: Stat; reference: Stat; ratio: number }[];
+  expect(vr.map((r) => r.measure)).toEqual(['gap', 'startup', 'rssLeader', 'rssStandby', 'pssLeader', 'pssStandby', 'kill']);
+  for (const r of vr) expect(r.ratio).toBeCloseTo(r.jenkins_ha.median / r.reference.median, 1);
+  expect(versus.overlaps).toBe(0);
+  expect(versus.reference_overlaps).toBe(0);
+
   const summary = by('summary');
   const scenarios = summary.scenarios as { name: string; ok: boolean; problems: string[] }[];
   expect(scenarios.map((s) => [s.name, s.ok, s.problems])).toEqual(
-    ['failover', 'failover-ensemble', 'herd', 'clusters', 'footprint', 'status-load'].map((n) => [n, true, []]),
+    ['failover', 'failover-ensemble', 'herd', 'clusters', 'footprint', 'status-load', 'versus'].map((n) => [n, true, []]),
   );
   const targets = summary.targets as { target: string; value: number | null; met: boolean }[];
   expect(targets.length).toBeGreaterThanOrEqual(20);
   for (const t of targets) expect(typeof t.met).toBe('boolean');
   expect(targets.filter((t) => t.value === null)).toEqual([]);
-}, 300_000);
+}, 420_000); // versus (issue 15) adds a reference pair and a controller kill at T = 2 s

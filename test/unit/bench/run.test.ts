@@ -45,10 +45,19 @@ test('a line with the wrong shape is reported, not thrown', () => {
 });
 
 test('every scenario has full and quick settings and expects at least one JSON line', () => {
-  expect(SCENARIOS.map((s) => s.name)).toEqual(['failover', 'failover-ensemble', 'herd', 'clusters', 'footprint', 'status-load']);
+  expect(SCENARIOS.map((s) => s.name)).toEqual(['failover', 'failover-ensemble', 'herd', 'clusters', 'footprint', 'status-load', 'versus']);
   for (const s of SCENARIOS) {
     expect(s.full.length).toBeGreaterThan(0);
     expect(s.quick.length).toBeGreaterThan(0);
     expect(Object.keys(s.expect).length).toBeGreaterThan(0);
   }
+});
+
+test('versus: a comparison row without a ratio (the reference gave no sample) is broken', () => {
+  const versus = SCENARIOS.find((s) => s.name === 'versus')!;
+  const result = (ratio: number | null): Record<string, unknown> => ({ measure: 'gap', unit: 'ms', jenkins_ha: stat(1, 5), reference: stat(1, 2), ratio });
+  const line = (ratio: number | null): Record<string, unknown> => ({ scenario: 'versus', results: [...Array(6).fill(result(2.5)), result(ratio)], overlaps: 0, self_checks: { passed: 6, failed: [] } });
+  const runOf = (l: Record<string, unknown>): Run => ({ sc: versus, args: versus.quick, code: 0, signal: null, lines: [l] });
+  expect(verify(runOf(line(2.5)))).toEqual([]);
+  expect(verify(runOf(line(null)))).toEqual(['versus: implausible fields (counters did not move or samples missing)']);
 });
