@@ -20,6 +20,8 @@ import { liveGroupMembers, processGone } from './util/proc';
 const POLL_MS = 10;
 const STEP_TIMEOUT_MS = 1500;
 
+process.stderr.on('error', () => undefined); // EPIPE: the dead controller's pipe
+
 function say(event: string, message: string, fields: Record<string, unknown> = {}): void {
   try {
     process.stderr.write(JSON.stringify({ level: 'info', component: 'session-closer', event, message, ...fields }) + '\n');
@@ -35,26 +37,26 @@ async function readStdin(): Promise<string> {
   return text;
 }
 
-/** Wait until no live process is left in `pgid` (bounded). */
-async function groupGone(pgid: number, waitMs: number): Promise<boolean> {
-  const until = monoNow() + waitMs;
+/**
+ * Wait (bounded) until the controller is dead (its pid gone, a zombie, or another process) and no
+ * live process is left in Jenkins' group `pgid`. A dead process stays dead: no re-check needed.
+ */
+async function proven(h: SessionHandoff, pgid: number): Promise<boolean> {
+  const until = monoNow() + h.waitMs;
   for (;;) {
-    if (liveGroupMembers(pgid).length === 0) return true;
+    if (processGone(h.controllerPid, h.controllerStart) && liveGroupMembers(pgid).length === 0) return true;
     if (monoNow() >= until) return false;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
 
-async function releaseLock(h: SessionHandoff): Promise<string | null> {
-  const io = new HomeIo({ timeoutMs: h.ioTimeoutMs });
+async function releaseLock(h: SessionHandoff, io: HomeIo): Promise<string | null> {
   try {
     const ours = await releaseHomeLock(h.home, h.epoch, h.nodeId, { io });
     say('closer.lock', ours ? `lock of epoch ${h.epoch} marked released` : 'the lock is not ours (another epoch or node, or none): left as it is', { epoch: h.epoch });
     return null;
   } catch (err) {
     return `the JENKINS_HOME lock could not be released (${errorMessage(err)}): not closing the session, it expires as usual`;
-  } finally {
-    io.close();
   }
 }
 
@@ -63,12 +65,20 @@ async function main(): Promise<void> {
   const h = decodeHandoff(await readStdin());
   if (!h || !Number.isInteger(pgid) || pgid <= 1) return say('closer.skipped', 'no session hand-off (or no process group): nothing to do');
   const t0 = monoNow();
-  const sessionId = h.sessionId;
-  if (!processGone(h.controllerPid, h.controllerStart)) {
-    return say('closer.skipped', `the controller (pid ${h.controllerPid}) is alive: its session is its own`, { sessionId });
+  const io = new HomeIo({ timeoutMs: h.ioTimeoutMs });
+  try {
+    // Start the lock's helper process now (it touches only the home dir), while Jenkins exits.
+    void io.lstat(h.home);
+    await closeIfDead(h, pgid, io, t0);
+  } finally {
+    io.close();
   }
-  if (!(await groupGone(pgid, h.waitMs))) {
-    return say('closer.skipped', `process group ${pgid} still has live members after ${h.waitMs} ms: not closing, the session expires as usual`, { sessionId, pgid });
+}
+
+async function closeIfDead(h: SessionHandoff, pgid: number, io: HomeIo, t0: number): Promise<void> {
+  const sessionId = h.sessionId;
+  if (!(await proven(h, pgid))) {
+    return say('closer.skipped', `after ${h.waitMs} ms the controller (pid ${h.controllerPid}) is not dead or process group ${pgid} still has live members: not closing, the session expires as usual`, { sessionId, pgid });
   }
   const groupMs = Math.round(monoNow() - t0);
   const r = await attachAndClose({
@@ -79,7 +89,7 @@ async function main(): Promise<void> {
     tls: h.tls,
     auth: h.auth,
     stepTimeoutMs: STEP_TIMEOUT_MS,
-    whileAttached: () => releaseLock(h),
+    whileAttached: () => releaseLock(h, io),
   });
   const fields = { sessionId, pgid, groupMs, totalMs: Math.round(monoNow() - t0) };
   if (r.kind === 'closed') say('closer.closed', `Jenkins' group ${pgid} gone, controller ${h.controllerPid} dead: session ${sessionId} closed on ${r.server}`, fields);

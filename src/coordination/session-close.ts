@@ -10,8 +10,7 @@
  * session's id and password travel only on pipes, never in an environment, argv or log line.
  */
 import * as net from 'node:net';
-import * as tls from 'node:tls';
-import { tlsOptions, type ZkTlsSettings } from './zk-tls';
+import type { ZkTlsSettings } from './zk-tls';
 
 /** What the closer needs to know; the controller sends it to its shim, the shim to the closer. */
 export interface SessionHandoff {
@@ -191,9 +190,11 @@ class Frames {
   }
 }
 
-function open(o: CloseOptions, s: { host: string; port: number }): Promise<net.Socket> {
+async function open(o: CloseOptions, s: { host: string; port: number }): Promise<net.Socket> {
+  // TLS is loaded only when used: the closer's start-up is on the takeover's path.
+  const secure = o.tls ? { tls: await import('node:tls'), options: (await import('./zk-tls')).tlsOptions(o.tls, s.host) } : null;
   return new Promise((resolve, reject) => {
-    const sock = o.tls ? tls.connect({ ...tlsOptions(o.tls, s.host), host: s.host, port: s.port }) : net.connect({ host: s.host, port: s.port });
+    const sock = secure ? secure.tls.connect({ ...secure.options, host: s.host, port: s.port }) : net.connect({ host: s.host, port: s.port });
     const t = setTimeout(() => {
       sock.destroy();
       reject(new Error(`no connection within ${o.stepTimeoutMs} ms`));
