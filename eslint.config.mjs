@@ -40,6 +40,8 @@ const BOUNDARIES = {
     imports: ['api/', 'config/', 'controller/', 'coordination/', 'election/', 'errors.ts', 'fencing/', 'hooks/', 'jenkins/', 'logging/', 'sync/', 'util/'],
   },
   'cli.ts': { imports: ['cli/', 'config/', 'errors.ts', 'fencing/home-io-warm.ts', 'main.ts'] },
+  // The closer a shim runs when its controller died (docs/safety.md): a program of its own.
+  'session-closer.ts': { imports: ['coordination/session-close.ts', 'errors.ts', 'fencing/home-io.ts', 'fencing/home-lock.ts', 'util/'] },
 };
 
 const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), 'src');

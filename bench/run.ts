@@ -103,6 +103,15 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'crash',
+    script: 'crash.ts',
+    full: ['--rounds', '10'],
+    quick: ['--rounds', '1', '--settle-ms', '300'],
+    expect: {
+      controller_crash: (j, a) => statsOk(j.total, rounds(a)) && statsOk(j.session_gone, rounds(a)) && j.overlaps === 0,
+    },
+  },
+  {
     name: 'herd',
     script: 'herd.ts',
     full: ['--sizes', '10,50,100', '--changes', '10'],

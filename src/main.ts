@@ -10,6 +10,7 @@ import * as https from 'node:https';
 import { advertisedApiUrl, clientTimings, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, resolveTimings, sessionRefreshLagMs, type Config } from './config/load';
 import type { ApiTlsConfig, HooksConfig, JenkinsConfig, LockConfig } from './config/types';
 import { ZkCoordinator } from './coordination/zookeeper';
+import { CrashHandoff } from './coordination/crash-handoff';
 import { zkTlsSetup } from './coordination/zk-tls';
 import { ClusterView } from './controller/cluster-view';
 import { Controller, type ControllerOptions } from './controller/controller';
@@ -24,7 +25,7 @@ import { runFencingMethods } from './fencing/methods';
 import type { SecretScrub } from './util/secrets';
 import { JenkinsClient } from './jenkins/client';
 import { EligibilityMonitor } from './jenkins/eligibility';
-import { JenkinsSupervisor, type ServiceCommands } from './jenkins/supervisor';
+import { JenkinsSupervisor, SESSION_CLOSER, type ServiceCommands } from './jenkins/supervisor';
 import { DrainTracker } from './controller/drain';
 import { peerJenkinsVersion } from './controller/peer-version';
 import { sharedHomeIo } from './fencing/home-io';
@@ -92,7 +93,13 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   new ZnodeAclGuard(coordinator, coordinator, base, log.child({ component: 'zookeeper' })).start();
   const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
   const election = buildElection(cfg, coordinator, base, apiUrl, log);
-  const jenkins = buildJenkins(cfg.jenkins, cfg.lock, secrets, log);
+  // A crashed controller's session is closed by its shim (docs/safety.md): the shim learns it on its stdin.
+  const handoff = new CrashHandoff(coordinator, {
+    ...pick(cfg.zk, 'connect', 'auth'), tls: zkTls.tls ?? null, home: cfg.jenkins.home, nodeId: cfg.node.id,
+    waitMs: cfg.jenkins.fenceKillAfterMs + 5000, ioTimeoutMs: resolveIoTimeoutMs(cfg),
+  });
+  const jenkins = buildJenkins(cfg.jenkins, cfg.lock, secrets, log, handoff);
+  coordinator.on('session', () => jenkins.supervisor.refreshHandoff());
   // A new term's epoch is taken above the epoch the JENKINS_HOME lock names (ZooKeeper's state may
   // have been lost or restored while the lock kept a higher one).
   const epochs = new EpochStore(coordinator, base, { floor: () => lockFloor(cfg.jenkins.home), logger: log.child({ component: 'epoch' }) });
@@ -171,7 +178,7 @@ function buildElection(cfg: Config, coordinator: ZkCoordinator, base: string, ap
 }
 
 /** The Jenkins client and supervisor (child mode, or service mode with its commands). */
-function buildJenkins(j: JenkinsConfig, lock: LockConfig, secrets: SecretScrub, log: Logger): JenkinsParts {
+function buildJenkins(j: JenkinsConfig, lock: LockConfig, secrets: SecretScrub, log: Logger, handoff: CrashHandoff): JenkinsParts {
   const client = new JenkinsClient(j.url, j.user !== '' ? pick(j, 'user', 'apiToken') : null, j.healthTimeoutMs);
   const service: ServiceCommands | null =
     j.mode === 'service' ? { start: j.startCommand, stop: j.stopCommand, pid: j.servicePidCommand, status: j.statusCommand } : null;
@@ -184,6 +191,7 @@ function buildJenkins(j: JenkinsConfig, lock: LockConfig, secrets: SecretScrub, 
     logger: log.child({ component: 'jenkins' }),
     now: monoNow,
     secrets,
+    handoff: { node: process.execPath, script: SESSION_CLOSER, payload: (epoch) => handoff.payload(epoch) },
   });
   return { client, supervisor, service };
 }

@@ -100,6 +100,10 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
   lastHeardAt(): number | null {
     return this.heardAt;
   }
+  /** The current session's id and password: a credential, only for the crash hand-off (./crash-handoff.ts). */
+  sessionCredentials(): { id: Buffer; password: Buffer } | null {
+    return this.info && this.client ? { id: this.client.getSessionId(), password: this.client.getSessionPassword() } : null;
+  }
 
   /** Effective timings for the negotiated (or requested) session timeout. */
   timings(): { sessionTimeoutMs: number; pingIntervalMs: number; requestTimeoutMs: number } {

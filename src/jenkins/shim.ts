@@ -14,6 +14,8 @@ import { SERVICE_PID_WAIT_MS, type ServiceCommands } from './service';
 
 export const DEFAULT_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-shim');
 export const SERVICE_SHIM = path.resolve(__dirname, '..', '..', 'scripts', 'jenkins-ha-service-shim');
+/** The closer a child-mode shim starts when its controller died (dist/session-closer.js). */
+export const SESSION_CLOSER = path.resolve(__dirname, '..', 'session-closer.js');
 
 /** Exit status of the shim when it refused to start Jenkins (EX_TEMPFAIL). */
 export const SHIM_REFUSED_EXIT = 75;
@@ -22,7 +24,7 @@ export const SHIM_REFUSED_EXIT = 75;
  * Inherited variables dropped before the shim's own are set (an inherited JHA_SHIM_COMMAND must not
  * reach Jenkins). The secrets, which Jenkins' /systemInfo page would show, are opts.secrets.
  */
-const SHIM_ENV = ['JHA_SHIM_COMMAND'];
+const SHIM_ENV = ['JHA_SHIM_COMMAND', 'JHA_SHIM_CLOSER', 'JHA_SHIM_CLOSER_NODE'];
 
 export interface ShimOptions {
   command: string;
@@ -35,6 +37,11 @@ export interface ShimOptions {
   service?: ServiceCommands;
   /** Fencing layer 5: the shim holds an exclusive flock on `file` for Jenkins' whole life. */
   flock?: { file: string; waitMs: number; timeoutAction: 'refuse' | 'proceed' };
+  /**
+   * Crash hand-off (docs/safety.md): the node binary and closer script the shim runs when its
+   * controller's pipe closes. Only paths: the session itself comes on stdin (handoffLine).
+   */
+  closer?: { node: string; script: string };
   /** Scrubbed from the environment of the shim and so of Jenkins and the service commands. */
   secrets: SecretScrub;
   logger: Logger;
@@ -45,6 +52,11 @@ export interface ShimOptions {
 /** The go line that starts Jenkins under an armed shim. */
 export function goLine(leaseMs: number, epoch: number): string {
   return `G ${Math.max(0, Math.floor(leaseMs))} ${epoch}\n`;
+}
+
+/** The crash hand-off: the session the shim's closer may close once the controller is dead. */
+export function handoffLine(payload: string): string {
+  return `S ${payload}\n`;
 }
 
 /** A lease renewal: Jenkins may live `ms` more from now. */
@@ -73,6 +85,10 @@ export class ShimSpawner {
       env.JHA_FLOCK_FILE = o.flock.file;
       env.JHA_FLOCK_WAIT_MS = String(o.flock.waitMs);
       env.JHA_FLOCK_TIMEOUT_ACTION = o.flock.timeoutAction;
+    }
+    if (o.closer && !svc) {
+      env.JHA_SHIM_CLOSER_NODE = o.closer.node;
+      env.JHA_SHIM_CLOSER = o.closer.script;
     }
     const shim = o.shimPath ?? (svc ? SERVICE_SHIM : DEFAULT_SHIM);
     const child = spawn('bash', [shim, String(o.fenceGraceMs)], {

@@ -15,12 +15,12 @@ import type { SecretScrub } from '../util/secrets';
 import type { JenkinsClient } from './client';
 import { ReadinessProbe } from './readiness';
 import { ServiceControl, type ServiceCommands } from './service';
-import { goLine, renewLine, ShimSpawner, SHIM_REFUSED_EXIT } from './shim';
+import { goLine, handoffLine, renewLine, ShimSpawner, SHIM_REFUSED_EXIT } from './shim';
 import type { JenkinsExit, JenkinsStatus, LaunchOptions } from './status';
 
 export type { JenkinsExit, JenkinsState, JenkinsStatus, LaunchOptions } from './status';
 export type { ServiceCommands } from './service';
-export { DEFAULT_SHIM, SERVICE_SHIM, SHIM_REFUSED_EXIT } from './shim';
+export { DEFAULT_SHIM, SERVICE_SHIM, SESSION_CLOSER, SHIM_REFUSED_EXIT } from './shim';
 
 export interface SupervisorOptions {
   command: string;
@@ -49,6 +49,11 @@ export interface SupervisorOptions {
   flock?: { file: string; waitMs: number; timeoutAction: 'refuse' | 'proceed' };
   /** Scrubbed from the environment of the shims, Jenkins and the service commands. */
   secrets: SecretScrub;
+  /**
+   * Child mode: the crash hand-off (docs/safety.md). `payload(epoch)` is the current session for
+   * the shim's closer (null before the first); it is written on the shim's stdin only.
+   */
+  handoff?: { node: string; script: string; payload: (epoch: number) => string | null };
 }
 
 export interface SupervisorEvents {
@@ -99,6 +104,7 @@ export class JenkinsSupervisor extends EventEmitter {
       ...(opts.shimPath !== undefined ? { shimPath: opts.shimPath } : {}),
       ...(opts.service ? { service: opts.service } : {}),
       ...(opts.flock ? { flock: opts.flock } : {}),
+      ...(opts.handoff ? { closer: { node: opts.handoff.node, script: opts.handoff.script } } : {}),
       onServicePid: (child, pid) => this.onServicePid(child, pid),
     });
     this.probe = new ReadinessProbe({
@@ -154,6 +160,7 @@ export class JenkinsSupervisor extends EventEmitter {
     this.killAt = Infinity;
     this.servicePid = null;
     child.stdin?.write(goLine(o.leaseMs, o.epoch));
+    this.handOff(child, o.epoch);
     child.on('error', (err) => {
       // spawn failure (no bash, no shim): there will be no 'exit' when pid is undefined
       if (child.pid === undefined) this.onExit(run, child, null, null, `spawn failed: ${err.message}`);
@@ -178,6 +185,18 @@ export class JenkinsSupervisor extends EventEmitter {
       leaseMs: Math.floor(o.leaseMs),
     });
     this.probe.start(run);
+  }
+
+  /** A new ZooKeeper session: the running shim's closer must know it (its id and password changed). */
+  refreshHandoff(): void {
+    if (this.child && this.st.epoch !== null) this.handOff(this.child, this.st.epoch);
+  }
+
+  private handOff(child: ChildProcess, epoch: number): void {
+    const payload = this.opts.service ? null : this.opts.handoff?.payload(epoch);
+    const stdin = child.stdin;
+    if (!payload || !stdin || stdin.destroyed || !stdin.writable) return;
+    stdin.write(handoffLine(payload));
   }
 
   /** Extend the shim's lease to `ms` from now. */

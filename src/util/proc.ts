@@ -9,6 +9,8 @@ interface ProcStat {
   state: string;
   ppid: number;
   pgid: number;
+  /** Start time in clock ticks since boot (field 22): with the pid, the identity of a process. */
+  startTime: string;
 }
 
 export function readProcStat(pid: number): ProcStat | null {
@@ -20,13 +22,24 @@ export function readProcStat(pid: number): ProcStat | null {
   }
   // comm may contain spaces and parentheses: fields start after the last ')'.
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { pid, state: rest[0] ?? '?', ppid: Number(rest[1]), pgid: Number(rest[2]) };
+  return { pid, state: rest[0] ?? '?', ppid: Number(rest[1]), pgid: Number(rest[2]), startTime: rest[19] ?? '' };
 }
 
 export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   const st = readProcStat(pid);
   return st !== null && st.state !== 'Z' && st.state !== 'X';
+}
+
+/** This process's start time (field 22 of /proc/self/stat), '' when /proc cannot be read. */
+export function ownStartTime(): string {
+  return readProcStat(process.pid)?.startTime ?? '';
+}
+
+/** The process `pid` that started at `startTime` is gone: no such pid, a zombie, or another process. */
+export function processGone(pid: number, startTime: string): boolean {
+  const st = readProcStat(pid);
+  return st === null || st.state === 'Z' || st.state === 'X' || st.startTime !== startTime;
 }
 
 /** Live (non-zombie) processes whose process group is `pgid`. */

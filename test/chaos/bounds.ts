@@ -17,6 +17,8 @@ export interface BoundInputs {
   restartBackoffMaxMs: number;
   /** lock.leaseMs when that key exists (storage lease: a new leader may wait that long), else 0. */
   lockLeaseMs: number;
+  /** jenkins.fenceKillAfterMs (the shim's SIGTERM -> SIGKILL grace), 0 when absent. */
+  fenceKillAfterMs: number;
 }
 
 /** What the test bed adds: not the controller's doing, but it takes time on a loaded machine. */
@@ -27,9 +29,11 @@ export interface Allowances {
   coordMs: number;
   /** Launch: stand-in spawned -> HTTP ready -> readiness probe seen (a Node start on a loaded 2-core VM). */
   launchMs: number;
+  /** A crashed controller's closer (docs/safety.md): two Node start-ups on a loaded VM, a connect, a lock write. */
+  closerMs?: number;
 }
 
-export const DEFAULT_ALLOWANCES: Allowances = { zkTickMs: 200, coordMs: 1000, launchMs: 3000 };
+export const DEFAULT_ALLOWANCES: Allowances = { zkTickMs: 200, coordMs: 1000, launchMs: 3000, closerMs: 1500 };
 
 export interface Bound {
   ms: number;
@@ -54,6 +58,7 @@ export function boundInputs(cfg: Record<string, unknown>): BoundInputs {
     stopTimeoutMs: num(cfg, 'jenkins.stopTimeoutMs', true),
     restartBackoffMaxMs: num(cfg, 'jenkins.restartBackoffMaxMs', true),
     lockLeaseMs: num(cfg, 'lock.leaseMs', false),
+    fenceKillAfterMs: num(cfg, 'jenkins.fenceKillAfterMs', false),
   };
 }
 
@@ -64,10 +69,13 @@ export function recoveryBounds(c: BoundInputs, a: Allowances = DEFAULT_ALLOWANCE
   // (which is before the fault), the storage lease (if any) runs out, then coordination + launch.
   const takeover = T + a.zkTickMs + c.lockLeaseMs + a.coordMs + a.launchMs;
   const takeoverF = `T + tick${c.lockLeaseMs > 0 ? ' + lock.leaseMs' : ''} + coord + launch`;
+  // The leader's controller killed alone: its shim kills Jenkins' group (SIGKILL at the latest
+  // fenceKillAfterMs later) and its closer closes the dead session and releases the lock: no T, no lease.
+  const crash = c.fenceKillAfterMs + (a.closerMs ?? 1500) + a.coordMs + a.launchMs;
   const restart = c.restartBackoffMaxMs + a.coordMs + a.launchMs;
   const hang = c.livenessFailures * (c.healthIntervalMs + c.healthTimeoutMs) + c.stopTimeoutMs + restart;
   return {
-    'kill-controller': { ms: takeover, formula: takeoverF },
+    'kill-controller': { ms: crash, formula: 'fenceKillAfterMs + closer + coord + launch (the shim closes the dead session)' },
     'kill-controller-and-jenkins': { ms: takeover, formula: takeoverF },
     'stop-controller': { ms: takeover, formula: takeoverF },
     'blackhole-leader': { ms: takeover, formula: takeoverF },

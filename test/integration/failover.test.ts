@@ -22,7 +22,7 @@ async function pair(envA: Record<string, string> = {}): Promise<{ a: HaNode; b: 
   return { a, b, standinPid: running[0]!.pid, pgid: s.jenkins.pid! };
 }
 
-test('kills orphaned Jenkins when the controller is SIGKILLed, and the standby waits for the session to expire', async () => {
+test('kills orphaned Jenkins when the controller is SIGKILLed, and the standby takes over after it', async () => {
   const { a, b, standinPid, pgid } = await pair();
   const t0 = mono();
   a.signal('SIGKILL');
@@ -32,11 +32,9 @@ test('kills orphaned Jenkins when the controller is SIGKILLed, and the standby w
   expect(orphanGoneAfter).toBeLessThan(1500);
   // ...and nothing of its process group (shim, watchdog) is left behind.
   await waitFor(() => groupMembers(pgid).length === 0, { timeoutMs: 2000, what: `process group ${pgid} to be empty` });
+  // The shim's closer closes the dead session once the group is gone (crash-takeover.test.ts
+  // measures it at T = 10 s); the journal shows the new Jenkins started after the old one died.
   await b.waitLeaderReady();
-  const elected = b.events('elected')[0]!;
-  // The old leader's session was alive until the server expired it (>= ~T after the last ping):
-  // the standby must not have moved before that.
-  expect(elected.seenAt - t0).toBeGreaterThan(T / 2);
   const ls = assertNeverTwoAlive(suite.fx.home);
   expect(ls.map((l) => l.epoch)).toEqual(['1', '2']);
   expect(b.events('epoch.taken')[0]!.previousExitedCleanly).toBe(false);

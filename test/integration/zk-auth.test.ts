@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { aclFor, sharedAclFor } from '../../src/coordination/acl';
-import type { HaNode } from '../helpers/ha-node';
+import { mono, type HaNode } from '../helpers/ha-node';
 import { runCli } from '../helpers/cli-run';
 import { assertNeverTwoAlive } from '../helpers/journal';
 import { outcome, RawZk, type RawAcl } from '../helpers/raw-zk';
@@ -130,6 +130,21 @@ test('without the credentials (or with wrong ones) the znodes can be read but no
   expect((await a.waitLeaderReady()).epoch).toBe(3);
   expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2', '3']);
 });
+
+test("with zk.auth, a crashed controller's session is closed by its shim's closer: at T = 10 s the standby spawns Jenkins well under T", async () => {
+  const a = suite.fx.start('a', { env: ENV, sessionTimeoutMs: 10000 });
+  await a.waitLeaderReady();
+  const b = suite.fx.start('b', { env: ENV, sessionTimeoutMs: 10000 });
+  await b.waitRole('standby');
+  const t0 = mono();
+  a.signal('SIGKILL');
+  const started = await b.waitForEvent('jenkins.started', { timeoutMs: 20000 });
+  expect(started.seenAt - t0).toBeLessThan(5000);
+  await b.waitLeaderReady();
+  // zk.auth (a secret) went to the shim on its stdin only: in no log line.
+  expect([...a.logs, ...b.logs].map((l) => JSON.stringify(l)).join('\n')).not.toContain(AUTH.split(':')[1]!);
+  expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
+}, 60000);
 
 test('with zk.worldRead false nothing can be read without the credentials; the CLI reads with them; a fresh client after expiry authenticates again', async () => {
   const env = { ...ENV, JHA_ZK_WORLD_READ: 'false' };

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { aclFor, sharedAclFor } from '../../src/coordination/acl';
 import type { ZkTlsSettings } from '../../src/coordination/zk-tls';
 import { runCli } from '../helpers/cli-run';
+import { mono } from '../helpers/ha-node';
 import { assertNeverTwoAlive } from '../helpers/journal';
 import { outcome, RawZk, type RawAcl } from '../helpers/raw-zk';
 import { haSuite } from '../helpers/suite';
@@ -178,6 +179,20 @@ test("a certificate of another CA, then an expired one, are refused naming the f
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("over TLS, a crashed controller's session is closed by its shim's closer: at T = 10 s the standby spawns Jenkins well under T", async () => {
+  const a = suite.fx.start('a', { env: tlsEnv(), sessionTimeoutMs: 10000 });
+  await a.waitLeaderReady();
+  const b = suite.fx.start('b', { env: tlsEnv(), sessionTimeoutMs: 10000 });
+  await b.waitRole('standby');
+  const t0 = mono();
+  a.signal('SIGKILL');
+  const started = await b.waitForEvent('jenkins.started', { timeoutMs: 20000 });
+  // Expiry would take 0.67-1.08 T: the close over TLS is what makes it this fast.
+  expect(started.seenAt - t0).toBeLessThan(5000);
+  await b.waitLeaderReady();
+  expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
+}, 60000);
 
 test('zk.sh --tls serves TLS only: no plain answer on the client port, srvr over TLS with the client certificate', async () => {
   const port = suite.zk.ports[0] as number;

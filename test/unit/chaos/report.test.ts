@@ -40,13 +40,15 @@ describe('report', () => {
 describe('bounds', () => {
   const cfg = {
     zk: { sessionTimeoutMs: 2000 },
-    jenkins: { healthIntervalMs: 300, healthTimeoutMs: 1000, livenessFailures: 3, stopTimeoutMs: 2000, restartBackoffMaxMs: 400 },
+    jenkins: { healthIntervalMs: 300, healthTimeoutMs: 1000, livenessFailures: 3, stopTimeoutMs: 2000, restartBackoffMaxMs: 400, fenceKillAfterMs: 500 },
   };
 
   it('derives every kind from the config and the allowances', () => {
     const b = recoveryBounds(boundInputs(cfg), DEFAULT_ALLOWANCES);
     expect(Object.keys(b).sort()).toEqual([...FAULT_KINDS].sort());
-    expect(b['kill-controller'].ms).toBe(2000 + 200 + 1000 + 3000);
+    // The controller alone: its shim closes the dead session, no T (issue 15).
+    expect(b['kill-controller'].ms).toBe(500 + 1500 + 1000 + 3000);
+    expect(b['kill-controller-and-jenkins'].ms).toBe(2000 + 200 + 1000 + 3000);
     expect(b['crash-jenkins'].ms).toBe(400 + 1000 + 3000);
     expect(b['hang-jenkins'].ms).toBe(3 * 1300 + 2000 + 400 + 1000 + 3000);
     expect(b.switchover.ms).toBe(2000 + 1000 + 3000);
