@@ -217,7 +217,7 @@ export class TermKeeper {
     }
     if (this.term !== term) return;
     try {
-      const before = await acquireHomeLock(opts.home, { ...this.lockIdentity(term.epoch), state: 'held', heartbeatAt: this.o.wallNow() }, { io: this.homeIo });
+      const before = await acquireHomeLock(opts.home, { ...this.lockIdentity(term.epoch), state: 'held', heartbeatAt: this.o.wallNow() }, { io: this.homeIo }, pre.lock);
       this.lockRelease.heldAgain();
       if (before.kind === 'malformed') logger.warn('replaced a malformed JENKINS_HOME lock file', { event: 'lock.malformed' });
     } catch (err) {
