@@ -130,8 +130,8 @@ export class EpochStore {
    */
   async take(self: { nodeId: string; host: string; pid: number }): Promise<TakenEpoch> {
     // The floor is read beside the znodes, not before them: it only has to be known before the
-    // CAS is sent (docs/safety.md, "The graceful handover path").
-    // Nothing is written before the floor is known: a missing epoch znode is created after it.
+    // CAS is sent (docs/safety.md, "The graceful handover path"). Nothing is written before it is
+    // known: a missing epoch znode is created after it.
     const [floor, found, active] = await Promise.all([this.opts.floor ? this.opts.floor() : 0, this.readEpochData(), this.readActive()]);
     const epochNode = found ?? (await this.createEpochNode());
     const next = nextEpoch(epochNode, floor);
