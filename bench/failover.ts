@@ -3,7 +3,7 @@
  * Jenkins stand-in. Prints a table and one JSON line per scenario.
  *
  *   node -r ./scripts/dev/register-ts.js bench/failover.ts [--rounds 20] [--graceful-rounds N] [--crash-rounds N] [--session-ms 2000]
- *                          [--ensemble] [--zk-leader-kills 5] [--force-sync yes|no] [--breakdown]
+ *                          [--ensemble] [--zk-leader-kills 5] [--force-sync yes|no] [--breakdown] [--trace]
  *
  * Scenarios
  * - graceful_handover: SIGTERM to the leader's controller. Gap = the standby's Jenkins spawned
@@ -64,6 +64,8 @@ const ENSEMBLE = arg('ensemble', false) === true;
 const ZK_LEADER_KILLS = ENSEMBLE ? Number(arg('zk-leader-kills', 5)) : 0;
 const FORCE_SYNC = String(arg('force-sync', 'yes'));
 const BREAKDOWN = arg('breakdown', false) === true;
+/** --trace: debug logs, and every log event of both controllers around each graceful handover. */
+const TRACE = arg('trace', false) === true;
 const SETTLE_MS = Number(arg('settle-ms', 1000));
 const TARGET = { controllerMedianMs: 20, controllerP95Ms: 60, crashTotalMedianMs: SESSION_MS + 300 };
 
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
   const jenkinsPort = await freePort();
   const apiPorts: Record<NodeId, number> = { a: await freePort(), b: await freePort() };
   const cluster = 'bench';
-  const env = pairEnv({ cluster, zkConnect: zk.connect, sessionMs: SESSION_MS, home, jenkinsPort });
+  const env = { ...pairEnv({ cluster, zkConnect: zk.connect, sessionMs: SESSION_MS, home, jenkinsPort }), ...(TRACE ? { JHA_LOG_LEVEL: 'debug' } : {}) };
   const nodes = {} as Record<NodeId, ControllerProcess>;
   const startNode = (id: NodeId): ControllerProcess => (nodes[id] = new ControllerProcess(id, { ...env, JHA_API_PORT: String(apiPorts[id]) }));
   const observer = zookeeper.createClient(zk.connect, { sessionTimeout: 10000, spinDelay: 100, retries: 0 });
@@ -161,6 +163,11 @@ async function main(): Promise<void> {
           `+${(phase(ph, 'wokeAt') - oldExit.mono).toFixed(1)} watch fired, +${at(nw, 'elected').toFixed(1)} elected, ` +
           `+${at(nw, 'epoch.taken').toFixed(1)} epoch, +${(s.mono - oldExit.mono).toFixed(1)} spawned`,
       );
+    }
+    if (TRACE) {
+      const lines = [old, nodes[standby]].flatMap((c) => c.events.filter((e) => e.mono >= t0 && e.mono <= s.mono + 1).map((e) => ({ id: c.id, e })));
+      lines.sort((x, y) => x.e.mono - y.e.mono);
+      for (const { id, e } of lines) console.error(`  ${(e.mono - oldExit.mono).toFixed(1).padStart(7)} ${id} ${e.event} ${String(e.message ?? '').slice(0, 110)}`);
     }
     await restartOld(leader);
     [leader, standby] = [standby, leader];

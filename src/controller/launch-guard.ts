@@ -31,7 +31,8 @@ export interface LaunchGuardOptions {
   io?: HomeIo;
 }
 
-export type Preflight = { ok: true } | { ok: false; blocked: { until: number; reason: string; gate: LaunchGate } | null };
+/** ok: the lock as read, which the lock write checks instead of reading it again (docs/safety.md). */
+export type Preflight = { ok: true; lock: ReadLock } | { ok: false; blocked: { until: number; reason: string; gate: LaunchGate } | null };
 
 export class LaunchGuard {
   private lease: { until: number; reason: string; holder: string } | null = null;
@@ -69,6 +70,9 @@ export class LaunchGuard {
 
   async check(epoch: number): Promise<Preflight> {
     const o = this.o;
+    // The port probe first: the lock read below is the one the lock write is checked against,
+    // so nothing may come between them.
+    const port = await o.probePort(o.jenkinsUrl, 500);
     const lock = await readLock(o.home, o.io ? { io: o.io } : undefined);
     const verdict = leaseVerdict(lock, epoch, this.see(lock), o.leaseMs);
     if (verdict.kind === 'wait') {
@@ -87,9 +91,8 @@ export class LaunchGuard {
       o.logger.info(`the JENKINS_HOME lock of ${this.lease.holder} is ${verdict.kind === 'free' ? verdict.why : verdict.kind} now; going on`, { event: 'lock.wait_over' });
       this.lease = null;
     }
-    if (verdict.kind === 'newer') return { ok: true }; // the lock write refuses it, with its own report
+    if (verdict.kind === 'newer') return { ok: true, lock }; // the lock write refuses it, with its own report
 
-    const port = await o.probePort(o.jenkinsUrl, 500);
     if (port.kind === 'listening') {
       const reason = `something already answers on ${port.address} (jenkins.url) though this node runs no Jenkins: another Jenkins? not starting ours`;
       if (this.foreign === null) o.alarm(reason);
@@ -101,6 +104,6 @@ export class LaunchGuard {
       o.logger.info('the foreign listener on the Jenkins port is gone', { event: 'split_brain.cleared' });
       this.foreign = null;
     }
-    return { ok: true };
+    return { ok: true, lock };
   }
 }

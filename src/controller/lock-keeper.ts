@@ -41,6 +41,8 @@ export interface LockKeeperOptions {
 export class LockKeeper {
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
+  /** The beat in flight while busy. */
+  private inflight: Promise<void> = Promise.resolve();
   private failing = false;
   /** Slowest heartbeat write seen (ms), for the log. */
   private slowestMs = 0;
@@ -78,9 +80,22 @@ export class LockKeeper {
     return this.o.heartbeatMs + this.io.timeoutMs;
   }
 
-  /** One heartbeat now (also called by the timer). */
-  async beat(): Promise<void> {
-    if (this.busy) return;
+  /** One heartbeat now (also called by the timer); while one is in flight, that one. */
+  beat(): Promise<void> {
+    if (this.busy) return this.inflight;
+    this.inflight = this.beatNow().catch(() => undefined);
+    return this.inflight;
+  }
+
+  /**
+   * Resolves once the heartbeat in flight, if any, has landed or failed. The release mark of the
+   * lock waits for it, so no `held` written by a beat can land after the mark (docs/safety.md).
+   */
+  settled(): Promise<void> {
+    return this.busy ? this.inflight : Promise.resolve();
+  }
+
+  private async beatNow(): Promise<void> {
     const self = this.o.holder();
     if (!self) {
       this.disarm();

@@ -10,7 +10,7 @@ import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
 import type { EpochStore } from '../fencing/epoch';
 import { sharedHomeIo, type HomeIo } from '../fencing/home-io';
-import { acquireHomeLock, releaseHomeLock } from '../fencing/home-lock';
+import { acquireHomeLock } from '../fencing/home-lock';
 import { describeHolder } from '../fencing/storage-lease';
 import { runFencingMethods } from '../fencing/methods';
 import { probePort } from '../jenkins/port-probe';
@@ -24,6 +24,7 @@ import type { HomeObserved } from './home-policy';
 import { FenceGate } from './fence-gate';
 import { LaunchGuard } from './launch-guard';
 import { LockKeeper } from './lock-keeper';
+import { LockRelease } from './lock-release';
 import type { ControllerDeps, ControllerOptions, SupervisorPort, WatchdogPort } from './options';
 import type { Recorder } from './recorder';
 
@@ -68,8 +69,8 @@ export class TermKeeper {
   private splitBrain: string | null = null;
   /** fencing.watchdog.mode required: arming failed; no launch before retryAt (decide() sees it). */
   private watchdogHold: { reason: string; retryAt: number } | null = null;
-  /** The pending "released" mark of the lock after Jenkins exited; a launch waits for it. */
-  private lockRelease: Promise<void> = Promise.resolve();
+  /** The "released" mark of the lock after Jenkins exited; a launch waits for it, the leave reuses it. */
+  private readonly lockRelease: LockRelease;
   // Fencing layers 3-6 on the launch path (docs/safety.md).
   private readonly guard: LaunchGuard;
   private readonly fenceGate: FenceGate;
@@ -128,6 +129,7 @@ export class TermKeeper {
         o.kick();
       },
     });
+    this.lockRelease = new LockRelease({ home: opts.home, nodeId: opts.nodeId, io: this.homeIo, logger: o.logger, settled: () => this.lockKeeper.settled() });
     // Every change of the home's health is a reason to decide again; a new hang is counted.
     let was = this.homeIo.health().state;
     this.homeIo.onChange((h) => {
@@ -207,7 +209,7 @@ export class TermKeeper {
     const term = this.term;
     if (!term) return;
     const { opts, logger, now } = this.o;
-    await this.lockRelease; // never let a late "released" land on the lock of a new launch
+    await this.lockRelease.pending(); // never let a late "released" land on the lock of a new launch
     const pre = await this.guard.check(term.epoch);
     if (!pre.ok) {
       if (pre.blocked) this.blocked = pre.blocked;
@@ -215,7 +217,8 @@ export class TermKeeper {
     }
     if (this.term !== term) return;
     try {
-      const before = await acquireHomeLock(opts.home, { ...this.lockIdentity(term.epoch), state: 'held', heartbeatAt: this.o.wallNow() }, { io: this.homeIo });
+      const before = await acquireHomeLock(opts.home, { ...this.lockIdentity(term.epoch), state: 'held', heartbeatAt: this.o.wallNow() }, { io: this.homeIo }, pre.lock);
+      this.lockRelease.heldAgain();
       if (before.kind === 'malformed') logger.warn('replaced a malformed JENKINS_HOME lock file', { event: 'lock.malformed' });
     } catch (err) {
       if (hasCode(err, 'LOCK_HIGHER_EPOCH', 'LOCK_IO', 'LOCK_TIMEOUT', 'LOCK_REFUSED')) {
@@ -297,17 +300,13 @@ export class TermKeeper {
    */
   async leaveCleanly(reason: string): Promise<void> {
     const term = this.term;
-    const { opts, logger } = this.o;
     this.term = null;
     // git mode: commit, push and record the last configuration before the term is released.
     if (term && this.o.sync) await this.o.sync.publishFinal(term.epoch);
     this.fenceGate.endTerm();
     this.guard.reset();
-    if (term) {
-      await releaseHomeLock(opts.home, term.epoch, opts.nodeId, { io: this.homeIo }).catch((err: unknown) =>
-        logger.warn(`could not release the JENKINS_HOME lock: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
-      );
-    }
+    // Released before anyone else can be woken; the mark made when Jenkins exited is reused.
+    if (term) await this.lockRelease.ensureReleased(term.epoch);
     const ops = term && term.generation === this.o.coordinator.generation ? this.o.epochs.releaseOps(term) : [];
     await this.o.election.leave(reason, ops);
   }
@@ -342,12 +341,7 @@ export class TermKeeper {
 
   /** Our Jenkins is gone: mark our lock released so a successor need not wait for the lease. */
   private markLockStopped(): void {
-    const term = this.term;
-    if (!term) return;
-    this.lockRelease = releaseHomeLock(this.o.opts.home, term.epoch, this.o.opts.nodeId, { io: this.homeIo }).then(
-      () => undefined,
-      (err: unknown) => this.o.logger.warn(`could not mark the JENKINS_HOME lock released: ${errorMessage(err)}`, { event: 'lock.release_failed' }),
-    );
+    if (this.term) this.lockRelease.markStopped(this.term.epoch);
   }
 
   /**

@@ -126,11 +126,14 @@ export class EpochStore {
 
   /**
    * Bump the epoch (CAS on the znode's version) and write our breadcrumb, in one transaction. The
-   * new epoch is above the current one and above the floor (the lock's epoch, read first).
+   * new epoch is above the current one and above the floor (the lock's epoch, read beside them).
    */
   async take(self: { nodeId: string; host: string; pid: number }): Promise<TakenEpoch> {
-    const floor = this.opts.floor ? await this.opts.floor() : 0;
-    const [epochNode, active] = await Promise.all([this.readEpochNode(), this.readActive()]);
+    // The floor is read beside the znodes, not before them: it only has to be known before the
+    // CAS is sent (docs/safety.md, "The graceful handover path"). Nothing is written before it is
+    // known: a missing epoch znode is created after it.
+    const [floor, found, active] = await Promise.all([this.opts.floor ? this.opts.floor() : 0, this.readEpochData(), this.readActive()]);
+    const epochNode = found ?? (await this.createEpochNode());
     const next = nextEpoch(epochNode, floor);
     const epoch = next.epoch;
     const crumb: Breadcrumb = { epoch, nodeId: self.nodeId, host: self.host, pid: self.pid, since: new Date().toISOString() };
@@ -194,8 +197,10 @@ export class EpochStore {
   }
 
   private async readEpochNode(): Promise<{ version: number; offset: number; epoch: number }> {
-    const found = await this.readEpochData();
-    if (found) return found;
+    return (await this.readEpochData()) ?? (await this.createEpochNode());
+  }
+
+  private async createEpochNode(): Promise<{ version: number; offset: number; epoch: number }> {
     try {
       await this.coord.mkdirp(this.basePath);
       await this.coord.create(this.epochPath, Buffer.from('{"epoch":0,"offset":0}'), 'persistent');

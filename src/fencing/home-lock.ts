@@ -127,10 +127,11 @@ export async function writeLockAtomic(home: string, record: LockRecord, durable 
 /**
  * Take the lock for `record.epoch`. Throws LOCK_HIGHER_EPOCH if the lock names a newer epoch.
  * Returns what was there before (for the log). One budget (LockIo) for the read and the write.
+ * `read`: the lock as the caller read it just before (the launch's gate), not read again.
  */
-export async function acquireHomeLock(home: string, record: LockRecord, o?: LockIo): Promise<ReadLock> {
+export async function acquireHomeLock(home: string, record: LockRecord, o?: LockIo, read?: ReadLock): Promise<ReadLock> {
   const b = budget(o);
-  const before = await readLock(home, b);
+  const before = read ?? (await readLock(home, b));
   if (before.kind === 'ok' && before.record.epoch > record.epoch) {
     throw new LockError(
       'LOCK_HIGHER_EPOCH',

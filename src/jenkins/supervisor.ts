@@ -18,6 +18,9 @@ import { ServiceControl, type ServiceCommands } from './service';
 import { goLine, handoffLine, renewLine, ShimSpawner, SHIM_REFUSED_EXIT } from './shim';
 import type { JenkinsExit, JenkinsStatus, LaunchOptions } from './status';
 
+/** How long after an exit the next armed shim is spawned (off the handover path, docs/safety.md). */
+export const REARM_DELAY_MS = 200;
+
 export type { JenkinsExit, JenkinsState, JenkinsStatus, LaunchOptions } from './status';
 export type { ServiceCommands } from './service';
 export { DEFAULT_SHIM, SERVICE_SHIM, SESSION_CLOSER, SHIM_REFUSED_EXIT } from './shim';
@@ -79,6 +82,8 @@ export class JenkinsSupervisor extends EventEmitter {
   };
   private stopReason = '';
   private warm: ChildProcess | null = null;
+  /** The next armed shim, spawned a moment after an exit (never inside the exit handler). */
+  private rearmTimer: NodeJS.Timeout | null = null;
   private disarmed = false;
   private killTimer: NodeJS.Timeout | null = null;
   private killAt = Infinity;
@@ -134,6 +139,8 @@ export class JenkinsSupervisor extends EventEmitter {
    * write on a pipe instead of a ~5 ms fork that blocks the event loop plus a bash start-up.
    */
   arm(): void {
+    if (this.rearmTimer) clearTimeout(this.rearmTimer);
+    this.rearmTimer = null;
     if (this.child || this.proving || this.disarmed) return;
     if (this.warm && this.warm.exitCode === null && this.warm.signalCode === null) return;
     this.warm = this.shims.spawn();
@@ -142,6 +149,8 @@ export class JenkinsSupervisor extends EventEmitter {
   /** Drop the armed shim (shutdown, resign): it exits on EOF. */
   disarm(): void {
     this.disarmed = true;
+    if (this.rearmTimer) clearTimeout(this.rearmTimer);
+    this.rearmTimer = null;
     const w = this.warm;
     this.warm = null;
     w?.stdin?.end();
@@ -367,7 +376,12 @@ export class JenkinsSupervisor extends EventEmitter {
     this.exitWaiters = [];
     for (const w of waiters) w(exit);
     this.emit('exit', exit);
-    this.arm();
+    // Not now: a spawn forks this process with its event loop stopped (~5-15 ms), and right after
+    // an exit the loop releases the lock and leaves the election (the handover path). A shutdown
+    // disarms before the timer fires; a launch before it spawns its shim itself.
+    if (this.rearmTimer) clearTimeout(this.rearmTimer);
+    this.rearmTimer = setTimeout(() => this.arm(), REARM_DELAY_MS);
+    this.rearmTimer.unref();
   }
 
   private update(patch: Partial<JenkinsStatus>): void {

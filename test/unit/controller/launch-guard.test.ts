@@ -56,9 +56,9 @@ const foreign = (extra: Partial<LockRecord> = {}): LockRecord => ({
 
 test('launches at once when there is no lock, or our own', async () => {
   const t = setup();
-  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(await t.guard.check(4)).toMatchObject({ ok: true });
   await writeLockAtomic(home, foreign({ epoch: 4 }));
-  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(await t.guard.check(4)).toMatchObject({ ok: true });
   expect(t.guard.storageLease()).toBeNull();
 });
 
@@ -80,7 +80,7 @@ test('waits while another epoch holds a live heartbeat, re-reading each heartbea
   expect(t.guard.storageLease()?.until).toBe(t.clock.mono + 500);
   t.clock.mono += 500;
   t.clock.wall += 500;
-  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(await t.guard.check(4)).toMatchObject({ ok: true });
   expect(t.guard.storageLease()).toBeNull();
   expect(t.events).toContain('lock.wait_over');
 });
@@ -92,7 +92,7 @@ test("a dead holder's heartbeat from an hour in the future holds the launch back
   expect((await t.guard.check(4)).ok).toBe(false);
   t.clock.mono += 5000;
   t.clock.wall += 5000;
-  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(await t.guard.check(4)).toMatchObject({ ok: true });
 });
 
 test('a live holder whose clock is an hour behind keeps the launch back while it beats', async () => {
@@ -106,7 +106,7 @@ test('a live holder whose clock is an hour behind keeps the launch back while it
   expect(t.guard.storageLease()?.reason).toContain('by this host\'s wall clock, not used');
   // It stops beating: stale one lease after its last beat was first seen.
   t.clock.mono += 4000;
-  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(await t.guard.check(4)).toMatchObject({ ok: true });
 });
 
 test('a standby that watched the lock unchanged for a lease launches at once when it leads', async () => {
@@ -115,7 +115,7 @@ test('a standby that watched the lock unchanged for a lease launches at once whe
   await t.guard.watch();
   t.clock.mono += 5000;
   await t.guard.watch();
-  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(await t.guard.check(4)).toMatchObject({ ok: true });
   expect(t.events).not.toContain('lock.waiting');
 });
 
@@ -136,13 +136,13 @@ test('goes on as soon as the holder marks the lock released', async () => {
   await writeLockAtomic(home, foreign());
   expect((await t.guard.check(4)).ok).toBe(false);
   await writeLockAtomic(home, foreign({ state: 'released' }));
-  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(await t.guard.check(4)).toMatchObject({ ok: true });
 });
 
 test('leaves a newer epoch to the lock write (which refuses it) instead of waiting', async () => {
   const t = setup();
   await writeLockAtomic(home, foreign({ epoch: 9, heartbeatAt: WALL }));
-  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(await t.guard.check(4)).toMatchObject({ ok: true });
 });
 
 test('blocks on a foreign listener with one alarm per episode, and lets go when it is gone', async () => {
@@ -153,7 +153,7 @@ test('blocks on a foreign listener with one alarm per episode, and lets go when 
   await t.guard.check(4);
   expect(t.alarms).toHaveLength(1);
   t.setPort({ kind: 'free' });
-  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(await t.guard.check(4)).toMatchObject({ ok: true });
   expect(t.events).toContain('split_brain.cleared');
   t.setPort({ kind: 'listening', address: '127.0.0.1:8080' });
   await t.guard.check(4);
@@ -163,5 +163,18 @@ test('blocks on a foreign listener with one alarm per episode, and lets go when 
 test('an inconclusive probe does not block', async () => {
   const t = setup();
   t.setPort({ kind: 'unknown', error: 'timeout' });
-  expect(await t.guard.check(4)).toEqual({ ok: true });
+  expect(await t.guard.check(4)).toMatchObject({ ok: true });
 });
+
+test('probes the port first, then reads the lock once and hands that read to the lock write', async () => {
+  // The probe writes a lock: a read made before the probe would not see it.
+  const record = foreign({ state: 'released' });
+  const t = setup({
+    probePort: async () => {
+      await writeLockAtomic(home, record, false);
+      return { kind: 'free' } as PortProbe;
+    },
+  });
+  expect(await t.guard.check(4)).toEqual({ ok: true, lock: { kind: 'ok', record } });
+});
+

@@ -7,6 +7,7 @@ import { LockError } from '../../../src/errors';
 import { EpochStore, MAX_EPOCH, decodeEpochOffset, epochOf, nextEpoch } from '../../../src/fencing/epoch';
 import { silentLogger, type LogFields, type Logger } from '../../../src/logging/logger';
 import { FakeZk, type FakeCoordinator } from '../../helpers/fake-coordinator';
+import { waitFor } from '../../helpers/wait';
 
 const self = (nodeId: string) => ({ nodeId, host: 'h', pid: 1 });
 
@@ -117,6 +118,20 @@ describe('EpochStore with a floor', () => {
     // The loser retries: above both its floor and the winner's epoch.
     const retry = await (ra.status === 'rejected' ? sa : sb).take(self('x'));
     expect(retry.epoch).toBe(Math.max(epoch, ra.status === 'rejected' ? 10 : 20) + 1);
+  });
+
+  it('reads the floor beside the epoch and breadcrumb znodes, not before them (one round trip less)', async () => {
+    await store(0).take(self('a')); // the epoch znode exists
+    const reads = jest.spyOn(coord, 'getData');
+    const s = new EpochStore(coord, '/ha/c', {
+      floor: async () => {
+        // Read sequentially, the znodes would be asked for only after this resolved.
+        await waitFor(() => reads.mock.calls.length >= 2, { timeoutMs: 2000, what: 'the znode reads sent while the floor is read' });
+        return 0;
+      },
+    });
+    expect((await s.take(self('a'))).epoch).toBe(2);
+    expect(reads.mock.calls.map((c) => c[0]).sort()).toEqual(['/ha/c/active', '/ha/c/epoch']);
   });
 
   it('does not take an epoch when the floor cannot be read', async () => {

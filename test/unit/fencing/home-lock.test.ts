@@ -192,6 +192,14 @@ describe('acquireHomeLock', () => {
     expect(await tempFiles()).toEqual([]);
   });
 
+  it("checks the caller's read instead of reading again (the launch's gate read it just before)", async () => {
+    // The file has no lock; the read handed in names a higher epoch: that read is the one checked.
+    const read = { kind: 'ok' as const, record: record(9, 'node-b') };
+    expect(errorCode(await rejection(acquireHomeLock(home, record(8), undefined, read)))).toBe('LOCK_HIGHER_EPOCH');
+    expect(await acquireHomeLock(home, record(10), undefined, read)).toEqual(read);
+    expect(await onDisk()).toEqual(record(10));
+  });
+
   it('refuses a higher epoch even when that lock was released', async () => {
     await writeLockAtomic(home, record(9, 'node-b', { state: 'released' }));
     expect(errorCode(await rejection(acquireHomeLock(home, record(8))))).toBe('LOCK_HIGHER_EPOCH');
