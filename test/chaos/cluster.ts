@@ -20,7 +20,9 @@ import { execFileSync } from 'node:child_process';
 import { DEFAULT_INCLUDE } from '../../src/util/sync-globs';
 import { CLI, HaNode, mono } from '../helpers/ha-node';
 import { journalPath } from '../helpers/journal';
+import { Clocks } from './clocks';
 import { JournalTail, standinOfHome } from './journal-tail';
+import { SharedStorage, type SharedStorageOptions } from './storage';
 
 export { JournalTail, standinOfHome } from './journal-tail';
 import { readStat } from '../helpers/procs';
@@ -41,6 +43,13 @@ export interface ChaosClusterOptions {
   syncIntervalMs: number;
   /** ZooKeeper over TLS (zk.sh --tls, its PKI's client certificate for every controller). */
   tls?: boolean;
+  /**
+   * shared mode: the home behind one bindfs mount per node (storage.ts), on a tmpfs of this many
+   * MiB when tmpfsMiB is set; null/absent: one plain directory.
+   */
+  storage?: SharedStorageOptions | null;
+  /** Every controller under libfaketime with a clock of its own (clocks.ts). */
+  clocks?: boolean;
 }
 
 /** The stand-in's writes file (checks.ts WRITES_FILE); replicated in git mode. */
@@ -73,8 +82,14 @@ export class ChaosCluster {
     private readonly apiBase: number,
     readonly clusterName: string,
     readonly opts: ChaosClusterOptions,
+    /** shared mode with per-node mounts: the backing dir and the mounts. */
+    readonly storage: SharedStorage | null,
   ) {
-    if (opts.sync === 'git') {
+    if (storage !== null) {
+      this.stateDir = path.join(root, 'state');
+      this.repo = null;
+      fs.mkdirSync(this.stateDir, { recursive: true });
+    } else if (opts.sync === 'git') {
       this.stateDir = path.join(root, 'state');
       this.repo = path.join(root, 'config.git');
       for (const id of NODE_IDS) fs.mkdirSync(this.homeOf(id), { recursive: true });
@@ -85,16 +100,27 @@ export class ChaosCluster {
       this.repo = null;
     }
     this.journal = new JournalTail(journalPath(this.stateDir), standinOfHome(...NODE_IDS.map((id) => this.homeOf(id))));
+    this.clocks = opts.clocks === true ? new Clocks(this.stateDir, NODE_IDS) : null;
   }
 
-  /** The JENKINS_HOME of node `id` (the same for all in shared mode). */
+  /** Per-node wall clocks, when the run has clock faults. */
+  readonly clocks: Clocks | null;
+
+  /** The JENKINS_HOME of node `id` (the same for all in shared mode; its own mount with storage). */
   homeOf(id: NodeId): string {
+    if (this.storage !== null) return this.storage.homeOf(id);
     return this.opts.sync === 'git' ? path.join(this.root, id) : this.root;
+  }
+
+  /** shared mode: where the home's files are read by the suite (the backing dir, never a mount). */
+  get sharedData(): string {
+    return this.storage !== null ? this.storage.backing : this.root;
   }
 
   static async start(opts: ChaosClusterOptions): Promise<ChaosCluster> {
     const zk = await startZk({ ensemble: true, tls: opts.tls === true });
     const proxies = new Map<NodeId, TcpProxy[]>();
+    let storage: SharedStorage | null = null;
     try {
       for (const id of NODE_IDS) {
         proxies.set(id, await Promise.all(zk.ports.map((port) => startProxy({ host: '127.0.0.1', port }))));
@@ -102,8 +128,10 @@ export class ChaosCluster {
       const home = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-chaos-home-'));
       const base = await freePortBlock(4);
       const name = `chaos-${path.basename(home).slice('jha-chaos-home-'.length)}`;
-      return new ChaosCluster(zk, proxies, home, base, base + 1, name, opts);
+      storage = opts.storage && opts.sync === 'shared' ? await SharedStorage.create(home, NODE_IDS, opts.storage) : null;
+      return new ChaosCluster(zk, proxies, home, base, base + 1, name, opts, storage);
     } catch (e) {
+      await storage?.close();
       for (const ps of proxies.values()) await Promise.all(ps.map((p) => p.close()));
       await zk.stop();
       throw e;
@@ -133,6 +161,15 @@ export class ChaosCluster {
       // (resigning after repeated crashes is covered by the unit tests of decide()).
       JHA_JENKINS_RESTART_WINDOW_MS: '3000',
       STANDIN_WRITES_MS: String(this.opts.writesMs),
+      ...(this.storage !== null
+        ? {
+            // Off the mounts: the overlap check must read every life while a mount hangs.
+            STANDIN_STATE_DIR: this.stateDir,
+            // A node whose home hung yields and stays out this long (the default 60 s would
+            // stretch every storage fault to a minute).
+            JHA_ELECTION_RESIGN_COOLDOWN_MS: '2000',
+          }
+        : {}),
       ...(this.zk.pki !== null
         ? {
             JHA_ZK_TLS_ENABLED: 'true',
@@ -179,7 +216,7 @@ export class ChaosCluster {
       jenkinsPort: this.jenkinsPort,
       apiPort: this.apiPortOf(id),
       sessionTimeoutMs: this.opts.sessionTimeoutMs,
-      env: this.controllerEnv(),
+      env: { ...this.controllerEnv(), ...(this.clocks?.envOf(id) ?? {}) },
     });
     this.current.set(id, n);
     this.processes.push(n);
@@ -276,7 +313,9 @@ export class ChaosCluster {
 
   /** Put every piece back: thaw, heal, restart servers and controllers that are down. */
   async restore(): Promise<string[]> {
-    const done: string[] = [];
+    const done: string[] = [...(this.storage?.restore() ?? [])];
+    const clocks = this.clocks?.resetAll() ?? [];
+    if (clocks.length > 0) done.push(`clock of ${clocks.join(', ')} back to +0`);
     for (const [id, ps] of this.proxies) {
       for (const p of ps) p.heal();
       void id;
@@ -312,6 +351,7 @@ export class ChaosCluster {
 
   /** Stop everything; SIGKILL any stand-in still alive. Keeps the home(s) when `keepHome`. */
   async close(keepHome: boolean): Promise<void> {
+    this.storage?.restore();
     for (const n of this.current.values()) {
       if (n.isRunning()) n.signal('SIGCONT');
     }
@@ -326,6 +366,7 @@ export class ChaosCluster {
     }
     for (const ps of this.proxies.values()) await Promise.all(ps.map((p) => p.close()));
     await this.zk.stop();
+    await this.storage?.close();
     if (!keepHome) fs.rmSync(this.root, { recursive: true, force: true });
   }
 }

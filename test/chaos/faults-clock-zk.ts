@@ -1,0 +1,158 @@
+/**
+ * Faults of time and of ZooKeeper's state (issue 13):
+ *
+ * - clock-jump: the leader's wall clock steps an hour (either way) and back, under libfaketime
+ *   (clocks.ts); nothing may happen: the leases are measured on monotonic clocks.
+ * - clock-skew: a standby's clock runs an hour off, then a switchover to it is requested from the
+ *   leader (the intent carries the leader's wall time): it must complete on the skewed node.
+ * - zk-state-loss: the cluster's znodes are deleted (recursively, the cluster's base path) while
+ *   the pair runs; at most one new Jenkins, under an epoch above the lock file's.
+ */
+import * as path from 'node:path';
+import * as zk from 'node-zookeeper-client';
+import { mono, type HaNode, type LogLine } from '../helpers/ha-node';
+import { waitForExit } from '../helpers/procs';
+import { RawZk } from '../helpers/raw-zk';
+import { waitFor } from '../helpers/wait';
+import { CLOCK_STEP_DELAY_MS } from './clocks';
+import { NODE_IDS } from './cluster';
+import { sleep, waitRecovered, type Injected, type Injector } from './fault-kit';
+import type { FaultKind } from './schedule';
+
+const HOUR_MS = 3_600_000;
+
+/** Wait until `node` logs a line whose wall timestamp is about `offsetMs` off the suite's clock. */
+async function clockSeen(node: HaNode, after: number, offsetMs: number, timeoutMs: number): Promise<boolean> {
+  const off = (l: LogLine): number | null => (typeof l.timestamp === 'string' ? Date.parse(l.timestamp) - Date.now() : null);
+  try {
+    await waitFor(
+      () =>
+        node.logs.some((l) => {
+          const o = l.seenAt > after ? off(l) : null;
+          return o !== null && Math.abs(o - offsetMs) < 60_000;
+        }),
+      { timeoutMs, intervalMs: 100, what: `node ${node.id}'s clock at ${offsetMs} ms` },
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function noClocks(): Injected {
+  return { t0: mono(), note: 'no fake clocks', selfCheck: ['the controllers do not run under libfaketime (the run has no clock kinds?)'] };
+}
+
+const clockJump: Injector = async (f, ctx) => {
+  const clocks = ctx.cluster.clocks;
+  if (clocks === null) return noClocks();
+  const id = ctx.before.leader.id;
+  const node = ctx.cluster.node(id);
+  const sign = f.choice2 < 0.5 ? 1 : -1;
+  const holdMs = Math.round(f.holdT * ctx.T);
+  const t0 = mono();
+  clocks.set(id, sign > 0 ? '+1h' : '-1h');
+  const selfCheck: string[] = [];
+  if (!(await clockSeen(node, t0 + CLOCK_STEP_DELAY_MS, sign * HOUR_MS, holdMs + 5000))) selfCheck.push(`controller ${id} never logged a time ${sign > 0 ? 'an hour ahead' : 'an hour behind'}`);
+  await sleep(Math.max(0, holdMs - (mono() - t0)));
+  const tBack = mono();
+  clocks.set(id, '+0');
+  if (!(await clockSeen(node, tBack + CLOCK_STEP_DELAY_MS, 0, 10_000))) selfCheck.push(`controller ${id} never logged the real time again after the step back`);
+  // A needless fence or restart of either step would show within a session timeout.
+  await sleep(ctx.T);
+  return { t0, note: `stepped controller ${id}'s wall clock ${sign > 0 ? '+' : '-'}1h for ${Math.round(tBack - t0)} ms, then back`, selfCheck };
+};
+
+const clockSkew: Injector = async (f, ctx) => {
+  const clocks = ctx.cluster.clocks;
+  if (clocks === null) return noClocks();
+  const id = ctx.before.leader.id;
+  const standbys = NODE_IDS.filter((n) => n !== id);
+  const skewed = standbys[Math.floor(f.choice * standbys.length)] ?? standbys[0]!;
+  const sign = f.choice2 < 0.5 ? 1 : -1;
+  const selfCheck: string[] = [];
+  const tSkew = mono();
+  clocks.set(skewed, sign > 0 ? '+1h' : '-1h');
+  if (!(await clockSeen(ctx.cluster.node(skewed), tSkew + CLOCK_STEP_DELAY_MS, sign * HOUR_MS, 10_000))) selfCheck.push(`controller ${skewed} never logged a skewed time`);
+  // The intent's time comes from the leader's clock; the skewed candidate judges its expiry.
+  const t0 = mono();
+  try {
+    const res = await fetch(`http://127.0.0.1:${ctx.cluster.apiPortOf(id)}/switchover`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ctx.cluster.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ candidate: skewed, reason: `chaos fault ${f.n} (candidate ${sign > 0 ? '+' : '-'}1h)` }),
+      signal: AbortSignal.timeout(10000),
+    });
+    if (res.status !== 202) selfCheck.push(`POST /switchover answered ${res.status}: ${await res.text()}`);
+  } catch (e) {
+    selfCheck.push(`POST /switchover failed: ${(e as Error).message}`);
+  }
+  await waitRecovered(ctx, t0);
+  const abandoned = NODE_IDS.flatMap((n) => ctx.cluster.node(n).events('switchover.abandoned').filter((l) => l.seenAt >= t0));
+  if (abandoned.length > 0) selfCheck.push(`the switchover was abandoned: ${abandoned[0]?.message ?? ''}`);
+  return { t0, note: `clock of standby ${skewed} ${sign > 0 ? '+' : '-'}1h, then a switchover to it requested from ${id}`, selfCheck, expectLeader: skewed };
+};
+
+function errName(e: unknown): string {
+  return e && typeof (e as zk.Exception).getName === 'function' ? (e as zk.Exception).getName() : String(e);
+}
+
+/** Delete `p` and everything under it, depth first; znodes deleted (others may recreate some meanwhile). */
+async function removeTree(z: RawZk, p: string): Promise<number> {
+  let kids: string[];
+  try {
+    kids = await z.getChildren(p);
+  } catch (e) {
+    if (errName(e) === 'NO_NODE') return 0;
+    throw e;
+  }
+  let n = 0;
+  for (const k of kids) n += await removeTree(z, `${p}/${k}`);
+  try {
+    await z.remove(p);
+    return n + 1;
+  } catch (e) {
+    const name = errName(e);
+    if (name === 'NO_NODE') return n;
+    if (name === 'NOT_EMPTY') return n + (await removeTree(z, p)); // a child was created meanwhile
+    throw e;
+  }
+}
+
+const zkStateLoss: Injector = async (_f, ctx) => {
+  const { id, jenkinsPid } = ctx.before.leader;
+  const c = ctx.cluster;
+  const pki = c.zk.pki;
+  const tls = pki === null ? undefined : { caFile: path.join(pki, 'ca.pem'), certFile: path.join(pki, 'client.pem'), keyFile: path.join(pki, 'client-key.pem'), serverName: '', minVersion: 'TLSv1.2' as const };
+  const base = `/jenkins-ha/${c.clusterName}`;
+  const z = await RawZk.connect(c.zk.connect, tls ? { tls } : {});
+  const selfCheck: string[] = [];
+  let t0 = mono();
+  let removed = 0;
+  try {
+    const before = await z.getChildren(base);
+    if (before.length === 0) selfCheck.push(`${base} has no children to lose`);
+    t0 = mono();
+    removed = await removeTree(z, base);
+  } catch (e) {
+    selfCheck.push(`deleting ${base} failed: ${errName(e)}`);
+  } finally {
+    z.close();
+  }
+  if (removed === 0) selfCheck.push(`no znode under ${base} was deleted`);
+  // The leader learns it lost its term (its election znode and the epoch are gone) and fences,
+  // or proves it still leads; give it a session timeout and the fence's stop timeout to decide.
+  const gone = await waitForExit(jenkinsPid, ctx.T + 2000);
+  if (gone) await waitRecovered(ctx, t0);
+  return { t0, note: `deleted ${removed} znodes under ${base} (leader ${id}); its Jenkins ${gone ? 'was stopped' : 'kept running'}`, selfCheck };
+};
+
+export const CLOCK_INJECTORS: Record<Extract<FaultKind, 'clock-jump' | 'clock-skew'>, Injector> = {
+  'clock-jump': clockJump,
+  'clock-skew': clockSkew,
+};
+
+export const ZK_STATE_INJECTORS: Record<Extract<FaultKind, 'zk-state-loss'>, Injector> = {
+  'zk-state-loss': zkStateLoss,
+};
+
