@@ -168,6 +168,11 @@ export class ChaosCluster {
             // A node whose home hung yields and stays out this long (the default 60 s would
             // stretch every storage fault to a minute).
             JHA_ELECTION_RESIGN_COOLDOWN_MS: '2000',
+            // disk-full: the home is a 64 MiB tmpfs; a quarter of it free is enough to be eligible.
+            // A standby that a full disk made ineligible looks again every 2 s, not every 30 s.
+            ...(this.opts.storage?.tmpfsMiB
+              ? { JHA_ELIGIBILITY_MIN_FREE_DISK_MB: String(Math.floor(this.opts.storage.tmpfsMiB / 4)), JHA_ELIGIBILITY_INTERVAL_MS: '2000' }
+              : {}),
           }
         : {}),
       ...(this.zk.pki !== null

@@ -10,28 +10,37 @@
  */
 import * as path from 'node:path';
 import * as zk from 'node-zookeeper-client';
-import { mono, type HaNode, type LogLine } from '../helpers/ha-node';
+import { mono } from '../helpers/ha-node';
 import { waitForExit } from '../helpers/procs';
 import { RawZk } from '../helpers/raw-zk';
 import { waitFor } from '../helpers/wait';
 import { CLOCK_STEP_DELAY_MS } from './clocks';
-import { NODE_IDS } from './cluster';
-import { sleep, waitRecovered, type Injected, type Injector } from './fault-kit';
+import { NODE_IDS, type NodeId } from './cluster';
+import { sleep, waitRecovered, type FaultContext, type Injected, type Injector } from './fault-kit';
 import type { FaultKind } from './schedule';
 
 const HOUR_MS = 3_600_000;
 
-/** Wait until `node` logs a line whose wall timestamp is about `offsetMs` off the suite's clock. */
-async function clockSeen(node: HaNode, after: number, offsetMs: number, timeoutMs: number): Promise<boolean> {
-  const off = (l: LogLine): number | null => (typeof l.timestamp === 'string' ? Date.parse(l.timestamp) - Date.now() : null);
+/** How far node `id`'s wall clock is off the suite's, from the Date header of its API (1 s resolution). */
+async function offsetOf(ctx: FaultContext, id: NodeId): Promise<number | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${ctx.cluster.apiPortOf(id)}/health`, { signal: AbortSignal.timeout(1000) });
+    const date = res.headers.get('date');
+    return date === null ? null : Date.parse(date) - Date.now();
+  } catch {
+    return null;
+  }
+}
+
+/** Wait until node `id` serves with its wall clock about `offsetMs` off the suite's. */
+async function clockSeen(ctx: FaultContext, id: NodeId, offsetMs: number, timeoutMs: number): Promise<boolean> {
   try {
     await waitFor(
-      () =>
-        node.logs.some((l) => {
-          const o = l.seenAt > after ? off(l) : null;
-          return o !== null && Math.abs(o - offsetMs) < 60_000;
-        }),
-      { timeoutMs, intervalMs: 100, what: `node ${node.id}'s clock at ${offsetMs} ms` },
+      async () => {
+        const o = await offsetOf(ctx, id);
+        return o !== null && Math.abs(o - offsetMs) < 60_000;
+      },
+      { timeoutMs, intervalMs: 200, what: `node ${id}'s clock at ${offsetMs} ms` },
     );
     return true;
   } catch {
@@ -47,17 +56,16 @@ const clockJump: Injector = async (f, ctx) => {
   const clocks = ctx.cluster.clocks;
   if (clocks === null) return noClocks();
   const id = ctx.before.leader.id;
-  const node = ctx.cluster.node(id);
   const sign = f.choice2 < 0.5 ? 1 : -1;
   const holdMs = Math.round(f.holdT * ctx.T);
   const t0 = mono();
   clocks.set(id, sign > 0 ? '+1h' : '-1h');
   const selfCheck: string[] = [];
-  if (!(await clockSeen(node, t0 + CLOCK_STEP_DELAY_MS, sign * HOUR_MS, holdMs + 5000))) selfCheck.push(`controller ${id} never logged a time ${sign > 0 ? 'an hour ahead' : 'an hour behind'}`);
+  if (!(await clockSeen(ctx, id, sign * HOUR_MS, CLOCK_STEP_DELAY_MS + 5000))) selfCheck.push(`controller ${id} never served with its clock ${sign > 0 ? 'an hour ahead' : 'an hour behind'} (HTTP Date)`);
   await sleep(Math.max(0, holdMs - (mono() - t0)));
   const tBack = mono();
   clocks.set(id, '+0');
-  if (!(await clockSeen(node, tBack + CLOCK_STEP_DELAY_MS, 0, 10_000))) selfCheck.push(`controller ${id} never logged the real time again after the step back`);
+  if (!(await clockSeen(ctx, id, 0, CLOCK_STEP_DELAY_MS + 5000))) selfCheck.push(`controller ${id} never served with the real time again after the step back (HTTP Date)`);
   // A needless fence or restart of either step would show within a session timeout.
   await sleep(ctx.T);
   return { t0, note: `stepped controller ${id}'s wall clock ${sign > 0 ? '+' : '-'}1h for ${Math.round(tBack - t0)} ms, then back`, selfCheck };
@@ -71,9 +79,8 @@ const clockSkew: Injector = async (f, ctx) => {
   const skewed = standbys[Math.floor(f.choice * standbys.length)] ?? standbys[0]!;
   const sign = f.choice2 < 0.5 ? 1 : -1;
   const selfCheck: string[] = [];
-  const tSkew = mono();
   clocks.set(skewed, sign > 0 ? '+1h' : '-1h');
-  if (!(await clockSeen(ctx.cluster.node(skewed), tSkew + CLOCK_STEP_DELAY_MS, sign * HOUR_MS, 10_000))) selfCheck.push(`controller ${skewed} never logged a skewed time`);
+  if (!(await clockSeen(ctx, skewed, sign * HOUR_MS, CLOCK_STEP_DELAY_MS + 5000))) selfCheck.push(`controller ${skewed} never served with its clock an hour off (HTTP Date)`);
   // The intent's time comes from the leader's clock; the skewed candidate judges its expiry.
   const t0 = mono();
   try {
