@@ -116,6 +116,8 @@ const diskFull: Injector = async (f, ctx) => {
     bytes = s.fill();
     left = s.freeBytes();
     await sleep(Math.max(0, holdMs - (mono() - tFill)));
+  } catch (e) {
+    selfCheck.push(`filling the disk failed: ${(e as Error).message}`);
   } finally {
     s.free();
   }

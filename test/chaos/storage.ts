@@ -93,20 +93,30 @@ export class SharedStorage {
     return st.bavail * st.bsize;
   }
 
-  /** Take every free block of the tmpfs with one preallocated file; its size. */
+  /**
+   * Take every free block of the tmpfs: one preallocated file (4 MiB short of the free space, as
+   * the nodes keep writing meanwhile), topped up with appends until ENOSPC. Its size.
+   */
   fill(): number {
     if (!this.tmpfs) throw new Error('the home is not on a tmpfs: nothing to fill');
     const file = path.join(this.backing, FILLER);
-    const bytes = this.freeBytes();
-    execFileSync('fallocate', ['-l', String(bytes), file], { stdio: 'pipe' });
     this.filled = file;
-    // Pages freed since (a file rewritten by rename) are taken too: top up in small steps.
-    for (let i = 0; i < 50 && this.freeBytes() > 0; i++) {
-      try {
-        fs.appendFileSync(file, Buffer.alloc(Math.min(this.freeBytes(), 1 << 20)));
-      } catch {
-        break;
+    const pre = this.freeBytes() - (4 << 20);
+    if (pre > 0) execFileSync('fallocate', ['-l', String(pre), file], { stdio: 'pipe' });
+    const fd = fs.openSync(file, 'a');
+    try {
+      for (const chunk of [1 << 20, 64 << 10, 4 << 10, 512, 64]) {
+        const buf = Buffer.alloc(chunk);
+        for (;;) {
+          try {
+            if (fs.writeSync(fd, buf) < chunk) break;
+          } catch {
+            break;
+          }
+        }
       }
+    } finally {
+      fs.closeSync(fd);
     }
     return fs.statSync(file).size;
   }
