@@ -63,6 +63,8 @@ export interface LeaderView {
 
 export interface WindowInput {
   kind: FaultKind;
+  /** What this window must show instead of EXPECTATIONS[kind] (the fault saw a case its kind allows). */
+  expect?: Expectation;
   /** mono ms recovery is measured from. */
   t0: number;
   before: LeaderView;
@@ -82,7 +84,7 @@ export interface WindowVerdict {
 }
 
 export function evaluateWindow(w: WindowInput): WindowVerdict {
-  const exp = EXPECTATIONS[w.kind];
+  const exp = w.expect ?? EXPECTATIONS[w.kind];
   const epochs = [...new Set(w.started.map((l) => l.epoch ?? '?'))].filter((e) => e !== w.before.epoch);
   const leaderChanges = epochs.length;
   const selfCheck: string[] = [];

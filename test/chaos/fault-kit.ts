@@ -6,6 +6,7 @@ import { readStat } from '../helpers/procs';
 import { waitFor } from '../helpers/wait';
 import type { BoundInputs } from './bounds';
 import type { ChaosCluster, NodeId, Settled } from './cluster';
+import type { Expectation } from './evaluate';
 import type { Fault } from './schedule';
 
 export interface FaultContext {
@@ -28,6 +29,8 @@ export interface Injected {
   selfCheck: string[];
   /** The node that must lead afterwards (switchover with a named candidate). */
   expectLeader?: NodeId;
+  /** The window is judged by this instead of the kind's expectation (evaluate.ts), and why. */
+  expect?: { expectation: Expectation; why: string };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

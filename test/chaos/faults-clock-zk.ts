@@ -5,8 +5,9 @@
  *   (clocks.ts); nothing may happen: the leases are measured on monotonic clocks.
  * - clock-skew: a standby's clock runs an hour off, then a switchover to it is requested from the
  *   leader (the intent carries the leader's wall time): it must complete on the skewed node.
- * - zk-state-loss: the cluster's znodes are deleted (recursively, the cluster's base path) while
- *   the pair runs; at most one new Jenkins, under an epoch above the lock file's.
+ * - zk-state-loss: the cluster's znodes are deleted (the cluster's base path and everything under
+ *   it, in one transaction) while the pair runs; at most one new Jenkins, under an epoch above the
+ *   lock file's.
  */
 import * as path from 'node:path';
 import * as zk from 'node-zookeeper-client';
@@ -104,26 +105,37 @@ function errName(e: unknown): string {
   return e && typeof (e as zk.Exception).getName === 'function' ? (e as zk.Exception).getName() : String(e);
 }
 
-/** Delete `p` and everything under it, depth first; znodes deleted (others may recreate some meanwhile). */
-async function removeTree(z: RawZk, p: string): Promise<number> {
+/** `p` and every znode under it, children before their parent. */
+async function listTree(z: RawZk, p: string): Promise<string[]> {
   let kids: string[];
   try {
     kids = await z.getChildren(p);
   } catch (e) {
-    if (errName(e) === 'NO_NODE') return 0;
+    if (errName(e) === 'NO_NODE') return [];
     throw e;
   }
-  let n = 0;
-  for (const k of kids) n += await removeTree(z, `${p}/${k}`);
-  try {
-    await z.remove(p);
-    return n + 1;
-  } catch (e) {
-    const name = errName(e);
-    if (name === 'NO_NODE') return n;
-    if (name === 'NOT_EMPTY') return n + (await removeTree(z, p)); // a child was created meanwhile
-    throw e;
+  const out: string[] = [];
+  for (const k of kids) out.push(...(await listTree(z, `${p}/${k}`)));
+  return [...out, p];
+}
+
+/**
+ * Delete the whole tree under `base` in ONE transaction, so the state is lost at one instant (a
+ * restore or a rebuilt ensemble), not piece by piece while the nodes recreate it. When a node
+ * changed the tree between the listing and the commit (NOT_EMPTY, NO_NODE), list again.
+ */
+async function removeTree(z: RawZk, base: string): Promise<{ removed: number; attempts: number }> {
+  for (let attempt = 1; attempt <= 20; attempt++) {
+    const paths = await listTree(z, base);
+    if (paths.length === 0) return { removed: 0, attempts: attempt };
+    try {
+      await z.removeAll(paths);
+      return { removed: paths.length, attempts: attempt };
+    } catch (e) {
+      if (!['NOT_EMPTY', 'NO_NODE'].includes(errName(e))) throw e;
+    }
   }
+  throw new Error(`the tree under ${base} kept changing: 20 transactions failed`);
 }
 
 const zkStateLoss: Injector = async (_f, ctx) => {
@@ -136,13 +148,14 @@ const zkStateLoss: Injector = async (_f, ctx) => {
   const selfCheck: string[] = [];
   let t0 = mono();
   let removed = 0;
+  let attempts = 0;
   try {
     const before = await z.getChildren(base);
     if (before.length === 0) selfCheck.push(`${base} has no children to lose`);
     t0 = mono();
-    removed = await removeTree(z, base);
+    ({ removed, attempts } = await removeTree(z, base));
   } catch (e) {
-    selfCheck.push(`deleting ${base} failed: ${errName(e)}`);
+    selfCheck.push(`deleting ${base} failed: ${e instanceof Error ? e.message : errName(e)}`);
   } finally {
     z.close();
   }
@@ -151,7 +164,7 @@ const zkStateLoss: Injector = async (_f, ctx) => {
   // or proves it still leads; give it a session timeout and the fence's stop timeout to decide.
   const gone = await waitForExit(jenkinsPid, ctx.T + 2000);
   if (gone) await waitRecovered(ctx, t0);
-  return { t0, note: `deleted ${removed} znodes under ${base} (leader ${id}); its Jenkins ${gone ? 'was stopped' : 'kept running'}`, selfCheck };
+  return { t0, note: `deleted ${removed} znodes under ${base} in one transaction (attempt ${attempts}; leader ${id}); its Jenkins ${gone ? 'was stopped' : 'kept running'}`, selfCheck };
 };
 
 export const CLOCK_INJECTORS: Record<Extract<FaultKind, 'clock-jump' | 'clock-skew'>, Injector> = {

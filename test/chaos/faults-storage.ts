@@ -4,10 +4,12 @@
  * full disk. Each checks that it happened and heals itself; ChaosCluster.restore() heals whatever
  * is left (storage.ts).
  */
-import { mono, type HaNode } from '../helpers/ha-node';
-import { waitForExit } from '../helpers/procs';
+import { mono } from '../helpers/ha-node';
+import { readStat, waitForExit } from '../helpers/procs';
+import { waitFor } from '../helpers/wait';
 import { maxStallMs } from './bounds';
-import { NODE_IDS } from './cluster';
+import { NODE_IDS, type NodeId } from './cluster';
+import type { Expectation } from './evaluate';
 import { sleep, waitRecovered, type FaultContext, type Injected, type Injector } from './fault-kit';
 import type { FaultKind } from './schedule';
 import type { SharedStorage } from './storage';
@@ -17,29 +19,46 @@ function storageOf(ctx: FaultContext): SharedStorage | Injected {
   return { t0: mono(), note: 'no per-node mounts', selfCheck: ['the home is not behind per-node mounts (storage kinds need --sync shared)'] };
 }
 
-/** Whether `node` logged `event` since `t0` (within `timeoutMs`). */
-async function logged(node: HaNode, event: string, t0: number, timeoutMs: number): Promise<boolean> {
-  return node
-    .waitForEvent(event, { after: t0, timeoutMs })
-    .then(() => true)
-    .catch(() => false);
+/**
+ * A Jenkins that SIGKILL cannot end: blocked (state D) on a FUSE request that bindfs had already
+ * taken when it was stopped (a real NFS client's requests stay killable; a FUSE request in the
+ * daemon's hands does not). The node must then say so itself (/status home.jenkinsStuck).
+ */
+async function reportedStuck(ctx: FaultContext, id: NodeId, pid: number): Promise<boolean> {
+  return readStat(pid)?.state === 'D' && (await ctx.cluster.node(id).status())?.home?.jenkinsStuck === true;
 }
+
+const STUCK: Expectation = { lives: 1, leader: 'any' };
+const STUCK_WHY = 'Jenkins stuck in uninterruptible I/O (a FUSE request in bindfs\' hands at the stop): the node kept the election and reported jenkinsStuck; one new Jenkins after the heal, on any node';
 
 const storageHang: Injector = async (_f, ctx) => {
   const s = storageOf(ctx);
   if (!('backing' in s)) return s;
-  const id = ctx.before.leader.id;
-  const t0 = mono();
+  const { id, jenkinsPid } = ctx.before.leader;
+  const tHang = mono();
   s.hang(id);
   const selfCheck: string[] = [];
+  let outcome: 'yielded' | 'stuck' | null = null;
   try {
-    // The leader must notice by itself: it kills Jenkins and leaves the election.
-    if (!(await logged(ctx.cluster.node(id), 'home.yielded', t0, ctx.recoveryTimeoutMs))) selfCheck.push(`controller ${id} never logged home.yielded while its mount hung`);
-    await waitRecovered(ctx, t0);
+    // The leader must notice by itself: it kills Jenkins and leaves the election, or, when its
+    // Jenkins cannot be killed, keeps the election and says so.
+    const node = ctx.cluster.node(id);
+    outcome = await waitFor(
+      async () => (node.events('home.yielded').some((l) => l.seenAt >= tHang) ? 'yielded' : (await reportedStuck(ctx, id, jenkinsPid)) ? 'stuck' : null),
+      { timeoutMs: ctx.recoveryTimeoutMs, intervalMs: 100, what: `controller ${id} to yield or report a stuck Jenkins` },
+    ).catch(() => null);
+    if (outcome === null) selfCheck.push(`controller ${id} neither yielded (home.yielded) nor reported a stuck Jenkins while its mount hung`);
+    if (outcome === 'yielded') await waitRecovered(ctx, tHang);
+    else await sleep(ctx.inputs.lock.leaseMs);
   } finally {
     s.heal(id);
   }
-  return { t0, note: `hung controller ${id}'s mount (bindfs SIGSTOP) for ${Math.round(mono() - t0)} ms`, selfCheck };
+  if (outcome === 'stuck') {
+    const t0 = mono();
+    await waitRecovered(ctx, t0);
+    return { t0, note: `hung controller ${id}'s mount for ${Math.round(t0 - tHang)} ms; Jenkins ${jenkinsPid} stuck; recovery counted from the heal`, selfCheck, expect: { expectation: STUCK, why: STUCK_WHY } };
+  }
+  return { t0: tHang, note: `hung controller ${id}'s mount (bindfs SIGSTOP) for ${Math.round(mono() - tHang)} ms`, selfCheck };
 };
 
 const storageHangAll: Injector = async (f, ctx) => {
@@ -51,9 +70,17 @@ const storageHangAll: Injector = async (f, ctx) => {
   for (const n of NODE_IDS) s.hang(n);
   const selfCheck: string[] = [];
   let started = 0;
+  let stuck = false;
   try {
-    // Nobody can prove the old Jenkins gone but its own node: it must kill it while hung.
-    if (!(await waitForExit(jenkinsPid, ctx.recoveryTimeoutMs))) selfCheck.push(`Jenkins ${jenkinsPid} on ${id} still runs ${ctx.recoveryTimeoutMs} ms into the hang`);
+    // Nobody can prove the old Jenkins gone but its own node: it must kill it while hung, or say
+    // that it cannot (stuck in uninterruptible I/O).
+    const gone = await waitFor(async () => (!(await waitForExit(jenkinsPid, 0)) ? ((await reportedStuck(ctx, id, jenkinsPid)) ? 'stuck' : null) : 'gone'), {
+      timeoutMs: ctx.recoveryTimeoutMs,
+      intervalMs: 100,
+      what: 'the old Jenkins killed or reported stuck',
+    }).catch(() => null);
+    if (gone === null) selfCheck.push(`Jenkins ${jenkinsPid} on ${id} still runs ${ctx.recoveryTimeoutMs} ms into the hang, and ${id} does not report it stuck`);
+    stuck = gone === 'stuck';
     await sleep(Math.max(0, holdMs - (mono() - tHang)));
     // While the storage server is down no Jenkins may start (its home would not answer).
     started = ctx.cluster.journal.read().filter((e) => e.ev === 'start' && e.mono > tHang).length;
@@ -63,7 +90,7 @@ const storageHangAll: Injector = async (f, ctx) => {
   const t0 = mono();
   if (started > 0) selfCheck.push(`${started} Jenkins started while every mount hung`);
   await waitRecovered(ctx, t0);
-  return { t0, note: `hung every node's mount for ${Math.round(t0 - tHang)} ms (storage server down); recovery counted from the heal`, selfCheck };
+  return { t0, note: `hung every node's mount for ${Math.round(t0 - tHang)} ms (storage server down)${stuck ? `; Jenkins ${jenkinsPid} stuck in I/O, reported by ${id}` : ''}; recovery counted from the heal`, selfCheck };
 };
 
 const storageStall: Injector = async (f, ctx) => {

@@ -109,6 +109,7 @@ async function runFault(f: Fault, st: RunState): Promise<{ result: FaultResult; 
   const started = lives(entries, { isAlive: cluster.journal.isAlive }).filter((l) => l.start > tw && l.start <= tEnd);
   const verdict = evaluateWindow({
     kind: f.kind,
+    ...(inj.expect ? { expect: inj.expect.expectation } : {}),
     t0: inj.t0,
     before: before.leader,
     after: after ? after.leader : { id: before.leader.id, epoch: '?' },
@@ -128,7 +129,7 @@ async function runFault(f: Fault, st: RunState): Promise<{ result: FaultResult; 
     n: f.n,
     kind: f.kind,
     t0: inj.t0,
-    note: inj.note,
+    note: inj.expect ? `${inj.note}; judged as: ${inj.expect.why}` : inj.note,
     recoveryMs: verdict.recoveryMs === null ? null : Math.round(verdict.recoveryMs),
     boundMs: bound.ms,
     settleMs: after ? Math.round(after.at - inj.t0) : -1,
@@ -142,7 +143,7 @@ async function runFault(f: Fault, st: RunState): Promise<{ result: FaultResult; 
   }
   const rec = result.recoveryMs === null ? 'never' : `${result.recoveryMs} ms`;
   say(
-    `fault ${f.n}/${st.args.faults} ${f.kind}: ${inj.note}; recovery ${rec} (bound ${bound.ms}); settled after ${result.settleMs} ms` +
+    `fault ${f.n}/${st.args.faults} ${f.kind}: ${result.note ?? inj.note}; recovery ${rec} (bound ${bound.ms}); settled after ${result.settleMs} ms` +
       `${restored.length ? `; restored: ${restored.join(', ')}` : ''}; leader ${before.leader.id}/${before.leader.epoch} -> ${after ? `${after.leader.id}/${after.leader.epoch}` : '?'}` +
       `; ${failures.length === 0 ? 'ok' : `FAILED:\n    ${failures.join('\n    ')}`}`,
   );
