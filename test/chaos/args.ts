@@ -1,6 +1,6 @@
 /** Command line of the chaos run (pure, so it can be unit-tested). */
 import { parseSeed } from './prng';
-import { FAULT_KINDS, isFaultKind, type FaultKind } from './schedule';
+import { FAULT_KINDS, isFaultKind, STORAGE_KINDS, type FaultKind } from './schedule';
 
 export interface ChaosArgs {
   faults: number;
@@ -27,7 +27,8 @@ export const USAGE = `npm run chaos -- [--faults N] [--seed S] [options]
 
   --faults N               faults to inject (default 25)
   --seed S                 PRNG seed, integer 0..4294967295 (default: random, printed)
-  --kinds a,b,...          only these fault kinds (default: all): ${FAULT_KINDS.join(', ')}
+  --kinds a,b,...          only these fault kinds (default: all; with --sync git all but
+                           ${STORAGE_KINDS.join(', ')}): ${FAULT_KINDS.join(', ')}
   --session-timeout-ms T   controllers' zk.sessionTimeoutMs (default 4000)
   --writes-ms MS           period of the stand-in's fsynced records (default 100)
   --launch-allowance-ms MS recovery-bound allowance for a Jenkins start (default 3000)
@@ -71,6 +72,7 @@ export function parseChaosArgs(argv: string[], randomSeed: () => number = () => 
     tls: false,
     help: false,
   };
+  let kindsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] as string;
     const eq = raw.indexOf('=');
@@ -90,6 +92,7 @@ export function parseChaosArgs(argv: string[], randomSeed: () => number = () => 
         const bad = list.filter((k) => !isFaultKind(k));
         if (list.length === 0 || bad.length > 0) throw new Error(`--kinds: unknown kind(s) ${bad.join(', ') || '(none given)'}; known: ${FAULT_KINDS.join(', ')}`);
         a.kinds = list as FaultKind[];
+        kindsGiven = true;
         break;
       }
       case '--session-timeout-ms':
@@ -146,5 +149,12 @@ export function parseChaosArgs(argv: string[], randomSeed: () => number = () => 
     }
   }
   if (a.seed < 0) a.seed = randomSeed() >>> 0;
+  // The storage kinds hang or fill THE shared home behind per-node mounts; git mode has a home per node.
+  if (a.sync === 'git') {
+    if (kindsGiven) {
+      const bad = a.kinds.filter((k) => STORAGE_KINDS.includes(k));
+      if (bad.length > 0) throw new Error(`--kinds: ${bad.join(', ')} need one shared home (--sync shared), not --sync git`);
+    } else a.kinds = a.kinds.filter((k) => !STORAGE_KINDS.includes(k));
+  }
   return a;
 }

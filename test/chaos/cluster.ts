@@ -19,7 +19,12 @@ import type { StatusSnapshot } from '../../src/controller/status';
 import { execFileSync } from 'node:child_process';
 import { DEFAULT_INCLUDE } from '../../src/util/sync-globs';
 import { CLI, HaNode, mono } from '../helpers/ha-node';
-import { isStandinAlive, journalPath, parseJournal, type JournalEntry } from '../helpers/journal';
+import { journalPath } from '../helpers/journal';
+import { Clocks } from './clocks';
+import { JournalTail, standinOfHome } from './journal-tail';
+import { SharedStorage, type SharedStorageOptions } from './storage';
+
+export { JournalTail, standinOfHome } from './journal-tail';
 import { readStat } from '../helpers/procs';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { waitFor } from '../helpers/wait';
@@ -38,89 +43,18 @@ export interface ChaosClusterOptions {
   syncIntervalMs: number;
   /** ZooKeeper over TLS (zk.sh --tls, its PKI's client certificate for every controller). */
   tls?: boolean;
+  /**
+   * shared mode: the home behind one bindfs mount per node (storage.ts), on a tmpfs of this many
+   * MiB when tmpfsMiB is set; null/absent: one plain directory.
+   */
+  storage?: SharedStorageOptions | null;
+  /** Every controller under libfaketime with a clock of its own (clocks.ts). */
+  clocks?: boolean;
 }
 
 /** The stand-in's writes file (checks.ts WRITES_FILE); replicated in git mode. */
 const WRITES_FILE = 'standin-writes.jsonl';
 export const SYNC_BRANCH = 'main';
-
-/**
- * Whether pid is a live stand-in of THIS home. A stand-in killed with SIGKILL leaves no end line,
- * and during a long run on a busy machine its pid gets reused, possibly by another test's
- * stand-in (the 200-fault run saw exactly that: a "running" epoch-62 Jenkins that was someone
- * else's process), so the pid alone proves nothing: the process must carry our JENKINS_HOME.
- */
-export function standinOfHome(...homes: string[]): (pid: number) => boolean {
-  const markers = homes.map((home) => `\0JENKINS_HOME=${home}\0`);
-  return (pid) => {
-    if (!isStandinAlive(pid)) return false;
-    try {
-      const env = `\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`;
-      return markers.some((m) => env.includes(m));
-    } catch {
-      return false;
-    }
-  };
-}
-
-/** Reads the stand-in's journal incrementally (it grows all run long). */
-export class JournalTail {
-  readonly entries: JournalEntry[] = [];
-  private offset = 0;
-  private partial = '';
-  /** pids with a `start` and no `stop`/`exit` line yet. */
-  private readonly open = new Set<number>();
-  readonly malformed: string[] = [];
-
-  constructor(
-    private readonly file: string,
-    readonly isAlive: (pid: number) => boolean,
-  ) {}
-
-  read(): JournalEntry[] {
-    let fd: number;
-    try {
-      fd = fs.openSync(this.file, 'r');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return this.entries;
-      throw e;
-    }
-    try {
-      const size = fs.fstatSync(fd).size;
-      if (size > this.offset) {
-        const buf = Buffer.alloc(size - this.offset);
-        fs.readSync(fd, buf, 0, buf.length, this.offset);
-        this.offset = size;
-        const text = this.partial + buf.toString('utf8');
-        const cut = text.lastIndexOf('\n');
-        this.partial = text.slice(cut + 1);
-        for (const e of parseJournal(text.slice(0, cut + 1), { onMalformed: (m) => this.malformed.push(`${m.reason}: ${m.line}`) })) {
-          this.entries.push(e);
-          if (e.ev === 'start') this.open.add(e.pid);
-          else if (e.ev === 'stop' || e.ev === 'exit') this.open.delete(e.pid);
-        }
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-    return this.entries;
-  }
-
-  /** Stand-in pids that started, wrote no end line, and still run (zombies count as dead). */
-  running(): number[] {
-    this.read();
-    return [...this.open].filter((pid) => this.isAlive(pid));
-  }
-
-  /** The epoch a pid journaled in its latest life (pids are reused over a long run). */
-  epochOf(pid: number): string | undefined {
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const e = this.entries[i];
-      if (e !== undefined && e.pid === pid && e.epoch !== undefined) return e.epoch;
-    }
-    return undefined;
-  }
-}
 
 export interface Settled {
   leader: { id: NodeId; epoch: string; jenkinsPid: number; shimPid: number };
@@ -148,8 +82,14 @@ export class ChaosCluster {
     private readonly apiBase: number,
     readonly clusterName: string,
     readonly opts: ChaosClusterOptions,
+    /** shared mode with per-node mounts: the backing dir and the mounts. */
+    readonly storage: SharedStorage | null,
   ) {
-    if (opts.sync === 'git') {
+    if (storage !== null) {
+      this.stateDir = path.join(root, 'state');
+      this.repo = null;
+      fs.mkdirSync(this.stateDir, { recursive: true });
+    } else if (opts.sync === 'git') {
       this.stateDir = path.join(root, 'state');
       this.repo = path.join(root, 'config.git');
       for (const id of NODE_IDS) fs.mkdirSync(this.homeOf(id), { recursive: true });
@@ -160,16 +100,27 @@ export class ChaosCluster {
       this.repo = null;
     }
     this.journal = new JournalTail(journalPath(this.stateDir), standinOfHome(...NODE_IDS.map((id) => this.homeOf(id))));
+    this.clocks = opts.clocks === true ? new Clocks(this.stateDir, NODE_IDS) : null;
   }
 
-  /** The JENKINS_HOME of node `id` (the same for all in shared mode). */
+  /** Per-node wall clocks, when the run has clock faults. */
+  readonly clocks: Clocks | null;
+
+  /** The JENKINS_HOME of node `id` (the same for all in shared mode; its own mount with storage). */
   homeOf(id: NodeId): string {
+    if (this.storage !== null) return this.storage.homeOf(id);
     return this.opts.sync === 'git' ? path.join(this.root, id) : this.root;
+  }
+
+  /** shared mode: where the home's files are read by the suite (the backing dir, never a mount). */
+  get sharedData(): string {
+    return this.storage !== null ? this.storage.backing : this.root;
   }
 
   static async start(opts: ChaosClusterOptions): Promise<ChaosCluster> {
     const zk = await startZk({ ensemble: true, tls: opts.tls === true });
     const proxies = new Map<NodeId, TcpProxy[]>();
+    let storage: SharedStorage | null = null;
     try {
       for (const id of NODE_IDS) {
         proxies.set(id, await Promise.all(zk.ports.map((port) => startProxy({ host: '127.0.0.1', port }))));
@@ -177,8 +128,10 @@ export class ChaosCluster {
       const home = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-chaos-home-'));
       const base = await freePortBlock(4);
       const name = `chaos-${path.basename(home).slice('jha-chaos-home-'.length)}`;
-      return new ChaosCluster(zk, proxies, home, base, base + 1, name, opts);
+      storage = opts.storage && opts.sync === 'shared' ? await SharedStorage.create(home, NODE_IDS, opts.storage) : null;
+      return new ChaosCluster(zk, proxies, home, base, base + 1, name, opts, storage);
     } catch (e) {
+      await storage?.close();
       for (const ps of proxies.values()) await Promise.all(ps.map((p) => p.close()));
       await zk.stop();
       throw e;
@@ -208,6 +161,20 @@ export class ChaosCluster {
       // (resigning after repeated crashes is covered by the unit tests of decide()).
       JHA_JENKINS_RESTART_WINDOW_MS: '3000',
       STANDIN_WRITES_MS: String(this.opts.writesMs),
+      ...(this.storage !== null
+        ? {
+            // Off the mounts: the overlap check must read every life while a mount hangs.
+            STANDIN_STATE_DIR: this.stateDir,
+            // A node whose home hung yields and stays out this long (the default 60 s would
+            // stretch every storage fault to a minute).
+            JHA_ELECTION_RESIGN_COOLDOWN_MS: '2000',
+            // disk-full: the home is a 64 MiB tmpfs; a quarter of it free is enough to be eligible.
+            // A standby that a full disk made ineligible looks again every 2 s, not every 30 s.
+            ...(this.opts.storage?.tmpfsMiB
+              ? { JHA_ELIGIBILITY_MIN_FREE_DISK_MB: String(Math.floor(this.opts.storage.tmpfsMiB / 4)), JHA_ELIGIBILITY_INTERVAL_MS: '2000' }
+              : {}),
+          }
+        : {}),
       ...(this.zk.pki !== null
         ? {
             JHA_ZK_TLS_ENABLED: 'true',
@@ -254,7 +221,7 @@ export class ChaosCluster {
       jenkinsPort: this.jenkinsPort,
       apiPort: this.apiPortOf(id),
       sessionTimeoutMs: this.opts.sessionTimeoutMs,
-      env: this.controllerEnv(),
+      env: { ...this.controllerEnv(), ...(this.clocks?.envOf(id) ?? {}) },
     });
     this.current.set(id, n);
     this.processes.push(n);
@@ -351,7 +318,9 @@ export class ChaosCluster {
 
   /** Put every piece back: thaw, heal, restart servers and controllers that are down. */
   async restore(): Promise<string[]> {
-    const done: string[] = [];
+    const done: string[] = [...(this.storage?.restore() ?? [])];
+    const clocks = this.clocks?.resetAll() ?? [];
+    if (clocks.length > 0) done.push(`clock of ${clocks.join(', ')} back to +0`);
     for (const [id, ps] of this.proxies) {
       for (const p of ps) p.heal();
       void id;
@@ -387,6 +356,7 @@ export class ChaosCluster {
 
   /** Stop everything; SIGKILL any stand-in still alive. Keeps the home(s) when `keepHome`. */
   async close(keepHome: boolean): Promise<void> {
+    this.storage?.restore();
     for (const n of this.current.values()) {
       if (n.isRunning()) n.signal('SIGCONT');
     }
@@ -401,6 +371,7 @@ export class ChaosCluster {
     }
     for (const ps of this.proxies.values()) await Promise.all(ps.map((p) => p.close()));
     await this.zk.stop();
+    await this.storage?.close();
     if (!keepHome) fs.rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -5,57 +5,14 @@
  * killed pieces is left to ChaosCluster.restore(). Recovery is measured from `t0`.
  */
 import { mono } from '../helpers/ha-node';
-import { readStat, waitForExit } from '../helpers/procs';
+import { waitForExit } from '../helpers/procs';
 import { waitFor } from '../helpers/wait';
 import { zkMode } from '../helpers/zk';
-import { NODE_IDS, type ChaosCluster, type NodeId, type Settled } from './cluster';
-import type { Fault, FaultKind } from './schedule';
-
-export interface FaultContext {
-  cluster: ChaosCluster;
-  /** Negotiated session timeout. */
-  T: number;
-  /** How long to wait for a new ready Jenkins before giving up on this fault. */
-  recoveryTimeoutMs: number;
-  before: Settled;
-}
-
-export interface Injected {
-  /** mono ms recovery is measured from. */
-  t0: number;
-  /** What was done, for the progress log. */
-  note: string;
-  /** The fault did not happen as intended. */
-  selfCheck: string[];
-  /** The node that must lead afterwards (switchover with a named candidate). */
-  expectLeader?: NodeId;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Resolve true once a Jenkins other than `oldPid` journaled `ready` after `since`. */
-async function waitRecovered(ctx: FaultContext, since: number): Promise<boolean> {
-  const old = ctx.before.leader.jenkinsPid;
-  try {
-    await waitFor(() => ctx.cluster.journal.read().some((e) => e.ev === 'ready' && e.mono > since && e.pid !== old), {
-      timeoutMs: ctx.recoveryTimeoutMs,
-      intervalMs: 50,
-      what: 'a new ready Jenkins',
-    });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitStopped(pid: number): Promise<boolean> {
-  try {
-    await waitFor(() => readStat(pid)?.state === 'T', { timeoutMs: 2000, intervalMs: 5, what: `pid ${pid} stopped` });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { NODE_IDS, type NodeId } from './cluster';
+import { sleep, waitRecovered, waitStopped, type FaultContext, type Injected, type Injector } from './fault-kit';
+import { CLOCK_INJECTORS, ZK_STATE_INJECTORS } from './faults-clock-zk';
+import { STORAGE_INJECTORS } from './faults-storage';
+import type { FaultKind } from './schedule';
 
 async function exitedBy(ctx: FaultContext, id: NodeId, signal: NodeJS.Signals): Promise<string[]> {
   const n = ctx.cluster.node(id);
@@ -82,8 +39,6 @@ async function waitZkAbsorbed(ctx: FaultContext): Promise<string[]> {
     return [(e as Error).message];
   }
 }
-
-type Injector = (f: Fault, ctx: FaultContext) => Promise<Injected>;
 
 const killController: Injector = async (_f, ctx) => {
   const id = ctx.before.leader.id;
@@ -266,4 +221,7 @@ export const INJECTORS: Record<FaultKind, Injector> = {
   'zk-quorum-loss': quorumLoss,
   'blackhole-leader': blackholeLeader,
   switchover,
+  ...STORAGE_INJECTORS,
+  ...CLOCK_INJECTORS,
+  ...ZK_STATE_INJECTORS,
 };

@@ -12,16 +12,18 @@ import * as path from 'node:path';
 import { CLI, REPO, mono } from '../helpers/ha-node';
 import { lives } from '../helpers/journal';
 import { parseChaosArgs, USAGE, type ChaosArgs } from './args';
-import { boundInputs, recoveryBounds, type Bound } from './bounds';
+import { boundInputs, recoveryBounds, type Bound, type BoundInputs } from './bounds';
 import { BranchReader } from './branch';
 import { checkReplication, checkWrites, findOverlaps, WRITES_FILE, type Incident, type WriteProblem } from './checks';
 import { ChaosCluster, SYNC_BRANCH, type Settled } from './cluster';
 import { evaluateWindow } from './evaluate';
 import { INJECTORS } from './faults';
 import { isOverBound, renderTable, summarize, type FaultResult } from './report';
-import { buildSchedule, type Fault, type FaultKind } from './schedule';
+import { buildSchedule, CLOCK_KINDS, STORAGE_KINDS, type Fault, type FaultKind } from './schedule';
 
 const SETTLE_TIMEOUT_MS = 60000;
+/** disk-full: the home's tmpfs (the stand-in writes ~1 MiB per 10000 records). */
+const TMPFS_MIB = 64;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const say = (msg: string): void => {
   process.stdout.write(`${msg}\n`);
@@ -33,6 +35,7 @@ interface RunState {
   cluster: ChaosCluster;
   args: ChaosArgs;
   bounds: Record<FaultKind, Bound>;
+  inputs: BoundInputs;
   T: number;
   settled: Settled;
   /** End of the previous window (mono). */
@@ -56,7 +59,7 @@ interface DataCheck {
 async function checkData(cluster: ChaosCluster, branch: BranchReader | null, lastMono: number): Promise<DataCheck> {
   const entries = cluster.journal.read();
   if (!branch) {
-    const w = checkWrites(readWrites(cluster.root), entries, lastMono);
+    const w = checkWrites(readWrites(cluster.sharedData), entries, lastMono);
     return { records: w.records, acked: w.acked, problems: w.problems };
   }
   const chain = await branch.chain();
@@ -90,7 +93,7 @@ async function runFault(f: Fault, st: RunState): Promise<{ result: FaultResult; 
   const before = st.settled;
   const tw = st.windowStart;
   const failures: string[] = [];
-  const inj = await INJECTORS[f.kind](f, { cluster, T: st.T, recoveryTimeoutMs: bound.ms + 20000, before });
+  const inj = await INJECTORS[f.kind](f, { cluster, inputs: st.inputs, T: st.T, recoveryTimeoutMs: bound.ms + 20000, before });
   const restored = await cluster.restore();
   let after: Settled | null = null;
   try {
@@ -106,6 +109,7 @@ async function runFault(f: Fault, st: RunState): Promise<{ result: FaultResult; 
   const started = lives(entries, { isAlive: cluster.journal.isAlive }).filter((l) => l.start > tw && l.start <= tEnd);
   const verdict = evaluateWindow({
     kind: f.kind,
+    ...(inj.expect ? { expect: inj.expect.expectation } : {}),
     t0: inj.t0,
     before: before.leader,
     after: after ? after.leader : { id: before.leader.id, epoch: '?' },
@@ -125,7 +129,7 @@ async function runFault(f: Fault, st: RunState): Promise<{ result: FaultResult; 
     n: f.n,
     kind: f.kind,
     t0: inj.t0,
-    note: inj.note,
+    note: inj.expect ? `${inj.note}; judged as: ${inj.expect.why}` : inj.note,
     recoveryMs: verdict.recoveryMs === null ? null : Math.round(verdict.recoveryMs),
     boundMs: bound.ms,
     settleMs: after ? Math.round(after.at - inj.t0) : -1,
@@ -139,7 +143,7 @@ async function runFault(f: Fault, st: RunState): Promise<{ result: FaultResult; 
   }
   const rec = result.recoveryMs === null ? 'never' : `${result.recoveryMs} ms`;
   say(
-    `fault ${f.n}/${st.args.faults} ${f.kind}: ${inj.note}; recovery ${rec} (bound ${bound.ms}); settled after ${result.settleMs} ms` +
+    `fault ${f.n}/${st.args.faults} ${f.kind}: ${result.note ?? inj.note}; recovery ${rec} (bound ${bound.ms}); settled after ${result.settleMs} ms` +
       `${restored.length ? `; restored: ${restored.join(', ')}` : ''}; leader ${before.leader.id}/${before.leader.epoch} -> ${after ? `${after.leader.id}/${after.leader.epoch}` : '?'}` +
       `; ${failures.length === 0 ? 'ok' : `FAILED:\n    ${failures.join('\n    ')}`}`,
   );
@@ -154,8 +158,8 @@ function saveArtifacts(out: string, cluster: ChaosCluster, doc: unknown): void {
     for (const l of n.logs) lines.push(JSON.stringify({ node: n.id, controllerPid: n.pid, ...l }));
   }
   fs.writeFileSync(path.join(out, 'controllers.jsonl'), lines.join('\n') + '\n');
-  for (const f of ['standin-journal.jsonl', WRITES_FILE]) {
-    const src = path.join(cluster.stateDir, f);
+  for (const [dir, f] of [[cluster.stateDir, 'standin-journal.jsonl'], [cluster.repo === null ? cluster.sharedData : cluster.stateDir, WRITES_FILE]] as const) {
+    const src = path.join(dir, f);
     if (fs.existsSync(src)) fs.copyFileSync(src, path.join(out, f));
   }
   if (cluster.repo !== null) {
@@ -203,6 +207,10 @@ async function main(): Promise<number> {
     sync: args.sync,
     syncIntervalMs: args.syncIntervalMs,
     tls: args.tls,
+    // The storage kinds need the home behind per-node mounts (disk-full: on a small tmpfs), the
+    // clock kinds every controller under libfaketime; runs without them keep the plain bed.
+    storage: args.kinds.some((k) => STORAGE_KINDS.includes(k)) ? { tmpfsMiB: args.kinds.includes('disk-full') ? TMPFS_MIB : null } : null,
+    clocks: args.kinds.some((k) => CLOCK_KINDS.includes(k)),
   });
   const branch = cluster.repo === null ? null : new BranchReader(cluster.repo, SYNC_BRANCH, WRITES_FILE);
   const results: FaultResult[] = [];
@@ -225,7 +233,7 @@ async function main(): Promise<number> {
     bounds = recoveryBounds(inputs, { zkTickMs: 200, coordMs: args.coordAllowanceMs, launchMs: args.launchAllowanceMs });
     say(`chaos: settled in ${Math.round(settled.at - t0)} ms; leader ${settled.leader.id}, epoch ${settled.leader.epoch}`);
     say(`chaos: recovery bounds (ms): ${Object.entries(bounds).map(([k, b]) => `${k} ${b.ms}`).join(', ')}`);
-    const st: RunState = { cluster, args, bounds, T: inputs.sessionTimeoutMs, settled, windowStart: settled.at, branch };
+    const st: RunState = { cluster, args, bounds, inputs, T: inputs.sessionTimeoutMs, settled, windowStart: settled.at, branch };
     const startupEnd = settled.at;
     for (const f of schedule) {
       if (interrupted) {

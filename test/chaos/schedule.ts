@@ -18,7 +18,19 @@ export const FAULT_KINDS = [
   'zk-quorum-loss',
   'blackhole-leader',
   'switchover',
+  'storage-hang',
+  'storage-hang-all',
+  'storage-stall',
+  'disk-full',
+  'clock-jump',
+  'clock-skew',
+  'zk-state-loss',
 ] as const;
+
+/** Kinds that need the shared home behind per-node FUSE mounts (shared mode only). */
+export const STORAGE_KINDS: readonly FaultKind[] = ['storage-hang', 'storage-hang-all', 'storage-stall', 'disk-full'];
+/** Kinds that need the controllers under libfaketime. */
+export const CLOCK_KINDS: readonly FaultKind[] = ['clock-jump', 'clock-skew'];
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -28,7 +40,8 @@ export interface Fault {
   kind: FaultKind;
   /**
    * How long the fault is held, as a multiple of the session timeout T: SIGSTOP of the controller
-   * (1.25..2.5 T), ZooKeeper quorum loss (1.5..3 T), blackhole (at least 1.5..3 T); 0 otherwise.
+   * (1.25..2.5 T), ZooKeeper quorum loss (1.5..3 T), blackhole (at least 1.5..3 T), every mount
+   * hung (1..2 T), the disk full (1..2 T), a clock stepped (1..2 T); 0 otherwise.
    */
   holdT: number;
   /** A uniform draw in [0, 1) for the fault's one choice (which standby, which follower, ...). */
@@ -49,6 +62,10 @@ function holdFor(kind: FaultKind, prng: Prng): number {
     case 'zk-quorum-loss':
     case 'blackhole-leader':
       return range(1.5, 3);
+    case 'storage-hang-all':
+    case 'disk-full':
+    case 'clock-jump':
+      return range(1, 2);
     default:
       return 0;
   }

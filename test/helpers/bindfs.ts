@@ -78,6 +78,11 @@ export class BindMount {
     }
   }
 
+  /** Whether hang() holds the mount (until heal()). */
+  isHung(): boolean {
+    return this.hung;
+  }
+
   /** The mount serves again; calls blocked meanwhile complete (kill -CONT). */
   heal(): void {
     if (!this.hung) return;

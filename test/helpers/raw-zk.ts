@@ -73,6 +73,12 @@ export class RawZk {
     const acls = (acl ?? [{ perms: zk.Permission.ALL, scheme: 'world', id: 'anyone' }]).map((a) => new zk.ACL(a.perms, new zk.Id(a.scheme, a.id)));
     return this.call(`create ${path}`, (cb) => this.client.create(path, Buffer.from(data), acls, MODES[mode], cb));
   }
+  /** Deletes every path in one transaction (all or none), in the order given (children first). */
+  removeAll(paths: string[]): Promise<void> {
+    const t = this.client.transaction();
+    for (const p of paths) t.remove(p, -1);
+    return this.call(`remove ${paths.length} znodes`, (cb) => t.commit((e) => cb(e, undefined)));
+  }
   /** Creates the path and its missing parents with the open ACL. */
   mkdirp(path: string): Promise<void> {
     return this.call(`mkdirp ${path}`, (cb) => this.client.mkdirp(path, (e) => cb(e, undefined)));

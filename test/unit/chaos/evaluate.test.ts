@@ -56,6 +56,24 @@ describe('evaluateWindow', () => {
     expect(evaluateWindow({ ...base, kind: 'zk-quorum-loss', after: { id: 'a', epoch: '4' }, started: [] }).selfCheck).toHaveLength(1);
   });
 
+  it('lets a full disk or lost ZooKeeper state cause nothing or one new Jenkins, not two', () => {
+    for (const kind of ['disk-full', 'zk-state-loss'] as const) {
+      expect(evaluateWindow({ ...base, kind, after: { id: 'a', epoch: '4' }, started: [] })).toEqual({ recoveryMs: 0, needless: 0, needlessWhy: [], selfCheck: [] });
+      expect(evaluateWindow({ ...base, kind, after: { id: 'b', epoch: '5' }, started: [life(7, 3000, '5')] })).toMatchObject({ recoveryMs: 2300, needless: 0, selfCheck: [] });
+      const two = evaluateWindow({ ...base, kind, after: { id: 'c', epoch: '6' }, started: [life(7, 3000, '5'), life(8, 5000, '6')] });
+      expect(two.needless).toBe(1);
+      expect(two.needlessWhy[0]).toMatch(/at most 1 was needed/);
+    }
+  });
+
+  it('demands a move off a hung mount, and nothing at all from a stall or a clock jump', () => {
+    expect(evaluateWindow({ ...base, kind: 'storage-hang', after: { id: 'a', epoch: '4' }, started: [] }).selfCheck).not.toEqual([]);
+    expect(evaluateWindow({ ...base, kind: 'storage-hang', after: { id: 'b', epoch: '5' }, started: [life(7, 3000, '5')] }).selfCheck).toEqual([]);
+    for (const kind of ['storage-stall', 'clock-jump'] as const) {
+      expect(evaluateWindow({ ...base, kind, after: { id: 'a', epoch: '4' }, started: [life(7, 3000, '4')] }).needless).toBe(1);
+    }
+  });
+
   it('reports a Jenkins that never became ready as no recovery, and never a negative one', () => {
     expect(evaluateWindow({ ...base, kind: 'hang-jenkins', after: { id: 'a', epoch: '4' }, started: [life(7, 1500, '4', null)] }).recoveryMs).toBeNull();
     const early: WindowInput = { ...base, kind: 'zk-quorum-loss', after: { id: 'a', epoch: '4' }, started: [life(7, 500, '4', 400)] };

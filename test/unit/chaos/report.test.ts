@@ -1,7 +1,7 @@
 import { parseChaosArgs } from '../../chaos/args';
-import { boundInputs, recoveryBounds, DEFAULT_ALLOWANCES } from '../../chaos/bounds';
+import { boundInputs, maxStallMs, recoveryBounds, DEFAULT_ALLOWANCES, STALL_SLACK_MS } from '../../chaos/bounds';
 import { isOverBound, kindRows, percentile, renderTable, summarize, type FaultResult } from '../../chaos/report';
-import { FAULT_KINDS } from '../../chaos/schedule';
+import { FAULT_KINDS, STORAGE_KINDS } from '../../chaos/schedule';
 
 function result(n: number, kind: FaultResult['kind'], recoveryMs: number | null, extra: Partial<FaultResult> = {}): FaultResult {
   return { n, kind, recoveryMs, boundMs: 5000, settleMs: 100, overlaps: 0, needless: 0, lostWrites: 0, failures: [], ...extra };
@@ -61,6 +61,25 @@ describe('bounds', () => {
     expect(b['blackhole-leader'].formula).toMatch(/lock.leaseMs/);
   });
 
+  it('derives the storage kinds from the effective lock timings (0 = derived from T, as the controller does)', () => {
+    const i = boundInputs({ ...cfg, fencing: { marginMs: 200 }, election: { resignCooldownMs: 2000 } });
+    // leaseMs T/2 = 1000, heartbeatMs lease/4 = 250, ioTimeoutMs min(2000, 1000 - 250 - 200) = 550
+    expect(i.lock).toEqual({ heartbeatMs: 250, leaseMs: 1000, ioTimeoutMs: 550 });
+    const b = recoveryBounds(i, DEFAULT_ALLOWANCES);
+    expect(b['storage-hang'].ms).toBe(250 + 550 + 1000 + 1000 + 3000);
+    expect(b['storage-hang-all'].ms).toBe(2000 + 250 + 550 + 1000 + 1000 + 3000);
+    expect(b['storage-stall'].ms).toBe(0);
+    expect(maxStallMs(i)).toBe(550 - STALL_SLACK_MS);
+    expect(b['zk-state-loss'].ms).toBe(2000 + 1000 + 1000 + 3000);
+    expect(b['clock-jump'].ms).toBe(0);
+  });
+
+  it('takes explicit lock timings as they are', () => {
+    const i = boundInputs({ ...cfg, lock: { leaseMs: 3000, heartbeatMs: 500, ioTimeoutMs: 2000 } });
+    expect(i.lock).toEqual({ heartbeatMs: 500, leaseMs: 3000, ioTimeoutMs: 2000 });
+    expect(maxStallMs(i)).toBe(1700);
+  });
+
   it('refuses a config without a key it needs', () => {
     expect(() => boundInputs({ zk: {}, jenkins: cfg.jenkins })).toThrow(/zk.sessionTimeoutMs/);
   });
@@ -100,6 +119,14 @@ describe('parseChaosArgs --sync', () => {
   it('defaults to one shared home and takes git with its interval', () => {
     expect(parseChaosArgs([], () => 1)).toMatchObject({ sync: 'shared', syncIntervalMs: 1000 });
     expect(parseChaosArgs(['--sync', 'git', '--sync-interval-ms=500'], () => 1)).toMatchObject({ sync: 'git', syncIntervalMs: 500 });
+  });
+
+  it('leaves out the kinds that need one shared home, and refuses them when asked for', () => {
+    const a = parseChaosArgs(['--sync', 'git'], () => 1);
+    expect(a.kinds).toEqual(FAULT_KINDS.filter((k) => !STORAGE_KINDS.includes(k)));
+    expect(a.kinds).toContain('clock-jump');
+    expect(() => parseChaosArgs(['--sync', 'git', '--kinds', 'switchover,storage-hang'])).toThrow(/storage-hang need one shared home/);
+    expect(parseChaosArgs(['--kinds', 'storage-hang'], () => 1).kinds).toEqual(['storage-hang']);
   });
 
   it('refuses another mode or a too short interval', () => {
