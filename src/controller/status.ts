@@ -50,6 +50,10 @@ export interface MemberView {
   apiUrl: string;
   jenkinsUrl: string;
   version: string;
+  /** election.priority of the member (0 for members of older versions). */
+  priority: number;
+  /** election.noFailover: the member never leads and is no switchover target. */
+  noFailover: boolean;
   /** `leader` = lowest sequence; the rest stand in line. */
   role: 'leader' | 'standby';
 }

@@ -19,8 +19,8 @@ export function snapshot(over: Partial<StatusSnapshot> = {}): StatusSnapshot {
     node: { id: 'a', host: 'host-a', role: 'leader', since: '2024-01-01T00:00:00.000Z', sinceMs: 1200, apiUrl: 'http://host-a:8090' },
     leader: { id: 'a', apiUrl: 'http://host-a:8090' },
     members: [
-      { id: 'a', znode: 'n_g1_a_0000000001', sequence: 1, host: 'host-a', apiUrl: 'http://host-a:8090', jenkinsUrl: 'http://host-a:8080', version: '0.1.0', role: 'leader' },
-      { id: 'b', znode: 'n_g2_b_0000000002', sequence: 2, host: 'host-b', apiUrl: 'http://host-b:8090', jenkinsUrl: 'http://host-b:8080', version: '0.1.0', role: 'standby' },
+      { id: 'a', znode: 'n_g1_a_0000000001', sequence: 1, host: 'host-a', apiUrl: 'http://host-a:8090', jenkinsUrl: 'http://host-a:8080', version: '0.1.0', priority: 0, noFailover: false, role: 'leader' },
+      { id: 'b', znode: 'n_g2_b_0000000002', sequence: 2, host: 'host-b', apiUrl: 'http://host-b:8090', jenkinsUrl: 'http://host-b:8080', version: '0.1.0', priority: 0, noFailover: false, role: 'standby' },
     ],
     election: { role: 'leader', znode: 'n_g1_a_0000000001', sequence: 1, predecessor: null },
     jenkins: {
