@@ -13,6 +13,7 @@ import type { JenkinsExit } from '../jenkins/supervisor';
 import type { Logger } from '../logging/logger';
 import type { SyncGate } from '../sync/types';
 import { Signal } from '../util/timers';
+import { gateActs, type ActionHandlers } from './acts';
 import type { ClusterView } from './cluster-view';
 import { Commands } from './commands';
 import { canProveLeadership, decide, nodeRole, type Action, type Decision, type Observed } from './decide';
@@ -29,9 +30,6 @@ export type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort
 
 /** How soon a launch held back by a foreign listener, the flock or the watchdog is tried again. */
 const GATE_RETRY_MS = 1000;
-
-/** One handler per action kind: the compiler rejects a kind without one. */
-type ActionHandlers = { [K in Action['kind']]: (a: Extract<Action, { kind: K }>, d: Decision, o: Observed) => Promise<void> | void };
 
 export class Controller implements ControlCommands {
   private readonly coord: Coordinator;
@@ -232,6 +230,11 @@ export class Controller implements ControlCommands {
     }
   }
 
+  /** What the handlers beside the loop (./acts.ts) may touch. */
+  private parts(): { state: LoopState; now: () => number; log: Logger; recorder: Recorder; term: TermKeeper } {
+    return { state: this.state, now: this.now, log: this.log, recorder: this.recorder, term: this.term };
+  }
+
   private act(d: Decision, o: Observed): Promise<void> | void {
     const handler = this.handlers[d.action.kind] as (a: Action, d: Decision, o: Observed) => Promise<void> | void;
     return handler(d.action, d, o);
@@ -257,6 +260,7 @@ export class Controller implements ControlCommands {
   }
 
   private readonly handlers: ActionHandlers = {
+    ...gateActs(() => ({ ...this.parts(), restarts: this.restarts, sync: this.sync, resignCooldownMs: this.opts.resignCooldownMs })),
     none: () => undefined,
     'stop-jenkins': (a, d) => {
       const grace = a.killNow ? 0 : a.mode === 'fence' ? this.opts.fenceKillAfterMs : this.opts.stopTimeoutMs;
@@ -350,27 +354,6 @@ export class Controller implements ControlCommands {
     'expire-pause': async () => {
       if (await this.cluster.clearPause()) this.recorder.record('resumed', 'pause expired');
     },
-    'sync-restore': (a, d) => {
-      const epoch = this.term.epoch();
-      if (epoch === null || !this.sync) return;
-      if (a.stale) {
-        this.log.error(d.reason, { event: 'sync.blocked', epoch, allowStale: true });
-        this.recorder.record('sync.stale_accepted', d.reason);
-      }
-      this.sync.restore(epoch, a.stale);
-    },
-    'sync-yield': async (_a, d) => {
-      this.state.resignedUntil = this.now() + this.opts.resignCooldownMs;
-      this.log.error(d.reason, { event: 'sync.blocked', epoch: this.term.epoch() ?? undefined, cooldownMs: this.opts.resignCooldownMs });
-      this.recorder.record('sync.blocked', d.reason);
-      await this.term.leaveCleanly('sync: the recorded configuration cannot be restored here');
-    },
-    'home-yield': async (_a, d) => {
-      this.state.resignedUntil = this.now() + this.opts.resignCooldownMs;
-      this.restarts.reset();
-      await this.term.yieldForHome(d.reason, this.opts.resignCooldownMs);
-    },
-    'home-leave': (_a, d) => this.term.leaveForHome(d.reason),
     'drop-term': (_a, d) => {
       this.log.info(d.reason, { event: 'term.ended', epoch: this.term.epoch() ?? undefined });
       this.recorder.record('demoted', d.reason);
