@@ -8,7 +8,7 @@ import { CommandError } from '../errors';
 import type { ConnState } from '../coordination/types';
 import type { Logger } from '../logging/logger';
 import type { ClusterView } from './cluster-view';
-import type { ControlCommands, HistoryEntry, PauseState, SwitchoverIntent } from './status';
+import type { ControlCommands, HistoryEntry, MemberView, PauseState, SwitchoverIntent } from './status';
 
 export interface CommandsOptions {
   clusterName: string;
@@ -19,6 +19,17 @@ export interface CommandsOptions {
   /** Wall clock for the times written into the intents. */
   wallNow: () => number;
   record: (event: string, reason: string) => void;
+}
+
+/**
+ * A switchover without a named candidate goes to the next in line, which yields before taking the
+ * epoch to a standby of higher election.priority, and a noFailover node always yields
+ * (decide/priority.ts): so it needs one standby that is not noFailover. CONFLICT when none is.
+ */
+export function mayTakeOver(standbys: readonly MemberView[], cluster: string): void {
+  if (standbys.some((m) => !m.noFailover)) return;
+  if (standbys.length === 0) throw new CommandError('CONFLICT', 'there is no standby to take over');
+  throw new CommandError('CONFLICT', `no standby of cluster ${cluster} may take over: ${standbys.map((m) => m.id).join(', ')} ${standbys.length === 1 ? 'is' : 'are'} noFailover`);
 }
 
 export class Commands implements ControlCommands {
@@ -32,13 +43,12 @@ export class Commands implements ControlCommands {
     const leader = members[0];
     if (!leader) throw new CommandError('CONFLICT', 'there is no leader to switch over from');
     const standbys = members.slice(1);
-    if (req.candidate !== undefined) {
+    if (req.candidate === undefined) mayTakeOver(standbys, this.o.clusterName);
+    else {
       if (req.candidate === leader.id) throw new CommandError('CONFLICT', `candidate ${req.candidate} already leads`);
-      if (!standbys.some((m) => m.id === req.candidate)) {
-        throw new CommandError('CONFLICT', `candidate ${req.candidate} is not a standby of cluster ${this.o.clusterName}`);
-      }
-    } else if (standbys.length === 0) {
-      throw new CommandError('CONFLICT', 'there is no standby to take over');
+      const m = standbys.find((x) => x.id === req.candidate);
+      if (!m) throw new CommandError('CONFLICT', `candidate ${req.candidate} is not a standby of cluster ${this.o.clusterName}`);
+      if (m.noFailover) throw new CommandError('CONFLICT', `candidate ${req.candidate} is a noFailover node (election.noFailover): it never leads`);
     }
     const intent: SwitchoverIntent = {
       id: randomUUID(),

@@ -15,6 +15,7 @@ import type { SyncGate } from '../sync/types';
 import { Signal } from '../util/timers';
 import { gateActs, type ActionHandlers } from './acts';
 import type { ClusterView } from './cluster-view';
+import { operatorActs } from './operator-acts';
 import { Commands } from './commands';
 import { canProveLeadership, decide, nodeRole, type Action, type Decision, type Observed } from './decide';
 import type { DrainTracker } from './drain';
@@ -261,6 +262,7 @@ export class Controller implements ControlCommands {
 
   private readonly handlers: ActionHandlers = {
     ...gateActs(() => ({ ...this.parts(), restarts: this.restarts, sync: this.sync, resignCooldownMs: this.opts.resignCooldownMs })),
+    ...operatorActs(() => ({ ...this.parts(), election: this.election })),
     none: () => undefined,
     'stop-jenkins': (a, d) => {
       const grace = a.killNow ? 0 : a.mode === 'fence' ? this.opts.fenceKillAfterMs : this.opts.stopTimeoutMs;

@@ -17,7 +17,7 @@ export function electionKeys(): SpecTree<Config['election']> {
       default: 60000,
     },
     priority: {
-      doc: 'Failover priority of this node; integer -1000000..1000000, higher is preferred. Once the leader\'s Jenkins is healthy it hands over, by a planned switchover, to a standby of strictly higher priority (equal priorities never move). See docs/operating.md.',
+      doc: 'Failover priority of this node; integer -1000000..1000000, higher is preferred. When a leader is chosen (start-up, failover), the next in line steps to the back before taking the epoch while a member of strictly higher priority is in line; a switchover without a candidate goes to the highest. A leader is never moved for priority (no failback); equal priorities keep the line order. See docs/operating.md.',
       format: intFormat(-1000000, 1000000),
       default: 0,
     },
