@@ -17,6 +17,7 @@ import { flagName, listKeys } from './config/schema';
 import { BadValueError, isOpsCommand, parseOpsArgs, UsageError, type OpsCommand } from './cli/args';
 import { historyCommand, pauseCommand, resumeCommand, switchoverCommand } from './cli/commands';
 import { CliError } from './cli/errors';
+import { failoverCommand } from './cli/failover';
 import { collectStatus, renderStatus } from './cli/status';
 import { watchStatus } from './cli/watch';
 import { ConfigError, errorMessage } from './errors';
@@ -36,6 +37,8 @@ Usage:
   jenkins-ha pause      [--ttl 1h|30m|90s|3600] [--reason TEXT] [--drain]
   jenkins-ha resume
   jenkins-ha history    [--limit N] [--json]
+  jenkins-ha failover   --confirm-fenced NODE [--reason TEXT]   forced failover: NODE's host is known
+                        to be off but the fencing methods cannot prove it; the waiting leader goes on
   (each also takes -c FILE and --<key> VALUE; see docs/cli.md)
 
   jenkins-ha --help | --version
@@ -81,7 +84,7 @@ function exit(code: number): never {
   return undefined as never;
 }
 
-/** status, switchover, pause, resume, history: parse, load the config, run, exit. */
+/** status, switchover, pause, resume, history, failover: parse, load the config, run, exit. */
 async function ops(command: OpsCommand, p: Parsed): Promise<void> {
   let parsed;
   try {
@@ -115,6 +118,9 @@ async function ops(command: OpsCommand, p: Parsed): Promise<void> {
         break;
       case 'history':
         await historyCommand(cfg, o.opts, print);
+        break;
+      case 'failover':
+        await failoverCommand(cfg, o.opts, print);
         break;
     }
   } catch (err) {

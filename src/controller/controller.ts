@@ -15,6 +15,7 @@ import type { SyncGate } from '../sync/types';
 import { Signal } from '../util/timers';
 import { gateActs, type ActionHandlers } from './acts';
 import type { ClusterView } from './cluster-view';
+import { bindStore, FenceConfirmStore } from './fence-confirm';
 import { operatorActs } from './operator-acts';
 import { Commands } from './commands';
 import { canProveLeadership, decide, nodeRole, type Action, type Decision, type Observed } from './decide';
@@ -24,7 +25,7 @@ import { nextWakeMs, Observer } from './observe';
 import type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort } from './options';
 import { Recorder } from './recorder';
 import { RestartTracker } from './restarts';
-import type { ControlCommands, ControllerEvent, HistoryEntry, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
+import type { ControlCommands, ControllerEvent, FenceConfirmation, HistoryEntry, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
 import { TermKeeper } from './term';
 
 export type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort, WatchdogPort } from './options';
@@ -67,6 +68,7 @@ export class Controller implements ControlCommands {
     const wallNow = deps.wallNow ?? Date.now;
     const watchdog = deps.watchdog ?? null;
     const kick = (): void => this.wake.notify();
+    const fence = new FenceConfirmStore({ coordinator: this.coord, basePath: this.cluster.basePath, logger: this.log, onChange: kick });
     this.restarts = new RestartTracker({ backoffMs: opts.restartBackoffMs, backoffMaxMs: opts.restartBackoffMaxMs, windowMs: opts.restartWindowMs });
     this.recorder = new Recorder({
       nodeId: opts.nodeId,
@@ -93,6 +95,7 @@ export class Controller implements ControlCommands {
       recorder: this.recorder,
       ...(deps.homeIo ? { homeIo: deps.homeIo } : {}),
       ...(deps.runFencing ? { runFencing: deps.runFencing } : {}),
+      fenceConfirmations: { ...bindStore(fence), isMember: (id) => this.cluster.members().some((m) => m.id === id) },
       ...(deps.probePort ? { probePort: deps.probePort } : {}),
       retryMs: GATE_RETRY_MS,
       observe: () => this.observer.observe(),
@@ -122,6 +125,7 @@ export class Controller implements ControlCommands {
       logger: this.log,
       wallNow,
       record: (event, reason) => this.recorder.record(event, reason),
+      fence,
     });
     this.coord.on('state', kick);
     this.coord.on('session', kick);
@@ -204,6 +208,9 @@ export class Controller implements ControlCommands {
   }
   history(limit: number): Promise<HistoryEntry[]> {
     return this.commands.history(limit);
+  }
+  confirmFenced(req: { node: string; reason: string; by: string }): Promise<FenceConfirmation> {
+    return this.commands.confirmFenced(req);
   }
 
   private async loop(): Promise<void> {

@@ -24,6 +24,8 @@ export type { SyncStatus } from '../sync/types';
 export type { WatchdogStatus } from '../fencing/watchdog';
 export type { HomeStatus } from './home-policy';
 import type { LaunchGate } from './decide/types';
+import type { FenceConfirmation } from './fence-confirm';
+export type { FenceConfirmation } from './fence-confirm';
 
 export type { LaunchGate } from './decide/types';
 
@@ -223,4 +225,6 @@ export interface ControlCommands {
   resume(by: string): Promise<PauseState>;
   /** Cluster-wide history, newest last, from ZooKeeper. */
   history(limit: number): Promise<HistoryEntry[]>;
+  /** Forced failover: confirm the previous active the leader waits on is gone (CONFLICT when it is live or nothing waits on it). */
+  confirmFenced(req: { node: string; reason: string; by: string }): Promise<FenceConfirmation>;
 }

@@ -95,7 +95,16 @@ export interface Observed {
    * Fencing layer 3, for the current term: the previous active did not exit cleanly and the
    * fencing methods must fence it before Jenkins starts. null: nothing to fence.
    */
-  fence: { state: FenceState; retryAt: number; reason: string } | null;
+  fence: {
+    state: FenceState;
+    retryAt: number;
+    reason: string;
+    /**
+     * Forced failover: a person confirmed exactly this previous active fenced (who, why), and
+     * whether that node still holds a live session (then the confirmation is refused).
+     */
+    confirmed?: { by: string; reason: string; holderIsMember: boolean } | null;
+  } | null;
   /**
    * Fencing layer 4: the JENKINS_HOME lock carries a live heartbeat of another epoch; do not start
    * Jenkins before `until` (the controller reads the lock again then). null: no live foreign heartbeat.
@@ -139,6 +148,9 @@ export type Action =
   | { kind: 'acquire' }
   | { kind: 'launch'; leaseMs: number }
   | { kind: 'fence-previous' }
+  /** Forced failover: pass the fencing gate on a person's confirmation, or refuse it (live session). */
+  | { kind: 'accept-fence-confirmation' }
+  | { kind: 'refuse-fence-confirmation' }
   | { kind: 'resign' }
   | { kind: 'rejoin' }
   | { kind: 'drop-term' }

@@ -5,6 +5,7 @@ import { CommandError } from '../../../src/errors';
 import type {
   ControlCommands,
   ControllerEvent,
+  FenceConfirmation,
   HistoryEntry,
   PauseState,
   StatusSnapshot,
@@ -84,7 +85,7 @@ export const INTENT: SwitchoverIntent = {
 /** Records every call; each command's outcome can be replaced per test (e.g. to throw). */
 export class FakeCommands implements ControlCommands {
   calls: { name: string; arg: unknown }[] = [];
-  fail: Partial<Record<'requestSwitchover' | 'cancelSwitchover' | 'pause' | 'resume' | 'history', CommandError | Error>> = {};
+  fail: Partial<Record<'requestSwitchover' | 'cancelSwitchover' | 'pause' | 'resume' | 'history' | 'confirmFenced', CommandError | Error>> = {};
   historyEntries: HistoryEntry[] = [
     { at: '2024-01-01T00:00:00.000Z', event: 'elected', node: 'a', reason: 'epoch 7', epoch: 7 },
     { at: '2024-01-01T00:00:01.000Z', event: 'jenkins.ready', node: 'a', reason: 'ready', epoch: 7, durationMs: 900 },
@@ -121,6 +122,10 @@ export class FakeCommands implements ControlCommands {
   async history(limit: number): Promise<HistoryEntry[]> {
     this.record('history', limit);
     return this.historyEntries.slice(-limit);
+  }
+  async confirmFenced(req: { node: string; reason: string; by: string }): Promise<FenceConfirmation> {
+    this.record('confirmFenced', req);
+    return { node: req.node, nodeEpoch: 6, waiter: 'b', by: req.by, reason: req.reason, at: '2024-01-01T00:00:00.000Z' };
   }
 }
 
