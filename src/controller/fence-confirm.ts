@@ -19,6 +19,9 @@ import { errorCode, errorMessage } from '../errors';
 import type { Coordinator } from '../coordination/types';
 import type { Logger } from '../logging/logger';
 import { parseRecord } from './records';
+import type { FenceConfirmation } from './status';
+
+export type { FenceConfirmation } from './status';
 
 /** The previous active a leader waits on at the fencing gate. */
 export interface FenceWait {
@@ -32,18 +35,6 @@ export interface FenceWait {
   nodeEpoch: number;
   /** ISO time the wait began. */
   since: string;
-}
-
-/** A person's confirmation that `node` (its term `nodeEpoch`) is gone. */
-export interface FenceConfirmation {
-  node: string;
-  nodeEpoch: number;
-  /** The leader that waited when it was confirmed. */
-  waiter: string;
-  by: string;
-  reason: string;
-  /** ISO time. */
-  at: string;
 }
 
 function str(v: Record<string, unknown>, k: string): string | null {

@@ -24,8 +24,6 @@ export type { SyncStatus } from '../sync/types';
 export type { WatchdogStatus } from '../fencing/watchdog';
 export type { HomeStatus } from './home-policy';
 import type { LaunchGate } from './decide/types';
-import type { FenceConfirmation } from './fence-confirm';
-export type { FenceConfirmation } from './fence-confirm';
 
 export type { LaunchGate } from './decide/types';
 
@@ -86,6 +84,18 @@ export interface SwitchoverIntent {
   state: 'pending' | 'draining' | 'running';
   /** How the drain ended, once the leader stops Jenkins (state running). */
   drain?: DrainReport;
+}
+
+/** Forced failover (fence-confirm.ts): a person's confirmation that `node` (its term `nodeEpoch`) is gone. */
+export interface FenceConfirmation {
+  node: string;
+  nodeEpoch: number;
+  /** The leader that waited when it was confirmed. */
+  waiter: string;
+  by: string;
+  reason: string;
+  /** ISO time. */
+  at: string;
 }
 
 export interface BuildRef {
