@@ -61,14 +61,25 @@ test('the next in line yields to a standby of higher priority before taking an e
   expect(b.events('jenkins.started')).toHaveLength(0);
   await b.waitRole('standby');
   expect(b.events('priority.yielded')).toHaveLength(1);
-  const history = await waitFor(
-    async () => {
-      const s = await c.status();
-      return s ? s : null;
-    },
-    { timeoutMs: 2000, what: 'c status' },
-  );
-  expect(history.members.map((m) => m.id)).toEqual(['c', 'b']);
+  expect((await c.status())?.members.map((m) => m.id)).toEqual(['c', 'b']);
+  expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
+});
+
+test('a switchover without a candidate goes to the standby of highest priority, not the next in line', async () => {
+  const a = start('a');
+  await a.waitLeaderReady();
+  const b = start('b');
+  await b.waitRole('standby');
+  const c = start('c', { JHA_ELECTION_PRIORITY: '3' });
+  await c.waitRole('standby');
+  await waitFor(async () => ((await a.status())?.members.length === 3 ? true : null), { timeoutMs: 5000, what: 'three members seen by a' });
+  const res = await post(a, '/switchover', { reason: 'patch a' });
+  expect(res.status).toBe(202);
+  const sc = await c.waitLeaderReady();
+  expect(sc.epoch).toBe(2);
+  expect(b.events('priority.yielded')).toHaveLength(1);
+  expect(b.events('epoch.taken')).toHaveLength(0);
+  await waitFor(async () => ((await c.status())?.switchover === null ? true : null), { timeoutMs: 10000, what: 'the switchover to complete' });
   expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
 });
 
