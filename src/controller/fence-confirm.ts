@@ -86,7 +86,8 @@ export class FenceConfirmStore {
     o.coordinator.on('state', (state) => {
       if (state !== 'connected') return;
       void this.refresh();
-      if (this.wanted) this.publishWait(this.wanted);
+      // Also a withdrawal that could not be written while disconnected (the session lived on).
+      this.publishWait(this.wanted);
     });
   }
 
@@ -149,9 +150,13 @@ export class FenceConfirmStore {
     const coord = this.o.coordinator;
     if (coord.state !== 'connected') return; // written again on connect
     if (w === null) {
-      await coord.remove(this.waitPath, -1).catch((err: unknown) => {
-        if (errorCode(err) !== 'ZK_NO_NODE') throw err;
-      });
+      // Only our own wait: another leader's belongs to its session.
+      try {
+        const { stat } = await coord.getData(this.waitPath);
+        if (stat.ephemeralOwner === coord.session()?.sessionId) await coord.remove(this.waitPath, stat.version);
+      } catch (err) {
+        if (errorCode(err) !== 'ZK_NO_NODE' && errorCode(err) !== 'ZK_BAD_VERSION') throw err;
+      }
       return;
     }
     const data = Buffer.from(JSON.stringify(w));
