@@ -35,6 +35,8 @@ Usage:
   jenkins-ha pause      [--ttl 1h|30m|90s|3600] [--reason TEXT] [--drain]
   jenkins-ha resume
   jenkins-ha history    [--limit N] [--json]
+  jenkins-ha failover   --confirm-fenced NODE [--reason TEXT]   forced failover: NODE's host is known
+                        to be off but the fencing methods cannot prove it; the waiting leader goes on
   (each also takes -c FILE and --<key> VALUE; see docs/cli.md)
 
   jenkins-ha --help | --version
@@ -80,7 +82,7 @@ function exit(code: number): never {
   return undefined as never;
 }
 
-/** status, switchover, pause, resume, history: parse, load the config, run, exit. */
+/** status, switchover, pause, resume, history, failover: parse, load the config, run, exit. */
 async function ops(command: OpsCommand, p: Parsed): Promise<void> {
   let parsed;
   try {
@@ -93,6 +95,7 @@ async function ops(command: OpsCommand, p: Parsed): Promise<void> {
   // Loaded here, not at the top: `run` never needs them, and its start-up is measured (docs/benchmarks.md).
   const { historyCommand, pauseCommand, resumeCommand, switchoverCommand } = await import('./cli/commands');
   const { collectStatus, renderStatus } = await import('./cli/status');
+  const { failoverCommand } = await import('./cli/failover');
   const print = (text: string): void => void process.stdout.write(text);
   try {
     const o = parsed.parsed;
@@ -117,6 +120,9 @@ async function ops(command: OpsCommand, p: Parsed): Promise<void> {
         break;
       case 'history':
         await historyCommand(cfg, o.opts, print);
+        break;
+      case 'failover':
+        await failoverCommand(cfg, o.opts, print);
         break;
     }
   } catch (err) {

@@ -173,7 +173,7 @@ function buildElection(cfg: Config, coordinator: ZkCoordinator, base: string, ap
     host: cfg.node.host,
     logger: log.child({ component: 'election' }),
     now: monoNow,
-    member: () => ({ ...pick(cfg.node, 'id', 'host'), pid: process.pid, apiUrl, jenkinsUrl: cfg.jenkins.url, version: VERSION, startedAt }),
+    member: () => ({ ...pick(cfg.node, 'id', 'host'), pid: process.pid, apiUrl, jenkinsUrl: cfg.jenkins.url, version: VERSION, startedAt, ...pick(cfg.election, 'priority', 'noFailover') }),
   });
 }
 

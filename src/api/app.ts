@@ -50,6 +50,7 @@ export const ROUTES: Readonly<Record<string, readonly string[]>> = {
   '/switchover': ['POST', 'DELETE'],
   '/pause': ['POST'],
   '/resume': ['POST'],
+  '/failover': ['POST'],
 };
 
 /** A node:http request listener: the fast read paths (src/api/fast.ts), then the express app. */

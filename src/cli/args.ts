@@ -1,5 +1,5 @@
 /**
- * Options of the operator commands (status, switchover, pause, resume, history). Pure: the
+ * Options of the operator commands (status, switchover, pause, resume, history, failover). Pure: the
  * command's own flags are taken out, configuration flags (`--zk-connect ...`, any key of the
  * schema) are passed on to loadConfig, anything else is a usage error (exit 64).
  */
@@ -10,8 +10,8 @@ export class UsageError extends Error {}
 /** A flag's value is wrong (not its spelling): the command exits 2, as a configuration error does. */
 export class BadValueError extends UsageError {}
 
-export type OpsCommand = 'status' | 'switchover' | 'pause' | 'resume' | 'history';
-export const OPS_COMMANDS: readonly OpsCommand[] = ['status', 'switchover', 'pause', 'resume', 'history'];
+export type OpsCommand = 'status' | 'switchover' | 'pause' | 'resume' | 'history' | 'failover';
+export const OPS_COMMANDS: readonly OpsCommand[] = ['status', 'switchover', 'pause', 'resume', 'history', 'failover'];
 
 export function isOpsCommand(c: string): c is OpsCommand {
   return (OPS_COMMANDS as readonly string[]).includes(c);
@@ -39,6 +39,11 @@ export interface PauseOptions {
   /** The leader drains Jenkins and stops it for the pause (e.g. an upgrade). */
   drain?: boolean;
 }
+/** Forced failover: `--confirm-fenced NODE [--reason TEXT]`. */
+export interface FailoverOptions {
+  confirmFenced: string;
+  reason?: string;
+}
 export interface HistoryOptions {
   limit: number;
   json: boolean;
@@ -49,7 +54,8 @@ export type OpsOptions =
   | { command: 'switchover'; opts: SwitchoverOptions }
   | { command: 'pause'; opts: PauseOptions }
   | { command: 'resume'; opts: Record<string, never> }
-  | { command: 'history'; opts: HistoryOptions };
+  | { command: 'history'; opts: HistoryOptions }
+  | { command: 'failover'; opts: FailoverOptions };
 
 export interface ParsedOps {
   parsed: OpsOptions;
@@ -69,6 +75,7 @@ const FLAGS: Readonly<Record<OpsCommand, Readonly<Record<string, boolean | 'opti
   pause: { '--ttl': true, '--reason': true, '--drain': false },
   resume: {},
   history: { '--limit': true, '--json': false },
+  failover: { '--confirm-fenced': true, '--reason': true },
 };
 
 /**
@@ -179,6 +186,14 @@ export function parseOpsArgs(command: OpsCommand, rest: readonly string[], confi
     }
     case 'resume':
       return { parsed: { command, opts: {} }, configArgs };
+    case 'failover': {
+      const confirmFenced = str('--confirm-fenced');
+      if (confirmFenced === undefined) {
+        throw new UsageError('failover: --confirm-fenced NODE is required: the id of the previous active whose host you know to be off');
+      }
+      const reason = str('--reason');
+      return { parsed: { command, opts: { confirmFenced, ...(reason !== undefined ? { reason } : {}) } }, configArgs };
+    }
     case 'history': {
       const l = str('--limit');
       let limit = DEFAULT_HISTORY_LIMIT;

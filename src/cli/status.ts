@@ -26,6 +26,9 @@ export interface MemberRow {
   apiUrl: string;
   /** Position in the election (lowest sequence leads); `out`: this host's controller, not in it. */
   electionRole: 'leader' | 'standby' | 'out';
+  /** election.priority / election.noFailover from the member's election znode; null when not in it. */
+  priority?: number | null;
+  noFailover?: boolean | null;
   reachable: boolean;
   /** The member's own role, or `unreachable`. */
   role: NodeRole | 'unreachable';
@@ -65,7 +68,7 @@ export function readToken(cfg: Config): string {
   return cfg.api.readToken !== '' ? cfg.api.readToken : cfg.api.token;
 }
 
-type RowPlace = Pick<MemberRow, 'id' | 'znode' | 'sequence' | 'host' | 'apiUrl' | 'electionRole'>;
+type RowPlace = Pick<MemberRow, 'id' | 'znode' | 'sequence' | 'host' | 'apiUrl' | 'electionRole' | 'priority' | 'noFailover'>;
 
 /** The notes of a member's snapshot; a snapshot too odd to word says so instead of failing status. */
 function notesOf(s: StatusSnapshot): string[] {
@@ -107,7 +110,7 @@ async function localOutRow(cfg: Config, rows: readonly MemberRow[]): Promise<Mem
   const r = await fetchStatus(apiUrl, readToken(cfg));
   if (!r.ok || r.status.cluster !== cfg.cluster.name || rows.some((m) => m.id === r.status.node.id)) return null;
   const s = r.status;
-  const row = reachableRow({ id: s.node.id, znode: null, sequence: null, host: s.node.host, apiUrl, electionRole: 'out' }, s);
+  const row = reachableRow({ id: s.node.id, znode: null, sequence: null, host: s.node.host, apiUrl, electionRole: 'out', priority: null, noFailover: null }, s);
   return { ...row, notes: ["not in the election (this host's controller)", ...row.notes] };
 }
 
@@ -123,6 +126,8 @@ export async function buildStatusReport(cfg: Config, state: ZkClusterState): Pro
         host: m.info?.host ?? '',
         apiUrl,
         electionRole: m.electionRole,
+        priority: m.info?.priority ?? 0,
+        noFailover: m.info?.noFailover ?? false,
       };
       if (r.ok) return reachableRow(place, r.status);
       return {
@@ -222,7 +227,10 @@ export function renderStatus(r: StatusReport): string {
   const notes = r.members.flatMap((m) => m.notes.map((n) => `  ${m.id}: ${n}\n`));
   // git mode: one more column (absent in shared mode, so that output is unchanged).
   const withSync = r.members.some((m) => m.sync !== undefined);
-  const headers = ['ID', 'ROLE', 'JENKINS', 'READY', 'API URL', 'SINCE', ...(withSync ? ['SYNC'] : [])];
+  // election.priority / noFailover: one more column once any member sets them (else output is unchanged).
+  const withPrio = r.members.some((m) => (m.priority ?? 0) !== 0 || m.noFailover === true);
+  const headers = ['ID', 'ROLE', 'JENKINS', 'READY', 'API URL', 'SINCE', ...(withPrio ? ['PRIO'] : []), ...(withSync ? ['SYNC'] : [])];
+  if (withPrio) r.members.forEach((m, i) => rows[i]?.push(m.priority === null || m.priority === undefined ? '-' : `${m.priority}${m.noFailover ? ' noFailover' : ''}`));
   if (withSync) r.members.forEach((m, i) => rows[i]?.push(m.sync ?? '-'));
   return `${head}\n${renderTable(headers, rows)}${
     notes.length > 0 ? `\nnotes:\n${notes.join('')}` : ''

@@ -29,7 +29,7 @@ export function typeOf(k: KeyInfo): string {
   const f = k.format;
   if (Array.isArray(f)) return `one of ${f.join(', ')}`;
   if (typeof f === 'function') return FUNCTION_TYPES[f.name] ?? 'string';
-  const int = /^jha-int\[(\d+),(\d+)\]$/.exec(f);
+  const int = /^jha-int\[(-?\d+),(\d+)\]$/.exec(f);
   if (int) return Number(int[2]) === Number.MAX_SAFE_INTEGER ? `integer >= ${int[1]}` : `integer ${int[1]}..${int[2]}`;
   if (f === 'jha-ratio(0,1)') return 'number in (0,1)';
   if (f === 'jha-boolean') return 'boolean';

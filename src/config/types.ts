@@ -156,6 +156,10 @@ export interface ElectionConfig {
   readonly resignCooldownMs: number;
   /** How long a planned switchover may take before it is abandoned. */
   readonly switchoverTimeoutMs: number;
+  /** Failover priority: higher is preferred (a planned switchover moves the lead to it). */
+  readonly priority: number;
+  /** Never lead (never take an epoch), never a switchover target. */
+  readonly noFailover: boolean;
 }
 
 export interface ApiConfig {

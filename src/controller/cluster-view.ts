@@ -79,6 +79,8 @@ export class ClusterView extends EventEmitter {
         apiUrl: m?.apiUrl ?? '',
         jenkinsUrl: m?.jenkinsUrl ?? '',
         version: m?.version ?? '',
+        priority: m?.priority ?? 0,
+        noFailover: m?.noFailover ?? false,
         role: i === 0 ? 'leader' : 'standby',
       });
     });

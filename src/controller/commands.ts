@@ -8,7 +8,8 @@ import { CommandError } from '../errors';
 import type { ConnState } from '../coordination/types';
 import type { Logger } from '../logging/logger';
 import type { ClusterView } from './cluster-view';
-import type { ControlCommands, HistoryEntry, PauseState, SwitchoverIntent } from './status';
+import type { FenceConfirmation, FenceConfirmStore } from './fence-confirm';
+import type { ControlCommands, HistoryEntry, MemberView, PauseState, SwitchoverIntent } from './status';
 
 export interface CommandsOptions {
   clusterName: string;
@@ -19,6 +20,19 @@ export interface CommandsOptions {
   /** Wall clock for the times written into the intents. */
   wallNow: () => number;
   record: (event: string, reason: string) => void;
+  /** Forced failover (fence-confirm.ts); absent: the command is unavailable. */
+  fence?: Pick<FenceConfirmStore, 'readWait' | 'confirm'>;
+}
+
+/**
+ * A switchover without a named candidate goes to the next in line, which yields before taking the
+ * epoch to a standby of higher election.priority, and a noFailover node always yields
+ * (decide/priority.ts): so it needs one standby that is not noFailover. CONFLICT when none is.
+ */
+export function mayTakeOver(standbys: readonly MemberView[], cluster: string): void {
+  if (standbys.some((m) => !m.noFailover)) return;
+  if (standbys.length === 0) throw new CommandError('CONFLICT', 'there is no standby to take over');
+  throw new CommandError('CONFLICT', `no standby of cluster ${cluster} may take over: ${standbys.map((m) => m.id).join(', ')} ${standbys.length === 1 ? 'is' : 'are'} noFailover`);
 }
 
 export class Commands implements ControlCommands {
@@ -32,13 +46,12 @@ export class Commands implements ControlCommands {
     const leader = members[0];
     if (!leader) throw new CommandError('CONFLICT', 'there is no leader to switch over from');
     const standbys = members.slice(1);
-    if (req.candidate !== undefined) {
+    if (req.candidate === undefined) mayTakeOver(standbys, this.o.clusterName);
+    else {
       if (req.candidate === leader.id) throw new CommandError('CONFLICT', `candidate ${req.candidate} already leads`);
-      if (!standbys.some((m) => m.id === req.candidate)) {
-        throw new CommandError('CONFLICT', `candidate ${req.candidate} is not a standby of cluster ${this.o.clusterName}`);
-      }
-    } else if (standbys.length === 0) {
-      throw new CommandError('CONFLICT', 'there is no standby to take over');
+      const m = standbys.find((x) => x.id === req.candidate);
+      if (!m) throw new CommandError('CONFLICT', `candidate ${req.candidate} is not a standby of cluster ${this.o.clusterName}`);
+      if (m.noFailover) throw new CommandError('CONFLICT', `candidate ${req.candidate} is a noFailover node (election.noFailover): it never leads`);
     }
     const intent: SwitchoverIntent = {
       id: randomUUID(),
@@ -67,6 +80,35 @@ export class Commands implements ControlCommands {
     }
     this.o.record('switchover.cancelled', `${intent.id} by ${by}`);
     return intent;
+  }
+
+  /**
+   * Forced failover: a person confirms that `node`, the previous active the leader waits on at
+   * the fencing gate, is gone (its host is powered off). Refused while the node holds a live
+   * session (its election znode exists) or when no leader waits on it.
+   */
+  async confirmFenced(req: { node: string; reason: string; by: string }): Promise<FenceConfirmation> {
+    this.requireConnected();
+    const store = this.o.fence;
+    if (!store) throw new CommandError('UNAVAILABLE', 'forced failover is not available on this node');
+    const live = this.o.cluster.members().find((m) => m.id === req.node);
+    if (live) {
+      throw new CommandError(
+        'CONFLICT',
+        `${req.node} still holds a live ZooKeeper session (election znode ${live.znode}): it is not gone; a forced failover is only for a node whose session is over (its host is off). Stop it, or let the fencing methods fence it`,
+      );
+    }
+    const wait = await store.readWait();
+    if (!wait) throw new CommandError('CONFLICT', `nothing is waiting on ${req.node}: no leader is held at the fencing gate (see jenkins-ha status)`);
+    if (wait.node !== req.node) {
+      throw new CommandError('CONFLICT', `nothing is waiting on ${req.node}: leader ${wait.waiter} (epoch ${wait.epoch}) waits at the fencing gate for ${wait.node} (epoch ${wait.nodeEpoch})`);
+    }
+    const c: FenceConfirmation = { node: wait.node, nodeEpoch: wait.nodeEpoch, waiter: wait.waiter, by: req.by, reason: req.reason, at: new Date(this.o.wallNow()).toISOString() };
+    await store.confirm(c);
+    const what = `${c.node}@${wait.host} (epoch ${c.nodeEpoch}) confirmed fenced by ${req.by}: ${req.reason}; ${c.waiter} may pass the fencing gate`;
+    this.o.logger.warn(`forced failover: ${what}`, { event: 'fence.confirmation_recorded', node: c.node, nodeEpoch: c.nodeEpoch, waiter: c.waiter, by: req.by });
+    this.o.record('fence.confirmation_recorded', what);
+    return c;
   }
 
   async pause(req: { ttlSeconds?: number; reason?: string; drain?: boolean; by: string }): Promise<PauseState> {

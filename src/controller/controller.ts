@@ -13,7 +13,10 @@ import type { JenkinsExit } from '../jenkins/supervisor';
 import type { Logger } from '../logging/logger';
 import type { SyncGate } from '../sync/types';
 import { Signal } from '../util/timers';
+import { gateActs, type ActionHandlers } from './acts';
 import type { ClusterView } from './cluster-view';
+import { bindStore, FenceConfirmStore } from './fence-confirm';
+import { operatorActs } from './operator-acts';
 import { Commands } from './commands';
 import { canProveLeadership, decide, nodeRole, type Action, type Decision, type Observed } from './decide';
 import type { DrainTracker } from './drain';
@@ -22,16 +25,13 @@ import { nextWakeMs, Observer } from './observe';
 import type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort } from './options';
 import { Recorder } from './recorder';
 import { RestartTracker } from './restarts';
-import type { ControlCommands, ControllerEvent, HistoryEntry, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
+import type { ControlCommands, ControllerEvent, FenceConfirmation, HistoryEntry, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
 import { TermKeeper } from './term';
 
 export type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort, WatchdogPort } from './options';
 
 /** How soon a launch held back by a foreign listener, the flock or the watchdog is tried again. */
 const GATE_RETRY_MS = 1000;
-
-/** One handler per action kind: the compiler rejects a kind without one. */
-type ActionHandlers = { [K in Action['kind']]: (a: Extract<Action, { kind: K }>, d: Decision, o: Observed) => Promise<void> | void };
 
 export class Controller implements ControlCommands {
   private readonly coord: Coordinator;
@@ -68,6 +68,7 @@ export class Controller implements ControlCommands {
     const wallNow = deps.wallNow ?? Date.now;
     const watchdog = deps.watchdog ?? null;
     const kick = (): void => this.wake.notify();
+    const fence = new FenceConfirmStore({ coordinator: this.coord, basePath: this.cluster.basePath, logger: this.log, onChange: kick });
     this.restarts = new RestartTracker({ backoffMs: opts.restartBackoffMs, backoffMaxMs: opts.restartBackoffMaxMs, windowMs: opts.restartWindowMs });
     this.recorder = new Recorder({
       nodeId: opts.nodeId,
@@ -94,6 +95,7 @@ export class Controller implements ControlCommands {
       recorder: this.recorder,
       ...(deps.homeIo ? { homeIo: deps.homeIo } : {}),
       ...(deps.runFencing ? { runFencing: deps.runFencing } : {}),
+      fenceConfirmations: { ...bindStore(fence), isMember: (id) => this.cluster.members().some((m) => m.id === id) },
       ...(deps.probePort ? { probePort: deps.probePort } : {}),
       retryMs: GATE_RETRY_MS,
       observe: () => this.observer.observe(),
@@ -123,6 +125,7 @@ export class Controller implements ControlCommands {
       logger: this.log,
       wallNow,
       record: (event, reason) => this.recorder.record(event, reason),
+      fence,
     });
     this.coord.on('state', kick);
     this.coord.on('session', kick);
@@ -206,6 +209,9 @@ export class Controller implements ControlCommands {
   history(limit: number): Promise<HistoryEntry[]> {
     return this.commands.history(limit);
   }
+  confirmFenced(req: { node: string; reason: string; by: string }): Promise<FenceConfirmation> {
+    return this.commands.confirmFenced(req);
+  }
 
   private async loop(): Promise<void> {
     const st = this.state;
@@ -230,6 +236,11 @@ export class Controller implements ControlCommands {
       st.lastCycleAt = this.now();
       if (d.action.kind === 'none' && !st.finished) await this.wake.wait(nextWakeMs(obs));
     }
+  }
+
+  /** What the handlers beside the loop (./acts.ts) may touch. */
+  private parts(): { state: LoopState; now: () => number; log: Logger; recorder: Recorder; term: TermKeeper } {
+    return { state: this.state, now: this.now, log: this.log, recorder: this.recorder, term: this.term };
   }
 
   private act(d: Decision, o: Observed): Promise<void> | void {
@@ -257,6 +268,8 @@ export class Controller implements ControlCommands {
   }
 
   private readonly handlers: ActionHandlers = {
+    ...gateActs(() => ({ ...this.parts(), restarts: this.restarts, sync: this.sync, resignCooldownMs: this.opts.resignCooldownMs })),
+    ...operatorActs(() => ({ ...this.parts(), election: this.election })),
     none: () => undefined,
     'stop-jenkins': (a, d) => {
       const grace = a.killNow ? 0 : a.mode === 'fence' ? this.opts.fenceKillAfterMs : this.opts.stopTimeoutMs;
@@ -350,27 +363,6 @@ export class Controller implements ControlCommands {
     'expire-pause': async () => {
       if (await this.cluster.clearPause()) this.recorder.record('resumed', 'pause expired');
     },
-    'sync-restore': (a, d) => {
-      const epoch = this.term.epoch();
-      if (epoch === null || !this.sync) return;
-      if (a.stale) {
-        this.log.error(d.reason, { event: 'sync.blocked', epoch, allowStale: true });
-        this.recorder.record('sync.stale_accepted', d.reason);
-      }
-      this.sync.restore(epoch, a.stale);
-    },
-    'sync-yield': async (_a, d) => {
-      this.state.resignedUntil = this.now() + this.opts.resignCooldownMs;
-      this.log.error(d.reason, { event: 'sync.blocked', epoch: this.term.epoch() ?? undefined, cooldownMs: this.opts.resignCooldownMs });
-      this.recorder.record('sync.blocked', d.reason);
-      await this.term.leaveCleanly('sync: the recorded configuration cannot be restored here');
-    },
-    'home-yield': async (_a, d) => {
-      this.state.resignedUntil = this.now() + this.opts.resignCooldownMs;
-      this.restarts.reset();
-      await this.term.yieldForHome(d.reason, this.opts.resignCooldownMs);
-    },
-    'home-leave': (_a, d) => this.term.leaveForHome(d.reason),
     'drop-term': (_a, d) => {
       this.log.info(d.reason, { event: 'term.ended', epoch: this.term.epoch() ?? undefined });
       this.recorder.record('demoted', d.reason);

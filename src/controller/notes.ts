@@ -16,7 +16,7 @@ import type { StatusSnapshot } from './status';
 
 /** What the notes are worded from (members of older versions may lack the optional blocks). */
 export type NotesInput = Pick<StatusSnapshot, 'node' | 'zookeeper' | 'switchover' | 'decision'> &
-  Partial<Pick<StatusSnapshot, 'jenkins' | 'launchBlocked' | 'drain' | 'eligibility' | 'watchdog' | 'home'>>;
+  Partial<Pick<StatusSnapshot, 'jenkins' | 'launchBlocked' | 'drain' | 'eligibility' | 'watchdog' | 'home' | 'members'>>;
 
 /** The snapshot's own wall-clock time (ms), or null when it cannot be told. */
 function snapshotNow(s: NotesInput): number | null {
@@ -91,6 +91,15 @@ function serviceNote(s: NotesInput): string | null {
   );
 }
 
+/** election.noFailover: this node never leads; say so, and when nobody else may lead either. */
+function noFailoverNote(s: NotesInput): string | null {
+  const members = s.members ?? [];
+  const self = members.find((m) => m.id === s.node.id);
+  if (!self || self.noFailover !== true) return null;
+  const other = members.some((m) => m.id !== s.node.id && m.noFailover !== true);
+  return other ? 'noFailover: this node stands by and never leads' : 'noFailover: this node never leads; no other member is eligible';
+}
+
 function watchdogNotes(s: NotesInput): string[] {
   const w = s.watchdog;
   if (!w || w.mode === 'off') return [];
@@ -123,6 +132,8 @@ export function statusNotes(s: NotesInput): string[] {
   if (so) notes.push(so);
   const zk = zookeeperNote(s);
   if (zk) notes.push(zk);
+  const nf = noFailoverNote(s);
+  if (nf) notes.push(nf);
   if (s.node.role === 'stopped' && !ineligible && s.decision !== '') notes.push(`stopped: ${s.decision}`);
   notes.push(...watchdogNotes(s));
   return notes;

@@ -88,6 +88,7 @@ export class Observer {
       drainOnShutdown: opts.drainOnShutdown ?? false,
       pauseDrain: pause.drain === true,
       eligibility: this.observeEligibility(),
+      priority: this.observePriority(),
       sync: this.observeSync(),
       ...this.o.term.observed(),
       homePolicy: {
@@ -120,6 +121,16 @@ export class Observer {
     const epoch = this.o.term.epoch();
     const gate = epoch !== null ? sync.gateFor(epoch) : { state: 'needed' as const, reason: 'no term' };
     return { ...gate, allowStale: sync.allowStale };
+  }
+
+  /** Ours from the config; the other members' from their election znodes (in line order). */
+  private observePriority(): Observed['priority'] {
+    const { opts, cluster } = this.o;
+    const others = cluster
+      .members()
+      .filter((m) => m.id !== opts.nodeId)
+      .map((m) => ({ id: m.id, priority: m.priority, noFailover: m.noFailover }));
+    return { self: opts.priority ?? 0, noFailover: opts.noFailover ?? false, others };
   }
 
   private observeEligibility(): Observed['eligibility'] {

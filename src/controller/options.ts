@@ -34,6 +34,9 @@ export interface ControllerOptions {
   restartWindowMs: number;
   resignCooldownMs: number;
   switchoverTimeoutMs: number;
+  /** election.priority (default 0) and election.noFailover (default false): see decide/priority.ts. */
+  priority?: number;
+  noFailover?: boolean;
   requestedSessionTimeoutMs: number;
   /** Longest drain before a planned stop; 0 = no drain (default). */
   drainTimeoutMs?: number;

@@ -50,6 +50,10 @@ export interface MemberView {
   apiUrl: string;
   jenkinsUrl: string;
   version: string;
+  /** election.priority of the member (0 for members of older versions). */
+  priority: number;
+  /** election.noFailover: the member never leads and is no switchover target. */
+  noFailover: boolean;
   /** `leader` = lowest sequence; the rest stand in line. */
   role: 'leader' | 'standby';
 }
@@ -80,6 +84,18 @@ export interface SwitchoverIntent {
   state: 'pending' | 'draining' | 'running';
   /** How the drain ended, once the leader stops Jenkins (state running). */
   drain?: DrainReport;
+}
+
+/** Forced failover (fence-confirm.ts): a person's confirmation that `node` (its term `nodeEpoch`) is gone. */
+export interface FenceConfirmation {
+  node: string;
+  nodeEpoch: number;
+  /** The leader that waited when it was confirmed. */
+  waiter: string;
+  by: string;
+  reason: string;
+  /** ISO time. */
+  at: string;
 }
 
 export interface BuildRef {
@@ -219,4 +235,6 @@ export interface ControlCommands {
   resume(by: string): Promise<PauseState>;
   /** Cluster-wide history, newest last, from ZooKeeper. */
   history(limit: number): Promise<HistoryEntry[]>;
+  /** Forced failover: confirm the previous active the leader waits on is gone (CONFLICT when it is live or nothing waits on it). */
+  confirmFenced(req: { node: string; reason: string; by: string }): Promise<FenceConfirmation>;
 }

@@ -21,7 +21,7 @@ import type { ClusterView } from './cluster-view';
 import { canProveLeadership, isLeaderNow, leaseMsOf } from './decide/leadership';
 import type { Observed } from './decide/types';
 import type { HomeObserved } from './home-policy';
-import { FenceGate } from './fence-gate';
+import { FenceGate, type FenceConfirmPort } from './fence-gate';
 import { LaunchGuard } from './launch-guard';
 import { LockKeeper } from './lock-keeper';
 import { LockRelease } from './lock-release';
@@ -54,6 +54,8 @@ export interface TermKeeperOptions {
   /** Bounded I/O on JENKINS_HOME: every lock read and write of the term goes through it (default: the shared instance). */
   homeIo?: HomeIo;
   runFencing?: ControllerDeps['runFencing'];
+  /** Forced failover (fence-confirm.ts): absent = no confirmation passes the fencing gate. */
+  fenceConfirmations?: FenceConfirmPort;
   probePort?: ControllerDeps['probePort'];
   /** How soon a launch held back by a foreign listener, the flock or the watchdog is tried again. */
   retryMs: number;
@@ -104,6 +106,8 @@ export class TermKeeper {
       run: o.runFencing ?? runFencingMethods,
       onChange: o.kick,
       record,
+      wallNow: o.wallNow,
+      ...(o.fenceConfirmations ? { confirmations: o.fenceConfirmations } : {}),
     });
     this.lockKeeper = new LockKeeper({
       home: opts.home,
@@ -202,6 +206,12 @@ export class TermKeeper {
   /** Run the fencing methods against the previous active (off the loop). */
   fencePrevious(): void {
     this.fenceGate.start();
+  }
+
+  /** Forced failover: decide() accepted (or refused) a person's confirmation that the previous active is gone. */
+  settleFenceConfirmation(accept: boolean): void {
+    if (accept) this.fenceGate.accept();
+    else this.fenceGate.refuse();
   }
 
   /** Launch Jenkins for this term, unless a launch gate of the I/O path holds it back. */

@@ -7,6 +7,10 @@ export interface MemberInfo {
   jenkinsUrl: string;
   version: string;
   startedAt: string;
+  /** election.priority: higher is preferred as the leader (absent from older members: 0). */
+  priority?: number;
+  /** election.noFailover: this member never leads and is no switchover target (absent: false). */
+  noFailover?: boolean;
 }
 
 export function encodeMember(m: MemberInfo): Buffer {
@@ -41,5 +45,7 @@ export function decodeMember(data: Buffer): MemberInfo | null {
     jenkinsUrl: typeof o.jenkinsUrl === 'string' ? o.jenkinsUrl : '',
     version: typeof o.version === 'string' ? o.version : '',
     startedAt: typeof o.startedAt === 'string' ? o.startedAt : '',
+    priority: typeof o.priority === 'number' && Number.isSafeInteger(o.priority) ? o.priority : 0,
+    noFailover: o.noFailover === true,
   };
 }

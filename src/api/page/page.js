@@ -274,6 +274,9 @@
       tr.appendChild(th);
       var roleTd = el('td', '');
       roleTd.appendChild(badge(m.role));
+      // election.priority / noFailover, only when set (older members report neither).
+      if (m.priority) roleTd.appendChild(el('span', 'you', 'priority ' + m.priority));
+      if (m.noFailover === true) roleTd.appendChild(el('span', 'you', 'never leads (noFailover)'));
       tr.appendChild(roleTd);
       var apiTd = el('td', '');
       apiTd.appendChild(link(m.apiUrl));

@@ -1,11 +1,12 @@
 /**
- * Intents: POST/DELETE /switchover, POST /pause, POST /resume. Each needs api.token; bodies are
+ * Intents: POST/DELETE /switchover, POST /pause, POST /resume, POST /failover (forced failover). Each needs api.token; bodies are
  * validated strictly, then handed to the controller, which records the intent in ZooKeeper (the
  * loops act on it). CommandError codes become HTTP statuses in ../errors.ts.
  */
 import { Router, type RequestHandler } from 'express';
 import type { ControlCommands } from '../../controller/status';
 import { actor, jsonBody, validateBody } from '../body';
+import { HttpError } from '../errors';
 
 /** Longest pause: 7 days. */
 export const MAX_PAUSE_SECONDS = 7 * 24 * 3600;
@@ -40,6 +41,18 @@ export function commandRoutes(commands: ControlCommands, guard: RequestHandler, 
         by: actor(req),
       }),
     );
+  });
+
+  // Forced failover: a person confirms the previous active is gone (`confirmFenced` and `reason` required).
+  r.post('/failover', guard, json, async (req, res) => {
+    const b = validateBody(req.body, { confirmFenced: { type: 'string', maxLength: 63 }, reason: TEXT });
+    if (typeof b.confirmFenced !== 'string' || b.confirmFenced === '') {
+      throw new HttpError(400, 'BAD_REQUEST', 'field "confirmFenced" is required: the id of the node whose host you know to be off');
+    }
+    if (typeof b.reason !== 'string' || b.reason.trim() === '') {
+      throw new HttpError(400, 'BAD_REQUEST', 'field "reason" is required: why you know the node is gone (it goes into the history)');
+    }
+    res.status(202).json(await commands.confirmFenced({ node: b.confirmFenced, reason: b.reason, by: actor(req) }));
   });
 
   r.post('/resume', guard, json, async (req, res) => {

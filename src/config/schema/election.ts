@@ -1,6 +1,6 @@
 /** Config keys of the election (resign cooldown, switchover) and the eligibility checks of a node that could take over. */
 import type { Config } from '../types';
-import { intFormat, optionalCommandFormat } from './formats';
+import { booleanFormat, intFormat, optionalCommandFormat } from './formats';
 import type { SpecTree } from './spec';
 
 /** The `election` section. */
@@ -15,6 +15,16 @@ export function electionKeys(): SpecTree<Config['election']> {
       doc: 'How long (ms) a planned switchover may take before it is abandoned and any standby may take over; integer >= 1000.',
       format: intFormat(1000),
       default: 60000,
+    },
+    priority: {
+      doc: 'Failover priority of this node; integer -1000000..1000000, higher is preferred. When a leader is chosen (start-up, failover), the next in line steps to the back before taking the epoch while a member of strictly higher priority is in line; a switchover without a candidate goes to the highest. A leader is never moved for priority (no failback); equal priorities keep the line order. See docs/operating.md.',
+      format: intFormat(-1000000, 1000000),
+      default: 0,
+    },
+    noFailover: {
+      doc: 'true: this node stands by but never leads (never takes a fencing epoch, not even when it is the only member left) and is never a switchover target: a DR or reporting node.',
+      format: booleanFormat(),
+      default: false,
     },
   };
 }

@@ -13,6 +13,19 @@ export type LaunchGateCheck = (o: Observed) => Decision | null;
 export function fenceGate(o: Observed): Decision | null {
   const f = o.fence;
   if (!f || f.state === 'done') return null;
+  const c = f.confirmed;
+  if (c) {
+    if (c.holderIsMember) {
+      return {
+        action: { kind: 'refuse-fence-confirmation' },
+        reason: `leader with ${seqOf(o)}; refusing the confirmation by ${c.by} that the previous active is fenced: it still holds a live ZooKeeper session (${f.reason})`,
+      };
+    }
+    return {
+      action: { kind: 'accept-fence-confirmation' },
+      reason: `leader with ${seqOf(o)}; the previous active was confirmed fenced by ${c.by}${c.reason ? ` (${c.reason})` : ''}: passing the fencing gate (${f.reason})`,
+    };
+  }
   if (f.state === 'running') return held('fencing', `leader with ${seqOf(o)}; fencing the previous active (${f.reason}) before starting Jenkins`);
   if (f.state === 'failed' && o.now < f.retryAt) {
     return held('fencing', `leader with ${seqOf(o)}; not starting Jenkins: fencing failed (${f.reason}); retrying in ${Math.ceil(f.retryAt - o.now)} ms`);

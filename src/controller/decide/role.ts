@@ -9,7 +9,8 @@ import type { Observed } from './types';
 export function nodeRole(o: Observed): NodeRole {
   const outIneligible = !o.election.joined && o.eligibility !== null && !o.eligibility.eligible;
   if (o.shuttingDown || o.resignedUntil !== null || outIneligible) return 'stopped';
-  if (isLeaderNow(o) && canProveLeadership(o)) return 'leader';
+  // A noFailover node at the head of the line takes no epoch: it never leads (decide/priority.ts).
+  if (isLeaderNow(o) && canProveLeadership(o)) return o.priority?.noFailover && !o.term ? 'standby' : 'leader';
   if (o.zk.state !== 'connected' || (o.zk.msSinceHeard !== null && o.zk.msSinceHeard >= o.fenceAfterMs)) return 'neutral';
   if (o.election.role === 'candidate') return 'standby';
   return 'joining';

@@ -5,6 +5,7 @@
 import { firstGate } from './gates';
 import { homeWhileStopped } from './home';
 import { canProveLeadership, isLeaderNow, leaseMsOf, seqOf, whyNotProvable } from './leadership';
+import { priorityCheck } from './priority';
 import { held, none, type Decision, type Observed } from './types';
 
 export function whileStopped(o: Observed): Decision {
@@ -47,6 +48,10 @@ export function whileStopped(o: Observed): Decision {
       action: { kind: 'leave-and-rejoin', why: 'step-aside' },
       reason: `lowest sequence, but switchover ${so.id} names ${so.candidate}; stepping aside to the back of the line`,
     };
+  }
+  if (!o.term) {
+    const yielded = priorityCheck(o);
+    if (yielded) return yielded;
   }
   if (o.paused) return none('leader but paused: not starting Jenkins until resumed');
   if (o.blocked && o.now < o.blocked.until) {

@@ -24,6 +24,13 @@ export type DrainEnd = 'finished' | 'timeout';
 
 export type FenceState = 'needed' | 'running' | 'done' | 'failed';
 
+/** election.priority / election.noFailover of one member, as its election znode says. */
+export interface MemberPriority {
+  id: string;
+  priority: number;
+  noFailover: boolean;
+}
+
 /** Why a leader does not start Jenkins (reported in /status). */
 export type LaunchGate = 'fencing' | 'storage-lease' | 'split-brain' | 'flock' | 'lock' | 'watchdog' | 'home';
 
@@ -75,6 +82,11 @@ export interface Observed {
   drainOnShutdown: boolean;
   /** The pause in force asks the leader to drain and stop Jenkins (pause for an upgrade). */
   pauseDrain: boolean;
+  /**
+   * election.priority / election.noFailover of this node, and of the other members of the
+   * election in line order (priority.ts). null: no priority rules (tests of other rules).
+   */
+  priority: { self: number; noFailover: boolean; others: readonly MemberPriority[] } | null;
   /** Whether this node could run Jenkins (eligibility check); null = not checked yet. */
   eligibility: { eligible: boolean; reason: string } | null;
   /** sync.mode git only: the configuration gate of the current term (see sync-gate.ts); null = shared mode. */
@@ -83,7 +95,16 @@ export interface Observed {
    * Fencing layer 3, for the current term: the previous active did not exit cleanly and the
    * fencing methods must fence it before Jenkins starts. null: nothing to fence.
    */
-  fence: { state: FenceState; retryAt: number; reason: string } | null;
+  fence: {
+    state: FenceState;
+    retryAt: number;
+    reason: string;
+    /**
+     * Forced failover: a person confirmed exactly this previous active fenced (who, why), and
+     * whether that node still holds a live session (then the confirmation is refused).
+     */
+    confirmed?: { by: string; reason: string; holderIsMember: boolean } | null;
+  } | null;
   /**
    * Fencing layer 4: the JENKINS_HOME lock carries a live heartbeat of another epoch; do not start
    * Jenkins before `until` (the controller reads the lock again then). null: no live foreign heartbeat.
@@ -116,6 +137,8 @@ export type Action =
   | { kind: 'start-drain'; purpose: DrainPurpose }
   | { kind: 'cancel-drain' }
   | { kind: 'leave-ineligible' }
+  /** Before taking an epoch: re-queue at the back of the line (priority.ts says why). */
+  | { kind: 'yield-lead'; why: 'priority' | 'no-failover'; to: string }
   | { kind: 'leave-and-rejoin'; why: 'switchover' | 'step-aside' }
   | { kind: 'complete-switchover' }
   | { kind: 'expire-switchover' }
@@ -125,6 +148,9 @@ export type Action =
   | { kind: 'acquire' }
   | { kind: 'launch'; leaseMs: number }
   | { kind: 'fence-previous' }
+  /** Forced failover: pass the fencing gate on a person's confirmation, or refuse it (live session). */
+  | { kind: 'accept-fence-confirmation' }
+  | { kind: 'refuse-fence-confirmation' }
   | { kind: 'resign' }
   | { kind: 'rejoin' }
   | { kind: 'drop-term' }

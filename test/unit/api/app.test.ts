@@ -229,6 +229,32 @@ describe('commands', () => {
     expect((await call(app, checker, 'DELETE', '/switchover', { token: TOKEN })).status).toBe(503);
   });
 
+  test('POST /failover records the confirmation with who and why and answers 202 with it', async () => {
+    const res = await call(app, checker, 'POST', '/failover', { token: TOKEN, body: { confirmFenced: 'a', reason: 'host a powered off in the DC' } });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ node: 'a', reason: 'host a powered off in the DC', by: expect.stringMatching(/^api@/) });
+    expect(commands.calls).toEqual([{ name: 'confirmFenced', arg: { node: 'a', reason: 'host a powered off in the DC', by: expect.stringMatching(/^api@/) } }]);
+  });
+
+  test('POST /failover maps a live session or nothing waiting (CONFLICT) to 409 and UNAVAILABLE to 503', async () => {
+    commands.fail.confirmFenced = new CommandError('CONFLICT', 'a still holds a live ZooKeeper session (election znode x): it is not gone');
+    const c = await call(app, checker, 'POST', '/failover', { token: TOKEN, body: { confirmFenced: 'a', reason: 'off' } });
+    expect(c.status).toBe(409);
+    expect(c.body.error).toEqual({ code: 'CONFLICT', message: 'a still holds a live ZooKeeper session (election znode x): it is not gone' });
+    commands.fail.confirmFenced = new CommandError('UNAVAILABLE', 'not connected');
+    expect((await call(app, checker, 'POST', '/failover', { token: TOKEN, body: { confirmFenced: 'a', reason: 'off' } })).status).toBe(503);
+  });
+
+  test('POST /failover without the node or the reason is a 400 that names the field', async () => {
+    const noNode = await call(app, checker, 'POST', '/failover', { token: TOKEN, body: { reason: 'off' } });
+    expect(noNode.status).toBe(400);
+    expect(noNode.body.error.message).toMatch(/"confirmFenced" is required/);
+    const noReason = await call(app, checker, 'POST', '/failover', { token: TOKEN, body: { confirmFenced: 'a', reason: '  ' } });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error.message).toMatch(/"reason" is required/);
+    expect(commands.calls).toHaveLength(0);
+  });
+
   test('POST /pause with a ttl and a reason, and without a body', async () => {
     const res = await call(app, checker, 'POST', '/pause', { token: TOKEN, body: { ttlSeconds: 3600, reason: 'upgrade' } });
     expect(res.status).toBe(200);
@@ -272,6 +298,8 @@ describe('bad bodies', () => {
     ['/pause', 'ttlSeconds fractional', { ttlSeconds: 1.5 }],
     ['/pause', 'unknown field', { ttl: 60 }],
     ['/resume', 'any field', { now: true }],
+    ['/failover', 'unknown field', { confirmFenced: 'a', reason: 'off', force: true }],
+    ['/failover', 'confirmFenced not a string', { confirmFenced: 1, reason: 'off' }],
   ];
   test.each(bad)('POST %s with %s is a 400 and runs nothing', async (p, _what, body) => {
     const res = await call(app, checker, 'POST', p, { token: TOKEN, body });
@@ -309,11 +337,15 @@ describe('bad bodies', () => {
     const def = make();
     const big = await call(def, checker, 'POST', '/switchover', { token: TOKEN, body: { reason: 'x'.repeat(17 * 1024) } });
     expect(big.status).toBe(413);
+    const failover = await call(app, checker, 'POST', '/failover', { token: TOKEN, body: { confirmFenced: 'a', reason: 'x'.repeat(2000) } });
+    expect(failover.status).toBe(413);
   });
 
   test('a body that is not JSON is a 415', async () => {
     const res = await call(app, checker, 'POST', '/switchover', { token: TOKEN, raw: { data: 'candidate=b', type: 'application/x-www-form-urlencoded' } });
     expect(res.status).toBe(415);
+    const failover = await call(app, checker, 'POST', '/failover', { token: TOKEN, raw: { data: 'confirmFenced=a', type: 'application/x-www-form-urlencoded' } });
+    expect(failover.status).toBe(415);
     expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     expect(commands.calls).toHaveLength(0);
   });
@@ -330,6 +362,7 @@ describe('write token', () => {
     ['DELETE', '/switchover'],
     ['POST', '/pause'],
     ['POST', '/resume'],
+    ['POST', '/failover'],
   ];
 
   test.each(writes)('%s %s without a token is a 401 with WWW-Authenticate', async (m, p) => {

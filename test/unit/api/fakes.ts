@@ -5,6 +5,7 @@ import { CommandError } from '../../../src/errors';
 import type {
   ControlCommands,
   ControllerEvent,
+  FenceConfirmation,
   HistoryEntry,
   PauseState,
   StatusSnapshot,
@@ -19,8 +20,8 @@ export function snapshot(over: Partial<StatusSnapshot> = {}): StatusSnapshot {
     node: { id: 'a', host: 'host-a', role: 'leader', since: '2024-01-01T00:00:00.000Z', sinceMs: 1200, apiUrl: 'http://host-a:8090' },
     leader: { id: 'a', apiUrl: 'http://host-a:8090' },
     members: [
-      { id: 'a', znode: 'n_g1_a_0000000001', sequence: 1, host: 'host-a', apiUrl: 'http://host-a:8090', jenkinsUrl: 'http://host-a:8080', version: '0.1.0', role: 'leader' },
-      { id: 'b', znode: 'n_g2_b_0000000002', sequence: 2, host: 'host-b', apiUrl: 'http://host-b:8090', jenkinsUrl: 'http://host-b:8080', version: '0.1.0', role: 'standby' },
+      { id: 'a', znode: 'n_g1_a_0000000001', sequence: 1, host: 'host-a', apiUrl: 'http://host-a:8090', jenkinsUrl: 'http://host-a:8080', version: '0.1.0', priority: 0, noFailover: false, role: 'leader' },
+      { id: 'b', znode: 'n_g2_b_0000000002', sequence: 2, host: 'host-b', apiUrl: 'http://host-b:8090', jenkinsUrl: 'http://host-b:8080', version: '0.1.0', priority: 0, noFailover: false, role: 'standby' },
     ],
     election: { role: 'leader', znode: 'n_g1_a_0000000001', sequence: 1, predecessor: null },
     jenkins: {
@@ -84,7 +85,7 @@ export const INTENT: SwitchoverIntent = {
 /** Records every call; each command's outcome can be replaced per test (e.g. to throw). */
 export class FakeCommands implements ControlCommands {
   calls: { name: string; arg: unknown }[] = [];
-  fail: Partial<Record<'requestSwitchover' | 'cancelSwitchover' | 'pause' | 'resume' | 'history', CommandError | Error>> = {};
+  fail: Partial<Record<'requestSwitchover' | 'cancelSwitchover' | 'pause' | 'resume' | 'history' | 'confirmFenced', CommandError | Error>> = {};
   historyEntries: HistoryEntry[] = [
     { at: '2024-01-01T00:00:00.000Z', event: 'elected', node: 'a', reason: 'epoch 7', epoch: 7 },
     { at: '2024-01-01T00:00:01.000Z', event: 'jenkins.ready', node: 'a', reason: 'ready', epoch: 7, durationMs: 900 },
@@ -121,6 +122,10 @@ export class FakeCommands implements ControlCommands {
   async history(limit: number): Promise<HistoryEntry[]> {
     this.record('history', limit);
     return this.historyEntries.slice(-limit);
+  }
+  async confirmFenced(req: { node: string; reason: string; by: string }): Promise<FenceConfirmation> {
+    this.record('confirmFenced', req);
+    return { node: req.node, nodeEpoch: 6, waiter: 'b', by: req.by, reason: req.reason, at: '2024-01-01T00:00:00.000Z' };
   }
 }
 

@@ -86,3 +86,15 @@ test('status --watch takes an optional interval; a bad one is a BadValueError (e
   expect(both).toThrow(UsageError);
   expect(both).not.toThrow(BadValueError);
 });
+
+test('failover: --confirm-fenced NODE is required, --reason is optional', () => {
+  expect(isOpsCommand('failover')).toBe(true);
+  expect(parseOpsArgs('failover', ['--confirm-fenced', 'a', '--reason', 'host a is off'], CONFIG_FLAGS).parsed).toEqual({
+    command: 'failover',
+    opts: { confirmFenced: 'a', reason: 'host a is off' },
+  });
+  expect(parseOpsArgs('failover', ['--confirm-fenced=a'], CONFIG_FLAGS).parsed).toEqual({ command: 'failover', opts: { confirmFenced: 'a' } });
+  expect(() => parseOpsArgs('failover', ['--reason', 'x'], CONFIG_FLAGS)).toThrow(/--confirm-fenced NODE is required/);
+  expect(() => parseOpsArgs('failover', ['--confirm-fenced', ''], CONFIG_FLAGS)).toThrow(UsageError);
+  expect(() => parseOpsArgs('failover', ['--force'], CONFIG_FLAGS)).toThrow(/unknown option --force/);
+});

@@ -75,3 +75,13 @@ test('renderHistory: time, node, event, epoch, reason (with the duration when th
       '2024-01-01T00:00:03.000Z  -     paused         -      by x\n',
   );
 });
+
+test('renderStatus: a PRIO column once any member sets election.priority or noFailover', () => {
+  const [a, b] = report.members as [StatusReport['members'][number], StatusReport['members'][number]];
+  const text = renderStatus({ ...report, members: [{ ...a, priority: 10, noFailover: false }, { ...b, priority: 0, noFailover: true }] });
+  expect(text).toContain('ID  ROLE         JENKINS  READY  API URL         SINCE                         PRIO\n');
+  expect(text).toContain('a   leader       running  yes    http://h1:8090  2024-01-01T00:00:00Z (1m05s)  10\n');
+  expect(text).toContain('b   unreachable  -        -      http://h2:8090  -                             0 noFailover\n');
+  // All at the defaults: no column, the table as before.
+  expect(renderStatus({ ...report, members: [{ ...a, priority: 0, noFailover: false }, b] })).not.toContain('PRIO');
+});

@@ -101,6 +101,8 @@ const ALL_KEYS = [
   'jenkins.drainOnShutdown',
   'election.resignCooldownMs',
   'election.switchoverTimeoutMs',
+  'election.priority',
+  'election.noFailover',
   'eligibility.intervalMs',
   'eligibility.maxWriteLatencyMs',
   'eligibility.minFreeDiskMb',

@@ -144,3 +144,32 @@ describe('layer 6: the split-brain alarm', () => {
     expect(d.reason).toContain('no reply from ZooKeeper');
   });
 });
+
+describe('layer 3 and a forced failover (a person confirmed the previous active gone)', () => {
+  const failed = 'previous active node-b@host-b (epoch 11): all 2 fencing methods failed (method 1: exit 1; method 2: timed out)';
+  const confirmed = { by: 'api@10.0.0.9', reason: 'host-b powered off', holderIsMember: false };
+
+  it('passes the fencing gate on a confirmation, even while a retry is waiting or a method runs, saying who and why', () => {
+    for (const state of ['failed', 'running', 'needed'] as const) {
+      const d = decide(leader({ fence: { state, retryAt: NOW + 5000, reason: failed, confirmed } }));
+      expect(d.action).toEqual({ kind: 'accept-fence-confirmation' });
+      expect(d.reason).toBe(`leader with epoch ${EPOCH}; the previous active was confirmed fenced by api@10.0.0.9 (host-b powered off): passing the fencing gate (${failed})`);
+    }
+  });
+
+  it('refuses a confirmation while the confirmed node still holds a live session (its election znode exists)', () => {
+    const d = decide(leader({ fence: { state: 'failed', retryAt: NOW + 5000, reason: failed, confirmed: { ...confirmed, holderIsMember: true } } }));
+    expect(d.action).toEqual({ kind: 'refuse-fence-confirmation' });
+    expect(d.reason).toMatch(/refusing the confirmation by api@10\.0\.0\.9 that the previous active is fenced: it still holds a live ZooKeeper session/);
+  });
+
+  it('a confirmation never lets a leader without provable leadership or without a term start Jenkins', () => {
+    const fence = { state: 'failed' as const, retryAt: NOW + 5000, reason: failed, confirmed };
+    expect(decide(leader({ fence, zk: { msSinceHeard: FENCE } })).action.kind).toBe('none');
+    expect(decide(leader({ fence, term: null })).action.kind).toBe('acquire');
+  });
+
+  it('after the pass (state done) the term launches Jenkins as after a successful fence', () => {
+    expect(decide(leader({ fence: { state: 'done', retryAt: 0, reason: failed } })).action.kind).toBe('launch');
+  });
+});

@@ -176,3 +176,86 @@ describe('FenceGate.start', () => {
     expect(t.gate.observed()?.reason).toContain('node-c');
   });
 });
+
+describe('FenceGate and a forced failover (a person confirms the previous active is gone)', () => {
+  function confirmations(members: string[] = []) {
+    const waits: unknown[] = [];
+    let current: import('../../../src/controller/fence-confirm').FenceConfirmation | null = null;
+    let consumed = 0;
+    return {
+      port: {
+        publishWait: (w: unknown) => waits.push(w),
+        current: () => current,
+        consume: async () => {
+          consumed += 1;
+          current = null;
+        },
+        isMember: (id: string) => members.includes(id),
+      },
+      waits,
+      set: (c: typeof current) => (current = c),
+      consumed: () => consumed,
+    };
+  }
+  const CONFIRM = { node: 'node-b', nodeEpoch: 6, waiter: 'node-a', by: 'api@127.0.0.1', reason: 'host-b powered off', at: '2024-01-01T00:00:00.000Z' };
+
+  it('publishes whom it waits on while fencing is needed, and withdraws it when fenced', async () => {
+    const c = confirmations();
+    const t = setup({ confirmations: c.port, wallNow: () => Date.parse('2024-01-01T00:00:00Z') });
+    t.gate.beginTerm(7, PREV, false);
+    expect(c.waits).toEqual([{ waiter: 'node-a', epoch: 7, node: 'node-b', host: 'host-b', pid: 4321, nodeEpoch: 6, since: '2024-01-01T00:00:00.000Z' }]);
+    t.gate.start();
+    await t.settle(fenced);
+    expect(c.waits).toEqual([expect.anything(), null]);
+  });
+
+  it('shows a confirmation only when it names exactly the previous active and its epoch', () => {
+    const c = confirmations();
+    const t = setup({ confirmations: c.port });
+    t.gate.beginTerm(7, PREV, false);
+    c.set({ ...CONFIRM, nodeEpoch: 5 });
+    expect(t.gate.observed()?.confirmed).toBeUndefined();
+    c.set({ ...CONFIRM, node: 'node-c' });
+    expect(t.gate.observed()?.confirmed).toBeUndefined();
+    c.set(CONFIRM);
+    expect(t.gate.observed()?.confirmed).toEqual({ by: 'api@127.0.0.1', reason: 'host-b powered off', holderIsMember: false });
+  });
+
+  it('accept() passes the gate even while a method runs, records who and why, consumes the confirmation', async () => {
+    const c = confirmations();
+    const t = setup({ confirmations: c.port });
+    t.gate.beginTerm(7, PREV, false);
+    t.gate.start();
+    c.set(CONFIRM);
+    t.gate.accept();
+    await new Promise((r) => setImmediate(r));
+    expect(t.gate.observed()?.state).toBe('done');
+    expect(t.calls[0]?.signal?.aborted).toBe(true);
+    expect(t.history).toContain('fence.confirmed');
+    expect(t.log.event('fence.confirmed')?.fields).toMatchObject({ node: 'node-b', by: 'api@127.0.0.1', reason: 'host-b powered off' });
+    expect(c.consumed()).toBe(1);
+    expect(c.waits.at(-1)).toBeNull();
+  });
+
+  it('refuse() keeps the gate closed, records the refusal once, and consumes the confirmation', async () => {
+    const c = confirmations(['node-b']);
+    const t = setup({ confirmations: c.port });
+    t.gate.beginTerm(7, PREV, false);
+    c.set(CONFIRM);
+    expect(t.gate.observed()?.confirmed?.holderIsMember).toBe(true);
+    t.gate.refuse();
+    t.gate.refuse();
+    await new Promise((r) => setImmediate(r));
+    expect(t.gate.observed()?.state).toBe('needed');
+    expect(t.history.filter((e) => e === 'fence.confirmation_refused')).toHaveLength(1);
+    expect(c.consumed()).toBe(1);
+  });
+
+  it('without a confirmation, accept() changes nothing', () => {
+    const c = confirmations();
+    const t = setup({ confirmations: c.port });
+    t.gate.beginTerm(7, PREV, false);
+    t.gate.accept();
+    expect(t.gate.observed()?.state).toBe('needed');
+  });
+});

@@ -239,3 +239,19 @@ test('several notes at once come most pressing first', () => {
     'watchdog: 1 failed write since start',
   ]);
 });
+
+describe('election.noFailover', () => {
+  const members = (bNoFailover: boolean, aNoFailover = false): StatusSnapshot['members'] =>
+    snapshot().members.map((m) => ({ ...m, noFailover: m.id === 'b' ? bNoFailover : aNoFailover }));
+
+  it('says a noFailover standby never leads, and when no other member may lead either', () => {
+    expect(statusNotes(standby({ members: members(true) }))).toEqual(['noFailover: this node stands by and never leads']);
+    expect(statusNotes(standby({ members: members(true, true) }))).toEqual(['noFailover: this node never leads; no other member is eligible']);
+    const alone = snapshot().members.filter((m) => m.id === 'b').map((m) => ({ ...m, noFailover: true }));
+    expect(statusNotes(standby({ members: alone }))).toEqual(['noFailover: this node never leads; no other member is eligible']);
+  });
+
+  it('says nothing for a node without noFailover, even beside noFailover members', () => {
+    expect(statusNotes(standby({ members: members(false, true) }))).toEqual([]);
+  });
+});

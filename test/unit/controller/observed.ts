@@ -37,6 +37,7 @@ export function leaderObserved(o: Overrides = {}): Observed {
     drainOnShutdown: false,
     pauseDrain: false,
     eligibility: null,
+    priority: null,
     sync: null,
     fence: null,
     storageLease: null,

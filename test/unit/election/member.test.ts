@@ -12,6 +12,8 @@ const MEMBER: MemberInfo = {
   jenkinsUrl: 'http://host-1:8080',
   version: '0.1.0',
   startedAt: '2024-01-01T00:00:00.000Z',
+  priority: 5,
+  noFailover: true,
 };
 
 describe('encodeMember / decodeMember', () => {
@@ -28,7 +30,16 @@ describe('encodeMember / decodeMember', () => {
       jenkinsUrl: '',
       version: '',
       startedAt: '',
+      priority: 0,
+      noFailover: false,
     });
+  });
+
+  it('reads a priority only as a safe integer and noFailover only as true (a member of another type never leads by mistake)', () => {
+    const m = decodeMember(Buffer.from('{"id":"n","host":"h","pid":1,"priority":"9","noFailover":"true"}'));
+    expect(m).toMatchObject({ priority: 0, noFailover: false });
+    expect(decodeMember(Buffer.from('{"id":"n","host":"h","pid":1,"priority":1.5}'))?.priority).toBe(0);
+    expect(decodeMember(Buffer.from('{"id":"n","host":"h","pid":1,"priority":-3,"noFailover":true}'))).toMatchObject({ priority: -3, noFailover: true });
   });
 
   it('ignores optional fields of the wrong type instead of passing them on', () => {
