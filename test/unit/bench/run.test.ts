@@ -45,7 +45,7 @@ test('a line with the wrong shape is reported, not thrown', () => {
 });
 
 test('every scenario has full and quick settings and expects at least one JSON line', () => {
-  expect(SCENARIOS.map((s) => s.name)).toEqual(['failover', 'failover-ensemble', 'herd', 'clusters', 'footprint', 'status-load']);
+  expect(SCENARIOS.map((s) => s.name)).toEqual(['failover', 'failover-ensemble', 'failover-tls', 'failover-ensemble-tls', 'herd', 'clusters', 'footprint', 'status-load']);
   for (const s of SCENARIOS) {
     expect(s.full.length).toBeGreaterThan(0);
     expect(s.quick.length).toBeGreaterThan(0);
