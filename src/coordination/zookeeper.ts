@@ -10,7 +10,7 @@
  * there then and cannot expire before lastHeardAt + T. Only writes count (create, setData,
  * remove, multi): a follower answers reads from its own copy, and one cut off from its peers keeps
  * doing so for up to syncLimit x tickTime while the quorum may already have expired our session.
- * TLS and every other use of the library's internals: ./zk-socket.ts.
+ * TLS and every other use of the library's internals: ./zk-socket.ts; SASL: ./zk-sasl.ts.
  */
 import { EventEmitter } from 'node:events';
 import * as zk from 'node-zookeeper-client';
@@ -22,10 +22,13 @@ import { fromZkAcl, isServerAnswer, mapZkError, toEvent, toMode, toStat, toZkAcl
 import { LivenessProbe } from './liveness';
 import { closeClient, socketOf, useTls } from './zk-socket';
 import { TlsReport, type TlsFailure, type ZkTlsSettings } from './zk-tls';
+import { useSasl } from './zk-sasl';
+import { SaslReport, authFailedMessage, type ZkSaslSettings } from './zk-sasl-report';
 import type {
   AclCheck,
   AclKeeper,
   ConnState,
+  SaslFailure,
   Coordinator,
   CoordinatorEvents,
   CreateMode,
@@ -58,6 +61,8 @@ export interface ZkOptions {
   sharedPath?: string;
   /** zk.tls: connect over TLS (./zk-socket.ts), files re-read on every connection. Default: plain TCP. */
   tls?: ZkTlsSettings;
+  /** zk.sasl: SASL DIGEST-MD5 on every connection (./zk-sasl.ts). Default: none. */
+  sasl?: ZkSaslSettings;
 }
 
 const AUTH_RETRY_MIN_MS = 1000;
@@ -73,6 +78,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
   private stopped = true;
   private authRetryMs = AUTH_RETRY_MIN_MS;
   private readonly tls: TlsReport | null;
+  private readonly sasl: SaslReport;
   private readonly log: Logger;
   private readonly access: ZkAccess;
   private readonly acl: zk.ACL[];
@@ -85,6 +91,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
     this.acl = toZkAcl(aclFor(this.access));
     this.sharedAcl = toZkAcl(sharedAclFor(this.access));
     this.tls = opts.tls ? new TlsReport(opts.tls, this.log) : null;
+    this.sasl = new SaslReport(opts.sasl, this.log);
   }
 
   get authenticated(): boolean {
@@ -94,6 +101,11 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
   /** The last failed TLS connection attempt; null once a handshake succeeds (or without TLS). */
   tlsStatus(): TlsFailure | null {
     return this.tls?.current() ?? null;
+  }
+
+  /** The last failed SASL authentication (or a server requiring it); null once one succeeds. */
+  saslStatus(): SaslFailure | null {
+    return this.sasl.current();
   }
 
   get state(): ConnState {
@@ -319,6 +331,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
     });
     this.client = client;
     if (this.tls) useTls(client, this.tls.hooks(() => gen === this.gen));
+    useSasl(client, this.sasl.hooks(() => gen === this.gen)); // also without zk.sasl: a server requiring SASL
     // Credentials go with the client: it sends them right after every (re)connect handshake.
     if (this.access.auth !== '') client.addAuthInfo('digest', Buffer.from(this.access.auth, 'utf8'));
     client.on('state', (s: zk.State) => {
@@ -361,10 +374,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
       // retry slower and slower (an operator may be fixing the server) and say what to check.
       const retryMs = this.authRetryMs;
       this.authRetryMs = Math.min(AUTH_RETRY_MAX_MS, retryMs * 2);
-      const message =
-        this.access.auth === ''
-          ? 'ZooKeeper refused this client (AUTH_FAILED): the server requires authentication; set zk.auth (env JHA_ZK_AUTH)'
-          : 'ZooKeeper rejected the zk.auth credentials (AUTH_FAILED); check zk.auth (env JHA_ZK_AUTH) and the server\'s authentication settings';
+      const message = authFailedMessage(this.sasl.current(), this.access.auth !== '');
       this.log.error(`${message}; retrying in ${retryMs} ms`, { event: 'zk.auth_failed', retryMs });
       this.setState('expired', gen);
       client.close();
