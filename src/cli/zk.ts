@@ -101,6 +101,15 @@ export class ClusterReader {
         `cannot reach ZooKeeper at ${cfg.zk.connect} within ${Math.round(timeoutMs / 1000)} s (zk.connect; is it running and reachable from here?)`,
       );
     }
+    // A server that requires SASL accepts the session and closes it at the first request: make
+    // one now, so that refusal reads as such rather than as a failed read later.
+    try {
+      await coord.exists('/');
+    } catch (err) {
+      const saslFailure = coord.saslStatus();
+      await coord.close();
+      throw new CliError(saslFailure ? `${saslFailure.message} (ZooKeeper at ${cfg.zk.connect})` : `ZooKeeper at ${cfg.zk.connect} did not answer: ${errorMessage(err)}`);
+    }
     return new ClusterReader(coord, cfg);
   }
 

@@ -12,6 +12,7 @@ import { runCli } from '../helpers/cli-run';
 import { assertNeverTwoAlive } from '../helpers/journal';
 import { outcome, RawZk, type RawAcl } from '../helpers/raw-zk';
 import { haSuite } from '../helpers/suite';
+import { waitFor } from '../helpers/wait';
 import { SASL_USERS } from '../helpers/zk';
 
 const TOKEN = 'sasl-test-token';
@@ -59,9 +60,15 @@ function environOf(pid: number): string {
   }
 }
 
-function parentOf(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+/** The process and its descendants (the shim's group: the shim and Jenkins under it). */
+function withDescendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((x) => x !== '').map(Number);
+  } catch {
+    // gone
+  }
+  return [pid, ...children.flatMap(withDescendants)];
 }
 
 test('over SASL: election, sasl:<user> ACLs refuse another SASL user, CLI status, switchover, takeover after kill -9; the password nowhere', async () => {
@@ -102,10 +109,12 @@ test('over SASL: election, sasl:<user> ACLs refuse another SASL user, CLI status
   expect(plain.stderr).toContain('set zk.sasl.user / zk.sasl.password');
   expect(plain.stderr).not.toMatch(/\n\s+at /);
 
-  // Jenkins (the stand-in) and the shim above it do not inherit the password nor its variable.
+  // Jenkins (the stand-in) and the shim with it do not inherit the password nor its variable.
   const jpid = (await a.status())?.jenkins.pid;
   expect(typeof jpid).toBe('number');
-  for (const pid of [jpid as number, parentOf(jpid as number)]) {
+  const pids = withDescendants(jpid as number);
+  expect(pids.length).toBeGreaterThanOrEqual(2); // the shim and the stand-in at least
+  for (const pid of pids) {
     const environ = environOf(pid);
     expect(environ).not.toBe('');
     expect(environ).not.toContain(NODE.password);
@@ -135,9 +144,9 @@ test('a wrong password is refused with a message naming zk.sasl.user and the ser
   expect(failed.message).toContain('SESSIONCLOSEDREQUIRESASLAUTH (-124)');
   const authFailed = await a.waitForEvent('zk.auth_failed');
   expect(authFailed.message).toContain('zk.sasl.user');
-  const st = await a.status();
-  expect(st?.zookeeper.saslError).toMatchObject({ reason: 'refused', user: NODE.user, code: -124 });
-  expect(st?.node.role).not.toBe('leader');
+  const st = await waitFor(() => a.status(), { timeoutMs: 15000, what: "a's /status" });
+  expect(st.zookeeper.saslError).toMatchObject({ reason: 'refused', user: NODE.user, code: -124 });
+  expect(st.node.role).not.toBe('leader');
   expect(a.events('zk.session')).toEqual([]);
   expect(JSON.stringify(a.logs)).not.toContain(wrong);
 
@@ -156,10 +165,10 @@ test('a node without SASL is refused by the server (sessionRequireClientSASLAuth
   expect(failed.message).toContain('set zk.sasl.user / zk.sasl.password (env JHA_ZK_SASL_USER / JHA_ZK_SASL_PASSWORD)');
   await a.waitForEvent('zk.auth_failed');
   // Still running (before the guard, the library's "Unknown code: -124" was an uncaught exception).
-  const st = await a.status();
+  const st = await waitFor(() => a.status(), { timeoutMs: 15000, what: "a's /status" });
   expect(a.isRunning()).toBe(true);
-  expect(st?.zookeeper.saslError).toMatchObject({ reason: 'sasl-required' });
-  expect(st?.node.role).not.toBe('leader');
+  expect(st.zookeeper.saslError).toMatchObject({ reason: 'sasl-required' });
+  expect(st.node.role).not.toBe('leader');
 });
 
 test('zk.sasl.user without zk.sasl.password is a config error naming the key (exit 2)', async () => {
