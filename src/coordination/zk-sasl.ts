@@ -83,10 +83,14 @@ export function saslOverrideProblems(version: string | undefined, cm: { prototyp
 
 const LIBRARY_DIR = path.dirname(require.resolve('node-zookeeper-client/package.json'));
 
-/** Throws a ConfigError naming zk.sasl.user unless the library is the one the override was reviewed against. */
-export function assertSaslOverride(): void {
+/** What differs in the installed library (empty = the reviewed one). */
+function installedProblems(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(LIBRARY_DIR, 'package.json'), 'utf8')) as { version?: string };
-  const problems = saslOverrideProblems(pkg.version, connectionManagerModule());
+  return saslOverrideProblems(pkg.version, connectionManagerModule());
+}
+
+/** Throws a ConfigError naming zk.sasl.user unless the library is the one the override was reviewed against. */
+export function assertSaslOverride(problems: readonly string[] = installedProblems()): void {
   if (problems.length > 0) {
     throw new ConfigError(
       `zk.sasl.user: node-zookeeper-client changed under the SASL override (src/coordination/zk-sasl.ts): ${problems.join('; ')}. ` +
@@ -119,10 +123,14 @@ export function parseSaslReply(body: Buffer): { xid: number; err: number; token:
 
 /**
  * Install the override on this client (before `client.connect()`). With `hooks.credentials()`
- * null it only guards against the -124 reply (see the header).
+ * null it only guards against the -124 reply (see the header), and a library that changed is left
+ * alone (the guard is not worth refusing to run); with credentials a changed library is a
+ * ConfigError.
  */
 export function useSasl(client: zk.Client, hooks: SaslHooks): void {
-  assertSaslOverride();
+  const problems = installedProblems();
+  if (problems.length > 0 && hooks.credentials() === null) return;
+  assertSaslOverride(problems);
   const cm = (client as unknown as { connectionManager?: SaslConnectionManager }).connectionManager;
   const AUTH_FAILED = connectionManagerModule().STATES?.AUTHENTICATION_FAILED;
   if (!cm || AUTH_FAILED === undefined) throw new Error('node-zookeeper-client: no connection manager on the client');
