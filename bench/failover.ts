@@ -3,7 +3,11 @@
  * Jenkins stand-in. Prints a table and one JSON line per scenario.
  *
  *   node -r ./scripts/dev/register-ts.js bench/failover.ts [--rounds 20] [--graceful-rounds N] [--crash-rounds N] [--session-ms 2000]
- *                          [--ensemble] [--zk-leader-kills 5] [--force-sync yes|no] [--breakdown] [--trace]
+ *                          [--ensemble] [--zk-leader-kills 5] [--force-sync yes|no] [--breakdown] [--trace] [--tls]
+ *
+ * --tls: ZooKeeper speaks TLS only (zk.sh start --tls: secureClientPort, ssl.clientAuth=need) and
+ * the controllers (and the observer) connect with the test PKI's client certificate, so every
+ * reconnect pays a TLS handshake; the scenario names get a `_tls` suffix.
  *
  * Scenarios
  * - graceful_handover: SIGTERM to the leader's controller. Gap = the standby's Jenkins spawned
@@ -30,9 +34,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zookeeper from 'node-zookeeper-client';
 import type { StatusSnapshot } from '../src/controller/status';
+import type { ZkTlsSettings } from '../src/coordination/zk-tls';
 import {
   CLI,
   Checks,
+  dist,
   ControllerProcess,
   arg,
   fmt,
@@ -56,6 +62,9 @@ import {
 
 type NodeId = 'a' | 'b';
 
+const { useTls } = dist<typeof import('../src/coordination/zk-socket')>('coordination/zk-socket');
+const { tlsOptions } = dist<typeof import('../src/coordination/zk-tls')>('coordination/zk-tls');
+
 const ROUNDS = Number(arg('rounds', 20));
 const GRACEFUL_ROUNDS = Number(arg('graceful-rounds', ROUNDS));
 const CRASH_ROUNDS = Number(arg('crash-rounds', ROUNDS));
@@ -66,6 +75,7 @@ const FORCE_SYNC = String(arg('force-sync', 'yes'));
 const BREAKDOWN = arg('breakdown', false) === true;
 /** --trace: debug logs, and every log event of both controllers around each graceful handover. */
 const TRACE = arg('trace', false) === true;
+const TLS = arg('tls', false) === true;
 const SETTLE_MS = Number(arg('settle-ms', 1000));
 const TARGET = { controllerMedianMs: 20, controllerP95Ms: 60, crashTotalMedianMs: SESSION_MS + 300 };
 
@@ -76,6 +86,19 @@ function phase(ev: ControllerLogEvent, key: 'decisionMs' | 'launchMs' | 'readine
   return v;
 }
 
+/** The test PKI of zk.sh --tls as the client's TLS settings (null without --tls). */
+function tlsOf(pki: string | null): ZkTlsSettings | null {
+  if (!TLS || pki === null) return null;
+  return { caFile: path.join(pki, 'ca.pem'), certFile: path.join(pki, 'client.pem'), keyFile: path.join(pki, 'client-key.pem'), serverName: '', minVersion: 'TLSv1.2' };
+}
+
+/** The controllers' zk.tls env (empty without --tls). */
+function tlsEnv(pki: string | null): Record<string, string> {
+  const s = tlsOf(pki);
+  if (!s) return {};
+  return { JHA_ZK_TLS_ENABLED: 'true', JHA_ZK_TLS_CA_FILE: s.caFile, JHA_ZK_TLS_CERT_FILE: s.certFile, JHA_ZK_TLS_KEY_FILE: s.keyFile };
+}
+
 async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error('dist/cli.js missing: run `npm run build` first');
   const started = mono();
@@ -83,14 +106,16 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-bench-'));
   const home = path.join(tmp, 'home');
   fs.mkdirSync(home);
-  const zk = await startZk({ ensemble: ENSEMBLE, forceSync: FORCE_SYNC === 'yes' });
+  const zk = await startZk({ ensemble: ENSEMBLE, forceSync: FORCE_SYNC === 'yes', tls: TLS });
   const jenkinsPort = await freePort();
   const apiPorts: Record<NodeId, number> = { a: await freePort(), b: await freePort() };
   const cluster = 'bench';
-  const env = { ...pairEnv({ cluster, zkConnect: zk.connect, sessionMs: SESSION_MS, home, jenkinsPort }), ...(TRACE ? { JHA_LOG_LEVEL: 'debug' } : {}) };
+  const env = { ...pairEnv({ cluster, zkConnect: zk.connect, sessionMs: SESSION_MS, home, jenkinsPort }), ...tlsEnv(zk.pki), ...(TRACE ? { JHA_LOG_LEVEL: 'debug' } : {}) };
   const nodes = {} as Record<NodeId, ControllerProcess>;
   const startNode = (id: NodeId): ControllerProcess => (nodes[id] = new ControllerProcess(id, { ...env, JHA_API_PORT: String(apiPorts[id]) }));
   const observer = zookeeper.createClient(zk.connect, { sessionTimeout: 10000, spinDelay: 100, retries: 0 });
+  const tlsSettings = tlsOf(zk.pki);
+  if (tlsSettings) useTls(observer, { options: (host) => tlsOptions(tlsSettings, host), onFailure: () => undefined, onSecure: () => undefined });
   observer.connect();
   await new Promise<void>((r) => observer.once('connected', () => r()));
 
@@ -283,6 +308,7 @@ async function main(): Promise<void> {
 
   const mach = machine({
     zk_mode: ENSEMBLE ? 'ensemble-3' : 'standalone',
+    zk_transport: TLS ? 'tls' : 'tcp',
     force_sync: FORCE_SYNC,
     session_timeout_ms: SESSION_MS,
     load_at_start: { load1: m0.load1, load5: m0.load5 },
@@ -328,7 +354,7 @@ async function main(): Promise<void> {
     rows.push(['zk_leader_kill', 'kill -> both controllers heard again (ms)', S(zkKill.unavailableMs)]);
   }
   const title =
-    `jenkins-ha failover benchmark: ${GRACEFUL_ROUNDS} graceful + ${CRASH_ROUNDS} crash rounds; ${mach.zk_mode}, forceSync=${FORCE_SYNC}, ` +
+    `jenkins-ha failover benchmark: ${GRACEFUL_ROUNDS} graceful + ${CRASH_ROUNDS} crash rounds; ${mach.zk_mode}, ${TLS ? 'TLS (mutual)' : 'plain TCP'}, forceSync=${FORCE_SYNC}, ` +
     `session ${SESSION_MS} ms; ${mach.cpus} cpus, node ${mach.node}, zookeeper ${mach.zookeeper}; load ${m0.load1} -> ${mach.load1}; overlaps: ${nOverlaps}`;
   printTable(
     title,
@@ -342,7 +368,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const suffix = ENSEMBLE ? '_ensemble' : '';
+  const suffix = `${ENSEMBLE ? '_ensemble' : ''}${TLS ? '_tls' : ''}`;
   const self = checks.finish();
   const emit = (o: Record<string, unknown>): void => console.log(JSON.stringify({ ...o, overlaps: nOverlaps, self_checks: self, machine: mach }));
   emit({
@@ -381,7 +407,7 @@ async function main(): Promise<void> {
   });
   if (ZK_LEADER_KILLS > 0) {
     emit({
-      scenario: 'zk_leader_kill',
+      scenario: `zk_leader_kill${TLS ? '_tls' : ''}`,
       rounds: zkKill.rounds,
       killed_servers: zkKill.killedServers,
       disconnected_ms: S(zkKill.disconnectedMs),

@@ -112,6 +112,31 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // The same over TLS (zk.sh start --tls, mutual TLS): the handshake is on every (re)connect.
+    name: 'failover-tls',
+    script: 'failover.ts',
+    full: ['--tls', '--rounds', '20'],
+    quick: ['--tls', '--rounds', '1', '--settle-ms', '300'],
+    expect: {
+      graceful_handover_tls: (j, a) => statsOk(j.gap, rounds(a)) && j.overlaps === 0,
+      crash_failover_tls: (j, a) => statsOk(j.controller, rounds(a)) && statsOk(j.detection, rounds(a)) && j.overlaps === 0,
+      startup_rss_tls: (j) => gt(at(j, 'startup_ms', 'n'), 0),
+    },
+  },
+  {
+    name: 'failover-ensemble-tls',
+    script: 'failover.ts',
+    full: ['--tls', '--ensemble', '--rounds', '10', '--zk-leader-kills', '5'],
+    quick: ['--tls', '--ensemble', '--rounds', '1', '--zk-leader-kills', '1', '--settle-ms', '300'],
+    expect: {
+      graceful_handover_ensemble_tls: (j, a) => statsOk(j.gap, rounds(a)) && j.overlaps === 0,
+      crash_failover_ensemble_tls: (j, a) => statsOk(j.controller, rounds(a)) && j.overlaps === 0,
+      startup_rss_ensemble_tls: (j) => gt(at(j, 'startup_ms', 'n'), 0),
+      zk_leader_kill_tls: (j, a) =>
+        num(j.rounds) && j.rounds === Number(argOf(a, 'zk-leader-kills')) && at(j, 'disconnected_ms', 'n') === 2 * j.rounds && gt(at(j, 'disconnected_ms', 'max'), 0),
+    },
+  },
+  {
     name: 'herd',
     script: 'herd.ts',
     full: ['--sizes', '10,50,100', '--changes', '10'],

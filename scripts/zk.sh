@@ -4,7 +4,7 @@
 # the tests and CI.
 #
 #   zk.sh install                                  ensure Debian's zookeeper package is installed
-#   zk.sh start  [--dir DIR] [--port PORT] [--ensemble] [--force-sync yes|no] [--tls]
+#   zk.sh start  [--dir DIR] [--port PORT] [--ensemble] [--force-sync yes|no] [--tls] [--sasl]
 #                                                  start a NEW cluster in DIR (stops servers still
 #                                                  running there and wipes its data first), wait
 #                                                  until every server serves, print the connect
@@ -29,6 +29,12 @@
 # DIR/pki (kept across restarts): ca.pem signs server.pem (IP:127.0.0.1, DNS:localhost) and
 # client.pem / client-key.pem (subject CN=jenkins-ha,O=jenkins-ha test), keystores password
 # changeit. The readiness probe speaks TLS with the client certificate (openssl s_client).
+#
+# --sasl: client SASL is required (authProvider.sasl = SASLAuthenticationProvider,
+# sessionRequireClientSASLAuth=true: a session that does anything before authenticating is
+# closed), with DIGEST-MD5 users from a JAAS `Server` section in DIR/jaas.conf (mode 600) passed to
+# java as -Djava.security.auth.login.config. The users are ZK_SASL_USERS (user:password,
+# comma-separated), default jenkins-ha:jha-sasl-secret,other:other-sasl-secret. Combines with --tls.
 #
 # Exit codes: 0 ok, 1 error, 2 usage, 3 `status`: not every server serves, 4 ports in use.
 set -euo pipefail
@@ -57,6 +63,7 @@ FORCE_SYNC=yes
 SERVER_ARG=""
 NSERVERS=0
 TLS=no
+SASL=no
 
 # Scratch globals filled by helper functions (avoid a subshell per call in polling loops).
 NOW_MS=0
@@ -149,11 +156,13 @@ load_cluster() {
   NSERVERS=0
   PORT=""
   TLS=no
+  SASL=no
   while IFS='=' read -r key value || [[ -n $key ]]; do
     case $key in
       servers) NSERVERS=$value ;;
       port) PORT=$value ;;
       tls) TLS=$value ;;
+      sasl) SASL=$value ;;
     esac
   done <"$f"
   [[ $NSERVERS =~ ^[13]$ && $PORT =~ ^[0-9]+$ ]] || fail 1 "corrupt $f"
@@ -220,8 +229,10 @@ launch() {
   # or a test runner's process-group kill does not reach it. The background child is no
   # process-group leader (no job control in a script), so setsid execs instead of forking and
   # $! is java's pid.
+  local -a jaas=()
+  if [[ $SASL == yes ]]; then jaas=("-Djava.security.auth.login.config=$DIR/jaas.conf"); fi
   setsid "$JAVA" -Xms16m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-    -Dzookeeper.admin.enableServer=false \
+    -Dzookeeper.admin.enableServer=false "${jaas[@]}" \
     -cp "$ZK_JAR:$SLF4J_JAR:$NETTY_CODEC_JAR" "$MAIN_CLASS" "$d/zoo.cfg" \
     >>"$d/zk.log" 2>&1 </dev/null &
   local pid=$! i
@@ -435,6 +446,10 @@ write_config() {
       echo "clientPort=$(client_port "$n")"
       echo "clientPortAddress=127.0.0.1"
     fi
+    if [[ $SASL == yes ]]; then
+      echo "authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider"
+      echo "sessionRequireClientSASLAuth=true"
+    fi
     echo "maxClientCnxns=0"
     echo "minSessionTimeout=400"
     echo "maxSessionTimeout=60000"
@@ -451,6 +466,26 @@ write_config() {
   if ((NSERVERS > 1)); then
     echo "$n" >"$d/data/myid"
   fi
+}
+
+# The JAAS file of --sasl: one DIGEST-MD5 user per ZK_SASL_USERS entry (mode 600: passwords).
+write_jaas() {
+  local users=${ZK_SASL_USERS:-jenkins-ha:jha-sasl-secret,other:other-sasl-secret} entry
+  local -a list
+  IFS=',' read -r -a list <<<"$users"
+  (
+    umask 077
+    {
+      echo "Server {"
+      echo "  org.apache.zookeeper.server.auth.DigestLoginModule required"
+      for entry in "${list[@]}"; do
+        [[ $entry =~ ^[A-Za-z0-9._-]+:[^\"]+$ ]] || fail 2 "ZK_SASL_USERS: '${entry%%:*}:...' is not user:password (user of letters, digits, . _ -; no quote in the password)"
+        printf '  user_%s="%s"\n' "${entry%%:*}" "${entry#*:}"
+      done
+      echo "  ;"
+      echo "};"
+    } >"$DIR/jaas.conf"
+  ) || exit $?
 }
 
 connect_string() {
@@ -471,13 +506,14 @@ cmd_start_new() {
 
   # Servers of an earlier cluster in DIR still running: stop them, then wipe.
   if [[ -r $DIR/cluster.conf ]]; then
-    local keep_port=$PORT keep_tls=$TLS
+    local keep_port=$PORT keep_tls=$TLS keep_sasl=$SASL
     load_cluster
     local -a old
     mapfile -t old < <(seq 1 "$NSERVERS")
     signal_and_wait TERM "${old[@]}"
     PORT=$keep_port
     TLS=$keep_tls
+    SASL=$keep_sasl
   fi
   local n
   for n in "$DIR"/zk[0-9]*; do
@@ -500,7 +536,8 @@ cmd_start_new() {
     [[ -r $NETTY_CODEC_JAR ]] || fail 1 "--tls needs $NETTY_CODEC_JAR (Debian package libnetty-java)"
     bash "$SCRIPT_DIR/zk-pki.sh" default "$DIR/pki" "$TLS_PASSWORD" || fail 1 "could not make the test PKI in $DIR/pki"
   fi
-  printf 'servers=%s\nport=%s\nforceSync=%s\ntls=%s\n' "$NSERVERS" "$PORT" "$FORCE_SYNC" "$TLS" >"$DIR/cluster.conf"
+  if [[ $SASL == yes ]]; then write_jaas; fi
+  printf 'servers=%s\nport=%s\nforceSync=%s\ntls=%s\nsasl=%s\n' "$NSERVERS" "$PORT" "$FORCE_SYNC" "$TLS" "$SASL" >"$DIR/cluster.conf"
   for ((n = 1; n <= NSERVERS; n++)); do
     write_config "$n"
   done
@@ -519,7 +556,7 @@ cmd_start_new() {
     exit 1
   fi
   now_ms
-  log "$( ((NSERVERS > 1)) && echo "3-node ensemble" || echo "standalone server") serving in $((NOW_MS - t0)) ms (dir $DIR, forceSync=$FORCE_SYNC, tls=$TLS)"
+  log "$( ((NSERVERS > 1)) && echo "3-node ensemble" || echo "standalone server") serving in $((NOW_MS - t0)) ms (dir $DIR, forceSync=$FORCE_SYNC, tls=$TLS, sasl=$SASL)"
   connect_string
 }
 
@@ -602,6 +639,7 @@ parse_args() {
       --port=*) PORT=${1#*=}; shift ;;
       --ensemble) ENSEMBLE=yes; shift ;;
       --tls) TLS=yes; shift ;;
+      --sasl) SASL=yes; shift ;;
       --force-sync) FORCE_SYNC=${2:?--force-sync needs yes or no}; shift 2 ;;
       --force-sync=*) FORCE_SYNC=${1#*=}; shift ;;
       --server) SERVER_ARG=${2:?--server needs a number}; shift 2 ;;
@@ -634,7 +672,7 @@ main() {
       parse_args "$@"
       [[ -n $PORT ]] && port_given=yes
       if [[ -n $SERVER_ARG ]]; then
-        [[ $port_given == no && $ENSEMBLE == no && $TLS == no ]] || fail 2 "start --server takes no --port/--ensemble/--tls: the cluster's config is kept"
+        [[ $port_given == no && $ENSEMBLE == no && $TLS == no && $SASL == no ]] || fail 2 "start --server takes no --port/--ensemble/--tls/--sasl: the cluster's config is kept"
         cmd_start_servers
       else
         PORT=${PORT:-${ZK_PORT:-2181}}

@@ -12,6 +12,7 @@ import type { ApiTlsConfig, HooksConfig, JenkinsConfig, LockConfig } from './con
 import { ZkCoordinator } from './coordination/zookeeper';
 import { CrashHandoff } from './coordination/crash-handoff';
 import { zkTlsSetup } from './coordination/zk-tls';
+import { zkSaslSetup } from './coordination/zk-sasl-report';
 import { ClusterView } from './controller/cluster-view';
 import { Controller, type ControllerOptions } from './controller/controller';
 import { ZnodeAclGuard } from './controller/znode-acl';
@@ -82,13 +83,15 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
 
   // zk.tls: every file checked now (ConfigError naming the key: exit 2), re-read per connection.
   const zkTls = zkTlsSetup(cfg.zk.tls);
+  const zkSasl = zkSaslSetup(cfg.zk.sasl); // zk.sasl: DIGEST-MD5 on every connection; sasl:<user> ACL without zk.auth
   const coordinator = new ZkCoordinator({
     ...pick(cfg.zk, 'connect', 'sessionTimeoutMs', 'spinDelayMs'),
     timings: (t) => clientTimings(cfg, t),
     logger: log.child({ component: 'zookeeper' }),
-    access: { ...pick(cfg.zk, 'auth', 'worldRead'), x509: zkTls.x509 },
+    access: { ...pick(cfg.zk, 'auth', 'worldRead'), x509: zkTls.x509, sasl: cfg.zk.sasl.user },
     sharedPath: cfg.zk.root,
     ...(zkTls.tls ? { tls: zkTls.tls } : {}),
+    ...(zkSasl ? { sasl: zkSasl } : {}),
   });
   new ZnodeAclGuard(coordinator, coordinator, base, log.child({ component: 'zookeeper' })).start();
   const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
@@ -268,6 +271,7 @@ function logStarted(cfg: Config, apiUrl: string, watchdog: HostWatchdog, log: Lo
     sync: cfg.sync.mode === 'git' ? { repo: redactRepo(cfg.sync.repo), branch: cfg.sync.branch, gitDir: resolveGitDir(cfg) } : 'shared',
     zkAuth: cfg.zk.auth !== '',
     zkTls: cfg.zk.tls.enabled ? { clientCert: cfg.zk.tls.certFile !== '', serverName: cfg.zk.tls.serverName || null } : false,
+    zkSasl: cfg.zk.sasl.user !== '' ? { user: cfg.zk.sasl.user } : false,
     watchdog: wd.mode === 'off' ? 'off' : { mode: wd.mode, device: wd.device, armable: watchdog.status().lastError === null },
   });
   if (cfg.zk.auth === '') {

@@ -8,6 +8,7 @@ import { ClusterView, decodePause, decodeSwitchover, pauseInForce, type PauseRec
 import type { HistoryEntry, SwitchoverIntent } from '../controller/status';
 import { ZkCoordinator } from '../coordination/zookeeper';
 import { zkTlsSetup } from '../coordination/zk-tls';
+import { zkSaslSetup } from '../coordination/zk-sasl-report';
 import { decodeMember, type MemberInfo } from '../election/member';
 import { PERSISTENT_OWNER, sortContenders } from '../election/sequence';
 import { errorMessage, hasCode } from '../errors';
@@ -59,15 +60,17 @@ export class ClusterReader {
   /** Connects within `timeoutMs`, else throws CliError (exit 1) naming the connect string. */
   static async open(cfg: Config, timeoutMs = ZK_CONNECT_TIMEOUT_MS): Promise<ClusterReader> {
     const zkTls = zkTlsSetup(cfg.zk.tls); // the node's zk.tls keys; a bad file is a ConfigError (exit 2)
+    const zkSasl = zkSaslSetup(cfg.zk.sasl); // and its zk.sasl keys
     const coord = new ZkCoordinator({
       connect: cfg.zk.connect,
       sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
       spinDelayMs: cfg.zk.spinDelayMs,
       timings: () => ({ pingIntervalMs: 1000, requestTimeoutMs: 2000 }),
       logger: silent,
-      access: { auth: cfg.zk.auth, worldRead: cfg.zk.worldRead, x509: zkTls.x509 },
+      access: { auth: cfg.zk.auth, worldRead: cfg.zk.worldRead, x509: zkTls.x509, sasl: cfg.zk.sasl.user },
       sharedPath: cfg.zk.root,
       ...(zkTls.tls ? { tls: zkTls.tls } : {}),
+      ...(zkSasl ? { sasl: zkSasl } : {}),
     });
     const connected = new Promise<boolean | string>((resolve) => {
       const t = setTimeout(() => resolve(false), timeoutMs);
@@ -90,11 +93,22 @@ export class ClusterReader {
     }
     if (!outcome) {
       const tlsFailure = coord.tlsStatus();
+      const saslFailure = coord.saslStatus();
       await coord.close();
       if (tlsFailure) throw new CliError(`${tlsFailure.message} (zk.tls; ZooKeeper at ${cfg.zk.connect})`);
+      if (saslFailure) throw new CliError(`${saslFailure.message} (ZooKeeper at ${cfg.zk.connect})`);
       throw new CliError(
         `cannot reach ZooKeeper at ${cfg.zk.connect} within ${Math.round(timeoutMs / 1000)} s (zk.connect; is it running and reachable from here?)`,
       );
+    }
+    // A server that requires SASL accepts the session and closes it at the first request: make
+    // one now, so that refusal reads as such rather than as a failed read later.
+    try {
+      await coord.exists('/');
+    } catch (err) {
+      const saslFailure = coord.saslStatus();
+      await coord.close();
+      throw new CliError(saslFailure ? `${saslFailure.message} (ZooKeeper at ${cfg.zk.connect})` : `ZooKeeper at ${cfg.zk.connect} did not answer: ${errorMessage(err)}`);
     }
     return new ClusterReader(coord, cfg);
   }

@@ -129,14 +129,14 @@ export function resolveGitDir(cfg: Config): string {
   return path.join(path.dirname(home), `.${path.basename(home)}.jenkins-ha.git`);
 }
 
-/** A copy safe to log or serve: api.token, api.readToken, jenkins.apiToken and zk.auth become "***" when set. */
+/** A copy safe to log or serve: api.token, api.readToken, jenkins.apiToken, zk.auth and zk.sasl.password become "***" when set. */
 export function redactedConfig(cfg: Config): Config {
   const copy = JSON.parse(JSON.stringify(cfg)) as Config;
   const mask = (v: string): string => (v === '' ? '' : '***');
   return deepFreeze({
     ...copy,
     jenkins: { ...copy.jenkins, apiToken: mask(cfg.jenkins.apiToken) },
-    zk: { ...copy.zk, auth: mask(cfg.zk.auth) },
+    zk: { ...copy.zk, auth: mask(cfg.zk.auth), sasl: { ...copy.zk.sasl, password: mask(cfg.zk.sasl.password) } },
     api: { ...copy.api, token: mask(cfg.api.token), readToken: mask(cfg.api.readToken) },
   });
 }

@@ -111,6 +111,7 @@ export function checkCrossFieldRules(cfg: Config): void {
 
   checkJenkinsRules(cfg);
   checkZkTlsRules(cfg);
+  checkZkSaslRules(cfg);
 
   // Also enforced by the schema format; kept here so hand-built configs are checked too.
   if (!isHttpUrl(cfg.jenkins.url)) {
@@ -134,6 +135,20 @@ function checkZkTlsRules(cfg: Config): void {
   }
   if (t.aclIdentities.length > 0 && t.certFile === '') {
     throw new ConfigError('zk.tls.aclIdentities needs a client certificate (zk.tls.certFile): without one the servers see no certificate identity', 'zk.tls.aclIdentities');
+  }
+}
+
+/** zk.sasl: user and password together (SASL DIGEST-MD5 needs both). */
+function checkZkSaslRules(cfg: Config): void {
+  const { user, password } = cfg.zk.sasl;
+  if (user !== '' && password === '') {
+    throw new ConfigError(
+      `zk.sasl.password must be set when zk.sasl.user is set (${JSON.stringify(clip(user, 200))}): SASL DIGEST-MD5 needs both (env ${envName('zk.sasl.password')})`,
+      'zk.sasl.password',
+    );
+  }
+  if (password !== '' && user === '') {
+    throw new ConfigError(`zk.sasl.user must be set when zk.sasl.password is set: SASL DIGEST-MD5 needs both (env ${envName('zk.sasl.user')})`, 'zk.sasl.user');
   }
 }
 

@@ -41,6 +41,15 @@ export interface ZkConfig {
   /** With `auth`: world may READ the znodes we create (else only the digest identity may). */
   readonly worldRead: boolean;
   readonly tls: ZkTlsConfig;
+  readonly sasl: ZkSaslConfig;
+}
+
+/** SASL DIGEST-MD5 with ZooKeeper (docs/security.md): both or neither. */
+export interface ZkSaslConfig {
+  /** User of the servers' JAAS Server section; '' = no SASL. */
+  readonly user: string;
+  /** Sensitive. */
+  readonly password: string;
 }
 
 /** TLS to ZooKeeper (docs/security.md). Files are re-read on every connection. */

@@ -77,6 +77,7 @@ function zookeeperNote(s: NotesInput): string | null {
   const z = s.zookeeper;
   const heard = z.msSinceHeard === null ? 'never answered' : `last answer ${formatDuration(z.msSinceHeard)} ago`;
   if (z.state !== 'connected' && z.tlsError) return `ZooKeeper ${z.state}: ${z.tlsError.message}`; // zk.tls (issue 14)
+  if (z.state !== 'connected' && z.saslError) return `ZooKeeper ${z.state}: ${z.saslError.message}`; // zk.sasl (issue 14)
   if (z.state !== 'connected') return `ZooKeeper ${z.state} (${heard})`;
   return `ZooKeeper silent (${heard}; fences after ${formatDuration(z.fenceAfterMs)})`;
 }

@@ -189,6 +189,7 @@ export class Observer {
         msSinceHeard: heard === null ? null : Math.round(now - heard),
         fenceAfterMs: this.fenceAfterMs(),
         ...(coord.tlsStatus ? { tlsError: coord.tlsStatus() } : {}),
+        ...(coord.saslStatus ? { saslError: coord.saslStatus() } : {}),
       },
       epoch: this.o.term.epoch(),
       clusterEpoch: cluster.clusterEpoch(),

@@ -13,7 +13,7 @@
  *                for this is `joining` too, while its `candidate` is our `standby`).
  * - `stopped`:   shutting down, or resigned and cooling down outside the election.
  */
-import type { ConnState, TlsFailure } from '../coordination/types';
+import type { ConnState, SaslFailure, TlsFailure } from '../coordination/types';
 import type { ElectionRole } from '../election/election';
 import type { JenkinsState } from '../jenkins/supervisor';
 import type { SyncStatus } from '../sync/types';
@@ -159,6 +159,8 @@ export interface StatusSnapshot {
     fenceAfterMs: number;
     /** zk.tls (issue 14): the last failed TLS handshake (file, peer, reason), null once one succeeds. */
     tlsError?: TlsFailure | null;
+    /** zk.sasl (issue 14): the last failed SASL authentication (or a server requiring it), null once one succeeds. */
+    saslError?: SaslFailure | null;
   };
   epoch: number | null;
   /**

@@ -1,6 +1,7 @@
 /**
  * ZooKeeper ACLs as plain data (no client library here): the identity a `user:password` pair
- * authenticates as (digest) or the certificate subjects of the cluster (x509, mutual TLS), and
+ * authenticates as (digest), the SASL user (sasl) or the certificate subjects of the cluster (x509,
+ * mutual TLS), and
  * the ACL every znode jenkins-ha creates carries. See docs/security.md.
  */
 import { createHash } from 'node:crypto';
@@ -25,11 +26,17 @@ export interface ZkAccess {
    * x509 auth provider). Znodes get ALL for each; empty = no certificate identity.
    */
   x509?: readonly string[];
+  /**
+   * Without `auth`: the SASL user (zk.sasl.user) of every node of the cluster. Znodes get ALL for
+   * sasl:<user> (it wins over x509 when both are set); undefined/'' = none.
+   */
+  sasl?: string;
 }
 
-/** Our identities as ACL ids (digest wins over x509; none = open znodes). */
+/** Our identities as ACL ids (digest wins over sasl, sasl over x509; none = open znodes). */
 function ownIds(access: ZkAccess): AclEntry[] {
   if (access.auth !== '') return [{ perms: PERM.ALL, scheme: 'digest', id: digestId(access.auth) }];
+  if (access.sasl !== undefined && access.sasl !== '') return [{ perms: PERM.ALL, scheme: 'sasl', id: access.sasl }];
   return (access.x509 ?? []).map((id) => ({ perms: PERM.ALL, scheme: 'x509', id }));
 }
 
@@ -79,11 +86,4 @@ export function mayAdminister(acl: readonly AclEntry[], access: ZkAccess): boole
   return acl.some(
     (e) => (e.perms & PERM.ADMIN) !== 0 && ((e.scheme === 'world' && e.id === 'anyone') || me.some((m) => m.scheme === e.scheme && m.id === e.id)),
   );
-}
-
-/** What to tell the operator when the server answers AUTH_FAILED (`withAuth`: zk.auth is set). */
-export function authFailedMessage(withAuth: boolean): string {
-  return withAuth
-    ? "ZooKeeper rejected the zk.auth credentials (AUTH_FAILED); check zk.auth (env JHA_ZK_AUTH) and the server's authentication settings"
-    : 'ZooKeeper refused this client (AUTH_FAILED): the server requires authentication; set zk.auth (env JHA_ZK_AUTH)';
 }

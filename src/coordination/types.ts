@@ -61,6 +61,22 @@ export interface TlsFailure {
   code: string | null;
 }
 
+/** A failed SASL authentication with ZooKeeper (zk.sasl, or a server that requires SASL), as the log and /status show it. */
+export interface SaslFailure {
+  peer: string;
+  /** zk.sasl.user ('' when none is set). */
+  user: string;
+  /**
+   * refused: the server rejected the credentials; sasl-required: the server requires SASL and
+   * closed the session; server-unproven: its rspauth did not prove it knows the password;
+   * protocol: an answer we cannot use; timeout: no answer in time.
+   */
+  reason: 'refused' | 'sasl-required' | 'server-unproven' | 'protocol' | 'timeout';
+  /** ZooKeeper's error code (-115 AUTH_FAILED, -124 SESSIONCLOSEDREQUIRESASLAUTH), if it sent one. */
+  code: number | null;
+  message: string;
+}
+
 export interface CoordinatorEvents {
   /** Connection state changed (for the given session generation). */
   state: (state: ConnState, generation: number) => void;
@@ -89,6 +105,8 @@ export interface Coordinator {
   forceReconnect(reason: string): void;
   /** With zk.tls: the last failed TLS connection attempt, null once a handshake succeeds. */
   tlsStatus?(): TlsFailure | null;
+  /** The last failed SASL authentication (zk.sasl), null once one succeeds. */
+  saslStatus?(): SaslFailure | null;
 
   create(path: string, data: Buffer, mode: CreateMode): Promise<string>;
   exists(path: string, watch?: Watcher): Promise<NodeStat | null>;

@@ -43,7 +43,7 @@ export interface InternalConnectionManager {
 interface InternalClient {
   connectionManager?: InternalConnectionManager;
 }
-interface InternalModule {
+export interface InternalModule {
   STATES?: Record<string, number>;
 }
 
@@ -108,7 +108,7 @@ export function onSocketClose(client: zk.Client, onClosed: (opened: boolean) => 
 const LIBRARY_DIR = path.dirname(require.resolve('node-zookeeper-client/package.json'));
 
 /** The library's ConnectionManager module (for the shape check). */
-function connectionManagerModule(): { prototype: Record<string, unknown> } & InternalModule {
+export function connectionManagerModule(): { prototype: Record<string, unknown> } & InternalModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path.join(LIBRARY_DIR, 'lib', 'ConnectionManager.js')) as { prototype: Record<string, unknown> } & InternalModule;
 }

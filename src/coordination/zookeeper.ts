@@ -10,22 +10,24 @@
  * there then and cannot expire before lastHeardAt + T. Only writes count (create, setData,
  * remove, multi): a follower answers reads from its own copy, and one cut off from its peers keeps
  * doing so for up to syncLimit x tickTime while the quorum may already have expired our session.
- * TLS and every other use of the library's internals: ./zk-socket.ts; a session no server takes
- * back (an ensemble that lost its data): ./refusals.ts.
+ * TLS and every other use of the library's internals: ./zk-socket.ts; SASL: ./zk-sasl.ts; a session
+ * no server takes back (an ensemble that lost its data): ./refusals.ts.
  */
 import { EventEmitter } from 'node:events';
 import * as zk from 'node-zookeeper-client';
 import { ZkError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { monoNow } from '../util/clock';
-import { aclFor, authFailedMessage, hasIdentity, mayAdminister, sameAcl, sharedAclFor, type AclEntry, type ZkAccess } from './acl';
+import { aclFor, hasIdentity, mayAdminister, sameAcl, sharedAclFor, type AclEntry, type ZkAccess } from './acl';
 import { fromZkAcl, isServerAnswer, mapZkError, toEvent, toMode, toStat, toZkAcl, type Callback, type ZkErr } from './zk-wire';
 import { LivenessProbe } from './liveness';
 import { ABANDON_MESSAGE, RefusalTracker } from './refusals';
 import { closeClient, onSocketClose, socketOf, useTls } from './zk-socket';
 import { TlsReport, type TlsFailure, type ZkTlsSettings } from './zk-tls';
+import { useSasl } from './zk-sasl';
+import { SaslReport, authFailedMessage, type ZkSaslSettings } from './zk-sasl-report';
 import type { AclCheck, AclKeeper, ConnState, Coordinator, CoordinatorEvents,
-  CreateMode, MultiOp, NodeStat, SessionInfo, Watcher } from './types';
+  CreateMode, MultiOp, NodeStat, SaslFailure, SessionInfo, Watcher } from './types';
 
 const QUORUM = true; // call(): the request is a write, answered by the quorum's leader
 
@@ -49,6 +51,8 @@ export interface ZkOptions {
   sharedPath?: string;
   /** zk.tls: connect over TLS (./zk-socket.ts), files re-read on every connection. Default: plain TCP. */
   tls?: ZkTlsSettings;
+  /** zk.sasl: SASL DIGEST-MD5 on every connection (./zk-sasl.ts). Default: none. */
+  sasl?: ZkSaslSettings;
 }
 
 const AUTH_RETRY_MIN_MS = 1000;
@@ -65,6 +69,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
   private stopped = true;
   private authRetryMs = AUTH_RETRY_MIN_MS;
   private readonly tls: TlsReport | null;
+  private readonly sasl: SaslReport;
   private readonly log: Logger;
   private readonly access: ZkAccess;
   private readonly acl: zk.ACL[];
@@ -77,6 +82,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
     this.acl = toZkAcl(aclFor(this.access));
     this.sharedAcl = toZkAcl(sharedAclFor(this.access));
     this.tls = opts.tls ? new TlsReport(opts.tls, this.log) : null;
+    this.sasl = new SaslReport(opts.sasl, this.log);
   }
 
   get authenticated(): boolean {
@@ -86,6 +92,11 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
   /** The last failed TLS connection attempt; null once a handshake succeeds (or without TLS). */
   tlsStatus(): TlsFailure | null {
     return this.tls?.current() ?? null;
+  }
+
+  /** The last failed SASL authentication (or a server requiring it); null once one succeeds. */
+  saslStatus(): SaslFailure | null {
+    return this.sasl.current();
   }
 
   get state(): ConnState {
@@ -295,12 +306,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
     const from = this.connState;
     this.connState = state;
     if (state !== 'connected') this.liveness.markUnconnected();
-    this.log.info(`zookeeper ${state}`, {
-      event: `zk.${state}`,
-      from,
-      generation: gen,
-      sessionId: this.info?.sessionId,
-    });
+    this.log.info(`zookeeper ${state}`, { event: `zk.${state}`, from, generation: gen, sessionId: this.info?.sessionId });
     this.emit('state', state, gen);
   }
 
@@ -316,6 +322,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
     });
     this.client = client;
     if (this.tls) useTls(client, this.tls.hooks(() => gen === this.gen));
+    useSasl(client, this.sasl.hooks(() => gen === this.gen)); // also without zk.sasl: a server requiring SASL
     // Credentials go with the client: it sends them right after every (re)connect handshake.
     if (this.access.auth !== '') client.addAuthInfo('digest', Buffer.from(this.access.auth, 'utf8'));
     client.on('state', (s: zk.State) => {
@@ -355,13 +362,8 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
       if (!this.info || this.info.sessionId !== sessionId) {
         this.info = { generation: gen, sessionId, timeoutMs: client.getSessionTimeout() };
         this.setState('connected', gen);
-        this.log.info('zookeeper session established', {
-          event: 'zk.session',
-          sessionId,
-          generation: gen,
-          negotiatedTimeoutMs: this.info.timeoutMs,
-          requestedTimeoutMs: this.opts.sessionTimeoutMs,
-        });
+        const timeouts = { negotiatedTimeoutMs: this.info.timeoutMs, requestedTimeoutMs: this.opts.sessionTimeoutMs };
+        this.log.info('zookeeper session established', { event: 'zk.session', sessionId, generation: gen, ...timeouts });
         this.emit('session', this.info);
       } else {
         this.setState('connected', gen);
@@ -377,7 +379,7 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
       // retry slower and slower (an operator may be fixing the server) and say what to check.
       const retryMs = this.authRetryMs;
       this.authRetryMs = Math.min(AUTH_RETRY_MAX_MS, retryMs * 2);
-      const message = authFailedMessage(this.access.auth !== '');
+      const message = authFailedMessage(this.sasl.current(), this.access.auth !== '');
       this.log.error(`${message}; retrying in ${retryMs} ms`, { event: 'zk.auth_failed', retryMs });
       this.setState('expired', gen);
       client.close();

@@ -6,6 +6,7 @@
  */
 import * as zk from 'node-zookeeper-client';
 import { useTls } from '../../src/coordination/zk-socket';
+import { useSasl } from '../../src/coordination/zk-sasl';
 import { tlsOptions, type ZkTlsSettings } from '../../src/coordination/zk-tls';
 
 export interface RawAcl {
@@ -32,10 +33,12 @@ export class RawZk {
    * Connects (within 15 s) and, when given, sends `user:password` as digest credentials; with
    * `tls`, over TLS (jenkins-ha's own override, src/coordination/zk-socket.ts).
    */
-  static async connect(connect: string, opts: { auth?: string; tls?: ZkTlsSettings } = {}): Promise<RawZk> {
+  static async connect(connect: string, opts: { auth?: string; tls?: ZkTlsSettings; sasl?: { user: string; password: string } } = {}): Promise<RawZk> {
     const client = zk.createClient(connect, { sessionTimeout: 4000, spinDelay: 100, retries: 0 });
     const settings = opts.tls;
     if (settings) useTls(client, { options: (host) => tlsOptions(settings, host), onFailure: () => undefined, onSecure: () => undefined });
+    const sasl = opts.sasl;
+    if (sasl) useSasl(client, { credentials: () => sasl, onFailure: () => undefined, onSuccess: () => undefined });
     if (opts.auth !== undefined) client.addAuthInfo('digest', Buffer.from(opts.auth));
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no ZooKeeper session at ${connect} within 15 s`)), 15000);

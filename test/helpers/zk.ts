@@ -46,7 +46,18 @@ export interface StartZkOptions {
   forceSync?: boolean;
   /** secureClientPort only, ssl.clientAuth=need, x509 auth provider (zk.sh start --tls). */
   tls?: boolean;
+  /**
+   * Client SASL required (zk.sh start --sasl): DIGEST-MD5 users of SASL_USERS in a JAAS Server
+   * section, sessionRequireClientSASLAuth=true.
+   */
+  sasl?: boolean;
 }
+
+/** The DIGEST-MD5 users of zk.sh start --sasl (its default ZK_SASL_USERS). */
+export const SASL_USERS = {
+  node: { user: 'jenkins-ha', password: 'jha-sasl-secret' },
+  other: { user: 'other', password: 'other-sasl-secret' },
+} as const;
 
 export interface ScriptResult {
   code: number;
@@ -213,6 +224,7 @@ export async function startZk(opts: StartZkOptions = {}): Promise<ZkCluster> {
       if (ensemble) args.push('--ensemble');
       if (opts.forceSync !== undefined) args.push('--force-sync', opts.forceSync ? 'yes' : 'no');
       if (opts.tls === true) args.push('--tls');
+      if (opts.sasl === true) args.push('--sasl');
       const r = await runZkScript(args);
       if (r.code === 0) {
         connect = lastLine(r.stdout);

@@ -48,7 +48,7 @@ test('npm run bench --quick runs every scenario, prints a sane JSON line for eac
   };
   expect({ code, tail: code === 0 ? '' : stderr.slice(-3000) }).toEqual({ code: 0, tail: '' });
 
-  for (const suffix of ['', '_ensemble']) {
+  for (const suffix of ['', '_ensemble', '_tls', '_ensemble_tls']) {
     const crash = by(`crash_failover${suffix}`);
     const detection = crash.detection as Stat;
     const controller = crash.controller as Stat;
@@ -64,10 +64,15 @@ test('npm run bench --quick runs every scenario, prints a sane JSON line for eac
     expect((by(`graceful_handover${suffix}`).gap as Stat).n).toBe(1);
   }
 
-  const zkKill = by('zk_leader_kill');
-  expect(zkKill.rounds).toBe(1);
-  expect(zkKill.failovers).toBe(0);
-  expect((zkKill.disconnected_ms as Stat).max).toBeGreaterThan(0);
+  for (const name of ['zk_leader_kill', 'zk_leader_kill_tls']) {
+    const zkKill = by(name);
+    expect(zkKill.rounds).toBe(1);
+    expect(zkKill.failovers).toBe(0);
+    expect((zkKill.disconnected_ms as Stat).max).toBeGreaterThan(0);
+  }
+  // The TLS runs really ran over TLS.
+  expect((by('crash_failover_tls').machine as { zk_transport?: string }).zk_transport).toBe('tls');
+  expect((by('crash_failover').machine as { zk_transport?: string }).zk_transport).toBe('tcp');
 
   const herd = by('herd');
   const results = herd.results as { variant: string; n: number; woken: Stat; requests: Stat }[];
@@ -108,10 +113,10 @@ test('npm run bench --quick runs every scenario, prints a sane JSON line for eac
   const summary = by('summary');
   const scenarios = summary.scenarios as { name: string; ok: boolean; problems: string[] }[];
   expect(scenarios.map((s) => [s.name, s.ok, s.problems])).toEqual(
-    ['failover', 'failover-ensemble', 'herd', 'clusters', 'footprint', 'status-load', 'versus'].map((n) => [n, true, []]),
+    ['failover', 'failover-ensemble', 'crash', 'failover-tls', 'failover-ensemble-tls', 'herd', 'clusters', 'footprint', 'status-load', 'versus'].map((n) => [n, true, []]),
   );
   const targets = summary.targets as { target: string; value: number | null; met: boolean }[];
   expect(targets.length).toBeGreaterThanOrEqual(20);
   for (const t of targets) expect(typeof t.met).toBe('boolean');
   expect(targets.filter((t) => t.value === null)).toEqual([]);
-}, 420_000); // versus (issue 15) adds a reference pair and a controller kill at T = 2 s
+}, 600_000); // versus (issue 15) adds a reference pair and a controller kill at T = 2 s; the TLS scenarios (issue 14) a TLS ZooKeeper each

@@ -82,6 +82,13 @@ export function zkAuthFormat(val: unknown): void {
   }
 }
 
+/** A SASL user name (zk.sasl.user): empty, or up to 256 characters without whitespace, quotes or backslashes. */
+export function saslUserFormat(val: unknown): void {
+  if (typeof val !== 'string' || (val !== '' && !/^[^\s"'\\]{1,256}$/.test(val))) {
+    throw new Error('must be empty or a user name of up to 256 characters without whitespace, quotes or backslashes');
+  }
+}
+
 export function nameFormat(val: unknown): void {
   if (typeof val !== 'string' || !NAME_PATTERN.test(val)) throw new Error(NAME_RULE);
 }

@@ -1,6 +1,6 @@
-/** Config keys of ZooKeeper: connect string, root, session and request timings, digest credentials, TLS. */
+/** Config keys of ZooKeeper: connect string, root, session and request timings, digest credentials, TLS, SASL. */
 import type { Config } from '../types';
-import { booleanFormat, intFormat, pathFormat, stringFormat, x509SubjectsFormat, zkAuthFormat, zkConnectFormat, zkRootFormat } from './formats';
+import { booleanFormat, intFormat, pathFormat, saslUserFormat, stringFormat, x509SubjectsFormat, zkAuthFormat, zkConnectFormat, zkRootFormat } from './formats';
 import type { SpecTree } from './spec';
 
 /** The `zk` section. */
@@ -63,6 +63,19 @@ export function zkKeys(): SpecTree<Config['zk']> {
         doc: 'With a client certificate and no zk.auth: the certificate subjects (RFC 2253, as ZooKeeper\'s x509 provider reports them, e.g. CN=jenkins-ha,O=Example) that get ALL on the cluster\'s znodes; empty = the subject of zk.tls.certFile (every node shares one certificate identity). List every node\'s subject when nodes have their own. JSON array from env/flags.',
         format: x509SubjectsFormat(),
         default: [],
+      },
+    },
+    sasl: {
+      user: {
+        doc: 'SASL DIGEST-MD5 user of the ZooKeeper servers\' JAAS Server section (user_<name> of DigestLoginModule); set with zk.sasl.password; empty = no SASL. Needed where the servers require SASL (sessionRequireClientSASLAuth, enforce.auth.schemes=sasl). Without zk.auth the cluster\'s znodes get an ACL for sasl:<user> (see docs/security.md).',
+        format: saslUserFormat,
+        default: '',
+      },
+      password: {
+        doc: 'Password of zk.sasl.user. Sensitive: masked by redactedConfig, never logged nor passed to a child process; prefer the env var to the config file or a flag.',
+        format: stringFormat,
+        default: '',
+        sensitive: true,
       },
     },
   };

@@ -45,7 +45,7 @@ test('a line with the wrong shape is reported, not thrown', () => {
 });
 
 test('every scenario has full and quick settings and expects at least one JSON line', () => {
-  expect(SCENARIOS.map((s) => s.name)).toEqual(['failover', 'failover-ensemble', 'crash', 'herd', 'clusters', 'footprint', 'status-load', 'versus']);
+  expect(SCENARIOS.map((s) => s.name)).toEqual(['failover', 'failover-ensemble', 'crash', 'failover-tls', 'failover-ensemble-tls', 'herd', 'clusters', 'footprint', 'status-load', 'versus']);
   for (const s of SCENARIOS) {
     expect(s.full.length).toBeGreaterThan(0);
     expect(s.quick.length).toBeGreaterThan(0);

@@ -54,6 +54,7 @@ describe('defaults', () => {
       auth: '',
       worldRead: true,
       tls: { enabled: false, caFile: '', certFile: '', keyFile: '', serverName: '', minVersion: 'TLSv1.2', aclIdentities: [] },
+      sasl: { user: '', password: '' },
     });
     expect(cfg.fencing).toEqual({
       deadlineRatio: 0.5,

@@ -62,6 +62,8 @@ const ALL_KEYS = [
   'zk.tls.serverName',
   'zk.tls.minVersion',
   'zk.tls.aclIdentities',
+  'zk.sasl.user',
+  'zk.sasl.password',
   'fencing.deadlineRatio',
   'fencing.marginMs',
   'fencing.methods',
@@ -181,8 +183,8 @@ describe('schema', () => {
     expect(new Set(args).size).toBe(args.length);
   });
 
-  it('marks only the secrets sensitive: zk.auth, the Jenkins API token and the API tokens', () => {
-    expect(leaves.filter((l) => l.node['sensitive'] === true).map((l) => l.path)).toEqual(['zk.auth', 'jenkins.apiToken', 'api.token', 'api.readToken']);
+  it('marks only the secrets sensitive: zk.auth, zk.sasl.password, the Jenkins API token and the API tokens', () => {
+    expect(leaves.filter((l) => l.node['sensitive'] === true).map((l) => l.path)).toEqual(['zk.auth', 'zk.sasl.password', 'jenkins.apiToken', 'api.token', 'api.readToken']);
   });
 
   it('listKeys agrees with the raw schema', () => {

@@ -26,6 +26,23 @@ describe('aclFor', () => {
   });
 });
 
+describe('aclFor with a SASL user', () => {
+  it('gives sasl:<user> ALL (and the world READ) without digest credentials', () => {
+    expect(aclFor({ auth: '', worldRead: true, sasl: 'jenkins-ha' })).toEqual([
+      { perms: PERM.ALL, scheme: 'sasl', id: 'jenkins-ha' },
+      { perms: PERM.READ, scheme: 'world', id: 'anyone' },
+    ]);
+  });
+  it('digest credentials win over the SASL user, and the SASL user over certificate subjects', () => {
+    expect(aclFor({ auth: 'ha:pw', worldRead: false, sasl: 'jenkins-ha' })).toEqual([{ perms: PERM.ALL, scheme: 'digest', id: digestId('ha:pw') }]);
+    expect(aclFor({ auth: '', worldRead: false, sasl: 'jenkins-ha', x509: ['CN=a'] })).toEqual([{ perms: PERM.ALL, scheme: 'sasl', id: 'jenkins-ha' }]);
+  });
+  it('another SASL user may not administer our znodes', () => {
+    expect(mayAdminister(aclFor({ auth: '', worldRead: true, sasl: 'jenkins-ha' }), { auth: '', worldRead: true, sasl: 'other' })).toBe(false);
+    expect(mayAdminister(aclFor({ auth: '', worldRead: true, sasl: 'jenkins-ha' }), { auth: '', worldRead: true, sasl: 'jenkins-ha' })).toBe(true);
+  });
+});
+
 describe('sameAcl / mayAdminister', () => {
   const ours = aclFor({ auth: 'ha:pw', worldRead: true });
   it('compares entries in any order', () => {
