@@ -22,6 +22,7 @@ import { nextWakeMs, Observer } from './observe';
 import type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort } from './options';
 import { Recorder } from './recorder';
 import { RestartTracker } from './restarts';
+import { syncActions } from './sync-actions';
 import type { ControlCommands, ControllerEvent, HistoryEntry, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
 import { TermKeeper } from './term';
 
@@ -350,21 +351,7 @@ export class Controller implements ControlCommands {
     'expire-pause': async () => {
       if (await this.cluster.clearPause()) this.recorder.record('resumed', 'pause expired');
     },
-    'sync-restore': (a, d) => {
-      const epoch = this.term.epoch();
-      if (epoch === null || !this.sync) return;
-      if (a.stale) {
-        this.log.error(d.reason, { event: 'sync.blocked', epoch, allowStale: true });
-        this.recorder.record('sync.stale_accepted', d.reason);
-      }
-      this.sync.restore(epoch, a.stale);
-    },
-    'sync-yield': async (_a, d) => {
-      this.state.resignedUntil = this.now() + this.opts.resignCooldownMs;
-      this.log.error(d.reason, { event: 'sync.blocked', epoch: this.term.epoch() ?? undefined, cooldownMs: this.opts.resignCooldownMs });
-      this.recorder.record('sync.blocked', d.reason);
-      await this.term.leaveCleanly('sync: the recorded configuration cannot be restored here');
-    },
+    ...syncActions(() => ({ sync: this.sync, term: this.term, recorder: this.recorder, log: this.log, state: this.state, now: this.now, resignCooldownMs: this.opts.resignCooldownMs })),
     'home-yield': async (_a, d) => {
       this.state.resignedUntil = this.now() + this.opts.resignCooldownMs;
       this.restarts.reset();
