@@ -187,6 +187,7 @@ function pausedText(r: StatusReport): string {
 
 function switchoverText(s: SwitchoverIntent | null): string {
   if (!s) return 'none';
+  if (s.state === 'scheduled') return `${s.id} scheduled at ${s.at ?? '?'}: the leader then -> ${s.candidate ?? 'next in line'}${s.by ? ` (by ${s.by}${s.reason ? `: ${s.reason}` : ''})` : s.reason ? ` (${s.reason})` : ''}`;
   return `${s.id} ${s.state}: ${s.from} -> ${s.candidate ?? 'next in line'}${s.reason ? ` (${s.reason})` : ''}, requested ${s.requestedAt}`;
 }
 

@@ -54,9 +54,10 @@ export class ClusterView extends EventEmitter {
     readonly basePath: string,
     private readonly log: Logger,
     now: () => number = monoNow,
+    wallNow: () => number = Date.now,
   ) {
     super();
-    this.expiry = new RecordExpiry(now);
+    this.expiry = new RecordExpiry(now, wallNow);
     this.electionPath = `${basePath}/election`;
     this.pausePath = `${basePath}/paused`;
     this.switchoverPath = `${basePath}/switchover`;
@@ -113,6 +114,12 @@ export class ClusterView extends EventEmitter {
   switchoverAgeMs(): number | null {
     const so = this.intent?.record;
     return so ? this.expiry.switchoverAgeMs(so) : null;
+  }
+
+  /** Ms until the scheduled switchover is due on this node's clocks (schedule.ts); null: none scheduled. */
+  switchoverDueInMs(): number | null {
+    const so = this.intent?.record;
+    return so ? this.expiry.scheduledDueInMs(so) : null;
   }
 
   switchoverVersion(): number | null {

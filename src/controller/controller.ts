@@ -22,6 +22,7 @@ import { nextWakeMs, Observer } from './observe';
 import type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort } from './options';
 import { Recorder } from './recorder';
 import { RestartTracker } from './restarts';
+import { scheduledSwitchoverAction } from './scheduled-switchover';
 import { syncActions } from './sync-actions';
 import type { ControlCommands, ControllerEvent, HistoryEntry, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
 import { TermKeeper } from './term';
@@ -348,6 +349,7 @@ export class Controller implements ControlCommands {
         this.recorder.record('switchover.abandoned', d.reason);
       }
     },
+    'scheduled-switchover': scheduledSwitchoverAction(() => ({ cluster: this.cluster, recorder: this.recorder, log: this.log, nodeId: this.opts.nodeId })),
     'expire-pause': async () => {
       if (await this.cluster.clearPause()) this.recorder.record('resumed', 'pause expired');
     },

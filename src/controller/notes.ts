@@ -63,10 +63,19 @@ function drainNote(s: NotesInput, now: number | null): string | null {
   return `draining${paren(purpose, age(d.since, now))}: ${parts.join('; ')}`;
 }
 
+/** A switchover scheduled for later: every node says it, with the time left by its own clock. */
+function scheduledNote(s: NotesInput, now: number | null): string | null {
+  const so = s.switchover;
+  if (!so || so.state !== 'scheduled') return null;
+  const at = Date.parse(so.at ?? '');
+  const left = now === null || !Number.isFinite(at) ? null : at > now ? `in ${formatDuration(at - now)}` : 'due';
+  return `switchover scheduled for ${so.at ?? '?'}${paren(left, so.by ? `by ${so.by}` : null)}: the leader then hands over to ${so.candidate ?? 'the next in line'}`;
+}
+
 /** The switchover this node is handing over in, when no drain says it already. */
 function switchoverNote(s: NotesInput): string | null {
   const so = s.switchover;
-  if (!so || so.from !== s.node.id || s.drain) return null;
+  if (!so || so.state === 'scheduled' || so.from !== s.node.id || s.drain) return null;
   const to = so.candidate ?? 'the next in line';
   if (so.state === 'running') return `handing over to ${to} (switchover ${so.id})`;
   return `switchover to ${to} ${so.state}`;
@@ -119,7 +128,7 @@ export function statusNotes(s: NotesInput): string[] {
   if (e && ineligible) notes.push(`not eligible: ${e.reasons.length > 0 ? e.reasons.join('; ') : 'no reason given'}`);
   const drain = drainNote(s, now);
   if (drain) notes.push(drain);
-  const so = switchoverNote(s);
+  const so = switchoverNote(s) ?? scheduledNote(s, now);
   if (so) notes.push(so);
   const zk = zookeeperNote(s);
   if (zk) notes.push(zk);

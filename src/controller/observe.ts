@@ -82,6 +82,7 @@ export class Observer {
       // Judged on this node's monotonic clock from when it first saw the record (expiry.ts).
       pauseExpired: cluster.pauseExpired(),
       switchover: this.observeSwitchover(),
+      scheduledSwitchover: this.observeScheduled(),
       handingOver: loop.handingOver,
       drain: this.o.drain?.observed() ?? null,
       drainTimeoutMs: this.drainTimeoutMs(),
@@ -130,7 +131,8 @@ export class Observer {
   private observeSwitchover(): Observed['switchover'] {
     const { cluster, opts } = this.o;
     const so = cluster.switchover();
-    if (!so) return null;
+    // A scheduled switchover is nobody's business until the leader starts it (observeScheduled).
+    if (!so || so.state === 'scheduled') return null;
     const ageMs = cluster.switchoverAgeMs() ?? 0;
     return {
       id: so.id,
@@ -142,6 +144,16 @@ export class Observer {
       // A drain may take up to drainTimeoutMs on top of the switchover's own budget.
       expired: !(ageMs < opts.switchoverTimeoutMs + this.drainTimeoutMs()),
     };
+  }
+
+  private observeScheduled(): Observed['scheduledSwitchover'] {
+    const { cluster, opts } = this.o;
+    const so = cluster.switchover();
+    const dueInMs = cluster.switchoverDueInMs();
+    if (!so || dueInMs === null) return null;
+    const others = cluster.members().filter((m) => m.id !== opts.nodeId);
+    const candidateReady = so.candidate === null ? others.length > 0 : others.some((m) => m.id === so.candidate);
+    return { id: so.id, at: so.at ?? '', by: so.by ?? '', candidate: so.candidate, dueInMs, candidateReady };
   }
 
   private snapshot(): StatusSnapshot {

@@ -74,10 +74,15 @@ export interface SwitchoverIntent {
   reason: string;
   requestedAt: string;
   /**
-   * pending: recorded, the leader has not started; draining: the leader's Jenkins is in
-   * quiet-down, waiting for builds (still cancellable); running: the leader is handing over.
+   * scheduled: waits for `at` (judged by the leader on its own clock, schedule.ts); pending:
+   * recorded, the leader has not started; draining: the leader's Jenkins is in quiet-down,
+   * waiting for builds (still cancellable); running: the leader is handing over.
    */
-  state: 'pending' | 'draining' | 'running';
+  state: 'scheduled' | 'pending' | 'draining' | 'running';
+  /** Scheduled switchovers: the ISO time (UTC) it was requested for; it stays once the leader starts it. */
+  at?: string;
+  /** Who asked (e.g. `api@10.0.0.5`); absent from records of older versions. */
+  by?: string;
   /** How the drain ended, once the leader stops Jenkins (state running). */
   drain?: DrainReport;
 }
@@ -212,8 +217,9 @@ export interface StatusSource {
 
 /** Intents the API and CLI may record. Each throws CommandError (see errors.ts) when it cannot. */
 export interface ControlCommands {
-  requestSwitchover(req: { candidate?: string; reason?: string; by: string }): Promise<SwitchoverIntent>;
-  /** Cancels a switchover that is pending or draining; CommandError NOT_FOUND / CONFLICT otherwise. */
+  /** `at`: an ISO 8601 time with a zone, to schedule it (CommandError BAD_REQUEST naming `at` when unusable). */
+  requestSwitchover(req: { candidate?: string; reason?: string; at?: string; by: string }): Promise<SwitchoverIntent>;
+  /** Cancels a switchover that is scheduled, pending or draining; CommandError NOT_FOUND / CONFLICT otherwise. */
   cancelSwitchover(by: string): Promise<SwitchoverIntent>;
   pause(req: { ttlSeconds?: number; reason?: string; drain?: boolean; by: string }): Promise<PauseState>;
   resume(by: string): Promise<PauseState>;

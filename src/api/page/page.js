@@ -190,6 +190,7 @@
     var so = s.switchover;
     if (so) {
       showBanner('banner-switchover',
+        so.state === 'scheduled' ? 'Switchover scheduled for ' + fmtTime(so.at) + ': the leader then → ' + (so.candidate || 'next in line') + (so.by ? ' (by ' + so.by + ')' : '') + '.' :
         'Switchover ' + (so.state === 'running' ? 'in progress' : 'requested') + ': ' + (so.from || '?') + ' → ' + (so.candidate || 'next in line') + '.',
         (so.reason ? 'Reason: ' + so.reason + '. ' : '') + (so.requestedAt ? 'Requested at ' + fmtTime(so.requestedAt) + '.' : ''));
     } else {

@@ -4,6 +4,7 @@
  */
 import { firstGate } from './gates';
 import { homeWhileStopped } from './home';
+import { scheduledSwitchoverCheck } from './scheduled';
 import { canProveLeadership, isLeaderNow, leaseMsOf, seqOf, whyNotProvable } from './leadership';
 import { held, none, type Decision, type Observed } from './types';
 
@@ -42,6 +43,8 @@ export function whileStopped(o: Observed): Decision {
     return { action: { kind: 'expire-switchover' }, reason: `switchover ${so.id} did not complete within its timeout; abandoning it` };
   }
   if (o.pauseExpired) return { action: { kind: 'expire-pause' }, reason: 'the maintenance pause expired; resuming' };
+  const scheduled = scheduledSwitchoverCheck(o);
+  if (scheduled) return scheduled;
   if (so && so.from !== o.self && so.candidate !== null && so.candidate !== o.self && so.candidateIsMember) {
     return {
       action: { kind: 'leave-and-rejoin', why: 'step-aside' },

@@ -65,6 +65,19 @@ export interface Observed {
     /** Older than the switchover timeout: abandoned. */
     expired: boolean;
   } | null;
+  /**
+   * A switchover scheduled for later (issue 16 item 2; `switchover` is null meanwhile): ms until it
+   * is due on this node's clock (<= 0: due), the candidate, and whether it could run now.
+   */
+  scheduledSwitchover?: {
+    id: string;
+    at: string;
+    by: string;
+    candidate: string | null;
+    dueInMs: number;
+    /** The candidate is a standby member now (candidate null: some other member is). */
+    candidateReady: boolean;
+  } | null;
   /** We stopped Jenkins to hand over (switchover): leave the election when it has stopped. */
   handingOver: boolean;
   /** The drain in progress here (Jenkins in quiet-down, waiting for builds), if any. */
@@ -119,6 +132,8 @@ export type Action =
   | { kind: 'leave-and-rejoin'; why: 'switchover' | 'step-aside' }
   | { kind: 'complete-switchover' }
   | { kind: 'expire-switchover' }
+  /** A scheduled switchover is due: start it (the intent becomes pending, from this leader), or drop it. */
+  | { kind: 'scheduled-switchover'; run: boolean }
   | { kind: 'expire-pause' }
   /** killNow: no SIGTERM grace (a Jenkins on a hung home cannot shut down cleanly). */
   | { kind: 'stop-jenkins'; mode: 'fence' | 'graceful'; countAsFailure: boolean; drain?: DrainEnd; killNow?: boolean }
