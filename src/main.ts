@@ -7,11 +7,12 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { advertisedApiUrl, clientTimings, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, resolveTimings, sessionRefreshLagMs, type Config } from './config/load';
+import { advertisedApiUrl, clientTimings, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, resolveTimings, safetySettingsOf, sessionRefreshLagMs, type Config } from './config/load';
 import type { ApiTlsConfig, HooksConfig, JenkinsConfig, LockConfig } from './config/types';
 import { ZkCoordinator } from './coordination/zookeeper';
 import { zkTlsSetup } from './coordination/zk-tls';
 import { ClusterView } from './controller/cluster-view';
+import { NotesPublisher } from './controller/notes-publisher';
 import { Controller, type ControllerOptions } from './controller/controller';
 import { ZnodeAclGuard } from './controller/znode-acl';
 import { Election } from './election/election';
@@ -21,7 +22,7 @@ import { HookRunner } from './hooks/runner';
 import { HookTrigger } from './hooks/trigger';
 import { configSecrets } from './config/secrets';
 import { runFencingMethods } from './fencing/methods';
-import type { SecretScrub } from './util/secrets';
+import { redactSecrets, type SecretScrub } from './util/secrets';
 import { JenkinsClient } from './jenkins/client';
 import { EligibilityMonitor } from './jenkins/eligibility';
 import { JenkinsSupervisor, type ServiceCommands } from './jenkins/supervisor';
@@ -91,7 +92,8 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   });
   new ZnodeAclGuard(coordinator, coordinator, base, log.child({ component: 'zookeeper' })).start();
   const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
-  const election = buildElection(cfg, coordinator, base, apiUrl, log);
+  const record = buildMemberRecord(cfg, coordinator, base, apiUrl, secrets, log);
+  const election = buildElection(cfg, coordinator, base, record, log);
   const jenkins = buildJenkins(cfg.jenkins, cfg.lock, secrets, log);
   // A new term's epoch is taken above the epoch the JENKINS_HOME lock names (ZooKeeper's state may
   // have been lost or restored while the lock kept a higher one).
@@ -115,6 +117,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     runFencing: (o) => runFencingMethods({ ...o, secrets }),
   });
 
+  record.start(() => election.status().znode, () => controller.status().notes ?? []);
   const hooks = startHooks(cfg.hooks, { nodeId: cfg.node.id, cluster: cfg.cluster.name }, controller, secrets, log);
   logStarted(cfg, apiUrl, watchdog, log);
   return serve(cfg, { controller, election, hooks, tls, apiUrl }, log);
@@ -156,9 +159,16 @@ function buildWatchdog(cfg: Config, log: Logger): HostWatchdog {
   return watchdog;
 }
 
-/** This node's place in the election; its znode carries what the CLI and the other members read. */
-function buildElection(cfg: Config, coordinator: ZkCoordinator, base: string, apiUrl: string, log: Logger): Election {
+/** What this node's election znode carries: its info, safety settings and notes (kept current). */
+function buildMemberRecord(cfg: Config, coordinator: ZkCoordinator, base: string, apiUrl: string, secrets: SecretScrub, log: Logger): NotesPublisher {
   const startedAt = new Date().toISOString();
+  const settings = safetySettingsOf(cfg);
+  const base0 = { ...pick(cfg.node, 'id', 'host'), pid: process.pid, apiUrl, jenkinsUrl: cfg.jenkins.url, version: VERSION, startedAt, settings };
+  return new NotesPublisher({ coordinator, electionPath: `${base}/election`, base: () => base0, redact: (t) => redactSecrets(t, secrets), logger: log.child({ component: 'election' }), now: monoNow });
+}
+
+/** This node's place in the election; its znode carries what the CLI and the other members read. */
+function buildElection(cfg: Config, coordinator: ZkCoordinator, base: string, record: NotesPublisher, log: Logger): Election {
   return new Election({
     coordinator,
     path: `${base}/election`,
@@ -166,7 +176,7 @@ function buildElection(cfg: Config, coordinator: ZkCoordinator, base: string, ap
     host: cfg.node.host,
     logger: log.child({ component: 'election' }),
     now: monoNow,
-    member: () => ({ ...pick(cfg.node, 'id', 'host'), pid: process.pid, apiUrl, jenkinsUrl: cfg.jenkins.url, version: VERSION, startedAt }),
+    member: () => record.member(),
   });
 }
 
@@ -230,6 +240,7 @@ function controllerOptions(cfg: Config, apiUrl: string, log: Logger): Controller
     home: j.home,
     apiUrl,
     jenkinsUrl: j.url,
+    safetySettings: safetySettingsOf(cfg),
     fenceAfterFor: (t) => {
       try {
         return resolveTimings(cfg, t).fenceAfterMs;

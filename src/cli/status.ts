@@ -11,6 +11,7 @@ import { statusNotes } from '../controller/notes';
 import type { DrainStatus, EligibilityStatus, LaunchGate, NodeRole, StatusSnapshot, SwitchoverIntent, WatchdogStatus } from '../controller/status';
 import { errorMessage } from '../errors';
 import type { JenkinsState } from '../jenkins/supervisor';
+import { clusterDrift } from '../util/safety-settings';
 import { formatDuration } from './duration';
 import { fetchStatus } from './http';
 import { syncSummary } from './sync';
@@ -57,6 +58,8 @@ export interface StatusReport {
   paused: { paused: boolean; by?: string; reason?: string; since?: string; until?: string | null };
   switchover: SwitchoverIntent | null;
   members: MemberRow[];
+  /** Safety settings that differ between the members (from their election znodes; issue 16 item 3); [] when they agree. */
+  settingsDrift?: string[];
   at: string;
 }
 
@@ -134,7 +137,8 @@ export async function buildStatusReport(cfg: Config, state: ZkClusterState): Pro
         sinceMs: null,
         epoch: null,
         error: r.error,
-        notes: [],
+        // Its API did not answer: the notes it last published in its election znode.
+        notes: (m.info?.notes ?? []).map((n) => `${n} (as last published)`),
         launchBlocked: null,
         eligibility: null,
         drain: null,
@@ -163,6 +167,7 @@ export async function buildStatusReport(cfg: Config, state: ZkClusterState): Pro
     paused,
     switchover: state.switchover,
     members: rows,
+    settingsDrift: clusterDrift(state.members.map((m) => ({ id: m.id, settings: m.info?.settings ?? null }))),
     at: new Date().toISOString(),
   };
 }
@@ -209,6 +214,7 @@ export function renderStatus(r: StatusReport): string {
   const head =
     `cluster ${r.cluster}  zookeeper ${r.zookeeper}\n` +
     `leader: ${leaderText(r)}  epoch: ${r.epoch ?? '-'}  paused: ${pausedText(r)}  switchover: ${switchoverText(r.switchover)}\n`;
+  const settings = (r.settingsDrift ?? []).length > 0 ? `settings drift: ${(r.settingsDrift ?? []).join('; ')}\n` : '';
   if (r.members.length === 0) return `${head}\nno members in ZooKeeper (no controller is running for cluster ${r.cluster})\n`;
   const rows = r.members.map((m) => [
     m.id,
@@ -225,7 +231,7 @@ export function renderStatus(r: StatusReport): string {
   const withSync = r.members.some((m) => m.sync !== undefined);
   const headers = ['ID', 'ROLE', 'JENKINS', 'READY', 'API URL', 'SINCE', ...(withSync ? ['SYNC'] : [])];
   if (withSync) r.members.forEach((m, i) => rows[i]?.push(m.sync ?? '-'));
-  return `${head}\n${renderTable(headers, rows)}${
+  return `${head}${settings}\n${renderTable(headers, rows)}${
     notes.length > 0 ? `\nnotes:\n${notes.join('')}` : ''
   }${unreachable.length > 0 ? `\nunreachable:\n${unreachable.join('')}` : ''}`;
 }

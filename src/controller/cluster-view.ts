@@ -84,6 +84,8 @@ export class ClusterView extends EventEmitter {
         jenkinsUrl: m?.jenkinsUrl ?? '',
         version: m?.version ?? '',
         role: i === 0 ? 'leader' : 'standby',
+        ...(m?.settings ? { settings: m.settings } : {}),
+        ...(m?.notes ? { notes: m.notes } : {}),
       });
     });
     return out;
@@ -235,7 +237,8 @@ export class ClusterView extends EventEmitter {
           .filter((n) => !this.memberCache.has(n) && !this.impostors.has(n))
           .map(async (n) => {
             try {
-              const { data, stat } = await this.coord.getData(`${this.electionPath}/${n}`);
+              // Watched: a member rewrites its record when its notes change (notes-publisher.ts).
+              const { data, stat } = await this.coord.getData(`${this.electionPath}/${n}`, () => void this.refreshMember(n));
               if (stat.ephemeralOwner === PERSISTENT_OWNER) {
                 this.impostors.add(n);
                 this.warnMalformed('member', n, 'ignoring a persistent election znode (no session owns it: not a member)');
@@ -253,6 +256,19 @@ export class ClusterView extends EventEmitter {
       this.emit('change');
     } catch (err) {
       this.retry('members', err, () => void this.refreshMembers());
+    }
+  }
+
+  /** A member's record changed: read it again (and watch it again), unless the member is gone. */
+  private async refreshMember(n: string): Promise<void> {
+    if (!this.memberCache.has(n)) return;
+    try {
+      const info = decodeMember((await this.coord.getData(`${this.electionPath}/${n}`, () => void this.refreshMember(n))).data);
+      if (!info) this.warnMalformed('member', `${n}@update`, 'ignoring malformed member data');
+      if (this.memberCache.has(n)) this.memberCache.set(n, info ?? this.memberCache.get(n) ?? null);
+      this.emit('change');
+    } catch (err) {
+      if (errorCode(err) !== 'ZK_NO_NODE') this.retry(`member ${n}`, err, () => void this.refreshMember(n));
     }
   }
 

@@ -23,6 +23,7 @@ import type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort
 import { Recorder } from './recorder';
 import { RestartTracker } from './restarts';
 import { scheduledSwitchoverAction } from './scheduled-switchover';
+import { settingsStepAsideAction, watchSettings } from './settings-drift';
 import { syncActions } from './sync-actions';
 import type { ControlCommands, ControllerEvent, HistoryEntry, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
 import { TermKeeper } from './term';
@@ -139,6 +140,7 @@ export class Controller implements ControlCommands {
       this.recorder.wokeIntoLead(w !== null && w >= prev.since ? w : st.since);
     });
     this.cluster.on('change', kick);
+    watchSettings({ cluster: this.cluster, verdict: () => this.observer.settingsVerdict(), log: this.log, record: (e, r) => this.recorder.record(e, r) });
     this.sync?.on('change', kick);
     this.jenkins.on('change', (js) => {
       this.recorder.jenkinsChanged(js);
@@ -350,6 +352,7 @@ export class Controller implements ControlCommands {
       }
     },
     'scheduled-switchover': scheduledSwitchoverAction(() => ({ cluster: this.cluster, recorder: this.recorder, log: this.log, nodeId: this.opts.nodeId })),
+    'settings-step-aside': settingsStepAsideAction(() => ({ term: this.term, election: this.election, recorder: this.recorder, log: this.log })),
     'expire-pause': async () => {
       if (await this.cluster.clearPause()) this.recorder.record('resumed', 'pause expired');
     },

@@ -16,7 +16,7 @@ import type { StatusSnapshot } from './status';
 
 /** What the notes are worded from (members of older versions may lack the optional blocks). */
 export type NotesInput = Pick<StatusSnapshot, 'node' | 'zookeeper' | 'switchover' | 'decision'> &
-  Partial<Pick<StatusSnapshot, 'jenkins' | 'launchBlocked' | 'drain' | 'eligibility' | 'watchdog' | 'home'>>;
+  Partial<Pick<StatusSnapshot, 'jenkins' | 'launchBlocked' | 'drain' | 'eligibility' | 'watchdog' | 'home' | 'settings'>>;
 
 /** The snapshot's own wall-clock time (ms), or null when it cannot be told. */
 function snapshotNow(s: NotesInput): number | null {
@@ -111,6 +111,18 @@ function watchdogNotes(s: NotesInput): string[] {
   return notes;
 }
 
+/** Safety settings: why this node refuses to lead (unless a held launch says it), and what differs from the other members. */
+function settingsNotes(s: NotesInput): string[] {
+  const st = s.settings;
+  if (!st) return [];
+  const notes: string[] = [];
+  if (st.refusal.length > 0 && s.launchBlocked?.gate !== 'settings') notes.push(`refusing to lead: ${st.refusal.join('; ')}`);
+  if (st.drift.length > 0) {
+    notes.push(`safety settings differ between members: ${st.drift.map((d) => `${d.key} ${String(d.here)} here, ${String(d.there)} on ${d.node}`).join('; ')}`);
+  }
+  return notes;
+}
+
 /** The notes of one node's snapshot, most pressing first; [] when nothing needs explaining. */
 export function statusNotes(s: NotesInput): string[] {
   const now = snapshotNow(s);
@@ -133,6 +145,7 @@ export function statusNotes(s: NotesInput): string[] {
   const zk = zookeeperNote(s);
   if (zk) notes.push(zk);
   if (s.node.role === 'stopped' && !ineligible && s.decision !== '') notes.push(`stopped: ${s.decision}`);
+  notes.push(...settingsNotes(s));
   notes.push(...watchdogNotes(s));
   return notes;
 }

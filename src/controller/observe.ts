@@ -10,6 +10,7 @@ import type { SyncGate } from '../sync/types';
 import type { ClusterView } from './cluster-view';
 import { homeAdviceFor } from './decide/home';
 import type { Observed } from './decide/types';
+import { settingsVerdict, type SettingsVerdict } from './decide/settings';
 import type { HomeStatus } from './home-policy';
 import type { DrainTracker } from './drain';
 import type { LoopState } from './loop-state';
@@ -83,6 +84,7 @@ export class Observer {
       pauseExpired: cluster.pauseExpired(),
       switchover: this.observeSwitchover(),
       scheduledSwitchover: this.observeScheduled(),
+      settings: this.settingsVerdict(),
       handingOver: loop.handingOver,
       drain: this.o.drain?.observed() ?? null,
       drainTimeoutMs: this.drainTimeoutMs(),
@@ -146,6 +148,14 @@ export class Observer {
     };
   }
 
+  /** This node's safety settings against the members that published theirs (null: not known). */
+  settingsVerdict(): SettingsVerdict | null {
+    const self = this.o.opts.safetySettings;
+    if (!self) return null;
+    const peers = this.o.cluster.members().flatMap((m) => (m.id !== this.o.opts.nodeId && m.settings ? [{ id: m.id, settings: m.settings }] : []));
+    return settingsVerdict({ id: this.o.opts.nodeId, settings: self }, peers);
+  }
+
   private observeScheduled(): Observed['scheduledSwitchover'] {
     const { cluster, opts } = this.o;
     const so = cluster.switchover();
@@ -205,7 +215,14 @@ export class Observer {
       home: this.homeStatus(now),
       ...(this.o.sync ? { sync: this.o.sync.status() } : {}),
       ...(this.o.watchdog ? { watchdog: this.o.watchdog.status() } : {}),
+      ...this.settingsStatus(),
     };
+  }
+
+  private settingsStatus(): Pick<StatusSnapshot, 'settings'> {
+    const self = this.o.opts.safetySettings;
+    const v = this.settingsVerdict();
+    return self && v ? { settings: { self, drift: v.drift, refusal: v.violations } } : {};
   }
 
   private homeStatus(now: number): HomeStatus {

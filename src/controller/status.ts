@@ -24,6 +24,9 @@ export type { SyncStatus } from '../sync/types';
 export type { WatchdogStatus } from '../fencing/watchdog';
 export type { HomeStatus } from './home-policy';
 import type { LaunchGate } from './decide/types';
+import type { SafetySettings } from '../util/safety-settings';
+
+export type { SafetySettings } from '../util/safety-settings';
 
 export type { LaunchGate } from './decide/types';
 
@@ -52,6 +55,18 @@ export interface MemberView {
   version: string;
   /** `leader` = lowest sequence; the rest stand in line. */
   role: 'leader' | 'standby';
+  /** Its effective safety settings as it published them (absent from older versions). */
+  settings?: SafetySettings;
+  /** Its status notes as it last published them (absent from older versions). */
+  notes?: string[];
+}
+
+/** One safety setting that differs between this node and another member. */
+export interface SettingDriftView {
+  node: string;
+  key: string;
+  here: number | string | boolean;
+  there: number | string | boolean;
 }
 
 export interface PauseState {
@@ -192,6 +207,11 @@ export interface StatusSnapshot {
    * doubt, stopped, the host watchdog. Empty when nothing needs explaining.
    */
   notes?: string[];
+  /**
+   * The cluster-wide view of the safety settings: this node's, what differs on the other members
+   * (drift), and why this node refuses to lead (empty: it does not). Absent when not known.
+   */
+  settings?: { self: SafetySettings; drift: SettingDriftView[]; refusal: string[] };
 }
 
 export type ControllerEvent =

@@ -5,6 +5,7 @@
 import { firstGate } from './gates';
 import { homeWhileStopped } from './home';
 import { scheduledSwitchoverCheck } from './scheduled';
+import { settingsCheck } from './settings';
 import { canProveLeadership, isLeaderNow, leaseMsOf, seqOf, whyNotProvable } from './leadership';
 import { held, none, type Decision, type Observed } from './types';
 
@@ -56,6 +57,8 @@ export function whileStopped(o: Observed): Decision {
     const reason = `leader but blocked: ${o.blocked.reason}`;
     return o.blocked.gate ? held(o.blocked.gate, reason) : none(reason);
   }
+  const settings = settingsCheck(o);
+  if (settings) return settings;
   if (!o.term || o.term.generation !== o.zk.generation) {
     return { action: { kind: 'acquire' }, reason: 'lowest sequence and ZooKeeper answering; taking the next fencing epoch' };
   }
