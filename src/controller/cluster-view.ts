@@ -137,6 +137,8 @@ export class ClusterView extends EventEmitter {
   }
 
   refreshAll(): void {
+    // Members already cached: their data watches may be gone with an old session (notes change).
+    for (const n of this.memberCache.keys()) void this.refreshMember(n);
     void this.refreshMembers();
     void this.refreshPause();
     void this.refreshSwitchover();
