@@ -32,6 +32,8 @@ Usage:
   jenkins-ha status     [--json | --watch [2s]]       members, roles, Jenkins, leader, epoch, pause
                         (--watch: redraw every INTERVAL, changes highlighted; Ctrl-C stops)
   jenkins-ha switchover [--candidate ID] [--reason TEXT] [--wait] [--timeout 60s]
+  jenkins-ha switchover --at 02:00|ISO-TIME [--candidate ID] [--reason TEXT]
+  jenkins-ha switchover --cancel
   jenkins-ha pause      [--ttl 1h|30m|90s|3600] [--reason TEXT] [--drain]
   jenkins-ha resume
   jenkins-ha history    [--limit N] [--json]

@@ -7,13 +7,14 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { advertisedApiUrl, clientTimings, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, resolveTimings, sessionRefreshLagMs, type Config } from './config/load';
+import { advertisedApiUrl, clientTimings, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, resolveTimings, safetySettingsOf, sessionRefreshLagMs, type Config } from './config/load';
 import type { ApiTlsConfig, HooksConfig, JenkinsConfig, LockConfig } from './config/types';
 import { ZkCoordinator } from './coordination/zookeeper';
 import { CrashHandoff } from './coordination/crash-handoff';
 import { zkTlsSetup } from './coordination/zk-tls';
 import { zkSaslSetup } from './coordination/zk-sasl-report';
 import { ClusterView } from './controller/cluster-view';
+import { NotesPublisher } from './controller/notes-publisher';
 import { Controller, type ControllerOptions } from './controller/controller';
 import { ZnodeAclGuard } from './controller/znode-acl';
 import { Election } from './election/election';
@@ -23,7 +24,7 @@ import { HookRunner } from './hooks/runner';
 import { HookTrigger } from './hooks/trigger';
 import { configSecrets } from './config/secrets';
 import { runFencingMethods } from './fencing/methods';
-import type { SecretScrub } from './util/secrets';
+import { redactSecrets, type SecretScrub } from './util/secrets';
 import { JenkinsClient } from './jenkins/client';
 import { EligibilityMonitor } from './jenkins/eligibility';
 import { JenkinsSupervisor, SESSION_CLOSER, type ServiceCommands } from './jenkins/supervisor';
@@ -95,7 +96,8 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   });
   new ZnodeAclGuard(coordinator, coordinator, base, log.child({ component: 'zookeeper' })).start();
   const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
-  const election = buildElection(cfg, coordinator, base, apiUrl, log);
+  const record = buildMemberRecord(cfg, coordinator, base, apiUrl, secrets, log);
+  const election = buildElection(cfg, coordinator, base, record, log);
   // A crashed controller's session is closed by its shim (docs/safety.md): the shim learns it on its stdin.
   const handoff = new CrashHandoff(coordinator, {
     ...pick(cfg.zk, 'connect', 'auth'), tls: zkTls.tls ?? null, home: cfg.jenkins.home, nodeId: cfg.node.id,
@@ -125,6 +127,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     runFencing: (o) => runFencingMethods({ ...o, secrets }),
   });
 
+  record.start(() => election.status().znode, () => controller.status().notes ?? []);
   const hooks = startHooks(cfg.hooks, { nodeId: cfg.node.id, cluster: cfg.cluster.name }, controller, secrets, log);
   logStarted(cfg, apiUrl, watchdog, log);
   return serve(cfg, { controller, election, hooks, tls, apiUrl }, log);
@@ -166,9 +169,16 @@ function buildWatchdog(cfg: Config, log: Logger): HostWatchdog {
   return watchdog;
 }
 
-/** This node's place in the election; its znode carries what the CLI and the other members read. */
-function buildElection(cfg: Config, coordinator: ZkCoordinator, base: string, apiUrl: string, log: Logger): Election {
+/** What this node's election znode carries: its info, safety settings and notes (kept current). */
+function buildMemberRecord(cfg: Config, coordinator: ZkCoordinator, base: string, apiUrl: string, secrets: SecretScrub, log: Logger): NotesPublisher {
   const startedAt = new Date().toISOString();
+  const settings = safetySettingsOf(cfg);
+  const base0 = { ...pick(cfg.node, 'id', 'host'), pid: process.pid, apiUrl, jenkinsUrl: cfg.jenkins.url, version: VERSION, startedAt, settings, ...pick(cfg.election, 'priority', 'noFailover') };
+  return new NotesPublisher({ coordinator, electionPath: `${base}/election`, base: () => base0, redact: (t) => redactSecrets(t, secrets), logger: log.child({ component: 'election' }), now: monoNow });
+}
+
+/** This node's place in the election; its znode carries what the CLI and the other members read. */
+function buildElection(cfg: Config, coordinator: ZkCoordinator, base: string, record: NotesPublisher, log: Logger): Election {
   return new Election({
     coordinator,
     path: `${base}/election`,
@@ -176,7 +186,7 @@ function buildElection(cfg: Config, coordinator: ZkCoordinator, base: string, ap
     host: cfg.node.host,
     logger: log.child({ component: 'election' }),
     now: monoNow,
-    member: () => ({ ...pick(cfg.node, 'id', 'host'), pid: process.pid, apiUrl, jenkinsUrl: cfg.jenkins.url, version: VERSION, startedAt, ...pick(cfg.election, 'priority', 'noFailover') }),
+    member: () => record.member(),
   });
 }
 
@@ -241,6 +251,7 @@ function controllerOptions(cfg: Config, apiUrl: string, log: Logger): Controller
     home: j.home,
     apiUrl,
     jenkinsUrl: j.url,
+    safetySettings: safetySettingsOf(cfg),
     fenceAfterFor: (t) => {
       try {
         return resolveTimings(cfg, t).fenceAfterMs;

@@ -42,6 +42,22 @@ export function createMetrics(
     },
   });
   new Gauge({
+    name: 'jenkins_ha_settings_drift',
+    help: 'Safety settings of this node that differ from another member (one per key and member; 0 = all agree).',
+    registers,
+    collect() {
+      this.set(source.status().settings?.drift.length ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'jenkins_ha_settings_refused',
+    help: '1 while this node refuses to lead because its safety settings would break the rule against a member, else 0.',
+    registers,
+    collect() {
+      this.set((source.status().settings?.refusal.length ?? 0) > 0 ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'jenkins_ha_jenkins_ready',
     help: '1 when the local Jenkins answers its readiness probe, else 0.',
     registers,

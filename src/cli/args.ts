@@ -30,6 +30,10 @@ export const MAX_WATCH_MS = 3_600_000;
 export interface SwitchoverOptions {
   candidate?: string;
   reason?: string;
+  /** `--at`: as typed (cli/at.ts turns it into an ISO time when the command runs). */
+  at?: string;
+  /** `--cancel`: cancel the scheduled or pending switchover (DELETE /switchover). */
+  cancel?: boolean;
   wait: boolean;
   timeoutMs: number;
 }
@@ -71,7 +75,7 @@ export const MAX_HISTORY_LIMIT = 200;
 /** Flags of each command: true = takes a value, 'optional' = may take one (the next token unless it is a flag). */
 const FLAGS: Readonly<Record<OpsCommand, Readonly<Record<string, boolean | 'optional'>>>> = {
   status: { '--json': false, '--watch': 'optional' },
-  switchover: { '--candidate': true, '--reason': true, '--wait': false, '--timeout': true },
+  switchover: { '--candidate': true, '--reason': true, '--at': true, '--cancel': false, '--wait': false, '--timeout': true },
   pause: { '--ttl': true, '--reason': true, '--drain': false },
   resume: {},
   history: { '--limit': true, '--json': false },
@@ -159,13 +163,22 @@ export function parseOpsArgs(command: OpsCommand, rest: readonly string[], confi
       const reason = str('--reason');
       const timeoutMs = duration('--timeout', parseDurationMs);
       const wait = bool('--wait');
+      const at = str('--at');
       if (timeoutMs !== undefined && !wait) throw new UsageError('switchover: --timeout only applies with --wait');
+      if (bool('--cancel')) {
+        if (candidate !== undefined || reason !== undefined || at !== undefined || wait || timeoutMs !== undefined) {
+          throw new UsageError('switchover: --cancel takes no other flag');
+        }
+        return { parsed: { command, opts: { cancel: true, wait: false, timeoutMs: DEFAULT_SWITCHOVER_TIMEOUT_MS } }, configArgs };
+      }
+      if (at !== undefined && wait) throw new UsageError('switchover: --wait does not combine with --at (follow it with jenkins-ha status --watch)');
       return {
         parsed: {
           command,
           opts: {
             ...(candidate !== undefined ? { candidate } : {}),
             ...(reason !== undefined ? { reason } : {}),
+            ...(at !== undefined ? { at } : {}),
             wait,
             timeoutMs: timeoutMs ?? DEFAULT_SWITCHOVER_TIMEOUT_MS,
           },

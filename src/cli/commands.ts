@@ -10,6 +10,7 @@ import type { Config } from '../config/load';
 import type { HistoryEntry, SwitchoverIntent } from '../controller/status';
 import { errorMessage } from '../errors';
 import type { HistoryOptions, PauseOptions, SwitchoverOptions } from './args';
+import { parseAtFlag } from './at';
 import { formatDuration } from './duration';
 import { CliError } from './errors';
 import { ApiError, UnreachableError, fetchStatus, requestJson } from './http';
@@ -93,17 +94,31 @@ function intentOf(body: unknown): SwitchoverIntent {
     from: typeof v.from === 'string' ? v.from : '',
     reason: typeof v.reason === 'string' ? v.reason : '',
     requestedAt: typeof v.requestedAt === 'string' ? v.requestedAt : '',
-    state: v.state === 'running' ? 'running' : 'pending',
+    state: v.state === 'running' ? 'running' : v.state === 'scheduled' ? 'scheduled' : 'pending',
+    ...(typeof v.at === 'string' ? { at: v.at } : {}),
   };
 }
 
 export async function switchoverCommand(cfg: Config, opts: SwitchoverOptions, print: Print): Promise<void> {
   const t0 = Date.now();
+  if (opts.cancel === true) {
+    const { body, via } = await sendCommand(cfg, 'DELETE', '/switchover', {});
+    const gone = intentOf(body);
+    print(`switchover ${gone.id} cancelled${gone.state === 'scheduled' ? ` (it was scheduled for ${gone.at ?? '?'})` : ''} (via ${via})\n`);
+    return;
+  }
+  const at = opts.at !== undefined ? parseAtFlag(opts.at, new Date(t0)) : undefined;
   const { body, via } = await sendCommand(cfg, 'POST', '/switchover', {
     ...(opts.candidate !== undefined ? { candidate: opts.candidate } : {}),
     ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+    ...(at !== undefined ? { at } : {}),
   });
   const intent = intentOf(body);
+  if (intent.state === 'scheduled') {
+    const local = new Date(intent.at ?? at ?? '').toString();
+    print(`switchover ${intent.id} scheduled for ${intent.at ?? at ?? '?'} (${local}): the leader then -> ${intent.candidate ?? 'next in line'} (via ${via}); cancel it with: jenkins-ha switchover --cancel\n`);
+    return;
+  }
   print(`switchover ${intent.id} requested: ${intent.from || '?'} -> ${intent.candidate ?? 'next in line'} (via ${via})\n`);
   if (!opts.wait) return;
   const done = await waitForSwitchover(cfg, intent, t0 + opts.timeoutMs, opts.timeoutMs);

@@ -11,6 +11,7 @@ import { statusNotes } from '../controller/notes';
 import type { DrainStatus, EligibilityStatus, LaunchGate, NodeRole, StatusSnapshot, SwitchoverIntent, WatchdogStatus } from '../controller/status';
 import { errorMessage } from '../errors';
 import type { JenkinsState } from '../jenkins/supervisor';
+import { clusterDrift } from '../util/safety-settings';
 import { formatDuration } from './duration';
 import { fetchStatus } from './http';
 import { syncSummary } from './sync';
@@ -60,6 +61,8 @@ export interface StatusReport {
   paused: { paused: boolean; by?: string; reason?: string; since?: string; until?: string | null };
   switchover: SwitchoverIntent | null;
   members: MemberRow[];
+  /** Safety settings that differ between the members (from their election znodes; issue 16 item 3); [] when they agree. */
+  settingsDrift?: string[];
   at: string;
 }
 
@@ -139,7 +142,8 @@ export async function buildStatusReport(cfg: Config, state: ZkClusterState): Pro
         sinceMs: null,
         epoch: null,
         error: r.error,
-        notes: [],
+        // Its API did not answer: the notes it last published in its election znode.
+        notes: (m.info?.notes ?? []).map((n) => `${n} (as last published)`),
         launchBlocked: null,
         eligibility: null,
         drain: null,
@@ -168,6 +172,7 @@ export async function buildStatusReport(cfg: Config, state: ZkClusterState): Pro
     paused,
     switchover: state.switchover,
     members: rows,
+    settingsDrift: clusterDrift(state.members.map((m) => ({ id: m.id, settings: m.info?.settings ?? null }))),
     at: new Date().toISOString(),
   };
 }
@@ -192,6 +197,7 @@ function pausedText(r: StatusReport): string {
 
 function switchoverText(s: SwitchoverIntent | null): string {
   if (!s) return 'none';
+  if (s.state === 'scheduled') return `${s.id} scheduled at ${s.at ?? '?'}: the leader then -> ${s.candidate ?? 'next in line'}${s.by ? ` (by ${s.by}${s.reason ? `: ${s.reason}` : ''})` : s.reason ? ` (${s.reason})` : ''}`;
   return `${s.id} ${s.state}: ${s.from} -> ${s.candidate ?? 'next in line'}${s.reason ? ` (${s.reason})` : ''}, requested ${s.requestedAt}`;
 }
 
@@ -213,6 +219,7 @@ export function renderStatus(r: StatusReport): string {
   const head =
     `cluster ${r.cluster}  zookeeper ${r.zookeeper}\n` +
     `leader: ${leaderText(r)}  epoch: ${r.epoch ?? '-'}  paused: ${pausedText(r)}  switchover: ${switchoverText(r.switchover)}\n`;
+  const settings = (r.settingsDrift ?? []).length > 0 ? `settings drift: ${(r.settingsDrift ?? []).join('; ')}\n` : '';
   if (r.members.length === 0) return `${head}\nno members in ZooKeeper (no controller is running for cluster ${r.cluster})\n`;
   const rows = r.members.map((m) => [
     m.id,
@@ -232,7 +239,7 @@ export function renderStatus(r: StatusReport): string {
   const headers = ['ID', 'ROLE', 'JENKINS', 'READY', 'API URL', 'SINCE', ...(withPrio ? ['PRIO'] : []), ...(withSync ? ['SYNC'] : [])];
   if (withPrio) r.members.forEach((m, i) => rows[i]?.push(m.priority === null || m.priority === undefined ? '-' : `${m.priority}${m.noFailover ? ' noFailover' : ''}`));
   if (withSync) r.members.forEach((m, i) => rows[i]?.push(m.sync ?? '-'));
-  return `${head}\n${renderTable(headers, rows)}${
+  return `${head}${settings}\n${renderTable(headers, rows)}${
     notes.length > 0 ? `\nnotes:\n${notes.join('')}` : ''
   }${unreachable.length > 0 ? `\nunreachable:\n${unreachable.join('')}` : ''}`;
 }

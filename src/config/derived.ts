@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../errors';
+import type { SafetySettings } from '../util/safety-settings';
 import type { Config, ResolvedTimings } from './types';
 
 /** zk.pingIntervalMs = 0: a sixth of session timeout `t`. */
@@ -147,4 +148,31 @@ export function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** The effective safety settings this node publishes in its member record (util/safety-settings.ts). */
+export function safetySettingsOf(cfg: Config): SafetySettings {
+  const t = cfg.zk.sessionTimeoutMs;
+  const { heartbeatMs, leaseMs } = resolveLockTimings(cfg);
+  let fenceAfterMs: number;
+  try {
+    fenceAfterMs = resolveTimings(cfg).fenceAfterMs;
+  } catch {
+    fenceAfterMs = 0;
+  }
+  return {
+    sessionTimeoutMs: t,
+    deadlineRatio: cfg.fencing.deadlineRatio,
+    fenceAfterMs,
+    fenceKillAfterMs: cfg.jenkins.fenceKillAfterMs,
+    marginMs: cfg.fencing.marginMs,
+    pingIntervalMs: effectivePingIntervalMs(cfg, t),
+    tickTimeMs: cfg.zk.tickTimeMs,
+    lockLeaseMs: leaseMs,
+    lockLeaseDerived: cfg.lock.leaseMs === 0,
+    lockHeartbeatMs: heartbeatMs,
+    lockIoTimeoutMs: resolveIoTimeoutMs(cfg),
+    watchdog: cfg.fencing.watchdog.mode,
+    syncMode: cfg.sync.mode,
+  };
 }

@@ -16,7 +16,7 @@ import type { Config } from './types';
 export type { Config, ResolvedTimings } from './types';
 // The rules and derived values live in ./rules.ts and ./derived.ts; callers import them from here.
 export { checkCrossFieldRules, requireRunnable } from './rules';
-export { advertisedApiUrl, clientTimings, redactedConfig, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, resolveTimings, sessionRefreshLagMs } from './derived';
+export { advertisedApiUrl, clientTimings, redactedConfig, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, resolveTimings, safetySettingsOf, sessionRefreshLagMs } from './derived';
 
 export interface LoadConfigOptions {
   /** Config file (JSON with optional full-line `//` comments). Default: env JHA_CONFIG, else none. */

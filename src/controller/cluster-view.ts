@@ -1,7 +1,7 @@
 /**
  * The cluster as ZooKeeper holds it, cached in memory and kept fresh by watches: the members
  * (election znodes and their data), the maintenance pause, the switchover intent. Also the
- * cluster-wide history (sequential znodes under `<base>/history`), appended by every controller.
+ * cluster-wide history (cluster-history.ts), appended by every controller.
  *
  * The status snapshot and the decision read the cache; nothing here runs a ZooKeeper round trip
  * per API request. Malformed znode data from another member is logged and ignored.
@@ -15,11 +15,12 @@ import { PERSISTENT_OWNER, sortContenders } from '../election/sequence';
 import type { Logger } from '../logging/logger';
 import { RateLimiter } from '../util/rate-limit';
 import { RecordExpiry } from './expiry';
-import { decodeHistory, decodePause, decodeSwitchover, type PauseRecord } from './records';
+import { ClusterHistory } from './cluster-history';
+import { decodePause, decodeSwitchover, type PauseRecord } from './records';
 import type { DrainReport, HistoryEntry, MemberView, PauseState, SwitchoverIntent } from './status';
 import { monoNow } from '../util/clock';
 
-export const HISTORY_KEEP = 200;
+export { HISTORY_KEEP } from './cluster-history';
 
 export { decodeHistory, decodePause, decodeSwitchover, parseRecord, pauseInForce, type PauseRecord } from './records';
 
@@ -46,20 +47,23 @@ export class ClusterView extends EventEmitter {
   private impostors = new Set<string>();
   /** Pause and switchover expiry on this node's monotonic clock (issue 13 item 4). */
   private readonly expiry: RecordExpiry;
+  private readonly history: ClusterHistory;
 
   constructor(
     private readonly coord: Coordinator,
     readonly basePath: string,
     private readonly log: Logger,
     now: () => number = monoNow,
+    wallNow: () => number = Date.now,
   ) {
     super();
-    this.expiry = new RecordExpiry(now);
+    this.expiry = new RecordExpiry(now, wallNow);
     this.electionPath = `${basePath}/election`;
     this.pausePath = `${basePath}/paused`;
     this.switchoverPath = `${basePath}/switchover`;
     this.historyPath = `${basePath}/history`;
     this.epochPath = `${basePath}/epoch`;
+    this.history = new ClusterHistory(coord, this.historyPath, (kind, key, message) => this.warnMalformed(kind, key, message));
     // Watches of an old session are gone with it: read everything again on every connect.
     coord.on('state', (state) => {
       if (state === 'connected') this.refreshAll();
@@ -82,6 +86,8 @@ export class ClusterView extends EventEmitter {
         priority: m?.priority ?? 0,
         noFailover: m?.noFailover ?? false,
         role: i === 0 ? 'leader' : 'standby',
+        ...(m?.settings ? { settings: m.settings } : {}),
+        ...(m?.notes ? { notes: m.notes } : {}),
       });
     });
     return out;
@@ -114,6 +120,12 @@ export class ClusterView extends EventEmitter {
     return so ? this.expiry.switchoverAgeMs(so) : null;
   }
 
+  /** Ms until the scheduled switchover is due on this node's clocks (schedule.ts); null: none scheduled. */
+  switchoverDueInMs(): number | null {
+    const so = this.intent?.record;
+    return so ? this.expiry.scheduledDueInMs(so) : null;
+  }
+
   switchoverVersion(): number | null {
     return this.intent?.version ?? null;
   }
@@ -127,6 +139,8 @@ export class ClusterView extends EventEmitter {
   }
 
   refreshAll(): void {
+    // Members already cached: their data watches may be gone with an old session (notes change).
+    for (const n of this.memberCache.keys()) void this.refreshMember(n);
     void this.refreshMembers();
     void this.refreshPause();
     void this.refreshSwitchover();
@@ -205,50 +219,13 @@ export class ClusterView extends EventEmitter {
     return true;
   }
 
-  async appendHistory(entry: HistoryEntry): Promise<void> {
-    const data = Buffer.from(JSON.stringify(entry));
-    try {
-      await this.coord.create(`${this.historyPath}/h-`, data, 'persistent_sequential');
-    } catch (err) {
-      if (errorCode(err) !== 'ZK_NO_NODE') throw err;
-      await this.coord.mkdirp(this.historyPath);
-      await this.coord.create(`${this.historyPath}/h-`, data, 'persistent_sequential');
-    }
-    await this.trimHistory();
+  appendHistory(entry: HistoryEntry): Promise<void> {
+    return this.history.append(entry);
   }
 
   /** The newest `limit` entries, oldest first. */
-  async readHistory(limit: number): Promise<HistoryEntry[]> {
-    let names: string[];
-    try {
-      names = await this.coord.getChildren(this.historyPath);
-    } catch (err) {
-      if (errorCode(err) === 'ZK_NO_NODE') return [];
-      throw err;
-    }
-    names.sort();
-    const pick = names.slice(-limit);
-    const out = await Promise.all(
-      pick.map(async (n) => {
-        try {
-          const e = decodeHistory((await this.coord.getData(`${this.historyPath}/${n}`)).data);
-          if (!e) this.warnMalformed('history', `history/${n}`, 'ignoring a malformed history entry');
-          return e;
-        } catch (err) {
-          if (errorCode(err) === 'ZK_NO_NODE') return null; // trimmed meanwhile
-          throw err;
-        }
-      }),
-    );
-    return out.filter((e): e is HistoryEntry => e !== null);
-  }
-
-  private async trimHistory(): Promise<void> {
-    const names = (await this.coord.getChildren(this.historyPath)).sort();
-    const extra = names.length - HISTORY_KEEP;
-    for (const n of names.slice(0, Math.max(0, extra))) {
-      await this.coord.remove(`${this.historyPath}/${n}`).catch(() => undefined);
-    }
+  readHistory(limit: number): Promise<HistoryEntry[]> {
+    return this.history.read(limit);
   }
 
   // ---- watches ------------------------------------------------------------------------------
@@ -264,7 +241,8 @@ export class ClusterView extends EventEmitter {
           .filter((n) => !this.memberCache.has(n) && !this.impostors.has(n))
           .map(async (n) => {
             try {
-              const { data, stat } = await this.coord.getData(`${this.electionPath}/${n}`);
+              // Watched: a member rewrites its record when its notes change (notes-publisher.ts).
+              const { data, stat } = await this.coord.getData(`${this.electionPath}/${n}`, () => void this.refreshMember(n));
               if (stat.ephemeralOwner === PERSISTENT_OWNER) {
                 this.impostors.add(n);
                 this.warnMalformed('member', n, 'ignoring a persistent election znode (no session owns it: not a member)');
@@ -282,6 +260,19 @@ export class ClusterView extends EventEmitter {
       this.emit('change');
     } catch (err) {
       this.retry('members', err, () => void this.refreshMembers());
+    }
+  }
+
+  /** A member's record changed: read it again (and watch it again), unless the member is gone. */
+  private async refreshMember(n: string): Promise<void> {
+    if (!this.memberCache.has(n)) return;
+    try {
+      const info = decodeMember((await this.coord.getData(`${this.electionPath}/${n}`, () => void this.refreshMember(n))).data);
+      if (!info) this.warnMalformed('member', `${n}@update`, 'ignoring malformed member data');
+      if (this.memberCache.has(n)) this.memberCache.set(n, info ?? this.memberCache.get(n) ?? null);
+      this.emit('change');
+    } catch (err) {
+      if (errorCode(err) !== 'ZK_NO_NODE') this.retry(`member ${n}`, err, () => void this.refreshMember(n));
     }
   }
 

@@ -9,6 +9,7 @@ import type { ConnState } from '../coordination/types';
 import type { Logger } from '../logging/logger';
 import type { ClusterView } from './cluster-view';
 import type { FenceConfirmation, FenceConfirmStore } from './fence-confirm';
+import { parseScheduleAt } from './schedule';
 import type { ControlCommands, HistoryEntry, MemberView, PauseState, SwitchoverIntent } from './status';
 
 export interface CommandsOptions {
@@ -38,7 +39,9 @@ export function mayTakeOver(standbys: readonly MemberView[], cluster: string): v
 export class Commands implements ControlCommands {
   constructor(private readonly o: CommandsOptions) {}
 
-  async requestSwitchover(req: { candidate?: string; reason?: string; by: string }): Promise<SwitchoverIntent> {
+  async requestSwitchover(req: { candidate?: string; reason?: string; at?: string; by: string }): Promise<SwitchoverIntent> {
+    // A bad time is the caller's mistake whatever the cluster's state: say so first (400).
+    const at = req.at !== undefined ? new Date(parseScheduleAt(req.at, this.o.wallNow())).toISOString() : null;
     this.requireConnected();
     const cluster = this.o.cluster;
     if (cluster.pauseState().paused) throw new CommandError('CONFLICT', 'the cluster is paused; resume it before a switchover');
@@ -59,13 +62,23 @@ export class Commands implements ControlCommands {
       from: leader.id,
       reason: req.reason ?? '',
       requestedAt: new Date(this.o.wallNow()).toISOString(),
-      state: 'pending',
+      state: at !== null ? 'scheduled' : 'pending',
+      ...(at !== null ? { at } : {}),
+      by: req.by,
     };
     if (!(await cluster.createSwitchover(intent))) {
-      throw new CommandError('CONFLICT', `a switchover is already in progress (${cluster.switchover()?.id ?? 'unknown'})`);
+      const existing = cluster.switchover();
+      const what = existing?.state === 'scheduled' ? `one is scheduled for ${existing.at ?? '?'}; cancel it first (DELETE /switchover)` : 'already in progress';
+      throw new CommandError('CONFLICT', `a switchover is ${what} (${existing?.id ?? 'unknown'})`);
+    }
+    const to = `${intent.candidate ?? 'next in line'} by ${req.by}${intent.reason ? `: ${intent.reason}` : ''}`;
+    if (at !== null) {
+      this.o.logger.info(`switchover ${intent.id} scheduled for ${at} by ${req.by}`, { event: 'switchover.scheduled', id: intent.id, at, candidate: intent.candidate });
+      this.o.record('switchover.scheduled', `${intent.id} at ${at}: the leader then -> ${to}`);
+      return intent;
     }
     this.o.logger.info(`switchover ${intent.id} requested by ${req.by}`, { event: 'switchover.requested', id: intent.id, candidate: intent.candidate, from: intent.from });
-    this.o.record('switchover.requested', `${intent.from} -> ${intent.candidate ?? 'next in line'} by ${req.by}${intent.reason ? `: ${intent.reason}` : ''}`);
+    this.o.record('switchover.requested', `${intent.from} -> ${to}`);
     return intent;
   }
 
@@ -78,7 +91,7 @@ export class Commands implements ControlCommands {
     if (!(await this.o.cluster.deleteSwitchover(version))) {
       throw new CommandError('CONFLICT', `switchover ${intent.id} changed meanwhile (it may have started)`);
     }
-    this.o.record('switchover.cancelled', `${intent.id} by ${by}`);
+    this.o.record('switchover.cancelled', `${intent.id}${intent.state === 'scheduled' ? ` (scheduled for ${intent.at ?? '?'})` : ''} by ${by}`);
     return intent;
   }
 

@@ -25,6 +25,8 @@ import { nextWakeMs, Observer } from './observe';
 import type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort } from './options';
 import { Recorder } from './recorder';
 import { RestartTracker } from './restarts';
+import { scheduledSwitchoverAction } from './scheduled-switchover';
+import { settingsStepAsideAction, watchSettings } from './settings-drift';
 import type { ControlCommands, ControllerEvent, FenceConfirmation, HistoryEntry, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
 import { TermKeeper } from './term';
 
@@ -140,6 +142,7 @@ export class Controller implements ControlCommands {
       this.recorder.wokeIntoLead(w !== null && w >= prev.since ? w : st.since);
     });
     this.cluster.on('change', kick);
+    watchSettings({ cluster: this.cluster, verdict: () => this.observer.settingsVerdict(), log: this.log, record: (e, r) => this.recorder.record(e, r) });
     this.sync?.on('change', kick);
     this.jenkins.on('change', (js) => {
       this.recorder.jenkinsChanged(js);
@@ -360,6 +363,8 @@ export class Controller implements ControlCommands {
         this.recorder.record('switchover.abandoned', d.reason);
       }
     },
+    'scheduled-switchover': scheduledSwitchoverAction(() => ({ cluster: this.cluster, recorder: this.recorder, log: this.log, nodeId: this.opts.nodeId })),
+    'settings-step-aside': settingsStepAsideAction(() => ({ term: this.term, election: this.election, recorder: this.recorder, log: this.log })),
     'expire-pause': async () => {
       if (await this.cluster.clearPause()) this.recorder.record('resumed', 'pause expired');
     },

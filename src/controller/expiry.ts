@@ -6,13 +6,17 @@
  *
  * - A pause lasts `until - since`: both written by the node that set it, from its own clock, so
  *   the difference is right whatever that clock's offset (records of older versions too).
- * - A switchover lasts the reader's switchover timeout from the moment the reader first saw it.
+ * - A switchover lasts the reader's switchover timeout from the moment the reader first saw it
+ *   (a scheduled one: from the moment it first saw it started, not while it waits for its time).
+ * - A scheduled switchover is due when the reader's monotonic clock reaches the requested time as
+ *   converted at first sight (schedule.ts); only the leader acts on it.
  *
  * Every node follows the records through ZooKeeper watches, so it sees them within milliseconds
  * of the write. A node that starts (or restarts) while a record exists counts from then: the
  * record can last up to that late start longer on that node, never shorter (docs/operating.md).
  */
 import type { PauseRecord } from './records';
+import { dueAtMono } from './schedule';
 import type { SwitchoverIntent } from './status';
 
 /** What identifies one pause: a new pause (or one rewritten with another TTL) starts afresh. */
@@ -34,8 +38,13 @@ export class RecordExpiry {
   /** Key -> monotonic ms when this node first saw it. Only the current records are kept. */
   private pauseSeen: { key: string; at: number } | null = null;
   private switchoverSeen: { id: string; at: number } | null = null;
+  /** A scheduled intent's requested time as a deadline on this node's monotonic clock. */
+  private scheduledDue: { key: string; at: number } | null = null;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly wallNow: () => number = Date.now,
+  ) {}
 
   /** The pause record now cached (null: none). Call on every refresh so the age counts from then. */
   seePause(p: PauseRecord | null): void {
@@ -51,9 +60,23 @@ export class RecordExpiry {
   seeSwitchover(so: SwitchoverIntent | null): void {
     if (!so) {
       this.switchoverSeen = null;
+      this.scheduledDue = null;
       return;
     }
-    if (this.switchoverSeen?.id !== so.id) this.switchoverSeen = { id: so.id, at: this.now() };
+    // A scheduled intent that starts counts afresh: its age is the time since it started.
+    const id = so.state === 'scheduled' ? `${so.id}/scheduled` : so.id;
+    if (this.switchoverSeen?.id !== id) this.switchoverSeen = { id, at: this.now() };
+    if (so.state === 'scheduled' && so.at !== undefined) {
+      const key = `${so.id}@${so.at}`;
+      if (this.scheduledDue?.key !== key) this.scheduledDue = { key, at: dueAtMono(so.at, this.wallNow(), this.now()) };
+    }
+  }
+
+  /** Ms until a scheduled `so` is due on this node's clock (<= 0: due); null when `so` is not scheduled. */
+  scheduledDueInMs(so: SwitchoverIntent): number | null {
+    if (so.state !== 'scheduled' || so.at === undefined) return null;
+    this.seeSwitchover(so);
+    return (this.scheduledDue?.at ?? this.now()) - this.now();
   }
 
   /** Whether `p` has run its length on this node's clock. */

@@ -16,7 +16,7 @@ import type { StatusSnapshot } from './status';
 
 /** What the notes are worded from (members of older versions may lack the optional blocks). */
 export type NotesInput = Pick<StatusSnapshot, 'node' | 'zookeeper' | 'switchover' | 'decision'> &
-  Partial<Pick<StatusSnapshot, 'jenkins' | 'launchBlocked' | 'drain' | 'eligibility' | 'watchdog' | 'home' | 'members'>>;
+  Partial<Pick<StatusSnapshot, 'jenkins' | 'launchBlocked' | 'drain' | 'eligibility' | 'watchdog' | 'home' | 'members' | 'settings'>>;
 
 /** The snapshot's own wall-clock time (ms), or null when it cannot be told. */
 function snapshotNow(s: NotesInput): number | null {
@@ -63,10 +63,19 @@ function drainNote(s: NotesInput, now: number | null): string | null {
   return `draining${paren(purpose, age(d.since, now))}: ${parts.join('; ')}`;
 }
 
+/** A switchover scheduled for later: every node says it, with the time left by its own clock. */
+function scheduledNote(s: NotesInput, now: number | null): string | null {
+  const so = s.switchover;
+  if (!so || so.state !== 'scheduled') return null;
+  const at = Date.parse(so.at ?? '');
+  const left = now === null || !Number.isFinite(at) ? null : at > now ? `in ${formatDuration(at - now)}` : 'due';
+  return `switchover scheduled for ${so.at ?? '?'}${paren(left, so.by ? `by ${so.by}` : null)}: the leader then hands over to ${so.candidate ?? 'the next in line'}`;
+}
+
 /** The switchover this node is handing over in, when no drain says it already. */
 function switchoverNote(s: NotesInput): string | null {
   const so = s.switchover;
-  if (!so || so.from !== s.node.id || s.drain) return null;
+  if (!so || so.state === 'scheduled' || so.from !== s.node.id || s.drain) return null;
   const to = so.candidate ?? 'the next in line';
   if (so.state === 'running') return `handing over to ${to} (switchover ${so.id})`;
   return `switchover to ${to} ${so.state}`;
@@ -112,6 +121,18 @@ function watchdogNotes(s: NotesInput): string[] {
   return notes;
 }
 
+/** Safety settings: why this node refuses to lead (unless a held launch says it), and what differs from the other members. */
+function settingsNotes(s: NotesInput): string[] {
+  const st = s.settings;
+  if (!st) return [];
+  const notes: string[] = [];
+  if (st.refusal.length > 0 && s.launchBlocked?.gate !== 'settings') notes.push(`refusing to lead: ${st.refusal.join('; ')}`);
+  if (st.drift.length > 0) {
+    notes.push(`safety settings differ between members: ${st.drift.map((d) => `${d.key} ${String(d.here)} here, ${String(d.there)} on ${d.node}`).join('; ')}`);
+  }
+  return notes;
+}
+
 /** The notes of one node's snapshot, most pressing first; [] when nothing needs explaining. */
 export function statusNotes(s: NotesInput): string[] {
   const now = snapshotNow(s);
@@ -129,13 +150,14 @@ export function statusNotes(s: NotesInput): string[] {
   if (e && ineligible) notes.push(`not eligible: ${e.reasons.length > 0 ? e.reasons.join('; ') : 'no reason given'}`);
   const drain = drainNote(s, now);
   if (drain) notes.push(drain);
-  const so = switchoverNote(s);
+  const so = switchoverNote(s) ?? scheduledNote(s, now);
   if (so) notes.push(so);
   const zk = zookeeperNote(s);
   if (zk) notes.push(zk);
   const nf = noFailoverNote(s);
   if (nf) notes.push(nf);
   if (s.node.role === 'stopped' && !ineligible && s.decision !== '') notes.push(`stopped: ${s.decision}`);
+  notes.push(...settingsNotes(s));
   notes.push(...watchdogNotes(s));
   return notes;
 }

@@ -10,6 +10,7 @@ import type { SyncGate } from '../sync/types';
 import type { ClusterView } from './cluster-view';
 import { homeAdviceFor } from './decide/home';
 import type { Observed } from './decide/types';
+import { settingsVerdict, type SettingsVerdict } from './decide/settings';
 import type { HomeStatus } from './home-policy';
 import type { DrainTracker } from './drain';
 import type { LoopState } from './loop-state';
@@ -82,6 +83,8 @@ export class Observer {
       // Judged on this node's monotonic clock from when it first saw the record (expiry.ts).
       pauseExpired: cluster.pauseExpired(),
       switchover: this.observeSwitchover(),
+      scheduledSwitchover: this.observeScheduled(),
+      settings: this.settingsVerdict(),
       handingOver: loop.handingOver,
       drain: this.o.drain?.observed() ?? null,
       drainTimeoutMs: this.drainTimeoutMs(),
@@ -141,7 +144,8 @@ export class Observer {
   private observeSwitchover(): Observed['switchover'] {
     const { cluster, opts } = this.o;
     const so = cluster.switchover();
-    if (!so) return null;
+    // A scheduled switchover is nobody's business until the leader starts it (observeScheduled).
+    if (!so || so.state === 'scheduled') return null;
     const ageMs = cluster.switchoverAgeMs() ?? 0;
     return {
       id: so.id,
@@ -153,6 +157,24 @@ export class Observer {
       // A drain may take up to drainTimeoutMs on top of the switchover's own budget.
       expired: !(ageMs < opts.switchoverTimeoutMs + this.drainTimeoutMs()),
     };
+  }
+
+  /** This node's safety settings against the members that published theirs (null: not known). */
+  settingsVerdict(): SettingsVerdict | null {
+    const self = this.o.opts.safetySettings;
+    if (!self) return null;
+    const peers = this.o.cluster.members().flatMap((m) => (m.id !== this.o.opts.nodeId && m.settings ? [{ id: m.id, settings: m.settings }] : []));
+    return settingsVerdict({ id: this.o.opts.nodeId, settings: self }, peers);
+  }
+
+  private observeScheduled(): Observed['scheduledSwitchover'] {
+    const { cluster, opts } = this.o;
+    const so = cluster.switchover();
+    const dueInMs = cluster.switchoverDueInMs();
+    if (!so || dueInMs === null) return null;
+    const others = cluster.members().filter((m) => m.id !== opts.nodeId);
+    const candidateReady = so.candidate === null ? others.length > 0 : others.some((m) => m.id === so.candidate);
+    return { id: so.id, at: so.at ?? '', by: so.by ?? '', candidate: so.candidate, dueInMs, candidateReady };
   }
 
   private snapshot(): StatusSnapshot {
@@ -205,7 +227,14 @@ export class Observer {
       home: this.homeStatus(now),
       ...(this.o.sync ? { sync: this.o.sync.status() } : {}),
       ...(this.o.watchdog ? { watchdog: this.o.watchdog.status() } : {}),
+      ...this.settingsStatus(),
     };
+  }
+
+  private settingsStatus(): Pick<StatusSnapshot, 'settings'> {
+    const self = this.o.opts.safetySettings;
+    const v = this.settingsVerdict();
+    return self && v ? { settings: { self, drift: v.drift, refusal: v.violations } } : {};
   }
 
   private homeStatus(now: number): HomeStatus {

@@ -3,6 +3,7 @@
  * The parts it only calls are named by what it uses of them (the *Port types), so a test can
  * hand it a stub; the real classes fit as they are. Re-exported by controller.ts.
  */
+import type { SafetySettings } from '../util/safety-settings';
 import type { Coordinator } from '../coordination/types';
 import type { Election } from '../election/election';
 import type { EpochStore } from '../fencing/epoch';
@@ -24,6 +25,8 @@ export interface ControllerOptions {
   home: string;
   apiUrl: string;
   jenkinsUrl: string;
+  /** This node's effective safety settings, as published in its member record (issue 16 item 3). */
+  safetySettings?: SafetySettings;
   /** Self-fencing delay for a (negotiated) session timeout; see config resolveTimings. */
   fenceAfterFor: (sessionTimeoutMs: number) => number;
   stopTimeoutMs: number;

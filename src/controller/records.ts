@@ -59,7 +59,9 @@ export function decodeSwitchover(data: Buffer): SwitchoverIntent | null {
       candidate: typeof v.candidate === 'string' && v.candidate !== '' ? v.candidate : null,
       reason: typeof v.reason === 'string' ? v.reason : '',
       requestedAt: v.requestedAt,
-      state: v.state === 'running' ? 'running' : v.state === 'draining' ? 'draining' : 'pending',
+      state: v.state === 'running' ? 'running' : v.state === 'draining' ? 'draining' : v.state === 'scheduled' ? 'scheduled' : 'pending',
+      ...(typeof v.at === 'string' ? { at: v.at } : {}),
+      ...(typeof v.by === 'string' ? { by: v.by } : {}),
       ...(decodeDrainReport(v.drain) ?? {}),
     };
   } catch {

@@ -24,6 +24,9 @@ export type { SyncStatus } from '../sync/types';
 export type { WatchdogStatus } from '../fencing/watchdog';
 export type { HomeStatus } from './home-policy';
 import type { LaunchGate } from './decide/types';
+import type { SafetySettings } from '../util/safety-settings';
+
+export type { SafetySettings } from '../util/safety-settings';
 
 export type { LaunchGate } from './decide/types';
 
@@ -56,6 +59,18 @@ export interface MemberView {
   noFailover: boolean;
   /** `leader` = lowest sequence; the rest stand in line. */
   role: 'leader' | 'standby';
+  /** Its effective safety settings as it published them (absent from older versions). */
+  settings?: SafetySettings;
+  /** Its status notes as it last published them (absent from older versions). */
+  notes?: string[];
+}
+
+/** One safety setting that differs between this node and another member. */
+export interface SettingDriftView {
+  node: string;
+  key: string;
+  here: number | string | boolean;
+  there: number | string | boolean;
 }
 
 export interface PauseState {
@@ -78,10 +93,15 @@ export interface SwitchoverIntent {
   reason: string;
   requestedAt: string;
   /**
-   * pending: recorded, the leader has not started; draining: the leader's Jenkins is in
-   * quiet-down, waiting for builds (still cancellable); running: the leader is handing over.
+   * scheduled: waits for `at` (judged by the leader on its own clock, schedule.ts); pending:
+   * recorded, the leader has not started; draining: the leader's Jenkins is in quiet-down,
+   * waiting for builds (still cancellable); running: the leader is handing over.
    */
-  state: 'pending' | 'draining' | 'running';
+  state: 'scheduled' | 'pending' | 'draining' | 'running';
+  /** Scheduled switchovers: the ISO time (UTC) it was requested for; it stays once the leader starts it. */
+  at?: string;
+  /** Who asked (e.g. `api@10.0.0.5`); absent from records of older versions. */
+  by?: string;
   /** How the drain ended, once the leader stops Jenkins (state running). */
   drain?: DrainReport;
 }
@@ -205,6 +225,11 @@ export interface StatusSnapshot {
    * doubt, stopped, the host watchdog. Empty when nothing needs explaining.
    */
   notes?: string[];
+  /**
+   * The cluster-wide view of the safety settings: this node's, what differs on the other members
+   * (drift), and why this node refuses to lead (empty: it does not). Absent when not known.
+   */
+  settings?: { self: SafetySettings; drift: SettingDriftView[]; refusal: string[] };
 }
 
 export type ControllerEvent =
@@ -230,8 +255,9 @@ export interface StatusSource {
 
 /** Intents the API and CLI may record. Each throws CommandError (see errors.ts) when it cannot. */
 export interface ControlCommands {
-  requestSwitchover(req: { candidate?: string; reason?: string; by: string }): Promise<SwitchoverIntent>;
-  /** Cancels a switchover that is pending or draining; CommandError NOT_FOUND / CONFLICT otherwise. */
+  /** `at`: an ISO 8601 time with a zone, to schedule it (CommandError BAD_REQUEST naming `at` when unusable). */
+  requestSwitchover(req: { candidate?: string; reason?: string; at?: string; by: string }): Promise<SwitchoverIntent>;
+  /** Cancels a switchover that is scheduled, pending or draining; CommandError NOT_FOUND / CONFLICT otherwise. */
   cancelSwitchover(by: string): Promise<SwitchoverIntent>;
   pause(req: { ttlSeconds?: number; reason?: string; drain?: boolean; by: string }): Promise<PauseState>;
   resume(by: string): Promise<PauseState>;

@@ -287,16 +287,15 @@ export class Election extends EventEmitter {
     );
   }
 
+  /** Any event consumes the one-shot watch (a member rewrites its record: notes): check again, which re-watches. */
   private onPredecessorEvent(ev: WatchEvent): void {
-    if (ev.type !== 'deleted') return;
-    this.wokeAt = this.opts.now();
+    if (ev.type === 'deleted') this.wokeAt = this.opts.now();
     this.kick();
   }
 
   private ownWatcher(name: string): (ev: WatchEvent) => void {
-    return (ev) => {
-      if (ev.type !== 'deleted') return;
-      if (this.verifiedOwn === name) this.verifiedOwn = null;
+    return () => {
+      if (this.verifiedOwn === name) this.verifiedOwn = null; // any event (our own notes too): verify and watch again
       this.kick();
     };
   }

@@ -1,4 +1,6 @@
 /** The JSON a member stores in its election znode, and its tolerant parser. */
+import { decodeSafetySettings, type SafetySettings } from '../util/safety-settings';
+
 export interface MemberInfo {
   id: string;
   host: string;
@@ -11,6 +13,23 @@ export interface MemberInfo {
   priority?: number;
   /** election.noFailover: this member never leads and is no switchover target (absent: false). */
   noFailover?: boolean;
+  /** Its effective safety settings (issue 16 item 3); absent from older versions. */
+  settings?: SafetySettings;
+  /** Its current status notes, republished when they change (issue 16 item 5); absent from older versions. */
+  notes?: string[];
+}
+
+/** At most this many notes of at most this many characters each are published and accepted. */
+export const MAX_NOTES = 12;
+export const MAX_NOTE_LENGTH = 400;
+
+/** Notes as published: strings only, bounded in number and length. */
+export function boundedNotes(v: unknown): string[] | null {
+  if (!Array.isArray(v)) return null;
+  return v
+    .filter((x): x is string => typeof x === 'string')
+    .slice(0, MAX_NOTES)
+    .map((x) => (x.length > MAX_NOTE_LENGTH ? `${x.slice(0, MAX_NOTE_LENGTH - 3)}...` : x));
 }
 
 export function encodeMember(m: MemberInfo): Buffer {
@@ -47,5 +66,12 @@ export function decodeMember(data: Buffer): MemberInfo | null {
     startedAt: typeof o.startedAt === 'string' ? o.startedAt : '',
     priority: typeof o.priority === 'number' && Number.isSafeInteger(o.priority) ? o.priority : 0,
     noFailover: o.noFailover === true,
+    ...optional(o),
   };
+}
+
+function optional(o: Record<string, unknown>): Pick<MemberInfo, 'settings' | 'notes'> {
+  const settings = decodeSafetySettings(o.settings);
+  const notes = boundedNotes(o.notes);
+  return { ...(settings ? { settings } : {}), ...(notes ? { notes } : {}) };
 }

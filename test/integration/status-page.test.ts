@@ -192,7 +192,7 @@ test("the standby's page at GET / shows the leader, both members and the details
     // Accessibility basics: a language, a status region, column headers.
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     expect(await page.locator('[role="status"]').count()).toBe(1);
-    expect(await page.locator('#members thead th[scope="col"]').count()).toBe(6);
+    expect(await page.locator('#members thead th[scope="col"]').count()).toBe(7); // Node, Role, API, Sequence, Host, Version, Notes
 
     // The history section: shown with entries when the API has /history, hidden when it 404s.
     const history = await fetch(`${apiBase(standby)}/history?limit=20`);
@@ -349,3 +349,29 @@ function waitForPush(n: HaNode): Promise<string> {
     { timeoutMs: 20_000, what: `${n.id}'s first push recorded in its /status` },
   );
 }
+
+test("the page shows every member's notes, from the records they publish in ZooKeeper (no call to another node)", async () => {
+  // node-c's longer session timeout breaks the storage-lease rule against the others (issue 16 item 3).
+  const c = fx!.start('node-c', { sessionTimeoutMs: 4000, env: { JHA_API_TOKEN: TOKEN } });
+  const { page, requests, errors } = await openPage();
+  try {
+    await c.waitRole('standby');
+    await page.goto(`${apiBase(leader)}/`);
+    await waitText(page, '#members-body tr[data-node="node-c"] td.member-notes li', /^refusing to lead: zk\.sessionTimeoutMs: this node 4000, node node-[ab] 2000/);
+    // This node's row: its own current notes (the drift it sees).
+    await waitText(page, '#members-body tr[data-node="node-a"] td.member-notes li', /^safety settings differ between members: zk\.sessionTimeoutMs 2000 here, 4000 on node-c/);
+    // What node-c shows is what it published, served in the leader's own /status members list.
+    const served = (await leader.status())?.members.find((m) => m.id === 'node-c')?.notes ?? [];
+    expect(served.some((n) => n.startsWith('refusing to lead:'))).toBe(true);
+    // The browser only ever talked to the node that serves the page.
+    expect(requests.every((u) => u.startsWith(apiBase(leader)))).toBe(true);
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-member-notes.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  } catch (e) {
+    console.log(logsOf(fx!.nodes));
+    throw e;
+  } finally {
+    await page.close();
+    await c.stop();
+  }
+});

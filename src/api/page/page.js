@@ -176,7 +176,7 @@
     setText('z-timeout', z.sessionTimeoutMs === undefined ? '' : z.sessionTimeoutMs + ' ms');
     setText('z-session', z.sessionId);
 
-    renderMembers(s.members || [], leader ? leader.id : null, me.id);
+    renderMembers(s.members || [], leader ? leader.id : null, me.id, s.notes);
 
     var p = s.paused || {};
     if (p.paused) {
@@ -190,6 +190,7 @@
     var so = s.switchover;
     if (so) {
       showBanner('banner-switchover',
+        so.state === 'scheduled' ? 'Switchover scheduled for ' + fmtTime(so.at) + ': the leader then → ' + (so.candidate || 'next in line') + (so.by ? ' (by ' + so.by + ')' : '') + '.' :
         'Switchover ' + (so.state === 'running' ? 'in progress' : 'requested') + ': ' + (so.from || '?') + ' → ' + (so.candidate || 'next in line') + '.',
         (so.reason ? 'Reason: ' + so.reason + '. ' : '') + (so.requestedAt ? 'Requested at ' + fmtTime(so.requestedAt) + '.' : ''));
     } else {
@@ -256,7 +257,18 @@
     return 'quiet';
   }
 
-  function renderMembers(members, leaderId, meId) {
+  /** Every member's notes, as each published them in its election znode (this node's: its own, current). */
+  function memberNotes(m, meId, myNotes) {
+    var list = m.id === meId && Array.isArray(myNotes) ? myNotes : Array.isArray(m.notes) ? m.notes : [];
+    var td = el('td', 'member-notes');
+    if (!list.length) { td.textContent = '–'; return td; }
+    var ul = el('ul', 'notes');
+    list.forEach(function (n) { ul.appendChild(el('li', '', String(n))); });
+    td.appendChild(ul);
+    return td;
+  }
+
+  function renderMembers(members, leaderId, meId, myNotes) {
     var body = byId('members-body');
     var rows = [];
     members.slice().sort(function (a, b) { return a.sequence - b.sequence; }).forEach(function (m) {
@@ -284,12 +296,13 @@
       tr.appendChild(el('td', 'num', m.sequence));
       tr.appendChild(el('td', '', m.host || '–'));
       tr.appendChild(el('td', '', m.version || '–'));
+      tr.appendChild(memberNotes(m, meId, myNotes));
       rows.push(tr);
     });
     if (!rows.length) {
       var tr = el('tr', '');
       var td = el('td', 'empty', 'No members registered in the election.');
-      td.colSpan = 6;
+      td.colSpan = 7;
       tr.appendChild(td);
       rows.push(tr);
     }

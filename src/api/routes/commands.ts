@@ -17,8 +17,9 @@ export function commandRoutes(commands: ControlCommands, guard: RequestHandler, 
   const json = jsonBody(bodyLimit);
 
   r.post('/switchover', guard, json, async (req, res) => {
-    const b = validateBody(req.body, { candidate: { type: 'string', maxLength: 63 }, reason: TEXT });
+    const b = validateBody(req.body, { candidate: { type: 'string', maxLength: 63 }, reason: TEXT, at: { type: 'string', maxLength: 64 } });
     const intent = await commands.requestSwitchover({
+      ...(typeof b.at === 'string' ? { at: b.at } : {}),
       ...(typeof b.candidate === 'string' ? { candidate: b.candidate } : {}),
       ...(typeof b.reason === 'string' ? { reason: b.reason } : {}),
       by: actor(req),

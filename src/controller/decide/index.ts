@@ -19,6 +19,7 @@ export type { Action, Decision, DrainEnd, DrainObserved, DrainPurpose, FenceStat
 export { drainEnd, drainStillWanted } from './drain';
 export { canProveLeadership, isLeaderNow, leaseMsOf } from './leadership';
 export { nodeRole } from './role';
+export { settingsVerdict, type PeerSettings, type SettingDrift, type SettingsVerdict } from './settings';
 
 export function decide(o: Observed): Decision {
   if (o.shuttingDown) return whileShuttingDown(o);

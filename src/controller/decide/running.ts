@@ -5,6 +5,7 @@
  */
 import { drainStillWanted, drainThen } from './drain';
 import { homeWhileRunning } from './home';
+import { scheduledSwitchoverCheck } from './scheduled';
 import { canProveLeadership, seqOf, whyNotProvable } from './leadership';
 import { none, stopJenkins, type Decision, type Observed } from './types';
 
@@ -33,6 +34,8 @@ export function whileRunning(o: Observed): Decision {
   if (fenced) return fenced;
   const j = o.jenkins;
   if (j.state === 'stopping') return none(`leader with ${seqOf(o)}; waiting for Jenkins to stop`);
+  const scheduled = scheduledSwitchoverCheck(o);
+  if (scheduled) return scheduled;
   const so = o.switchover;
   const dr = o.drain;
   if (so && so.expired) {

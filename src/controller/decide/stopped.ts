@@ -4,6 +4,8 @@
  */
 import { firstGate } from './gates';
 import { homeWhileStopped } from './home';
+import { scheduledSwitchoverCheck } from './scheduled';
+import { settingsCheck } from './settings';
 import { canProveLeadership, isLeaderNow, leaseMsOf, seqOf, whyNotProvable } from './leadership';
 import { priorityCheck } from './priority';
 import { held, none, type Decision, type Observed } from './types';
@@ -43,6 +45,8 @@ export function whileStopped(o: Observed): Decision {
     return { action: { kind: 'expire-switchover' }, reason: `switchover ${so.id} did not complete within its timeout; abandoning it` };
   }
   if (o.pauseExpired) return { action: { kind: 'expire-pause' }, reason: 'the maintenance pause expired; resuming' };
+  const scheduled = scheduledSwitchoverCheck(o);
+  if (scheduled) return scheduled;
   if (so && so.from !== o.self && so.candidate !== null && so.candidate !== o.self && so.candidateIsMember) {
     return {
       action: { kind: 'leave-and-rejoin', why: 'step-aside' },
@@ -58,6 +62,8 @@ export function whileStopped(o: Observed): Decision {
     const reason = `leader but blocked: ${o.blocked.reason}`;
     return o.blocked.gate ? held(o.blocked.gate, reason) : none(reason);
   }
+  const settings = settingsCheck(o);
+  if (settings) return settings;
   if (!o.term || o.term.generation !== o.zk.generation) {
     return { action: { kind: 'acquire' }, reason: 'lowest sequence and ZooKeeper answering; taking the next fencing epoch' };
   }

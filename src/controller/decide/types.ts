@@ -7,6 +7,30 @@ import type { ElectionRole } from '../../election/election';
 import type { JenkinsState } from '../../jenkins/supervisor';
 import type { SyncGateState } from '../../sync/types';
 import type { HomeObserved } from '../home-policy';
+import type { SafetySettings } from '../../util/safety-settings';
+
+/** A member's published safety settings (decide/settings.ts). */
+export interface PeerSettings {
+  id: string;
+  settings: SafetySettings;
+}
+
+/** One setting that differs between this node and a member. */
+export interface SettingDrift {
+  node: string;
+  key: string;
+  here: number | string | boolean;
+  there: number | string | boolean;
+}
+
+/** This node's settings against the other members'. */
+export interface SettingsVerdict {
+  drift: SettingDrift[];
+  /** Why this node must not lead (empty: it may). */
+  violations: string[];
+  /** Some peer could lead without breaking the rule against any other member (this node included). */
+  peerCanLead: boolean;
+}
 
 export type DrainPurpose = 'switchover' | 'pause' | 'shutdown';
 
@@ -32,7 +56,7 @@ export interface MemberPriority {
 }
 
 /** Why a leader does not start Jenkins (reported in /status). */
-export type LaunchGate = 'fencing' | 'storage-lease' | 'split-brain' | 'flock' | 'lock' | 'watchdog' | 'home';
+export type LaunchGate = 'fencing' | 'storage-lease' | 'split-brain' | 'flock' | 'lock' | 'watchdog' | 'home' | 'settings';
 
 export interface Observed {
   now: number;
@@ -72,6 +96,21 @@ export interface Observed {
     /** Older than the switchover timeout: abandoned. */
     expired: boolean;
   } | null;
+  /**
+   * A switchover scheduled for later (issue 16 item 2; `switchover` is null meanwhile): ms until it
+   * is due on this node's clock (<= 0: due), the candidate, and whether it could run now.
+   */
+  scheduledSwitchover?: {
+    id: string;
+    at: string;
+    by: string;
+    candidate: string | null;
+    dueInMs: number;
+    /** The candidate is a standby member now (candidate null: some other member is). */
+    candidateReady: boolean;
+  } | null;
+  /** This node's safety settings against the other members' (decide/settings.ts); absent: not known. */
+  settings?: SettingsVerdict | null;
   /** We stopped Jenkins to hand over (switchover): leave the election when it has stopped. */
   handingOver: boolean;
   /** The drain in progress here (Jenkins in quiet-down, waiting for builds), if any. */
@@ -142,6 +181,10 @@ export type Action =
   | { kind: 'leave-and-rejoin'; why: 'switchover' | 'step-aside' }
   | { kind: 'complete-switchover' }
   | { kind: 'expire-switchover' }
+  /** This node's safety settings break the rule against a peer that could lead: leave, rejoin at the back. */
+  | { kind: 'settings-step-aside' }
+  /** A scheduled switchover is due: start it (the intent becomes pending, from this leader), or drop it. */
+  | { kind: 'scheduled-switchover'; run: boolean }
   | { kind: 'expire-pause' }
   /** killNow: no SIGTERM grace (a Jenkins on a hung home cannot shut down cleanly). */
   | { kind: 'stop-jenkins'; mode: 'fence' | 'graceful'; countAsFailure: boolean; drain?: DrainEnd; killNow?: boolean }

@@ -103,6 +103,23 @@ afterEach(async () => {
 });
 
 describe('Election: who leads', () => {
+  it('still hears of its predecessor leaving after that member rewrote its record (notes: a data change consumes the one-shot watch)', async () => {
+    const [a, b] = await joinInOrder('node-a', 'node-b');
+    // node-a publishes new notes twice, then leaves: node-b must take the lead.
+    await a!.coord.setData(znodePath(a!), encodeMember({ ...memberInfo('node-a'), notes: ['held'] }), -1);
+    await zk.settle();
+    await a!.coord.setData(znodePath(a!), encodeMember({ ...memberInfo('node-a'), notes: [] }), -1);
+    await zk.settle();
+    await a!.election.leave('test');
+    await waitFor(() => b!.election.isLeader(), { timeoutMs: 2000, what: 'node-b to lead' });
+    // Its own record rewritten, it still notices its znode deleted (by an operator) and rejoins.
+    await b!.coord.setData(znodePath(b!), encodeMember({ ...memberInfo('node-b'), notes: ['x'] }), -1);
+    await zk.settle();
+    const before = b!.election.status().znode;
+    await a!.coord.remove(`${PATH}/${before ?? ''}`);
+    await waitFor(() => b!.election.status().znode !== before && b!.election.isLeader(), { timeoutMs: 2000, what: 'node-b to rejoin with a new znode' });
+  });
+
   it('makes the lowest sequence the leader and everyone else a candidate behind its predecessor', async () => {
     const [a, b, c] = await joinInOrder('node-a', 'node-b', 'node-c');
 
