@@ -123,36 +123,53 @@ describe('layer 4: the storage lease', () => {
   });
 
   // Issue 13 item 3: staleness was judged by comparing the writer's heartbeatAt with the reader's
-  // wall clock. A holder on a host whose clock runs an hour ahead, or behind:
-  async function skewedHolder(skewMs: number): Promise<{ stop(): { mono: number } }> {
+  // wall clock. A holder on a host whose clock runs an hour ahead, or behind, beating every 200 ms.
+  // stop() waits for a beat in flight, and returns when the last beat began and when it was written.
+  async function skewedHolder(skewMs: number): Promise<{ stop(): Promise<{ began: number; written: number }> }> {
     const foreign: LockRecord = { epoch: 0, nodeId: 'skewed', host: 'elsewhere', pid: 1, cluster: 'other', state: 'held', time: new Date().toISOString() };
-    let last = 0;
+    let last = { began: 0, written: 0 };
+    let inFlight: Promise<void> = Promise.resolve();
     const beat = async (): Promise<void> => {
+      const began = mono();
       await writeLockAtomic(suite.fx.home, { ...foreign, heartbeatAt: Date.now() + skewMs }, false);
-      last = mono();
+      last = { began, written: mono() };
     };
     await beat();
-    const timer = setInterval(() => void beat(), 200);
+    const timer = setInterval(() => (inFlight = beat()), 200);
     cleanups.push(() => clearInterval(timer));
     return {
-      stop: () => {
+      stop: async () => {
         clearInterval(timer);
-        return { mono: last };
+        await inFlight;
+        return last;
       },
     };
   }
 
   test('a dead holder whose clock ran an hour ahead holds the launch back one lease, not an hour', async () => {
-    const LEASE = 1500;
+    // The holder beats until the node leads and waits on it, and dies only then: the node has
+    // certainly looked at the lock and logged lock.waiting, however long its start-up took (a
+    // holder dead before the node started may already be a lease stale by the node's first look
+    // on a loaded machine, and then there is no wait to see). The lease of the LAST beat is then
+    // counted from the node's first sight of it, which is after the beat began. A lease of 15 beat
+    // periods: a loaded machine that delays a beat or two does not kill the holder early.
+    const LEASE = 3000;
     const holder = await skewedHolder(3_600_000);
-    await new Promise((r) => setTimeout(r, 300)); // a beat or two
-    const last = holder.stop();
     const a = suite.fx.start('a', { env: { JHA_LOCK_LEASE_MS: String(LEASE), JHA_LOCK_HEARTBEAT_MS: '300' } });
-    await a.waitForEvent('lock.waiting');
+    const s = await waitGate(a, 'storage-lease');
+    expect(s.launchBlocked?.reason).toContain('live heartbeat');
+    expect(a.events('lock.waiting')).toHaveLength(1);
+    expect(a.events('lock.waiting')[0]!.holder).toBe('epoch 0 (node skewed@elsewhere)');
+    expect(a.events('jenkins.started')).toHaveLength(0);
+    const last = await holder.stop();
+    // Judged by the wall clock (the old bug), heartbeatAt is an hour in the future: an hour's wait.
     await a.waitLeaderReady(15000);
     const started = a.events('jenkins.started')[0]!;
-    expect(started.seenAt - last.mono).toBeGreaterThanOrEqual(LEASE);
-    expect(started.seenAt - last.mono).toBeLessThan(LEASE + 8000);
+    expect(started.seenAt - last.began).toBeGreaterThanOrEqual(LEASE);
+    // One lease plus a few checks (heartbeatMs apart) and the launch, generously bounded for a
+    // loaded machine; nowhere near an hour.
+    expect(started.seenAt - last.written).toBeLessThan(LEASE + 8000);
+    expect(a.events('lock.wait_over')).toHaveLength(1);
   });
 
   test('a live holder whose clock runs an hour behind keeps the launch back while it beats', async () => {
@@ -166,9 +183,9 @@ describe('layer 4: the storage lease', () => {
     await waitFor(() => mono() - t0 >= 3 * LEASE, { timeoutMs: 10000, what: 'three leases to pass' });
     expect(a.events('jenkins.started')).toHaveLength(0);
     expect((await a.status())?.launchBlocked?.gate).toBe('storage-lease');
-    const last = holder.stop();
+    const last = await holder.stop();
     await a.waitLeaderReady(15000);
-    expect(a.events('jenkins.started')[0]!.seenAt - last.mono).toBeGreaterThanOrEqual(LEASE);
+    expect(a.events('jenkins.started')[0]!.seenAt - last.began).toBeGreaterThanOrEqual(LEASE);
   });
 
   test('a released foreign lock needs no wait, and a graceful stop releases ours', async () => {
