@@ -32,6 +32,7 @@ import { DrainTracker } from './controller/drain';
 import { peerJenkinsVersion } from './controller/peer-version';
 import { sharedHomeIo } from './fencing/home-io';
 import { lockFloor } from './fencing/home-lock';
+import { combineFloors, createBranchFloor } from './sync/floor';
 import { checkJenkinsHome, flockPath } from './fencing/home-perms';
 import { HostWatchdog } from './fencing/watchdog';
 import { createLogger, type Logger } from './logging/logger';
@@ -107,7 +108,10 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   coordinator.on('session', () => jenkins.supervisor.refreshHandoff());
   // A new term's epoch is taken above the epoch the JENKINS_HOME lock names (ZooKeeper's state may
   // have been lost or restored while the lock kept a higher one).
-  const epochs = new EpochStore(coordinator, base, { floor: () => lockFloor(cfg.jenkins.home), logger: log.child({ component: 'epoch' }) });
+  // In sync.mode git each home is the node's own: the sync branch names the cluster's newest epoch.
+  const branchFloor = cfg.sync.mode === 'git' ? createBranchFloor(cfg.sync, { home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, secrets }) : null;
+  const floor = async () => (branchFloor ? combineFloors(...(await Promise.all([lockFloor(cfg.jenkins.home), branchFloor()]))) : lockFloor(cfg.jenkins.home));
+  const epochs = new EpochStore(coordinator, base, { floor, logger: log.child({ component: 'epoch' }) });
   const sync =
     cfg.sync.mode === 'git'
       ? createGitSync(cfg.sync, { coordinator, basePath: base, epochs, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }), secrets })

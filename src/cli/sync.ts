@@ -8,6 +8,7 @@ import { formatDuration } from './duration';
 const short = (sha: string): string => sha.slice(0, 8);
 
 export function syncSummary(s: SyncStatus, role: string, nowMs: number): string {
+  if (s.gate.state === 'superseded') return `superseded: ${s.gate.reason ?? 'the branch names a newer epoch'}`;
   if (s.gate.state === 'failed') return `blocked: ${s.gate.reason ?? 'cannot restore'}`;
   if (s.gate.state === 'running') return 'restoring';
   if (role === 'leader') {

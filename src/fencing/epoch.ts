@@ -100,13 +100,20 @@ export interface TakenEpoch {
   breadcrumbVersion: number;
 }
 
+/** A floor and where it came from (`lock`: the JENKINS_HOME lock; `sync-branch`: the git sync branch). */
+export interface EpochFloor {
+  epoch: number;
+  source: 'lock' | 'sync-branch';
+}
+
 export interface EpochStoreOptions {
   /**
    * The lowest epoch a take may hand out, minus one: the epoch named by the JENKINS_HOME lock
    * (main wires fencing/home-lock.ts lockFloor). Read before every take; an error fails the take
-   * (no epoch is taken without knowing it). Absent = 0.
+   * (no epoch is taken without knowing it). Absent = 0. In sync.mode git main also gives the
+   * newest epoch on the sync branch (sync/floor.ts) and names the source that set the floor.
    */
-  floor?: () => Promise<number>;
+  floor?: () => Promise<number | EpochFloor>;
   /** Logs `epoch.floor_raised` (the ZooKeeper counter was below the lock's epoch). */
   logger?: Logger;
 }
@@ -132,7 +139,8 @@ export class EpochStore {
     // The floor is read beside the znodes, not before them: it only has to be known before the
     // CAS is sent (docs/safety.md, "The graceful handover path"). Nothing is written before it is
     // known: a missing epoch znode is created after it.
-    const [floor, found, active] = await Promise.all([this.opts.floor ? this.opts.floor() : 0, this.readEpochData(), this.readActive()]);
+    const [floorRead, found, active] = await Promise.all([this.opts.floor ? this.opts.floor() : 0, this.readEpochData(), this.readActive()]);
+    const { epoch: floor, source } = typeof floorRead === 'number' ? { epoch: floorRead, source: 'lock' } : floorRead;
     const epochNode = found ?? (await this.createEpochNode());
     const next = nextEpoch(epochNode, floor);
     const epoch = next.epoch;
@@ -155,8 +163,8 @@ export class EpochStore {
     }
     if (next.raisedFrom !== null) {
       this.opts.logger?.warn(
-        `the ZooKeeper epoch counter (${next.raisedFrom}) was not above the epoch ${floor} named by the JENKINS_HOME lock: ZooKeeper's state was lost or restored from an older snapshot, or zk.root / cluster.name changed; took epoch ${epoch} above the lock's`,
-        { event: 'epoch.floor_raised', epoch, floor, counter: next.raisedFrom },
+        `the ZooKeeper epoch counter (${next.raisedFrom}) was not above the epoch ${floor} named by ${source === 'lock' ? 'the JENKINS_HOME lock' : 'the newest commit on the sync branch'}: ZooKeeper's state was lost or restored from an older snapshot, or zk.root / cluster.name changed; took epoch ${epoch} above it`,
+        { event: 'epoch.floor_raised', epoch, floor, counter: next.raisedFrom, source },
       );
     } else if (next.floorIgnored) {
       this.opts.logger?.warn(`ignoring an unusable epoch floor ${floor} (the lock's epoch); took epoch ${epoch}`, { event: 'epoch.floor_ignored', epoch, floor });

@@ -263,9 +263,7 @@ export class GitSync extends EventEmitter implements SyncGate {
       this.local.fetched = tip;
       this.local.fetchedAt = new Date().toISOString();
     } catch (err) {
-      // This home may be a former standby's stale copy, and the branch may hold commits nobody
-      // recorded: never launch it unseen. The gate fails; the decision yields (or, with
-      // sync.allowStale, restores the newest commit this node has, loudly).
+      // Never launch a possibly stale home unseen: fail (yield, or with sync.allowStale restore loudly).
       this.fail(epoch, `no commit recorded yet and the repository cannot be read to find the branch tip: ${errorMessage(err)}`);
       return;
     }
@@ -275,6 +273,8 @@ export class GitSync extends EventEmitter implements SyncGate {
       this.ready(epoch, 'no commit recorded yet; the local JENKINS_HOME as it is', false, null);
       return;
     }
+    const tipEpoch = await this.repo.epochOf(tip); // no record: ZooKeeper's state may have been lost (sync/floor.ts)
+    if (tipEpoch !== null && tipEpoch >= epoch) return this.fail(epoch, `the branch tip ${short(tip)} names epoch ${tipEpoch}, not below this term's ${epoch}: the epoch was handed out again after a loss of ZooKeeper state; taking a new one above it`, 'superseded');
     const r = await this.repo.restore(tip);
     this.base = tip;
     this.log.info(`no sync record yet: restored the tip ${short(tip)} of ${this.opts.branch}`, { event: 'sync.bootstrap', epoch, commit: tip });
@@ -327,11 +327,11 @@ export class GitSync extends EventEmitter implements SyncGate {
     this.setGate({ epoch, state: 'ready', reason, stale });
   }
 
-  private fail(epoch: number, why: string): void {
+  private fail(epoch: number, why: string, state: 'failed' | 'superseded' = 'failed'): void {
     const reason = this.redact(why);
     this.lastError = reason;
-    this.log.warn(`cannot restore the recorded configuration: ${reason}`, { event: 'sync.restore_failed', epoch });
-    this.setGate({ epoch, state: 'failed', reason, stale: false });
+    this.log.warn(`cannot restore the recorded configuration: ${reason}`, { event: state === 'failed' ? 'sync.restore_failed' : 'sync.epoch_superseded', epoch });
+    this.setGate({ epoch, state, reason, stale: false });
   }
 
   /** Error texts may quote the repository URL: never with its credentials. */

@@ -9,9 +9,10 @@ export type { SyncRecord } from './record';
 /**
  * The gate of one leadership term (epoch): `needed` until a restore ran for it, `running` while
  * it does, `ready` once JENKINS_HOME holds the recorded commit, `failed` when the commit cannot
- * be obtained.
+ * be obtained, `superseded` when the branch names an epoch >= this term's (the term's epoch was
+ * handed out again after a loss of ZooKeeper state: never launched, see sync/floor.ts).
  */
-export type SyncGateState = 'needed' | 'running' | 'ready' | 'failed';
+export type SyncGateState = 'needed' | 'running' | 'ready' | 'failed' | 'superseded';
 
 export interface SyncStatus {
   mode: 'git';

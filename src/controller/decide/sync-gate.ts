@@ -24,6 +24,10 @@ export function syncGate(o: Observed): Decision | null {
       };
     case 'running':
       return { action: { kind: 'none' }, reason: `epoch ${epoch} taken; waiting for the configuration restore (${s.reason})` };
+    case 'superseded':
+      // Never under sync.allowStale: the branch shows another term held this epoch. The next take
+      // reads the fetched tip into its floor (sync/floor.ts) and so gets an epoch above it.
+      return { action: { kind: 'sync-yield' }, reason: `not starting Jenkins under epoch ${epoch}: ${s.reason}` };
     case 'failed':
       if (s.allowStale) {
         return {

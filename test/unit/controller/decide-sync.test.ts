@@ -50,6 +50,15 @@ describe('the sync gate before launch', () => {
     expect(d.reason).toContain('sync.allowStale');
   });
 
+  it('yields a superseded term (the branch names an epoch >= ours) even with sync.allowStale', () => {
+    const why = 'the branch tip abc names epoch 12, not below this term\'s 12';
+    for (const allowStale of [false, true]) {
+      const d = decide(observed(gate('superseded', allowStale, why)));
+      expect(d.action).toEqual<Action>({ kind: 'sync-yield' });
+      expect(d.reason).toContain(why);
+    }
+  });
+
   it('takes the epoch before anything else (the gate belongs to a term)', () => {
     expect(decide(observed(gate('needed'), { term: null })).action.kind).toBe('acquire');
     expect(decide(observed(gate('failed'), { term: { epoch: EPOCH, generation: GEN - 1 } })).action.kind).toBe('acquire');
