@@ -106,14 +106,12 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   });
   const jenkins = buildJenkins(cfg.jenkins, cfg.lock, secrets, log, handoff);
   coordinator.on('session', () => jenkins.supervisor.refreshHandoff());
-  // A new term's epoch is taken above the epoch the JENKINS_HOME lock names (ZooKeeper's state may
-  // have been lost or restored while the lock kept a higher one).
-  // In sync.mode git each home is the node's own: the sync branch names the cluster's newest epoch.
+  // A new term's epoch is taken above the epoch the JENKINS_HOME lock names (ZooKeeper's state may have
+  // been lost or restored meanwhile); in sync.mode git also above the newest epoch on the sync branch.
   const branchFloor = cfg.sync.mode === 'git' ? createBranchFloor(cfg.sync, { home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, secrets }) : null;
   const floor = async () => (branchFloor ? combineFloors(...(await Promise.all([lockFloor(cfg.jenkins.home), branchFloor()]))) : lockFloor(cfg.jenkins.home));
   const epochs = new EpochStore(coordinator, base, { floor, logger: log.child({ component: 'epoch' }) });
-  const sync =
-    cfg.sync.mode === 'git'
+  const sync = cfg.sync.mode === 'git'
       ? createGitSync(cfg.sync, { coordinator, basePath: base, epochs, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }), secrets })
       : undefined;
   const controller = new Controller(controllerOptions(cfg, apiUrl, log), {
