@@ -63,9 +63,10 @@ export class SurvivorWatch {
     if (!(this.o.groupExists ?? groupExists)(l.pgid)) return this.forget(l.pgid);
     const now = this.o.now();
     if (now - l.checkedAt >= RECHECK_MS) {
-      l.pids = (this.o.liveMembers ?? liveGroupMembers)(l.pgid);
+      const pids = (this.o.liveMembers ?? liveGroupMembers)(l.pgid);
+      if (pids.length === 0) return this.forget(l.pgid);
+      l.pids = pids;
       l.checkedAt = now;
-      if (l.pids.length === 0) return this.forget(l.pgid);
     }
     return { pgid: l.pgid, pids: [...l.pids], killedAt: l.killedAt };
   }

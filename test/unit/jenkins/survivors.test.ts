@@ -14,7 +14,7 @@ describe('SurvivorWatch (injected process facts)', () => {
   let exists = true;
   let members = [11, 12];
   let scans = 0;
-  const log = new MemoryLogger();
+  let log = new MemoryLogger();
   const watch = (): SurvivorWatch =>
     new SurvivorWatch({ logger: log, now: () => t, groupExists: () => exists, liveMembers: () => (scans++, members) });
 
@@ -23,6 +23,7 @@ describe('SurvivorWatch (injected process facts)', () => {
     exists = true;
     members = [11, 12];
     scans = 0;
+    log = new MemoryLogger();
   });
 
   it('reports nothing before any group exited', () => {
@@ -53,6 +54,7 @@ describe('SurvivorWatch (injected process facts)', () => {
     members = [];
     expect(w.current()).toBeNull();
     expect(scans).toBe(2);
+    expect(log.entries.filter((e) => e.fields.event === 'jenkins.group_survivors_gone')).toHaveLength(1);
   });
 });
 
