@@ -14,9 +14,11 @@
  * - A Jenkins that does not die (uninterruptible I/O) is never declared gone: with fencing.methods
  *   configured the leader yields anyway and the successor must fence this host (its methods prove
  *   it gone); without them the leader keeps the election (no takeover, no overlap) and says so.
+ *   The shim exiting proves nothing: processes of the killed group that survive SIGKILL
+ *   (`survivors`, re-checked on every observation) count as a Jenkins not yet exited.
  * - A standby with a bad home leaves the election, and nobody rejoins it, until the home answers.
  */
-import type { JenkinsState } from '../jenkins/supervisor';
+import type { GroupSurvivors, JenkinsState } from '../jenkins/supervisor';
 
 /** Observed.home: this node's JENKINS_HOME as the controller sees it. */
 export interface HomeObserved {
@@ -37,6 +39,11 @@ export interface HomePolicyInput {
   /** This node is in the election. */
   joined: boolean;
   jenkins: { state: JenkinsState; fencing: boolean };
+  /**
+   * Processes of the last Jenkins process group still alive after the shim exited and SIGKILL
+   * was sent to the group at `killedAt` (monotonic ms); null or no pids: none left.
+   */
+  survivors?: GroupSurvivors | null;
   /** Monotonic ms when the current fence of Jenkins started (null: no fence running). */
   fencingSince: number | null;
   /** How long a fenced Jenkins may take to exit before it counts as stuck (cannot be killed). */
@@ -77,20 +84,23 @@ export function homeAdvice(i: HomePolicyInput): HomeAdvice {
   if (!homeBad(h)) return { kind: 'none' };
   const why = describeHome(h, i.now);
   const j = i.jenkins;
-  if (j.state !== 'stopped') {
-    if (!j.fencing) return { kind: 'fence', reason: `${why}; killing Jenkins now` };
-    const stuckMs = i.fencingSince === null ? 0 : i.now - i.fencingSince;
+  const left = i.survivors && i.survivors.pids.length > 0 ? i.survivors : null;
+  if (j.state !== 'stopped' || left) {
+    if (j.state !== 'stopped' && !j.fencing) return { kind: 'fence', reason: `${why}; killing Jenkins now` };
+    const since = j.state !== 'stopped' ? i.fencingSince : (left?.killedAt ?? null);
+    const stuckMs = since === null ? 0 : i.now - since;
     if (stuckMs < i.stuckAfterMs) return { kind: 'wait', reason: `${why}; waiting for the killed Jenkins to exit` };
+    const which = left ? `pids ${left.pids.join(', ')} survive; uninterruptible I/O?` : 'uninterruptible I/O?';
     if (i.leader && i.fencingMethods) {
       return {
         kind: 'yield',
-        reason: `${why}; Jenkins has not exited ${Math.round(stuckMs)} ms after SIGKILL (uninterruptible I/O?); yielding: the successor must fence this host with fencing.methods before it starts Jenkins`,
+        reason: `${why}; Jenkins has not exited ${Math.round(stuckMs)} ms after SIGKILL (${which}); yielding: the successor must fence this host with fencing.methods before it starts Jenkins`,
       };
     }
     return {
       kind: 'stuck',
       reason:
-        `${why}; Jenkins has not exited ${Math.round(stuckMs)} ms after SIGKILL (uninterruptible I/O?) and no fencing.methods could prove it gone: ` +
+        `${why}; Jenkins has not exited ${Math.round(stuckMs)} ms after SIGKILL (${which}) and no fencing.methods could prove it gone: ` +
         `keeping the election so no other Jenkins starts; power-cycle this host (or fence its storage) to let the standby take over`,
     };
   }

@@ -74,7 +74,7 @@ export class Observer {
       zk: { state: coord.state, generation: coord.generation, msSinceHeard: heard === null ? null : now - heard },
       fenceAfterMs: this.fenceAfterMs(),
       election: { role: es.role, generation: es.generation, joined: es.role !== 'idle' },
-      jenkins: { state: js.state, epoch: js.epoch, unhealthy: loop.unhealthy, fencing: loop.killingForFence },
+      jenkins: { state: js.state, epoch: js.epoch, unhealthy: loop.unhealthy, fencing: loop.killingForFence, survivors: this.o.supervisor.survivors?.() ?? null },
       restarts: { recentFailures: this.o.restarts.recentFailures(now), nextAttemptAt: this.o.restarts.nextAttemptAt() },
       maxRestarts: opts.maxRestarts,
       resignedUntil: loop.resignedUntil,

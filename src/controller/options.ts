@@ -52,7 +52,7 @@ export interface ControllerOptions {
 }
 
 /** What the controller uses of the Jenkins supervisor. */
-export interface SupervisorPort extends Pick<JenkinsSupervisor, 'status' | 'arm' | 'disarm' | 'launch' | 'renewLease' | 'stop'> {
+export interface SupervisorPort extends Pick<JenkinsSupervisor, 'status' | 'arm' | 'disarm' | 'launch' | 'renewLease' | 'stop'>, Partial<Pick<JenkinsSupervisor, 'survivors'>> {
   on<E extends keyof SupervisorEvents>(event: E, listener: SupervisorEvents[E]): unknown;
 }
 /** What the controller uses of the eligibility monitor. */

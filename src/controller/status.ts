@@ -198,8 +198,9 @@ export interface StatusSnapshot {
    * previous active is being fenced, or every fencing method failed), `storage-lease` (another
    * epoch's heartbeat in the lock is live), `split-brain` (something answers on the Jenkins port),
    * `flock` (the shim could not take the flock), `lock` (the lock names a newer epoch), `watchdog`
-   * (fencing.watchdog.mode is required and the host watchdog cannot be armed), `home` (the home
-   * hangs and the killed Jenkins does not exit; nothing can prove it gone). Else null.
+   * (fencing.watchdog.mode is required and the host watchdog cannot be armed), `home` (the killed
+   * Jenkins does not exit: the home hangs and nothing can prove it gone, or processes of the
+   * last Jenkins group survive SIGKILL). Else null.
    */
   launchBlocked: { gate: LaunchGate; reason: string; since: string } | null;
   loopLagMs: number;

@@ -37,3 +37,10 @@ export interface LaunchOptions {
   /** Initial shim lease: how long Jenkins may live without a renewal. */
   leaseMs: number;
 }
+
+/** Processes of the last Jenkins process group alive after SIGKILL was sent to it at `killedAt` (monotonic ms). */
+export interface GroupSurvivors {
+  pgid: number;
+  pids: number[];
+  killedAt: number;
+}

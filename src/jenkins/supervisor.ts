@@ -10,18 +10,19 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logging/logger';
-import { isProcessAlive, killMainPid, liveGroupMembers, signalGroup } from '../util/proc';
+import { isProcessAlive, killMainPid, signalGroup } from '../util/proc';
 import type { SecretScrub } from '../util/secrets';
 import type { JenkinsClient } from './client';
 import { ReadinessProbe } from './readiness';
 import { ServiceControl, type ServiceCommands } from './service';
 import { goLine, handoffLine, renewLine, ShimSpawner, SHIM_REFUSED_EXIT } from './shim';
-import type { JenkinsExit, JenkinsStatus, LaunchOptions } from './status';
+import type { GroupSurvivors, JenkinsExit, JenkinsStatus, LaunchOptions } from './status';
+import { SurvivorWatch } from './survivors';
 
 /** How long after an exit the next armed shim is spawned (off the handover path, docs/safety.md). */
 export const REARM_DELAY_MS = 200;
 
-export type { JenkinsExit, JenkinsState, JenkinsStatus, LaunchOptions } from './status';
+export type { GroupSurvivors, JenkinsExit, JenkinsState, JenkinsStatus, LaunchOptions } from './status';
 export type { ServiceCommands } from './service';
 export { DEFAULT_SHIM, SERVICE_SHIM, SESSION_CLOSER, SHIM_REFUSED_EXIT } from './shim';
 
@@ -96,6 +97,7 @@ export class JenkinsSupervisor extends EventEmitter {
   private readonly shims: ShimSpawner;
   private readonly probe: ReadinessProbe;
   private readonly service: ServiceControl | null;
+  private readonly left: SurvivorWatch;
 
   constructor(private readonly opts: SupervisorOptions) {
     super();
@@ -127,11 +129,17 @@ export class JenkinsSupervisor extends EventEmitter {
       current: (run) => run === this.run && this.child !== null,
       unhealthy: (reason) => this.emit('unhealthy', reason),
     });
+    this.left = new SurvivorWatch({ logger: opts.logger, now: opts.now });
     this.service = opts.service ? new ServiceControl({ service: opts.service, home: opts.home, secrets: opts.secrets, logger: opts.logger, now: opts.now }) : null;
   }
 
   status(): JenkinsStatus {
     return { ...this.st };
+  }
+
+  /** Processes of the last Jenkins group alive after its SIGKILL (re-checked now), or null. */
+  survivors(): GroupSurvivors | null {
+    return this.left.current();
   }
 
   /**
@@ -231,6 +239,7 @@ export class JenkinsSupervisor extends EventEmitter {
       this.log.info(`stopping Jenkins: ${reason}`, { event: 'jenkins.stopping', pid: pgid, graceMs, reason });
       // Service mode: SIGTERM makes the service shim run the stop command.
       if (graceMs <= 0) this.killServiceMain();
+      if (graceMs <= 0) this.left.killed(pgid);
       signalGroup(pgid, graceMs <= 0 ? 'SIGKILL' : 'SIGTERM');
     }
     const at = this.opts.now() + graceMs;
@@ -242,6 +251,7 @@ export class JenkinsSupervisor extends EventEmitter {
           if (this.child !== child) return;
           this.log.warn('Jenkins did not stop in time; SIGKILL to its process group', { event: 'jenkins.kill', pid: pgid, graceMs });
           this.killServiceMain();
+          this.left.killed(pgid);
           signalGroup(pgid, 'SIGKILL');
         },
         Math.max(0, graceMs),
@@ -297,14 +307,8 @@ export class JenkinsSupervisor extends EventEmitter {
     this.servicePid = null;
     if (pgid !== undefined) {
       signalGroup(pgid, 'SIGKILL');
-      // Scanning /proc takes milliseconds: do it after the exit has been reported, off the
-      // takeover path.
-      setTimeout(() => {
-        const left = liveGroupMembers(pgid);
-        if (left.length > 0) {
-          this.log.error('processes of the Jenkins group survive SIGKILL', { event: 'jenkins.group_survivors', pgid, pids: left });
-        }
-      }, 50);
+      // What outlives the SIGKILL is watched (and logged 50 ms later, off the takeover path).
+      this.left.exited(pgid);
     }
     const expected = this.st.state === 'stopping';
     if (unknownService) {

@@ -51,6 +51,16 @@ export function watchdogGate(o: Observed): Decision | null {
   );
 }
 
+/** Processes of the last Jenkins survive SIGKILL (uninterruptible I/O): no second Jenkins beside them. */
+export function survivorsGate(o: Observed): Decision | null {
+  const left = o.jenkins.survivors;
+  if (!left || left.pids.length === 0) return null;
+  return held(
+    'home',
+    `leader with ${seqOf(o)}; not starting Jenkins: processes of the last Jenkins (pids ${left.pids.join(', ')}) survive SIGKILL ${Math.round(o.now - left.killedAt)} ms after it (uninterruptible I/O?); waiting for them to exit`,
+  );
+}
+
 /** Too many failures in the window: resign; else wait out the restart backoff. */
 export function restartsGate(o: Observed): Decision | null {
   if (o.restarts.recentFailures > o.maxRestarts) {
@@ -66,7 +76,7 @@ export function restartsGate(o: Observed): Decision | null {
 }
 
 /** In this order; the first that answers decides. */
-export const LAUNCH_GATES: readonly LaunchGateCheck[] = [fenceGate, storageLeaseGate, watchdogGate, restartsGate, syncGate];
+export const LAUNCH_GATES: readonly LaunchGateCheck[] = [survivorsGate, fenceGate, storageLeaseGate, watchdogGate, restartsGate, syncGate];
 
 /** The first gate's decision, or null when every gate lets the launch through. */
 export function firstGate(o: Observed): Decision | null {

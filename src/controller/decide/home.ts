@@ -4,6 +4,7 @@
  *
  * Jenkins not stopped: kill it at once (no SIGTERM grace), wait for its exit, hold the lead when it
  * cannot be killed and nothing can prove it gone (gate `home`), or yield when fencing methods can.
+ * Jenkins stopped but processes of its group survive SIGKILL: as a Jenkins not yet exited.
  * Jenkins stopped: a leader yields (keeping its breadcrumb, so the successor fences this host), a
  * node in the election without a term leaves it, and a node out of it stays out (also after a
  * resign cool-down) until the home answers again.
@@ -22,6 +23,7 @@ export function homeAdviceFor(o: Observed): HomeAdvice {
     leader: o.term !== null && isLeaderNow(o),
     joined: o.election.joined,
     jenkins: { state: o.jenkins.state, fencing: o.jenkins.fencing },
+    survivors: o.jenkins.survivors ?? null,
     fencingSince: p.fencingSince,
     stuckAfterMs: p.stuckAfterMs,
     fencingMethods: p.fencingMethods,
@@ -54,7 +56,10 @@ export function homeWhileStopped(o: Observed): Decision | null {
     case 'leave':
       return { action: { kind: 'home-leave' }, reason: a.reason };
     case 'stay-out':
+    case 'wait':
       return none(a.reason);
+    case 'stuck':
+      return held('home', a.reason);
     default:
       return null;
   }

@@ -4,7 +4,7 @@
  */
 import type { ConnState } from '../../coordination/types';
 import type { ElectionRole } from '../../election/election';
-import type { JenkinsState } from '../../jenkins/supervisor';
+import type { GroupSurvivors, JenkinsState } from '../../jenkins/supervisor';
 import type { SyncGateState } from '../../sync/types';
 import type { HomeObserved } from '../home-policy';
 import type { SafetySettings } from '../../util/safety-settings';
@@ -72,7 +72,14 @@ export interface Observed {
   /** The leadership term we hold: epoch taken in session `generation`. */
   term: { epoch: number; generation: number } | null;
   /** `fencing`: we are killing our own Jenkins to fence it (until it exits); do not order it again. */
-  jenkins: { state: JenkinsState; epoch: number | null; unhealthy: string | null; fencing: boolean };
+  jenkins: {
+    state: JenkinsState;
+    epoch: number | null;
+    unhealthy: string | null;
+    fencing: boolean;
+    /** Processes of the last Jenkins group alive after its SIGKILL (the shim exited); null/absent: none. */
+    survivors?: GroupSurvivors | null;
+  };
   restarts: { recentFailures: number; nextAttemptAt: number };
   maxRestarts: number;
   resignedUntil: number | null;

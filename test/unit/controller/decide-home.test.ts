@@ -117,3 +117,41 @@ describe('Jenkins is stopped and the home is bad', () => {
     expect(d.action).toEqual({ kind: 'home-leave' });
   });
 });
+
+describe('the shim exited but processes of the killed Jenkins group survive SIGKILL (reliability.md finding 6)', () => {
+  const left = (killedAgoMs: number): Observed['jenkins']['survivors'] => ({ pgid: 4242, pids: [4242], killedAt: NOW - killedAgoMs });
+
+  it('a leader keeps the election (gate home) instead of yielding when no fencing method can prove them gone', () => {
+    const d = decide(stopped({ jenkins: { survivors: left(STUCK_AFTER) } }));
+    expect(d.action).toEqual({ kind: 'none' });
+    expect(d.gate).toBe('home');
+    expect(d.reason).toMatch(/Jenkins has not exited 1500 ms after SIGKILL \(pids 4242 survive; uninterruptible I\/O\?\) .* power-cycle this host \(or fence its storage\)/);
+  });
+
+  it('waits for them before the stuck bound, without yielding', () => {
+    const d = decide(stopped({ jenkins: { survivors: left(STUCK_AFTER - 1) } }));
+    expect(d.action).toEqual({ kind: 'none' });
+    expect(d.reason).toMatch(/waiting for the killed Jenkins to exit$/);
+  });
+
+  it('yields when fencing methods can prove them gone', () => {
+    const d = decide(stopped({ jenkins: { survivors: left(STUCK_AFTER) }, homePolicy: { ...POLICY, fencingMethods: true } }));
+    expect(d.action).toEqual({ kind: 'home-yield' });
+    expect(d.reason).toMatch(/the successor must fence this host with fencing\.methods/);
+  });
+
+  it('yields as before once they are gone', () => {
+    for (const survivors of [null, { pgid: 4242, pids: [], killedAt: NOW - STUCK_AFTER }]) {
+      expect(decide(stopped({ jenkins: { survivors } })).action).toEqual({ kind: 'home-yield' });
+    }
+  });
+
+  it('never starts Jenkins again while they live, also once the home answers again', () => {
+    const d = decide(stopped({ home: OK, jenkins: { survivors: left(60_000) } }));
+    expect(d.action).toEqual({ kind: 'none' });
+    expect(d.gate).toBe('home');
+    expect(d.reason).toMatch(/not starting Jenkins: processes of the last Jenkins \(pids 4242\) survive SIGKILL/);
+    expect(decide(stopped({ home: null, homePolicy: null, jenkins: { survivors: left(60_000) } })).action.kind).toBe('none');
+    expect(decide(stopped({ home: OK, jenkins: { survivors: null } })).action.kind).toBe('launch');
+  });
+});

@@ -110,3 +110,23 @@ describe('homeNote', () => {
     expect(homeNote({ ...base, jenkinsStuck: true }, 'leader', '2m00s')).toContain('power-cycle this host or fence its storage (revoke its NFS export)');
   });
 });
+
+describe('homeAdvice with survivors of the killed Jenkins group (the shim exited)', () => {
+  const stopped = { state: 'stopped' as const, fencing: false };
+
+  it('keeps the election while they live and nothing can prove them gone', () => {
+    const a = homeAdvice(input({ jenkins: stopped, survivors: { pgid: 7, pids: [7, 8], killedAt: NOW - 4000 } }));
+    expect(a.kind).toBe('stuck');
+    expect(a).toHaveProperty('reason', expect.stringContaining('Jenkins has not exited 4000 ms after SIGKILL (pids 7, 8 survive; uninterruptible I/O?)'));
+  });
+
+  it('waits before the stuck bound, yields with fencing methods, and yields once they are gone', () => {
+    expect(homeAdvice(input({ jenkins: stopped, survivors: { pgid: 7, pids: [7], killedAt: NOW - 3999 } })).kind).toBe('wait');
+    expect(homeAdvice(input({ jenkins: stopped, survivors: { pgid: 7, pids: [7], killedAt: NOW - 4000 }, fencingMethods: true })).kind).toBe('yield');
+    expect(homeAdvice(input({ jenkins: stopped, survivors: null })).kind).toBe('yield');
+  });
+
+  it('a standby with survivors does not leave quietly either: it waits, then reports them stuck', () => {
+    expect(homeAdvice(input({ leader: false, jenkins: stopped, survivors: { pgid: 7, pids: [7], killedAt: NOW - 4000 } })).kind).toBe('stuck');
+  });
+});
