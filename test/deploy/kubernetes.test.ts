@@ -422,7 +422,7 @@ describe('kubernetes/jenkins-ha.yaml', () => {
   });
 
   it('takes every sensitive key from the Secret, never from the ConfigMap or a literal', () => {
-    expect(SENSITIVE.map((k) => k.path).sort()).toEqual(['api.readToken', 'api.token', 'jenkins.apiToken', 'zk.auth']);
+    expect(SENSITIVE.map((k) => k.path).sort()).toEqual(['api.readToken', 'api.token', 'jenkins.apiToken', 'zk.auth', 'zk.sasl.password']);
     const file = JSON.parse(one(jha, 'ConfigMap', 'jenkins-ha-config').data!['jenkins-ha.json']!) as Record<string, unknown>;
     for (const k of SENSITIVE) {
       const value = k.path.split('.').reduce<unknown>((o, p) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[p] : undefined), file);
