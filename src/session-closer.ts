@@ -85,7 +85,7 @@ async function closeIfDead(h: SessionHandoff, pgid: number, io: HomeIo, t0: numb
     servers: connectServers(h.connect),
     sessionId: Buffer.from(sessionId, 'hex'),
     password: Buffer.from(h.password, 'base64'),
-    timeoutMs: 30000,
+    timeoutMs: h.sessionTimeoutMs,
     tls: h.tls,
     auth: h.auth,
     stepTimeoutMs: STEP_TIMEOUT_MS,

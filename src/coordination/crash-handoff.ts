@@ -8,7 +8,7 @@ import { ownStartTime } from '../util/proc';
 import { encodeHandoff, type SessionHandoff } from './session-close';
 
 export interface SessionSource {
-  sessionCredentials(): { id: Buffer; password: Buffer } | null;
+  sessionCredentials(): { id: Buffer; password: Buffer; timeoutMs: number } | null;
 }
 
 /** The fixed part: where ZooKeeper is and how to talk to it, the home and this node. */
@@ -31,6 +31,7 @@ export class CrashHandoff {
       ...this.settings,
       sessionId: c.id.toString('hex'),
       password: c.password.toString('base64'),
+      sessionTimeoutMs: c.timeoutMs,
       epoch,
       controllerPid: process.pid,
       controllerStart: this.start,

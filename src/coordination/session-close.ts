@@ -20,6 +20,12 @@ export interface SessionHandoff {
   sessionId: string;
   /** Base64 session password (a credential: never logged). */
   password: string;
+  /**
+   * The session's negotiated timeout: a reattach asks for exactly this one, as a ConnectRequest
+   * renegotiates the session's timeout (asking for more would keep a session the closer then
+   * cannot close alive for longer than T).
+   */
+  sessionTimeoutMs: number;
   tls: ZkTlsSettings | null;
   /** zk.auth digest credentials `user:password`, '' = none (a credential: never logged). */
   auth: string;
@@ -46,6 +52,7 @@ export function decodeHandoff(text: string): SessionHandoff | null {
     if (v.v !== 1 || typeof v.connect !== 'string' || typeof v.sessionId !== 'string' || !/^[0-9a-f]{16}$/.test(v.sessionId)) return null;
     if (typeof v.password !== 'string' || typeof v.home !== 'string' || typeof v.epoch !== 'number' || typeof v.nodeId !== 'string') return null;
     if (typeof v.controllerPid !== 'number' || typeof v.controllerStart !== 'string' || typeof v.waitMs !== 'number') return null;
+    if (typeof v.sessionTimeoutMs !== 'number' || !Number.isInteger(v.sessionTimeoutMs) || v.sessionTimeoutMs <= 0) return null;
     return { auth: '', tls: null, ioTimeoutMs: 2000, ...v } as SessionHandoff;
   } catch {
     return null;

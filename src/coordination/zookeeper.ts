@@ -112,8 +112,8 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
     return this.heardAt;
   }
   /** The current session's id and password: a credential, only for the crash hand-off (./crash-handoff.ts). */
-  sessionCredentials(): { id: Buffer; password: Buffer } | null {
-    return this.info && this.client ? { id: this.client.getSessionId(), password: this.client.getSessionPassword() } : null;
+  sessionCredentials(): { id: Buffer; password: Buffer; timeoutMs: number } | null {
+    return this.info && this.client ? { id: this.client.getSessionId(), password: this.client.getSessionPassword(), timeoutMs: this.info.timeoutMs } : null;
   }
 
   /** Effective timings for the negotiated (or requested) session timeout. */

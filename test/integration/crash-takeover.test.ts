@@ -164,6 +164,7 @@ describe('the closer alone, against a real session', () => {
       connect: suite.zk.connect,
       sessionId: owner.sessionId,
       password: owner.password,
+      sessionTimeoutMs: T,
       tls: null,
       auth: '',
       home: suite.fx.home,

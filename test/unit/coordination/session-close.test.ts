@@ -5,6 +5,7 @@ const H: SessionHandoff = {
   connect: '127.0.0.1:2181',
   sessionId: '0123456789abcdef',
   password: Buffer.alloc(16, 7).toString('base64'),
+  sessionTimeoutMs: 10000,
   tls: null,
   auth: '',
   home: '/var/lib/jenkins',
@@ -28,6 +29,8 @@ describe('the hand-off line', () => {
     expect(decodeHandoff('not base64 json')).toBeNull();
     expect(decodeHandoff(encodeHandoff({ ...H, v: 2 as 1 }))).toBeNull();
     expect(decodeHandoff(encodeHandoff({ ...H, sessionId: 'xyz' }))).toBeNull();
+    // Without the session's own timeout a reattach would renegotiate it (and keep a session it cannot close alive longer).
+    expect(decodeHandoff(encodeHandoff({ ...H, sessionTimeoutMs: undefined as unknown as number }))).toBeNull();
     expect(decodeHandoff(Buffer.from(JSON.stringify({ ...H, epoch: '4' })).toString('base64'))).toBeNull();
   });
 });
