@@ -88,9 +88,12 @@ test('a noFailover node never takes an epoch even alone, says so in its notes, y
   const alone = await waitFor(
     async () => {
       const s = await dr.status();
-      return s && s.decision === 'noFailover: this node never leads; no other member is eligible' ? s : null;
+      // The note is worded from the members as the cluster view read them, which follows the
+      // election by a read: wait for both, not for the decision alone.
+      const note = 'noFailover: this node never leads; no other member is eligible';
+      return s && s.decision === note && s.notes?.includes(note) ? s : null;
     },
-    { timeoutMs: 15000, what: 'dr to hold without taking an epoch' },
+    { timeoutMs: 15000, what: 'dr to hold without taking an epoch, and to say so in its notes' },
   );
   expect(alone.node.role).toBe('standby');
   expect(alone.notes).toContain('noFailover: this node never leads; no other member is eligible');
