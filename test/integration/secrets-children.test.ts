@@ -212,7 +212,13 @@ test('service mode: the service shim, the service it starts and the start/stop/s
   // from the controller itself (the eligibility check for a stray service, before the launch).
   await a.stop();
   const none = { seen: true, leaked: [] };
-  expect({ shim: leakedIn(env.shim), service: leakedIn(env.service), ...checkKinds(['service-start', 'service-stop', 'service-pid', 'service-status']) }).toEqual({
+  // How Jenkins was stopped is part of the check: only a graceful stop runs the stop command
+  // (a fence SIGKILLs the main pid), so a failure here says which path was taken.
+  const stops = a.events('jenkins.stopping').map((l) => String(l.reason));
+  const kills = a.events('jenkins.kill').length;
+  expect({ stops, kills, shim: leakedIn(env.shim), service: leakedIn(env.service), ...checkKinds(['service-start', 'service-stop', 'service-pid', 'service-status']) }).toEqual({
+    stops: ['shutting down; stopping Jenkins'],
+    kills: 0,
     shim: [],
     service: [],
     'service-start': none,
