@@ -3,7 +3,7 @@
  * its own), passes its tables through, checks its JSON lines, and ends with a summary of every
  * target (met / missed, with the measured number). Builds nothing: `npm run bench` builds first.
  *
- *   npm run bench -- [--quick] [--only failover,herd,...] [--list]
+ *   npm run bench -- [--quick] [--only failover,herd,...] [--skip failover-ensemble-tls,...] [--list]
  *   (= node -r ./scripts/dev/register-ts.js bench/run.ts ...)
  *
  * --quick runs tiny sizes (a smoke test of the whole suite, used by test/integration/bench.test.ts);
@@ -274,11 +274,15 @@ async function main(): Promise<void> {
     return;
   }
   if (!fs.existsSync(CLI)) throw new Error('dist/cli.js missing: run `npm run build` first (npm run bench does)');
-  const only = arg('only', null);
-  const wanted = typeof only === 'string' ? only.split(',') : null;
-  const unknown = (wanted ?? []).filter((w) => !SCENARIOS.some((s) => s.name === w));
+  const names = (key: string): string[] | null => {
+    const v = arg(key, null);
+    return typeof v === 'string' ? v.split(',') : null;
+  };
+  const wanted = names('only');
+  const skipped = names('skip') ?? [];
+  const unknown = [...(wanted ?? []), ...skipped].filter((w) => !SCENARIOS.some((s) => s.name === w));
   if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; see --list`);
-  const selected = SCENARIOS.filter((s) => !wanted || wanted.includes(s.name));
+  const selected = SCENARIOS.filter((s) => (!wanted || wanted.includes(s.name)) && !skipped.includes(s.name));
   const started = mono();
   const m = machine();
   const runs: TimedRun[] = [];

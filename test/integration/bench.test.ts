@@ -1,5 +1,5 @@
 /**
- * The benchmark suite end to end in --quick mode (tiny sizes): every scenario runs against real
+ * The benchmark suite end to end in --quick mode (tiny sizes): every scenario but SKIPPED runs against real
  * ZooKeeper servers (each scenario starts its own with scripts/zk.sh) and real controller
  * processes or the real classes from dist/, and prints one JSON line per measurement with sane
  * fields. What this prevents: a broken scenario printing a green table (the runner exits non-zero
@@ -10,6 +10,11 @@ import * as path from 'node:path';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const T = 2000; // the failover scenarios' session timeout
+/**
+ * Left out to keep CI short (it took ~25 s of this test's ~107 s): it runs failover.ts with both
+ * --tls and --ensemble, each of which the scenarios failover-tls and failover-ensemble cover here.
+ */
+const SKIPPED = 'failover-ensemble-tls';
 
 interface Stat {
   n: number;
@@ -21,7 +26,7 @@ type Line = Record<string, unknown> & { scenario: string };
 
 function runQuick(): Promise<{ code: number | null; lines: Line[]; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', path.join(REPO, 'scripts', 'dev', 'register-ts.js'), path.join(REPO, 'bench', 'run.ts'), '--quick'], {
+    const child = spawn(process.execPath, ['--require', path.join(REPO, 'scripts', 'dev', 'register-ts.js'), path.join(REPO, 'bench', 'run.ts'), '--quick', '--skip', SKIPPED], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -48,7 +53,7 @@ test('npm run bench --quick runs every scenario, prints a sane JSON line for eac
   };
   expect({ code, tail: code === 0 ? '' : stderr.slice(-3000) }).toEqual({ code: 0, tail: '' });
 
-  for (const suffix of ['', '_ensemble', '_tls', '_ensemble_tls']) {
+  for (const suffix of ['', '_ensemble', '_tls']) {
     const crash = by(`crash_failover${suffix}`);
     const detection = crash.detection as Stat;
     const controller = crash.controller as Stat;
@@ -64,7 +69,7 @@ test('npm run bench --quick runs every scenario, prints a sane JSON line for eac
     expect((by(`graceful_handover${suffix}`).gap as Stat).n).toBe(1);
   }
 
-  for (const name of ['zk_leader_kill', 'zk_leader_kill_tls']) {
+  for (const name of ['zk_leader_kill']) {
     const zkKill = by(name);
     expect(zkKill.rounds).toBe(1);
     expect(zkKill.failovers).toBe(0);
@@ -113,7 +118,7 @@ test('npm run bench --quick runs every scenario, prints a sane JSON line for eac
   const summary = by('summary');
   const scenarios = summary.scenarios as { name: string; ok: boolean; problems: string[] }[];
   expect(scenarios.map((s) => [s.name, s.ok, s.problems])).toEqual(
-    ['failover', 'failover-ensemble', 'crash', 'failover-tls', 'failover-ensemble-tls', 'herd', 'clusters', 'footprint', 'status-load', 'versus'].map((n) => [n, true, []]),
+    ['failover', 'failover-ensemble', 'crash', 'failover-tls', 'herd', 'clusters', 'footprint', 'status-load', 'versus'].map((n) => [n, true, []]),
   );
   const targets = summary.targets as { target: string; value: number | null; met: boolean }[];
   expect(targets.length).toBeGreaterThanOrEqual(20);
