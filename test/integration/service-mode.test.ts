@@ -104,6 +104,34 @@ test('service mode: a switchover stops the service with its stop command and han
   expect(b.events('epoch.taken')[0]!.previousExitedCleanly).toBe(true);
 });
 
+test('service mode: a graceful stop whose SIGTERM lands while the shim runs a command still stops the service with its stop command', async () => {
+  // The controller's graceful stop is a SIGTERM to the shim's process group, which also reaches
+  // whatever the shim is running at that moment. A `cat` that is slow (here: a wrapper first on
+  // PATH) keeps the shim inside such a command most of the time: the shim once read the killed
+  // command as "the service's main pid is gone", exited without the stop command, and the
+  // controller then SIGKILLed the service as a survivor (seen once in CI).
+  const bin = `${suite.fx.home}-slowbin`;
+  fs.mkdirSync(bin, { recursive: true });
+  fs.writeFileSync(path.join(bin, 'cat'), '#!/bin/sh\nsleep 0.3\nexec /bin/cat "$@"\n', { mode: 0o755 });
+  try {
+    const a = suite.fx.start('a', { env: { ...serviceEnv('a'), PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    await a.waitLeaderReady();
+    // The shim knows the main pid (it watches it in a loop of `cat`s).
+    await a.waitForEvent('jenkins.service_pid', 20000);
+    const standinPid = runningStandin();
+    await a.stop();
+    const log = fs.readFileSync(path.join(serviceDir('a'), 'events.log'), 'utf8');
+    expect({ stopCommand: new RegExp(`^stop ${standinPid}$`, 'm').test(log), survivors: a.events('jenkins.service_survivor').length, kills: a.events('jenkins.kill').length }).toEqual({
+      stopCommand: true,
+      survivors: 0,
+      kills: 0,
+    });
+    expect(assertNeverTwoAlive(suite.fx.home)[0]).toMatchObject({ pid: standinPid, endedBy: 'stop' });
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
+});
+
 test('service mode: a frozen controller (SIGSTOP) loses its service to the watchdog before the standby starts one', async () => {
   const { a, b, standinPid } = await pair();
   const t0 = mono();
