@@ -117,7 +117,7 @@ test('service mode: a graceful stop whose SIGTERM lands while the shim runs a co
     const a = suite.fx.start('a', { env: { ...serviceEnv('a'), PATH: `${bin}:${process.env.PATH ?? ''}` } });
     await a.waitLeaderReady();
     // The shim knows the main pid (it watches it in a loop of `cat`s).
-    await a.waitForEvent('jenkins.service_pid', 20000);
+    await a.waitForEvent('jenkins.service_pid', { timeoutMs: 20000 });
     const standinPid = runningStandin();
     await a.stop();
     const log = fs.readFileSync(path.join(serviceDir('a'), 'events.log'), 'utf8');
