@@ -2,7 +2,9 @@
  * The git-mode chaos run's view of the sync repository: the branch's first-parent chain (the
  * pushes that later leaders built on, oldest first) with each commit's epoch and the last record
  * of the stand-in's writes file in it. Commits never change, so what was read is cached and each
- * window reads only the new ones.
+ * window reads only the new ones. The cache also keeps the commits a later leader replaced
+ * (`seen`), and any commit can be read by id (`describe`: the recorded ones the controllers
+ * logged), since a replaced commit stays in the repository's object store.
  */
 import { execFile } from 'node:child_process';
 import { epochOfMessage } from '../../src/sync/repo';
@@ -50,6 +52,23 @@ export class BranchReader {
   async tipText(): Promise<string> {
     const r = await git(this.gitDir, ['show', `${this.ref}:${this.file}`]);
     return r.code === 0 ? r.stdout : '';
+  }
+
+  /** Every commit read so far, on the chain now or replaced since. */
+  seen(): PushedCommit[] {
+    return [...this.cache.values()];
+  }
+
+  /** One commit by id (null when the repository does not have it). */
+  async describe(sha: string): Promise<PushedCommit | null> {
+    const cached = this.cache.get(sha);
+    if (cached) return cached;
+    const log = await git(this.gitDir, ['log', '-1', '--format=%B', sha, '--']);
+    if (log.code !== 0) return null;
+    const show = await git(this.gitDir, ['show', `${sha}:${this.file}`]);
+    const c: PushedCommit = { commit: sha, epoch: epochOfMessage(log.stdout), lastSeq: show.code === 0 ? lastSeqOf(show.stdout) : 0 };
+    this.cache.set(sha, c);
+    return c;
   }
 
   async chain(): Promise<PushedCommit[]> {

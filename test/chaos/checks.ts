@@ -163,16 +163,41 @@ interface WriterLife {
 }
 
 /**
+ * What a git-mode run knows of the sync branch beyond its first-parent chain at the moment of a
+ * check (run.ts gathers it from the repository and the controllers' logs).
+ */
+export interface BranchHistory {
+  /** Every commit ever read on the chain, also those a later leader replaced since. */
+  pushed: readonly PushedCommit[];
+  /**
+   * Commits a controller logged as pushed AND recorded in ZooKeeper (`sync.pushed`, logged only
+   * after the record's multi succeeded): the acknowledged ones. A record whose answer was lost (or
+   * whose log line died with a SIGKILLed controller) is missing here, which only lowers the floor.
+   */
+  recorded: readonly PushedCommit[];
+}
+
+/**
  * sync.mode git: every node has its own JENKINS_HOME, the leader commits and pushes the writes
- * file (it is in sync.include) every sync interval, and a new leader restores the commit recorded
- * in ZooKeeper before its Jenkins starts. "Acknowledged" now means pushed and recorded: records
- * written after the last push of a leader that dies are lost by design (docs/sync.md). So:
+ * file (it is in sync.include) every sync interval and then records the commit in ZooKeeper, and
+ * a new leader restores the commit recorded in ZooKeeper before its Jenkins starts (with no record,
+ * after a loss of ZooKeeper state, the branch tip). "Acknowledged" means pushed AND recorded:
+ * records written after the last recorded push of a leader that dies are lost by design, and so
+ * is a commit pushed but never recorded (the record's write failed, e.g. the quorum went away
+ * between the push and the record): the next leader restores the record, not the branch, and its
+ * first push replaces the unrecorded commit (docs/sync.md, rules 3 and 4). So:
  *
- * - a takeover (the first Jenkins of a new epoch E) must open a writes file that ends exactly at
- *   the last record of the newest pushed commit of an older epoch (the branch's first-parent
- *   chain: the pushes a later leader built on). Fewer records: pushed configuration was lost
- *   (`lost`); more: it started from state nobody recorded, such as this node's own unpushed
- *   leftovers from an earlier reign (`not-restored`);
+ * - a takeover (the first Jenkins of a new epoch E) must open a writes file that ends
+ *   - no earlier than the newest acknowledged commit of an older epoch (`history.recorded`); less
+ *     is acknowledged configuration lost (`lost`);
+ *   - exactly at the last record of some commit of an older epoch that was pushed (on the chain
+ *     now, or read on it before a later leader replaced it), from that floor up: anything else
+ *     means it started from state nobody pushed, such as this node's own unpushed leftovers from
+ *     an earlier reign (`not-restored`);
+ *   (Until 2026-12-07 the rule was "exactly the newest commit of an older epoch on the chain": an
+ *   unrecorded tip that the successor had not replaced yet counted as acknowledged, and a check
+ *   that ran before the successor's first push failed a takeover that did what docs/sync.md says:
+ *   reliability.md, finding 8, fault 12);
  * - a restart in place (same epoch, same home) must open the file where its predecessor left it:
  *   at its last acknowledged record, or one after (killed between the fsync and the journal line);
  * - the branch tip's file must itself be a clean sequence (checkWrites without acks: no gap,
@@ -181,7 +206,7 @@ interface WriterLife {
  * Lives are taken from the journal in start order; a life that never opened the writes file
  * (killed before ready) is skipped.
  */
-export function checkReplication(chain: PushedCommit[], tipText: string, journal: JournalEntry[], lastMono = Infinity): ReplicationReport {
+export function checkReplication(chain: PushedCommit[], tipText: string, journal: JournalEntry[], history: BranchHistory, lastMono = Infinity): ReplicationReport {
   const all: WriterLife[] = [];
   const current = new Map<number, WriterLife>();
   for (const e of journal) {
@@ -204,18 +229,8 @@ export function checkReplication(chain: PushedCommit[], tipText: string, journal
     const opened = l.opened as { seq: number; mono: number };
     if (prev === null || prev.epoch !== l.epoch) {
       takeovers += 1;
-      const e = Number(l.epoch);
-      let base: PushedCommit | null = null;
-      for (const c of chain) if (c.epoch !== null && c.epoch < e) base = c;
-      const want = base?.lastSeq ?? 0;
-      if (opened.seq !== want) {
-        const from = base ? `commit ${base.commit.slice(0, 12)} of epoch ${String(base.epoch)}` : 'no commit of an older epoch';
-        problems.push({
-          kind: opened.seq < want ? 'lost' : 'not-restored',
-          mono: opened.mono,
-          detail: `the epoch-${l.epoch ?? '?'} Jenkins (pid ${l.pid}) opened the writes file at seq ${opened.seq}, but the branch holds seq ${want} (${from})`,
-        });
-      }
+      const problem = checkTakeover(l, opened, chain, history);
+      if (problem) problems.push(problem);
     } else {
       restarts += 1;
       const had = prev.lastAck ?? prev.opened?.seq ?? 0;
@@ -232,4 +247,28 @@ export function checkReplication(chain: PushedCommit[], tipText: string, journal
   const tip = checkWrites(tipText, journal.filter((e) => e.ev === 'start'), lastMono);
   problems.push(...tip.problems.map((p) => ({ ...p, detail: `branch tip: ${p.detail}` })));
   return { takeovers, restarts, problems: problems.sort((a, b) => a.mono - b.mono) };
+}
+
+const describeCommit = (c: PushedCommit | null): string => (c ? `commit ${c.commit.slice(0, 12)} of epoch ${String(c.epoch)}` : 'no commit of an older epoch');
+
+/** A takeover judged against what was acknowledged (recorded) and what was pushed. */
+function checkTakeover(l: WriterLife, opened: { seq: number; mono: number }, chain: readonly PushedCommit[], history: BranchHistory): WriteProblem | null {
+  const e = Number(l.epoch);
+  const older = (c: PushedCommit): boolean => c.epoch !== null && c.epoch < e;
+  let floor: PushedCommit | null = null;
+  for (const c of history.recorded) if (older(c) && (floor === null || c.lastSeq > floor.lastSeq)) floor = c;
+  const floorSeq = floor?.lastSeq ?? 0;
+  const who = `the epoch-${l.epoch ?? '?'} Jenkins (pid ${l.pid}) opened the writes file at seq ${opened.seq}`;
+  if (opened.seq < floorSeq) {
+    return { kind: 'lost', mono: opened.mono, detail: `${who}, but ${describeCommit(floor)}, pushed and recorded, holds seq ${floorSeq}` };
+  }
+  const candidates = [...chain, ...history.pushed, ...history.recorded].filter((c) => older(c) && c.lastSeq >= floorSeq);
+  if (opened.seq === floorSeq || candidates.some((c) => c.lastSeq === opened.seq)) return null;
+  let newest: PushedCommit | null = null;
+  for (const c of candidates) if (newest === null || c.lastSeq > newest.lastSeq) newest = c;
+  return {
+    kind: 'not-restored',
+    mono: opened.mono,
+    detail: `${who}, which no pushed commit of an older epoch holds (recorded: seq ${floorSeq}, ${describeCommit(floor)}; newest pushed: seq ${newest?.lastSeq ?? floorSeq}, ${describeCommit(newest ?? floor)})`,
+  };
 }

@@ -77,8 +77,8 @@ export interface RunSummary {
   overBound: number;
   /** Failures outside any fault window (start-up, final checks), and every window's failures. */
   failures: string[];
-  /** git mode adds the replication check's counts (takeovers and restarts checked, commits on the branch). */
-  writes: { records: number; acked: number; replication?: { takeovers: number; restarts: number; commits: number } };
+  /** git mode adds the replication check's counts (takeovers and restarts checked, commits on the branch, recorded pushes logged). */
+  writes: { records: number; acked: number; replication?: { takeovers: number; restarts: number; commits: number; recorded: number } };
   kinds: Record<string, Omit<KindRow, 'kind'>>;
 }
 

@@ -14,7 +14,7 @@ import { lives } from '../helpers/journal';
 import { parseChaosArgs, USAGE, type ChaosArgs } from './args';
 import { boundInputs, recoveryBounds, type Bound, type BoundInputs } from './bounds';
 import { BranchReader } from './branch';
-import { checkReplication, checkWrites, findOverlaps, WRITES_FILE, type Incident, type WriteProblem } from './checks';
+import { checkReplication, checkWrites, findOverlaps, WRITES_FILE, type Incident, type PushedCommit, type WriteProblem } from './checks';
 import { ChaosCluster, SYNC_BRANCH, type Settled } from './cluster';
 import { evaluateWindow } from './evaluate';
 import { INJECTORS } from './faults';
@@ -49,7 +49,7 @@ interface DataCheck {
   acked: number;
   problems: WriteProblem[];
   /** git mode: takeovers and in-place restarts whose restored writes file was checked. */
-  replication?: { takeovers: number; restarts: number; commits: number };
+  replication?: { takeovers: number; restarts: number; commits: number; recorded: number };
 }
 
 /**
@@ -64,14 +64,31 @@ async function checkData(cluster: ChaosCluster, branch: BranchReader | null, las
   }
   const chain = await branch.chain();
   const tip = await branch.tipText();
-  const r = checkReplication(chain, tip, entries, lastMono);
+  const recorded: PushedCommit[] = [];
+  for (const sha of recordedCommits(cluster)) {
+    const c = await branch.describe(sha);
+    if (c) recorded.push(c);
+  }
+  const r = checkReplication(chain, tip, entries, { pushed: branch.seen(), recorded }, lastMono);
   const w = checkWrites(tip, [], lastMono);
   return {
     records: w.records,
     acked: entries.filter((e) => e.ev === 'ack').length,
     problems: r.problems,
-    replication: { takeovers: r.takeovers, restarts: r.restarts, commits: chain.length },
+    replication: { takeovers: r.takeovers, restarts: r.restarts, commits: chain.length, recorded: recorded.length },
   };
+}
+
+/**
+ * git mode: the commits the controllers logged as pushed and recorded in ZooKeeper (`sync.pushed`
+ * follows the record's successful multi), every controller process of the run included.
+ */
+function recordedCommits(cluster: ChaosCluster): string[] {
+  const out = new Set<string>();
+  for (const n of cluster.processes) {
+    for (const l of n.logs) if (l.event === 'sync.pushed' && typeof l['commit'] === 'string') out.add(l['commit']);
+  }
+  return [...out];
 }
 
 function inWindow(list: Incident[], from: number, to: number): Incident[] {
@@ -266,6 +283,8 @@ async function main(): Promise<number> {
     if (check.replication) {
       // A broken harness (writes file not in sync.include, nothing pushed) must not pass as green.
       if (check.replication.commits === 0 || check.records === 0) extra.push('self-check: git mode, but the branch holds no pushed records');
+      // The takeover check's floor is what the controllers logged as recorded: without those lines it has none.
+      if (check.replication.recorded === 0) extra.push('self-check: git mode, but no controller logged a recorded push (sync.pushed; --log-level above info?)');
       if (check.replication.takeovers < 2) extra.push(`self-check: git mode, but only ${check.replication.takeovers} takeover(s) restored a writes file`);
     }
   } catch (e) {

@@ -186,6 +186,37 @@ test('a new leader replaces a commit a former leader pushed but never recorded, 
   await b.sync.close();
 });
 
+test('a push of the leader whose record failed stays unrestored: the next leader opens the record, not the newer tip, and replaces the tip', async () => {
+  // Fault 12 of the 2026-12-06 git-mode chaos run (docs/reliability.md, finding 8): the quorum went
+  // away between a's push and its record. Unlike the late push above, the unrecorded commit names
+  // the epoch that still held and is on the branch before b takes over and restores.
+  const a = node('a');
+  const b = node('b');
+  const e1 = await take('a');
+  await gateReady(a.sync, e1);
+  write(a.home, 'config.xml', '<recorded/>');
+  await a.sync.publishFinal(e1);
+  const c1 = remoteTip();
+  expect((await records.read()).record).toMatchObject({ commit: c1, epoch: e1 });
+  // a's next publish: commit and push (the repository answers), then the record fails (no quorum).
+  write(a.home, 'config.xml', '<pushed, never recorded/>');
+  const unrecorded = await a.repo.snapshot({ epoch: e1, nodeId: 'a', reason: 'interval' });
+  expect(await a.git.pushWithLease(remote, 'main', unrecorded.commit, c1)).toEqual({ ok: true });
+  // a's term is dropped; b takes the next epoch with the unrecorded commit as the branch tip.
+  const e2 = await take('b');
+  await gateReady(b.sync, e2);
+  expect(read(b.home, 'config.xml')).toBe('<recorded/>');
+  expect(b.sync.status().local.fetched).toBe(unrecorded.commit);
+  write(b.home, 'config.xml', '<b/>');
+  await b.sync.publishFinal(e2);
+  const c2 = remoteTip();
+  expect(execFileSync('git', ['--git-dir', remote, 'rev-parse', `${c2}^`]).toString().trim()).toBe(c1);
+  expect((await records.read()).record).toMatchObject({ commit: c2, epoch: e2 });
+  expect(logs.events('sync.overwrote_stale').map((l) => l.fields['commit'])).toEqual([unrecorded.commit]);
+  await a.sync.close();
+  await b.sync.close();
+});
+
 test('a restore writes exactly the selected paths of the commit, keeps their modes and leaves the rest of the home alone', async () => {
   const a = node('a', { includeSecrets: true });
   const b = node('b', { includeSecrets: true });

@@ -1,5 +1,5 @@
 import type { JournalEntry } from '../../helpers/journal';
-import { checkReplication, checkWrites, findOverlaps, type PushedCommit } from '../../chaos/checks';
+import { checkReplication, checkWrites, findOverlaps, type BranchHistory, type PushedCommit } from '../../chaos/checks';
 import { lastSeqOf } from '../../chaos/branch';
 
 const notAlive = { isAlive: (): boolean => false };
@@ -125,50 +125,92 @@ describe('checkReplication (sync.mode git)', () => {
   const tipOf = (...runs: [number, string, number, number][]): string =>
     runs.flatMap(([pid, epoch, from, to]) => Array.from({ length: to - from + 1 }, (_v, i) => rec(from + i, pid, epoch, pid * 1000 + from + i))).join('\n') + '\n';
 
+  /** Every commit of the chain pushed and recorded (no record failed): the common case. */
+  const allRecorded = (chain: PushedCommit[]): BranchHistory => ({ pushed: chain, recorded: chain });
+
   it('passes takeovers that open exactly what older epochs pushed, and restarts in place that continue', () => {
     // epoch 1 writes 1..8, pushes up to 5 (commits 1, 2) and dies: 6..8 were never pushed, lost by design
     // epoch 2 restores 5, crashes after 9 acked, restarts in place at 9 and pushes up to 12
     const journal = [...writer(10, 0, '1', 0, 8), ...writer(20, 100, '2', 5, 9), ...writer(21, 200, '2', 9, 12)];
     const chain = [c(1, 1, 3), c(2, 1, 5), c(3, 2, 9), c(4, 2, 12)];
     const tip = tipOf([10, '1', 1, 5], [20, '2', 6, 9], [21, '2', 10, 12]);
-    expect(checkReplication(chain, tip, journal)).toEqual({ takeovers: 2, restarts: 1, problems: [] });
+    expect(checkReplication(chain, tip, journal, allRecorded(chain))).toEqual({ takeovers: 2, restarts: 1, problems: [] });
   });
 
-  it('reports a takeover that opened less than the branch held as lost', () => {
+  it('reports a takeover that opened less than the newest recorded commit of an older epoch as lost', () => {
     const journal = [...writer(10, 0, '1', 0, 8), ...writer(20, 100, '2', 3, 4)];
-    const r = checkReplication([c(1, 1, 3), c(2, 1, 5)], tipOf([10, '1', 1, 5]), journal);
+    const chain = [c(1, 1, 3), c(2, 1, 5)];
+    const r = checkReplication(chain, tipOf([10, '1', 1, 5]), journal, allRecorded(chain));
     expect(r.problems).toEqual([expect.objectContaining({ kind: 'lost', mono: 102 })]);
-    expect(r.problems[0]?.detail).toMatch(/epoch-2 Jenkins \(pid 20\) opened the writes file at seq 3, but the branch holds seq 5/);
+    expect(r.problems[0]?.detail).toMatch(/epoch-2 Jenkins \(pid 20\) opened the writes file at seq 3, but commit 2{12} of epoch 1, pushed and recorded, holds seq 5/);
   });
 
-  it("reports a takeover that started from state nobody recorded (its own unpushed leftovers) as not-restored", () => {
+  it('passes a takeover that restored the record while the branch tip holds a later push of the old leader that was never recorded (fault 12)', () => {
+    // The 2026-12-06 git-mode run, fault 12 (zk-quorum-loss): c (epoch 8) pushed and recorded 663,
+    // pushed 679 while the quorum was going away and could not record it; b (epoch 9) restored
+    // the record (663), as docs/sync.md rule 4 says, and the check ran before b's first push
+    // replaced the unrecorded tip. The old rule (the newest commit of an older epoch on the chain)
+    // called this `lost`.
+    const journal = [...writer(10, 0, '8', 600, 690), ...writer(20, 100, '9', 663, 670)];
+    const recorded = c(1, 8, 663);
+    const unrecorded = c(2, 8, 679);
+    const chain = [c(3, 7, 600), recorded, unrecorded];
+    const tip = tipOf([10, '8', 1, 679]);
+    const r = checkReplication(chain, tip, journal, { pushed: chain, recorded: [c(3, 7, 600), recorded] });
+    expect(r).toMatchObject({ takeovers: 2, problems: [] });
+    // The end of the run: b's first push replaced the unrecorded tip (sync.overwrote_stale) and was recorded.
+    const bPush = c(4, 9, 670);
+    const after = [c(3, 7, 600), recorded, bPush];
+    const end = checkReplication(after, tipOf([10, '8', 1, 663], [20, '9', 664, 670]), journal, { pushed: [...chain, bPush], recorded: [c(3, 7, 600), recorded, bPush] });
+    expect(end).toMatchObject({ takeovers: 2, problems: [] });
+    // Had the quorum allowed c to record 679, b opening 663 would be a lost acknowledged push.
+    const lost = checkReplication(chain, tip, journal, { pushed: chain, recorded: [recorded, unrecorded] });
+    expect(lost.problems).toEqual([expect.objectContaining({ kind: 'lost', mono: 102 })]);
+    expect(lost.problems[0]?.detail).toMatch(/seq 663, but commit 2{12} of epoch 8, pushed and recorded, holds seq 679/);
+  });
+
+  it('passes a takeover that opened an unrecorded tip (no record after a loss of ZooKeeper state)', () => {
+    // After a state loss the gate restores the branch tip: a push nobody recorded, still a push.
+    const journal = [...writer(10, 0, '1', 0, 9), ...writer(20, 100, '2', 7, 8)];
+    const chain = [c(1, 1, 5), c(2, 1, 7)];
+    expect(checkReplication(chain, tipOf([10, '1', 1, 7]), journal, { pushed: chain, recorded: [c(1, 1, 5)] }).problems).toEqual([]);
+  });
+
+  it("reports a takeover that started from state nobody pushed (its own unpushed leftovers) as not-restored", () => {
     // node of pid 10 leads epoch 1 (8 written, 5 pushed), loses quorum, wins epoch 2 and keeps its own 6..8
     const journal = [...writer(10, 0, '1', 0, 8), ...writer(11, 100, '2', 8, 9)];
-    const r = checkReplication([c(1, 1, 5)], tipOf([10, '1', 1, 5]), journal);
+    const r = checkReplication([c(1, 1, 5)], tipOf([10, '1', 1, 5]), journal, allRecorded([c(1, 1, 5)]));
     expect(r.problems.map((p) => p.kind)).toEqual(['not-restored']);
+    // between the record and an unrecorded push, but no commit holds it: not-restored either
+    const between = checkReplication([c(1, 1, 5), c(2, 1, 9)], tipOf([10, '1', 1, 9]), [...writer(10, 0, '1', 0, 9), ...writer(11, 100, '2', 7, 8)], { pushed: [c(1, 1, 5), c(2, 1, 9)], recorded: [c(1, 1, 5)] });
+    expect(between.problems.map((p) => p.kind)).toEqual(['not-restored']);
+    expect(between.problems[0]?.detail).toMatch(/seq 7, which no pushed commit of an older epoch holds \(recorded: seq 5, .*; newest pushed: seq 9, /);
   });
 
-  it('takes the newest commit of an OLDER epoch, not the branch tip, as what a takeover must open', () => {
-    // epoch 2 took over at 5; its own later commits (epoch 2) must not be expected at its start
+  it('takes the commits of OLDER epochs, not the branch tip, as what a takeover may open', () => {
+    // epoch 2 took over at 5; its own later commits (epoch 2, recorded) must not be expected at its start
     const journal = [...writer(10, 0, '1', 0, 5), ...writer(20, 100, '2', 5, 7)];
-    const r = checkReplication([c(1, 1, 5), c(2, 2, 7)], tipOf([10, '1', 1, 5], [20, '2', 6, 7]), journal);
+    const chain = [c(1, 1, 5), c(2, 2, 7)];
+    const r = checkReplication(chain, tipOf([10, '1', 1, 5], [20, '2', 6, 7]), journal, allRecorded(chain));
     expect(r).toMatchObject({ takeovers: 2, problems: [] });
   });
 
   it('the first leader opens an empty file; a restart in place that went back is lost', () => {
-    expect(checkReplication([], '', writer(10, 0, '1', 2, 3)).problems.map((p) => p.kind)).toEqual(['not-restored']);
+    const none: BranchHistory = { pushed: [], recorded: [] };
+    expect(checkReplication([], '', writer(10, 0, '1', 2, 3), none).problems.map((p) => p.kind)).toEqual(['not-restored']);
+    expect(checkReplication([], '', writer(10, 0, '1', 0, 3), none).problems).toEqual([]);
     const journal = [...writer(10, 0, '1', 0, 6), ...writer(11, 100, '1', 4, 5)];
-    const r = checkReplication([], '', journal);
+    const r = checkReplication([], '', journal, none);
     expect(r.restarts).toBe(1);
     expect(r.problems.map((p) => p.kind)).toEqual(['lost']);
     // one past the last ack is fine: killed between the fsync and its journal line
-    expect(checkReplication([], '', [...writer(10, 0, '1', 0, 6), ...writer(11, 100, '1', 7, 8)]).problems).toEqual([]);
+    expect(checkReplication([], '', [...writer(10, 0, '1', 0, 6), ...writer(11, 100, '1', 7, 8)], none).problems).toEqual([]);
   });
 
   it('skips a life that never opened the writes file, and checks the branch tip as a sequence', () => {
     const journal = [...writer(10, 0, '1', 0, 5), e('start', 30, 50, { epoch: '2' }), ...writer(20, 100, '2', 5, 6)];
     const bad = [rec(1, 10, '1'), rec(2, 10, '1'), rec(4, 20, '2')].join('\n') + '\n';
-    const r = checkReplication([c(1, 1, 5)], bad, journal);
+    const r = checkReplication([c(1, 1, 5)], bad, journal, allRecorded([c(1, 1, 5)]));
     expect(r.takeovers).toBe(2);
     expect(r.problems.map((p) => p.kind)).toEqual(['gap']);
     expect(r.problems[0]?.detail).toMatch(/^branch tip: /);
