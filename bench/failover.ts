@@ -43,8 +43,8 @@ import {
   arg,
   fmt,
   freePort,
+  gracefulHandover,
   journal,
-  lastExitBefore,
   machine,
   mono,
   overlaps,
@@ -56,6 +56,7 @@ import {
   stats,
   target,
   waitFor,
+  watchDeletion,
   type ControllerLogEvent,
   type Stats,
 } from './lib';
@@ -168,13 +169,10 @@ async function main(): Promise<void> {
     // finish their start-up work before the next handover.
     await sleep(SETTLE_MS);
     const old = nodes[leader];
-    const t0 = mono();
-    old.proc.kill('SIGTERM');
-    await old.exited;
-    const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), { timeoutMs: 20000, what: 'new Jenkins spawned' });
-    const oldExit = lastExitBefore(home, s.mono);
-    graceful.gap.push(s.mono - oldExit.mono);
-    graceful.total.push(s.mono - t0);
+    const h = await gracefulHandover(old, nodes[standby], home);
+    const { t0, spawned: s, oldExit } = h;
+    graceful.gap.push(h.gap);
+    graceful.total.push(h.total);
     await waitFor(() => leaderReady(standby), { timeoutMs: 20000, what: 'new leader ready' });
     const ph = await waitFor(() => nodes[standby].find('takeover.phases', t0), { timeoutMs: 5000, what: 'takeover.phases logged' });
     graceful.decision.push(phase(ph, 'decisionMs'));
@@ -206,17 +204,7 @@ async function main(): Promise<void> {
     await sleep(SETTLE_MS);
     const st = await statusOf(leader);
     const sb = await statusOf(standby);
-    const predPath = `/jenkins-ha/${cluster}/election/${sb.election.predecessor}`;
-    let expiredAt = 0;
-    await new Promise<void>((resolve, reject) =>
-      observer.exists(
-        predPath,
-        (ev) => {
-          if (ev.type === zookeeper.Event.NODE_DELETED) expiredAt = mono();
-        },
-        (err, stat) => (err ? reject(err) : stat ? resolve() : reject(new Error(`${predPath} missing`))),
-      ),
-    );
+    const expired = await watchDeletion(observer, `/jenkins-ha/${cluster}/election/${sb.election.predecessor}`);
     const t0 = mono();
     nodes[leader].proc.kill('SIGKILL');
     try {
@@ -225,7 +213,8 @@ async function main(): Promise<void> {
       /* already gone */
     }
     const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), { timeoutMs: SESSION_MS * 5, what: 'new Jenkins after crash' });
-    await waitFor(() => expiredAt > 0, { timeoutMs: 5000, what: 'observer saw the expiry' });
+    await waitFor(() => expired() > 0, { timeoutMs: 5000, what: 'observer saw the expiry' });
+    const expiredAt = expired();
     await nodes[leader].exited;
     await waitFor(() => leaderReady(standby), { timeoutMs: 20000, what: 'new leader ready' });
     const ph = await waitFor(() => nodes[standby].find('takeover.phases', t0), { timeoutMs: 5000, what: 'takeover.phases logged' });

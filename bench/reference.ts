@@ -7,11 +7,10 @@
  * `apt-get install -y python3-kazoo` (sudo -n when not root). It runs under Debian's own
  * /usr/bin/python3 (the package's dist-packages), never a python3 found on PATH.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
-import { mono, type Stats } from './lib';
+import { EventProcess, type Stats } from './lib';
 
 export const PYTHON = '/usr/bin/python3';
 export const REFERENCE_SCRIPT = path.join(__dirname, 'reference', 'kazoo_election.py');
@@ -53,51 +52,28 @@ export function ensureKazoo(): string {
   return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'python3-kazoo']).toString();
 }
 
-/** One JSON line of the reference process. */
-export interface RefEvent {
-  event: string;
-  mono: number;
-  [k: string]: unknown;
+/** Where a reference member joins and what it runs when elected. */
+export interface ReferenceOptions {
+  zkConnect: string;
+  electionPath: string;
+  sessionMs: number;
+  home: string;
+  jenkinsCommand: string;
 }
 
 /** A member of the reference election (kazoo_election.py), its events as they arrive. */
-export class ReferenceProcess {
-  readonly events: RefEvent[] = [];
-  readonly spawnedAt = mono();
-  readonly proc: ChildProcess;
-  readonly exited: Promise<number | null>;
-
-  constructor(
-    readonly id: string,
-    o: { zkConnect: string; electionPath: string; sessionMs: number; home: string; jenkinsCommand: string },
-  ) {
-    this.proc = spawn(PYTHON, [REFERENCE_SCRIPT, '--zk', o.zkConnect, '--path', o.electionPath, '--id', id, '--session-ms', String(o.sessionMs)], {
-      env: { ...process.env, JENKINS_HOME: o.home, REF_JENKINS_COMMAND: o.jenkinsCommand, STANDIN_HEARTBEAT_MS: '200' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.exited = new Promise((r) => this.proc.on('exit', (code) => r(code)));
-    if (this.proc.stdout) {
-      readline.createInterface({ input: this.proc.stdout }).on('line', (l) => {
-        try {
-          const j = JSON.parse(l) as Record<string, unknown>;
-          if (typeof j.event === 'string' && typeof j.mono === 'number') this.events.push(j as RefEvent);
-        } catch {
-          /* the stand-in's own output */
-        }
-      });
-    }
-    this.proc.stderr?.on('data', (d: Buffer) => {
-      if (/Traceback|Error/.test(d.toString())) process.stderr.write(`reference ${id}: ${d.toString()}`);
-    });
-  }
-
-  get pid(): number {
-    if (this.proc.pid === undefined) throw new Error(`reference ${this.id} did not start`);
-    return this.proc.pid;
-  }
-
-  find(event: string, after = 0): RefEvent | undefined {
-    return this.events.find((e) => e.event === event && e.mono >= after);
+export class ReferenceProcess extends EventProcess {
+  constructor(id: string, o: ReferenceOptions) {
+    super(
+      id,
+      'reference',
+      PYTHON,
+      [REFERENCE_SCRIPT, '--zk', o.zkConnect, '--path', o.electionPath, '--id', id, '--session-ms', String(o.sessionMs)],
+      { ...process.env, JENKINS_HOME: o.home, REF_JENKINS_COMMAND: o.jenkinsCommand, STANDIN_HEARTBEAT_MS: '200' },
+      (d) => {
+        if (/Traceback|Error/.test(d.toString())) process.stderr.write(`reference ${id}: ${d.toString()}`);
+      },
+    );
   }
 }
 
