@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zookeeper from 'node-zookeeper-client';
 import type { StatusSnapshot } from '../src/controller/status';
-import { CLI, Checks, ControllerProcess, arg, fmt, freePort, journal, machine, mono, overlaps, pairEnv, printTable, runMain, sleep, startZk, stats, target, waitFor } from './lib';
+import { CLI, Checks, ControllerProcess, arg, fmt, freePort, journal, machine, mono, overlaps, pairEnv, printTable, runMain, sleep, startZk, stats, target, waitFor, watchDeletion } from './lib';
 
 type NodeId = 'a' | 'b';
 
@@ -65,20 +65,11 @@ async function main(): Promise<void> {
     await sleep(SETTLE_MS);
     const sb = await waitFor(() => standbyOf(standby), { timeoutMs: 20000, what: `${standby} standby` });
     const predPath = `/jenkins-ha/${cluster}/election/${sb.election.predecessor}`;
-    let goneAt = 0;
-    await new Promise<void>((resolve, reject) =>
-      observer.exists(
-        predPath,
-        (ev) => {
-          if (ev.type === zookeeper.Event.NODE_DELETED) goneAt = mono();
-        },
-        (err, stat) => (err ? reject(err) : stat ? resolve() : reject(new Error(`${predPath} missing`))),
-      ),
-    );
+    const goneAt = await watchDeletion(observer, predPath);
     const t0 = mono();
     nodes[leader].proc.kill('SIGKILL');
     const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), { timeoutMs: SESSION_MS * 3, what: 'new Jenkins after the controller crash' });
-    await waitFor(() => goneAt > 0, { timeoutMs: 5000, what: 'observer saw the old znode go' });
+    await waitFor(() => goneAt() > 0, { timeoutMs: 5000, what: 'observer saw the old znode go' });
     await nodes[leader].exited;
     // The old stand-in's last journal line (its stdout is the dead controller's pipe: it may die of
     // EPIPE on SIGTERM before writing its `stop` line, so its last line of any kind).
@@ -87,8 +78,8 @@ async function main(): Promise<void> {
     const oldLast = Math.max(...lines.filter((e) => e.pid === oldPid).map((e) => e.mono));
     r.total.push(s.mono - t0);
     r.jenkinsGone.push(oldLast - t0);
-    r.sessionGone.push(goneAt - t0);
-    r.afterSession.push(s.mono - goneAt);
+    r.sessionGone.push(goneAt() - t0);
+    r.afterSession.push(s.mono - goneAt());
     await waitFor(() => leaderReady(standby), { timeoutMs: 20000, what: 'new leader ready' });
     startNode(leader);
     await waitFor(() => standbyOf(leader), { timeoutMs: 20000, what: `${leader} back as standby` });

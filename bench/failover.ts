@@ -3,7 +3,7 @@
  * Jenkins stand-in. Prints a table and one JSON line per scenario.
  *
  *   node -r ./scripts/dev/register-ts.js bench/failover.ts [--rounds 20] [--graceful-rounds N] [--crash-rounds N] [--session-ms 2000]
- *                          [--ensemble] [--zk-leader-kills 5] [--force-sync yes|no] [--breakdown] [--trace] [--tls]
+ *                          [--ensemble] [--zk-leader-kills 5] [--force-sync yes|no] [--breakdown] [--trace] [--tls] [--no-reference]
  *
  * --tls: ZooKeeper speaks TLS only (zk.sh start --tls: secureClientPort, ssl.clientAuth=need) and
  * the controllers (and the observer) connect with the test PKI's client certificate, so every
@@ -26,6 +26,16 @@
  *   measures how long each controller's client was disconnected.
  * - startup: controller process spawned -> its znode created (joined the election).
  * - rss: controllers' resident memory while idle (leader and standby).
+ *
+ * The reference election (kazoo's Election, bench/reference.ts) runs beside jenkins-ha on the same
+ * ZooKeeper (over TLS too with --tls), with its own home and stand-in: each graceful and each crash
+ * round of jenkins-ha has one of the reference's, the two alternating (which goes first alternates
+ * as well, as in bench/versus.ts). Where the reference has the same measure (gap and total of the
+ * handover; total, detection and "expired -> new spawned" of the crash; start-up; the controller
+ * process's RSS: the python process) the table shows its median (p95) and jenkins-ha / reference
+ * (median over median), and the JSON lines carry `reference` and `ratios`. The phases inside
+ * jenkins-ha's takeover (decision, launch, ...) have no counterpart. The reference stops before the
+ * ZooKeeper leader kills. --no-reference: jenkins-ha alone (the runner refuses such lines).
  * Times come from CLOCK_MONOTONIC stamps (`mono`) in the controllers' logs, the stand-in's
  * journal and this process, which share the clock.
  */
@@ -43,8 +53,8 @@ import {
   arg,
   fmt,
   freePort,
+  gracefulHandover,
   journal,
-  lastExitBefore,
   machine,
   mono,
   overlaps,
@@ -56,9 +66,11 @@ import {
   stats,
   target,
   waitFor,
+  watchDeletion,
   type ControllerLogEvent,
   type Stats,
 } from './lib';
+import { ReferencePair, ensureKazoo, ratio } from './reference';
 
 type NodeId = 'a' | 'b';
 
@@ -77,6 +89,8 @@ const BREAKDOWN = arg('breakdown', false) === true;
 const TRACE = arg('trace', false) === true;
 const TLS = arg('tls', false) === true;
 const SETTLE_MS = Number(arg('settle-ms', 1000));
+/** --no-reference: jenkins-ha alone (quicker, e.g. with --breakdown); the tables lose their reference columns. */
+const REFERENCE = arg('no-reference', false) !== true;
 const TARGET = { controllerMedianMs: 20, controllerP95Ms: 60, crashTotalMedianMs: SESSION_MS + 300 };
 
 /** A numeric field of a `takeover.phases` log line. */
@@ -101,6 +115,7 @@ function tlsEnv(pki: string | null): Record<string, string> {
 
 async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error('dist/cli.js missing: run `npm run build` first');
+  const kazoo = REFERENCE ? ensureKazoo() : null;
   const started = mono();
   const m0 = machine();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-bench-'));
@@ -143,11 +158,30 @@ async function main(): Promise<void> {
   record(nodes.a);
   record(nodes.b);
 
+  // The reference election (kazoo's Election, bench/reference.ts) on the same ZooKeeper with its own
+  // home and stand-in, its rounds alternating with jenkins-ha's (which pair goes first alternates
+  // too, as in bench/versus.ts): the reference columns of the table.
+  const ref = kazoo === null ? null : new ReferencePair({ zkConnect: zk.connect, electionPath: '/reference/failover/election', sessionMs: SESSION_MS, home: path.join(tmp, 'home-ref'), jenkinsPort: await freePort(), tls: tlsOf(zk.pki) });
+  if (ref) {
+    fs.mkdirSync(ref.home);
+    await ref.up();
+  }
+  const refS = { gap: [] as number[], total: [] as number[], crashTotal: [] as number[], detection: [] as number[], controller: [] as number[], rssLeader: [] as number[], rssStandby: [] as number[] };
+  /** Round i of jenkins-ha and, beside it, the reference's: which goes first alternates by round. */
+  const alternate = async (i: number, jha: () => Promise<void>, reference: (r: ReferencePair) => Promise<void>): Promise<void> => {
+    if (!ref) return jha();
+    for (const turn of i % 2 === 0 ? [jha, () => reference(ref)] : [() => reference(ref), jha]) await turn();
+  };
+
   const rss = { leader: [] as number[], standby: [] as number[] };
   const sampleRss = async (leader: NodeId, standby: NodeId): Promise<void> => {
     await sleep(300);
     rss.leader.push(nodes[leader].rssKb() / 1024);
     rss.standby.push(nodes[standby].rssKb() / 1024);
+    if (ref) {
+      refS.rssLeader.push(ref.nodes[ref.leader].rssKb() / 1024);
+      refS.rssStandby.push(ref.nodes[ref.standby].rssKb() / 1024);
+    }
   };
 
   // The old leader comes back as a standby, so every round starts from an idle pair.
@@ -161,20 +195,15 @@ async function main(): Promise<void> {
   let standby: NodeId = 'b';
   let epochsTaken = 0;
   const graceful = { gap: [] as number[], total: [] as number[], decision: [] as number[], launch: [] as number[] };
-  process.stderr.write(`graceful handover x${GRACEFUL_ROUNDS} `);
-  for (let i = 0; i < GRACEFUL_ROUNDS; i++) {
-    if (i === 0) await sampleRss(leader, standby);
+  const gracefulRound = async (i: number): Promise<void> => {
     // Measure an idle pair, as in production: let the controller and Jenkins that just started
     // finish their start-up work before the next handover.
     await sleep(SETTLE_MS);
     const old = nodes[leader];
-    const t0 = mono();
-    old.proc.kill('SIGTERM');
-    await old.exited;
-    const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), { timeoutMs: 20000, what: 'new Jenkins spawned' });
-    const oldExit = lastExitBefore(home, s.mono);
-    graceful.gap.push(s.mono - oldExit.mono);
-    graceful.total.push(s.mono - t0);
+    const h = await gracefulHandover(old, nodes[standby], home);
+    const { t0, spawned: s, oldExit } = h;
+    graceful.gap.push(h.gap);
+    graceful.total.push(h.total);
     await waitFor(() => leaderReady(standby), { timeoutMs: 20000, what: 'new leader ready' });
     const ph = await waitFor(() => nodes[standby].find('takeover.phases', t0), { timeoutMs: 5000, what: 'takeover.phases logged' });
     graceful.decision.push(phase(ph, 'decisionMs'));
@@ -196,27 +225,27 @@ async function main(): Promise<void> {
     }
     await restartOld(leader);
     [leader, standby] = [standby, leader];
+  };
+  const refGracefulRound = async (r: ReferencePair): Promise<void> => {
+    await sleep(SETTLE_MS);
+    const h = await r.graceful();
+    refS.gap.push(h.gap);
+    refS.total.push(h.total);
+  };
+  process.stderr.write(`graceful handover x${GRACEFUL_ROUNDS}${ref ? ' each, alternating with the reference' : ''} `);
+  for (let i = 0; i < GRACEFUL_ROUNDS; i++) {
+    if (i === 0) await sampleRss(leader, standby);
+    await alternate(i, () => gracefulRound(i), refGracefulRound);
     process.stderr.write('.');
   }
   process.stderr.write('\n');
 
   const crash = { total: [] as number[], detection: [] as number[], notification: [] as number[], decision: [] as number[], launch: [] as number[], readiness: [] as number[], controller: [] as number[] };
-  process.stderr.write(`crash failover x${CRASH_ROUNDS} `);
-  for (let i = 0; i < CRASH_ROUNDS; i++) {
+  const crashRound = async (i: number): Promise<void> => {
     await sleep(SETTLE_MS);
     const st = await statusOf(leader);
     const sb = await statusOf(standby);
-    const predPath = `/jenkins-ha/${cluster}/election/${sb.election.predecessor}`;
-    let expiredAt = 0;
-    await new Promise<void>((resolve, reject) =>
-      observer.exists(
-        predPath,
-        (ev) => {
-          if (ev.type === zookeeper.Event.NODE_DELETED) expiredAt = mono();
-        },
-        (err, stat) => (err ? reject(err) : stat ? resolve() : reject(new Error(`${predPath} missing`))),
-      ),
-    );
+    const expired = await watchDeletion(observer, `/jenkins-ha/${cluster}/election/${sb.election.predecessor}`);
     const t0 = mono();
     nodes[leader].proc.kill('SIGKILL');
     try {
@@ -225,7 +254,8 @@ async function main(): Promise<void> {
       /* already gone */
     }
     const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), { timeoutMs: SESSION_MS * 5, what: 'new Jenkins after crash' });
-    await waitFor(() => expiredAt > 0, { timeoutMs: 5000, what: 'observer saw the expiry' });
+    await waitFor(() => expired() > 0, { timeoutMs: 5000, what: 'observer saw the expiry' });
+    const expiredAt = expired();
     await nodes[leader].exited;
     await waitFor(() => leaderReady(standby), { timeoutMs: 20000, what: 'new leader ready' });
     const ph = await waitFor(() => nodes[standby].find('takeover.phases', t0), { timeoutMs: 5000, what: 'takeover.phases logged' });
@@ -245,10 +275,24 @@ async function main(): Promise<void> {
     }
     await restartOld(leader);
     [leader, standby] = [standby, leader];
+  };
+  const refCrashRound = async (r: ReferencePair): Promise<void> => {
+    await sleep(SETTLE_MS);
+    const c = await r.crash(observer, SESSION_MS * 5);
+    refS.crashTotal.push(c.total);
+    refS.detection.push(c.detection);
+    refS.controller.push(c.controller);
+  };
+  process.stderr.write(`crash failover x${CRASH_ROUNDS}${ref ? ' each, alternating with the reference' : ''} `);
+  for (let i = 0; i < CRASH_ROUNDS; i++) {
+    await alternate(i, () => crashRound(i), refCrashRound);
     process.stderr.write('.');
   }
   process.stderr.write('\n');
   await sampleRss(leader, standby);
+  // The reference has no counterpart of the ZooKeeper leader kill below: it stops here.
+  if (ref) await ref.stop();
+  const refOverlaps = ref ? overlaps(ref.home) : null;
 
   // The same split as the controller exposes it: /metrics of the current leader, which took over
   // after a crash in the last round (when there was one).
@@ -311,12 +355,24 @@ async function main(): Promise<void> {
     zk_transport: TLS ? 'tls' : 'tcp',
     force_sync: FORCE_SYNC,
     session_timeout_ms: SESSION_MS,
+    reference: kazoo === null ? null : `kazoo Election, python3-kazoo ${kazoo}`,
     load_at_start: { load1: m0.load1, load5: m0.load5 },
     duration_s: Math.round((mono() - started) / 100) / 10,
   });
   const S = (xs: readonly number[]): Stats => stats(xs);
   const cs = S(crash.controller);
   const ct = S(crash.total);
+  // The reference's figures of the same measures, from its rounds of this run (null with --no-reference).
+  const rs = ref && {
+    gap: S(refS.gap),
+    total: S(refS.total),
+    crashTotal: S(refS.crashTotal),
+    detection: S(refS.detection),
+    controller: S(refS.controller),
+    startup: S(ref.startup),
+    rssLeader: S(refS.rssLeader),
+    rssStandby: S(refS.rssStandby),
+  };
 
   // Self-checks: every round produced its samples, every takeover logged its phases, the epoch
   // moved once per takeover, and /metrics counted the unplanned takeovers.
@@ -332,34 +388,43 @@ async function main(): Promise<void> {
     checks.check(zkKill.disconnectedMs.some((x) => x > 0), 'the ZooKeeper leader kill disconnected at least one client (the kill happened)');
   }
   checks.check(nOverlaps === 0, `${nOverlaps} overlap(s) of two Jenkins`);
+  if (ref && rs) {
+    checks.check(rs.gap.n === GRACEFUL_ROUNDS && rs.crashTotal.n === CRASH_ROUNDS, `reference samples: graceful ${rs.gap.n} of ${GRACEFUL_ROUNDS}, crash ${rs.crashTotal.n} of ${CRASH_ROUNDS}`);
+    checks.check(rs.startup.n === 2 + GRACEFUL_ROUNDS + CRASH_ROUNDS && rs.rssLeader.n > 0, `reference start-up samples ${rs.startup.n} of ${2 + GRACEFUL_ROUNDS + CRASH_ROUNDS}, rss ${rs.rssLeader.n}`);
+    checks.check(refOverlaps === 0, `${refOverlaps} overlap(s) of two Jenkins (reference)`);
+  }
 
-  const rows: [string, string, Stats][] = [
-    ['graceful_handover', 'gap: old Jenkins exited -> new spawned', S(graceful.gap)],
-    ['graceful_handover', 'total: SIGTERM -> new spawned', S(graceful.total)],
-    ['graceful_handover', 'decision: watch fired -> epoch taken', S(graceful.decision)],
-    ['graceful_handover', 'launch: epoch -> Jenkins spawned', S(graceful.launch)],
-    ['crash_failover', 'total: kill -9 -> new spawned', ct],
-    ['crash_failover', 'detection: kill -> session expired', S(crash.detection)],
-    ['crash_failover', 'notification: expired -> standby watch fired', S(crash.notification)],
-    ['crash_failover', 'decision: watch fired -> epoch taken', S(crash.decision)],
-    ['crash_failover', 'launch: epoch -> Jenkins spawned', S(crash.launch)],
-    ['crash_failover', 'controller share: expired -> new spawned', cs],
-    ['crash_failover', 'readiness: spawned -> /login ready (stand-in)', S(crash.readiness)],
-    ['startup', 'process spawned -> joined election', S(startup)],
-    ['rss', 'leader controller RSS (MB)', S(rss.leader)],
-    ['rss', 'standby controller RSS (MB)', S(rss.standby)],
+  // Each row: jenkins-ha's figures and, where the reference has the same measure, its figures of
+  // this run and jenkins-ha / reference (median over median).
+  const rows: [string, string, Stats, Stats | null][] = [
+    ['graceful_handover', 'gap: old Jenkins exited -> new spawned', S(graceful.gap), rs?.gap ?? null],
+    ['graceful_handover', 'total: SIGTERM -> new spawned', S(graceful.total), rs?.total ?? null],
+    ['graceful_handover', 'decision: watch fired -> epoch taken', S(graceful.decision), null],
+    ['graceful_handover', 'launch: epoch -> Jenkins spawned', S(graceful.launch), null],
+    ['crash_failover', 'total: kill -9 -> new spawned', ct, rs?.crashTotal ?? null],
+    ['crash_failover', 'detection: kill -> session expired', S(crash.detection), rs?.detection ?? null],
+    ['crash_failover', 'notification: expired -> standby watch fired', S(crash.notification), null],
+    ['crash_failover', 'decision: watch fired -> epoch taken', S(crash.decision), null],
+    ['crash_failover', 'launch: epoch -> Jenkins spawned', S(crash.launch), null],
+    ['crash_failover', 'controller share: expired -> new spawned', cs, rs?.controller ?? null],
+    ['crash_failover', 'readiness: spawned -> /login ready (stand-in)', S(crash.readiness), null],
+    ['startup', 'process spawned -> joined election', S(startup), rs?.startup ?? null],
+    ['rss', 'leader controller RSS (MB)', S(rss.leader), rs?.rssLeader ?? null],
+    ['rss', 'standby controller RSS (MB)', S(rss.standby), rs?.rssStandby ?? null],
   ];
   if (ZK_LEADER_KILLS > 0) {
-    rows.push(['zk_leader_kill', 'controller client disconnected (ms)', S(zkKill.disconnectedMs)]);
-    rows.push(['zk_leader_kill', 'kill -> both controllers heard again (ms)', S(zkKill.unavailableMs)]);
+    rows.push(['zk_leader_kill', 'controller client disconnected (ms)', S(zkKill.disconnectedMs), null]);
+    rows.push(['zk_leader_kill', 'kill -> both controllers heard again (ms)', S(zkKill.unavailableMs), null]);
   }
   const title =
     `jenkins-ha failover benchmark: ${GRACEFUL_ROUNDS} graceful + ${CRASH_ROUNDS} crash rounds; ${mach.zk_mode}, ${TLS ? 'TLS (mutual)' : 'plain TCP'}, forceSync=${FORCE_SYNC}, ` +
-    `session ${SESSION_MS} ms; ${mach.cpus} cpus, node ${mach.node}, zookeeper ${mach.zookeeper}; load ${m0.load1} -> ${mach.load1}; overlaps: ${nOverlaps}`;
+    `session ${SESSION_MS} ms; ${mach.cpus} cpus, node ${mach.node}, zookeeper ${mach.zookeeper}; load ${m0.load1} -> ${mach.load1}; overlaps: ${nOverlaps}; ` +
+    (kazoo === null ? 'no reference (--no-reference)' : `reference: kazoo Election (python3-kazoo ${kazoo}), rounds alternating, overlaps: ${refOverlaps}`);
+  const x = (r: number | null): string => (r === null ? '-' : `${r.toFixed(2)}x`);
   printTable(
     title,
-    ['scenario', 'measure', 'n', 'median', 'p95', 'max'],
-    rows.map(([sc, what, s]) => [sc, what, s.n, fmt(s.median), fmt(s.p95), fmt(s.max)]),
+    ['scenario', 'measure', 'n', 'median', 'p95', 'max', 'reference median (p95)', 'jenkins-ha / reference'],
+    rows.map(([sc, what, s, r]) => [sc, what, s.n, fmt(s.median), fmt(s.p95), fmt(s.max), r ? `${fmt(r.median)} (${fmt(r.p95)})` : '-', r ? x(ratio(s, r)) : '-']),
   );
   if (ZK_LEADER_KILLS > 0) {
     console.log(
@@ -370,7 +435,7 @@ async function main(): Promise<void> {
 
   const suffix = `${ENSEMBLE ? '_ensemble' : ''}${TLS ? '_tls' : ''}`;
   const self = checks.finish();
-  const emit = (o: Record<string, unknown>): void => console.log(JSON.stringify({ ...o, overlaps: nOverlaps, self_checks: self, machine: mach }));
+  const emit = (o: Record<string, unknown>): void => console.log(JSON.stringify({ ...o, overlaps: nOverlaps, reference_overlaps: refOverlaps, self_checks: self, machine: mach }));
   emit({
     scenario: `graceful_handover${suffix}`,
     unit: 'ms',
@@ -379,6 +444,8 @@ async function main(): Promise<void> {
     total: S(graceful.total),
     decision: S(graceful.decision),
     launch: S(graceful.launch),
+    reference: rs && { gap: rs.gap, total: rs.total },
+    ratios: rs && { gap: ratio(S(graceful.gap), rs.gap), total: ratio(S(graceful.total), rs.total) },
     targets: [target('graceful handover gap median', S(graceful.gap).median, '<=', 10, 'ms'), target('graceful handover gap p95', S(graceful.gap).p95, '<=', 30, 'ms')],
   });
   emit({
@@ -393,6 +460,8 @@ async function main(): Promise<void> {
     readiness: S(crash.readiness),
     controller: cs,
     metrics_phase_count: metricsPhaseCount,
+    reference: rs && { total: rs.crashTotal, detection: rs.detection, controller: rs.controller },
+    ratios: rs && { total: ratio(ct, rs.crashTotal), detection: ratio(S(crash.detection), rs.detection), controller: ratio(cs, rs.controller) },
     targets: [
       target('crash failover total median', ct.median, '<=', TARGET.crashTotalMedianMs, 'ms'),
       target("controller's share (notification+decision+launch) median", cs.median, '<=', TARGET.controllerMedianMs, 'ms'),
@@ -404,6 +473,8 @@ async function main(): Promise<void> {
     startup_ms: S(startup),
     rss_leader_mb: S(rss.leader),
     rss_standby_mb: S(rss.standby),
+    reference: rs && { startup_ms: rs.startup, rss_leader_mb: rs.rssLeader, rss_standby_mb: rs.rssStandby },
+    ratios: rs && { startup: ratio(S(startup), rs.startup), rss_leader: ratio(S(rss.leader), rs.rssLeader), rss_standby: ratio(S(rss.standby), rs.rssStandby) },
   });
   if (ZK_LEADER_KILLS > 0) {
     emit({

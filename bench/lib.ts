@@ -12,11 +12,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import * as zookeeper from 'node-zookeeper-client';
 import type { StatusSnapshot } from '../src/controller/status';
 import { findOverlaps, monoNow, readJournal, type JournalEntry } from '../test/helpers/journal';
+import { waitFor } from '../test/helpers/wait';
 import { fourLetter, freePortBlock, startZk, type ZkCluster } from '../test/helpers/zk';
 
-export { waitFor } from '../test/helpers/wait';
+export { waitFor };
 
 export const REPO = path.resolve(__dirname, '..');
 export const CLI = path.join(REPO, 'dist', 'cli.js');
@@ -45,49 +47,60 @@ export function freePort(): Promise<number> {
   return freePortBlock(1);
 }
 
-/** One JSON log line of a controller that carries an `event`. */
-export interface ControllerLogEvent {
+/** One JSON log line of a benchmarked process (a controller, a reference member) that carries an `event`. */
+export interface LogEvent {
   event: string;
   mono: number;
   [k: string]: unknown;
 }
+/** A controller's log event. */
+export type ControllerLogEvent = LogEvent;
 
-/** A real controller process (dist/cli.js run), its JSON events as they arrive, and its /proc figures. */
-export class ControllerProcess {
-  readonly events: ControllerLogEvent[] = [];
+/**
+ * A process of the benchmark that logs one JSON object per line on stdout: its events (those with
+ * `event` and `mono`) as they arrive, and its /proc figures. `onStderr` sees its stderr (drained
+ * unread without it).
+ */
+export class EventProcess {
+  readonly events: LogEvent[] = [];
   readonly spawnedAt = mono();
   readonly proc: ChildProcess;
   readonly exited: Promise<number | null>;
 
   constructor(
     readonly id: string,
-    env: Record<string, string>,
+    readonly kind: string,
+    command: string,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv,
+    onStderr?: (d: Buffer) => void,
   ) {
-    this.proc = spawn(process.execPath, [CLI, 'run'], { env: { ...process.env, ...env, JHA_NODE_ID: id }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((r) => this.proc.on('exit', (code) => r(code)));
     if (this.proc.stdout) {
       readline.createInterface({ input: this.proc.stdout }).on('line', (l) => {
         try {
           const j = JSON.parse(l) as Record<string, unknown>;
-          if (typeof j.event === 'string' && typeof j.mono === 'number') this.events.push(j as ControllerLogEvent);
+          if (typeof j.event === 'string' && typeof j.mono === 'number') this.events.push(j as LogEvent);
         } catch {
           /* Jenkins output or a stack trace: not an event */
         }
       });
     }
-    this.proc.stderr?.resume();
+    if (onStderr) this.proc.stderr?.on('data', onStderr);
+    else this.proc.stderr?.resume();
   }
 
   get pid(): number {
-    if (this.proc.pid === undefined) throw new Error(`controller ${this.id} did not start`);
+    if (this.proc.pid === undefined) throw new Error(`${this.kind} ${this.id} did not start`);
     return this.proc.pid;
   }
 
-  find(event: string, after = 0): ControllerLogEvent | undefined {
+  find(event: string, after = 0): LogEvent | undefined {
     return this.events.find((e) => e.event === event && e.mono >= after);
   }
 
-  findAll(event: string, after = 0): ControllerLogEvent[] {
+  findAll(event: string, after = 0): LogEvent[] {
     return this.events.filter((e) => e.event === event && e.mono >= after);
   }
 
@@ -99,6 +112,13 @@ export class ControllerProcess {
   rssKb(): number {
     const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${this.pid}/status`, 'utf8'));
     return m ? Number(m[1]) : NaN;
+  }
+}
+
+/** A real controller process (dist/cli.js run), its JSON events as they arrive, and its /proc figures. */
+export class ControllerProcess extends EventProcess {
+  constructor(id: string, env: Record<string, string>) {
+    super(id, 'controller', process.execPath, [CLI, 'run'], { ...process.env, ...env, JHA_NODE_ID: id });
   }
 
   /** GET /status on the node's API, or null when it does not answer (in 1 s) or answers non-2xx. */
@@ -124,6 +144,51 @@ export function lastExitBefore(home: string, before: number): JournalEntry {
     .pop();
   if (!e) throw new Error(`no Jenkins exit in the journal before mono ${before.toFixed(3)}`);
   return e;
+}
+
+/** The figures of one graceful handover (gracefulHandover). */
+export interface Handover {
+  /** When the SIGTERM was sent. */
+  t0: number;
+  /** The new leader's `jenkins.started`. */
+  spawned: LogEvent;
+  /** The old Jenkins' exit: its journal's last stop/exit line before the spawn. */
+  oldExit: JournalEntry;
+  /** old Jenkins exited -> new one spawned (ms). */
+  gap: number;
+  /** SIGTERM -> new Jenkins spawned (ms). */
+  total: number;
+}
+
+/**
+ * One graceful handover of a pair sharing the Jenkins home `home`: SIGTERM to the leader's
+ * controller `old`, until `next` logs `jenkins.started` (both jenkins-ha and the reference do).
+ */
+export async function gracefulHandover(old: EventProcess, next: EventProcess, home: string, timeoutMs = 20000): Promise<Handover> {
+  const t0 = mono();
+  old.proc.kill('SIGTERM');
+  await old.exited;
+  const spawned = await waitFor(() => next.find('jenkins.started', t0), { timeoutMs, what: `${next.kind} ${next.id}: new Jenkins spawned` });
+  const oldExit = lastExitBefore(home, spawned.mono);
+  return { t0, spawned, oldExit, gap: spawned.mono - oldExit.mono, total: spawned.mono - t0 };
+}
+
+/**
+ * Sets a watch on `znode` (which must exist) through `client`; resolves, once the watch is set, to
+ * a function that tells when the watch saw the znode deleted (mono ms; 0 until then): the moment a
+ * session's ephemeral znode went (closed, or expired), as an observer sees it.
+ */
+export function watchDeletion(client: zookeeper.Client, znode: string): Promise<() => number> {
+  let goneAt = 0;
+  return new Promise((resolve, reject) =>
+    client.exists(
+      znode,
+      (ev) => {
+        if (ev.type === zookeeper.Event.NODE_DELETED) goneAt = mono();
+      },
+      (err, stat) => (err ? reject(err) : stat ? resolve(() => goneAt) : reject(new Error(`${znode} missing`))),
+    ),
+  );
 }
 
 /**

@@ -1,17 +1,18 @@
 /**
  * The reference election of the benchmarks: kazoo's `Election` recipe (Debian's python3-kazoo,
  * bench/reference/kazoo_election.py) driving the same Jenkins stand-in as jenkins-ha, so a
- * scenario can run both alternately and print "jenkins-ha / reference" (bench/versus.ts).
+ * scenario can run both alternately and print "jenkins-ha / reference" (bench/versus.ts,
+ * footprint.ts, and failover.ts through ReferencePair).
  *
  * Installed by the bench itself when missing, like scripts/zk.sh install does for ZooKeeper:
  * `apt-get install -y python3-kazoo` (sudo -n when not root). It runs under Debian's own
  * /usr/bin/python3 (the package's dist-packages), never a python3 found on PATH.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
-import { mono, type Stats } from './lib';
+import type * as zookeeper from 'node-zookeeper-client';
+import { EventProcess, STANDIN, gracefulHandover, mono, waitFor, watchDeletion, type Handover, type Stats } from './lib';
 
 export const PYTHON = '/usr/bin/python3';
 export const REFERENCE_SCRIPT = path.join(__dirname, 'reference', 'kazoo_election.py');
@@ -53,51 +54,122 @@ export function ensureKazoo(): string {
   return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'python3-kazoo']).toString();
 }
 
-/** One JSON line of the reference process. */
-export interface RefEvent {
-  event: string;
-  mono: number;
-  [k: string]: unknown;
+/** Where a reference member joins and what it runs when elected. */
+export interface ReferenceOptions {
+  zkConnect: string;
+  electionPath: string;
+  sessionMs: number;
+  home: string;
+  jenkinsCommand: string;
+  /** PEM files of a client certificate: connect over TLS (ZooKeeper's secureClientPort). */
+  tls?: { caFile: string; certFile: string; keyFile: string } | null;
 }
 
 /** A member of the reference election (kazoo_election.py), its events as they arrive. */
-export class ReferenceProcess {
-  readonly events: RefEvent[] = [];
-  readonly spawnedAt = mono();
-  readonly proc: ChildProcess;
-  readonly exited: Promise<number | null>;
+export class ReferenceProcess extends EventProcess {
+  constructor(id: string, o: ReferenceOptions) {
+    const tls = o.tls ? ['--ca', o.tls.caFile, '--cert', o.tls.certFile, '--key', o.tls.keyFile] : [];
+    super(
+      id,
+      'reference',
+      PYTHON,
+      [REFERENCE_SCRIPT, '--zk', o.zkConnect, '--path', o.electionPath, '--id', id, '--session-ms', String(o.sessionMs), ...tls],
+      { ...process.env, JENKINS_HOME: o.home, REF_JENKINS_COMMAND: o.jenkinsCommand, STANDIN_HEARTBEAT_MS: '200' },
+      (d) => {
+        if (/Traceback|Error/.test(d.toString())) process.stderr.write(`reference ${id}: ${d.toString()}`);
+      },
+    );
+  }
+}
 
-  constructor(
-    readonly id: string,
-    o: { zkConnect: string; electionPath: string; sessionMs: number; home: string; jenkinsCommand: string },
-  ) {
-    this.proc = spawn(PYTHON, [REFERENCE_SCRIPT, '--zk', o.zkConnect, '--path', o.electionPath, '--id', id, '--session-ms', String(o.sessionMs)], {
-      env: { ...process.env, JENKINS_HOME: o.home, REF_JENKINS_COMMAND: o.jenkinsCommand, STANDIN_HEARTBEAT_MS: '200' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.exited = new Promise((r) => this.proc.on('exit', (code) => r(code)));
-    if (this.proc.stdout) {
-      readline.createInterface({ input: this.proc.stdout }).on('line', (l) => {
-        try {
-          const j = JSON.parse(l) as Record<string, unknown>;
-          if (typeof j.event === 'string' && typeof j.mono === 'number') this.events.push(j as RefEvent);
-        } catch {
-          /* the stand-in's own output */
-        }
-      });
+type Id = 'a' | 'b';
+const other = (id: Id): Id => (id === 'a' ? 'b' : 'a');
+
+/** One crash of the reference leader (ReferencePair.crash), in ms from the kill. */
+export interface RefCrash {
+  /** kill -> the standby's Jenkins spawned. */
+  total: number;
+  /** kill -> the old member's znode deleted (its session expired), as the observer saw it. */
+  detection: number;
+  /** znode deleted -> the standby's Jenkins spawned. */
+  controller: number;
+}
+
+/**
+ * A pair of reference members (a, b) with a Jenkins home and a stand-in port of its own, driven
+ * round by round beside a jenkins-ha pair (bench/failover.ts): graceful handovers, crashes (the
+ * leader's member and its Jenkins SIGKILLed), and the start-up of every member it starts.
+ */
+export class ReferencePair {
+  readonly nodes = {} as Record<Id, ReferenceProcess>;
+  leader: Id = 'a';
+  /** Every member started: process spawned -> joined the election (its znode created), ms. */
+  readonly startup: number[] = [];
+
+  constructor(private readonly o: Omit<ReferenceOptions, 'jenkinsCommand'> & { jenkinsPort: number }) {}
+
+  get home(): string {
+    return this.o.home;
+  }
+
+  get standby(): Id {
+    return other(this.leader);
+  }
+
+  /** Starts `id`, waits until it joined (its start-up recorded) and, with `lead`, until it spawned Jenkins. */
+  private async join(id: Id, lead = false): Promise<void> {
+    const m = (this.nodes[id] = new ReferenceProcess(id, { ...this.o, jenkinsCommand: `exec node ${STANDIN} --httpPort=${this.o.jenkinsPort}` }));
+    const j = await waitFor(() => m.find('joined'), { timeoutMs: 20000, what: `reference ${id} joined` });
+    this.startup.push(j.mono - m.spawnedAt);
+    if (lead) await waitFor(() => m.find('jenkins.started'), { timeoutMs: 20000, what: `reference ${id} leading` });
+  }
+
+  /** a leading (Jenkins spawned), b joined as its standby. */
+  async up(): Promise<void> {
+    await this.join('a', true);
+    await this.join('b');
+  }
+
+  /** SIGTERM to the leader's member (gracefulHandover); the old leader back as a standby. */
+  async graceful(): Promise<Handover> {
+    const [old, next] = [this.leader, this.standby];
+    const h = await gracefulHandover(this.nodes[old], this.nodes[next], this.o.home);
+    await this.join(old);
+    this.leader = next;
+    return h;
+  }
+
+  /**
+   * SIGKILL of the leader's member and its Jenkins (a host crash, as bench/failover.ts does to a
+   * jenkins-ha leader): the standby takes over when ZooKeeper expires the session. `observer`
+   * watches the old member's znode; the old member comes back as a standby.
+   */
+  async crash(observer: zookeeper.Client, timeoutMs: number): Promise<RefCrash> {
+    const [oldId, nextId] = [this.leader, this.standby];
+    const old = this.nodes[oldId];
+    const next = this.nodes[nextId];
+    const znode = old.find('joined')?.node;
+    const jenkins = old.find('jenkins.started')?.pid;
+    if (typeof znode !== 'string' || typeof jenkins !== 'number') throw new Error(`reference ${oldId}: no znode or Jenkins pid logged`);
+    const goneAt = await watchDeletion(observer, znode);
+    const t0 = mono();
+    old.proc.kill('SIGKILL');
+    try {
+      process.kill(jenkins, 'SIGKILL');
+    } catch {
+      /* already gone (PR_SET_PDEATHSIG) */
     }
-    this.proc.stderr?.on('data', (d: Buffer) => {
-      if (/Traceback|Error/.test(d.toString())) process.stderr.write(`reference ${id}: ${d.toString()}`);
-    });
+    const s = await waitFor(() => next.find('jenkins.started', t0), { timeoutMs, what: `reference ${nextId}: new Jenkins after the crash` });
+    await waitFor(() => goneAt() > 0, { timeoutMs: 5000, what: "observer saw the reference's session expire" });
+    await old.exited;
+    await this.join(oldId);
+    this.leader = nextId;
+    return { total: s.mono - t0, detection: goneAt() - t0, controller: s.mono - goneAt() };
   }
 
-  get pid(): number {
-    if (this.proc.pid === undefined) throw new Error(`reference ${this.id} did not start`);
-    return this.proc.pid;
-  }
-
-  find(event: string, after = 0): RefEvent | undefined {
-    return this.events.find((e) => e.event === event && e.mono >= after);
+  async stop(): Promise<void> {
+    for (const n of Object.values(this.nodes)) n.proc.kill('SIGTERM');
+    await Promise.all(Object.values(this.nodes).map((n) => n.exited));
   }
 }
 

@@ -64,6 +64,14 @@ function list(x: unknown): unknown[] {
 }
 const statsOk = (s: unknown, n: number): boolean => isObj(s) && s.n === n && num(s.median) && num(s.max);
 const gt = (x: unknown, limit: number): boolean => num(x) && x > limit;
+/**
+ * bench/failover.ts's lines: the reference ran beside jenkins-ha (no overlap of two Jenkins either)
+ * and each measure it shares has its ratio, jenkins-ha / reference (null: a side without samples).
+ */
+const ratiosOk = (j: Json, keys: readonly string[]): boolean => j.reference_overlaps === 0 && keys.every((k) => num(at(j, 'ratios', k)));
+const GRACEFUL_RATIOS = ['gap', 'total'];
+const CRASH_RATIOS = ['total', 'detection', 'controller'];
+const STARTUP_RATIOS = ['startup', 'rss_leader', 'rss_standby'];
 
 function argOf(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -84,9 +92,10 @@ export const SCENARIOS: Scenario[] = [
     full: ['--rounds', '20'],
     quick: ['--rounds', '1', '--settle-ms', '300'],
     expect: {
-      graceful_handover: (j, a) => statsOk(j.gap, rounds(a)) && j.overlaps === 0,
-      crash_failover: (j, a) => statsOk(j.controller, rounds(a)) && statsOk(j.detection, rounds(a)) && num(j.metrics_phase_count) && j.metrics_phase_count >= 1 && j.overlaps === 0,
-      startup_rss: (j) => gt(at(j, 'startup_ms', 'n'), 0) && gt(at(j, 'rss_leader_mb', 'median'), 10),
+      graceful_handover: (j, a) => statsOk(j.gap, rounds(a)) && j.overlaps === 0 && ratiosOk(j, GRACEFUL_RATIOS),
+      crash_failover: (j, a) =>
+        statsOk(j.controller, rounds(a)) && statsOk(j.detection, rounds(a)) && num(j.metrics_phase_count) && j.metrics_phase_count >= 1 && j.overlaps === 0 && ratiosOk(j, CRASH_RATIOS),
+      startup_rss: (j) => gt(at(j, 'startup_ms', 'n'), 0) && gt(at(j, 'rss_leader_mb', 'median'), 10) && ratiosOk(j, STARTUP_RATIOS),
     },
   },
   {
@@ -95,9 +104,9 @@ export const SCENARIOS: Scenario[] = [
     full: ['--ensemble', '--rounds', '10', '--zk-leader-kills', '5'],
     quick: ['--ensemble', '--rounds', '1', '--zk-leader-kills', '1', '--settle-ms', '300'],
     expect: {
-      graceful_handover_ensemble: (j, a) => statsOk(j.gap, rounds(a)) && j.overlaps === 0,
-      crash_failover_ensemble: (j, a) => statsOk(j.controller, rounds(a)) && j.overlaps === 0,
-      startup_rss_ensemble: (j) => gt(at(j, 'startup_ms', 'n'), 0),
+      graceful_handover_ensemble: (j, a) => statsOk(j.gap, rounds(a)) && j.overlaps === 0 && ratiosOk(j, GRACEFUL_RATIOS),
+      crash_failover_ensemble: (j, a) => statsOk(j.controller, rounds(a)) && j.overlaps === 0 && ratiosOk(j, CRASH_RATIOS),
+      startup_rss_ensemble: (j) => gt(at(j, 'startup_ms', 'n'), 0) && ratiosOk(j, STARTUP_RATIOS),
       zk_leader_kill: (j, a) =>
         num(j.rounds) && j.rounds === Number(argOf(a, 'zk-leader-kills')) && at(j, 'disconnected_ms', 'n') === 2 * j.rounds && gt(at(j, 'disconnected_ms', 'max'), 0),
     },
@@ -118,9 +127,9 @@ export const SCENARIOS: Scenario[] = [
     full: ['--tls', '--rounds', '20'],
     quick: ['--tls', '--rounds', '1', '--settle-ms', '300'],
     expect: {
-      graceful_handover_tls: (j, a) => statsOk(j.gap, rounds(a)) && j.overlaps === 0,
-      crash_failover_tls: (j, a) => statsOk(j.controller, rounds(a)) && statsOk(j.detection, rounds(a)) && j.overlaps === 0,
-      startup_rss_tls: (j) => gt(at(j, 'startup_ms', 'n'), 0),
+      graceful_handover_tls: (j, a) => statsOk(j.gap, rounds(a)) && j.overlaps === 0 && ratiosOk(j, GRACEFUL_RATIOS),
+      crash_failover_tls: (j, a) => statsOk(j.controller, rounds(a)) && statsOk(j.detection, rounds(a)) && j.overlaps === 0 && ratiosOk(j, CRASH_RATIOS),
+      startup_rss_tls: (j) => gt(at(j, 'startup_ms', 'n'), 0) && ratiosOk(j, STARTUP_RATIOS),
     },
   },
   {
@@ -129,9 +138,9 @@ export const SCENARIOS: Scenario[] = [
     full: ['--tls', '--ensemble', '--rounds', '10', '--zk-leader-kills', '5'],
     quick: ['--tls', '--ensemble', '--rounds', '1', '--zk-leader-kills', '1', '--settle-ms', '300'],
     expect: {
-      graceful_handover_ensemble_tls: (j, a) => statsOk(j.gap, rounds(a)) && j.overlaps === 0,
-      crash_failover_ensemble_tls: (j, a) => statsOk(j.controller, rounds(a)) && j.overlaps === 0,
-      startup_rss_ensemble_tls: (j) => gt(at(j, 'startup_ms', 'n'), 0),
+      graceful_handover_ensemble_tls: (j, a) => statsOk(j.gap, rounds(a)) && j.overlaps === 0 && ratiosOk(j, GRACEFUL_RATIOS),
+      crash_failover_ensemble_tls: (j, a) => statsOk(j.controller, rounds(a)) && j.overlaps === 0 && ratiosOk(j, CRASH_RATIOS),
+      startup_rss_ensemble_tls: (j) => gt(at(j, 'startup_ms', 'n'), 0) && ratiosOk(j, STARTUP_RATIOS),
       zk_leader_kill_tls: (j, a) =>
         num(j.rounds) && j.rounds === Number(argOf(a, 'zk-leader-kills')) && at(j, 'disconnected_ms', 'n') === 2 * j.rounds && gt(at(j, 'disconnected_ms', 'max'), 0),
     },

@@ -20,7 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Result as LoadResult } from 'autocannon';
 import type { StatusSnapshot } from '../src/controller/status';
-import { CLI, ControllerProcess, arg, benchScriptArgs, freePort, lastExitBefore, machine, mono, overlaps, pairEnv, runMain, sleep, startZk, stats, waitFor } from './lib';
+import { CLI, ControllerProcess, arg, benchScriptArgs, freePort, gracefulHandover, machine, mono, overlaps, pairEnv, runMain, sleep, startZk, stats, waitFor } from './lib';
 
 type NodeId = 'a' | 'b';
 
@@ -107,14 +107,9 @@ async function main(): Promise<void> {
   const t0All = mono();
   for (let i = 0; i < ROUNDS; i++) {
     await sleep(SETTLE_MS);
-    const old = nodes[leader];
-    const t0 = mono();
-    old.proc.kill('SIGTERM');
-    await old.exited;
-    const s = await waitFor(() => nodes[standby].find('jenkins.started', t0), { timeoutMs: 20000, what: 'new Jenkins spawned' });
-    const oldExit = lastExitBefore(home, s.mono);
-    handover.gap.push(s.mono - oldExit.mono);
-    handover.total.push(s.mono - t0);
+    const h = await gracefulHandover(nodes[leader], nodes[standby], home);
+    handover.gap.push(h.gap);
+    handover.total.push(h.total);
     await waitFor(() => leaderReady(standby), { timeoutMs: 20000, what: 'new leader ready' });
     startNode(leader);
     await waitFor(async () => (await roleOf(leader)) === 'standby', { timeoutMs: 20000, what: 'old leader back as standby' });

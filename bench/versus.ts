@@ -21,7 +21,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CLI, Checks, ControllerProcess, STANDIN, arg, fmt, freePort, lastExitBefore, machine, mono, overlaps, pairEnv, printTable, runMain, sleep, startZk, stats, target, waitFor, type Stats, type ZkCluster } from './lib';
+import { CLI, Checks, ControllerProcess, STANDIN, arg, fmt, freePort, gracefulHandover, machine, mono, overlaps, pairEnv, printTable, runMain, sleep, startZk, stats, target, waitFor, type Stats, type ZkCluster } from './lib';
 import { ReferenceProcess, ensureKazoo, ratio, treeMemory } from './reference';
 
 const ROUNDS = Number(arg('rounds', 20));
@@ -125,13 +125,7 @@ const samples = (): Samples => ({ gap: [], startup: [], kill: [], rssLeader: [],
 
 async function graceful(p: Pair, s: Samples): Promise<void> {
   await sleep(SETTLE_MS);
-  const old = p.nodes[p.leader];
-  const next = p.nodes[other(p.leader)];
-  const t0 = mono();
-  old.proc.kill('SIGTERM');
-  const st = await waitFor(() => next.find(p.started, t0), { timeoutMs: 20000, what: `${p.impl}: new Jenkins spawned` });
-  await old.exited;
-  s.gap.push(st.mono - lastExitBefore(p.home, st.mono).mono);
+  s.gap.push((await gracefulHandover(p.nodes[p.leader], p.nodes[other(p.leader)], p.home)).gap);
   s.startup.push(await restart(p, p.leader));
   p.leader = other(p.leader);
 }

@@ -3,6 +3,7 @@
 driving the same Jenkins stand-in as jenkins-ha (test/fixtures/jenkins-standin.js).
 
     /usr/bin/python3 bench/reference/kazoo_election.py --zk HOST:PORT --path /ref/x/election --id a [--session-ms 2000]
+                                                       [--ca CA.pem --cert CLIENT.pem --key CLIENT-KEY.pem]
     env: JENKINS_HOME, REF_JENKINS_COMMAND (run with /bin/sh -c when elected)
 
 It joins the election (one sequential ephemeral znode, kazoo's Lock); when elected it spawns the
@@ -49,6 +50,10 @@ def main():
     ap.add_argument("--path", required=True)
     ap.add_argument("--id", required=True)
     ap.add_argument("--session-ms", type=int, default=10000)
+    # TLS (ZooKeeper's secureClientPort with ssl.clientAuth=need): the CA and a client certificate.
+    ap.add_argument("--ca")
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
     a = ap.parse_args()
     command = os.environ["REF_JENKINS_COMMAND"]
 
@@ -56,7 +61,8 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
 
-    client = KazooClient(hosts=a.zk, timeout=a.session_ms / 1000.0)
+    tls = dict(use_ssl=True, ca=a.ca, certfile=a.cert, keyfile=a.key) if a.ca else {}
+    client = KazooClient(hosts=a.zk, timeout=a.session_ms / 1000.0, **tls)
     client.start()
     client.ensure_path(a.path)
     election = client.Election(a.path, a.id)

@@ -67,6 +67,26 @@ test('npm run bench --quick runs every scenario, prints a sane JSON line for eac
     for (const k of ['notification', 'decision', 'launch', 'readiness']) expect(Number.isFinite((crash[k] as Stat).median)).toBe(true);
     expect(crash.metrics_phase_count).toBeGreaterThanOrEqual(1);
     expect((by(`graceful_handover${suffix}`).gap as Stat).n).toBe(1);
+    // The reference (kazoo) ran beside it, on the same ZooKeeper (over TLS in the _tls runs): one
+    // round of each, the ratio of each shared measure is jenkins-ha's median over the reference's.
+    for (const [name, pairs] of [
+      ['graceful_handover', [['gap', 'gap'], ['total', 'total']]],
+      ['crash_failover', [['total', 'total'], ['detection', 'detection'], ['controller', 'controller']]],
+      ['startup_rss', [['startup', 'startup_ms'], ['rss_leader', 'rss_leader_mb'], ['rss_standby', 'rss_standby_mb']]],
+    ] as const) {
+      const l = by(`${name}${suffix}`);
+      const ref = l.reference as Record<string, Stat>;
+      const ratios = l.ratios as Record<string, number>;
+      expect(l.reference_overlaps).toBe(0);
+      for (const [k, field] of pairs) {
+        expect(ref[field]!.n).toBeGreaterThan(0);
+        expect(ratios[k]).toBeCloseTo((l[field] as Stat).median / ref[field]!.median, 1);
+      }
+    }
+    // A kill -9 of the reference's leader is detected by its session expiring too.
+    const refDetection = (crash.reference as Record<string, Stat>).detection!;
+    expect(refDetection.median).toBeGreaterThan(T * 0.5);
+    expect(refDetection.median).toBeLessThan(T * 2);
   }
 
   for (const name of ['zk_leader_kill']) {

@@ -61,3 +61,33 @@ test('versus: a comparison row without a ratio (the reference gave no sample) is
   expect(verify(runOf(line(2.5)))).toEqual([]);
   expect(verify(runOf(line(null)))).toEqual(['versus: implausible fields (counters did not move or samples missing)']);
 });
+
+describe('failover: every table beside the reference (issue 15)', () => {
+  const failover = SCENARIOS.find((s) => s.name === 'failover')!;
+  const base = { overlaps: 0, reference_overlaps: 0, self_checks: { passed: 9, failed: [] } };
+  const lines = (over: Record<string, Record<string, unknown>> = {}): Record<string, unknown>[] => [
+    { scenario: 'graceful_handover', gap: stat(1, 90), ratios: { gap: 2.7, total: 1.4 }, ...base, ...over.graceful_handover },
+    { scenario: 'crash_failover', controller: stat(1, 15), detection: stat(1, 2100), metrics_phase_count: 1, ratios: { total: 1.01, detection: 1, controller: 1.5 }, ...base, ...over.crash_failover },
+    { scenario: 'startup_rss', startup_ms: stat(3, 300), rss_leader_mb: stat(2, 60), ratios: { startup: 2, rss_leader: 3, rss_standby: 3 }, ...base, ...over.startup_rss },
+  ];
+  const runOf = (l: Record<string, unknown>[]): Run => ({ sc: failover, args: failover.quick, code: 0, signal: null, lines: l });
+  const implausible = (name: string): string => `${name}: implausible fields (counters did not move or samples missing)`;
+
+  test('lines with a ratio for each shared measure are ok', () => {
+    expect(verify(runOf(lines()))).toEqual([]);
+  });
+
+  test('a measure without its ratio (the reference gave no sample) is broken', () => {
+    expect(verify(runOf(lines({ graceful_handover: { ratios: { gap: null, total: 1.4 } } })))).toEqual([implausible('graceful_handover')]);
+    expect(verify(runOf(lines({ crash_failover: { ratios: { total: 1, detection: 1 } } })))).toEqual(['crash_failover: no field ratios.controller']);
+  });
+
+  test('a run without the reference (--no-reference) is broken: its tables have no ratio', () => {
+    const problems = verify(runOf(lines({ graceful_handover: { ratios: null }, crash_failover: { ratios: null }, startup_rss: { ratios: null } })));
+    expect(problems).toEqual(['graceful_handover: no field ratios.gap', 'crash_failover: no field ratios.total', 'startup_rss: no field ratios.startup']);
+  });
+
+  test('two Jenkins at once on the reference home is broken', () => {
+    expect(verify(runOf(lines({ startup_rss: { reference_overlaps: 1 } })))).toEqual([implausible('startup_rss')]);
+  });
+});
