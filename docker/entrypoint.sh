@@ -53,6 +53,7 @@ if ! sources=$(env -u JENKINS_HOME jenkins-ha config --sources "$@" 2>&1); then
 fi
 declare -A src=() val=()
 while read -r key from value; do
+  [[ -n $key ]] || continue
   src[$key]=$from
   val[$key]=$value
 done <<<"$sources"
