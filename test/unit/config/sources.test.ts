@@ -55,7 +55,7 @@ test('the file named by JHA_CONFIG counts as the file; an empty env value still 
 });
 
 test('sensitive values are masked; one line per key for the shell', () => {
-  const rows = configSources({ env: { JHA_API_TOKEN: 's3cret-token', JHA_ZK_SASL_PASSWORD: 'pw' }, args: [] });
+  const rows = configSources({ env: { JHA_API_TOKEN: 's3cret-token', JHA_ZK_SASL_USER: 'jha', JHA_ZK_SASL_PASSWORD: 'pw' }, args: [] });
   const text = renderSources(rows);
   expect(text).not.toMatch(/s3cret|"pw"/);
   expect(text).toMatch(/^api\.token env "\*\*\*"$/m);
