@@ -309,6 +309,7 @@ describe('docker/entrypoint.sh', () => {
     expect(effective(r.record, ['-c', same]).jenkins.home).toBe(home);
 
     const other = configFile('other-home.json', { zk: { connect: 'zkf:2181' }, jenkins: { home: '/srv/elsewhere' } });
+    fs.rmSync(out, { force: true }); // the record of the run above
     const bad = run({}, ['-c', other]);
     expect({ status: bad.status, stderr: bad.stderr }).toEqual({
       status: 2,
