@@ -5,6 +5,7 @@
  *   jenkins-ha run [-c FILE] [--key-path value ...]   run the controller on this node
  *   jenkins-ha config [-c FILE] [...]                 print the effective configuration (token redacted)
  *   jenkins-ha config --doc                           print the configuration reference (Markdown)
+ *   jenkins-ha config --sources [-c FILE] [...]       where each value comes from (default/file/env/flag)
  *   jenkins-ha status | switchover | pause | resume | history [...]   operate the cluster (src/cli/)
  *   jenkins-ha --help | --version
  *
@@ -28,6 +29,8 @@ Usage:
                     (--drain: on SIGTERM, drain Jenkins' builds before stopping it)
   jenkins-ha config [-c FILE] [--<key> VALUE ...]   print the effective configuration
   jenkins-ha config --doc                           print the reference of every key (Markdown)
+  jenkins-ha config --sources [-c FILE] [...]       per key: where its value comes from
+                                                    (default, file, env, flag) and the value
 
   jenkins-ha status     [--json | --watch [2s]]       members, roles, Jenkins, leader, epoch, pause
                         (--watch: redraw every INTERVAL, changes highlighted; Ctrl-C stops)
@@ -204,6 +207,12 @@ export async function main(argv: string[]): Promise<void> {
         if (p.rest.includes('--doc')) {
           const { renderConfigDoc } = await import('./config/doc');
           process.stdout.write(renderConfigDoc());
+          return;
+        }
+        if (p.rest.includes('--sources')) {
+          const { configSources, renderSources } = await import('./config/sources');
+          const args = p.rest.filter((a) => a !== '--sources');
+          process.stdout.write(renderSources(configSources({ ...(p.file !== undefined ? { file: p.file } : {}), args })));
           return;
         }
         const cfg = loadConfig({ ...(p.file !== undefined ? { file: p.file } : {}), args: p.rest });

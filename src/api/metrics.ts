@@ -200,6 +200,21 @@ export function createMetrics(
     registers,
   });
 
+  const priorityYields = new Counter({
+    name: 'jenkins_ha_priority_yields_total',
+    help: 'Times this node, first in line, stepped to the back of the line before taking an epoch: why="priority" for a standby of higher election.priority, why="no-failover" because election.noFailover is set here.',
+    labelNames: ['why'] as const,
+    registers,
+  });
+  const forcedFailovers = new Counter({
+    name: 'jenkins_ha_forced_failovers_total',
+    help: 'Forced failovers (jenkins-ha failover --confirm-fenced) this node acted on while held at the fencing gate: result="accepted" passed the gate on a person\'s word, result="refused" dropped it (the named node held a live session).',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  for (const why of ['priority', 'no-failover']) priorityYields.labels(why).inc(0);
+  for (const result of ['accepted', 'refused']) forcedFailovers.labels(result).inc(0);
+
   // Hooks count on their own (they may have run before the app existed); each scrape adds what
   // changed since the last one, so the series stay monotonic counters.
   const hookStats = opts.hookStats;
@@ -257,6 +272,12 @@ export function createMetrics(
         return;
       case 'home_yield':
         homeYields.inc();
+        return;
+      case 'priority_yield':
+        priorityYields.labels(e.why).inc();
+        return;
+      case 'forced_failover':
+        forcedFailovers.labels(e.result).inc();
         return;
       case 'role':
         return;

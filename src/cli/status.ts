@@ -195,9 +195,14 @@ function pausedText(r: StatusReport): string {
   return `yes, ${until}${p.by ? ` (by ${p.by}${p.reason ? `: ${p.reason}` : ''})` : ''}`;
 }
 
-function switchoverText(s: SwitchoverIntent | null): string {
+function switchoverText(s: SwitchoverIntent | null, paused: boolean): string {
   if (!s) return 'none';
-  if (s.state === 'scheduled') return `${s.id} scheduled at ${s.at ?? '?'}: the leader then -> ${s.candidate ?? 'next in line'}${s.by ? ` (by ${s.by}${s.reason ? `: ${s.reason}` : ''})` : s.reason ? ` (${s.reason})` : ''}`;
+  if (s.state === 'scheduled') {
+    // Paused: it never runs meanwhile (nor is it dropped); due, it runs at resume (decide/scheduled.ts).
+    const due = Date.parse(s.at ?? '') <= Date.now();
+    const waits = paused ? (due ? ' [due: waits for resume]' : ' [waits for resume if still paused then]') : '';
+    return `${s.id} scheduled at ${s.at ?? '?'}: the leader then -> ${s.candidate ?? 'next in line'}${s.by ? ` (by ${s.by}${s.reason ? `: ${s.reason}` : ''})` : s.reason ? ` (${s.reason})` : ''}${waits}`;
+  }
   return `${s.id} ${s.state}: ${s.from} -> ${s.candidate ?? 'next in line'}${s.reason ? ` (${s.reason})` : ''}, requested ${s.requestedAt}`;
 }
 
@@ -218,7 +223,7 @@ function sinceText(m: MemberRow): string {
 export function renderStatus(r: StatusReport): string {
   const head =
     `cluster ${r.cluster}  zookeeper ${r.zookeeper}\n` +
-    `leader: ${leaderText(r)}  epoch: ${r.epoch ?? '-'}  paused: ${pausedText(r)}  switchover: ${switchoverText(r.switchover)}\n`;
+    `leader: ${leaderText(r)}  epoch: ${r.epoch ?? '-'}  paused: ${pausedText(r)}  switchover: ${switchoverText(r.switchover, r.paused.paused)}\n`;
   const settings = (r.settingsDrift ?? []).length > 0 ? `settings drift: ${(r.settingsDrift ?? []).join('; ')}\n` : '';
   if (r.members.length === 0) return `${head}\nno members in ZooKeeper (no controller is running for cluster ${r.cluster})\n`;
   const rows = r.members.map((m) => [

@@ -85,11 +85,11 @@ export class FenceGate {
     return c.at === this.refused?.at && c.by === this.refused.by ? null : c;
   }
 
-  /** decide() accepted the confirmation: the previous active counts as fenced; consume it. */
-  accept(): void {
+  /** decide() accepted the confirmation: the previous active counts as fenced; consume it. False: none matched. */
+  accept(): boolean {
     const s = this.st;
     const c = s ? this.matchingConfirmation(s) : null;
-    if (!s || !c) return;
+    if (!s || !c) return false;
     s.abort?.abort();
     s.abort = null;
     s.state = 'done';
@@ -100,18 +100,20 @@ export class FenceGate {
     this.withdraw();
     void this.consume();
     this.o.onChange();
+    return true;
   }
 
-  /** decide() refused the confirmation (the node holds a live session): drop it, keep fencing. */
-  refuse(): void {
+  /** decide() refused the confirmation (the node holds a live session): drop it, keep fencing. False: none matched. */
+  refuse(): boolean {
     const s = this.st;
     const c = s ? this.matchingConfirmation(s) : null;
-    if (!s || !c) return;
+    if (!s || !c) return false;
     const why = `${c.node} holds a live ZooKeeper session (it has an election znode): it is not gone`;
     this.o.logger.error(`refusing the confirmation by ${c.by} that the previous active ${s.who} is fenced: ${why}`, { event: 'fence.confirmation_refused', epoch: s.epoch, node: c.node, by: c.by });
     this.o.record('fence.confirmation_refused', `by ${c.by} for ${s.who}: ${why}`);
     this.refused = c; // until it is gone: refused once, recorded once
     void this.consume();
+    return true;
   }
 
   private async consume(): Promise<void> {

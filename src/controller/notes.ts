@@ -16,7 +16,7 @@ import type { StatusSnapshot } from './status';
 
 /** What the notes are worded from (members of older versions may lack the optional blocks). */
 export type NotesInput = Pick<StatusSnapshot, 'node' | 'zookeeper' | 'switchover' | 'decision'> &
-  Partial<Pick<StatusSnapshot, 'jenkins' | 'launchBlocked' | 'drain' | 'eligibility' | 'watchdog' | 'home' | 'members' | 'settings'>>;
+  Partial<Pick<StatusSnapshot, 'jenkins' | 'launchBlocked' | 'drain' | 'eligibility' | 'watchdog' | 'home' | 'members' | 'settings' | 'paused'>>;
 
 /** The snapshot's own wall-clock time (ms), or null when it cannot be told. */
 function snapshotNow(s: NotesInput): number | null {
@@ -63,13 +63,21 @@ function drainNote(s: NotesInput, now: number | null): string | null {
   return `draining${paren(purpose, age(d.since, now))}: ${parts.join('; ')}`;
 }
 
-/** A switchover scheduled for later: every node says it, with the time left by its own clock. */
+/**
+ * A switchover scheduled for later: every node says it, with the time left by its own clock. While
+ * the cluster is paused it waits for resume (decide/scheduled.ts): say so, and how to drop it.
+ */
 function scheduledNote(s: NotesInput, now: number | null): string | null {
   const so = s.switchover;
   if (!so || so.state !== 'scheduled') return null;
   const at = Date.parse(so.at ?? '');
   const left = now === null || !Number.isFinite(at) ? null : at > now ? `in ${formatDuration(at - now)}` : 'due';
-  return `switchover scheduled for ${so.at ?? '?'}${paren(left, so.by ? `by ${so.by}` : null)}: the leader then hands over to ${so.candidate ?? 'the next in line'}`;
+  const head = `switchover scheduled for ${so.at ?? '?'}${paren(left, so.by ? `by ${so.by}` : null)}`;
+  const to = so.candidate ?? 'the next in line';
+  if (s.paused?.paused !== true) return `${head}: the leader then hands over to ${to}`;
+  const cancel = 'jenkins-ha switchover --cancel drops it';
+  if (left === 'due') return `${head}: waits for the cluster to resume (paused); at resume the leader hands over to ${to} at once (${cancel})`;
+  return `${head}: the leader then hands over to ${to}; the cluster is paused: if it still is then, the switchover waits for resume (${cancel})`;
 }
 
 /** The switchover this node is handing over in, when no drain says it already. */

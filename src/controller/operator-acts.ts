@@ -19,15 +19,23 @@ export interface OperatorActsContext {
 
 export function operatorActs(ctx: () => OperatorActsContext): Pick<ActionHandlers, 'yield-lead' | 'accept-fence-confirmation' | 'refuse-fence-confirmation'> {
   return {
-    // Forced failover: the fence gate records the pass (or the refusal) and consumes the confirmation.
-    'accept-fence-confirmation': () => ctx().term.settleFenceConfirmation(true),
-    'refuse-fence-confirmation': () => ctx().term.settleFenceConfirmation(false),
+    // Forced failover: the fence gate records the pass (or the refusal) and consumes the
+    // confirmation; the metric counts each confirmation acted on once.
+    'accept-fence-confirmation': () => {
+      const c = ctx();
+      if (c.term.settleFenceConfirmation(true)) c.recorder.emit({ type: 'forced_failover', result: 'accepted' });
+    },
+    'refuse-fence-confirmation': () => {
+      const c = ctx();
+      if (c.term.settleFenceConfirmation(false)) c.recorder.emit({ type: 'forced_failover', result: 'refused' });
+    },
     // No epoch was taken: leaving is a plain delete of our znode; the next in line wakes at once.
     'yield-lead': async (a, d) => {
       const c = ctx();
       await c.term.leaveCleanly(a.why === 'priority' ? `priority: yielding to ${a.to}` : 'noFailover: this node never leads');
       c.log.info(d.reason, { event: 'priority.yielded', why: a.why, to: a.to });
       c.recorder.record('priority.yielded', d.reason);
+      c.recorder.emit({ type: 'priority_yield', why: a.why });
       c.election.join();
     },
   };

@@ -245,7 +245,11 @@ export type ControllerEvent =
   /** This node's home went from answering to hung (a call missed lock.ioTimeoutMs). */
   | { type: 'home_hung' }
   /** This node left the election because its home is bad (breadcrumb kept). */
-  | { type: 'home_yield' };
+  | { type: 'home_yield' }
+  /** The head of the line stepped to the back before taking an epoch (election.priority / election.noFailover). */
+  | { type: 'priority_yield'; why: 'priority' | 'no-failover' }
+  /** A leader held at the fencing gate acted on a person's confirmation (`jenkins-ha failover --confirm-fenced`). */
+  | { type: 'forced_failover'; result: 'accepted' | 'refused' };
 
 /** What the API needs from the controller: read-only. */
 export interface StatusSource {

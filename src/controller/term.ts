@@ -208,10 +208,12 @@ export class TermKeeper {
     this.fenceGate.start();
   }
 
-  /** Forced failover: decide() accepted (or refused) a person's confirmation that the previous active is gone. */
-  settleFenceConfirmation(accept: boolean): void {
-    if (accept) this.fenceGate.accept();
-    else this.fenceGate.refuse();
+  /**
+   * Forced failover: decide() accepted (or refused) a person's confirmation that the previous
+   * active is gone. True when the gate acted on a matching confirmation (false: none matched).
+   */
+  settleFenceConfirmation(accept: boolean): boolean {
+    return accept ? this.fenceGate.accept() : this.fenceGate.refuse();
   }
 
   /** Launch Jenkins for this term, unless a launch gate of the I/O path holds it back. */

@@ -255,9 +255,83 @@ describe('docker/entrypoint.sh', () => {
     expect(r.record.split('\n')[0]).toBe('ARGS [status] [--json]');
   });
 
+  /** A config file in the test's folder. */
+  function configFile(name: string, content: unknown): string {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, JSON.stringify(content));
+    return f;
+  }
+
+  /** The configuration `jenkins-ha run` would load: the real CLI with the environment the stub recorded. */
+  function effective(record: string, args: string[]): { node: { id: string; host: string }; zk: { connect: string }; jenkins: { url: string; command: string; home: string } } {
+    const env = Object.fromEntries(record.split('\n').slice(1).filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const r = spawnSync(process.execPath, [CLI, 'config', ...args], { env: { PATH: '/usr/bin:/bin', ...env }, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    return JSON.parse(r.stdout) as ReturnType<typeof effective>;
+  }
+
+  it('takes zk.connect and the rest from one config file (-c FILE or JHA_CONFIG) and fills in container defaults only where it sets nothing', () => {
+    const file = configFile('node.json', {
+      zk: { connect: 'zkf1:2181,zkf2:2181' },
+      node: { id: 'from-file' },
+      jenkins: { url: 'http://127.0.0.1:9999', command: 'exec /opt/file-jenkins.sh' },
+    });
+    for (const [env, args] of [
+      [{ JHA_ZK_CONNECT: undefined }, ['-c', file]],
+      [{ JHA_ZK_CONNECT: undefined, JHA_CONFIG: file }, []],
+    ] as const) {
+      const r = run(env, [...args]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: `jenkins-ha-entrypoint: node from-file, ZooKeeper zkf1:2181,zkf2:2181, JENKINS_HOME ${home}\n` });
+      expect(r.record.split('\n')[0]).toBe(['ARGS [run]', ...args.map((a) => `[${a}]`)].join(' '));
+      // No default exported over what the file says (env beats the file); node.host it does not set.
+      expect(r.record).not.toMatch(/^JHA_(NODE_ID|JENKINS_URL|JENKINS_COMMAND|ZK_CONNECT)=/m);
+      expect(r.record).toContain('JHA_NODE_HOST=jha-test\n');
+      const cfg = effective(r.record, [...args]);
+      expect(cfg.node).toEqual({ id: 'from-file', host: 'jha-test' });
+      expect(cfg.zk.connect).toBe('zkf1:2181,zkf2:2181');
+      expect(cfg.jenkins).toMatchObject({ url: 'http://127.0.0.1:9999', command: 'exec /opt/file-jenkins.sh', home });
+    }
+  });
+
+  it('env overrides the file, as everywhere else', () => {
+    const file = configFile('env-over-file.json', { zk: { connect: 'zkf:2181' }, node: { id: 'from-file' } });
+    const r = run({ JHA_ZK_CONNECT: 'zke:2181', JHA_NODE_ID: 'from-env' }, ['-c', file]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('node from-env, ZooKeeper zke:2181,');
+    const cfg = effective(r.record, ['-c', file]);
+    expect([cfg.node.id, cfg.zk.connect]).toEqual(['from-env', 'zke:2181']);
+  });
+
+  it('jenkins.home from the file when JENKINS_HOME is unset; a file that contradicts JENKINS_HOME is exit 2 naming jenkins.home', () => {
+    const same = configFile('home.json', { zk: { connect: 'zkf:2181' }, jenkins: { home } });
+    const r = run({ JENKINS_HOME: undefined }, ['-c', same]);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.stringContaining(`JENKINS_HOME ${home}`) as unknown });
+    expect(effective(r.record, ['-c', same]).jenkins.home).toBe(home);
+
+    const other = configFile('other-home.json', { zk: { connect: 'zkf:2181' }, jenkins: { home: '/srv/elsewhere' } });
+    fs.rmSync(out, { force: true }); // the record of the run above
+    const bad = run({}, ['-c', other]);
+    expect({ status: bad.status, stderr: bad.stderr }).toEqual({
+      status: 2,
+      stderr: `jenkins-ha-entrypoint: jenkins.home: the config file says /srv/elsewhere but JENKINS_HOME says ${home}, and the environment wins: set JENKINS_HOME=/srv/elsewhere (or mount the shared volume at ${home} and drop jenkins.home from the file)\n`,
+    });
+    expect(bad.record).toBe('');
+  });
+
+  it('exits 2 on a bad value or an unknown key in the config file, naming the key, without running jenkins-ha', () => {
+    for (const [content, key] of [
+      [{ zk: { connect: 'zkf:2181', sessionTimeoutMs: 'ten' } }, 'zk.sessionTimeoutMs'],
+      [{ zk: { connect: 'zkf:2181', sessionTimeout: 5000 } }, 'zk.sessionTimeout'],
+    ] as const) {
+      const r = run({ JHA_ZK_CONNECT: undefined }, ['-c', configFile('bad.json', content)]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: expect.stringContaining(key) as unknown });
+      expect(r.record).toBe('');
+    }
+  });
+
   type Case = [what: string, env: Record<string, string | undefined>, message: string, args?: string[]];
   it.each<Case>([
-    ['a missing JHA_ZK_CONNECT', { JHA_ZK_CONNECT: undefined }, 'JHA_ZK_CONNECT is required'],
+    ['zk.connect set nowhere (no JHA_ZK_CONNECT, no file)', { JHA_ZK_CONNECT: undefined }, 'zk.connect is not set: set JHA_ZK_CONNECT'],
     ['a misspelt JHA_* variable', { JHA_ZK_SESSION_TIMEOUT: '5000' }, 'JHA_ZK_SESSION_TIMEOUT is not a jenkins-ha setting'],
     ['a missing JENKINS_HOME', { JENKINS_HOME: undefined }, 'JENKINS_HOME is required'],
     ['a relative JENKINS_HOME', { JENKINS_HOME: 'home' }, 'JENKINS_HOME must be an absolute path'],

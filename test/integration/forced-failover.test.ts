@@ -102,6 +102,10 @@ test('refused while the node holds a live session or nobody waits on it; accepte
   expect(confirmed.by).toMatch(/^api@/);
   expect(b.events('jenkins.started')[0]!.seenAt).toBeGreaterThanOrEqual(confirmed.seenAt);
   expect(b.events('fence.succeeded')).toHaveLength(0);
+  // Counted once, on the leader that passed the gate.
+  const metrics = await (await fetch(`http://127.0.0.1:${b.opts.apiPort}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  expect(metrics).toMatch(/^jenkins_ha_forced_failovers_total\{result="accepted"\} 1$/m);
+  expect(metrics).toMatch(/^jenkins_ha_forced_failovers_total\{result="refused"\} 0$/m);
 
   // The history (from any node) says who confirmed it and why; the confirmation was consumed.
   const history = (await (await fetch(`http://127.0.0.1:${b.opts.apiPort}/history?limit=200`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {

@@ -23,6 +23,13 @@ async function post(n: HaNode, path: string, body: unknown): Promise<{ status: n
   return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
 }
 
+/** One series of n's GET /metrics (undefined when absent). */
+async function metric(n: HaNode, series: string): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${n.opts.apiPort}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 function start(id: string, env: Record<string, string> = {}): HaNode {
   return suite.fx.start(id, { env: { JHA_API_TOKEN: TOKEN, ...env } });
 }
@@ -62,6 +69,10 @@ test('the next in line yields to a standby of higher priority before taking an e
   await b.waitRole('standby');
   expect(b.events('priority.yielded')).toHaveLength(1);
   expect((await c.status())?.members.map((m) => m.id)).toEqual(['c', 'b']);
+  // Counted where it happened: once on b, never on c (which took the epoch).
+  expect(await metric(b, 'jenkins_ha_priority_yields_total{why="priority"}')).toBe(1);
+  expect(await metric(b, 'jenkins_ha_priority_yields_total{why="no-failover"}')).toBe(0);
+  expect(await metric(c, 'jenkins_ha_priority_yields_total{why="priority"}')).toBe(0);
   expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
 });
 
@@ -114,6 +125,8 @@ test('a noFailover node never takes an epoch even alone, says so in its notes, y
     { timeoutMs: 5000, what: 'dr to stand by behind a, with its note' },
   );
   expect(standing.members.find((m) => m.id === 'dr')?.noFailover).toBe(true);
+  expect(await metric(dr, 'jenkins_ha_priority_yields_total{why="no-failover"}')).toBe(1);
+  expect(await metric(dr, 'jenkins_ha_priority_yields_total{why="priority"}')).toBe(0);
 
   // No switchover to it: named, or as the only standby.
   const named = await post(a, '/switchover', { candidate: 'dr' });

@@ -4,7 +4,9 @@
  * until it runs; run by the leader when its own clock reaches the time, although the standby's
  * clock runs an hour ahead (libfaketime, wall clock only) and sees it overdue from the start;
  * history entries scheduled / executed / completed. Then bad times (400 naming "at") and a cancel
- * (DELETE /switchover, history cancelled). Every test ends with the journal check (haSuite).
+ * (DELETE /switchover, history cancelled). One whose time comes while the cluster is paused stays
+ * scheduled and listed, with a note that it waits for resume, and runs at resume. Every test ends
+ * with the journal check (haSuite).
  */
 import { runCli } from '../helpers/cli-run';
 import type { HaNode } from '../helpers/ha-node';
@@ -129,4 +131,52 @@ test('bad times are a 400 naming "at"; DELETE /switchover cancels a scheduled on
   expect(hist.stdout).toMatch(/scheduled for /);
   expect((await call(a, 'DELETE', '/switchover')).status).toBe(404);
   expect((await a.status())?.node.role).toBe('leader');
+});
+
+test('due while paused: stays scheduled and listed with a note that it waits for resume (never dropped), then runs at resume', async () => {
+  const a = suite.fx.start('a', { env: { JHA_API_TOKEN: TOKEN } });
+  await a.waitLeaderReady();
+  const b = suite.fx.start('b', { env: { JHA_API_TOKEN: TOKEN } });
+  await b.waitRole('standby');
+
+  const at = new Date(Date.now() + 4000).toISOString();
+  expect((await call(a, 'POST', '/switchover', { at, candidate: 'b' })).status).toBe(202);
+  expect((await call(a, 'POST', '/pause', { reason: 'storage maintenance' })).status).toBe(200);
+
+  // Its time comes while paused: the leader keeps it and says so; nothing runs, nothing is dropped.
+  const waiting = await waitFor(
+    async () => {
+      const s = await a.status();
+      return s && s.decision.endsWith(`is due and waits for resume`) ? s : null;
+    },
+    { timeoutMs: 15000, what: "a's decision to say the due switchover waits for resume" },
+  );
+  expect(waiting.decision).toMatch(/^leader with .*; Jenkins running; paused \(no restarts\); scheduled switchover \S+ \(at /);
+  for (const n of [a, b]) {
+    const s = await waitFor(async () => {
+      const st = await n.status();
+      return st?.notes?.some((x) => x.includes('waits for the cluster to resume')) ? st : null;
+    }, { timeoutMs: 5000, what: `${n.id}'s note that it waits for resume` });
+    expect(s.switchover).toMatchObject({ state: 'scheduled', at, candidate: 'b' });
+    expect(s.notes).toContain(
+      `switchover scheduled for ${at} (due, by ${String(s.switchover?.by)}): waits for the cluster to resume (paused); at resume the leader hands over to b at once (jenkins-ha switchover --cancel drops it)`,
+    );
+  }
+  const st = await runCli(['status'], cliEnv(a));
+  expect(st.stdout).toMatch(/switchover: \S+ scheduled at \S+: the leader then -> b .*\[due: waits for resume\]/);
+  expect([a, b].flatMap((n) => n.events('switchover.dropped').concat(n.events('switchover.executed')))).toHaveLength(0);
+  expect((await a.status())?.node.role).toBe('leader');
+
+  // Resume: the leader runs it at once, late, and b takes over.
+  const resumed = await runCli(['resume'], cliEnv(a));
+  expect(resumed.code).toBe(0);
+  const ran = await a.waitForEvent('switchover.executed', { timeoutMs: 10000 });
+  expect(String(ran.message)).toMatch(/ is due( \(\S+ late\))?; starting it: a -> b$/);
+  await b.waitForEvent('switchover.completed', { timeoutMs: 20000 });
+  await b.waitLeaderReady();
+  const events = ((await call(b, 'GET', '/history?limit=50')).body as unknown as { event: string }[]).map((e) => e.event);
+  expect(events).not.toContain('switchover.dropped');
+  const order = ['switchover.scheduled', 'paused', 'resumed', 'switchover.executed', 'switchover.completed'].map((e) => events.indexOf(e));
+  expect(order.every((i) => i >= 0)).toBe(true);
+  expect([...order].sort((x, y) => x - y)).toEqual(order);
 });

@@ -190,7 +190,8 @@
     var so = s.switchover;
     if (so) {
       showBanner('banner-switchover',
-        so.state === 'scheduled' ? 'Switchover scheduled for ' + fmtTime(so.at) + ': the leader then → ' + (so.candidate || 'next in line') + (so.by ? ' (by ' + so.by + ')' : '') + '.' :
+        so.state === 'scheduled' ? 'Switchover scheduled for ' + fmtTime(so.at) + ': the leader then → ' + (so.candidate || 'next in line') + (so.by ? ' (by ' + so.by + ')' : '') + '.' +
+          (p.paused ? ' Failover is paused: it waits for resume and runs at resume once its time has come.' : '') :
         'Switchover ' + (so.state === 'running' ? 'in progress' : 'requested') + ': ' + (so.from || '?') + ' → ' + (so.candidate || 'next in line') + '.',
         (so.reason ? 'Reason: ' + so.reason + '. ' : '') + (so.requestedAt ? 'Requested at ' + fmtTime(so.requestedAt) + '.' : ''));
     } else {

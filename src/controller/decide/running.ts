@@ -5,7 +5,7 @@
  */
 import { drainStillWanted, drainThen } from './drain';
 import { homeWhileRunning } from './home';
-import { scheduledSwitchoverCheck } from './scheduled';
+import { pausedWait, scheduledSwitchoverCheck } from './scheduled';
 import { canProveLeadership, seqOf, whyNotProvable } from './leadership';
 import { none, stopJenkins, type Decision, type Observed } from './types';
 
@@ -83,7 +83,7 @@ export function whileRunning(o: Observed): Decision {
         ),
     });
   }
-  if (o.paused) return none(`leader with ${seqOf(o)}; Jenkins ${j.state}; paused (no restarts)`);
+  if (o.paused) return none(`leader with ${seqOf(o)}; Jenkins ${j.state}; paused (no restarts)${pausedWait(o)}`);
   if (j.unhealthy) return stopJenkins(`Jenkins unhealthy (${j.unhealthy}); restarting it`, 'graceful', { countAsFailure: true });
   return none(`leader with ${seqOf(o)}; Jenkins ${j.state}`);
 }

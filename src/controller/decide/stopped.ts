@@ -4,7 +4,7 @@
  */
 import { firstGate } from './gates';
 import { homeWhileStopped } from './home';
-import { scheduledSwitchoverCheck } from './scheduled';
+import { pausedWait, scheduledSwitchoverCheck } from './scheduled';
 import { settingsCheck } from './settings';
 import { canProveLeadership, isLeaderNow, leaseMsOf, seqOf, whyNotProvable } from './leadership';
 import { priorityCheck } from './priority';
@@ -57,7 +57,7 @@ export function whileStopped(o: Observed): Decision {
     const yielded = priorityCheck(o);
     if (yielded) return yielded;
   }
-  if (o.paused) return none('leader but paused: not starting Jenkins until resumed');
+  if (o.paused) return none(`leader but paused: not starting Jenkins until resumed${pausedWait(o)}`);
   if (o.blocked && o.now < o.blocked.until) {
     const reason = `leader but blocked: ${o.blocked.reason}`;
     return o.blocked.gate ? held(o.blocked.gate, reason) : none(reason);

@@ -1,4 +1,6 @@
 /** GET /metrics: prom-client text from a registry of our own, gauges from the snapshot, counters from events. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import request from 'supertest';
 import { register as globalRegistry } from 'prom-client';
 import { createHandler } from '../../../src/api/app';
@@ -28,6 +30,8 @@ const FAMILIES = [
   'jenkins_ha_watchdog_armed',
   'jenkins_ha_watchdog_errors_total',
   'jenkins_ha_service_unproven',
+  'jenkins_ha_priority_yields_total',
+  'jenkins_ha_forced_failovers_total',
 ];
 
 test('GET /metrics serves every family plus the default process metrics, in the Prometheus text format', async () => {
@@ -158,6 +162,36 @@ test('split-brain alarms are counted', async () => {
   const t = await m.text();
   expect(value(t, 'jenkins_ha_split_brain_detected_total')).toBe(2);
   expect(value(t, 'jenkins_ha_fenced_total')).toBe(1);
+});
+
+test('priority yields and forced failovers are counted by why and by result, from 0, with help text', async () => {
+  const source = new FakeSource();
+  const m = createMetrics(source, { defaultMetrics: false });
+  let t = await m.text();
+  for (const why of ['priority', 'no-failover']) expect(value(t, `jenkins_ha_priority_yields_total{why="${why}"}`)).toBe(0);
+  for (const result of ['accepted', 'refused']) expect(value(t, `jenkins_ha_forced_failovers_total{result="${result}"}`)).toBe(0);
+  expect(t).toMatch(/^# HELP jenkins_ha_priority_yields_total .*election\.priority.*election\.noFailover/m);
+  expect(t).toMatch(/^# HELP jenkins_ha_forced_failovers_total .*jenkins-ha failover --confirm-fenced/m);
+  source.emit({ type: 'priority_yield', why: 'priority' });
+  source.emit({ type: 'priority_yield', why: 'priority' });
+  source.emit({ type: 'priority_yield', why: 'no-failover' });
+  source.emit({ type: 'forced_failover', result: 'accepted' });
+  source.emit({ type: 'fenced' });
+  t = await m.text();
+  expect(value(t, 'jenkins_ha_priority_yields_total{why="priority"}')).toBe(2);
+  expect(value(t, 'jenkins_ha_priority_yields_total{why="no-failover"}')).toBe(1);
+  expect(value(t, 'jenkins_ha_forced_failovers_total{result="accepted"}')).toBe(1);
+  expect(value(t, 'jenkins_ha_forced_failovers_total{result="refused"}')).toBe(0);
+  // A forced failover is no fencing by this node.
+  expect(value(t, 'jenkins_ha_fenced_total')).toBe(1);
+});
+
+test('every jenkins_ha_* family is listed in docs/api.md', async () => {
+  const m = createMetrics(new FakeSource(), { defaultMetrics: false, hookStats: () => [] });
+  const names = (await m.registry.getMetricsAsJSON()).map((f) => f.name).filter((n) => n.startsWith('jenkins_ha_'));
+  const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'api.md'), 'utf8');
+  const listed = new Set([...doc.matchAll(/^\| `(jenkins_ha_[a-z_]+)(?:\{[a-z,]+\})?` \|/gm)].map((x) => x[1]));
+  expect(names.filter((n) => !listed.has(n))).toEqual([]);
 });
 
 test('hook counters follow the runner: runs, failures and coalesced per hook, from 0', async () => {

@@ -227,7 +227,7 @@ describe('FenceGate and a forced failover (a person confirms the previous active
     t.gate.beginTerm(7, PREV, false);
     t.gate.start();
     c.set(CONFIRM);
-    t.gate.accept();
+    expect(t.gate.accept()).toBe(true); // the metric counts it (operator-acts.ts)
     await new Promise((r) => setImmediate(r));
     expect(t.gate.observed()?.state).toBe('done');
     expect(t.calls[0]?.signal?.aborted).toBe(true);
@@ -243,8 +243,8 @@ describe('FenceGate and a forced failover (a person confirms the previous active
     t.gate.beginTerm(7, PREV, false);
     c.set(CONFIRM);
     expect(t.gate.observed()?.confirmed?.holderIsMember).toBe(true);
-    t.gate.refuse();
-    t.gate.refuse();
+    expect(t.gate.refuse()).toBe(true);
+    expect(t.gate.refuse()).toBe(false); // refused once, counted once
     await new Promise((r) => setImmediate(r));
     expect(t.gate.observed()?.state).toBe('needed');
     expect(t.history.filter((e) => e === 'fence.confirmation_refused')).toHaveLength(1);
@@ -255,7 +255,7 @@ describe('FenceGate and a forced failover (a person confirms the previous active
     const c = confirmations();
     const t = setup({ confirmations: c.port });
     t.gate.beginTerm(7, PREV, false);
-    t.gate.accept();
+    expect(t.gate.accept()).toBe(false);
     expect(t.gate.observed()?.state).toBe('needed');
   });
 });

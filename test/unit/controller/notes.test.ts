@@ -156,6 +156,37 @@ describe('draining and handing over', () => {
   });
 });
 
+describe('a scheduled switchover', () => {
+  // The snapshot's clock says 10:05:00Z.
+  const scheduled = (at: string): NonNullable<StatusSnapshot['switchover']> => ({
+    id: 's1', candidate: 'b', from: 'a', reason: '', requestedAt: '2024-01-01T09:00:00.000Z', state: 'scheduled', at, by: 'api@x',
+  });
+  const paused = { paused: true, by: 'api@y', reason: 'upgrade', since: '2024-01-01T10:01:00.000Z', until: null };
+
+  it('is listed on every node with the time left, and what the leader then does', () => {
+    expect(statusNotes(node({ switchover: scheduled('2024-01-01T11:05:00.000Z') }))).toEqual([
+      'switchover scheduled for 2024-01-01T11:05:00.000Z (in 1h00m, by api@x): the leader then hands over to b',
+    ]);
+    expect(statusNotes(standby({ switchover: scheduled('2024-01-01T10:00:00.000Z') }))).toEqual([
+      'switchover scheduled for 2024-01-01T10:00:00.000Z (due, by api@x): the leader then hands over to b',
+    ]);
+  });
+
+  it('due while paused: it waits for resume and runs then at once, never dropped silently; the note says how to drop it', () => {
+    for (const s of [node({ switchover: scheduled('2024-01-01T10:00:00.000Z'), paused }), standby({ switchover: scheduled('2024-01-01T10:00:00.000Z'), paused })]) {
+      expect(statusNotes(s)).toEqual([
+        'switchover scheduled for 2024-01-01T10:00:00.000Z (due, by api@x): waits for the cluster to resume (paused); at resume the leader hands over to b at once (jenkins-ha switchover --cancel drops it)',
+      ]);
+    }
+  });
+
+  it('not due yet while paused: says it will wait if the pause lasts', () => {
+    expect(statusNotes(node({ switchover: scheduled('2024-01-01T11:05:00.000Z'), paused }))).toEqual([
+      'switchover scheduled for 2024-01-01T11:05:00.000Z (in 1h00m, by api@x): the leader then hands over to b; the cluster is paused: if it still is then, the switchover waits for resume (jenkins-ha switchover --cancel drops it)',
+    ]);
+  });
+});
+
 describe('ZooKeeper in doubt, stopped', () => {
   it('a neutral node says what its ZooKeeper connection is doing', () => {
     const base = standby();

@@ -100,9 +100,26 @@ describe('the leader and a scheduled switchover', () => {
     const o = scheduled(-5, {});
     expect(decide({ ...o, jenkins: { ...o.jenkins, state: 'stopped', epoch: null } }).action).toEqual({ kind: 'scheduled-switchover', run: true });
   });
-  it('drops it when due while paused, when the candidate leads already or is not a standby, when no standby is left', () => {
-    const paused = { ...scheduled(0), paused: true };
-    expect(decide(paused)).toMatchObject({ action: { kind: 'scheduled-switchover', run: false }, reason: expect.stringMatching(/is due but the cluster is paused; dropping it$/) as unknown });
+  it('keeps it while paused: neither runs nor drops it, and the paused leader\'s decision says it waits for resume', () => {
+    const paused = { ...scheduled(-2 * HOUR), paused: true };
+    expect(scheduledSwitchoverCheck(paused)).toBeNull();
+    const running = decide(paused);
+    expect(running.action.kind).toBe('none');
+    expect(running.reason).toMatch(/; paused \(no restarts\); scheduled switchover s1 \(at 2026-12-07T02:00:00\.000Z\) is due and waits for resume$/);
+    const stopped = decide({ ...paused, jenkins: { ...paused.jenkins, state: 'stopped', epoch: null } });
+    expect(stopped).toEqual({
+      action: { kind: 'none' },
+      reason: 'leader but paused: not starting Jenkins until resumed; scheduled switchover s1 (at 2026-12-07T02:00:00.000Z) is due and waits for resume',
+    });
+    // Not due yet: the paused decision is the plain one.
+    expect(decide({ ...scheduled(1000), paused: true }).reason).toMatch(/paused \(no restarts\)$/);
+    // Resumed: it runs at once, and says how late.
+    expect(decide({ ...paused, paused: false })).toEqual({
+      action: { kind: 'scheduled-switchover', run: true },
+      reason: 'scheduled switchover s1 (at 2026-12-07T02:00:00.000Z, by api@x) is due (2h00m late); starting it: node-a -> the next in line',
+    });
+  });
+  it('drops it when the candidate leads already or is not a standby, when no standby is left', () => {
     expect(decide(scheduled(0, { candidate: 'node-a' })).reason).toMatch(/its candidate node-a already leads; dropping it$/);
     expect(decide(scheduled(0, { candidate: 'node-c', candidateReady: false })).reason).toMatch(/its candidate node-c is not a standby now; dropping it$/);
     expect(decide(scheduled(0, { candidateReady: false })).reason).toMatch(/there is no standby to take over; dropping it$/);
