@@ -11,8 +11,24 @@ export const ENV_EXCEPTIONS: ReadonlyMap<string, string> = new Map([
 /** Env var that names the config file when `loadConfig` is not given one. */
 export const CONFIG_FILE_ENV = 'JHA_CONFIG';
 
+/**
+ * The words of each key path seen, computed once: `loadConfig` builds a fresh schema per call and
+ * deriving every key's names was a quarter of its CPU (docs/benchmarks.md, start-up). The paths
+ * are the schema's own keys, so the map stays as small as the schema.
+ */
+const wordsOf = new Map<string, readonly string[]>();
+
 /** Splits a key path into lower-case words: `zk.sessionTimeoutMs` -> zk, session, timeout, ms. */
-function pathWords(path: string): string[] {
+function pathWords(path: string): readonly string[] {
+  let words = wordsOf.get(path);
+  if (words === undefined) {
+    words = splitWords(path);
+    wordsOf.set(path, words);
+  }
+  return words;
+}
+
+function splitWords(path: string): string[] {
   return path
     .split('.')
     .flatMap((segment) =>
