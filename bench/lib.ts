@@ -20,6 +20,8 @@ export { waitFor } from '../test/helpers/wait';
 
 export const REPO = path.resolve(__dirname, '..');
 export const CLI = path.join(REPO, 'dist', 'cli.js');
+/** node's flags in the installed `jenkins-ha` wrappers (scripts/install.sh, docker/Dockerfile): a benchmarked controller runs as a deployed one. */
+export const CONTROLLER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
 export const STANDIN = path.join(REPO, 'test', 'fixtures', 'jenkins-standin.js');
 /** The TypeScript loader the benchmarks run under (`node -r <it> bench/x.ts`). */
 export const REGISTER_TS = path.join(REPO, 'scripts', 'dev', 'register-ts.js');
@@ -63,7 +65,7 @@ export class ControllerProcess {
     readonly id: string,
     env: Record<string, string>,
   ) {
-    this.proc = spawn(process.execPath, [CLI, 'run'], { env: { ...process.env, ...env, JHA_NODE_ID: id }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(process.execPath, [...CONTROLLER_NODE_FLAGS, CLI, 'run'], { env: { ...process.env, ...env, JHA_NODE_ID: id }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((r) => this.proc.on('exit', (code) => r(code)));
     if (this.proc.stdout) {
       readline.createInterface({ input: this.proc.stdout }).on('line', (l) => {
