@@ -1,16 +1,16 @@
 /**
  * The JENKINS_HOME I/O helper as a perl program: the same protocol, the same checks and the same
  * answers as the node helper (home-io-helper.ts), at about a tenth of its memory (an idle `node`
- * is about 40 MiB of RSS whatever its flags; this perl is about 4 MiB: docs/benchmarks.md).
+ * is about 40 MiB of RSS whatever its flags; this perl is about 5 MiB: docs/benchmarks.md).
  *
- * It runs under Debian's /usr/bin/perl (never a perl found on PATH) and loads no module at all:
- * perl-base is Essential on Debian, so /usr/bin/perl is on every Debian or Ubuntu host and in the
- * Jenkins image, and the core language has sysopen, sysread, syswrite, lstat, rename, chmod and
- * syscall. What it would need a module for comes from the controller on its command line instead,
- * taken from node's own view of this machine: the O_* flags (fs.constants), errno numbers and
- * names (os.constants.errno, so a code reads as node names it) and the numbers of the two system
- * calls perl has no word for, fsync and statfs (per architecture; x64 and arm64, whose struct
- * statfs is the generic one of 64-bit words).
+ * It runs under Debian's /usr/bin/perl (never a perl found on PATH) and loads no module but the
+ * strict pragma: perl-base is Essential on Debian, so /usr/bin/perl is on every Debian or Ubuntu
+ * host and in the Jenkins image, and the core language has sysopen, sysread, syswrite, lstat,
+ * rename, chmod and syscall. What it would need a module for comes from the controller on its
+ * command line instead, taken from node's own view of this machine: the O_* flags (fs.constants),
+ * errno numbers and names (os.constants.errno, so a code reads as node names it) and the numbers
+ * of the two system calls perl has no word for, fsync and statfs (per architecture; x64 and
+ * arm64, whose struct statfs is the generic one of 64-bit words).
  *
  * Where /usr/bin/perl is missing (an Alpine image) or the architecture is not one of those two,
  * perlHelperCommand() answers null and home-io.ts runs the node helper, as before.
