@@ -22,6 +22,8 @@ export { waitFor };
 
 export const REPO = path.resolve(__dirname, '..');
 export const CLI = path.join(REPO, 'dist', 'cli.js');
+/** node's flags in the installed `jenkins-ha` wrappers (scripts/install.sh, docker/Dockerfile): a benchmarked controller runs as a deployed one. */
+export const CONTROLLER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
 export const STANDIN = path.join(REPO, 'test', 'fixtures', 'jenkins-standin.js');
 /** The TypeScript loader the benchmarks run under (`node -r <it> bench/x.ts`). */
 export const REGISTER_TS = path.join(REPO, 'scripts', 'dev', 'register-ts.js');
@@ -118,7 +120,7 @@ export class EventProcess {
 /** A real controller process (dist/cli.js run), its JSON events as they arrive, and its /proc figures. */
 export class ControllerProcess extends EventProcess {
   constructor(id: string, env: Record<string, string>) {
-    super(id, 'controller', process.execPath, [CLI, 'run'], { ...process.env, ...env, JHA_NODE_ID: id });
+    super(id, 'controller', process.execPath, [...CONTROLLER_NODE_FLAGS, CLI, 'run'], { ...process.env, ...env, JHA_NODE_ID: id });
   }
 
   /** GET /status on the node's API, or null when it does not answer (in 1 s) or answers non-2xx. */

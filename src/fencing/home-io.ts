@@ -1,6 +1,7 @@
 /**
  * Bounded file-system calls on JENKINS_HOME. Every call the controller makes there goes to a small
- * long-lived helper process (home-io-helper.ts) over a pipe and comes back within a deadline:
+ * long-lived helper process (home-io-perl.ts under /usr/bin/perl, else home-io-helper.ts under
+ * node: one protocol, the same answers) over a pipe and comes back within a deadline:
  * `ok`, `timeout`, `refused` (a FIFO, symlink, directory... where a regular file belongs) or
  * `io-error`. Never a promise that hangs, never a blocked libuv pool thread: Node's async fs runs
  * on a pool of 4 threads, and 4 calls stuck on a hung NFS/FUSE mount would starve every fs, dns
@@ -22,6 +23,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../logging/logger';
 import { monoNow } from '../util/clock';
 import { HELPER_SOURCE } from './home-io-helper';
+import { perlHelperCommand } from './home-io-perl';
 
 export type HomeIoOp = 'read' | 'writeAtomic' | 'lstat' | 'stat' | 'ensureFile' | 'probeWrite' | 'statfs' | 'chmod' | 'unlink';
 
@@ -59,7 +61,7 @@ export interface HomeIoOptions {
   logger?: Logger;
   /** Monotonic ms (default monoNow, the controller's clock). */
   now?: () => number;
-  /** The helper's command line; default `node -e HELPER_SOURCE` (tests pass a stand-in). */
+  /** The helper's command line; default the perl helper (home-io-perl.ts), else `node -e HELPER_SOURCE` (tests pass a stand-in). */
   command?: readonly string[];
 }
 
@@ -240,7 +242,7 @@ export class HomeIo {
   }
 
   private spawnHelper(): Helper | null {
-    const [cmd, ...args] = this.o.command ?? [process.execPath, '-e', HELPER_SOURCE];
+    const [cmd, ...args] = this.o.command ?? perlHelperCommand() ?? [process.execPath, '-e', HELPER_SOURCE];
     let proc: ChildProcess;
     try {
       proc = spawn(cmd ?? process.execPath, args, { cwd: '/', env: {}, stdio: ['pipe', 'pipe', 'ignore'] });
