@@ -113,13 +113,15 @@ ensure_installed() {
   command -v "$JAVA" >/dev/null || fail 1 "no '$JAVA' on PATH after installing zookeeper"
 }
 
-# The real-fault tests use two Debian packages: bindfs (test/helpers/bindfs.ts hangs a FUSE view of
-# JENKINS_HOME like a hung NFS client) and faketime (libfaketime skews or steps a process's clock:
-# test/integration/clock-skew.test.ts, shim-clock.test.ts).
+# The real-fault tests use three Debian packages: bindfs (test/helpers/bindfs.ts hangs a FUSE view
+# of JENKINS_HOME like a hung NFS client), faketime (libfaketime skews or steps a process's clock:
+# test/integration/clock-skew.test.ts, shim-clock.test.ts) and strace (the home I/O helpers'
+# open flags and fsyncs: test/unit/fencing/home-io-perl.test.ts).
 ensure_fault_tools() {
   local -a missing=()
   command -v bindfs >/dev/null || missing+=(bindfs)
   compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || missing+=(faketime)
+  [[ -x /usr/bin/strace ]] || missing+=(strace)
   ((${#missing[@]} == 0)) && return 0
   local -a apt=(env DEBIAN_FRONTEND=noninteractive apt-get)
   if ((EUID != 0)); then
@@ -130,6 +132,7 @@ ensure_fault_tools() {
   "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >&2 || { "${apt[@]}" update >&2 && "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >&2; }
   command -v bindfs >/dev/null || fail 1 "no bindfs on PATH after installing it"
   compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || fail 1 "no libfaketime.so.1 after installing faketime"
+  [[ -x /usr/bin/strace ]] || fail 1 "no /usr/bin/strace after installing strace"
 }
 
 # ---------------------------------------------------------------------------------------------
