@@ -22,7 +22,7 @@ import { monoNow } from '../util/clock';
 
 export { HISTORY_KEEP } from './cluster-history';
 
-export { decodeHistory, decodePause, decodeSwitchover, parseRecord, pauseInForce, type PauseRecord } from './records';
+export { decodeHistory, decodePause, decodeSwitchover, pauseInForce, type PauseRecord } from './records';
 
 export interface ClusterViewEvents {
   change: () => void;
