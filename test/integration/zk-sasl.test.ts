@@ -9,46 +9,25 @@
 import * as fs from 'node:fs';
 import { aclFor } from '../../src/coordination/acl';
 import { runCli } from '../helpers/cli-run';
+import { api } from '../helpers/jenkins-api';
 import { assertNeverTwoAlive } from '../helpers/journal';
-import { outcome, RawZk, type RawAcl } from '../helpers/raw-zk';
-import { haSuite } from '../helpers/suite';
+import { outcome, type RawZk } from '../helpers/raw-zk';
+import { securedZk, sortAcl } from '../helpers/secured-zk';
 import { waitFor } from '../helpers/wait';
 import { SASL_USERS } from '../helpers/zk';
 
 const TOKEN = 'sasl-test-token';
 const NODE = SASL_USERS.node;
 
-const clients: RawZk[] = [];
-const suite = haSuite({
-  sasl: true,
-  afterEach: () => {
-    for (const c of clients.splice(0)) c.close();
-  },
-});
+const zk = securedZk({ sasl: true });
+const { suite } = zk;
 
 function saslEnv(creds: { user: string; password: string } = NODE): Record<string, string> {
   return { JHA_ZK_SASL_USER: creds.user, JHA_ZK_SASL_PASSWORD: creds.password };
 }
 
-async function connect(creds: { user: string; password: string }): Promise<RawZk> {
-  const c = await RawZk.connect(suite.zk.connect, { sasl: creds });
-  clients.push(c);
-  return c;
-}
-
-function sortAcl(acl: readonly RawAcl[]): RawAcl[] {
-  return [...acl].sort((x, y) => `${x.scheme}${x.id}`.localeCompare(`${y.scheme}${y.id}`));
-}
-
-async function post(port: number, p: string, body: unknown): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}${p}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(5000),
-  });
-  await res.text();
-  return res.status;
+function connect(creds: { user: string; password: string }): Promise<RawZk> {
+  return zk.connect({ sasl: creds });
 }
 
 /** The environment of a live process, NUL-separated (empty if it is gone). */
@@ -122,7 +101,7 @@ test('over SASL: election, sasl:<user> ACLs refuse another SASL user, CLI status
   }
 
   // Switchover, then an unplanned takeover after kill -9 (b reconnects and authenticates anew).
-  expect(await post(a.opts.apiPort, '/switchover', { reason: 'sasl test' })).toBe(202);
+  expect((await api(a, 'POST', '/switchover', { token: TOKEN, body: { reason: 'sasl test' } })).status).toBe(202);
   expect((await b.waitLeaderReady()).epoch).toBe(2);
   await a.waitRole('standby');
   b.signal('SIGKILL');

@@ -13,9 +13,10 @@ import { aclFor, sharedAclFor } from '../../src/coordination/acl';
 import type { ZkTlsSettings } from '../../src/coordination/zk-tls';
 import { runCli } from '../helpers/cli-run';
 import { mono } from '../helpers/ha-node';
+import { api } from '../helpers/jenkins-api';
 import { assertNeverTwoAlive } from '../helpers/journal';
-import { outcome, RawZk, type RawAcl } from '../helpers/raw-zk';
-import { haSuite } from '../helpers/suite';
+import { outcome, type RawZk } from '../helpers/raw-zk';
+import { securedZk, sortAcl } from '../helpers/secured-zk';
 import { waitFor } from '../helpers/wait';
 import { zkMode } from '../helpers/zk';
 
@@ -24,13 +25,8 @@ const TOKEN = 'tls-test-token';
 /** The subject of the PKI's client.pem, as ZooKeeper's x509 provider reports it (RFC 2253). */
 const IDENTITY = 'CN=jenkins-ha,O=jenkins-ha test';
 
-const clients: RawZk[] = [];
-const suite = haSuite({
-  tls: true,
-  afterEach: () => {
-    for (const c of clients.splice(0)) c.close();
-  },
-});
+const zk = securedZk({ tls: true });
+const { suite } = zk;
 
 function pki(): string {
   if (!suite.zk.pki) throw new Error('no PKI');
@@ -55,25 +51,8 @@ function tlsEnv(s: ZkTlsSettings = settings()): Record<string, string> {
   return { JHA_ZK_TLS_ENABLED: 'true', JHA_ZK_TLS_CA_FILE: s.caFile, JHA_ZK_TLS_CERT_FILE: s.certFile, JHA_ZK_TLS_KEY_FILE: s.keyFile };
 }
 
-async function connect(cert: string): Promise<RawZk> {
-  const c = await RawZk.connect(suite.zk.connect, { tls: settings(cert) });
-  clients.push(c);
-  return c;
-}
-
-function sortAcl(acl: readonly RawAcl[]): RawAcl[] {
-  return [...acl].sort((x, y) => `${x.scheme}${x.id}`.localeCompare(`${y.scheme}${y.id}`));
-}
-
-async function post(port: number, p: string, body: unknown): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}${p}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(5000),
-  });
-  await res.text();
-  return res.status;
+function connect(cert: string): Promise<RawZk> {
+  return zk.connect({ tls: settings(cert) });
 }
 
 test('over TLS: election, x509 ACLs refuse another certificate, CLI status, switchover, takeover after kill -9', async () => {
@@ -119,7 +98,7 @@ test('over TLS: election, x509 ACLs refuse another certificate, CLI status, swit
   expect(plain.code).toBe(1);
 
   // Switchover, then an unplanned takeover after kill -9.
-  expect(await post(a.opts.apiPort, '/switchover', { reason: 'tls test' })).toBe(202);
+  expect((await api(a, 'POST', '/switchover', { token: TOKEN, body: { reason: 'tls test' } })).status).toBe(202);
   expect((await b.waitLeaderReady()).epoch).toBe(2);
   await a.waitRole('standby');
   b.signal('SIGKILL');
