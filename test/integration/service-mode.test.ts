@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
+import { assertNeverTwoAlive, runningStandin } from '../helpers/journal';
 import { mono, REPO, STANDIN, type HaNode } from '../helpers/ha-node';
 import { api } from '../helpers/jenkins-api';
 import { isAlive, waitForExit } from '../helpers/procs';
@@ -48,18 +48,12 @@ function start(id: string): HaNode {
   return suite.fx.start(id, { env: serviceEnv(id) });
 }
 
-function runningStandin(): number {
-  const running = lives(readJournal(suite.fx.home)).filter((l) => l.endedBy === 'running');
-  expect(running).toHaveLength(1);
-  return running[0]!.pid;
-}
-
 async function pair(): Promise<{ a: HaNode; b: HaNode; standinPid: number }> {
   const a = start('a');
   await a.waitLeaderReady();
   const b = start('b');
   await b.waitRole('standby');
-  return { a, b, standinPid: runningStandin() };
+  return { a, b, standinPid: runningStandin(suite.fx.home) };
 }
 
 afterEach(() => {

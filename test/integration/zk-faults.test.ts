@@ -3,7 +3,7 @@
  * drops bytes without closing), and a frozen controller. Every test ends by checking the journal:
  * never two Jenkins alive at once on the home.
  */
-import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
+import { assertNeverTwoAlive, runningStandin } from '../helpers/journal';
 import { mono } from '../helpers/ha-node';
 import { waitForExit } from '../helpers/procs';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy';
@@ -19,18 +19,12 @@ const suite = haSuite({
   },
 });
 
-function runningStandin(): number {
-  const running = lives(readJournal(suite.fx.home)).filter((l) => l.endedBy === 'running');
-  expect(running).toHaveLength(1);
-  return running[0]!.pid;
-}
-
 test('a ZooKeeper restart never yields two Jenkins, and the service comes back', async () => {
   const a = suite.fx.start('a');
   await a.waitLeaderReady();
   const b = suite.fx.start('b');
   await b.waitRole('standby');
-  const pid = runningStandin();
+  const pid = runningStandin(suite.fx.home);
   const t0 = mono();
   await suite.zk.stopServer(1);
   // Silent ZooKeeper: the leader fences its Jenkins before the session could expire.
@@ -52,7 +46,7 @@ test('a silent partition stops the old Jenkins before the standby starts its own
   await a.waitLeaderReady();
   const b = suite.fx.start('b');
   await b.waitRole('standby');
-  const pid = runningStandin();
+  const pid = runningStandin(suite.fx.home);
   const t0 = mono();
   proxy.blackhole();
   // a hears nothing: it fences within fenceAfter (T/2) + kill grace, before its session can expire.
@@ -77,7 +71,7 @@ test('a frozen controller (SIGSTOP) loses its Jenkins to the watchdog before the
   await a.waitLeaderReady();
   const b = suite.fx.start('b');
   await b.waitRole('standby');
-  const pid = runningStandin();
+  const pid = runningStandin(suite.fx.home);
   const t0 = mono();
   a.signal('SIGSTOP');
   try {
