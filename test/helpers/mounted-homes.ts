@@ -12,7 +12,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BindMount } from './bindfs';
+import type { HaNode } from './ha-node';
+import { assertNeverTwoAlive } from './journal';
 import { haSuite, type HaSuite } from './suite';
+import { waitFor } from './wait';
 
 export const HB = 200; // lock.heartbeatMs
 export const IO = 1000; // lock.ioTimeoutMs (generous: a helper not scheduled for 500 ms on a loaded host read as hung)
@@ -37,6 +40,12 @@ export interface MountedHomes {
   mount(backing: string, mountpoint: string): Promise<BindMount>;
   /** A node's environment: the stand-in journals in the fixture's home; the lock timings above. */
   env(): Record<string, string>;
+  /**
+   * After the first Jenkins is gone and the homes healed at `healedAt`: waits until one of `nodes`
+   * leads with Jenkins ready (within a cool-down and a takeover), then checks the journal: two
+   * lives, never two alive, the second started after `healedAt`.
+   */
+  expectJenkinsBack(nodes: readonly HaNode[], healedAt: number, what: string): Promise<void>;
 }
 
 /** Call once at the top of a test file (it registers the suite's hooks); `prefix` names the scratch folders. */
@@ -83,6 +92,21 @@ export function mountedHomes(prefix: string): MountedHomes {
         JHA_LOCK_IO_TIMEOUT_MS: String(IO),
         JHA_ELECTION_RESIGN_COOLDOWN_MS: String(COOL),
       };
+    },
+    async expectJenkinsBack(nodes: readonly HaNode[], healedAt: number, what: string): Promise<void> {
+      await waitFor(
+        async () => {
+          for (const n of nodes) {
+            const s = await n.status();
+            if (s?.node.role === 'leader' && s.jenkins.ready) return true;
+          }
+          return false;
+        },
+        { timeoutMs: COOL + BOUND + 10_000, what },
+      );
+      const ls = assertNeverTwoAlive(suite.fx.home);
+      expect(ls).toHaveLength(2);
+      expect(ls[1]!.start).toBeGreaterThan(healedAt);
     },
   };
 }

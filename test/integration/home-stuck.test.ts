@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mono, STANDIN, type HaNode } from '../helpers/ha-node';
-import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
+import { lives, readJournal } from '../helpers/journal';
 import { BOUND, COOL, LEASE, mountedHomes } from '../helpers/mounted-homes';
 import { waitFor } from '../helpers/wait';
 
@@ -85,17 +85,5 @@ test('the killed Jenkins survives SIGKILL: the leader keeps the election and say
   const healedAt = mono();
   await a.waitForEvent('jenkins.group_survivors_gone', { after: t0, timeoutMs: 10_000 });
 
-  await waitFor(
-    async () => {
-      for (const n of [a, b]) {
-        const s = await n.status();
-        if (s?.node.role === 'leader' && s.jenkins.ready) return true;
-      }
-      return false;
-    },
-    { timeoutMs: COOL + BOUND + 10_000, what: 'a Jenkins back once the killed one died' },
-  );
-  const ls = assertNeverTwoAlive(suite.fx.home);
-  expect(ls).toHaveLength(2);
-  expect(ls[1]!.start).toBeGreaterThan(healedAt);
+  await homes.expectJenkinsBack([a, b], healedAt, 'a Jenkins back once the killed one died');
 });

@@ -102,19 +102,7 @@ test('both mounts hang: no Jenkins runs while they hang, even past the cool-down
     for (const m of homes.mounts) m.heal();
   }
   const healedAt = mono();
-  await waitFor(
-    async () => {
-      for (const n of [a, b]) {
-        const s = await n.status();
-        if (s?.node.role === 'leader' && s.jenkins.ready) return true;
-      }
-      return false;
-    },
-    { timeoutMs: COOL + BOUND + 10_000, what: 'a Jenkins back after the heal' },
-  );
-  const ls = assertNeverTwoAlive(suite.fx.home);
-  expect(ls).toHaveLength(2);
-  expect(ls[1]!.start).toBeGreaterThan(healedAt);
+  await homes.expectJenkinsBack([a, b], healedAt, 'a Jenkins back after the heal');
 });
 
 test("a standby's mount hangs: the standby says so (home.hung, /status) and stays out while the leader keeps Jenkins; after the heal it is back in line", async () => {
