@@ -15,8 +15,9 @@ import { HomeIo } from '../../src/fencing/home-io';
 import { acquireHomeLock, lockPath, readLock, type LockRecord } from '../../src/fencing/home-lock';
 import { runCommand } from '../../src/jenkins/command';
 import { EligibilityMonitor } from '../../src/jenkins/eligibility';
-import { silentLogger, type LogFields, type Logger } from '../../src/logging/logger';
+import { silentLogger } from '../../src/logging/logger';
 import { BindMount } from '../helpers/bindfs';
+import { MemoryLogger } from '../helpers/memory-logger';
 import { readStat } from '../helpers/procs';
 import { waitFor } from '../helpers/wait';
 
@@ -26,13 +27,8 @@ let back: string;
 let mnt: string;
 let mount: BindMount;
 const ios: HomeIo[] = [];
-const events: string[] = [];
-const log: Logger = {
-  ...silentLogger,
-  error: (_m: string, f?: LogFields) => void events.push(String(f?.event)),
-  info: (_m: string, f?: LogFields) => void events.push(String(f?.event)),
-  child: () => log,
-};
+/** HomeIo's lines (its health changes: home.hung, home.recovered, ...). */
+const log = new MemoryLogger();
 const record: LockRecord = { epoch: 7, nodeId: 'a', host: 'h', pid: 1, cluster: 'c', state: 'held', time: '' };
 
 const gone = (pid: number): boolean => {
@@ -51,7 +47,7 @@ beforeAll(async () => {
 afterEach(() => {
   mount.heal();
   for (const io of ios.splice(0)) io.close();
-  events.length = 0;
+  log.entries.length = 0;
 });
 
 afterAll(async () => {
@@ -110,7 +106,7 @@ it('answers timeout within the bound on a hung mount while the loop ticks and ot
     expect(io.health()).toMatchObject({ state: 'hung' });
     expect(ticks).toBeGreaterThan(50);
     expect(worstGap).toBeLessThan(300);
-    expect(events).toEqual(['home.hung']);
+    expect(log.eventNames()).toEqual(['home.hung']);
   } finally {
     clearInterval(ticker);
     mount.heal();
@@ -119,7 +115,7 @@ it('answers timeout within the bound on a hung mount while the loop ticks and ot
   await waitFor(() => io.pids().stuck === null, { timeoutMs: 5000, what: 'the last killed helper to exit' });
   expect(await readLock(mnt, { io })).toEqual({ kind: 'ok', record });
   expect(io.health().state).toBe('ok');
-  expect(events).toEqual(['home.hung', 'home.recovered']);
+  expect(log.eventNames()).toEqual(['home.hung', 'home.recovered']);
 });
 
 it('a command run in the hung home (service commands, the preflight) times out without stopping the event loop', async () => {
