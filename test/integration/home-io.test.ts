@@ -14,9 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { HomeIo } from '../../src/fencing/home-io';
 import { acquireHomeLock, lockPath, readLock, type LockRecord } from '../../src/fencing/home-lock';
 import { runCommand } from '../../src/jenkins/command';
-import { EligibilityMonitor } from '../../src/jenkins/eligibility';
-import { silentLogger } from '../../src/logging/logger';
 import { BindMount } from '../helpers/bindfs';
+import { eligibilityMonitor } from '../helpers/eligibility';
 import { MemoryLogger } from '../helpers/memory-logger';
 import { readStat } from '../helpers/procs';
 import { waitFor } from '../helpers/wait';
@@ -162,21 +161,7 @@ it('refuses a FIFO planted at the lock path on the mount at once, and the next l
 
 it('the eligibility check on a hung home: ineligible within the bound naming the home, without blocking the loop; eligible after -CONT', async () => {
   const io = make();
-  const elig = new EligibilityMonitor({
-    home: mnt,
-    homeIo: io,
-    nodeId: 'a',
-    command: 'sh -c true',
-    maxWriteLatencyMs: 1000,
-    minFreeDiskMb: 1,
-    preflightCommand: '',
-    preflightTimeoutMs: 1000,
-    secrets: { envNames: [], values: [] },
-    intervalMs: 60_000,
-    leaderVersion: () => Promise.resolve(null),
-    active: () => true,
-    logger: silentLogger,
-  });
+  const elig = eligibilityMonitor(mnt, io);
   io.warm();
   await waitFor(() => io.pids().ready, { timeoutMs: 10_000, what: 'a ready helper' });
   expect((await elig.check())?.eligible).toBe(true);
