@@ -4,7 +4,7 @@
  * never two Jenkins alive at once on the home.
  */
 import { assertNeverTwoAlive, runningStandin } from '../helpers/journal';
-import { mono } from '../helpers/ha-node';
+import { mono, type HaNode } from '../helpers/ha-node';
 import { waitForExit } from '../helpers/procs';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { haSuite } from '../helpers/suite';
@@ -19,12 +19,17 @@ const suite = haSuite({
   },
 });
 
-test('a ZooKeeper restart never yields two Jenkins, and the service comes back', async () => {
-  const a = suite.fx.start('a');
+/** a leads with a ready Jenkins (reaching ZooKeeper at `aZk` when given), b stands by; the pid of a's stand-in. */
+async function pair(aZk?: string): Promise<{ a: HaNode; b: HaNode; pid: number }> {
+  const a = suite.fx.start('a', aZk === undefined ? {} : { zk: aZk });
   await a.waitLeaderReady();
   const b = suite.fx.start('b');
   await b.waitRole('standby');
-  const pid = runningStandin(suite.fx.home);
+  return { a, b, pid: runningStandin(suite.fx.home) };
+}
+
+test('a ZooKeeper restart never yields two Jenkins, and the service comes back', async () => {
+  const { a, b, pid } = await pair();
   const t0 = mono();
   await suite.zk.stopServer(1);
   // Silent ZooKeeper: the leader fences its Jenkins before the session could expire.
@@ -42,11 +47,7 @@ test('a ZooKeeper restart never yields two Jenkins, and the service comes back',
 test('a silent partition stops the old Jenkins before the standby starts its own', async () => {
   const [host, port] = suite.zk.connect.split(':');
   proxy = await startProxy({ host: host!, port: Number(port) });
-  const a = suite.fx.start('a', { zk: `127.0.0.1:${proxy.port}` });
-  await a.waitLeaderReady();
-  const b = suite.fx.start('b');
-  await b.waitRole('standby');
-  const pid = runningStandin(suite.fx.home);
+  const { a, b, pid } = await pair(`127.0.0.1:${proxy.port}`);
   const t0 = mono();
   proxy.blackhole();
   // a hears nothing: it fences within fenceAfter (T/2) + kill grace, before its session can expire.
@@ -67,11 +68,7 @@ test('a silent partition stops the old Jenkins before the standby starts its own
 });
 
 test('a frozen controller (SIGSTOP) loses its Jenkins to the watchdog before the standby starts one', async () => {
-  const a = suite.fx.start('a');
-  await a.waitLeaderReady();
-  const b = suite.fx.start('b');
-  await b.waitRole('standby');
-  const pid = runningStandin(suite.fx.home);
+  const { a, b, pid } = await pair();
   const t0 = mono();
   a.signal('SIGSTOP');
   try {
