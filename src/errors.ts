@@ -55,22 +55,13 @@ export class ConfigError extends HaError {
   }
 }
 
+/** The codes of ZkError: every ZK_* code of ErrorCode. */
+export type ZkErrorCode = Extract<ErrorCode, `ZK_${string}`>;
+
 /** An error reported by ZooKeeper or by our timeout wrapper around a ZooKeeper call. */
 export class ZkError extends HaError {
   constructor(
-    code: Extract<
-      ErrorCode,
-      | 'ZK_TIMEOUT'
-      | 'ZK_CONNECTION_LOSS'
-      | 'ZK_SESSION_EXPIRED'
-      | 'ZK_NO_NODE'
-      | 'ZK_NODE_EXISTS'
-      | 'ZK_BAD_VERSION'
-      | 'ZK_NOT_EMPTY'
-      | 'ZK_NO_AUTH'
-      | 'ZK_CLOSED'
-      | 'ZK_ERROR'
-    >,
+    code: ZkErrorCode,
     message: string,
     readonly op?: string,
     readonly path?: string,

@@ -22,7 +22,7 @@ import { monoNow } from '../util/clock';
 
 export { HISTORY_KEEP } from './cluster-history';
 
-export { decodeHistory, decodePause, decodeSwitchover, parseRecord, pauseInForce, type PauseRecord } from './records';
+export { decodeHistory, decodePause, decodeSwitchover, pauseInForce, type PauseRecord } from './records';
 
 export interface ClusterViewEvents {
   change: () => void;
@@ -194,22 +194,19 @@ export class ClusterView extends EventEmitter {
   }
 
   /** Compare-and-set the intent to `next`; false if it changed meanwhile. */
-  async setSwitchoverState(next: SwitchoverIntent, version: number): Promise<boolean> {
-    try {
-      await this.coord.setData(this.switchoverPath, Buffer.from(JSON.stringify(next)), version);
-    } catch (err) {
-      const c = errorCode(err);
-      if (c === 'ZK_BAD_VERSION' || c === 'ZK_NO_NODE') return false;
-      throw err;
-    }
-    await this.refreshSwitchover();
-    return true;
+  setSwitchoverState(next: SwitchoverIntent, version: number): Promise<boolean> {
+    return this.writeSwitchoverAt(() => this.coord.setData(this.switchoverPath, Buffer.from(JSON.stringify(next)), version));
   }
 
   /** Delete the intent if it is still at `version` (-1: whatever it is). */
-  async deleteSwitchover(version: number): Promise<boolean> {
+  deleteSwitchover(version: number): Promise<boolean> {
+    return this.writeSwitchoverAt(() => this.coord.remove(this.switchoverPath, version));
+  }
+
+  /** A versioned write of the intent: false if it changed or went meanwhile, else re-read it. */
+  private async writeSwitchoverAt(write: () => Promise<unknown>): Promise<boolean> {
     try {
-      await this.coord.remove(this.switchoverPath, version);
+      await write();
     } catch (err) {
       const c = errorCode(err);
       if (c === 'ZK_BAD_VERSION' || c === 'ZK_NO_NODE') return false;

@@ -18,7 +18,7 @@
 import { errorCode, errorMessage } from '../errors';
 import type { Coordinator } from '../coordination/types';
 import type { Logger } from '../logging/logger';
-import { parseRecord } from './records';
+import { parseRecord } from '../util/record-json';
 import type { FenceConfirmation } from './status';
 
 export type { FenceConfirmation } from './status';

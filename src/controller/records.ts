@@ -1,9 +1,9 @@
 /**
  * The records of the cluster's znodes, decoded defensively: the maintenance pause, the switchover
- * intent and the history entries. Malformed data (not JSON, wrong types, oversized strings) yields
- * null; the callers log it and treat the record as absent.
+ * intent and the history entries. Malformed data (not a bounded JSON object, util/record-json.ts, or
+ * wrong types) yields null; the callers log it and treat the record as absent.
  */
-import { MAX_FIELD_LENGTH } from '../election/member';
+import { parseRecord } from '../util/record-json';
 import type { DrainReport, HistoryEntry, SwitchoverIntent } from './status';
 
 export interface PauseRecord {
@@ -14,23 +14,6 @@ export interface PauseRecord {
   until: string | null;
   /** The leader drains and stops Jenkins for this pause. */
   drain?: boolean;
-}
-
-/**
- * A record znode's JSON object, or null when it is not one: not JSON, not an object, larger than
- * 32 kB or with a string longer than MAX_FIELD_LENGTH (records end up in /status and /history).
- */
-export function parseRecord(data: Buffer): Record<string, unknown> | null {
-  if (data.length > 16 * MAX_FIELD_LENGTH) return null;
-  let v: unknown;
-  try {
-    v = JSON.parse(data.toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
-  const o = v as Record<string, unknown>;
-  return Object.values(o).some((x) => typeof x === 'string' && x.length > MAX_FIELD_LENGTH) ? null : o;
 }
 
 export function decodePause(data: Buffer): PauseRecord | null {

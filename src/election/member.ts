@@ -1,4 +1,5 @@
 /** The JSON a member stores in its election znode, and its tolerant parser. */
+import { parseRecord } from '../util/record-json';
 import { decodeSafetySettings, type SafetySettings } from '../util/safety-settings';
 
 export interface MemberInfo {
@@ -36,26 +37,14 @@ export function encodeMember(m: MemberInfo): Buffer {
   return Buffer.from(JSON.stringify(m));
 }
 
-/** Longest string field accepted from another member (its data ends up in /status and /members). */
-export const MAX_FIELD_LENGTH = 2048;
-
 /**
  * Malformed data from another member yields null; the caller logs it and ignores it. Malformed:
- * not JSON, not an object, id/host/pid missing or of the wrong type, a string field longer than
- * MAX_FIELD_LENGTH (a hostile member must not blow up every status answer).
+ * not a bounded JSON object (util/record-json.ts: a hostile member must not blow up every status
+ * answer), id/host/pid missing or of the wrong type.
  */
 export function decodeMember(data: Buffer): MemberInfo | null {
-  if (data.length > 16 * MAX_FIELD_LENGTH) return null;
-  let v: unknown;
-  try {
-    v = JSON.parse(data.toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const o = v as Record<string, unknown>;
-  if (typeof o.id !== 'string' || typeof o.host !== 'string' || typeof o.pid !== 'number') return null;
-  if (Object.values(o).some((x) => typeof x === 'string' && x.length > MAX_FIELD_LENGTH)) return null;
+  const o = parseRecord(data);
+  if (o === null || typeof o.id !== 'string' || typeof o.host !== 'string' || typeof o.pid !== 'number') return null;
   return {
     id: o.id,
     host: o.host,

@@ -1,5 +1,4 @@
 /** Command line of the chaos run (pure, so it can be unit-tested). */
-import { parseSeed } from './prng';
 import { FAULT_KINDS, isFaultKind, STORAGE_KINDS, type FaultKind } from './schedule';
 
 export interface ChaosArgs {
@@ -157,4 +156,10 @@ export function parseChaosArgs(argv: string[], randomSeed: () => number = () => 
     } else a.kinds = a.kinds.filter((k) => !STORAGE_KINDS.includes(k));
   }
   return a;
+}
+
+/** A seed from the command line: a decimal integer in 0..2^32-1. */
+export function parseSeed(raw: string): number {
+  if (!/^\d{1,10}$/.test(raw) || Number(raw) > 0xffffffff) throw new Error(`--seed must be an integer in 0..4294967295, got "${raw}"`);
+  return Number(raw);
 }

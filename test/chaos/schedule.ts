@@ -5,7 +5,7 @@
  * kind at least twice). Each fault also carries its random parameters (durations, choices) so the
  * run itself draws nothing.
  */
-import { Prng } from './prng';
+import { Prng } from '../helpers/prng';
 
 export const FAULT_KINDS = [
   'kill-controller',

@@ -1,8 +1,10 @@
 /**
- * Deterministic randomness for fuzz-style tests: a seeded PRNG (mulberry32) and pickers. A
- * failing case prints its seed and index, so it can be replayed exactly. Override the seed with
- * env FUZZ_SEED to explore more inputs; CI runs the fixed default.
+ * Deterministic randomness for fuzz-style tests: the seeded PRNG of prng.ts (mulberry32) and
+ * pickers. A failing case prints its seed and index, so it can be replayed exactly. Override the
+ * seed with env FUZZ_SEED (0..4294967295) to explore more inputs; CI runs the fixed default.
  */
+import { Prng } from './prng';
+
 export const DEFAULT_SEED = 20240607;
 
 export function fuzzSeed(): number {
@@ -10,27 +12,10 @@ export function fuzzSeed(): number {
   return s !== undefined && /^\d+$/.test(s) ? Number(s) : DEFAULT_SEED;
 }
 
-export class Rng {
-  private state: number;
+/** The PRNG (prng.ts) with the pickers fuzz cases need; `seed` is printed with a failing case. */
+export class Rng extends Prng {
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** Integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    const v = items[this.int(0, items.length - 1)];
-    if (v === undefined) throw new Error('pick from an empty list');
-    return v;
+    super(seed);
   }
   bool(p = 0.5): boolean {
     return this.next() < p;

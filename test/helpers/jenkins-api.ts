@@ -13,8 +13,10 @@ export interface Answer {
   body: unknown;
 }
 
+/** The checker of every api() response of the test file (its `seen` lists what was checked). */
 export const checker = new OpenApiChecker();
 
+/** One request to a node's API; the response is checked against docs/openapi.yaml. */
 export async function api(node: HaNode, method: 'GET' | 'HEAD' | 'POST' | 'DELETE', p: string, o: { token?: string; body?: unknown } = {}): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`;

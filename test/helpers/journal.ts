@@ -292,6 +292,15 @@ export function assertNeverTwoAlive(home: string, opts: LivesOptions = {}): Life
   return checkNeverTwoAlive(readJournal(home), opts, journalPath(home));
 }
 
+/** The pid of the one stand-in $home's journal shows running; throws unless exactly one runs. */
+export function runningStandin(home: string): number {
+  const running = lives(readJournal(home)).filter((l) => l.endedBy === 'running');
+  if (running.length !== 1) {
+    throw new Error(`${journalPath(home)}: expected exactly one running stand-in, found ${running.length}${running.map((l) => `\n  ${describeLife(l)}`).join('')}`);
+  }
+  return running[0]!.pid;
+}
+
 /** Lives of $home's journal that started strictly after `mono`. */
 export function startsAfter(home: string, mono: number, opts: LivesOptions = {}): Life[] {
   return lives(readJournal(home), opts).filter((l) => l.start > mono);

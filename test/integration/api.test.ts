@@ -6,7 +6,7 @@
  */
 import { assertNeverTwoAlive, lives, monoNow, readJournal } from '../helpers/journal';
 import type { HaNode } from '../helpers/ha-node';
-import { OpenApiChecker } from '../helpers/openapi';
+import { api, checker, type Answer } from '../helpers/jenkins-api';
 import { waitForExit } from '../helpers/procs';
 import { haSuite } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
@@ -14,30 +14,6 @@ import { waitFor } from '../helpers/wait';
 const TOKEN = 'integration-token';
 const ENV = { JHA_API_TOKEN: TOKEN };
 const suite = haSuite();
-const checker = new OpenApiChecker();
-
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
-/** One request to a node's API; the response is checked against docs/openapi.yaml. */
-async function api(node: HaNode, method: 'GET' | 'HEAD' | 'POST' | 'DELETE', p: string, o: { token?: string; body?: unknown } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`;
-  if (o.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`http://127.0.0.1:${node.opts.apiPort}${p}`, {
-    method,
-    headers,
-    ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
-    signal: AbortSignal.timeout(5000),
-  });
-  const text = await res.text();
-  const type = res.headers.get('content-type') ?? undefined;
-  const body: unknown = type?.startsWith('application/json') && text !== '' ? JSON.parse(text) : text;
-  checker.check(method, new URL(p, 'http://x').pathname, res.status, type, body);
-  return { status: res.status, body };
-}
 
 function errorCodeOf(a: Answer): string | undefined {
   return (a.body as { error?: { code?: string } }).error?.code;

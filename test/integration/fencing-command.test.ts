@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO, mono } from '../helpers/ha-node';
-import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
+import { assertNeverTwoAlive, lives, readJournal, runningStandin } from '../helpers/journal';
 import { waitForExit } from '../helpers/procs';
 import { haSuite } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
@@ -58,12 +58,6 @@ function records(file: string): FenceRecord[] {
     .map((l) => JSON.parse(l) as FenceRecord);
 }
 
-function runningStandin(): number {
-  const running = lives(readJournal(suite.fx.home)).filter((l) => l.endedBy === 'running');
-  expect(running).toHaveLength(1);
-  return running[0]!.pid;
-}
-
 test('fences the previous active with its identity in the env after a kill -9, and not after a graceful handover', async () => {
   const f = fencingEnv();
   const a = suite.fx.start('a', { env: f.env });
@@ -72,7 +66,7 @@ test('fences the previous active with its identity in the env after a kill -9, a
   await b.waitRole('standby');
   // The first term of the cluster had nobody to fence.
   expect(a.events('fence.skipped')[0]?.why).toBe('clean');
-  const standinA = runningStandin();
+  const standinA = runningStandin(suite.fx.home);
 
   a.signal('SIGKILL');
   expect(await waitForExit(standinA, 3000)).toBe(true);
@@ -119,7 +113,7 @@ test('when every fencing method fails, the new leader starts no Jenkins, says wh
   await a.waitLeaderReady();
   const b = suite.fx.start('b', { env: f.env });
   await b.waitRole('standby');
-  const standinA = runningStandin();
+  const standinA = runningStandin(suite.fx.home);
   a.signal('SIGKILL');
   expect(await waitForExit(standinA, 3000)).toBe(true);
 

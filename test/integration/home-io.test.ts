@@ -14,9 +14,9 @@ import { performance } from 'node:perf_hooks';
 import { HomeIo } from '../../src/fencing/home-io';
 import { acquireHomeLock, lockPath, readLock, type LockRecord } from '../../src/fencing/home-lock';
 import { runCommand } from '../../src/jenkins/command';
-import { EligibilityMonitor } from '../../src/jenkins/eligibility';
-import { silentLogger, type LogFields, type Logger } from '../../src/logging/logger';
 import { BindMount } from '../helpers/bindfs';
+import { eligibilityMonitor } from '../helpers/eligibility';
+import { MemoryLogger } from '../helpers/memory-logger';
 import { readStat } from '../helpers/procs';
 import { waitFor } from '../helpers/wait';
 
@@ -26,13 +26,8 @@ let back: string;
 let mnt: string;
 let mount: BindMount;
 const ios: HomeIo[] = [];
-const events: string[] = [];
-const log: Logger = {
-  ...silentLogger,
-  error: (_m: string, f?: LogFields) => void events.push(String(f?.event)),
-  info: (_m: string, f?: LogFields) => void events.push(String(f?.event)),
-  child: () => log,
-};
+/** HomeIo's lines (its health changes: home.hung, home.recovered, ...). */
+const log = new MemoryLogger();
 const record: LockRecord = { epoch: 7, nodeId: 'a', host: 'h', pid: 1, cluster: 'c', state: 'held', time: '' };
 
 const gone = (pid: number): boolean => {
@@ -51,7 +46,7 @@ beforeAll(async () => {
 afterEach(() => {
   mount.heal();
   for (const io of ios.splice(0)) io.close();
-  events.length = 0;
+  log.entries.length = 0;
 });
 
 afterAll(async () => {
@@ -110,7 +105,7 @@ it('answers timeout within the bound on a hung mount while the loop ticks and ot
     expect(io.health()).toMatchObject({ state: 'hung' });
     expect(ticks).toBeGreaterThan(50);
     expect(worstGap).toBeLessThan(300);
-    expect(events).toEqual(['home.hung']);
+    expect(log.eventNames()).toEqual(['home.hung']);
   } finally {
     clearInterval(ticker);
     mount.heal();
@@ -119,7 +114,7 @@ it('answers timeout within the bound on a hung mount while the loop ticks and ot
   await waitFor(() => io.pids().stuck === null, { timeoutMs: 5000, what: 'the last killed helper to exit' });
   expect(await readLock(mnt, { io })).toEqual({ kind: 'ok', record });
   expect(io.health().state).toBe('ok');
-  expect(events).toEqual(['home.hung', 'home.recovered']);
+  expect(log.eventNames()).toEqual(['home.hung', 'home.recovered']);
 });
 
 it('a command run in the hung home (service commands, the preflight) times out without stopping the event loop', async () => {
@@ -166,21 +161,7 @@ it('refuses a FIFO planted at the lock path on the mount at once, and the next l
 
 it('the eligibility check on a hung home: ineligible within the bound naming the home, without blocking the loop; eligible after -CONT', async () => {
   const io = make();
-  const elig = new EligibilityMonitor({
-    home: mnt,
-    homeIo: io,
-    nodeId: 'a',
-    command: 'sh -c true',
-    maxWriteLatencyMs: 1000,
-    minFreeDiskMb: 1,
-    preflightCommand: '',
-    preflightTimeoutMs: 1000,
-    secrets: { envNames: [], values: [] },
-    intervalMs: 60_000,
-    leaderVersion: () => Promise.resolve(null),
-    active: () => true,
-    logger: silentLogger,
-  });
+  const elig = eligibilityMonitor(mnt, io);
   io.warm();
   await waitFor(() => io.pids().ready, { timeoutMs: 10_000, what: 'a ready helper' });
   expect((await elig.check())?.eligible).toBe(true);

@@ -13,51 +13,18 @@
  * killed group still lived.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { BindMount } from '../helpers/bindfs';
 import { mono, STANDIN, type HaNode } from '../helpers/ha-node';
-import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
-import { haSuite } from '../helpers/suite';
+import { lives, readJournal } from '../helpers/journal';
+import { BOUND, COOL, LEASE, mountedHomes } from '../helpers/mounted-homes';
 import { waitFor } from '../helpers/wait';
 
-const HB = 200;
-const IO = 1000;
-const LEASE = 1500;
-const COOL = 2000;
-const START_MS = 4000;
-const BOUND = HB + IO + LEASE + START_MS;
-
-let root: string;
-let mounts: BindMount[] = [];
-
-const suite = haSuite({
-  afterEach: async () => {
-    for (const m of mounts) await m.unmount();
-    mounts = [];
-    fs.rmSync(root, { recursive: true, force: true });
-  },
-});
-
-beforeEach(async () => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-home-stuck-'));
-  fs.mkdirSync(path.join(root, 'back'), { mode: 0o700 });
-  mounts = [await BindMount.mount(path.join(root, 'back'), path.join(root, 'a')), await BindMount.mount(path.join(root, 'back'), path.join(root, 'b'))];
-});
-
-function env(): Record<string, string> {
-  return {
-    STANDIN_STATE_DIR: suite.fx.home,
-    JHA_LOCK_HEARTBEAT_MS: String(HB),
-    JHA_LOCK_LEASE_MS: String(LEASE),
-    JHA_LOCK_IO_TIMEOUT_MS: String(IO),
-    JHA_ELECTION_RESIGN_COOLDOWN_MS: String(COOL),
-  };
-}
+const homes = mountedHomes('jha-home-stuck-');
+const { suite } = homes;
 
 /** The stand-in, plus a member of its group that reads inner/probe on the home in a loop. */
 function stuckCommand(): string {
-  const script = path.join(root, 'stuck-jenkins.sh');
+  const script = path.join(homes.root, 'stuck-jenkins.sh');
   fs.writeFileSync(
     script,
     'while :; do cat "$JENKINS_HOME/inner/probe" >/dev/null 2>&1; sleep 0.1; done &\n' +
@@ -72,7 +39,7 @@ function blockedReader(): number | null {
     if (!/^\d+$/.test(e)) continue;
     try {
       const cmd = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8');
-      if (!cmd.startsWith('cat\0') || !cmd.includes(path.join(root, 'a', 'inner', 'probe'))) continue;
+      if (!cmd.startsWith('cat\0') || !cmd.includes(path.join(homes.root, 'a', 'inner', 'probe'))) continue;
       if (fs.readFileSync(`/proc/${e}/wchan`, 'utf8').includes('request_wait_answer')) return Number(e);
     } catch {
       /* gone */
@@ -82,13 +49,13 @@ function blockedReader(): number | null {
 }
 
 test('the killed Jenkins survives SIGKILL: the leader keeps the election and says so, the standby starts nothing; once it dies Jenkins is back, never two alive', async () => {
+  const { root } = homes;
   fs.mkdirSync(path.join(root, 'inner-back'));
   fs.writeFileSync(path.join(root, 'inner-back', 'probe'), 'x');
-  const inner = await BindMount.mount(path.join(root, 'inner-back'), path.join(root, 'back', 'inner'));
-  mounts.push(inner);
-  const a: HaNode = suite.fx.start('a', { home: mounts[0]!.mountpoint, env: { ...env(), JHA_JENKINS_COMMAND: stuckCommand() } });
+  const inner = await homes.mount(path.join(root, 'inner-back'), path.join(root, 'back', 'inner'));
+  const a: HaNode = suite.fx.start('a', { home: homes.mounts[0].mountpoint, env: { ...homes.env(), JHA_JENKINS_COMMAND: stuckCommand() } });
   await a.waitLeaderReady();
-  const b = suite.fx.start('b', { home: mounts[1]!.mountpoint, env: env() });
+  const b = suite.fx.start('b', { home: homes.mounts[1].mountpoint, env: homes.env() });
   await b.waitRole('standby');
   const t0 = mono();
   inner.hang();
@@ -118,17 +85,5 @@ test('the killed Jenkins survives SIGKILL: the leader keeps the election and say
   const healedAt = mono();
   await a.waitForEvent('jenkins.group_survivors_gone', { after: t0, timeoutMs: 10_000 });
 
-  await waitFor(
-    async () => {
-      for (const n of [a, b]) {
-        const s = await n.status();
-        if (s?.node.role === 'leader' && s.jenkins.ready) return true;
-      }
-      return false;
-    },
-    { timeoutMs: COOL + BOUND + 10_000, what: 'a Jenkins back once the killed one died' },
-  );
-  const ls = assertNeverTwoAlive(suite.fx.home);
-  expect(ls).toHaveLength(2);
-  expect(ls[1]!.start).toBeGreaterThan(healedAt);
+  await homes.expectJenkinsBack([a, b], healedAt, 'a Jenkins back once the killed one died');
 });

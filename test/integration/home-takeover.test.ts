@@ -13,60 +13,19 @@
  * hung (no takeover). The stand-ins journal in the fixture's home, off the mounts, so the
  * never-two-alive check (suite.ts, after each test) reads every life even while a mount hangs.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { BindMount } from '../helpers/bindfs';
 import { mono, type HaNode } from '../helpers/ha-node';
 import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
-import { haSuite } from '../helpers/suite';
+import { BOUND, COOL, mountedHomes } from '../helpers/mounted-homes';
 import { waitFor } from '../helpers/wait';
 
-const HB = 200; // lock.heartbeatMs
-const IO = 1000; // lock.ioTimeoutMs (generous: a helper not scheduled for 500 ms on a loaded host read as hung)
-const LEASE = 1500; // lock.leaseMs (>= HB + IO + fencing.marginMs)
-const COOL = 2000; // election.resignCooldownMs
-/** Launching the stand-in and its first readiness answer (health probes every 300 ms), on a loaded 2-core machine. */
-const START_MS = 4000;
-/**
- * The takeover bound: the leader notices within HB + IO (its next heartbeat or watch read misses
- * the deadline) and kills Jenkins at once; the successor waits for the last heartbeat, written
- * before the hang, to be LEASE old; then the launch and the first readiness answer.
- */
-const BOUND = HB + IO + LEASE + START_MS;
-
-let root: string;
-let mounts: BindMount[] = [];
-
-const suite = haSuite({
-  afterEach: async () => {
-    for (const m of mounts) await m.unmount();
-    mounts = [];
-    fs.rmSync(root, { recursive: true, force: true });
-  },
-});
-
-beforeEach(async () => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-home-takeover-'));
-  fs.mkdirSync(path.join(root, 'back'), { mode: 0o700 });
-  mounts = [await BindMount.mount(path.join(root, 'back'), path.join(root, 'a')), await BindMount.mount(path.join(root, 'back'), path.join(root, 'b'))];
-});
-
-function env(): Record<string, string> {
-  return {
-    STANDIN_STATE_DIR: suite.fx.home,
-    JHA_LOCK_HEARTBEAT_MS: String(HB),
-    JHA_LOCK_LEASE_MS: String(LEASE),
-    JHA_LOCK_IO_TIMEOUT_MS: String(IO),
-    JHA_ELECTION_RESIGN_COOLDOWN_MS: String(COOL),
-  };
-}
+const homes = mountedHomes('jha-home-takeover-');
+const { suite } = homes;
 
 /** a leads with a ready Jenkins on mount a; b stands by on mount b. */
 async function pair(): Promise<{ a: HaNode; b: HaNode }> {
-  const a = suite.fx.start('a', { home: mounts[0]!.mountpoint, env: env() });
+  const a = suite.fx.start('a', { home: homes.mounts[0].mountpoint, env: homes.env() });
   await a.waitLeaderReady();
-  const b = suite.fx.start('b', { home: mounts[1]!.mountpoint, env: env() });
+  const b = suite.fx.start('b', { home: homes.mounts[1].mountpoint, env: homes.env() });
   await b.waitRole('standby');
   return { a, b };
 }
@@ -77,9 +36,9 @@ async function metrics(n: HaNode): Promise<string> {
 
 test("the leader's mount hangs: its Jenkins is killed, it yields keeping its breadcrumb, the standby takes over within the bound; after the heal it rejoins as standby", async () => {
   const { a, b } = await pair();
-  const [ma] = mounts;
+  const [ma] = homes.mounts;
   const t0 = mono();
-  ma!.hang();
+  ma.hang();
   try {
     const fenced = await a.waitForEvent('fenced', { after: t0, timeoutMs: BOUND });
     expect(fenced.message).toMatch(/JENKINS_HOME does not answer|storage lease is lost/);
@@ -104,7 +63,7 @@ test("the leader's mount hangs: its Jenkins is killed, it yields keeping its bre
     expect(m).toContain('jenkins_ha_home_hung_total 1');
     expect(m).toContain('jenkins_ha_home_yields_total 1');
   } finally {
-    ma!.heal();
+    ma.heal();
   }
   await a.waitForEvent('home.recovered', { after: t0, timeoutMs: 10_000 });
   await a.waitRole('standby', COOL + 10_000);
@@ -118,7 +77,7 @@ test("the leader's mount hangs: its Jenkins is killed, it yields keeping its bre
 test('both mounts hang: no Jenkins runs while they hang, even past the cool-down; after the heal a Jenkins is back', async () => {
   const { a, b } = await pair();
   const t0 = mono();
-  for (const m of mounts) m.hang();
+  for (const m of homes.mounts) m.hang();
   try {
     await a.waitForEvent('home.yielded', { after: t0, timeoutMs: BOUND });
     // b leaves as a standby (home.left_election), or yields if it won the lead before its own hang showed.
@@ -140,38 +99,26 @@ test('both mounts hang: no Jenkins runs while they hang, even past the cool-down
       expect(s?.home?.state).toBe('hung');
     }
   } finally {
-    for (const m of mounts) m.heal();
+    for (const m of homes.mounts) m.heal();
   }
   const healedAt = mono();
-  await waitFor(
-    async () => {
-      for (const n of [a, b]) {
-        const s = await n.status();
-        if (s?.node.role === 'leader' && s.jenkins.ready) return true;
-      }
-      return false;
-    },
-    { timeoutMs: COOL + BOUND + 10_000, what: 'a Jenkins back after the heal' },
-  );
-  const ls = assertNeverTwoAlive(suite.fx.home);
-  expect(ls).toHaveLength(2);
-  expect(ls[1]!.start).toBeGreaterThan(healedAt);
+  await homes.expectJenkinsBack([a, b], healedAt, 'a Jenkins back after the heal');
 });
 
 test("a standby's mount hangs: the standby says so (home.hung, /status) and stays out while the leader keeps Jenkins; after the heal it is back in line", async () => {
   // A standby makes no call on its home but the lock keeper's look at the lock each heartbeat:
   // that look alone must notice the hang and the recovery.
   const { a, b } = await pair();
-  const [, mb] = mounts;
+  const [, mb] = homes.mounts;
   const t0 = mono();
-  mb!.hang();
+  mb.hang();
   try {
     await b.waitForEvent('home.hung', { after: t0, timeoutMs: BOUND });
     await waitFor(async () => (await b.status())?.home?.state === 'hung', { timeoutMs: BOUND, what: "b's /status to say its home hangs" });
     expect((await a.status())?.node.role).toBe('leader');
     expect(a.events('home.hung')).toHaveLength(0);
   } finally {
-    mb!.heal();
+    mb.heal();
   }
   await b.waitForEvent('home.recovered', { after: t0, timeoutMs: 10_000 });
   await b.waitRole('standby', COOL + 10_000);

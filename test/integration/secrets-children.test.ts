@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO, STANDIN, type HaNode } from '../helpers/ha-node';
-import { lives, readJournal } from '../helpers/journal';
+import { runningStandin } from '../helpers/journal';
 import { haSuite } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 
@@ -95,12 +95,6 @@ async function get(node: HaNode, p: string, token?: string): Promise<{ status: n
   return { status: res.status, text: await res.text() };
 }
 
-function runningStandin(): number {
-  const running = lives(readJournal(suite.fx.home)).filter((l) => l.endedBy === 'running');
-  expect(running).toHaveLength(1);
-  return running[0]!.pid;
-}
-
 test('Jenkins, its shim, the preflight, the fencing methods, the hooks and git inherit no secret; quoted output is redacted', async () => {
   const repoDir = path.join(dump, 'repo');
   const remote = path.join(repoDir, 'config.git');
@@ -129,7 +123,7 @@ test('Jenkins, its shim, the preflight, the fencing methods, the hooks and git i
 
   // Jenkins and the watchdog shim that leads its process group. Everything is judged at the end,
   // so one run shows every kind of child that leaks.
-  const jenkinsEnv = { shim: procEnv(sa.jenkins.pid ?? -1), jenkins: procEnv(runningStandin()) };
+  const jenkinsEnv = { shim: procEnv(sa.jenkins.pid ?? -1), jenkins: procEnv(runningStandin(suite.fx.home)) };
   expect(jenkinsEnv.jenkins).toContain('JENKINS_HOME=');
 
   // b's preflight fails and prints the secrets: b leaves, and says why everywhere.
@@ -206,7 +200,7 @@ test('service mode: the service shim, the service it starts and the start/stop/s
     },
   });
   const s = await a.waitLeaderReady();
-  const env = { shim: procEnv(s.jenkins.pid ?? -1), service: procEnv(runningStandin()) };
+  const env = { shim: procEnv(s.jenkins.pid ?? -1), service: procEnv(runningStandin(suite.fx.home)) };
   expect(env.service).toContain('JENKINS_HOME=');
   // A clean stop runs the stop command (and the pid query around it). The status command ran
   // from the controller itself (the eligibility check for a stray service, before the launch).

@@ -7,10 +7,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
+import { assertNeverTwoAlive, runningStandin } from '../helpers/journal';
 import { mono, REPO, STANDIN, type HaNode } from '../helpers/ha-node';
 import { api } from '../helpers/jenkins-api';
 import { isAlive, waitForExit } from '../helpers/procs';
+import { expectFrozenLeaderLosesJenkins } from '../helpers/frozen-leader';
 import { haSuite } from '../helpers/suite';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
@@ -48,18 +49,12 @@ function start(id: string): HaNode {
   return suite.fx.start(id, { env: serviceEnv(id) });
 }
 
-function runningStandin(): number {
-  const running = lives(readJournal(suite.fx.home)).filter((l) => l.endedBy === 'running');
-  expect(running).toHaveLength(1);
-  return running[0]!.pid;
-}
-
 async function pair(): Promise<{ a: HaNode; b: HaNode; standinPid: number }> {
   const a = start('a');
   await a.waitLeaderReady();
   const b = start('b');
   await b.waitRole('standby');
-  return { a, b, standinPid: runningStandin() };
+  return { a, b, standinPid: runningStandin(suite.fx.home) };
 }
 
 afterEach(() => {
@@ -134,19 +129,7 @@ test('service mode: a graceful stop whose SIGTERM lands while the shim runs a co
 
 test('service mode: a frozen controller (SIGSTOP) loses its service to the watchdog before the standby starts one', async () => {
   const { a, b, standinPid } = await pair();
-  const t0 = mono();
-  a.signal('SIGSTOP');
-  try {
-    expect(await waitForExit(standinPid, 3000)).toBe(true);
-    expect(mono() - t0).toBeLessThan(T);
-    await b.waitLeaderReady(30000);
-  } finally {
-    a.signal('SIGCONT');
-  }
-  await a.waitRole('standby', 30000);
-  expect(a.events('jenkins.started')).toHaveLength(1);
-  const ls = assertNeverTwoAlive(suite.fx.home);
-  expect(ls.map((l) => l.epoch)).toEqual(['1', '2']);
+  const ls = await expectFrozenLeaderLosesJenkins(suite.fx.home, a, b, standinPid, T);
   expect(ls[1]!.start).toBeGreaterThan(ls[0]!.end);
 });
 

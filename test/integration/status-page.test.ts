@@ -11,7 +11,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { makeFixture, logsOf, REPO, type Fixture, type HaNode } from '../helpers/ha-node';
+import { makeFixture, logsOf, REPO, type Fixture, type HaNode, type HaNodeOptions } from '../helpers/ha-node';
 import { assertNeverTwoAlive } from '../helpers/journal';
 import { waitFor } from '../helpers/wait';
 import { startZk, type ZkCluster } from '../helpers/zk';
@@ -276,11 +276,30 @@ test('a cluster-wide pause shows a banner with who paused it, why and until when
   }
 });
 
+/**
+ * Runs `body` with a third node, node-c (started with `opts`), and a watched page; then saves the
+ * page's screenshot as status-page-<name>.png and requires no script error. On a failure the
+ * nodes' logs are printed; the page is closed and node-c stopped whatever happens.
+ */
+async function withNodeC(opts: Partial<HaNodeOptions>, name: string, body: (c: HaNode, w: Watched) => Promise<void>): Promise<void> {
+  const c = fx!.start('node-c', opts);
+  const w = await openPage();
+  try {
+    await body(c, w);
+    await w.page.screenshot({ path: SCREENSHOT.replace(/\.png$/, `-${name}.png`), fullPage: true });
+    expect(w.errors).toEqual([]);
+  } catch (e) {
+    console.log(logsOf(fx!.nodes));
+    throw e;
+  } finally {
+    await w.page.close();
+    await c.stop();
+  }
+}
+
 test("a node that is not eligible says why on its own page, as GET /status words it", async () => {
   // eligibility.preflightCommand `false`: the site check fails, the node stays out of the election.
-  const c = fx!.start('node-c', { env: { JHA_API_TOKEN: TOKEN, JHA_ELIGIBILITY_PREFLIGHT_COMMAND: 'false' } });
-  const { page, errors } = await openPage();
-  try {
+  await withNodeC({ env: { JHA_API_TOKEN: TOKEN, JHA_ELIGIBILITY_PREFLIGHT_COMMAND: 'false' } }, 'not-eligible', async (c, { page }) => {
     const s = await c.waitRole('stopped');
     await page.goto(`${apiBase(c)}/`);
     await waitText(page, '#me-role', /^stopped$/);
@@ -293,15 +312,7 @@ test("a node that is not eligible says why on its own page, as GET /status words
     await waitText(page, '#leader-id', new RegExp(`^${leader.id}$`));
     expect(await page.locator('#members-body tr[data-node="node-c"]').count()).toBe(0);
     expect(await page.locator('#live').textContent()).toContain('not eligible: preflight command failed');
-    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-not-eligible.png'), fullPage: true });
-    expect(errors).toEqual([]);
-  } catch (e) {
-    console.log(logsOf(fx!.nodes));
-    throw e;
-  } finally {
-    await page.close();
-    await c.stop();
-  }
+  });
 });
 
 test('in git sync mode the page shows the sync state: the gate, the recorded commit, this home and the last push', async () => {
@@ -352,9 +363,7 @@ function waitForPush(n: HaNode): Promise<string> {
 
 test("the page shows every member's notes, from the records they publish in ZooKeeper (no call to another node)", async () => {
   // node-c's longer session timeout breaks the storage-lease rule against the others (issue 16 item 3).
-  const c = fx!.start('node-c', { sessionTimeoutMs: 4000, env: { JHA_API_TOKEN: TOKEN } });
-  const { page, requests, errors } = await openPage();
-  try {
+  await withNodeC({ sessionTimeoutMs: 4000, env: { JHA_API_TOKEN: TOKEN } }, 'member-notes', async (c, { page, requests }) => {
     await c.waitRole('standby');
     await page.goto(`${apiBase(leader)}/`);
     await waitText(page, '#members-body tr[data-node="node-c"] td.member-notes li', /^refusing to lead: zk\.sessionTimeoutMs: this node 4000, node node-[ab] 2000/);
@@ -365,13 +374,5 @@ test("the page shows every member's notes, from the records they publish in ZooK
     expect(served.some((n) => n.startsWith('refusing to lead:'))).toBe(true);
     // The browser only ever talked to the node that serves the page.
     expect(requests.every((u) => u.startsWith(apiBase(leader)))).toBe(true);
-    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-member-notes.png'), fullPage: true });
-    expect(errors).toEqual([]);
-  } catch (e) {
-    console.log(logsOf(fx!.nodes));
-    throw e;
-  } finally {
-    await page.close();
-    await c.stop();
-  }
+  });
 });

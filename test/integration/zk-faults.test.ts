@@ -3,10 +3,11 @@
  * drops bytes without closing), and a frozen controller. Every test ends by checking the journal:
  * never two Jenkins alive at once on the home.
  */
-import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
-import { mono } from '../helpers/ha-node';
+import { assertNeverTwoAlive, runningStandin } from '../helpers/journal';
+import { mono, type HaNode } from '../helpers/ha-node';
 import { waitForExit } from '../helpers/procs';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { expectFrozenLeaderLosesJenkins } from '../helpers/frozen-leader';
 import { haSuite } from '../helpers/suite';
 
 const T = 2000;
@@ -19,18 +20,17 @@ const suite = haSuite({
   },
 });
 
-function runningStandin(): number {
-  const running = lives(readJournal(suite.fx.home)).filter((l) => l.endedBy === 'running');
-  expect(running).toHaveLength(1);
-  return running[0]!.pid;
-}
-
-test('a ZooKeeper restart never yields two Jenkins, and the service comes back', async () => {
-  const a = suite.fx.start('a');
+/** a leads with a ready Jenkins (reaching ZooKeeper at `aZk` when given), b stands by; the pid of a's stand-in. */
+async function pair(aZk?: string): Promise<{ a: HaNode; b: HaNode; pid: number }> {
+  const a = suite.fx.start('a', aZk === undefined ? {} : { zk: aZk });
   await a.waitLeaderReady();
   const b = suite.fx.start('b');
   await b.waitRole('standby');
-  const pid = runningStandin();
+  return { a, b, pid: runningStandin(suite.fx.home) };
+}
+
+test('a ZooKeeper restart never yields two Jenkins, and the service comes back', async () => {
+  const { a, b, pid } = await pair();
   const t0 = mono();
   await suite.zk.stopServer(1);
   // Silent ZooKeeper: the leader fences its Jenkins before the session could expire.
@@ -48,11 +48,7 @@ test('a ZooKeeper restart never yields two Jenkins, and the service comes back',
 test('a silent partition stops the old Jenkins before the standby starts its own', async () => {
   const [host, port] = suite.zk.connect.split(':');
   proxy = await startProxy({ host: host!, port: Number(port) });
-  const a = suite.fx.start('a', { zk: `127.0.0.1:${proxy.port}` });
-  await a.waitLeaderReady();
-  const b = suite.fx.start('b');
-  await b.waitRole('standby');
-  const pid = runningStandin();
+  const { a, b, pid } = await pair(`127.0.0.1:${proxy.port}`);
   const t0 = mono();
   proxy.blackhole();
   // a hears nothing: it fences within fenceAfter (T/2) + kill grace, before its session can expire.
@@ -73,24 +69,7 @@ test('a silent partition stops the old Jenkins before the standby starts its own
 });
 
 test('a frozen controller (SIGSTOP) loses its Jenkins to the watchdog before the standby starts one', async () => {
-  const a = suite.fx.start('a');
-  await a.waitLeaderReady();
-  const b = suite.fx.start('b');
-  await b.waitRole('standby');
-  const pid = runningStandin();
-  const t0 = mono();
-  a.signal('SIGSTOP');
-  try {
-    // Nobody renews the shim's lease: it fences Jenkins on its own.
-    expect(await waitForExit(pid, 3000)).toBe(true);
-    expect(mono() - t0).toBeLessThan(T);
-    await b.waitLeaderReady();
-  } finally {
-    a.signal('SIGCONT');
-  }
-  // Thawed, a finds its session expired and stands by; it never restarts Jenkins.
-  await a.waitRole('standby', 30000);
-  expect(a.events('jenkins.started')).toHaveLength(1);
-  const ls = assertNeverTwoAlive(suite.fx.home);
-  expect(ls.map((l) => l.epoch)).toEqual(['1', '2']);
+  const { a, b, pid } = await pair();
+  // Nobody renews the shim's lease: it fences Jenkins on its own; thawed, a stands by.
+  await expectFrozenLeaderLosesJenkins(suite.fx.home, a, b, pid, T);
 });

@@ -9,46 +9,25 @@
 import * as fs from 'node:fs';
 import { aclFor } from '../../src/coordination/acl';
 import { runCli } from '../helpers/cli-run';
+import { api } from '../helpers/jenkins-api';
 import { assertNeverTwoAlive } from '../helpers/journal';
-import { outcome, RawZk, type RawAcl } from '../helpers/raw-zk';
-import { haSuite } from '../helpers/suite';
+import type { RawZk } from '../helpers/raw-zk';
+import { expectOursAlone, securedZk, sortAcl } from '../helpers/secured-zk';
 import { waitFor } from '../helpers/wait';
 import { SASL_USERS } from '../helpers/zk';
 
 const TOKEN = 'sasl-test-token';
 const NODE = SASL_USERS.node;
 
-const clients: RawZk[] = [];
-const suite = haSuite({
-  sasl: true,
-  afterEach: () => {
-    for (const c of clients.splice(0)) c.close();
-  },
-});
+const zk = securedZk({ sasl: true });
+const { suite } = zk;
 
 function saslEnv(creds: { user: string; password: string } = NODE): Record<string, string> {
   return { JHA_ZK_SASL_USER: creds.user, JHA_ZK_SASL_PASSWORD: creds.password };
 }
 
-async function connect(creds: { user: string; password: string }): Promise<RawZk> {
-  const c = await RawZk.connect(suite.zk.connect, { sasl: creds });
-  clients.push(c);
-  return c;
-}
-
-function sortAcl(acl: readonly RawAcl[]): RawAcl[] {
-  return [...acl].sort((x, y) => `${x.scheme}${x.id}`.localeCompare(`${y.scheme}${y.id}`));
-}
-
-async function post(port: number, p: string, body: unknown): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}${p}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(5000),
-  });
-  await res.text();
-  return res.status;
+function connect(creds: { user: string; password: string }): Promise<RawZk> {
+  return zk.connect({ sasl: creds });
 }
 
 /** The environment of a live process, NUL-separated (empty if it is gone). */
@@ -83,19 +62,7 @@ test('over SASL: election, sasl:<user> ACLs refuse another SASL user, CLI status
   const root = `/jenkins-ha/${a.opts.cluster}`;
   const good = await connect(NODE);
   const other = await connect(SASL_USERS.other);
-  const ours = sortAcl(aclFor({ auth: '', worldRead: true, sasl: NODE.user }));
-  const election = (await good.getChildren(`${root}/election`)).map((n) => `${root}/election/${n}`);
-  const paths = [root, `${root}/history`, `${root}/epoch`, `${root}/active`, ...election];
-  for (const p of paths) expect({ p, acl: sortAcl(await good.getACL(p)) }).toEqual({ p, acl: ours });
-  for (const p of paths) {
-    expect({ p, set: await outcome(other.setData(p, 'x')), rm: await outcome(other.remove(p)), read: await outcome(other.getData(p)) }).toEqual({
-      p,
-      set: 'NO_AUTH',
-      rm: 'NO_AUTH',
-      read: 'OK',
-    });
-  }
-  expect(await outcome(other.create(`${root}/switchover`, '{}'))).toBe('NO_AUTH');
+  await expectOursAlone(root, sortAcl(aclFor({ auth: '', worldRead: true, sasl: NODE.user })), good, other);
 
   // The CLI speaks SASL with the same keys; without them the server closes its session.
   const cliEnv = { JHA_ZK_CONNECT: suite.zk.connect, JHA_CLUSTER: a.opts.cluster, JHA_API_PORT: String(a.opts.apiPort), JHA_API_TOKEN: TOKEN };
@@ -122,7 +89,7 @@ test('over SASL: election, sasl:<user> ACLs refuse another SASL user, CLI status
   }
 
   // Switchover, then an unplanned takeover after kill -9 (b reconnects and authenticates anew).
-  expect(await post(a.opts.apiPort, '/switchover', { reason: 'sasl test' })).toBe(202);
+  expect((await api(a, 'POST', '/switchover', { token: TOKEN, body: { reason: 'sasl test' } })).status).toBe(202);
   expect((await b.waitLeaderReady()).epoch).toBe(2);
   await a.waitRole('standby');
   b.signal('SIGKILL');

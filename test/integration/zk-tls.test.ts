@@ -12,10 +12,10 @@ import * as path from 'node:path';
 import { aclFor, sharedAclFor } from '../../src/coordination/acl';
 import type { ZkTlsSettings } from '../../src/coordination/zk-tls';
 import { runCli } from '../helpers/cli-run';
-import { mono } from '../helpers/ha-node';
+import { api } from '../helpers/jenkins-api';
 import { assertNeverTwoAlive } from '../helpers/journal';
-import { outcome, RawZk, type RawAcl } from '../helpers/raw-zk';
-import { haSuite } from '../helpers/suite';
+import { outcome, type RawZk } from '../helpers/raw-zk';
+import { expectCloserHandsOver, expectOursAlone, securedZk, sortAcl } from '../helpers/secured-zk';
 import { waitFor } from '../helpers/wait';
 import { zkMode } from '../helpers/zk';
 
@@ -24,13 +24,8 @@ const TOKEN = 'tls-test-token';
 /** The subject of the PKI's client.pem, as ZooKeeper's x509 provider reports it (RFC 2253). */
 const IDENTITY = 'CN=jenkins-ha,O=jenkins-ha test';
 
-const clients: RawZk[] = [];
-const suite = haSuite({
-  tls: true,
-  afterEach: () => {
-    for (const c of clients.splice(0)) c.close();
-  },
-});
+const zk = securedZk({ tls: true });
+const { suite } = zk;
 
 function pki(): string {
   if (!suite.zk.pki) throw new Error('no PKI');
@@ -55,25 +50,8 @@ function tlsEnv(s: ZkTlsSettings = settings()): Record<string, string> {
   return { JHA_ZK_TLS_ENABLED: 'true', JHA_ZK_TLS_CA_FILE: s.caFile, JHA_ZK_TLS_CERT_FILE: s.certFile, JHA_ZK_TLS_KEY_FILE: s.keyFile };
 }
 
-async function connect(cert: string): Promise<RawZk> {
-  const c = await RawZk.connect(suite.zk.connect, { tls: settings(cert) });
-  clients.push(c);
-  return c;
-}
-
-function sortAcl(acl: readonly RawAcl[]): RawAcl[] {
-  return [...acl].sort((x, y) => `${x.scheme}${x.id}`.localeCompare(`${y.scheme}${y.id}`));
-}
-
-async function post(port: number, p: string, body: unknown): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}${p}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(5000),
-  });
-  await res.text();
-  return res.status;
+function connect(cert: string): Promise<RawZk> {
+  return zk.connect({ tls: settings(cert) });
 }
 
 test('over TLS: election, x509 ACLs refuse another certificate, CLI status, switchover, takeover after kill -9', async () => {
@@ -95,19 +73,7 @@ test('over TLS: election, x509 ACLs refuse another certificate, CLI status, swit
   // The cluster's znodes carry the x509 ACL of the shared certificate identity.
   const root = `/jenkins-ha/${a.opts.cluster}`;
   const intruder = await connect('intruder');
-  const ours = sortAcl(aclFor({ auth: '', worldRead: true, x509: [IDENTITY] }));
-  const election = (await good.getChildren(`${root}/election`)).map((n) => `${root}/election/${n}`);
-  const paths = [root, `${root}/history`, `${root}/epoch`, `${root}/active`, ...election];
-  for (const p of paths) expect({ p, acl: sortAcl(await good.getACL(p)) }).toEqual({ p, acl: ours });
-  for (const p of paths) {
-    expect({ p, set: await outcome(intruder.setData(p, 'x')), rm: await outcome(intruder.remove(p)), read: await outcome(intruder.getData(p)) }).toEqual({
-      p,
-      set: 'NO_AUTH',
-      rm: 'NO_AUTH',
-      read: 'OK',
-    });
-  }
-  expect(await outcome(intruder.create(`${root}/switchover`, '{}'))).toBe('NO_AUTH');
+  await expectOursAlone(root, sortAcl(aclFor({ auth: '', worldRead: true, x509: [IDENTITY] })), good, intruder);
 
   // The CLI speaks TLS with the same keys (also with zk.tls.serverName, a DNS SAN of the server).
   const cliEnv = { JHA_ZK_CONNECT: suite.zk.connect, JHA_CLUSTER: a.opts.cluster, JHA_API_PORT: String(a.opts.apiPort), JHA_API_TOKEN: TOKEN };
@@ -119,7 +85,7 @@ test('over TLS: election, x509 ACLs refuse another certificate, CLI status, swit
   expect(plain.code).toBe(1);
 
   // Switchover, then an unplanned takeover after kill -9.
-  expect(await post(a.opts.apiPort, '/switchover', { reason: 'tls test' })).toBe(202);
+  expect((await api(a, 'POST', '/switchover', { token: TOKEN, body: { reason: 'tls test' } })).status).toBe(202);
   expect((await b.waitLeaderReady()).epoch).toBe(2);
   await a.waitRole('standby');
   b.signal('SIGKILL');
@@ -181,17 +147,8 @@ test("a certificate of another CA, then an expired one, are refused naming the f
 });
 
 test("over TLS, a crashed controller's session is closed by its shim's closer: at T = 10 s the standby spawns Jenkins well under T", async () => {
-  const a = suite.fx.start('a', { env: tlsEnv(), sessionTimeoutMs: 10000 });
-  await a.waitLeaderReady();
-  const b = suite.fx.start('b', { env: tlsEnv(), sessionTimeoutMs: 10000 });
-  await b.waitRole('standby');
-  const t0 = mono();
-  a.signal('SIGKILL');
-  const started = await b.waitForEvent('jenkins.started', { timeoutMs: 20000 });
   // Expiry would take 0.67-1.08 T: the close over TLS is what makes it this fast.
-  expect(started.seenAt - t0).toBeLessThan(5000);
-  await b.waitLeaderReady();
-  expect(assertNeverTwoAlive(suite.fx.home).map((l) => l.epoch)).toEqual(['1', '2']);
+  await expectCloserHandsOver(suite, tlsEnv());
 }, 60000);
 
 test('zk.sh --tls serves TLS only: no plain answer on the client port, srvr over TLS with the client certificate', async () => {

@@ -477,6 +477,10 @@ describe('docs/openapi.yaml', () => {
   test('a response that does not match its schema is caught', () => {
     expect(() => checker.check('GET', '/leader', 200, 'application/json', { ok: true, role: 'boss', jenkinsReady: true })).toThrow(/does not match/);
     expect(() => checker.check('GET', '/status', 200, 'application/json', { ...snapshot(), extra: 1 })).toThrow(/does not match/);
+    // /status's switchover is SwitchoverIntent or null (oneOf): the intent's own rules still hold there.
+    expect(() => checker.check('GET', '/status', 200, 'application/json', snapshot({ switchover: null }))).not.toThrow();
+    expect(() => checker.check('GET', '/status', 200, 'application/json', snapshot({ switchover: { ...INTENT, state: 'drained' as 'draining' } }))).toThrow(/does not match/);
+    expect(() => checker.check('GET', '/status', 200, 'application/json', { ...snapshot(), switchover: { ...INTENT, extra: 1 } })).toThrow(/does not match/);
     expect(() => checker.check('POST', '/pause', 409, 'application/json', { error: { code: 'CONFLICT', message: 'x' } })).toThrow(/not documented/);
     expect(() => checker.check('GET', '/status', 200, 'text/html', '')).toThrow(/content type/);
   });

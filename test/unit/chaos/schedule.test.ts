@@ -1,4 +1,5 @@
-import { Prng, parseSeed } from '../../chaos/prng';
+import { parseSeed } from '../../chaos/args';
+import { Prng } from '../../helpers/prng';
 import { FAULT_KINDS, buildSchedule, isFaultKind } from '../../chaos/schedule';
 
 describe('Prng', () => {

@@ -3,8 +3,8 @@
  * have written them: anything malformed, oversized or of the wrong types decodes to null (the
  * cluster view warns and treats it as absent), never to a throw or a half-filled record.
  */
-import { decodeHistory, decodePause, decodeSwitchover, parseRecord } from '../../../src/controller/cluster-view';
-import { MAX_FIELD_LENGTH } from '../../../src/election/member';
+import { decodeHistory, decodePause, decodeSwitchover } from '../../../src/controller/cluster-view';
+import { MAX_FIELD_LENGTH, parseRecord } from '../../../src/util/record-json';
 import { fuzzSeed, randomValue, Rng } from '../../helpers/fuzz';
 
 const PAUSE = { by: 'api@1', reason: 'r', since: '2024-01-01T00:00:00.000Z', until: null };

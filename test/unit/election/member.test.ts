@@ -2,7 +2,8 @@
  * decodeMember reads what other members wrote into their election znodes: anything malformed
  * must yield null (logged and ignored by the caller), never a throw that stops the election.
  */
-import { decodeMember, encodeMember, MAX_FIELD_LENGTH, type MemberInfo } from '../../../src/election/member';
+import { decodeMember, encodeMember, type MemberInfo } from '../../../src/election/member';
+import { MAX_FIELD_LENGTH } from '../../../src/util/record-json';
 
 const MEMBER: MemberInfo = {
   id: 'node-a',

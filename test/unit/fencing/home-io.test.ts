@@ -9,18 +9,13 @@ import { promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { HomeIo } from '../../../src/fencing/home-io';
-import { silentLogger, type LogFields, type Logger } from '../../../src/logging/logger';
+import { MemoryLogger } from '../../helpers/memory-logger';
 import { waitFor } from '../../helpers/wait';
 
 let home: string;
 const ios: HomeIo[] = [];
-const events: string[] = [];
-const log: Logger = {
-  ...silentLogger,
-  error: (_m: string, f?: LogFields) => void events.push(String(f?.event)),
-  info: (_m: string, f?: LogFields) => void events.push(String(f?.event)),
-  child: () => log,
-};
+/** HomeIo's lines (its health changes: home.hung, home.recovered, ...). */
+const log = new MemoryLogger();
 /** A helper that reads its requests and never answers: a call on a hung mount, as seen from here. */
 const NEVER = [process.execPath, '-e', `process.stdout.write('{"id":0,"ok":true}\\n'); process.stdin.resume(); setInterval(() => {}, 1e9)`];
 
@@ -40,7 +35,7 @@ const alive = (pid: number): boolean => {
 
 beforeEach(async () => {
   home = await fs.mkdtemp(path.join(tmpdir(), 'jenkins-ha-home-io-'));
-  events.length = 0;
+  log.entries.length = 0;
 });
 
 afterEach(async () => {
@@ -120,7 +115,7 @@ describe('deadlines', () => {
     expect(ms).toBeGreaterThanOrEqual(290);
     expect(ms).toBeLessThan(1500);
     expect(io.health()).toMatchObject({ state: 'hung', reason: expect.stringContaining('no answer within 300 ms') });
-    expect(events).toEqual(['home.hung']);
+    expect(log.eventNames()).toEqual(['home.hung']);
   });
 
   it('a deadline that passes while this process itself is frozen does not beat an answer already in the pipe', async () => {
@@ -137,7 +132,7 @@ describe('deadlines', () => {
     }
     expect(await pending).toMatchObject({ kind: 'ok', value: 'x\n' });
     expect(io.health().state).toBe('ok');
-    expect(events).toEqual([]);
+    expect(log.eventNames()).toEqual([]);
   });
 
   it('keeps at most one helper: calls queued behind a hung one answer timeout with it, no process per call', async () => {
@@ -162,6 +157,6 @@ describe('deadlines', () => {
     await waitFor(() => io.pids().stuck === null, { timeoutMs: 5000, what: 'the killed helper exits' });
     expect(await io.read(path.join(home, 'a'))).toMatchObject({ kind: 'ok', value: null });
     expect(io.health().state).toBe('ok');
-    expect(events).toEqual(['home.hung', 'home.recovered']);
+    expect(log.eventNames()).toEqual(['home.hung', 'home.recovered']);
   });
 });

@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EligibilityMonitor, type HomeAnswer, type HomeCalls } from '../../../src/jenkins/eligibility';
-import { silentLogger } from '../../../src/logging/logger';
+import type { EligibilityMonitor, HomeAnswer, HomeCalls } from '../../../src/jenkins/eligibility';
+import { eligibilityMonitor } from '../../helpers/eligibility';
 
 const HOME = '/nonexistent/jenkins-ha-eligibility-home';
 const MIB = 1024 * 1024;
@@ -36,21 +36,7 @@ function fakeIo(hang: { stat?: string; probeWrite?: boolean; statfs?: boolean } 
 }
 
 function monitor(io: HomeCalls, over: { command?: string; minFreeDiskMb?: number } = {}): EligibilityMonitor {
-  return new EligibilityMonitor({
-    home: HOME,
-    homeIo: io,
-    nodeId: 'a',
-    command: over.command ?? 'sh -c true',
-    maxWriteLatencyMs: 1000,
-    minFreeDiskMb: over.minFreeDiskMb ?? 1,
-    preflightCommand: '',
-    preflightTimeoutMs: 1000,
-    secrets: { envNames: [], values: [] },
-    intervalMs: 60_000,
-    leaderVersion: () => Promise.resolve(null),
-    active: () => true,
-    logger: silentLogger,
-  });
+  return eligibilityMonitor(HOME, io, over);
 }
 
 test('a healthy home: stat, a durable probe write and statfs, all through the home I/O; free disk from its statfs', async () => {

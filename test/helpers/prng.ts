@@ -1,6 +1,7 @@
 /**
- * A small seeded PRNG (mulberry32): the same seed gives the same chaos run, on any machine.
- * Not for cryptography; 32 bits of state are plenty for drawing faults.
+ * A small seeded PRNG (mulberry32): the same seed gives the same chaos run or the same fuzz cases
+ * (fuzz.ts), on any machine. Not for cryptography; 32 bits of state are plenty for drawing faults
+ * and inputs.
  */
 export class Prng {
   private state: number;
@@ -39,10 +40,4 @@ export class Prng {
     }
     return out;
   }
-}
-
-/** A seed from the command line: a decimal integer in 0..2^32-1. */
-export function parseSeed(raw: string): number {
-  if (!/^\d{1,10}$/.test(raw) || Number(raw) > 0xffffffff) throw new Error(`--seed must be an integer in 0..4294967295, got "${raw}"`);
-  return Number(raw);
 }
