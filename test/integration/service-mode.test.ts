@@ -113,7 +113,7 @@ test('service mode: a graceful stop whose SIGTERM lands while the shim runs a co
     await a.waitLeaderReady();
     // The shim knows the main pid (it watches it in a loop of `cat`s).
     await a.waitForEvent('jenkins.service_pid', { timeoutMs: 20000 });
-    const standinPid = runningStandin();
+    const standinPid = runningStandin(suite.fx.home);
     await a.stop();
     const log = fs.readFileSync(path.join(serviceDir('a'), 'events.log'), 'utf8');
     expect({ stopCommand: new RegExp(`^stop ${standinPid}$`, 'm').test(log), survivors: a.events('jenkins.service_survivor').length, kills: a.events('jenkins.kill').length }).toEqual({
