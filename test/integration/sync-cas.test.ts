@@ -89,6 +89,22 @@ async function take(id: string): Promise<number> {
   return (await epochs.take({ nodeId: id, host: 'localhost', pid: process.pid })).epoch;
 }
 
+/**
+ * Node `id`, still holding `epoch` in its own eyes, commits `content` to config.xml and pushes it
+ * with the lease on `base` (a leader frozen between its epoch check and its push, or one whose
+ * record then fails): the commit and what the push answered.
+ */
+async function lateCommit(n: ReturnType<typeof node>, id: string, epoch: number, content: string, base: string): Promise<{ commit: string; push: unknown }> {
+  write(n.home, 'config.xml', content);
+  const { commit } = await n.repo.snapshot({ epoch, nodeId: id, reason: 'interval' });
+  return { commit, push: await n.git.pushWithLease(remote, 'main', commit, base) };
+}
+
+/** The first parent of a commit on the remote branch. */
+function parentOf(commit: string): string {
+  return execFileSync('git', ['--git-dir', remote, 'rev-parse', `${commit}^`]).toString().trim();
+}
+
 async function gateReady(sync: GitSync, epoch: number): Promise<void> {
   sync.restore(epoch, false);
   await waitFor(() => sync.gateFor(epoch).state !== 'running' && sync.gateFor(epoch).state !== 'needed', { timeoutMs: 30000, what: `gate of epoch ${epoch}` });
@@ -149,9 +165,8 @@ test('a late push that passed the epoch check is refused by the lease on the rec
   await b.sync.publishFinal(e2);
   const c2 = remoteTip();
   // Node a, frozen between its epoch check and its push, wakes up and pushes on top of c1.
-  write(a.home, 'config.xml', '<late/>');
-  const late = await a.repo.snapshot({ epoch: e1, nodeId: 'a', reason: 'interval' });
-  expect(await a.git.pushWithLease(remote, 'main', late.commit, c1)).toMatchObject({ ok: false, stale: true });
+  const late = await lateCommit(a, 'a', e1, '<late/>', c1);
+  expect(late.push).toMatchObject({ ok: false, stale: true });
   expect(remoteTip()).toBe(c2);
   await expect(records.write({ commit: late.commit, epoch: e1, nodeId: 'a', at: new Date().toISOString() })).rejects.toMatchObject({ code: 'SYNC_REJECTED' });
   await a.sync.close();
@@ -169,9 +184,8 @@ test('a new leader replaces a commit a former leader pushed but never recorded, 
   const e2 = await take('b');
   await gateReady(b.sync, e2);
   // a pushes late, before b's first push: the lease (c1) still holds, but a cannot record it.
-  write(a.home, 'config.xml', '<unrecorded/>');
-  const late = await a.repo.snapshot({ epoch: e1, nodeId: 'a', reason: 'interval' });
-  expect(await a.git.pushWithLease(remote, 'main', late.commit, c1)).toEqual({ ok: true });
+  const late = await lateCommit(a, 'a', e1, '<unrecorded/>', c1);
+  expect(late.push).toEqual({ ok: true });
   await expect(records.write({ commit: late.commit, epoch: e1, nodeId: 'a', at: new Date().toISOString() })).rejects.toMatchObject({ code: 'SYNC_REJECTED' });
   // b restored c1 (the record), not the late commit; its push replaces the unrecorded one.
   expect(read(b.home, 'config.xml')).toBe('<recorded/>');
@@ -179,7 +193,7 @@ test('a new leader replaces a commit a former leader pushed but never recorded, 
   await b.sync.publishFinal(e2);
   const c2 = remoteTip();
   expect(c2).not.toBe(late.commit);
-  expect(execFileSync('git', ['--git-dir', remote, 'rev-parse', `${c2}^`]).toString().trim()).toBe(c1);
+  expect(parentOf(c2)).toBe(c1);
   expect((await records.read()).record).toMatchObject({ commit: c2, epoch: e2 });
   expect(logs.events('sync.overwrote_stale')).toHaveLength(1);
   await a.sync.close();
@@ -199,9 +213,8 @@ test('a push of the leader whose record failed stays unrestored: the next leader
   const c1 = remoteTip();
   expect((await records.read()).record).toMatchObject({ commit: c1, epoch: e1 });
   // a's next publish: commit and push (the repository answers), then the record fails (no quorum).
-  write(a.home, 'config.xml', '<pushed, never recorded/>');
-  const unrecorded = await a.repo.snapshot({ epoch: e1, nodeId: 'a', reason: 'interval' });
-  expect(await a.git.pushWithLease(remote, 'main', unrecorded.commit, c1)).toEqual({ ok: true });
+  const unrecorded = await lateCommit(a, 'a', e1, '<pushed, never recorded/>', c1);
+  expect(unrecorded.push).toEqual({ ok: true });
   // a's term is dropped; b takes the next epoch with the unrecorded commit as the branch tip.
   const e2 = await take('b');
   await gateReady(b.sync, e2);
@@ -210,7 +223,7 @@ test('a push of the leader whose record failed stays unrestored: the next leader
   write(b.home, 'config.xml', '<b/>');
   await b.sync.publishFinal(e2);
   const c2 = remoteTip();
-  expect(execFileSync('git', ['--git-dir', remote, 'rev-parse', `${c2}^`]).toString().trim()).toBe(c1);
+  expect(parentOf(c2)).toBe(c1);
   expect((await records.read()).record).toMatchObject({ commit: c2, epoch: e2 });
   expect(logs.events('sync.overwrote_stale').map((l) => l.fields['commit'])).toEqual([unrecorded.commit]);
   await a.sync.close();
