@@ -20,6 +20,18 @@ import { fourLetter, freePortBlock, startZk, type ZkCluster } from '../test/help
 
 export { waitFor };
 
+/**
+ * A deployed controller runs with the environment of its systemd unit or container, not of a login
+ * shell. Hosts (this VM among them) may export NODE_EXTRA_CA_CERTS pointing at the whole system
+ * bundle: Node 20 parses it at every start, ~100 ms of CPU per node process here (an empty
+ * `node -e 0`: 0.15 s with it, 0.05 s without), which would be charged to every start-up and every
+ * session closer the benchmarks measure. No benchmarked process needs it (plain HTTP, ZooKeeper's
+ * CA comes from zk.tls.caFile), so it is removed from this process before anything is spawned,
+ * and every JSON line's machine record says so. docs/operating.md has the advice for hosts.
+ */
+export const EXTRA_CA_CERTS_REMOVED = process.env.NODE_EXTRA_CA_CERTS ?? null;
+delete process.env.NODE_EXTRA_CA_CERTS;
+
 export const REPO = path.resolve(__dirname, '..');
 export const CLI = path.join(REPO, 'dist', 'cli.js');
 /** node's flags in the installed `jenkins-ha` wrappers (scripts/install.sh, docker/Dockerfile): a benchmarked controller runs as a deployed one. */
@@ -360,7 +372,15 @@ export interface Machine extends Load {
 }
 
 export function machine(extra: Record<string, unknown> = {}): Machine {
-  return { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', node: process.version, zookeeper: zkVersion(), ...loadNow(), ...extra };
+  return {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? '',
+    node: process.version,
+    zookeeper: zkVersion(),
+    nodeExtraCaCertsRemoved: EXTRA_CA_CERTS_REMOVED,
+    ...loadNow(),
+    ...extra,
+  };
 }
 
 /**

@@ -309,6 +309,9 @@ async function main(): Promise<void> {
   }
   console.log(`\n# jenkins-ha benchmark suite${quick ? ' (--quick: tiny sizes, the numbers mean nothing)' : ''}`);
   console.log(`${m.cpus} cpus (${m.cpu}), node ${m.node}, zookeeper ${m.zookeeper}; load at start ${m.load1} / ${m.load5} / ${m.load15}; total ${fmt(totalS / 60, 1)} min`);
+  if (typeof m.nodeExtraCaCertsRemoved === 'string') {
+    console.log(`NODE_EXTRA_CA_CERTS (${m.nodeExtraCaCertsRemoved}) was removed from every process the bench started, as a systemd unit or the container would not have it (bench/lib.ts; ~100 ms of CPU per node start here)`);
+  }
   printTable('Scenarios', ['scenario', 'status', 'seconds', 'load (1 min) before -> after', 'JSON lines'], runRows);
   printTable(
     'Targets',
