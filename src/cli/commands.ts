@@ -179,7 +179,45 @@ function pauseOf(body: unknown): { paused: boolean; until?: string | null; by?: 
   };
 }
 
+/**
+ * A scheduled switchover, read from ZooKeeper before a pause or a resume so that the command can
+ * say what it means for it (at resume a due one starts at once, so reading afterwards would race
+ * it). Best effort: the error is returned as text and the command goes on.
+ */
+async function scheduledSwitchover(cfg: Config): Promise<SwitchoverIntent | string | null> {
+  try {
+    const reader = await ClusterReader.open(cfg, 2000);
+    try {
+      const intent = await reader.switchoverExists();
+      return intent?.state === 'scheduled' && intent.at !== undefined ? intent : null;
+    } finally {
+      await reader.close();
+    }
+  } catch (err) {
+    return errorMessage(err);
+  }
+}
+
+/**
+ * What a pause or a resume means for a scheduled switchover: paused, a due one waits and runs at
+ * the first cycle after resume (docs/api.md); after a drained pause that first starts Jenkins on
+ * the leader, then hands it over. Pure.
+ */
+export function switchoverNote(found: SwitchoverIntent | string | null, after: 'pause' | 'drained pause' | 'resume', now: number): string {
+  if (found === null) return '';
+  if (typeof found === 'string') return `note: could not check ZooKeeper for a scheduled switchover (${found})\n`;
+  const what = `switchover ${found.id} to ${found.candidate ?? 'the next in line'} is scheduled for ${String(found.at)}`;
+  const cancel = ' (jenkins-ha switchover --cancel drops it)\n';
+  if (after === 'resume') {
+    const due = Date.parse(String(found.at)) <= now;
+    return `note: ${what}: ${due ? 'it is due, so the leader hands over now' : 'it stays scheduled'}${cancel}`;
+  }
+  const drained = ': the leader then starts Jenkins and hands it over at once (cancel it and ask again after resume to start Jenkins once)';
+  return `note: ${what}: while paused it waits, and if its time comes it runs at resume${after === 'drained pause' ? drained : ''}${cancel}`;
+}
+
 export async function pauseCommand(cfg: Config, opts: PauseOptions, print: Print): Promise<void> {
+  const scheduled = await scheduledSwitchover(cfg);
   const { body, via } = await sendCommand(cfg, 'POST', '/pause', {
     ...(opts.ttlSeconds !== undefined ? { ttlSeconds: opts.ttlSeconds } : {}),
     ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
@@ -192,13 +230,16 @@ export async function pauseCommand(cfg: Config, opts: PauseOptions, print: Print
       `${p.by ? ` (by ${p.by})` : ''}: controllers neither start, stop nor fail over Jenkins` +
       `${opts.drain ? '; the leader drains Jenkins and stops it' : ''} (via ${via})\n`,
   );
+  print(switchoverNote(scheduled, opts.drain ? 'drained pause' : 'pause', Date.now()));
 }
 
 export async function resumeCommand(cfg: Config, print: Print): Promise<void> {
+  const scheduled = await scheduledSwitchover(cfg);
   const { body, via } = await sendCommand(cfg, 'POST', '/resume', {});
   const p = pauseOf(body);
   if (p.paused) throw new CliError(`the API answered but the cluster is still paused: ${JSON.stringify(body)}`);
   print(`cluster ${cfg.cluster.name} resumed (via ${via})\n`);
+  print(switchoverNote(scheduled, 'resume', Date.now()));
 }
 
 /** The history table (time, node, event, epoch, reason). Pure. */

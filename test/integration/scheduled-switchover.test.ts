@@ -5,7 +5,8 @@
  * clock runs an hour ahead (libfaketime, wall clock only) and sees it overdue from the start;
  * history entries scheduled / executed / completed. Then bad times (400 naming "at") and a cancel
  * (DELETE /switchover, history cancelled). One whose time comes while the cluster is paused stays
- * scheduled and listed, with a note that it waits for resume, and runs at resume. Every test ends
+ * scheduled and listed, with a note that it waits for resume (the CLI's pause and resume say so too),
+ * and runs at resume. Every test ends
  * with the journal check (haSuite).
  */
 import { runCli } from '../helpers/cli-run';
@@ -141,7 +142,12 @@ test('due while paused: stays scheduled and listed with a note that it waits for
 
   const at = new Date(Date.now() + 4000).toISOString();
   expect((await call(a, 'POST', '/switchover', { at, candidate: 'b' })).status).toBe(202);
-  expect((await call(a, 'POST', '/pause', { reason: 'storage maintenance' })).status).toBe(200);
+  // The CLI's pause says what the pause means for the scheduled switchover.
+  const paused = await runCli(['pause', '--reason', 'storage maintenance'], cliEnv(a));
+  expect(paused.code).toBe(0);
+  expect(paused.stdout).toMatch(
+    new RegExp(`\\nnote: switchover \\S+ to b is scheduled for ${at.replace(/\./g, '\\.')}: while paused it waits, and if its time comes it runs at resume \\(jenkins-ha switchover --cancel drops it\\)\\n$`),
+  );
 
   // Its time comes while paused: the leader keeps it and says so; nothing runs, nothing is dropped.
   const waiting = await waitFor(
@@ -170,6 +176,7 @@ test('due while paused: stays scheduled and listed with a note that it waits for
   // Resume: the leader runs it at once, late, and b takes over.
   const resumed = await runCli(['resume'], cliEnv(a));
   expect(resumed.code).toBe(0);
+  expect(resumed.stdout).toMatch(/\nnote: switchover \S+ to b is scheduled for \S+: it is due, so the leader hands over now \(jenkins-ha switchover --cancel drops it\)\n$/);
   const ran = await a.waitForEvent('switchover.executed', { timeoutMs: 10000 });
   expect(String(ran.message)).toMatch(/ is due( \(\S+ late\))?; starting it: a -> b$/);
   await b.waitForEvent('switchover.completed', { timeoutMs: 20000 });
