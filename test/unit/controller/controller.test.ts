@@ -40,6 +40,25 @@ test('starts Jenkins with the first epoch and holds the lock for it', async () =
   await waitFor(() => h.controller.status().node.role === 'leader', { ...WAIT, what: 'role leader' });
 });
 
+test('start-up: joins the election first; the shim is armed and eligibility started once the znode exists', async () => {
+  const at: string[] = [];
+  const eligibility = new (class extends EventEmitter {
+    result(): EligibilityResult {
+      return { eligible: true, reasons: [], checkedAt: '2026-01-01T00:00:00Z', versions: { local: null, leader: null } };
+    }
+    start(): void {
+      at.push(`eligibility.start: ${h.election.status().role}, ${h.zk.children(`${BASE}/election`).length} znode`);
+    }
+    stop(): void {}
+  })();
+  const h = harness({ deps: { eligibility } });
+  jest.spyOn(h.jenkins, 'arm').mockImplementation(() => void at.push(`arm: ${h.election.status().role}, ${h.zk.children(`${BASE}/election`).length} znode`));
+  h.start();
+  expect(at).toEqual([]); // nothing but the join runs synchronously in start()
+  await waitFor(() => at.length === 2, { ...WAIT, what: 'arm and eligibility' });
+  expect(at).toEqual(['arm: leader, 1 znode', 'eligibility.start: leader, 1 znode']);
+});
+
 test('discards an epoch taken while the session changed, and takes the next one in the new session', async () => {
   let expireOnce = true;
   class ExpiringEpochs extends EpochStore {
