@@ -96,9 +96,10 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     ...(zkSasl ? { sasl: zkSasl } : {}),
   });
   new ZnodeAclGuard(coordinator, coordinator, base, log.child({ component: 'zookeeper' })).start();
-  const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
+  // Subscribed before the cluster view: on connect the election's create is sent before its reads.
   const record = buildMemberRecord(cfg, coordinator, base, apiUrl, secrets, log);
   const election = buildElection(cfg, coordinator, base, record, log);
+  const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
   // A crashed controller's session is closed by its shim (docs/safety.md): the shim learns it on its stdin.
   const handoff = new CrashHandoff(coordinator, {
     ...pick(cfg.zk, 'connect', 'auth'), tls: zkTls.tls ?? null, home: cfg.jenkins.home, nodeId: cfg.node.id,
