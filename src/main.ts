@@ -23,7 +23,6 @@ import { EpochStore } from './fencing/epoch';
 import { HookRunner } from './hooks/runner';
 import { HookTrigger } from './hooks/trigger';
 import { configSecrets } from './config/secrets';
-import { runFencingMethods } from './fencing/methods';
 import { redactSecrets, type SecretScrub } from './util/secrets';
 import { JenkinsClient } from './jenkins/client';
 import { EligibilityMonitor } from './jenkins/eligibility';
@@ -32,14 +31,12 @@ import { DrainTracker } from './controller/drain';
 import { peerJenkinsVersion } from './controller/peer-version';
 import { sharedHomeIo } from './fencing/home-io';
 import { lockFloor } from './fencing/home-lock';
-import { combineFloors, createBranchFloor } from './sync/floor';
+import { loadGitSync } from './sync/lazy';
 import { checkJenkinsHome, flockPath } from './fencing/home-perms';
 import { HostWatchdog } from './fencing/watchdog';
 import { createLogger, type Logger } from './logging/logger';
 import { monoNow } from './util/clock';
 import { pick } from './util/pick';
-import { createGitSync } from './sync/create';
-import { redactRepo } from './sync/git';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json sits outside rootDir
 export const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -109,11 +106,12 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   coordinator.on('session', () => jenkins.supervisor.refreshHandoff());
   // A new term's epoch is taken above the epoch the JENKINS_HOME lock names (ZooKeeper's state may have
   // been lost or restored meanwhile); in sync.mode git also above the newest epoch on the sync branch.
-  const branchFloor = cfg.sync.mode === 'git' ? createBranchFloor(cfg.sync, { home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, secrets }) : null;
-  const floor = async () => (branchFloor ? combineFloors(...(await Promise.all([lockFloor(cfg.jenkins.home), branchFloor()]))) : lockFloor(cfg.jenkins.home));
+  const git = cfg.sync.mode === 'git' ? await loadGitSync() : null;
+  const branchFloor = git ? git.createBranchFloor(cfg.sync, { home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, secrets }) : null;
+  const floor = async () => (git && branchFloor ? git.combineFloors(...(await Promise.all([lockFloor(cfg.jenkins.home), branchFloor()]))) : lockFloor(cfg.jenkins.home));
   const epochs = new EpochStore(coordinator, base, { floor, logger: log.child({ component: 'epoch' }) });
-  const sync = cfg.sync.mode === 'git'
-      ? createGitSync(cfg.sync, { coordinator, basePath: base, epochs, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }), secrets })
+  const sync = git
+      ? git.createGitSync(cfg.sync, { coordinator, basePath: base, epochs, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }), secrets })
       : undefined;
   const controller = new Controller(controllerOptions(cfg, apiUrl, log), {
     coordinator,
@@ -127,12 +125,12 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     eligibility: buildEligibility(cfg, cluster, election, jenkins, secrets, log),
     ...(sync ? { sync } : {}),
     watchdog,
-    runFencing: (o) => runFencingMethods({ ...o, secrets }),
+    runFencing: async (o) => (await import('./fencing/methods')).runFencingMethods({ ...o, secrets }), // loaded when first run
   });
 
   record.start(() => election.status().znode, () => controller.status().notes ?? []);
   const hooks = startHooks(cfg.hooks, { nodeId: cfg.node.id, cluster: cfg.cluster.name }, controller, secrets, log);
-  logStarted(cfg, apiUrl, watchdog, log);
+  logStarted(cfg, apiUrl, watchdog, log, git?.redactRepo ?? null);
   return serve(cfg, { controller, election, hooks, tls, apiUrl }, log);
 }
 
@@ -272,7 +270,7 @@ function controllerOptions(cfg: Config, apiUrl: string, log: Logger): Controller
 }
 
 /** The `started` line: what this node runs with (secrets only as "set or not"). */
-function logStarted(cfg: Config, apiUrl: string, watchdog: HostWatchdog, log: Logger): void {
+function logStarted(cfg: Config, apiUrl: string, watchdog: HostWatchdog, log: Logger, redactRepo: ((repo: string) => string) | null): void {
   const wd = cfg.fencing.watchdog;
   log.info('jenkins-ha started', {
     event: 'started',
@@ -282,7 +280,7 @@ function logStarted(cfg: Config, apiUrl: string, watchdog: HostWatchdog, log: Lo
     zk: cfg.zk.connect,
     home: cfg.jenkins.home,
     sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
-    sync: cfg.sync.mode === 'git' ? { repo: redactRepo(cfg.sync.repo), branch: cfg.sync.branch, gitDir: resolveGitDir(cfg) } : 'shared',
+    sync: redactRepo ? { repo: redactRepo(cfg.sync.repo), branch: cfg.sync.branch, gitDir: resolveGitDir(cfg) } : 'shared',
     zkAuth: cfg.zk.auth !== '',
     zkTls: cfg.zk.tls.enabled ? { clientCert: cfg.zk.tls.certFile !== '', serverName: cfg.zk.tls.serverName || null } : false,
     zkSasl: cfg.zk.sasl.user !== '' ? { user: cfg.zk.sasl.user } : false,
