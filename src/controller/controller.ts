@@ -142,6 +142,7 @@ export class Controller implements ControlCommands {
       const w = this.election.lastWakeAt();
       this.recorder.wokeIntoLead(w !== null && w >= prev.since ? w : st.since);
     });
+    if (this.election.isLeader()) this.recorder.wokeIntoLead(this.election.status().since); // led before we were built (joins first)
     this.cluster.on('change', kick);
     watchSettings({ cluster: this.cluster, verdict: () => this.observer.settingsVerdict(), log: this.log, record: (e, r) => this.recorder.record(e, r) });
     this.sync?.on('change', kick);

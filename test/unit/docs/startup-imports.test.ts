@@ -36,6 +36,11 @@ const LOADED_WHEN_USED = [
   'sync/create.ts',
   'sync/floor.ts',
   'fencing/methods.ts', // the first fencing run
+  'assemble.ts', // after the join (main.ts): the controller, Jenkins' supervisor, epochs, hooks
+  'controller/controller.ts',
+  'jenkins/supervisor.ts',
+  'jenkins/eligibility.ts',
+  'hooks/runner.ts',
   'api/app.ts', // after the join (main.ts serve())
   'cli/commands.ts', // operator commands, not `run`
 ];
