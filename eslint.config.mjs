@@ -37,7 +37,11 @@ const BOUNDARIES = {
   },
   // Composition roots.
   'main.ts': {
-    imports: ['api/', 'config/', 'controller/', 'coordination/', 'election/', 'errors.ts', 'fencing/', 'hooks/', 'jenkins/', 'logging/', 'sync/', 'util/'],
+    imports: ['api/', 'assemble.ts', 'config/', 'controller/', 'coordination/', 'election/', 'errors.ts', 'fencing/', 'hooks/', 'jenkins/', 'logging/', 'sync/', 'util/'],
+  },
+  // main.ts's second half: what a node builds once it has joined (loaded by main.ts after the join).
+  'assemble.ts': {
+    imports: ['config/', 'controller/', 'coordination/', 'election/', 'errors.ts', 'fencing/', 'hooks/', 'jenkins/', 'logging/', 'sync/', 'util/'],
   },
   'cli.ts': { imports: ['cli/', 'config/', 'errors.ts', 'fencing/home-io-warm.ts', 'main.ts'] },
   // The closer a shim runs when its controller died (docs/safety.md): a program of its own.

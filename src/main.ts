@@ -7,45 +7,31 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { advertisedApiUrl, clientTimings, resolveGitDir, resolveIoTimeoutMs, resolveLockTimings, resolveTimings, safetySettingsOf, sessionRefreshLagMs, type Config } from './config/load';
-import type { ApiTlsConfig, HooksConfig, JenkinsConfig, LockConfig } from './config/types';
+import { advertisedApiUrl, clientTimings, resolveGitDir, resolveIoTimeoutMs, resolveTimings, safetySettingsOf, sessionRefreshLagMs, type Config } from './config/load';
+import type { ApiTlsConfig } from './config/types';
 import { ZkCoordinator } from './coordination/zookeeper';
-import { CrashHandoff } from './coordination/crash-handoff';
 import { zkTlsSetup } from './coordination/zk-tls';
 import { zkSaslSetup } from './coordination/zk-sasl-report';
 import { ClusterView } from './controller/cluster-view';
 import { NotesPublisher } from './controller/notes-publisher';
-import { Controller, type ControllerOptions } from './controller/controller';
+import type { Controller } from './controller/controller';
+import { JOIN_FIRST_MS, joinedOrAfter } from './controller/join-first';
 import { ZnodeAclGuard } from './controller/znode-acl';
 import { Election } from './election/election';
 import { ConfigError, errorMessage } from './errors';
-import { EpochStore } from './fencing/epoch';
-import { HookRunner } from './hooks/runner';
-import { HookTrigger } from './hooks/trigger';
+import type { HookRunner } from './hooks/runner';
 import { configSecrets } from './config/secrets';
-import { runFencingMethods } from './fencing/methods';
 import { redactSecrets, type SecretScrub } from './util/secrets';
-import { JenkinsClient } from './jenkins/client';
-import { EligibilityMonitor } from './jenkins/eligibility';
-import { JenkinsSupervisor, SESSION_CLOSER, type ServiceCommands } from './jenkins/supervisor';
-import { DrainTracker } from './controller/drain';
-import { peerJenkinsVersion } from './controller/peer-version';
 import { sharedHomeIo } from './fencing/home-io';
-import { lockFloor } from './fencing/home-lock';
-import { combineFloors, createBranchFloor } from './sync/floor';
-import { checkJenkinsHome, flockPath } from './fencing/home-perms';
+import { loadGitSync } from './sync/lazy';
+import { checkJenkinsHome } from './fencing/home-perms';
 import { HostWatchdog } from './fencing/watchdog';
 import { createLogger, type Logger } from './logging/logger';
 import { monoNow } from './util/clock';
 import { pick } from './util/pick';
-import { createGitSync } from './sync/create';
-import { redactRepo } from './sync/git';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json sits outside rootDir
 export const VERSION: string = (require('../package.json') as { version: string }).version;
-
-/** How often a drain polls Jenkins' running builds. */
-const DRAIN_POLL_MS = 500;
 
 /** Exit codes of `jenkins-ha run`. */
 export const EXIT = { OK: 0, FATAL: 1, CONFIG: 2, USAGE: 64 } as const;
@@ -57,13 +43,6 @@ export interface Node {
   /** Resolves with the exit code when the node has stopped. */
   finished: Promise<number>;
   stop(reason: string): Promise<number>;
-}
-
-/** Jenkins as this node runs it: the HTTP client, the supervisor and, in service mode, its commands. */
-interface JenkinsParts {
-  client: JenkinsClient;
-  supervisor: JenkinsSupervisor;
-  service: ServiceCommands | null;
 }
 
 export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
@@ -96,42 +75,27 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     ...(zkSasl ? { sasl: zkSasl } : {}),
   });
   new ZnodeAclGuard(coordinator, coordinator, base, log.child({ component: 'zookeeper' })).start();
-  const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
+  // Subscribed before the cluster view: on connect the election's create is sent before its reads.
   const record = buildMemberRecord(cfg, coordinator, base, apiUrl, secrets, log);
   const election = buildElection(cfg, coordinator, base, record, log);
-  // A crashed controller's session is closed by its shim (docs/safety.md): the shim learns it on its stdin.
-  const handoff = new CrashHandoff(coordinator, {
-    ...pick(cfg.zk, 'connect', 'auth'), tls: zkTls.tls ?? null, home: cfg.jenkins.home, nodeId: cfg.node.id,
-    waitMs: cfg.jenkins.fenceKillAfterMs + 5000, ioTimeoutMs: resolveIoTimeoutMs(cfg),
+  const cluster = new ClusterView(coordinator, base, log.child({ component: 'cluster' }));
+  // sync.mode git only: git's parts (the branch floor, the sync service) load in that mode alone.
+  const git = cfg.sync.mode === 'git' ? await loadGitSync() : null;
+  logStarted(cfg, apiUrl, watchdog, log, git?.redactRepo ?? null);
+  // Join first (start-up, docs/benchmarks.md): the config, JENKINS_HOME, the watchdog and the ZooKeeper
+  // TLS/SASL files are checked, the ACL guard and the cluster view are subscribed. The controller, Jenkins'
+  // supervisor and the rest load and are built once the election has placed us (or after 1 s); none of
+  // them could act before that, and the controller's first observation sees the election as it is.
+  coordinator.start();
+  election.join();
+  await joinedOrAfter(election, JOIN_FIRST_MS);
+  const { assemble } = await import('./assemble');
+  const parts = { log, coordinator, election, cluster, record, watchdog, base, apiUrl, secrets, zkTls, git };
+  const { controller, hooks } = await assemble(cfg, parts).catch(async (err: unknown) => {
+    await election.leave('start-up failed').catch(() => undefined); // nothing of ours outlives a failed start
+    await coordinator.close();
+    throw err;
   });
-  const jenkins = buildJenkins(cfg.jenkins, cfg.lock, secrets, log, handoff);
-  coordinator.on('session', () => jenkins.supervisor.refreshHandoff());
-  // A new term's epoch is taken above the epoch the JENKINS_HOME lock names (ZooKeeper's state may have
-  // been lost or restored meanwhile); in sync.mode git also above the newest epoch on the sync branch.
-  const branchFloor = cfg.sync.mode === 'git' ? createBranchFloor(cfg.sync, { home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, secrets }) : null;
-  const floor = async () => (branchFloor ? combineFloors(...(await Promise.all([lockFloor(cfg.jenkins.home), branchFloor()]))) : lockFloor(cfg.jenkins.home));
-  const epochs = new EpochStore(coordinator, base, { floor, logger: log.child({ component: 'epoch' }) });
-  const sync = cfg.sync.mode === 'git'
-      ? createGitSync(cfg.sync, { coordinator, basePath: base, epochs, home: cfg.jenkins.home, gitDir: resolveGitDir(cfg), nodeId: cfg.node.id, logger: log.child({ component: 'sync' }), secrets })
-      : undefined;
-  const controller = new Controller(controllerOptions(cfg, apiUrl, log), {
-    coordinator,
-    election,
-    supervisor: jenkins.supervisor,
-    epochs,
-    cluster,
-    logger: log.child({ component: 'controller' }),
-    now: monoNow,
-    drain: new DrainTracker({ client: jenkins.client, pollMs: DRAIN_POLL_MS, logger: log.child({ component: 'drain' }), now: monoNow }),
-    eligibility: buildEligibility(cfg, cluster, election, jenkins, secrets, log),
-    ...(sync ? { sync } : {}),
-    watchdog,
-    runFencing: (o) => runFencingMethods({ ...o, secrets }),
-  });
-
-  record.start(() => election.status().znode, () => controller.status().notes ?? []);
-  const hooks = startHooks(cfg.hooks, { nodeId: cfg.node.id, cluster: cfg.cluster.name }, controller, secrets, log);
-  logStarted(cfg, apiUrl, watchdog, log);
   return serve(cfg, { controller, election, hooks, tls, apiUrl }, log);
 }
 
@@ -192,86 +156,8 @@ function buildElection(cfg: Config, coordinator: ZkCoordinator, base: string, re
   });
 }
 
-/** The Jenkins client and supervisor (child mode, or service mode with its commands). */
-function buildJenkins(j: JenkinsConfig, lock: LockConfig, secrets: SecretScrub, log: Logger, handoff: CrashHandoff): JenkinsParts {
-  const client = new JenkinsClient(j.url, j.user !== '' ? pick(j, 'user', 'apiToken') : null, j.healthTimeoutMs);
-  const service: ServiceCommands | null =
-    j.mode === 'service' ? { start: j.startCommand, stop: j.stopCommand, pid: j.servicePidCommand, status: j.statusCommand } : null;
-  const supervisor = new JenkinsSupervisor({
-    ...pick(j, 'command', 'home', 'url', 'user', 'startupGraceMs', 'healthIntervalMs', 'healthTimeoutMs', 'livenessFailures'),
-    client,
-    ...(service ? { service } : {}),
-    fenceGraceMs: j.fenceKillAfterMs,
-    flock: { file: flockPath(j.home), waitMs: lock.flockWaitMs, timeoutAction: lock.flockTimeoutAction },
-    logger: log.child({ component: 'jenkins' }),
-    now: monoNow,
-    secrets,
-    handoff: { node: process.execPath, script: SESSION_CLOSER, payload: (epoch) => handoff.payload(epoch) },
-  });
-  return { client, supervisor, service };
-}
-
-/** Whether this node could take over (checked while no Jenkins runs here). */
-function buildEligibility(cfg: Config, cluster: ClusterView, election: Election, jenkins: JenkinsParts, secrets: SecretScrub, log: Logger): EligibilityMonitor {
-  const { supervisor, service } = jenkins;
-  const j = cfg.jenkins;
-  return new EligibilityMonitor({
-    ...cfg.eligibility,
-    home: j.home,
-    // Every call on the home is bounded (lock.ioTimeoutMs) and off the libuv pool.
-    homeIo: sharedHomeIo(),
-    nodeId: cfg.node.id,
-    command: service ? service.start : j.command,
-    secrets,
-    leaderVersion: async () => {
-      const leader = cluster.members()[0];
-      if (!leader || leader.id === cfg.node.id || leader.apiUrl === '') return null;
-      return peerJenkinsVersion(leader.apiUrl, cfg.api.readToken !== '' ? cfg.api.readToken : cfg.api.token, j.healthTimeoutMs);
-    },
-    // Checked while no Jenkins runs here (a leader's running Jenkins proves the point).
-    active: () => supervisor.status().state === 'stopped',
-    ...(service
-      ? {
-          stray: {
-            running: () => supervisor.serviceRunning(j.healthTimeoutMs),
-            stop: () => supervisor.stopStrayService(j.stopTimeoutMs),
-            mayStop: () => election.status().role === 'idle' && supervisor.status().state === 'stopped',
-          },
-        }
-      : {}),
-    logger: log.child({ component: 'eligibility' }),
-  });
-}
-
-/** The controller's options: identity, Jenkins' restart and stop budgets, the election, fencing and the lease. */
-function controllerOptions(cfg: Config, apiUrl: string, log: Logger): ControllerOptions {
-  const j = cfg.jenkins;
-  return {
-    clusterName: cfg.cluster.name,
-    nodeId: cfg.node.id,
-    host: cfg.node.host,
-    home: j.home,
-    apiUrl,
-    jenkinsUrl: j.url,
-    safetySettings: safetySettingsOf(cfg),
-    fenceAfterFor: (t) => {
-      try {
-        return resolveTimings(cfg, t).fenceAfterMs;
-      } catch (err) {
-        log.error(`negotiated session timeout leaves no time to fence: ${errorMessage(err)}`, { event: 'config.unsafe_timeout' });
-        return 0; // never provable: Jenkins is never started with such a session
-      }
-    },
-    ...pick(j, 'stopTimeoutMs', 'fenceKillAfterMs', 'maxRestarts', 'restartBackoffMs', 'restartBackoffMaxMs', 'restartWindowMs', 'drainTimeoutMs', 'drainOnShutdown'),
-    ...cfg.election,
-    requestedSessionTimeoutMs: cfg.zk.sessionTimeoutMs,
-    fencing: pick(cfg.fencing, 'methods', 'timeoutMs', 'retryBackoffMs', 'retryBackoffMaxMs'),
-    lock: resolveLockTimings(cfg),
-  };
-}
-
 /** The `started` line: what this node runs with (secrets only as "set or not"). */
-function logStarted(cfg: Config, apiUrl: string, watchdog: HostWatchdog, log: Logger): void {
+function logStarted(cfg: Config, apiUrl: string, watchdog: HostWatchdog, log: Logger, redactRepo: ((repo: string) => string) | null): void {
   const wd = cfg.fencing.watchdog;
   log.info('jenkins-ha started', {
     event: 'started',
@@ -281,7 +167,7 @@ function logStarted(cfg: Config, apiUrl: string, watchdog: HostWatchdog, log: Lo
     zk: cfg.zk.connect,
     home: cfg.jenkins.home,
     sessionTimeoutMs: cfg.zk.sessionTimeoutMs,
-    sync: cfg.sync.mode === 'git' ? { repo: redactRepo(cfg.sync.repo), branch: cfg.sync.branch, gitDir: resolveGitDir(cfg) } : 'shared',
+    sync: redactRepo ? { repo: redactRepo(cfg.sync.repo), branch: cfg.sync.branch, gitDir: resolveGitDir(cfg) } : 'shared',
     zkAuth: cfg.zk.auth !== '',
     zkTls: cfg.zk.tls.enabled ? { clientCert: cfg.zk.tls.certFile !== '', serverName: cfg.zk.tls.serverName || null } : false,
     zkSasl: cfg.zk.sasl.user !== '' ? { user: cfg.zk.sasl.user } : false,
@@ -319,15 +205,7 @@ async function serve(
       await hooks.idle();
       return code;
     });
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(done, 1000);
-    election.on('change', done);
-    function done(): void {
-      clearTimeout(t);
-      election.off('change', done);
-      resolve();
-    }
-  });
+  await joinedOrAfter(election, JOIN_FIRST_MS);
   const { createHandler } = await import('./api/app');
   const app = createHandler(controller, controller, {
     ...pick(cfg.api, 'token', 'readToken', 'bodyLimit'),
@@ -370,30 +248,4 @@ async function serve(
       return code;
     },
   };
-}
-
-/**
- * Role-change hooks: the runner (src/hooks) fed by the controller's role events. Hooks inherit
- * this process's environment minus the secrets of the configuration (the API tokens, ...).
- */
-function startHooks(h: HooksConfig, who: { nodeId: string; cluster: string }, controller: Controller, secrets: SecretScrub, log: Logger): HookRunner {
-  const runner = new HookRunner({
-    commands: pick(h, 'onLeader', 'onStandby', 'onStopped'),
-    timeoutMs: h.timeoutMs,
-    ...who,
-    baseEnv: process.env,
-    secrets,
-    logger: log.child({ component: 'hooks' }),
-    now: monoNow,
-  });
-  if (!runner.enabled) return runner;
-  const trigger = new HookTrigger(who.nodeId, (hook, ctx) => runner.request(hook, ctx));
-  controller.onEvent((e) => {
-    if (e.type !== 'role' && e.type !== 'leader_change') return;
-    const s = controller.status();
-    trigger.handle(e, { epoch: s.epoch, leaderId: s.leader?.id ?? null });
-  });
-  // A hook must not outlive a controller that exits (SIGKILL of the controller is the exception).
-  process.once('exit', () => runner.close());
-  return runner;
 }

@@ -27,8 +27,11 @@ const N = Number(opt('n', 10));
 const variants = argv
   .flatMap((a, i) => (a === '--variant' ? [argv[i + 1]] : []))
   .map((v) => {
-    const [name, rest] = v.split('=');
-    const [repo, nodeArgs] = rest.split(',');
+    // Split at the first '=' and the first ',' only: node flags may carry values (--max-semi-space-size=1).
+    const eq = v.indexOf('=');
+    const [name, rest] = [v.slice(0, eq), v.slice(eq + 1)];
+    const comma = rest.indexOf(',');
+    const [repo, nodeArgs] = comma < 0 ? [rest, ''] : [rest.slice(0, comma), rest.slice(comma + 1)];
     return { name, repo: path.resolve(repo), nodeArgs: nodeArgs ? nodeArgs.split(' ') : [] };
   });
 if (variants.length === 0) variants.push({ name: 'this', repo: REPO, nodeArgs: [] });
@@ -109,7 +112,9 @@ async function main() {
         await sleep(300);
         const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
         const b = start(v, 'b', { ...v.env, JHA_API_PORT: v.apiB }, true);
-        await waitFor(() => b.events.find((e) => e.event === 'role' && e.to === 'standby') && b.probe, 30000, `${v.name}: standby`);
+        // A standby, or a leader when the variant's leader resigned (its stand-in found its port taken:
+        // ports are picked by binding port 0 and releasing it); both joined the same way.
+        await waitFor(() => b.events.find((e) => e.event === 'role' && (e.to === 'standby' || e.to === 'leader')) && b.probe, 30000, `${v.name}: standby`);
         const at = (e) => {
           const x = b.events.find((y) => y.event === e);
           return x ? r1(x.mono - b.spawnedAt) : null;

@@ -29,6 +29,7 @@ import { scheduledSwitchoverAction } from './scheduled-switchover';
 import { settingsStepAsideAction, watchSettings } from './settings-drift';
 import type { ControlCommands, ControllerEvent, FenceConfirmation, HistoryEntry, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
 import { TermKeeper } from './term';
+import { JOIN_FIRST_MS, joinedOrAfter } from './join-first';
 
 export type { ControllerDeps, ControllerOptions, EligibilityPort, SupervisorPort, WatchdogPort } from './options';
 
@@ -141,6 +142,7 @@ export class Controller implements ControlCommands {
       const w = this.election.lastWakeAt();
       this.recorder.wokeIntoLead(w !== null && w >= prev.since ? w : st.since);
     });
+    if (this.election.isLeader()) this.recorder.wokeIntoLead(this.election.status().since); // led before we were built (joins first)
     this.cluster.on('change', kick);
     watchSettings({ cluster: this.cluster, verdict: () => this.observer.settingsVerdict(), log: this.log, record: (e, r) => this.recorder.record(e, r) });
     this.sync?.on('change', kick);
@@ -160,15 +162,22 @@ export class Controller implements ControlCommands {
     });
   }
 
-  /** Connect, join the election and run the loop until shutdown completes. */
+  /**
+   * Connect, join the election and run the loop until shutdown completes. The join goes first and
+   * alone: the shim, the eligibility checks, the term and the loop (none of which the join needs,
+   * and none of which can act before the election has placed us) start once the election has
+   * answered, or after JOIN_FIRST_MS, so their first CPU does not delay our znode (start-up).
+   */
   start(): Promise<void> {
     this.coord.start();
     this.election.join();
-    this.jenkins.arm();
-    this.eligibility?.start();
-    this.sync?.start((epoch) => this.term.epoch() === epoch && canProveLeadership(this.observer.observe()));
-    this.term.start();
-    this.done = this.loop();
+    this.done = joinedOrAfter(this.election, JOIN_FIRST_MS).then(() => {
+      this.jenkins.arm();
+      this.eligibility?.start();
+      this.sync?.start((epoch) => this.term.epoch() === epoch && canProveLeadership(this.observer.observe()));
+      this.term.start();
+      return this.loop();
+    });
     return this.done;
   }
 

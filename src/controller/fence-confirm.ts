@@ -89,6 +89,8 @@ export class FenceConfirmStore {
       // Also a withdrawal that could not be written while disconnected (the session lived on).
       this.publishWait(this.wanted);
     });
+    // Built once the session is up (a node joins before its controller is built): read it now.
+    if (o.coordinator.state === 'connected') void this.refresh();
   }
 
   /** The confirmation as the watch last saw it (null: none). */

@@ -12,7 +12,6 @@ import type { EpochStore } from '../fencing/epoch';
 import { sharedHomeIo, type HomeIo } from '../fencing/home-io';
 import { acquireHomeLock } from '../fencing/home-lock';
 import { describeHolder } from '../fencing/storage-lease';
-import { runFencingMethods } from '../fencing/methods';
 import { probePort } from '../jenkins/port-probe';
 import type { JenkinsExit } from '../jenkins/supervisor';
 import type { Logger } from '../logging/logger';
@@ -103,7 +102,8 @@ export class TermKeeper {
       home: opts.home,
       logger: o.logger,
       now: o.now,
-      run: o.runFencing ?? runFencingMethods,
+      // Loaded at the first fencing run, not before the join (start-up; the methods are commands anyway).
+      run: o.runFencing ?? (async (r) => (await import('../fencing/methods')).runFencingMethods(r)),
       onChange: o.kick,
       record,
       wallNow: o.wallNow,

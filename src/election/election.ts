@@ -17,6 +17,7 @@ import { isProcessAlive } from '../util/proc';
 import { RateLimiter } from '../util/rate-limit';
 import { decodeMember, encodeMember, type MemberInfo } from './member';
 import { GhostSweeper } from './ghosts';
+import { createIn, listIn } from './path';
 import { duplicatesOf, findPosition, PERSISTENT_OWNER, sortContenders, znodePrefix, type Contender } from './sequence';
 
 export type ElectionRole = 'idle' | 'joining' | 'candidate' | 'leader';
@@ -62,7 +63,6 @@ export class Election extends EventEmitter {
   private guidGeneration = -1;
   /** Our znode whose owner was confirmed to be the current session (watched for deletion). */
   private verifiedOwn: string | null = null;
-  private pathEnsured = -1;
   private warnedInvalid = new Set<string>();
   /** Monotonic time the predecessor watch last fired (where a takeover starts). */
   private wokeAt: number | null = null;
@@ -176,8 +176,6 @@ export class Election extends EventEmitter {
           await this.check();
         } catch (err) {
           const code = errorCode(err);
-          // The election path itself is gone (deleted, or ZooKeeper lost its state): create it again.
-          if (code === 'ZK_NO_NODE') this.pathEnsured = -1;
           const { pass, suppressed } = this.failureLog.take(code ?? 'unknown');
           const fields = { event: 'election.check_failed', code, error: errorMessage(err), ...(suppressed > 0 ? { suppressed } : {}) };
           if (pass) this.log.warn('election check failed; will retry', fields);
@@ -197,26 +195,28 @@ export class Election extends EventEmitter {
     const session = this.coord.session();
     if (!session) return;
     const gen = this.coord.generation;
-    if (this.guidGeneration !== gen) {
+    const fresh = this.guidGeneration !== gen;
+    if (fresh) {
       // A new session (or a rejoin): a new identity for our znode.
       this.guid = randomUUID().replace(/-/g, '');
       this.guidGeneration = gen;
     }
     const guid = this.guid;
-    if (this.pathEnsured !== gen) {
-      await this.coord.mkdirp(this.opts.path);
-      this.pathEnsured = gen;
-    }
-
-    let children = await this.coord.getChildren(this.opts.path);
+    // A new GUID has no znode yet: create it first (one round trip to the queue; the election path
+    // is made only when the create says it is missing), then list as always.
+    if (fresh) await this.create(session);
+    let children = await listIn(this.coord, this.opts.path);
     let sorted = this.parse(children);
     let pos = findPosition(sorted, this.guid);
 
+    // Znodes of ours from an earlier session or a dead process: looked at once per znode we create.
+    const removed = fresh || pos.kind === 'absent' ? await this.removeStaleOwn(sorted) : false;
     if (pos.kind === 'absent') {
-      await this.removeStaleOwn(sorted);
       if (this.abandoned(guid)) return;
       await this.create(session);
-      children = await this.coord.getChildren(this.opts.path);
+    }
+    if (removed || pos.kind === 'absent') {
+      children = await listIn(this.coord, this.opts.path);
       sorted = this.parse(children);
       pos = findPosition(sorted, this.guid);
       if (pos.kind === 'absent') {
@@ -328,7 +328,7 @@ export class Election extends EventEmitter {
   private async create(session: SessionInfo): Promise<void> {
     const prefix = `${this.opts.path}/${znodePrefix(this.guid, this.opts.nodeId)}`;
     try {
-      const path = await this.coord.create(prefix, encodeMember(this.opts.member()), 'ephemeral_sequential');
+      const path = await createIn(this.coord, this.opts.path, prefix, encodeMember(this.opts.member()));
       this.log.info('joined the election', { event: 'election.joined', znode: path.slice(this.opts.path.length + 1), sessionId: session.sessionId });
     } catch (err) {
       if (err instanceof ZkError && (err.code === 'ZK_CONNECTION_LOSS' || err.code === 'ZK_TIMEOUT')) {
@@ -345,7 +345,8 @@ export class Election extends EventEmitter {
    * process of this host (a controller that crashed and was restarted) or to this very process
    * (an earlier session); otherwise another live controller uses our id: say so loudly.
    */
-  private async removeStaleOwn(sorted: Contender[]): Promise<void> {
+  private async removeStaleOwn(sorted: Contender[]): Promise<boolean> {
+    let removed = false;
     for (const c of sorted) {
       if (c.nodeId !== this.opts.nodeId || c.guid === this.guid) continue;
       const path = `${this.opts.path}/${c.name}`;
@@ -361,6 +362,7 @@ export class Election extends EventEmitter {
         await this.coord.remove(path).catch((err: unknown) => {
           if (!hasCode(err, 'ZK_NO_NODE')) throw err;
         });
+        removed = true;
         this.log.info('removed our stale znode from an earlier session', { event: 'election.stale_removed', znode: c.name, pid: info?.pid });
       } else {
         this.log.error('another live controller uses our node id', {
@@ -371,6 +373,7 @@ export class Election extends EventEmitter {
         });
       }
     }
+    return removed;
   }
 
   private transition(next: ElectionStatus | Omit<ElectionStatus, 'since'>, reason: string): void {

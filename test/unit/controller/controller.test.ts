@@ -9,7 +9,8 @@ import { EpochStore, type TakenEpoch } from '../../../src/fencing/epoch';
 import type { EligibilityResult } from '../../../src/jenkins/eligibility';
 import type { SyncGate, SyncStatus } from '../../../src/sync/types';
 import { waitFor } from '../../helpers/wait';
-import { BASE, bareElection, controllerHarness, StubWatchdog, type Harness } from './harness';
+import { FakeZk } from '../../helpers/fake-coordinator';
+import { BASE, bareElection, controllerHarness, FakeClock, StubWatchdog, type Harness } from './harness';
 
 const WAIT = { timeoutMs: 5000 };
 
@@ -38,6 +39,39 @@ test('starts Jenkins with the first epoch and holds the lock for it', async () =
   expect(h.jenkins.launches[0]).toEqual({ epoch: 1, leaseMs: expect.any(Number) as number });
   expect(await lockState(h.home)).toBe('held by node-a (epoch 1)');
   await waitFor(() => h.controller.status().node.role === 'leader', { ...WAIT, what: 'role leader' });
+});
+
+test('start-up: joins the election first; the shim is armed and eligibility started once the znode exists', async () => {
+  const at: string[] = [];
+  const eligibility = new (class extends EventEmitter {
+    result(): EligibilityResult {
+      return { eligible: true, reasons: [], checkedAt: '2026-01-01T00:00:00Z', versions: { local: null, leader: null } };
+    }
+    start(): void {
+      at.push(`eligibility.start: ${h.election.status().role}, ${h.zk.children(`${BASE}/election`).length} znode`);
+    }
+    stop(): void {}
+  })();
+  const h = harness({ deps: { eligibility } });
+  jest.spyOn(h.jenkins, 'arm').mockImplementation(() => void at.push(`arm: ${h.election.status().role}, ${h.zk.children(`${BASE}/election`).length} znode`));
+  h.start();
+  expect(at).toEqual([]); // nothing but the join runs synchronously in start()
+  await waitFor(() => at.length === 2, { ...WAIT, what: 'arm and eligibility' });
+  expect(at).toEqual(['arm: leader, 1 znode', 'eligibility.start: leader, 1 znode']);
+});
+
+test('start-up: a controller built when its election already leads counts the takeover from the election, not from the epoch', async () => {
+  const clock = new FakeClock();
+  const zk = new FakeZk(clock.now);
+  const bare = bareElection(zk, clock, 'node-a');
+  bare.coord.start();
+  bare.election.join();
+  await waitFor(() => bare.election.isLeader(), { ...WAIT, what: 'the lead' });
+  clock.advance(40); // the controller's modules load and it is built after the join
+  const h = harness({ zk, clock, bare });
+  h.start();
+  await waitFor(() => h.log.events('takeover.phases').length === 1, { ...WAIT, what: 'the takeover phases' });
+  expect(h.log.events('takeover.phases')[0]!.fields.decisionMs).toBe(40);
 });
 
 test('discards an epoch taken while the session changed, and takes the next one in the new session', async () => {

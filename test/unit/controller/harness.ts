@@ -138,6 +138,8 @@ export interface HarnessOptions {
   deps?: Partial<ControllerDeps>;
   /** The steps log to share with the test's own stubs (default a new one). */
   steps?: string[];
+  /** An election (and its client) made beforehand, e.g. one that already joined (start-up joins first). */
+  bare?: { coord: FakeCoordinator; election: Election };
 }
 
 export interface Harness {
@@ -164,7 +166,7 @@ export function controllerHarness(o: HarnessOptions = {}): Harness {
   const zk = o.zk ?? new FakeZk(clock.now);
   const steps = o.steps ?? [];
   const log = new RecordingLogger();
-  const { coord, election } = bareElection(zk, clock, nodeId);
+  const { coord, election } = o.bare ?? bareElection(zk, clock, nodeId);
   const jenkins = new StubJenkins(clock, steps);
   const home = mkdtempSync(path.join(tmpdir(), 'jha-controller-'));
   const opts: ControllerOptions = {

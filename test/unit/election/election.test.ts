@@ -262,9 +262,53 @@ describe('Election: who leads', () => {
   });
 });
 
+describe('Election: the way in (start-up round trips)', () => {
+  it('joins an existing election with one create and one list: no mkdirp, whose failing creates are writes', async () => {
+    await otherSession('earlier-member');
+    const a = makeNode('node-a');
+    const mkdirp = jest.spyOn(a.coord, 'mkdirp');
+    const create = jest.spyOn(a.coord, 'create');
+    const list = jest.spyOn(a.coord, 'getChildren');
+    a.election.join();
+    await zk.settle();
+
+    expect(a.election.isLeader()).toBe(true);
+    expect(mkdirp).not.toHaveBeenCalled();
+    expect(create).toHaveBeenCalledTimes(1);
+    expect(list).toHaveBeenCalledTimes(1);
+    expect(create.mock.invocationCallOrder[0]).toBeLessThan(list.mock.invocationCallOrder[0]!);
+  });
+
+  it('makes a missing election path when its create answers NO_NODE, then joins', async () => {
+    const a = makeNode('node-a');
+    const mkdirp = jest.spyOn(a.coord, 'mkdirp');
+    a.election.join();
+    await zk.settle();
+
+    expect(mkdirp).toHaveBeenCalledTimes(1);
+    expect(zk.children(PATH)).toHaveLength(1);
+    expect(a.election.status()).toMatchObject({ role: 'leader', znode: zk.children(PATH)[0] });
+    expect(a.log.eventNames()).not.toContain('election.check_failed');
+  });
+
+  it('makes the election path again when it was deleted under a member, and joins behind nobody', async () => {
+    const [a] = await joinInOrder('node-a');
+    await a!.election.leave('test');
+    await zk.settle();
+    const admin = await otherSession('admin');
+    await admin.remove(PATH);
+    a!.election.join();
+    await zk.settle();
+
+    expect(zk.children(PATH)).toHaveLength(1);
+    expect(a!.election.isLeader()).toBe(true);
+  });
+});
+
 describe('Election: checking facts, not memory', () => {
   it('recovers its znode by GUID after a lost create reply, without a duplicate znode', async () => {
     const a = makeNode('node-a');
+    await a.coord.mkdirp(PATH); // a running cluster: the create reaches the server (a missing path answers NO_NODE)
     a.coord.loseNextCreateReply();
     a.election.join();
     await zk.settle();

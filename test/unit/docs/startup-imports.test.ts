@@ -1,0 +1,58 @@
+/**
+ * Start-up (docs/benchmarks.md): what `jenkins-ha run` does not need before joining is loaded
+ * when first used (`await import(...)`), not by a static import from src/cli.ts. This walks the
+ * static, value imports (type-only imports are erased by tsc) from cli.ts and names what they reach.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const SRC = path.resolve(__dirname, '..', '..', '..', 'src');
+
+/** Static imports a compiled file keeps: `import x from`, `import { a } from`, `import './x'`; not `import type`, not `import(...)`. */
+function valueImportsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/^(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?'(\.{1,2}\/[^']*)'/gm)) {
+    const base = path.resolve(path.dirname(file), m[1] ?? '');
+    const hit = [`${base}.ts`, path.join(base, 'index.ts')].find((c) => fs.existsSync(c));
+    if (hit) out.push(hit);
+  }
+  return out;
+}
+
+function reachable(from: string): Set<string> {
+  const seen = new Set<string>();
+  const walk = (f: string): void => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const g of valueImportsOf(f)) walk(g);
+  }
+  walk(path.join(SRC, from));
+  return new Set([...seen].map((f) => path.relative(SRC, f)));
+}
+
+const LOADED_WHEN_USED = [
+  'sync/git.ts', // sync.mode git only (sync/lazy.ts)
+  'sync/create.ts',
+  'sync/floor.ts',
+  'fencing/methods.ts', // the first fencing run
+  'assemble.ts', // after the join (main.ts): the controller, Jenkins' supervisor, epochs, hooks
+  'controller/controller.ts',
+  'jenkins/supervisor.ts',
+  'jenkins/eligibility.ts',
+  'hooks/runner.ts',
+  'api/app.ts', // after the join (main.ts serve())
+  'cli/commands.ts', // operator commands, not `run`
+];
+
+test('cli.ts reaches none of the modules that load when first used', () => {
+  const r = reachable('cli.ts');
+  expect(r.has('main.ts')).toBe(true); // the walk does follow value imports
+  expect(r.has('election/election.ts')).toBe(true);
+  expect(LOADED_WHEN_USED.filter((f) => r.has(f))).toEqual([]);
+});
+
+test('the walk sees a value import but not a type-only one', () => {
+  expect(valueImportsOf(path.join(SRC, 'controller', 'term.ts')).map((f) => path.relative(SRC, f))).not.toContain('fencing/methods.ts');
+  expect(valueImportsOf(path.join(SRC, 'main.ts')).map((f) => path.relative(SRC, f))).toContain('sync/lazy.ts');
+});
