@@ -9,6 +9,7 @@
  *
  *   node -r ./scripts/dev/register-ts.js bench/idle-breakdown.ts [--idle-s 60] [--out DIR]
  *     [--instrument [--preload bench/idle-count-preload.js]]   (--cpu-prof of both controllers into DIR)
+ *     [--node-flags trace-gc,...]   (more node flags; every controller's stdout is kept in DIR)
  *     [--perf]   (perf record -g of both controllers into DIR, node --perf-basic-prof)
  * Run node without NODE_EXTRA_CA_CERTS (env -u) as the bench does. Also reports voluntary context
  * switches (wake-ups) per second of every controller thread.
@@ -26,14 +27,20 @@ const IDLE_S = Number(arg('idle-s', 60));
 const INSTRUMENT = arg('instrument', false) === true;
 const PRELOAD = String(arg('preload', ''));
 const PERF = arg('perf', false) === true;
+// Comma-separated, without the leading dashes (`--node-flags trace-gc,max-old-space-size=64`): arg() reads a value starting with -- as a bare flag.
+const NODE_FLAGS = String(arg('node-flags', '')).split(',').filter(Boolean).map((f) => `--${f}`);
 const OUT = String(arg('out', fs.mkdtempSync(path.join(os.tmpdir(), 'jha-idle-'))));
 
 class Node extends EventProcess {
   lines = 0;
   constructor(id: NodeId, env: Record<string, string>) {
     const extra = PERF ? ['--perf-basic-prof'] : INSTRUMENT ? ['--cpu-prof', `--cpu-prof-dir=${OUT}/prof-${id}`, ...(PRELOAD ? ['--require', PRELOAD] : [])] : [];
-    super(id, 'controller', process.execPath, [...CONTROLLER_NODE_FLAGS, ...extra, CLI, 'run'], { ...process.env, ...env, JHA_NODE_ID: id, COUNT_TIMERS_OUT: `${OUT}/counts-${id}` });
-    this.proc.stdout?.on('data', (d: Buffer) => (this.lines += d.toString().split('\n').length - 1));
+    super(id, 'controller', process.execPath, [...CONTROLLER_NODE_FLAGS, ...NODE_FLAGS, ...extra, CLI, 'run'], { ...process.env, ...env, JHA_NODE_ID: id, COUNT_TIMERS_OUT: `${OUT}/counts-${id}` });
+    const log = fs.createWriteStream(`${OUT}/stdout-${id}.log`);
+    this.proc.stdout?.on('data', (d: Buffer) => {
+      this.lines += d.toString().split('\n').length - 1;
+      log.write(d);
+    });
   }
 }
 
