@@ -10,7 +10,7 @@ import type { NodeRole, StatusSource } from '../controller/status';
  * How often the default metrics sample the event loop's delay (prom-client's
  * eventLoopMonitoringPrecision, `nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds`).
  * prom-client's own default, 10 ms, is a timer that wakes the process 100 times a second: on an
- * idle controller that was ~90 of its ~105 wake-ups a second and about half its idle CPU
+ * idle controller that was ~95 of its ~105 wake-ups a second and about half its idle CPU
  * (docs/benchmarks.md, "Idle CPU"). Once a second still catches every stall longer than a
  * second and samples shorter ones; `nodejs_eventloop_lag_seconds` is measured at each scrape.
  */
