@@ -29,7 +29,8 @@ const PRELOAD = String(arg('preload', ''));
 const PERF = arg('perf', false) === true;
 // Comma-separated, without the leading dashes (`--node-flags trace-gc,max-old-space-size=64`): arg() reads a value starting with -- as a bare flag.
 const NODE_FLAGS = String(arg('node-flags', '')).split(',').filter(Boolean).map((f) => `--${f}`);
-const OUT = String(arg('out', fs.mkdtempSync(path.join(os.tmpdir(), 'jha-idle-'))));
+const OUT_GIVEN = arg('out', null) !== null;
+const OUT = OUT_GIVEN ? String(arg('out', '')) : fs.mkdtempSync(path.join(os.tmpdir(), 'jha-idle-'));
 
 class Node extends EventProcess {
   lines = 0;
@@ -190,6 +191,8 @@ async function main(): Promise<void> {
     await Promise.all(Object.values(nodes).map((n) => n.exited));
     await zk.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
+    // A directory of our own choosing holds only the controllers' stdout unless profiles were asked for.
+    if (!OUT_GIVEN && !INSTRUMENT && !PERF) fs.rmSync(OUT, { recursive: true, force: true });
   }
 }
 
