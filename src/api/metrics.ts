@@ -11,7 +11,7 @@ import type { NodeRole, StatusSource } from '../controller/status';
  * eventLoopMonitoringPrecision, `nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds`).
  * prom-client's own default, 10 ms, is a timer that wakes the process 100 times a second: on an
  * idle controller that was ~95 of its ~105 wake-ups a second and about half its idle CPU
- * (docs/benchmarks.md, "Idle CPU"). Once a second still catches every stall longer than a
+ * (docs/benchmarks.md, "idle CPU, broken down"). Once a second still catches every stall longer than a
  * second and samples shorter ones; `nodejs_eventloop_lag_seconds` is measured at each scrape.
  */
 export const EVENT_LOOP_SAMPLE_MS = 1000;
