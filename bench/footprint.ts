@@ -8,7 +8,9 @@
  * - idle RSS and CPU of the leader's and the standby's controller process (not Jenkins, not the
  *   shim) over --idle-s seconds: RSS sampled every second (/proc/<pid>/status VmRSS), CPU from
  *   utime+stime (/proc/<pid>/stat) at both ends of the window.
- *   Targets: <= 80 MB and <= 1% of a core each.
+ *   Targets: <= 80 MB and <= 1% of a core each. Also the main thread's wake-ups per second
+ *   (voluntary context switches, /proc/<pid>/task/<pid>/status): what idle CPU mostly costs
+ *   (docs/benchmarks.md, "idle CPU, broken down").
  * - start-up: the standby is restarted --startups times; process spawned -> its election znode
  *   created (`election.joined`), and -> standby role reported by its API.
  * - the reference election (kazoo's Election, bench/reference.ts) runs beside it on the same
@@ -24,6 +26,12 @@ import { CLI, Checks, ControllerProcess, STANDIN, arg, clkTck, fmt, freePort, ma
 import { ReferenceProcess, ensureKazoo, ratio, treeMemory } from './reference';
 
 type NodeId = 'a' | 'b';
+
+/** Voluntary context switches of a process's main thread: how often it went to sleep, i.e. woke up. */
+function wakeups(pid: number): number {
+  const m = /voluntary_ctxt_switches:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
 
 const IDLE_S = Number(arg('idle-s', 60));
 const SESSION_MS = Number(arg('session-ms', 10000));
@@ -72,6 +80,7 @@ async function main(): Promise<void> {
     const refTree = { a: { rss: [] as number[], pss: [] as number[] }, b: { rss: [] as number[], pss: [] as number[] } };
     const t0 = mono();
     const ticks0 = { a: nodes.a.cpuTicks(), b: nodes.b.cpuTicks() };
+    const wake0 = { a: wakeups(nodes.a.pid), b: wakeups(nodes.b.pid) };
     const refTicks0 = { a: procCpuTicks(refs.a.pid), b: procCpuTicks(refs.b.pid) };
     for (let i = 0; i < IDLE_S; i++) {
       // Sleep to the next whole second of the window (timers may fire a hair early against mono()).
@@ -87,9 +96,11 @@ async function main(): Promise<void> {
       }
     }
     const ticks1 = { a: nodes.a.cpuTicks(), b: nodes.b.cpuTicks() };
+    const wake1 = { a: wakeups(nodes.a.pid), b: wakeups(nodes.b.pid) };
     const refTicks1 = { a: procCpuTicks(refs.a.pid), b: procCpuTicks(refs.b.pid) };
     const seconds = (mono() - t0) / 1000;
     const cpuPct = (id: NodeId): number => ((ticks1[id] - ticks0[id]) / tck / seconds) * 100;
+    const wakeupsPerS = (id: NodeId): number => Math.round(((wake1[id] - wake0[id]) / seconds) * 10) / 10;
     const refCpuPct = (id: NodeId): number => ((refTicks1[id] - refTicks0[id]) / tck / seconds) * 100;
     const sa = await status('a');
     const sb = await status('b');
@@ -118,8 +129,8 @@ async function main(): Promise<void> {
     process.stderr.write('\n');
 
     const res = {
-      leader: { rss_mb: stats(rss.a), cpu_pct: cpuPct('a'), cpu_ticks: ticks1.a - ticks0.a, tree_rss_mb: stats(tree.a.rss), tree_pss_mb: stats(tree.a.pss) },
-      standby: { rss_mb: stats(rss.b), cpu_pct: cpuPct('b'), cpu_ticks: ticks1.b - ticks0.b, tree_rss_mb: stats(tree.b.rss), tree_pss_mb: stats(tree.b.pss) },
+      leader: { rss_mb: stats(rss.a), cpu_pct: cpuPct('a'), cpu_ticks: ticks1.a - ticks0.a, wakeups_per_s: wakeupsPerS('a'), tree_rss_mb: stats(tree.a.rss), tree_pss_mb: stats(tree.a.pss) },
+      standby: { rss_mb: stats(rss.b), cpu_pct: cpuPct('b'), cpu_ticks: ticks1.b - ticks0.b, wakeups_per_s: wakeupsPerS('b'), tree_rss_mb: stats(tree.b.rss), tree_pss_mb: stats(tree.b.pss) },
     };
     const ref = {
       leader: { tree_rss_mb: stats(refTree.a.rss), tree_pss_mb: stats(refTree.a.pss), cpu_pct: refCpuPct('a') },
@@ -129,6 +140,7 @@ async function main(): Promise<void> {
     const checks = new Checks('footprint');
     checks.check(rss.a.length === IDLE_S && rss.b.length === IDLE_S && (res.leader.rss_mb.min ?? 0) > 10 && (res.standby.rss_mb.min ?? 0) > 10, `RSS samples (${rss.a.length}, ${rss.b.length} of ${IDLE_S}) of live processes`);
     checks.check(Number.isFinite(res.leader.cpu_pct) && Number.isFinite(res.standby.cpu_pct) && seconds >= IDLE_S * 0.9, `CPU measured over the window (leader ${res.leader.cpu_pct}%, standby ${res.standby.cpu_pct}%, ${seconds.toFixed(2)} s of ${IDLE_S}, ticks ${JSON.stringify(ticks0)} -> ${JSON.stringify(ticks1)}, CLK_TCK ${tck})`);
+    checks.check(res.leader.wakeups_per_s > 0 && res.standby.wakeups_per_s > 0, `main-thread wake-ups counted (leader ${res.leader.wakeups_per_s}/s, standby ${res.standby.wakeups_per_s}/s)`);
     checks.check(stayed, 'the pair stayed leader (Jenkins ready) and standby while idle');
     checks.check(joined.length === STARTUPS && joined.every((x) => x > 0), `start-up samples ${joined.length} of ${STARTUPS}`);
     checks.check(refJoined.length === STARTUPS && refTree.a.rss.length === IDLE_S && refTree.a.rss.every((x) => x > 5), `reference samples (start-up ${refJoined.length} of ${STARTUPS}, memory ${refTree.a.rss.length} of ${IDLE_S})`);
@@ -151,12 +163,12 @@ async function main(): Promise<void> {
     const mm = (st: Stats): string => `${fmt(st.median)} / ${fmt(st.max)}`;
     printTable(
       `jenkins-ha footprint: idle ${fmt(seconds, 0)} s, session ${SESSION_MS} ms; ${mach.cpus} cpus, node ${mach.node}; load ${m0.load1} -> ${mach.load1}; reference: kazoo Election (python3-kazoo ${kazoo})`,
-      ['process', 'RSS MiB (median / max)', 'PSS MiB', 'CPU % of a core', 'CPU ticks', 'reference RSS / PSS MiB, CPU %', 'jenkins-ha / reference (RSS; PSS; CPU)'],
+      ['process', 'RSS MiB (median / max)', 'PSS MiB', 'CPU % of a core', 'CPU ticks', 'wake-ups/s', 'reference RSS / PSS MiB, CPU %', 'jenkins-ha / reference (RSS; PSS; CPU)'],
       [
-        ['leader controller (process)', mm(res.leader.rss_mb), '-', fmt(res.leader.cpu_pct, 2), res.leader.cpu_ticks, `${fmt(ref.leader.tree_rss_mb.median)} / ${fmt(ref.leader.tree_pss_mb.median)}, ${fmt(ref.leader.cpu_pct, 2)}`, `${x(ratio(res.leader.rss_mb, ref.leader.tree_rss_mb))}; -; ${x(ratios.leader_cpu)}`],
-        ['standby controller (process)', mm(res.standby.rss_mb), '-', fmt(res.standby.cpu_pct, 2), res.standby.cpu_ticks, `${fmt(ref.standby.tree_rss_mb.median)} / ${fmt(ref.standby.tree_pss_mb.median)}, ${fmt(ref.standby.cpu_pct, 2)}`, `${x(ratio(res.standby.rss_mb, ref.standby.tree_rss_mb))}; -; ${x(ratios.standby_cpu)}`],
-        ['leader: controller + helper + shims', mm(res.leader.tree_rss_mb), fmt(res.leader.tree_pss_mb.median), '-', '-', `${fmt(ref.leader.tree_rss_mb.median)} / ${fmt(ref.leader.tree_pss_mb.median)}`, `${x(ratios.leader_tree_rss)}; ${x(ratios.leader_tree_pss)}; -`],
-        ['standby: controller + helper + shims', mm(res.standby.tree_rss_mb), fmt(res.standby.tree_pss_mb.median), '-', '-', `${fmt(ref.standby.tree_rss_mb.median)} / ${fmt(ref.standby.tree_pss_mb.median)}`, `${x(ratios.standby_tree_rss)}; ${x(ratios.standby_tree_pss)}; -`],
+        ['leader controller (process)', mm(res.leader.rss_mb), '-', fmt(res.leader.cpu_pct, 2), res.leader.cpu_ticks, fmt(res.leader.wakeups_per_s), `${fmt(ref.leader.tree_rss_mb.median)} / ${fmt(ref.leader.tree_pss_mb.median)}, ${fmt(ref.leader.cpu_pct, 2)}`, `${x(ratio(res.leader.rss_mb, ref.leader.tree_rss_mb))}; -; ${x(ratios.leader_cpu)}`],
+        ['standby controller (process)', mm(res.standby.rss_mb), '-', fmt(res.standby.cpu_pct, 2), res.standby.cpu_ticks, fmt(res.standby.wakeups_per_s), `${fmt(ref.standby.tree_rss_mb.median)} / ${fmt(ref.standby.tree_pss_mb.median)}, ${fmt(ref.standby.cpu_pct, 2)}`, `${x(ratio(res.standby.rss_mb, ref.standby.tree_rss_mb))}; -; ${x(ratios.standby_cpu)}`],
+        ['leader: controller + helper + shims', mm(res.leader.tree_rss_mb), fmt(res.leader.tree_pss_mb.median), '-', '-', '-', `${fmt(ref.leader.tree_rss_mb.median)} / ${fmt(ref.leader.tree_pss_mb.median)}`, `${x(ratios.leader_tree_rss)}; ${x(ratios.leader_tree_pss)}; -`],
+        ['standby: controller + helper + shims', mm(res.standby.tree_rss_mb), fmt(res.standby.tree_pss_mb.median), '-', '-', '-', `${fmt(ref.standby.tree_rss_mb.median)} / ${fmt(ref.standby.tree_pss_mb.median)}`, `${x(ratios.standby_tree_rss)}; ${x(ratios.standby_tree_pss)}; -`],
       ],
     );
     printTable('start-up (standby restarted, alternating with the reference)', ['measure', 'n', 'median', 'p95', 'max', 'reference median (p95)', 'jenkins-ha / reference'], [

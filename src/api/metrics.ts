@@ -6,6 +6,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NodeRole, StatusSource } from '../controller/status';
 
+/**
+ * How often the default metrics sample the event loop's delay (prom-client's
+ * eventLoopMonitoringPrecision, `nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds`).
+ * prom-client's own default, 10 ms, is a timer that wakes the process 100 times a second: on an
+ * idle controller that was ~95 of its ~105 wake-ups a second and about half its idle CPU
+ * (docs/benchmarks.md, "idle CPU, broken down"). Once a second still catches every stall longer than a
+ * second and samples shorter ones; `nodejs_eventloop_lag_seconds` is measured at each scrape.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 1000;
+
 const ROLES: readonly NodeRole[] = ['leader', 'standby', 'neutral', 'joining', 'stopped'];
 
 export interface Metrics {
@@ -28,7 +38,7 @@ export function createMetrics(
   opts: { defaultMetrics?: boolean; hookStats?: () => readonly HookCounts[] } = {},
 ): Metrics {
   const registry = new Registry();
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const registers = [registry];
 
   new Gauge({

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { register as globalRegistry } from 'prom-client';
 import { createHandler } from '../../../src/api/app';
-import { createMetrics } from '../../../src/api/metrics';
+import perfHooks from 'node:perf_hooks';
+import { EVENT_LOOP_SAMPLE_MS, createMetrics } from '../../../src/api/metrics';
 import { FakeCommands, FakeSource, snapshot } from './fakes';
 
 function value(text: string, series: string): number | undefined {
@@ -245,4 +246,17 @@ test('the host watchdog: armed gauge from the snapshot, write errors as a monoto
   expect(value(t, 'jenkins_ha_watchdog_errors_total')).toBe(3);
   t = await m.text(); // a second scrape adds nothing
   expect(value(t, 'jenkins_ha_watchdog_errors_total')).toBe(3);
+});
+
+test('the default metrics sample the event loop at most once a second, not every 10 ms (an idle controller woke 100 times a second for it)', () => {
+  const spy = jest.spyOn(perfHooks, 'monitorEventLoopDelay');
+  try {
+    createMetrics(new FakeSource());
+    expect(spy).toHaveBeenCalled();
+    const resolutions = spy.mock.calls.map(([o]) => o?.resolution ?? 10);
+    expect(resolutions.every((r) => r >= EVENT_LOOP_SAMPLE_MS)).toBe(true);
+    expect(EVENT_LOOP_SAMPLE_MS).toBeGreaterThanOrEqual(1000);
+  } finally {
+    spy.mockRestore();
+  }
 });
