@@ -81,6 +81,7 @@ export class Controller implements ControlCommands {
       connected: () => this.coord.state === 'connected',
       epoch: () => this.term.epoch(),
       drain: this.drain,
+      onUnsent: kick,
     });
     this.term = new TermKeeper({
       opts,
@@ -237,7 +238,11 @@ export class Controller implements ControlCommands {
         await this.wake.wait(100);
       }
       st.lastCycleAt = this.now();
-      if (d.action.kind === 'none' && !st.finished) await this.wake.wait(nextWakeMs(obs));
+      if (d.action.kind === 'none' && !st.finished) {
+        // Nothing to do: now the history recorded on the way goes to ZooKeeper (off the handover path).
+        void this.recorder.flushHistory();
+        await this.wake.wait(nextWakeMs(obs));
+      }
     }
   }
 
@@ -381,6 +386,8 @@ export class Controller implements ControlCommands {
       await this.term.leaveCleanly('shutdown').catch((err: unknown) =>
         this.log.warn(`could not leave cleanly: ${errorMessage(err)}`, { event: 'shutdown.leave_failed' }),
       );
+      // The history of the way out (Jenkins stopped, ...) follows the leave, not ahead of it.
+      await this.recorder.flushHistory();
       await this.sync?.close();
       await this.coord.close();
       this.state.finished = true;

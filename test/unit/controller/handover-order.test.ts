@@ -1,0 +1,68 @@
+/**
+ * The order of steps on the graceful handover path (docs/safety.md, "The graceful handover
+ * path"): what must not sit between a leader's Jenkins exit and its leave transaction, or between
+ * a new leader's epoch and its launch. Run against the in-memory ZooKeeper (./harness.ts); every
+ * request the controller sends is written to the steps log, in the order it is sent.
+ */
+import { waitFor } from '../../helpers/wait';
+import { controllerHarness, type Harness } from './harness';
+
+const WAIT = { timeoutMs: 5000 };
+
+let harnesses: Harness[] = [];
+function harness(): Harness {
+  const h = controllerHarness();
+  harnesses.push(h);
+  return h;
+}
+afterEach(async () => {
+  for (const h of harnesses) await h.close();
+  harnesses = [];
+});
+
+/** Log the history appends (with their event) and the transactions the controller sends. */
+function logRequests(h: Harness): void {
+  const create = h.coord.create.bind(h.coord);
+  jest.spyOn(h.coord, 'create').mockImplementation((path, data, mode) => {
+    if (path.includes('/history/')) h.steps.push(`history.append(${(JSON.parse(data.toString()) as { event: string }).event})`);
+    return create(path, data, mode);
+  });
+  const multi = h.coord.multi.bind(h.coord);
+  jest.spyOn(h.coord, 'multi').mockImplementation((ops) => {
+    const kinds = ops.map((o) => `${o.op} ${o.path.split('/').pop() ?? ''}`.replace(/n_.*/, 'our znode'));
+    if (!(ops.length === 1 && ops[0]?.op === 'check')) h.steps.push(`multi(${kinds.join(', ')})`);
+    return multi(ops);
+  });
+}
+
+test('a new leader appends its history to ZooKeeper after it launched Jenkins, not between the epoch and the launch', async () => {
+  const h = harness();
+  logRequests(h);
+  h.start();
+  await waitFor(() => h.steps.includes('history.append(elected)'), { ...WAIT, what: 'the history of the election appended' });
+  const launch = h.steps.indexOf('supervisor.launch(epoch 1)');
+  const epoch = h.steps.indexOf('multi(setData epoch, create active)');
+  expect(epoch).toBeGreaterThanOrEqual(0);
+  expect(launch).toBeGreaterThan(epoch);
+  // Nothing written to ZooKeeper between the epoch transaction and the launch.
+  expect(h.steps.slice(epoch + 1, launch)).toEqual([]);
+  expect(h.steps.indexOf('history.append(elected)')).toBeGreaterThan(launch);
+  // Appended all the same.
+  await waitFor(async () => (await h.controller.history(10)).some((e) => e.event === 'elected'), { ...WAIT, what: 'the entry in the cluster history' });
+});
+
+test('a leader that shuts down appends "Jenkins stopped" to the history after its leave transaction, not ahead of it', async () => {
+  const h = harness();
+  logRequests(h);
+  h.start();
+  await waitFor(() => h.jenkins.launches.length === 1, { ...WAIT, what: 'the launch' });
+  // The term's entries are in ZooKeeper (the first append also creates the history znode).
+  await waitFor(async () => (await h.controller.history(10)).some((e) => e.event === 'jenkins.ready'), { ...WAIT, what: 'the term in the cluster history' });
+  h.steps.length = 0;
+  await h.controller.shutdown('test');
+  await h.done;
+  const leave = h.steps.indexOf('multi(remove active, remove our znode)');
+  expect(leave).toBeGreaterThanOrEqual(0);
+  expect(h.steps.slice(0, leave).filter((s) => s.startsWith('history.'))).toEqual([]);
+  expect(h.steps.slice(leave + 1)).toEqual(expect.arrayContaining(['history.append(jenkins.stopped)']));
+});
