@@ -137,6 +137,9 @@ export class Controller implements ControlCommands {
       kick();
     });
     this.election.on('change', kick);
+    this.election.on('woken', () => {
+      if (!this.state.shuttingDown) this.term.prefetchEpoch();
+    });
     this.election.on('change', (st, prev) => {
       if (st.role !== 'leader' || prev.role === 'leader') return;
       const w = this.election.lastWakeAt();

@@ -49,6 +49,8 @@ export interface ElectionOptions {
 
 export interface ElectionEvents {
   change: (status: ElectionStatus, previous: ElectionStatus) => void;
+  /** Our predecessor's znode was deleted (we may lead after the next list): at `at`, monotonic. */
+  woken: (at: number) => void;
 }
 
 export class Election extends EventEmitter {
@@ -289,8 +291,10 @@ export class Election extends EventEmitter {
 
   /** Any event consumes the one-shot watch (a member rewrites its record: notes): check again, which re-watches. */
   private onPredecessorEvent(ev: WatchEvent): void {
-    if (ev.type === 'deleted') this.wokeAt = this.opts.now();
     this.kick();
+    if (ev.type !== 'deleted') return;
+    this.wokeAt = this.opts.now();
+    this.emit('woken', this.wokeAt);
   }
 
   private ownWatcher(name: string): (ev: WatchEvent) => void {

@@ -4,14 +4,15 @@
  * a new leader's epoch and its launch. Run against the in-memory ZooKeeper (./harness.ts); every
  * request the controller sends is written to the steps log, in the order it is sent.
  */
+import { EpochStore } from '../../../src/fencing/epoch';
 import { waitFor } from '../../helpers/wait';
-import { controllerHarness, type Harness } from './harness';
+import { BASE, bareElection, controllerHarness, type Harness, type HarnessOptions } from './harness';
 
 const WAIT = { timeoutMs: 5000 };
 
 let harnesses: Harness[] = [];
-function harness(): Harness {
-  const h = controllerHarness();
+function harness(o: HarnessOptions = {}): Harness {
+  const h = controllerHarness(o);
   harnesses.push(h);
   return h;
 }
@@ -65,4 +66,33 @@ test('a leader that shuts down appends "Jenkins stopped" to the history after it
   expect(leave).toBeGreaterThanOrEqual(0);
   expect(h.steps.slice(0, leave).filter((s) => s.startsWith('history.'))).toEqual([]);
   expect(h.steps.slice(leave + 1)).toEqual(expect.arrayContaining(['history.append(jenkins.stopped)']));
+});
+
+test("a standby woken by its predecessor's deletion reads the epoch beside the election's list, before it is elected, and not again", async () => {
+  const h0 = harness();
+  const z = bareElection(h0.zk, h0.clock, 'node-z');
+  z.coord.start();
+  z.election.join();
+  await waitFor(() => z.election.status().role === 'leader', { ...WAIT, what: 'node-z leads' });
+  const zEpochs = new EpochStore(z.coord, BASE);
+  const zTerm = await zEpochs.take({ nodeId: 'node-z', host: 'host-node-z', pid: 1 });
+  const h = harness({ zk: h0.zk, clock: h0.clock });
+  logRequests(h);
+  const getData = h.coord.getData.bind(h.coord);
+  jest.spyOn(h.coord, 'getData').mockImplementation((path, watch) => {
+    // The epoch store's reads (the cluster view's, for /status, set a watch).
+    if (/\/(epoch|active)$/.test(path) && !watch) h.steps.push(`getData ${path.split('/').pop() ?? ''}`);
+    return getData(path, watch);
+  });
+  h.election.on('change', (st) => {
+    if (st.role === 'leader') h.steps.push('elected');
+  });
+  h.start();
+  await waitFor(() => h.election.status().role === 'candidate', { ...WAIT, what: 'node-a in line' });
+  await z.election.leave('test', zEpochs.releaseOps(zTerm));
+  await waitFor(() => h.jenkins.launches.length === 1, { ...WAIT, what: 'the launch' });
+  const upToTake = h.steps.slice(0, h.steps.indexOf('multi(setData epoch, create active)') + 1);
+  expect(upToTake.filter((s) => s !== 'history.append(elected)')).toEqual(['getData epoch', 'getData active', 'elected', 'multi(setData epoch, create active)']);
+  expect(h.jenkins.launches[0]?.epoch).toBe(2);
+  await z.coord.close();
 });
