@@ -27,6 +27,7 @@ import { Recorder } from './recorder';
 import { RestartTracker } from './restarts';
 import { scheduledSwitchoverAction } from './scheduled-switchover';
 import { settingsStepAsideAction, watchSettings } from './settings-drift';
+import { finishShutdownAction } from './shutdown-act';
 import type { ControlCommands, ControllerEvent, FenceConfirmation, HistoryEntry, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
 import { TermKeeper } from './term';
 
@@ -381,20 +382,15 @@ export class Controller implements ControlCommands {
       this.recorder.record('demoted', d.reason);
       this.term.drop();
     },
-    'finish-shutdown': async () => {
-      this.jenkins.disarm();
-      this.term.disarmWatchdog('shutdown');
-      this.eligibility?.stop();
-      this.term.stopKeeping();
-      await this.term.leaveCleanly('shutdown').catch((err: unknown) =>
-        this.log.warn(`could not leave cleanly: ${errorMessage(err)}`, { event: 'shutdown.leave_failed' }),
-      );
-      // The history of the way out (Jenkins stopped, ...) follows the leave, not ahead of it.
-      await this.recorder.flushHistory();
-      await this.sync?.close();
-      await this.coord.close();
-      this.state.finished = true;
-      this.log.info('controller stopped', { event: 'stopped' });
-    },
+    'finish-shutdown': finishShutdownAction(() => ({
+      jenkins: this.jenkins,
+      term: this.term,
+      eligibility: this.eligibility,
+      recorder: this.recorder,
+      sync: this.sync,
+      coord: this.coord,
+      state: this.state,
+      log: this.log,
+    })),
   };
 }

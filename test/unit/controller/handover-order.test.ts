@@ -4,6 +4,7 @@
  * a new leader's epoch and its launch. Run against the in-memory ZooKeeper (./harness.ts); every
  * request the controller sends is written to the steps log, in the order it is sent.
  */
+import { HANDOVER_TAIL_MS } from '../../../src/controller/shutdown-act';
 import { EpochStore } from '../../../src/fencing/epoch';
 import { waitFor } from '../../helpers/wait';
 import { BASE, bareElection, controllerHarness, type Harness, type HarnessOptions } from './harness';
@@ -94,5 +95,52 @@ test("a standby woken by its predecessor's deletion reads the epoch beside the e
   const upToTake = h.steps.slice(0, h.steps.indexOf('multi(setData epoch, create active)') + 1);
   expect(upToTake.filter((s) => s !== 'history.append(elected)')).toEqual(['getData epoch', 'getData active', 'elected', 'multi(setData epoch, create active)']);
   expect(h.jenkins.launches[0]?.epoch).toBe(2);
+  await z.coord.close();
+});
+
+test('a leader that hands over tears down (history, session close) only HANDOVER_TAIL_MS after its leave; a standby at once', async () => {
+  const h = harness();
+  h.start();
+  await waitFor(() => h.jenkins.launches.length === 1, { ...WAIT, what: 'the launch' });
+  const at: Record<string, number> = {};
+  const multi = h.coord.multi.bind(h.coord);
+  jest.spyOn(h.coord, 'multi').mockImplementation(async (ops) => {
+    await multi(ops);
+    if (ops.some((o) => o.op === 'remove' && o.path.includes('/election/'))) at.left = performance.now();
+  });
+  const close = h.coord.close.bind(h.coord);
+  jest.spyOn(h.coord, 'close').mockImplementation(() => {
+    at.closed = performance.now();
+    return close();
+  });
+  await h.controller.shutdown('test');
+  await h.done;
+  expect(at.left).toBeDefined();
+  // Timers may fire up to a millisecond early.
+  expect((at.closed ?? 0) - (at.left ?? 0)).toBeGreaterThanOrEqual(HANDOVER_TAIL_MS - 1);
+
+  // A standby hands nothing over: no wait.
+  const s = harness({ zk: h.zk, clock: h.clock });
+  const z = bareElection(h.zk, h.clock, 'node-z');
+  z.coord.start();
+  z.election.join();
+  await waitFor(() => z.election.status().role === 'leader', { ...WAIT, what: 'node-z leads' });
+  s.start();
+  await waitFor(() => s.election.status().role === 'candidate', { ...WAIT, what: 'the standby in line' });
+  const sAt: Record<string, number> = {};
+  const sMulti = s.coord.multi.bind(s.coord);
+  jest.spyOn(s.coord, 'multi').mockImplementation(async (ops) => {
+    await sMulti(ops);
+    if (ops.some((o) => o.op === 'remove' && o.path.includes('/election/'))) sAt.left = performance.now();
+  });
+  const sClose = s.coord.close.bind(s.coord);
+  jest.spyOn(s.coord, 'close').mockImplementation(() => {
+    sAt.closed = performance.now();
+    return sClose();
+  });
+  await s.controller.shutdown('test');
+  await s.done;
+  expect(sAt.left).toBeDefined();
+  expect((sAt.closed ?? Infinity) - (sAt.left ?? 0)).toBeLessThan(HANDOVER_TAIL_MS / 2);
   await z.coord.close();
 });
