@@ -215,7 +215,7 @@ async function main(): Promise<void> {
       console.error(
         `round ${i}: +${at(old, 'jenkins.stopped').toFixed(1)} old saw exit, +${at(old, 'demoted').toFixed(1)} old leaving, ` +
           `+${(phase(ph, 'wokeAt') - oldExit.mono).toFixed(1)} watch fired, +${at(nw, 'elected').toFixed(1)} elected, ` +
-          `+${at(nw, 'epoch.taken').toFixed(1)} epoch, +${(s.mono - oldExit.mono).toFixed(1)} spawned`,
+          `+${at(nw, 'epoch.taken').toFixed(1)} epoch, +${(s.mono - oldExit.mono).toFixed(1)} spawned (old Jenkins exited at mono ${oldExit.mono.toFixed(3)})`,
       );
     }
     if (TRACE) {

@@ -27,6 +27,7 @@ import { Recorder } from './recorder';
 import { RestartTracker } from './restarts';
 import { scheduledSwitchoverAction } from './scheduled-switchover';
 import { settingsStepAsideAction, watchSettings } from './settings-drift';
+import { finishShutdownAction } from './shutdown-act';
 import type { ControlCommands, ControllerEvent, FenceConfirmation, HistoryEntry, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
 import { TermKeeper } from './term';
 import { JOIN_FIRST_MS, joinedOrAfter } from './join-first';
@@ -82,6 +83,7 @@ export class Controller implements ControlCommands {
       connected: () => this.coord.state === 'connected',
       epoch: () => this.term.epoch(),
       drain: this.drain,
+      onUnsent: kick,
     });
     this.term = new TermKeeper({
       opts,
@@ -137,6 +139,9 @@ export class Controller implements ControlCommands {
       kick();
     });
     this.election.on('change', kick);
+    this.election.on('woken', () => {
+      if (!this.state.shuttingDown) this.term.prefetchEpoch();
+    });
     this.election.on('change', (st, prev) => {
       if (st.role !== 'leader' || prev.role === 'leader') return;
       const w = this.election.lastWakeAt();
@@ -246,7 +251,11 @@ export class Controller implements ControlCommands {
         await this.wake.wait(100);
       }
       st.lastCycleAt = this.now();
-      if (d.action.kind === 'none' && !st.finished) await this.wake.wait(nextWakeMs(obs));
+      if (d.action.kind === 'none' && !st.finished) {
+        // Nothing to do: now the history recorded on the way goes to ZooKeeper (off the handover path).
+        void this.recorder.flushHistory();
+        await this.wake.wait(nextWakeMs(obs));
+      }
     }
   }
 
@@ -382,18 +391,15 @@ export class Controller implements ControlCommands {
       this.recorder.record('demoted', d.reason);
       this.term.drop();
     },
-    'finish-shutdown': async () => {
-      this.jenkins.disarm();
-      this.term.disarmWatchdog('shutdown');
-      this.eligibility?.stop();
-      this.term.stopKeeping();
-      await this.term.leaveCleanly('shutdown').catch((err: unknown) =>
-        this.log.warn(`could not leave cleanly: ${errorMessage(err)}`, { event: 'shutdown.leave_failed' }),
-      );
-      await this.sync?.close();
-      await this.coord.close();
-      this.state.finished = true;
-      this.log.info('controller stopped', { event: 'stopped' });
-    },
+    'finish-shutdown': finishShutdownAction(() => ({
+      jenkins: this.jenkins,
+      term: this.term,
+      eligibility: this.eligibility,
+      recorder: this.recorder,
+      sync: this.sync,
+      coord: this.coord,
+      state: this.state,
+      log: this.log,
+    })),
   };
 }

@@ -23,8 +23,10 @@ export interface RecorderOptions {
   logger: Logger;
   now: () => number;
   wallNow: () => number;
-  /** Where the cluster-wide history goes (appended while connected, never awaited). */
+  /** Where the cluster-wide history goes (appended by flushHistory, while connected). */
   cluster: Pick<ClusterView, 'appendHistory'>;
+  /** An entry waits to be appended (the controller wakes its loop, which flushes when idle). */
+  onUnsent?: () => void;
   connected: () => boolean;
   /** The epoch of the term we hold (history entries carry it), else null. */
   epoch: () => number | null;
@@ -44,6 +46,8 @@ export interface RecordedView {
 
 export class Recorder {
   private readonly recent: HistoryEntry[] = [];
+  /** Recorded, not yet appended to the cluster-wide history (see flushHistory). */
+  private unsent: HistoryEntry[] = [];
   private readonly events = new EventEmitter();
   private role: NodeRole = 'joining';
   private roleSince: number;
@@ -92,12 +96,32 @@ export class Recorder {
     };
     this.recent.push(entry);
     if (this.recent.length > MAX_HISTORY) this.recent.shift();
-    // Cluster-wide history in ZooKeeper: best effort, never on the decision path.
-    if (this.o.connected()) {
-      void this.o.cluster.appendHistory(entry).catch((err: unknown) =>
-        this.o.logger.debug(`could not append to the cluster history: ${errorMessage(err)}`, { event: 'history.append_failed' }),
-      );
-    }
+    // Cluster-wide history in ZooKeeper: best effort, and never on the decision path. An append
+    // is a write (fsynced) plus a trim on the session's one ordered pipeline: sent at once it would
+    // queue ahead of a leave or an epoch transaction and share their CPU, so it waits for the
+    // loop's next idle moment (docs/safety.md, "The graceful handover path").
+    if (this.unsent.length >= MAX_HISTORY) this.unsent.shift();
+    this.unsent.push(entry);
+    this.o.onUnsent?.();
+  }
+
+  /**
+   * Append the entries recorded since the last flush to the cluster-wide history, in order of
+   * recording (dropped when not connected, as before). The controller calls it when its loop has
+   * nothing to do, and after the leave of a shutdown; resolves when every append is answered.
+   */
+  flushHistory(): Promise<void> {
+    const entries = this.unsent;
+    if (entries.length === 0) return Promise.resolve();
+    this.unsent = [];
+    if (!this.o.connected()) return Promise.resolve();
+    return Promise.all(
+      entries.map((entry) =>
+        this.o.cluster.appendHistory(entry).catch((err: unknown) =>
+          this.o.logger.debug(`could not append to the cluster history: ${errorMessage(err)}`, { event: 'history.append_failed' }),
+        ),
+      ),
+    ).then(() => undefined);
   }
 
   alarmSplitBrain(reason: string): void {

@@ -21,6 +21,7 @@ import { canProveLeadership, isLeaderNow, leaseMsOf } from './decide/leadership'
 import type { Observed } from './decide/types';
 import type { HomeObserved } from './home-policy';
 import { FenceGate, type FenceConfirmPort } from './fence-gate';
+import { EpochPrefetch } from './epoch-prefetch';
 import { LaunchGuard } from './launch-guard';
 import { LockKeeper } from './lock-keeper';
 import { LockRelease } from './lock-release';
@@ -77,11 +78,14 @@ export class TermKeeper {
   private readonly fenceGate: FenceGate;
   private readonly lockKeeper: LockKeeper;
   private readonly homeIo: HomeIo;
+  /** The reads of the next take, made at the wake (docs/safety.md, the graceful handover path). */
+  private readonly prefetch: EpochPrefetch;
 
   constructor(private readonly o: TermKeeperOptions) {
     const { opts, recorder } = o;
     const record = (event: string, reason: string): void => recorder.record(event, reason);
     this.homeIo = o.homeIo ?? sharedHomeIo();
+    this.prefetch = new EpochPrefetch({ epochs: o.epochs, generation: () => o.coordinator.generation, now: o.now });
     this.guard = new LaunchGuard({
       home: opts.home,
       jenkinsUrl: opts.jenkinsUrl,
@@ -181,10 +185,16 @@ export class TermKeeper {
     this.lockKeeper.start();
   }
 
+  /** The predecessor watch woke this standby: read what the next take needs now, beside the election's list. */
+  prefetchEpoch(): void {
+    if (!this.term) this.prefetch.start();
+  }
+
   /** Take the next fencing epoch; discard it when the session or the leadership changed meanwhile. */
   async acquire(generation: number): Promise<void> {
     const { opts, recorder, logger } = this.o;
-    const taken = await this.o.epochs.take({ nodeId: opts.nodeId, host: opts.host, pid: process.pid });
+    const reads = await this.prefetch.take(generation);
+    const taken = await this.o.epochs.take({ nodeId: opts.nodeId, host: opts.host, pid: process.pid }, reads ?? undefined);
     if (this.o.coordinator.generation !== generation || !isLeaderNow(this.o.observe())) {
       logger.warn('leadership changed while taking the epoch; discarding it', { event: 'acquire.discarded', epoch: taken.epoch });
       return;

@@ -50,6 +50,7 @@ export interface ElectionOptions {
 
 export interface ElectionEvents {
   change: (status: ElectionStatus, previous: ElectionStatus) => void;
+  woken: (at: number) => void; // our predecessor's znode was deleted (monotonic ms): we may lead next
 }
 
 export class Election extends EventEmitter {
@@ -64,8 +65,8 @@ export class Election extends EventEmitter {
   /** Our znode whose owner was confirmed to be the current session (watched for deletion). */
   private verifiedOwn: string | null = null;
   private warnedInvalid = new Set<string>();
-  /** Monotonic time the predecessor watch last fired (where a takeover starts). */
-  private wokeAt: number | null = null;
+  /** When (monotonic) the predecessor watch last reported a deletion, and of which znode (where a takeover starts). */
+  private woke: { at: number; by: string } | null = null;
   /**
    * Znodes named like contenders that are persistent: no session owns them, so they are not
    * contenders (a rogue or a tool wrote them) and must not keep the line from moving.
@@ -112,7 +113,7 @@ export class Election extends EventEmitter {
 
   /** Monotonic time our predecessor's deletion was last delivered to us; null if never. */
   lastWakeAt(): number | null {
-    return this.wokeAt;
+    return this.woke?.at ?? null;
   }
 
   /** Leader in the coordinator's current session. */
@@ -289,8 +290,11 @@ export class Election extends EventEmitter {
 
   /** Any event consumes the one-shot watch (a member rewrites its record: notes): check again, which re-watches. */
   private onPredecessorEvent(ev: WatchEvent): void {
-    if (ev.type === 'deleted') this.wokeAt = this.opts.now();
     this.kick();
+    // Each check re-watches the predecessor: one deletion may reach several watchers, one wake.
+    if (ev.type !== 'deleted' || ev.path === this.woke?.by) return;
+    this.woke = { at: this.opts.now(), by: ev.path };
+    this.emit('woken', this.woke.at);
   }
 
   private ownWatcher(name: string): (ev: WatchEvent) => void {

@@ -118,6 +118,16 @@ export interface EpochStoreOptions {
   logger?: Logger;
 }
 
+/**
+ * What a take reads before its transaction: the floor, the epoch znode (null: none yet) and the
+ * breadcrumb. Only inputs of the compare-and-set: stale ones make the transaction fail.
+ */
+export interface EpochReads {
+  floor: number | EpochFloor;
+  epochNode: { version: number; offset: number; epoch: number } | null;
+  active: { exists: boolean; version: number; crumb: Breadcrumb | null };
+}
+
 export class EpochStore {
   readonly epochPath: string;
   readonly activePath: string;
@@ -135,11 +145,9 @@ export class EpochStore {
    * Bump the epoch (CAS on the znode's version) and write our breadcrumb, in one transaction. The
    * new epoch is above the current one and above the floor (the lock's epoch, read beside them).
    */
-  async take(self: { nodeId: string; host: string; pid: number }): Promise<TakenEpoch> {
-    // The floor is read beside the znodes, not before them: it only has to be known before the
-    // CAS is sent (docs/safety.md, "The graceful handover path"). Nothing is written before it is
-    // known: a missing epoch znode is created after it.
-    const [floorRead, found, active] = await Promise.all([this.opts.floor ? this.opts.floor() : 0, this.readEpochData(), this.readActive()]);
+  async take(self: { nodeId: string; host: string; pid: number }, reads?: EpochReads): Promise<TakenEpoch> {
+    // `reads`: made a moment earlier (at the wake, epoch-prefetch.ts); otherwise read now.
+    const { floor: floorRead, epochNode: found, active } = reads ?? (await this.read());
     const { epoch: floor, source } = typeof floorRead === 'number' ? { epoch: floorRead, source: 'lock' } : floorRead;
     const epochNode = found ?? (await this.createEpochNode());
     const next = nextEpoch(epochNode, floor);
@@ -176,6 +184,16 @@ export class EpochStore {
       previousMalformed: active.exists && active.crumb === null,
       breadcrumbVersion: active.exists ? active.version + 1 : 0,
     };
+  }
+
+  /**
+   * The reads of a take: the floor beside the epoch and breadcrumb znodes, not before them: it
+   * only has to be known before the CAS is sent (docs/safety.md, "The graceful handover path").
+   * Nothing is written before it is known: a missing epoch znode is created by the take.
+   */
+  async read(): Promise<EpochReads> {
+    const [floor, epochNode, active] = await Promise.all([this.opts.floor ? this.opts.floor() : 0, this.readEpochData(), this.readActive()]);
+    return { floor, epochNode, active };
   }
 
   /**

@@ -190,6 +190,22 @@ describe('Election: who leads', () => {
     expect(b!.election.lastWakeAt()!).toBeLessThanOrEqual(b!.election.status().since);
   });
 
+  it('reports one wake per deleted predecessor, though every re-check watched it again', async () => {
+    const [a, b] = await joinInOrder('n1', 'n2');
+    const wakes: number[] = [];
+    b!.election.on('woken', (at) => wakes.push(at));
+    // Each reconnect re-checks and registers another watcher on the same predecessor.
+    for (let i = 0; i < 2; i++) {
+      b!.coord.emit('state', 'connected', b!.coord.generation);
+      await zk.settle();
+    }
+    clock = 7000;
+    await a!.election.leave('test: leader leaves');
+    await zk.settle();
+    expect(b!.election.isLeader()).toBe(true);
+    expect(wakes).toEqual([7000]);
+  });
+
   it.each([
     ['leaves the election', (n: Node): Promise<void> => n.election.leave('test: middle leaves')],
     ['loses its session', (n: Node): Promise<void> => n.coord.close()],
