@@ -168,10 +168,8 @@ export class Controller implements ControlCommands {
   }
 
   /**
-   * Connect, join the election and run the loop until shutdown completes. The join goes first and
-   * alone: the shim, the eligibility checks, the term and the loop (none of which the join needs,
-   * and none of which can act before the election has placed us) start once the election has
-   * answered, or after JOIN_FIRST_MS, so their first CPU does not delay our znode (start-up).
+   * Connect, join and run the loop until shutdown completes. The rest (shim, eligibility, term, loop)
+   * starts once the election placed us or after JOIN_FIRST_MS: it cannot act before (join-first.ts).
    */
   start(): Promise<void> {
     this.coord.start();
@@ -391,15 +389,7 @@ export class Controller implements ControlCommands {
       this.recorder.record('demoted', d.reason);
       this.term.drop();
     },
-    'finish-shutdown': finishShutdownAction(() => ({
-      jenkins: this.jenkins,
-      term: this.term,
-      eligibility: this.eligibility,
-      recorder: this.recorder,
-      sync: this.sync,
-      coord: this.coord,
-      state: this.state,
-      log: this.log,
-    })),
+    'finish-shutdown': finishShutdownAction(() => ({ jenkins: this.jenkins, term: this.term, eligibility: this.eligibility, recorder: this.recorder,
+      sync: this.sync, coord: this.coord, state: this.state, log: this.log })),
   };
 }

@@ -67,10 +67,7 @@ export class Election extends EventEmitter {
   private warnedInvalid = new Set<string>();
   /** When (monotonic) the predecessor watch last reported a deletion, and of which znode (where a takeover starts). */
   private woke: { at: number; by: string } | null = null;
-  /**
-   * Znodes named like contenders that are persistent: no session owns them, so they are not
-   * contenders (a rogue or a tool wrote them) and must not keep the line from moving.
-   */
+  /** Persistent znodes named like contenders (a rogue or a tool wrote them): no session owns them, so they are not contenders. */
   private impostors = new Set<string>();
   /** A check that keeps failing (e.g. NO_AUTH) retries every 100 ms: warn once per 5 s per code. */
   private readonly failureLog: RateLimiter;
@@ -129,10 +126,7 @@ export class Election extends EventEmitter {
     this.kick();
   }
 
-  /**
-   * Leave the election: delete our znode (with any extra ops in the same transaction, e.g. the
-   * breadcrumb of a clean exit) so the next contender's watch fires at once.
-   */
+  /** Leave: delete our znode (with extra ops in the same transaction, e.g. a clean exit's breadcrumb) so the next contender's watch fires at once. */
   async leave(reason: string, extraOps: MultiOp[] = []): Promise<void> {
     this.wanted = false;
     this.guidGeneration = -1; // a later join() takes a new GUID: it queues at the back
@@ -203,8 +197,7 @@ export class Election extends EventEmitter {
       this.guidGeneration = gen;
     }
     const guid = this.guid;
-    // A new GUID has no znode yet: create it first (one round trip to the queue; the election path
-    // is made only when the create says it is missing), then list as always.
+    // A new GUID has no znode yet: create it first (path.ts makes the path only on NO_NODE), then list.
     if (fresh) await this.create(session);
     let children = await listIn(this.coord, this.opts.path);
     let sorted = this.parse(children);
