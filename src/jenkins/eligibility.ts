@@ -29,6 +29,8 @@ export interface HomeCalls {
   /** Create, write, fsync (durable) and remove `path`. */
   probeWrite(path: string, timeoutMs: undefined, durable: boolean): Promise<HomeAnswer<true>>;
   statfs(path: string): Promise<HomeAnswer<{ freeBytes: number }>>;
+  /** Told of each change of the home's state (hung, failing, ok). */
+  onChange?(listener: (h: { state: string }) => void): void;
 }
 
 export interface EligibilityOptions {
@@ -189,9 +191,18 @@ export class EligibilityMonitor extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private stopped = false;
+  /** The home answered again while a check ran: check once more right after it. */
+  private recheck = false;
 
   constructor(private readonly opts: EligibilityOptions) {
     super();
+    // A check that found the home hung holds the node out until the next one: when the home
+    // answers again, check at once rather than up to intervalMs later.
+    opts.homeIo.onChange?.((h) => {
+      if (h.state !== 'ok') return;
+      if (this.running) this.recheck = true; // its probes may have timed out before the answer came
+      else if (this.last?.eligible === false && this.timer !== null) this.schedule(0);
+    });
   }
 
   result(): EligibilityResult | null {
@@ -294,7 +305,11 @@ export class EligibilityMonitor extends EventEmitter {
       const go = this.opts.active() ? this.check() : Promise.resolve(null);
       void go
         .catch((err: unknown) => this.opts.logger.warn(`eligibility check failed: ${errorMessage(err)}`, { event: 'eligibility.check_failed' }))
-        .then(() => this.schedule(this.opts.intervalMs));
+        .then(() => {
+          const again = this.recheck;
+          this.recheck = false;
+          this.schedule(again ? 0 : this.opts.intervalMs);
+        });
     }, ms);
     this.timer.unref();
   }

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EligibilityMonitor, HomeAnswer, HomeCalls } from '../../../src/jenkins/eligibility';
 import { eligibilityMonitor } from '../../helpers/eligibility';
+import { waitFor } from '../../helpers/wait';
 
 const HOME = '/nonexistent/jenkins-ha-eligibility-home';
 const MIB = 1024 * 1024;
@@ -90,4 +91,56 @@ test('a command relative to the home is looked at through the home I/O: its x bi
   const plain = await monitor(fakeIo({}, { [bin]: 0o644 }), { command: './bin/jenkins.sh' }).check();
   expect(plain?.eligible).toBe(false);
   expect(plain?.reasons.join('\n')).toContain('bin/jenkins.sh');
+});
+
+test('a home that answers again is checked at once, not an interval later', async () => {
+  let hung = true;
+  const listeners: ((h: { state: string }) => void)[] = [];
+  const io: HomeCalls = {
+    ...fakeIo(),
+    probeWrite: () => Promise.resolve(hung ? TIMEOUT('probeWrite', HOME) : { kind: 'ok', value: true }),
+    onChange: (l) => void listeners.push(l),
+  };
+  const m = monitor(io); // intervalMs 60 s: without the recovery hook the second check would be a minute away
+  const results: boolean[] = [];
+  m.on('change', (r: { eligible: boolean }) => results.push(r.eligible));
+  m.start();
+  try {
+    await waitFor(() => results.length === 1, { timeoutMs: 5000, what: 'the first check' });
+    expect(results).toEqual([false]);
+    hung = false;
+    for (const l of listeners) l({ state: 'ok' });
+    await waitFor(() => results.length === 2, { timeoutMs: 5000, what: 'a check right after the home answered again' });
+    expect(results).toEqual([false, true]);
+  } finally {
+    m.stop();
+  }
+});
+
+test('a home that answers again while a check waits on it: one more check right after that one', async () => {
+  let release: (() => void) | null = null;
+  let hung = true;
+  const listeners: ((h: { state: string }) => void)[] = [];
+  const io: HomeCalls = {
+    ...fakeIo(),
+    probeWrite: () =>
+      hung
+        ? new Promise((resolve) => (release = () => resolve(TIMEOUT('probeWrite', HOME))))
+        : Promise.resolve({ kind: 'ok', value: true }),
+    onChange: (l) => void listeners.push(l),
+  };
+  const m = monitor(io);
+  const results: boolean[] = [];
+  m.on('change', (r: { eligible: boolean }) => results.push(r.eligible));
+  m.start();
+  try {
+    await waitFor(() => release !== null, { timeoutMs: 5000, what: 'the first check to wait on the probe' });
+    hung = false;
+    for (const l of listeners) l({ state: 'ok' }); // the home answered, but this check's probe had timed out
+    (release as unknown as () => void)();
+    await waitFor(() => results.length === 2, { timeoutMs: 5000, what: 'the check after the one that timed out' });
+    expect(results).toEqual([false, true]);
+  } finally {
+    m.stop();
+  }
 });
