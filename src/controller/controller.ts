@@ -149,7 +149,8 @@ export class Controller implements ControlCommands {
     });
     if (this.election.isLeader()) this.recorder.wokeIntoLead(this.election.status().since); // led before we were built (joins first)
     this.cluster.on('change', kick);
-    watchSettings({ cluster: this.cluster, verdict: () => this.observer.settingsVerdict(), log: this.log, record: (e, r) => this.recorder.record(e, r) });
+    watchSettings({ cluster: this.cluster, verdict: () => this.observer.settingsVerdict(), log: this.log, record: (e, r) => this.recorder.record(e, r),
+      leaving: () => this.state.shuttingDown });
     this.sync?.on('change', kick);
     this.jenkins.on('change', (js) => {
       this.recorder.jenkinsChanged(js);

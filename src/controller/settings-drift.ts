@@ -17,6 +17,8 @@ export interface SettingsWatchOptions {
   verdict: () => SettingsVerdict | null;
   log: Logger;
   record: (event: string, reason: string) => void;
+  /** True once this node shuts down: it has left, and what its view sees of the others then is no news. */
+  leaving: () => boolean;
 }
 
 /** Words for a drift list: `zk.sessionTimeoutMs 10000 here, 4000 on node b; ...`. */
@@ -29,7 +31,7 @@ export function watchSettings(o: SettingsWatchOptions): void {
   let lastDrift = '';
   let lastRefusal = '';
   const see = (): void => {
-    const v = o.verdict();
+    const v = o.leaving() ? null : o.verdict();
     if (!v) return;
     const drift = driftText(v);
     if (drift !== lastDrift) {
