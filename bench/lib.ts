@@ -29,7 +29,8 @@ export { waitFor };
  * CA comes from zk.tls.caFile), so it is removed from this process before anything is spawned,
  * and every JSON line's machine record says so. docs/operating.md has the advice for hosts.
  */
-export const EXTRA_CA_CERTS_REMOVED = process.env.NODE_EXTRA_CA_CERTS ?? null;
+export const EXTRA_CA_CERTS_REMOVED = process.env.NODE_EXTRA_CA_CERTS ?? process.env.BENCH_REMOVED_NODE_EXTRA_CA_CERTS ?? null;
+if (EXTRA_CA_CERTS_REMOVED !== null) process.env.BENCH_REMOVED_NODE_EXTRA_CA_CERTS = EXTRA_CA_CERTS_REMOVED; // scenarios run by run.ts say it too
 delete process.env.NODE_EXTRA_CA_CERTS;
 
 export const REPO = path.resolve(__dirname, '..');
