@@ -39,7 +39,15 @@ test('an ineligible standby answers 503 on /standby with the reason and does not
       { timeoutMs: 10000, what: 'b to answer 503 on /standby with reasons' },
     );
     expect((probe.body as { reasons: string[] }).reasons).toEqual([expect.stringMatching(/^preflight command failed: exit 1; storage check failed$/)]);
-    const sb = (await api(b, 'GET', '/status')).body as { node: { role: string }; election: { role: string }; eligibility: Eligibility };
+    // b joins first (start-up order, docs/safety.md) and leaves once its first check says no: wait for the leave.
+    type Sb = { node: { role: string }; election: { role: string }; eligibility: Eligibility };
+    const sb = await waitFor(
+      async () => {
+        const s = (await api(b, 'GET', '/status')).body as Sb;
+        return s.node.role === 'stopped' ? s : null;
+      },
+      { timeoutMs: 10000, what: 'b to leave the election as ineligible' },
+    );
     expect(sb.eligibility.eligible).toBe(false);
     expect(sb.eligibility.checkedAt).not.toBeNull();
     expect(sb.node.role).toBe('stopped');
