@@ -118,14 +118,32 @@ function canBind(port: number): Promise<boolean> {
   });
 }
 
+/** The kernel's ephemeral port range (net.ipv4.ip_local_port_range): where outgoing connections get their local ports. */
+export function ephemeralPortRange(): { lo: number; hi: number } {
+  try {
+    const [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(lo) && Number.isInteger(hi) && lo <= hi) return { lo, hi };
+  } catch {
+    /* not Linux: the IANA range below */
+  }
+  return { lo: 49152, hi: 65535 };
+}
+
+/** The lowest port freePortBlock hands out. */
+export const FREE_PORT_LO = 10000;
+
 /**
  * A base port such that base..base+size-1 are all free on 127.0.0.1 right now: picked at random
- * in 20000-40000 and verified by binding each port.
+ * between FREE_PORT_LO and the kernel's ephemeral range, and verified by binding each port.
+ * Never inside the ephemeral range: a port found free there can become the local port of any
+ * outgoing connection (a controller's own ZooKeeper session) before the process it was picked
+ * for listens on it, and that process then dies of EADDRINUSE.
  */
 export async function freePortBlock(size: number): Promise<number> {
   if (!Number.isInteger(size) || size < 1 || size > 1000) throw new Error(`bad port block size ${size}`);
-  const lo = 20000;
-  const hi = 40000 - size + 1;
+  const lo = FREE_PORT_LO;
+  const hi = Math.min(ephemeralPortRange().lo, 65536) - size;
+  if (hi < lo) throw new Error(`no room for ${size} ports between ${lo} and the ephemeral range`);
   for (let attempt = 0; attempt < 200; attempt++) {
     const base = lo + Math.floor(Math.random() * (hi - lo + 1));
     let free = true;
@@ -134,7 +152,7 @@ export async function freePortBlock(size: number): Promise<number> {
     }
     if (free) return base;
   }
-  throw new Error(`no block of ${size} free ports found in 20000-40000`);
+  throw new Error(`no block of ${size} free ports found in ${lo}-${hi + size - 1}`);
 }
 
 /**

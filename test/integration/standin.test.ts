@@ -12,6 +12,7 @@ import { JournalEntry, assertNeverTwoAlive, lives, monoNow, readJournal, startsA
 import { groupMembers, isAlive, waitForExit } from '../helpers/procs';
 import { TcpProxy, startProxy } from '../helpers/tcp-proxy';
 import { waitFor } from '../helpers/wait';
+import { freePortBlock } from '../helpers/zk';
 
 const STANDIN = path.resolve(__dirname, '../fixtures/jenkins-standin.js');
 
@@ -40,13 +41,8 @@ function newHome(): string {
   return home;
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const addr = srv.address();
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  if (addr === null || typeof addr === 'string') throw new Error('no port');
-  return addr.port;
+function freePort(): Promise<number> {
+  return freePortBlock(1);
 }
 
 function start(
