@@ -76,8 +76,15 @@ export type ControllerLogEvent = LogEvent;
  * `event` and `mono`) as they arrive, and its /proc figures. `onStderr` sees its stderr (drained
  * unread without it).
  */
+/** Every process the bench started, for the post-mortem runMain prints when a scenario fails. */
+const started: EventProcess[] = [];
+
 export class EventProcess {
   readonly events: LogEvent[] = [];
+  /** The exit code (or signal) once the process has exited; undefined while it runs. */
+  exit: number | string | undefined;
+  /** The last lines of its stderr (a stack trace, a fatal error). */
+  private stderrTail = '';
   readonly spawnedAt = mono();
   readonly proc: ChildProcess;
   readonly exited: Promise<number | null>;
@@ -91,7 +98,13 @@ export class EventProcess {
     onStderr?: (d: Buffer) => void,
   ) {
     this.proc = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.exited = new Promise((r) => this.proc.on('exit', (code) => r(code)));
+    this.exited = new Promise((r) =>
+      this.proc.on('exit', (code, signal) => {
+        this.exit = code ?? signal ?? undefined;
+        r(code);
+      }),
+    );
+    started.push(this);
     if (this.proc.stdout) {
       readline.createInterface({ input: this.proc.stdout }).on('line', (l) => {
         try {
@@ -102,8 +115,17 @@ export class EventProcess {
         }
       });
     }
-    if (onStderr) this.proc.stderr?.on('data', onStderr);
-    else this.proc.stderr?.resume();
+    this.proc.stderr?.on('data', (d: Buffer) => {
+      this.stderrTail = (this.stderrTail + d.toString()).slice(-2000);
+      onStderr?.(d);
+    });
+  }
+
+  /** Its state, last events and stderr tail: what a failed wait for it needs to be understood. */
+  postMortem(): string {
+    const last = this.events.slice(-8).map((e) => `    ${e.event}${typeof e.message === 'string' ? ` ${e.message}` : ''}`);
+    const stderr = this.stderrTail.trim() ? [`  stderr: ${this.stderrTail.trim().split('\n').slice(-5).join('\n          ')}`] : [];
+    return [`${this.kind} ${this.id} (pid ${this.proc.pid ?? '?'}): ${this.exit === undefined ? 'running' : `exited ${this.exit}`}; last events:`, ...last, ...stderr].join('\n');
   }
 
   get pid(): number {
@@ -403,6 +425,8 @@ export function runMain(main: () => Promise<void>, exitWhenDone = false): void {
     },
     (err: unknown) => {
       console.error(err);
+      // Which of the processes died, and of what (a wait that timed out says only what it waited for).
+      for (const p of started) console.error(p.postMortem());
       process.exit(1);
     },
   );
