@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { readJournal } from '../helpers/journal';
 import { RawZk } from '../helpers/raw-zk';
 import { haSuite } from '../helpers/suite';
+import { waitFor } from '../helpers/wait';
 
 const suite = haSuite();
 
@@ -22,10 +23,11 @@ test('a busy api.port ends the node with exit 2 naming api.port and the address,
   try {
     const a = suite.fx.start('a', { apiPort: port });
     expect(await a.exited).toEqual({ code: 2, signal: null });
-    const said = a.logs.map((l) => l.message).filter((m) => m.includes('configuration error'));
-    expect(said).toEqual([
+    // stderr is read after the exit is seen: wait for its line.
+    const said = await waitFor(() => a.logs.find((l) => l.message.includes('configuration error')), { timeoutMs: 5000, what: 'the configuration error on stderr' });
+    expect(said.message).toBe(
       `jenkins-ha: configuration error: api.port: 127.0.0.1:${port} is already in use by another process (EADDRINUSE); stop that process, or set api.port (or api.host) to a free address. This node did not join the election`,
-    ]);
+    );
     expect(a.events('election.joined')).toEqual([]);
     // Nothing of this cluster in ZooKeeper: no election path (a join makes it), no epoch.
     const zk = await RawZk.connect(suite.zk.connect);

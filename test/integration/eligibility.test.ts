@@ -104,12 +104,13 @@ test('a fresh node that leads before its first eligibility check answers starts 
   expect(held.launchBlocked).toMatchObject({ gate: 'eligibility' });
   expect(held.epoch).toBeNull();
   expect(held.notes).toEqual(expect.arrayContaining([expect.stringMatching(/^held \(eligibility, [^)]*\): waiting for the first answer of this node's eligibility checks/)]));
-  expect(a.events('launch.held').map((l) => l.gate)).toEqual(['eligibility']);
+  expect((await a.waitForEvent('launch.held')).gate).toBe('eligibility');
 
   const out = await a.waitRole('stopped', 15000);
   expect(out.election.role).toBe('idle');
   expect(out.eligibility?.reasons).toEqual([expect.stringMatching(/^preflight command failed: exit 1/)]);
   await a.waitForEvent('eligibility.left_election');
+  expect(a.events('launch.held').map((l) => l.gate)).toEqual(['eligibility']);
   expect(a.events('epoch.taken')).toHaveLength(0);
   expect(a.events('jenkins.started')).toHaveLength(0);
   // No Jenkins ever started on the home, no epoch was taken, no znode of ours is left in the line.
