@@ -98,13 +98,18 @@ test('too little free disk makes a standby ineligible, naming the floor', async 
 });
 
 test('a fresh node that leads before its first eligibility check answers starts no Jenkins and takes no epoch; it leaves when the check says no', async () => {
-  // Join first: the node is in the line (here: alone, so leader) while its first check runs for 2 s.
-  const a = suite.fx.start('a', { env: { ...FAST, JHA_ELIGIBILITY_PREFLIGHT_COMMAND: 'sleep 2; exit 1', JHA_ELIGIBILITY_PREFLIGHT_TIMEOUT_MS: '10000' } });
+  // Join first: the node is in the line (here: alone, so leader) while its first check runs for 4 s.
+  const a = suite.fx.start('a', { env: { ...FAST, JHA_ELIGIBILITY_PREFLIGHT_COMMAND: 'sleep 4; exit 1', JHA_ELIGIBILITY_PREFLIGHT_TIMEOUT_MS: '10000' } });
   const held = await a.waitRole('leader');
   expect(held.launchBlocked).toMatchObject({ gate: 'eligibility' });
   expect(held.epoch).toBeNull();
   expect(held.notes).toEqual(expect.arrayContaining([expect.stringMatching(/^held \(eligibility, [^)]*\): waiting for the first answer of this node's eligibility checks/)]));
   expect((await a.waitForEvent('launch.held')).gate).toBe('eligibility');
+  // The note is published in a's election znode too (every member and the status page read it there).
+  await waitFor(
+    async () => (await a.status())?.members.find((m) => m.id === 'a')?.notes?.some((n) => n.startsWith('held (eligibility, ')) ?? false,
+    { timeoutMs: 3000, what: "the eligibility hold in a's published notes" },
+  );
 
   const out = await a.waitRole('stopped', 15000);
   expect(out.election.role).toBe('idle');
