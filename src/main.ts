@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { holdApiSocket, type HeldApiSocket } from './api/listen';
 import { advertisedApiUrl, clientTimings, resolveGitDir, resolveIoTimeoutMs, resolveTimings, safetySettingsOf, sessionRefreshLagMs, type Config } from './config/load';
 import type { ApiTlsConfig } from './config/types';
 import { ZkCoordinator } from './coordination/zookeeper';
@@ -65,6 +66,32 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   // zk.tls: every file checked now (ConfigError naming the key: exit 2), re-read per connection.
   const zkTls = zkTlsSetup(cfg.zk.tls);
   const zkSasl = zkSaslSetup(cfg.zk.sasl); // zk.sasl: DIGEST-MD5 on every connection; sasl:<user> ACL without zk.auth
+  // api.host:api.port taken now, before the session starts: a busy port is a ConfigError (exit 2) with nothing of
+  // ours in ZooKeeper, and the socket is held for the API built after the join (src/api/listen.ts).
+  const api = await holdApiSocket({ ...pick(cfg.api, 'host', 'port'), tls });
+  try {
+    return await joinAndServe(cfg, { log, watchdog, base, apiUrl, secrets, zkTls, zkSasl, api });
+  } catch (err) {
+    await api.close();
+    throw err;
+  }
+}
+
+/** What startNode checked and built before the join. */
+interface Checked {
+  log: Logger;
+  watchdog: HostWatchdog;
+  base: string;
+  apiUrl: string;
+  secrets: SecretScrub;
+  zkTls: ReturnType<typeof zkTlsSetup>;
+  zkSasl: ReturnType<typeof zkSaslSetup>;
+  api: HeldApiSocket;
+}
+
+/** Starts the session, joins, then builds the rest (assemble.ts) and serves the API on the held socket. */
+async function joinAndServe(cfg: Config, c: Checked): Promise<Node> {
+  const { log, watchdog, base, apiUrl, secrets, zkTls, zkSasl, api } = c;
   const coordinator = new ZkCoordinator({
     ...pick(cfg.zk, 'connect', 'sessionTimeoutMs', 'spinDelayMs'),
     timings: (t) => clientTimings(cfg, t),
@@ -96,7 +123,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
     await coordinator.close();
     throw err;
   });
-  return serve(cfg, { controller, election, hooks, tls, apiUrl }, log);
+  return serve(cfg, { controller, election, hooks, api, apiUrl }, log);
 }
 
 /** The API's TLS material (both files or neither: checkCrossFieldRules); unreadable -> ConfigError. */
@@ -184,17 +211,16 @@ function logStarted(cfg: Config, apiUrl: string, watchdog: HostWatchdog, log: Lo
  */
 async function serve(
   cfg: Config,
-  parts: { controller: Controller; election: Election; hooks: HookRunner; tls: { cert: Buffer; key: Buffer } | null; apiUrl: string },
+  parts: { controller: Controller; election: Election; hooks: HookRunner; api: HeldApiSocket; apiUrl: string },
   log: Logger,
 ): Promise<Node> {
-  const { controller, election, hooks, tls, apiUrl } = parts;
+  const { controller, election, hooks, api, apiUrl } = parts;
   // Join the election first; loading express (~100 ms here) waits until our znode exists or a
   // second has passed, so a restarted node is back in line as early as possible.
   const loop = controller.start();
-  let failedApi = false;
   const finished = loop
     .then(
-      () => (failedApi ? EXIT.FATAL : EXIT.OK),
+      () => EXIT.OK,
       (err: unknown) => {
         log.error(`control loop failed: ${errorMessage(err)}`, { event: 'fatal' });
         return EXIT.FATAL;
@@ -213,21 +239,16 @@ async function serve(
     onInternalError: (err) => log.error(`API request failed: ${errorMessage(err)}`, { event: 'api.error' }),
     hookStats: () => hooks.snapshot(),
   });
-  const server = tls ? https.createServer(tls, app) : http.createServer(app);
+  // The socket has listened since before the join (holdApiSocket): connections that came meanwhile are served now.
+  let server: http.Server | https.Server;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(cfg.api.port, cfg.api.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    log.info(`API listening on ${apiUrl}`, { event: 'api.listening' });
+    server = api.serve(app);
   } catch (err) {
-    failedApi = true;
-    log.error(`cannot listen on ${cfg.api.host}:${cfg.api.port}: ${errorMessage(err)}`, { event: 'fatal' });
-    void controller.shutdown('the API cannot listen');
+    log.error(`cannot serve the API on ${apiUrl}: ${errorMessage(err)}`, { event: 'fatal' });
+    await controller.shutdown('the API cannot be served');
+    throw err; // startNode closes the socket
   }
+  log.info(`API listening on ${apiUrl}`, { event: 'api.listening' });
   const closeServer = (): Promise<void> =>
     new Promise((resolve) => {
       if (!server.listening) return resolve();

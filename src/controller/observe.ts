@@ -136,9 +136,11 @@ export class Observer {
     return { self: opts.priority ?? 0, noFailover: opts.noFailover ?? false, others };
   }
 
+  /** The last answer; `pending` until the first (a leader holds its epoch: decide/eligibility.ts); null: no checks. */
   private observeEligibility(): Observed['eligibility'] {
-    const r = this.o.eligibility?.result();
-    return r ? { eligible: r.eligible, reason: r.reasons.join('; ') } : null;
+    if (!this.o.eligibility) return null;
+    const r = this.o.eligibility.result();
+    return r ? { eligible: r.eligible, reason: r.reasons.join('; ') } : { pending: true };
   }
 
   private observeSwitchover(): Observed['switchover'] {

@@ -206,18 +206,25 @@ export class Recorder {
     this.emit({ type: 'role', role });
   }
 
-  /** Why a leader holds Jenkins back, for /status (changes only; the decision log says it too). */
+  /**
+   * Why a leader holds Jenkins back, for /status; a gate that starts holding it is logged
+   * (`launch.held`, with the gate), one that stops too (`launch.held_cleared`).
+   */
   noteGate(d: Decision): void {
     if (!d.gate) {
       // A launch or a fencing round is the step that may clear a gate or meet it again: keep
       // reporting the gate through it; anything else means no gate holds Jenkins back.
-      if (d.action.kind !== 'launch' && d.action.kind !== 'fence-previous') this.launchBlocked = null;
+      if (d.action.kind !== 'launch' && d.action.kind !== 'fence-previous' && this.launchBlocked) {
+        this.o.logger.info(`no longer held at gate ${this.launchBlocked.gate}: ${d.reason}`, { event: 'launch.held_cleared', gate: this.launchBlocked.gate });
+        this.launchBlocked = null;
+      }
       return;
     }
     if (this.launchBlocked?.gate === d.gate) {
       this.launchBlocked = { ...this.launchBlocked, reason: d.reason };
       return;
     }
+    this.o.logger.info(d.reason, { event: 'launch.held', gate: d.gate });
     this.launchBlocked = { gate: d.gate, reason: d.reason, since: new Date(this.o.wallNow()).toISOString() };
   }
 }

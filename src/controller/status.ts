@@ -200,7 +200,9 @@ export interface StatusSnapshot {
    * `flock` (the shim could not take the flock), `lock` (the lock names a newer epoch), `watchdog`
    * (fencing.watchdog.mode is required and the host watchdog cannot be armed), `home` (the killed
    * Jenkins does not exit: the home hangs and nothing can prove it gone, or processes of the
-   * last Jenkins group survive SIGKILL). Else null.
+   * last Jenkins group survive SIGKILL), `settings` (this node's safety settings break the rule
+   * against a peer), `eligibility` (the first eligibility check has not answered: no epoch is
+   * taken before it). Else null.
    */
   launchBlocked: { gate: LaunchGate; reason: string; since: string } | null;
   loopLagMs: number;

@@ -6,8 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assertNeverTwoAlive } from '../helpers/journal';
+import { assertNeverTwoAlive, readJournal } from '../helpers/journal';
 import { api } from '../helpers/jenkins-api';
+import { RawZk } from '../helpers/raw-zk';
 import { haSuite } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 
@@ -94,4 +95,37 @@ test('too little free disk makes a standby ineligible, naming the floor', async 
   expect((r.body as { reasons: string[] }).reasons[0]).toMatch(/^free disk \d+ MiB below 1073741824 MiB$/);
   // The leader (its Jenkins runs) is not affected.
   expect((await api(a, 'GET', '/leader')).status).toBe(200);
+});
+
+test('a fresh node that leads before its first eligibility check answers starts no Jenkins and takes no epoch; it leaves when the check says no', async () => {
+  // Join first: the node is in the line (here: alone, so leader) while its first check runs for 4 s.
+  const a = suite.fx.start('a', { env: { ...FAST, JHA_ELIGIBILITY_PREFLIGHT_COMMAND: 'sleep 4; exit 1', JHA_ELIGIBILITY_PREFLIGHT_TIMEOUT_MS: '10000' } });
+  const held = await a.waitRole('leader');
+  expect(held.launchBlocked).toMatchObject({ gate: 'eligibility' });
+  expect(held.epoch).toBeNull();
+  expect(held.notes).toEqual(expect.arrayContaining([expect.stringMatching(/^held \(eligibility, [^)]*\): waiting for the first answer of this node's eligibility checks/)]));
+  expect((await a.waitForEvent('launch.held')).gate).toBe('eligibility');
+  // The note is published in a's election znode too (every member and the status page read it there).
+  await waitFor(
+    async () => (await a.status())?.members.find((m) => m.id === 'a')?.notes?.some((n) => n.startsWith('held (eligibility, ')) ?? false,
+    { timeoutMs: 3000, what: "the eligibility hold in a's published notes" },
+  );
+
+  const out = await a.waitRole('stopped', 15000);
+  expect(out.election.role).toBe('idle');
+  expect(out.eligibility?.reasons).toEqual([expect.stringMatching(/^preflight command failed: exit 1/)]);
+  await a.waitForEvent('eligibility.left_election');
+  expect(a.events('launch.held').map((l) => l.gate)).toEqual(['eligibility']);
+  expect(a.events('epoch.taken')).toHaveLength(0);
+  expect(a.events('jenkins.started')).toHaveLength(0);
+  // No Jenkins ever started on the home, no epoch was taken, no znode of ours is left in the line.
+  expect(readJournal(suite.fx.home).filter((e) => e.ev === 'start')).toEqual([]);
+  const zk = await RawZk.connect(suite.zk.connect);
+  try {
+    const base = `/jenkins-ha/${a.opts.cluster}`;
+    expect(await zk.exists(`${base}/epoch`)).toBe(false);
+    expect(await zk.getChildren(`${base}/election`)).toEqual([]);
+  } finally {
+    zk.close();
+  }
 });

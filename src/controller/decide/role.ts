@@ -3,11 +3,12 @@
  * (Roles are described in ../status.ts.)
  */
 import type { NodeRole } from '../status';
+import { ineligibleReason } from './eligibility';
 import { canProveLeadership, isLeaderNow } from './leadership';
 import type { Observed } from './types';
 
 export function nodeRole(o: Observed): NodeRole {
-  const outIneligible = !o.election.joined && o.eligibility !== null && !o.eligibility.eligible;
+  const outIneligible = !o.election.joined && ineligibleReason(o) !== null;
   if (o.shuttingDown || o.resignedUntil !== null || outIneligible) return 'stopped';
   // A noFailover node at the head of the line takes no epoch: it never leads (decide/priority.ts).
   if (isLeaderNow(o) && canProveLeadership(o)) return o.priority?.noFailover && !o.term ? 'standby' : 'leader';

@@ -2,6 +2,7 @@
  * The decision while our Jenkins is stopped: finish a hand-over, sit out a resign cool-down,
  * join or leave the election, take a term, and pass the launch gates before starting Jenkins. Pure.
  */
+import { eligibilityHold, ineligibleCheck } from './eligibility';
 import { firstGate } from './gates';
 import { homeWhileStopped } from './home';
 import { pausedWait, scheduledSwitchoverCheck } from './scheduled';
@@ -20,17 +21,9 @@ export function whileStopped(o: Observed): Decision {
     if (o.now >= o.resignedUntil) return { action: { kind: 'rejoin' }, reason: 'resign cool-down over; rejoining the election at the back' };
     return none(`resigned; rejoining in ${Math.ceil(o.resignedUntil - o.now)} ms`);
   }
-  const ineligible = o.eligibility !== null && !o.eligibility.eligible && !o.term;
-  if (!o.election.joined) {
-    if (ineligible) return none(`not eligible to run Jenkins (${o.eligibility?.reason ?? '?'}); staying out of the election`);
-    return { action: { kind: 'rejoin' }, reason: 'not in the election; joining' };
-  }
-  if (ineligible) {
-    return {
-      action: { kind: 'leave-ineligible' },
-      reason: `not eligible to run Jenkins (${o.eligibility?.reason ?? '?'}); leaving the election so an eligible node takes over`,
-    };
-  }
+  const ineligible = ineligibleCheck(o);
+  if (ineligible) return ineligible;
+  if (!o.election.joined) return { action: { kind: 'rejoin' }, reason: 'not in the election; joining' };
 
   if (!canProveLeadership(o)) {
     if (o.term && (o.term.generation !== o.zk.generation || !isLeaderNow(o))) {
@@ -65,6 +58,8 @@ export function whileStopped(o: Observed): Decision {
   const settings = settingsCheck(o);
   if (settings) return settings;
   if (!o.term || o.term.generation !== o.zk.generation) {
+    const waiting = eligibilityHold(o);
+    if (waiting) return waiting;
     return { action: { kind: 'acquire' }, reason: 'lowest sequence and ZooKeeper answering; taking the next fencing epoch' };
   }
   const gate = firstGate(o);

@@ -56,7 +56,7 @@ export interface MemberPriority {
 }
 
 /** Why a leader does not start Jenkins (reported in /status). */
-export type LaunchGate = 'fencing' | 'storage-lease' | 'split-brain' | 'flock' | 'lock' | 'watchdog' | 'home' | 'settings';
+export type LaunchGate = 'fencing' | 'storage-lease' | 'split-brain' | 'flock' | 'lock' | 'watchdog' | 'home' | 'settings' | 'eligibility';
 
 export interface Observed {
   now: number;
@@ -133,8 +133,12 @@ export interface Observed {
    * election in line order (priority.ts). null: no priority rules (tests of other rules).
    */
   priority: { self: number; noFailover: boolean; others: readonly MemberPriority[] } | null;
-  /** Whether this node could run Jenkins (eligibility check); null = not checked yet. */
-  eligibility: { eligible: boolean; reason: string } | null;
+  /**
+   * Whether this node could run Jenkins: the last answer of its eligibility checks, `pending`
+   * while configured checks have not answered yet (a leader then holds before its epoch:
+   * eligibility.ts), null = no checks configured (no objection).
+   */
+  eligibility: { eligible: boolean; reason: string } | { pending: true } | null;
   /** sync.mode git only: the configuration gate of the current term (see sync-gate.ts); null = shared mode. */
   sync: { state: SyncGateState; reason: string; allowStale: boolean } | null;
   /**

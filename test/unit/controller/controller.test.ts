@@ -60,6 +60,52 @@ test('start-up: joins the election first; the shim is armed and eligibility star
   expect(at).toEqual(['arm: leader, 1 znode', 'eligibility.start: leader, 1 znode']);
 });
 
+/** Eligibility checks that answer only when the test says (result null until then). */
+class SlowEligibility extends EventEmitter {
+  answer: EligibilityResult | null = null;
+  result(): EligibilityResult | null {
+    return this.answer;
+  }
+  start(): void {}
+  stop(): void {}
+  say(eligible: boolean, reasons: string[] = []): void {
+    this.answer = { eligible, reasons, checkedAt: '2026-01-01T00:00:00Z', versions: { local: null, leader: null } };
+    this.emit('change', this.answer);
+  }
+}
+
+test('start-up: a leader whose eligibility checks have not answered takes no epoch and starts nothing until they answer eligible', async () => {
+  const eligibility = new SlowEligibility();
+  const h = harness({ deps: { eligibility } });
+  h.start();
+  await waitFor(() => h.controller.status().launchBlocked?.gate === 'eligibility', { ...WAIT, what: 'the hold at gate eligibility' });
+  const s = h.controller.status();
+  expect(s.node.role).toBe('leader');
+  expect(s.epoch).toBeNull();
+  expect(s.notes).toContain("held (eligibility, 0ms): waiting for the first answer of this node's eligibility checks (no epoch is taken before it)");
+  expect(h.log.events('launch.held').map((e) => e.fields.gate)).toEqual(['eligibility']);
+  expect(h.zk.stat(`${BASE}/epoch`)).toBeNull();
+  expect(h.jenkins.launches).toEqual([]);
+
+  eligibility.say(true);
+  await waitFor(() => h.jenkins.launches.length === 1, { ...WAIT, what: 'the launch' });
+  expect(h.jenkins.launches[0]).toEqual({ epoch: 1, leaseMs: expect.any(Number) as number });
+  expect(h.log.events('launch.held_cleared').map((e) => e.fields.gate)).toEqual(['eligibility']);
+});
+
+test('start-up: a leader whose first eligibility answer is no leaves the election without an epoch', async () => {
+  const eligibility = new SlowEligibility();
+  const h = harness({ deps: { eligibility } });
+  h.start();
+  await waitFor(() => h.controller.status().launchBlocked?.gate === 'eligibility', { ...WAIT, what: 'the hold at gate eligibility' });
+  eligibility.say(false, ['preflight command failed: exit 1']);
+  await waitFor(() => h.controller.status().node.role === 'stopped', { ...WAIT, what: 'the leave' });
+  expect(h.zk.children(`${BASE}/election`)).toEqual([]);
+  expect(h.zk.stat(`${BASE}/epoch`)).toBeNull();
+  expect(h.jenkins.launches).toEqual([]);
+  expect(h.controller.status().launchBlocked).toBeNull();
+});
+
 test('start-up: a controller built when its election already leads counts the takeover from the election, not from the epoch', async () => {
   const clock = new FakeClock();
   const zk = new FakeZk(clock.now);
