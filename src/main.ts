@@ -59,7 +59,6 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   }
   const watchdog = buildWatchdog(cfg, log);
   const base = `${cfg.zk.root}/${cfg.cluster.name}`;
-  const apiUrl = advertisedApiUrl(cfg);
   // The one list of secrets (the schema's sensitive keys): no child process inherits them.
   const secrets = configSecrets(cfg);
 
@@ -69,6 +68,8 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   // api.host:api.port taken now, before the session starts: a busy port is a ConfigError (exit 2) with nothing of
   // ours in ZooKeeper, and the socket is held for the API built after the join (src/api/listen.ts).
   const api = await holdApiSocket({ ...pick(cfg.api, 'host', 'port'), tls });
+  // The port bound, for api.port 0 too (the kernel's choice): what the member record and the log advertise.
+  const apiUrl = advertisedApiUrl({ ...cfg, api: { ...cfg.api, port: api.port } });
   try {
     return await joinAndServe(cfg, { log, watchdog, base, apiUrl, secrets, zkTls, zkSasl, api });
   } catch (err) {

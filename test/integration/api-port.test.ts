@@ -59,3 +59,22 @@ test('the API served from the socket held before the join works over HTTPS', asy
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('api.port 0 advertises the port the kernel chose, in the log and the member record, and serves there', async () => {
+  const a = suite.fx.start('a', { apiPort: 0 });
+  const started = await waitFor(() => a.events('started')[0], { timeoutMs: 20000, what: 'the started line' });
+  const api = String(started.api);
+  expect(api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(api.endsWith(':0')).toBe(false);
+  const s = await waitFor(
+    async () => {
+      const res = await fetch(`${api}/status`, { signal: AbortSignal.timeout(1000) }).catch(() => null);
+      const body = res?.ok ? ((await res.json()) as { node: { role: string; apiUrl: string }; members: { id: string; apiUrl: string }[] }) : null;
+      // the cluster view reads the member records a moment after the lead: wait for a's
+      return body && body.node.role === 'leader' && body.members.some((m) => m.id === 'a') ? body : null;
+    },
+    { timeoutMs: 20000, what: 'a leading and listed, its /status at the advertised URL' },
+  );
+  expect(s.node.apiUrl).toBe(api);
+  expect(s.members.find((m) => m.id === 'a')?.apiUrl).toBe(api);
+});
