@@ -15,23 +15,8 @@
  * Nothing here redacts: callers pass what they log already redacted (util/secrets.ts), as they do
  * to winston; the records are only kept, never written anywhere else.
  */
-import type { LogFields, LogLevel, Logger, LoggerOptions } from './logger';
+import type { EarlyRecord, LogFields, LoggedAt, LogLevel, Logger, LoggerOptions } from './types';
 import { monoNow } from '../util/clock';
-
-/** When a record was logged: its line's `timestamp` (ISO) and `mono` (CLOCK_MONOTONIC ms). */
-export interface LoggedAt {
-  timestamp: string;
-  mono: number;
-}
-
-/** One call kept until winston is loaded: `chain` is the child() fields, outermost first. */
-export interface EarlyRecord {
-  level: LogLevel;
-  message: string;
-  fields: LogFields | undefined;
-  chain: LogFields[];
-  at: LoggedAt;
-}
 
 /** What main.ts holds: the logger to hand out, and the switch to winston. */
 export interface EarlyLogger {

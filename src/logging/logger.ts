@@ -10,28 +10,9 @@
 import * as os from 'node:os';
 import winston from 'winston';
 import { monoNow } from '../util/clock';
-import type { EarlyRecord, LoggedAt } from './early';
+import type { EarlyRecord, LogFields, LoggedAt, Logger, LoggerOptions } from './types';
 
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
-export type LogFields = Record<string, unknown>;
-
-export interface Logger {
-  error(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  debug(message: string, fields?: LogFields): void;
-  child(fields: LogFields): Logger;
-}
-
-export interface LoggerOptions {
-  level: LogLevel;
-  /** json: one JSON object a line; text: human lines; auto: text on a TTY, else json. */
-  format: 'json' | 'text' | 'auto';
-  /** Fields on every line (e.g. node id, cluster). */
-  base?: LogFields;
-  /** Where to write; defaults to stdout. Tests pass a stream. */
-  stream?: NodeJS.WritableStream;
-}
+export type { LogFields, Logger, LoggerOptions, LogLevel } from './types';
 
 class WinstonLogger implements Logger {
   constructor(private readonly w: winston.Logger) {}
