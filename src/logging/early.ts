@@ -28,6 +28,8 @@ export interface EarlyLogger {
 /** npm's levels, as winston filters them. */
 const SEVERITY: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 5 };
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+/** Records kept at most; one more and they are written at once (a start-up logs a few dozen). */
+export const MAX_KEPT = 1000;
 
 interface Kept {
   from: BufferedLogger;
@@ -80,8 +82,9 @@ export class BufferedLogger implements Logger {
     const at = { timestamp: new Date().toISOString(), mono: Math.round(monoNow() * 1000) / 1000 };
     // A copy: a caller that reuses its fields object must not change a line not yet written.
     const kept = { from: this, level, message, fields: isPlain(fields) ? { ...fields } : fields, at };
-    if (sink.direct) writeSync(sink.opts, [kept]);
-    else sink.kept.push(kept);
+    if (sink.direct) return writeSync(sink.opts, [kept]);
+    sink.kept.push(kept);
+    if (sink.kept.length > MAX_KEPT) flushSync(sink); // bounded: a storm before the join is written, not hoarded
   }
 
   /** This logger's winston counterpart (the root's child with the same fields, made once). */
@@ -151,13 +154,15 @@ export function createEarlyLogger(opts: LoggerOptions): EarlyLogger {
 
 /** Writes every record still kept, now (cli.ts, before it reports an error and exits). */
 export function flushEarlyLogsSync(): void {
-  for (const sink of [...pending]) {
-    untrack(sink);
-    sink.direct = true;
-    const kept = sink.kept;
-    sink.kept = [];
-    writeSync(sink.opts, kept);
-  }
+  for (const sink of [...pending]) flushSync(sink);
+}
+
+function flushSync(sink: Sink): void {
+  untrack(sink);
+  sink.direct = true;
+  const kept = sink.kept;
+  sink.kept = [];
+  writeSync(sink.opts, kept);
 }
 
 function onExit(): void {

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { createEarlyLogger, flushEarlyLogsSync } from '../../../src/logging/early';
+import { createEarlyLogger, flushEarlyLogsSync, MAX_KEPT } from '../../../src/logging/early';
 import { createLogger, type Logger, type LoggerOptions } from '../../../src/logging/logger';
 import { waitFor } from '../../helpers/wait';
 
@@ -173,4 +173,19 @@ test('a record winston throws on (a bigint in text) costs neither live() nor the
     await waitFor(() => out.lines().length === 1, { timeoutMs: 2000, what: `the line after it (${end})` });
     expect(out.lines()[0]).toContain('[after] after it');
   }
+});
+
+test(`at most ${MAX_KEPT} records are kept: one more and they are all written at once, in order, and later ones too`, async () => {
+  const out = sink();
+  const early = createEarlyLogger({ level: 'info', format: 'json', base: BASE, stream: out.stream });
+  for (let i = 0; i < MAX_KEPT; i++) early.logger.info('storm', { i });
+  await new Promise((r) => setImmediate(r));
+  expect(out.lines()).toHaveLength(0);
+  early.logger.info('one more', { i: MAX_KEPT });
+  await waitFor(() => out.lines().length === MAX_KEPT + 1, { timeoutMs: 2000, what: 'every kept line' });
+  early.logger.info('after', { i: MAX_KEPT + 1 });
+  await early.live();
+  early.logger.info('live', { i: MAX_KEPT + 2 });
+  await waitFor(() => out.lines().length === MAX_KEPT + 3, { timeoutMs: 2000, what: 'the later lines' });
+  expect(out.lines().map((l) => (JSON.parse(l) as { i: number }).i)).toEqual([...Array(MAX_KEPT + 3).keys()]);
 });
