@@ -20,7 +20,7 @@ import { BadValueError, isOpsCommand, parseOpsArgs, UsageError, type OpsCommand 
 import { CliError } from './cli/errors';
 import type { collectStatus } from './cli/status';
 import { ConfigError, errorMessage } from './errors';
-import { EXIT, VERSION, startNode } from './main';
+import { EXIT, VERSION, flushEarlyLogsSync, startNode } from './main';
 
 const HELP = `jenkins-ha ${VERSION} - ZooKeeper leader election that runs Jenkins active/standby
 
@@ -225,6 +225,7 @@ export async function main(argv: string[]): Promise<void> {
         return exit(EXIT.USAGE);
     }
   } catch (err) {
+    flushEarlyLogsSync(); // what a node logged before it failed, ahead of the reason (logging/early.ts)
     if (err instanceof ConfigError) {
       process.stderr.write(`jenkins-ha: configuration error: ${err.message}\n`);
       return exit(EXIT.CONFIG);

@@ -27,7 +27,8 @@ import { sharedHomeIo } from './fencing/home-io';
 import { loadGitSync } from './sync/lazy';
 import { checkJenkinsHome } from './fencing/home-perms';
 import { HostWatchdog } from './fencing/watchdog';
-import { createLogger, type Logger } from './logging/logger';
+import { createEarlyLogger } from './logging/early';
+import type { Logger } from './logging/logger';
 import { monoNow } from './util/clock';
 import { pick } from './util/pick';
 
@@ -46,10 +47,13 @@ export interface Node {
   stop(reason: string): Promise<number>;
 }
 
+/** Writes the log lines a node kept before its join (logging/early.ts): cli.ts, before it reports an error. */
+export { flushEarlyLogsSync } from './logging/early';
+
 export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
-  const log =
-    logger ??
-    createLogger({ level: cfg.log.level, format: cfg.log.format, base: { node: cfg.node.id, cluster: cfg.cluster.name } });
+  // Until the join, records wait in logging/early.ts; winston loads after it (start-up).
+  const early = logger === undefined ? createEarlyLogger({ level: cfg.log.level, format: cfg.log.format, base: { node: cfg.node.id, cluster: cfg.cluster.name } }) : null;
+  const log = early === null ? (logger as Logger) : early.logger;
   const tls = readTls(cfg.api.tls);
   // Every call on JENKINS_HOME is bounded by lock.ioTimeoutMs (src/fencing/home-io.ts).
   sharedHomeIo().configure({ timeoutMs: resolveIoTimeoutMs(cfg), logger: log.child({ component: 'home' }) });
@@ -117,9 +121,13 @@ async function joinAndServe(cfg: Config, c: Checked): Promise<Node> {
   coordinator.start();
   election.join();
   await joinedOrAfter(election, JOIN_FIRST_MS);
-  const { assemble } = await import('./assemble');
   const parts = { log, coordinator, election, cluster, record, watchdog, base, apiUrl, secrets, zkTls, git };
-  const { controller, hooks } = await assemble(cfg, parts).catch(async (err: unknown) => {
+  const built = async (): ReturnType<typeof import('./assemble').assemble> => {
+    await early?.live(); // winston now, and the lines logged so far through it, with their time
+    const { assemble } = await import('./assemble');
+    return assemble(cfg, parts);
+  };
+  const { controller, hooks } = await built().catch(async (err: unknown) => {
     await election.leave('start-up failed').catch(() => undefined); // nothing of ours outlives a failed start
     await coordinator.close();
     throw err;

@@ -4,7 +4,9 @@
  *   node -r ./scripts/dev/startup-probe.js dist/cli.js run ...
  *
  * Writes nothing to stdout (the controller's JSON log stays intact). On stderr, when the node logs
- * `election.joined`, one line `PROBE {...}`: for the marks `preload` (node's own boot is done),
+ * `election.joined` (the call, not the write: since logging/early.ts a node writes its lines from
+ * before the join only after it, so for such a build the marks come from BufferedLogger.log, and
+ * from stdout's writes for a build without it), one line `PROBE {...}`: for the marks `preload` (node's own boot is done),
  * `started`, `zk.session` and `election.joined`, the mono time (CLOCK_MONOTONIC ms, as the log's
  * `mono`) and the CPU time of the process so far (user + system, ms: far less sensitive to a loaded
  * machine than wall time); and `mods`, the CPU spent loading each module up to then, exclusive of
@@ -57,13 +59,33 @@ function report() {
 }
 
 const EVENTS = ['started', 'zk.session', 'election.joined'];
-const write = process.stdout.write;
-process.stdout.write = function (chunk, ...rest) {
-  const line = typeof chunk === 'string' ? chunk : String(chunk);
-  for (const e of EVENTS) if (line.includes(`"event":"${e}"`)) mark(e);
-  if (line.includes('"event":"election.joined"') && !marks.reported) {
+function sawEvent(e) {
+  if (!EVENTS.includes(e)) return;
+  mark(e);
+  if (e === 'election.joined' && !marks.reported) {
     marks.reported = { mono: monoMs(), cpu: cpuMs() };
     report();
   }
+}
+
+// A build with logging/early.ts: every log call passes BufferedLogger.prototype.log.
+const loadEarly = Module.prototype.load;
+Module.prototype.load = function (filename) {
+  const r = loadEarly.call(this, filename);
+  const C = filename.endsWith('/dist/logging/early.js') ? this.exports.BufferedLogger : undefined;
+  if (C && typeof C.prototype.log === 'function') {
+    const log = C.prototype.log;
+    C.prototype.log = function (level, message, fields) {
+      if (fields && typeof fields.event === 'string') sawEvent(fields.event);
+      return log.call(this, level, message, fields);
+    };
+  }
+  return r;
+};
+
+const write = process.stdout.write;
+process.stdout.write = function (chunk, ...rest) {
+  const line = typeof chunk === 'string' ? chunk : String(chunk);
+  for (const e of EVENTS) if (line.includes(`"event":"${e}"`)) sawEvent(e);
   return write.call(this, chunk, ...rest);
 };

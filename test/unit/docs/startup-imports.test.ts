@@ -20,6 +20,12 @@ function valueImportsOf(file: string): string[] {
   return out;
 }
 
+/** The packages a file imports by value (bare specifiers: 'winston', 'node:fs'). */
+function packageImportsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  return [...text.matchAll(/^(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?'([^.'][^']*)'/gm)].map((m) => m[1] ?? '');
+}
+
 function reachable(from: string): Set<string> {
   const seen = new Set<string>();
   const walk = (f: string): void => {
@@ -43,7 +49,11 @@ const LOADED_WHEN_USED = [
   'hooks/runner.ts',
   'api/app.ts', // after the join (main.ts serve())
   'cli/commands.ts', // operator commands, not `run`
+  'logging/logger.ts', // winston: after the join (main.ts, logging/early.ts live())
 ];
+
+/** Loaded after the join only (logging/early.ts): winston and the packages only it brings. */
+const PACKAGES_AFTER_JOIN = ['winston', 'logform', 'triple-beam', 'readable-stream', '@colors/colors', '@dabh/diagnostics', 'async'];
 
 test('cli.ts reaches none of the modules that load when first used', () => {
   const r = reachable('cli.ts');
@@ -55,4 +65,13 @@ test('cli.ts reaches none of the modules that load when first used', () => {
 test('the walk sees a value import but not a type-only one', () => {
   expect(valueImportsOf(path.join(SRC, 'controller', 'term.ts')).map((f) => path.relative(SRC, f))).not.toContain('fencing/methods.ts');
   expect(valueImportsOf(path.join(SRC, 'main.ts')).map((f) => path.relative(SRC, f))).toContain('sync/lazy.ts');
+});
+
+test('nothing cli.ts reaches imports winston: the log records before the join wait in logging/early.ts', () => {
+  const r = reachable('cli.ts');
+  expect(r.has('logging/early.ts')).toBe(true);
+  const hits = [...r].flatMap((f) => packageImportsOf(path.join(SRC, f)).filter((p) => PACKAGES_AFTER_JOIN.some((w) => p === w || p.startsWith(`${w}/`))).map((p) => `${f}: ${p}`));
+  expect(hits).toEqual([]);
+  // The check sees a package import where there is one.
+  expect(packageImportsOf(path.join(SRC, 'logging', 'logger.ts'))).toContain('winston');
 });
