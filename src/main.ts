@@ -27,7 +27,7 @@ import { sharedHomeIo } from './fencing/home-io';
 import { loadGitSync } from './sync/lazy';
 import { checkJenkinsHome } from './fencing/home-perms';
 import { HostWatchdog } from './fencing/watchdog';
-import { createEarlyLogger } from './logging/early';
+import { createEarlyLogger, type EarlyLogger } from './logging/early';
 import type { Logger } from './logging/logger';
 import { monoNow } from './util/clock';
 import { pick } from './util/pick';
@@ -75,7 +75,7 @@ export async function startNode(cfg: Config, logger?: Logger): Promise<Node> {
   // The port bound, for api.port 0 too (the kernel's choice): what the member record and the log advertise.
   const apiUrl = advertisedApiUrl({ ...cfg, api: { ...cfg.api, port: api.port } });
   try {
-    return await joinAndServe(cfg, { log, watchdog, base, apiUrl, secrets, zkTls, zkSasl, api });
+    return await joinAndServe(cfg, { log, watchdog, base, apiUrl, secrets, zkTls, zkSasl, api, early });
   } catch (err) {
     await api.close();
     throw err;
@@ -92,11 +92,13 @@ interface Checked {
   zkTls: ReturnType<typeof zkTlsSetup>;
   zkSasl: ReturnType<typeof zkSaslSetup>;
   api: HeldApiSocket;
+  /** The pre-join logger to switch to winston after the join; null when the caller gave a logger. */
+  early: EarlyLogger | null;
 }
 
 /** Starts the session, joins, then builds the rest (assemble.ts) and serves the API on the held socket. */
 async function joinAndServe(cfg: Config, c: Checked): Promise<Node> {
-  const { log, watchdog, base, apiUrl, secrets, zkTls, zkSasl, api } = c;
+  const { log, watchdog, base, apiUrl, secrets, zkTls, zkSasl, api, early } = c;
   const coordinator = new ZkCoordinator({
     ...pick(cfg.zk, 'connect', 'sessionTimeoutMs', 'spinDelayMs'),
     timings: (t) => clientTimings(cfg, t),
