@@ -113,6 +113,7 @@ export class JenkinsSupervisor extends EventEmitter {
       ...(opts.flock ? { flock: opts.flock } : {}),
       ...(opts.handoff ? { closer: { node: opts.handoff.node, script: opts.handoff.script } } : {}),
       onServicePid: (child, pid) => this.onServicePid(child, pid),
+      onJenkinsExit: (child, code) => this.onExit(this.run, child, code, null, ''), // ahead of the shim's exit, which is then ignored
     });
     this.probe = new ReadinessProbe({
       url: opts.url,
