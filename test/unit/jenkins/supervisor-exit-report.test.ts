@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_SHIM, JenkinsSupervisor, type JenkinsExit } from '../../../src/jenkins/supervisor';
+import * as proc from '../../../src/util/proc';
 import { isProcessAlive } from '../../../src/util/proc';
 import { MemoryLogger } from '../../helpers/memory-logger';
 import { waitFor } from '../../helpers/wait';
@@ -73,6 +74,22 @@ it('reports Jenkins stopped when its wait returned, not when the shim has exited
   expect(s.status().state).toBe('stopped');
   // The group was SIGKILLed at the report: the lingering shim does not outlive it.
   await waitFor(() => !isProcessAlive(shimPid as number), { timeoutMs: 2000, what: 'the shim killed with its group' });
+});
+
+it('counts the reporting shim as a survivor until its own exit, without a /proc scan on the way', async () => {
+  const s = supervisor('echo started; exec sleep 30', lingeringShim());
+  s.launch({ epoch: 1, leaseMs: 60_000 });
+  await waitFor(() => log.entries.some((e) => e.message === 'started'), { timeoutMs: 5000, what: 'Jenkins running' });
+  const shimPid = s.status().pid as number;
+  const scans = jest.spyOn(proc, 'liveGroupMembers');
+  let atExit: ReturnType<JenkinsSupervisor['survivors']> | undefined;
+  s.on('exit', () => (atExit = s.survivors()));
+  await s.stop(10_000, 'test');
+  expect(atExit).toEqual({ pgid: shimPid, pids: [shimPid], killedAt: expect.any(Number) });
+  expect(scans).not.toHaveBeenCalled();
+  // Once the shim's own exit is seen, the group is watched as before: nothing of it is left.
+  await waitFor(() => s.survivors() === null, { timeoutMs: 2000, what: 'the group gone' });
+  scans.mockRestore();
 });
 
 it('Jenkins cannot write the report: fd 4 is closed for it', async () => {
