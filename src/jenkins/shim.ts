@@ -8,7 +8,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
 import type { Logger } from '../logging/logger';
 import { childEnv, type SecretScrub } from '../util/secrets';
 import { SERVICE_PID_WAIT_MS, type ServiceCommands } from './service';
@@ -25,10 +24,7 @@ export const SHIM_REFUSED_EXIT = 75;
  * Inherited variables dropped before the shim's own are set (an inherited JHA_SHIM_COMMAND must not
  * reach Jenkins). The secrets, which Jenkins' /systemInfo page would show, are opts.secrets.
  */
-const SHIM_ENV = ['JHA_SHIM_COMMAND', 'JHA_SHIM_CLOSER', 'JHA_SHIM_CLOSER_NODE', 'JHA_SHIM_EXIT_FD'];
-
-/** Child mode: the shim reports Jenkins' exit on this fd of its own (`X <status>`), before it exits itself. */
-const EXIT_FD = 4;
+const SHIM_ENV = ['JHA_SHIM_COMMAND', 'JHA_SHIM_CLOSER', 'JHA_SHIM_CLOSER_NODE'];
 
 export interface ShimOptions {
   command: string;
@@ -51,11 +47,6 @@ export interface ShimOptions {
   logger: Logger;
   /** Service mode: the shim `child` reported the service's main pid. */
   onServicePid: (child: ChildProcess, pid: number) => void;
-  /**
-   * Child mode: the shim `child` reported that Jenkins exited with `code` (its wait returned), ahead
-   * of its own exit (docs/safety.md, "The graceful handover path", step 1).
-   */
-  onJenkinsExit?: (child: ChildProcess, code: number) => void;
 }
 
 /** The go line that starts Jenkins under an armed shim. */
@@ -99,12 +90,10 @@ export class ShimSpawner {
       env.JHA_SHIM_CLOSER_NODE = o.closer.node;
       env.JHA_SHIM_CLOSER = o.closer.script;
     }
-    const report = !svc && o.onJenkinsExit !== undefined;
-    if (report) env.JHA_SHIM_EXIT_FD = String(EXIT_FD);
     const shim = o.shimPath ?? (svc ? SERVICE_SHIM : DEFAULT_SHIM);
     const child = spawn('bash', [shim, String(o.fenceGraceMs)], {
       detached: true, // new session: the shim's pid is the process group id
-      stdio: report ? ['pipe', 'pipe', 'pipe', 'ignore', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       env,
       // Not the home: node's spawn blocks its event loop until the child's chdir and exec are
       // done, and a chdir on a hung mount never is. The shim enters JENKINS_HOME itself.
@@ -112,15 +101,6 @@ export class ShimSpawner {
     });
     child.stdin?.on('error', () => undefined); // EPIPE when it exits between renewals
     child.on('error', () => undefined); // reported by the supervisor's launch() when it matters
-    const exits = report ? child.stdio[EXIT_FD] : null;
-    if (exits instanceof Readable && o.onJenkinsExit) {
-      const onExit = o.onJenkinsExit;
-      exits.on('error', () => undefined);
-      createInterface({ input: exits }).once('line', (line) => {
-        const m = /^X (\d+)$/.exec(line);
-        if (m) onExit(child, Number(m[1]));
-      });
-    }
     for (const [name, stream] of [
       ['stdout', child.stdout],
       ['stderr', child.stderr],

@@ -13,12 +13,6 @@ export interface JenkinsExit {
   refused?: 'flock';
 }
 
-/** The exit record of a run: `why` if given, else the flock refusal, the stop's reason or a crash. */
-export function exitRecord(e: Omit<JenkinsExit, 'reason' | 'refused'>, why: string, stopReason: string, flock: { file: string; waitMs: number } | null): JenkinsExit {
-  const reason = why || (flock ? `not started: ${flock.file} is locked by another process (waited ${flock.waitMs} ms)` : e.expected ? stopReason : 'exited unexpectedly');
-  return { ...e, reason, ...(flock ? { refused: 'flock' as const } : {}) };
-}
-
 export interface JenkinsStatus {
   state: JenkinsState;
   /** Pid of the shim = process group id of Jenkins. */

@@ -16,7 +16,7 @@ import type { JenkinsClient } from './client';
 import { ReadinessProbe } from './readiness';
 import { ServiceControl, type ServiceCommands } from './service';
 import { goLine, handoffLine, renewLine, ShimSpawner, SHIM_REFUSED_EXIT } from './shim';
-import { exitRecord, type GroupSurvivors, type JenkinsExit, type JenkinsStatus, type LaunchOptions } from './status';
+import type { GroupSurvivors, JenkinsExit, JenkinsStatus, LaunchOptions } from './status';
 import { SurvivorWatch } from './survivors';
 
 /** How long after an exit the next armed shim is spawned (off the handover path, docs/safety.md). */
@@ -83,8 +83,6 @@ export class JenkinsSupervisor extends EventEmitter {
   };
   private stopReason = '';
   private warm: ChildProcess | null = null;
-  /** The shim that reported Jenkins' exit and has not exited itself yet. */
-  private reportedBy: ChildProcess | null = null;
   /** The next armed shim, spawned a moment after an exit (never inside the exit handler). */
   private rearmTimer: NodeJS.Timeout | null = null;
   private disarmed = false;
@@ -115,7 +113,6 @@ export class JenkinsSupervisor extends EventEmitter {
       ...(opts.flock ? { flock: opts.flock } : {}),
       ...(opts.handoff ? { closer: { node: opts.handoff.node, script: opts.handoff.script } } : {}),
       onServicePid: (child, pid) => this.onServicePid(child, pid),
-      onJenkinsExit: (child, code) => this.onExit(this.run, child, code, null, '', true), // ahead of the shim's own exit
     });
     this.probe = new ReadinessProbe({
       url: opts.url,
@@ -241,10 +238,8 @@ export class JenkinsSupervisor extends EventEmitter {
       this.update({ state: 'stopping' });
       this.log.info(`stopping Jenkins: ${reason}`, { event: 'jenkins.stopping', pid: pgid, graceMs, reason });
       // Service mode: SIGTERM makes the service shim run the stop command.
-      if (graceMs <= 0) {
-        this.killServiceMain();
-        this.left.killed(pgid);
-      }
+      if (graceMs <= 0) this.killServiceMain();
+      if (graceMs <= 0) this.left.killed(pgid);
       signalGroup(pgid, graceMs <= 0 ? 'SIGKILL' : 'SIGTERM');
     }
     const at = this.opts.now() + graceMs;
@@ -294,12 +289,7 @@ export class JenkinsSupervisor extends EventEmitter {
     if (this.servicePid !== null) killMainPid(this.servicePid);
   }
 
-  /** `reported`: the shim's line said Jenkins exited; its own exit follows and only hands the group to the watch. */
-  private onExit(run: number, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, why: string, reported = false): void {
-    if (!reported && child.pid !== undefined && this.reportedBy === child) {
-      this.reportedBy = null;
-      return this.left.exited(child.pid);
-    }
+  private onExit(run: number, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, why: string): void {
     if (run !== this.run || this.child !== child) return;
     this.child = null;
     if (this.killTimer) clearTimeout(this.killTimer);
@@ -318,9 +308,7 @@ export class JenkinsSupervisor extends EventEmitter {
     if (pgid !== undefined) {
       signalGroup(pgid, 'SIGKILL');
       // What outlives the SIGKILL is watched (and logged 50 ms later, off the takeover path).
-      this.reportedBy = reported ? child : null;
-      if (reported) this.left.exiting(pgid);
-      else this.left.exited(pgid);
+      this.left.exited(pgid);
     }
     const expected = this.st.state === 'stopping';
     if (unknownService) {
@@ -366,7 +354,20 @@ export class JenkinsSupervisor extends EventEmitter {
 
   private reportExit(pgid: number | undefined, code: number | null, signal: NodeJS.Signals | null, why: string, expected: boolean): void {
     const refused = !expected && this.opts.flock !== undefined && code === SHIM_REFUSED_EXIT;
-    const exit = exitRecord({ code, signal, at: this.opts.now(), expected }, why, this.stopReason, refused ? (this.opts.flock ?? null) : null);
+    const exit: JenkinsExit = {
+      code,
+      signal,
+      at: this.opts.now(),
+      expected,
+      reason:
+        why ||
+        (refused
+          ? `not started: ${this.opts.flock?.file ?? 'the flock file'} is locked by another process (waited ${this.opts.flock?.waitMs ?? 0} ms)`
+          : expected
+            ? this.stopReason
+            : 'exited unexpectedly'),
+      ...(refused ? { refused: 'flock' as const } : {}),
+    };
     this.update({ state: 'stopped', pid: null, ready: false, lastExit: exit });
     this.log[expected ? 'info' : 'warn'](expected ? 'Jenkins stopped' : refused ? 'Jenkins not started: the shim could not take the flock' : 'Jenkins exited unexpectedly', {
       event: expected ? 'jenkins.stopped' : refused ? 'jenkins.refused' : 'jenkins.crashed',

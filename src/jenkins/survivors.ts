@@ -56,16 +56,6 @@ export class SurvivorWatch {
     t.unref();
   }
 
-  /**
-   * The shim of group `pgid` (its pid) reported Jenkins' exit and the group was SIGKILLed: until its
-   * own exit (exited()), the shim counts as the group's live member, without a /proc scan on the
-   * handover path.
-   */
-  exiting(pgid: number): void {
-    this.killed(pgid);
-    this.last = { pgid, pids: [pgid], killedAt: this.killedAt?.at ?? this.o.now(), checkedAt: Infinity };
-  }
-
   /** The live survivors of the last group, or null when none is left (checked now, cheaply). */
   current(): GroupSurvivors | null {
     const l = this.last;
@@ -82,7 +72,7 @@ export class SurvivorWatch {
   }
 
   private forget(pgid: number): null {
-    if (this.last && this.last.pids.length > 0 && this.last.checkedAt !== Infinity) this.o.logger.info('the surviving processes of the Jenkins group are gone', { event: 'jenkins.group_survivors_gone', pgid });
+    if (this.last && this.last.pids.length > 0) this.o.logger.info('the surviving processes of the Jenkins group are gone', { event: 'jenkins.group_survivors_gone', pgid });
     this.last = null;
     if (this.killedAt?.pgid === pgid) this.killedAt = null;
     return null;

@@ -30,19 +30,6 @@ describe('SurvivorWatch (injected process facts)', () => {
     expect(watch().current()).toBeNull();
   });
 
-  it("counts a shim that reported Jenkins' exit as the group's live member until its own exit, without scanning /proc", () => {
-    const w = watch();
-    w.exiting(10);
-    t = 5000; // well past RECHECK_MS: still no scan while the shim exits
-    expect(w.current()).toEqual({ pgid: 10, pids: [10], killedAt: 1000 });
-    expect(scans).toBe(0);
-    w.exited(10);
-    expect(w.current()).toEqual({ pgid: 10, pids: [11, 12], killedAt: 1000 });
-    expect(scans).toBe(1);
-    exists = false;
-    expect(w.current()).toBeNull();
-  });
-
   it('reports the live members with the time of the first SIGKILL, and forgets the group once it is gone', () => {
     const w = watch();
     w.killed(10);
