@@ -31,9 +31,6 @@ export interface LaunchGuardOptions {
   io?: HomeIo;
 }
 
-/** How long after its start a port probe made beside the epoch take may serve that term's launch. */
-export const PORT_PROBE_AHEAD_MAX_MS = 500;
-
 /** ok: the lock as read, which the lock write checks instead of reading it again (docs/safety.md). */
 export type Preflight = { ok: true; lock: ReadLock } | { ok: false; blocked: { until: number; reason: string; gate: LaunchGate } | null };
 
@@ -41,8 +38,6 @@ export class LaunchGuard {
   private lease: { until: number; reason: string; holder: string } | null = null;
   private foreign: string | null = null;
   private readonly beats = new HeartbeatClock();
-  /** The port probe started beside the take of `epoch` (docs/safety.md, the graceful handover path, step 5). */
-  private ahead: { epoch: number; at: number; probe: Promise<PortProbe> } | null = null;
 
   constructor(private readonly o: LaunchGuardOptions) {}
 
@@ -73,24 +68,11 @@ export class LaunchGuard {
     this.lease = null;
   }
 
-  /** Start a port probe now (beside the epoch take); `probedAhead` hands it to the term's launch. */
-  probeNow(): { at: number; probe: Promise<PortProbe> } {
-    return { at: this.o.now(), probe: this.o.probePort(this.o.jenkinsUrl, 500) };
-  }
-
-  /** The take got `epoch`: its first check uses this probe, if within PORT_PROBE_AHEAD_MAX_MS of its start. */
-  probedAhead(epoch: number, p: { at: number; probe: Promise<PortProbe> }): void {
-    this.ahead = { epoch, ...p };
-  }
-
   async check(epoch: number): Promise<Preflight> {
     const o = this.o;
-    // The port probe first (or the one made beside the take): the lock read below is the one the
-    // lock write is checked against, so nothing may come between them.
-    const ahead = this.ahead;
-    this.ahead = null;
-    const fresh = ahead !== null && ahead.epoch === epoch && o.now() - ahead.at <= PORT_PROBE_AHEAD_MAX_MS;
-    const port = await (fresh ? ahead.probe : o.probePort(o.jenkinsUrl, 500));
+    // The port probe first: the lock read below is the one the lock write is checked against,
+    // so nothing may come between them.
+    const port = await o.probePort(o.jenkinsUrl, 500);
     const lock = await readLock(o.home, o.io ? { io: o.io } : undefined);
     const verdict = leaseVerdict(lock, epoch, this.see(lock), o.leaseMs);
     if (verdict.kind === 'wait') {

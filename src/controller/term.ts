@@ -193,7 +193,6 @@ export class TermKeeper {
   /** Take the next fencing epoch; discard it when the session or the leadership changed meanwhile. */
   async acquire(generation: number): Promise<void> {
     const { opts, recorder, logger } = this.o;
-    const port = this.guard.probeNow(); // beside the transaction; the launch uses it (docs/safety.md, step 5)
     const reads = await this.prefetch.take(generation);
     const taken = await this.o.epochs.take({ nodeId: opts.nodeId, host: opts.host, pid: process.pid }, reads ?? undefined);
     if (this.o.coordinator.generation !== generation || !isLeaderNow(this.o.observe())) {
@@ -210,7 +209,6 @@ export class TermKeeper {
     });
     recorder.record('elected', `epoch ${taken.epoch}`);
     this.guard.reset();
-    this.guard.probedAhead(taken.epoch, port);
     this.watchdogHold = null;
     this.fenceGate.beginTerm(taken.epoch, taken.previous, taken.previousMalformed);
   }

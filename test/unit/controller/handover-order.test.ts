@@ -144,31 +144,3 @@ test('a leader that hands over tears down (history, session close) only HANDOVER
   expect((sAt.closed ?? Infinity) - (sAt.left ?? 0)).toBeLessThan(HANDOVER_TAIL_MS / 2);
   await z.coord.close();
 });
-
-test('a new leader probes the Jenkins port beside its epoch transaction, not after it, and once', async () => {
-  const steps: string[] = [];
-  const h = harness({
-    steps,
-    deps: {
-      probePort: () => {
-        steps.push('probePort');
-        return Promise.resolve({ kind: 'free' });
-      },
-    },
-  });
-  const multi = h.coord.multi.bind(h.coord);
-  jest.spyOn(h.coord, 'multi').mockImplementation(async (ops) => {
-    const epoch = ops.some((o) => o.path.endsWith('/epoch'));
-    if (epoch) steps.push('epoch transaction sent');
-    await multi(ops);
-    if (epoch) steps.push('epoch transaction answered');
-  });
-  h.start();
-  await waitFor(() => h.jenkins.launches.length === 1, { ...WAIT, what: 'the launch' });
-  const launch = steps.indexOf('supervisor.launch(epoch 1)');
-  expect(steps.slice(0, launch).filter((s) => s === 'probePort' || s.startsWith('epoch transaction'))).toEqual([
-    'probePort',
-    'epoch transaction sent',
-    'epoch transaction answered',
-  ]);
-});

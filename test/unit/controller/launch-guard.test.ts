@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LaunchGuard, PORT_PROBE_AHEAD_MAX_MS, type LaunchGuardOptions } from '../../../src/controller/launch-guard';
+import { LaunchGuard, type LaunchGuardOptions } from '../../../src/controller/launch-guard';
 import { writeLockAtomic, type LockRecord } from '../../../src/fencing/home-lock';
 import type { PortProbe } from '../../../src/jenkins/port-probe';
 import { silentLogger, type LogFields, type Logger } from '../../../src/logging/logger';
@@ -178,46 +178,3 @@ test('probes the port first, then reads the lock once and hands that read to the
   expect(await t.guard.check(4)).toEqual({ ok: true, lock: { kind: 'ok', record } });
 });
 
-
-describe('a port probe made beside the epoch take (docs/safety.md, the graceful handover path, step 5)', () => {
-  function counted() {
-    let probes = 0;
-    let answer: PortProbe = { kind: 'free' };
-    const t = setup({ probePort: async () => (probes++, answer) });
-    return { ...t, probes: () => probes, answer: (p: PortProbe) => (answer = p) };
-  }
-
-  test("serves the launch of the take's epoch once, without probing again", async () => {
-    const t = counted();
-    const early = t.guard.probeNow();
-    t.guard.probedAhead(4, early);
-    expect(t.probes()).toBe(1);
-    expect(await t.guard.check(4)).toMatchObject({ ok: true });
-    expect(t.probes()).toBe(1);
-    // Used once: a later check (a launch tried again) probes afresh.
-    await t.guard.check(4);
-    expect(t.probes()).toBe(2);
-  });
-
-  test("a listener seen by it blocks the launch like the launch's own probe", async () => {
-    const t = counted();
-    t.answer({ kind: 'listening', address: '127.0.0.1:8080' });
-    t.guard.probedAhead(4, t.guard.probeNow());
-    t.answer({ kind: 'free' });
-    expect(await t.guard.check(4)).toMatchObject({ ok: false, blocked: { gate: 'split-brain' } });
-    expect(t.alarms).toHaveLength(1);
-  });
-
-  test('is not used for another epoch, nor after PORT_PROBE_AHEAD_MAX_MS', async () => {
-    const t = counted();
-    t.guard.probedAhead(4, t.guard.probeNow());
-    await t.guard.check(5);
-    expect(t.probes()).toBe(2);
-    t.guard.probedAhead(6, t.guard.probeNow());
-    t.clock.mono += PORT_PROBE_AHEAD_MAX_MS + 1;
-    t.answer({ kind: 'listening', address: '127.0.0.1:8080' });
-    // The old probe said free; the fresh one sees the listener.
-    expect(await t.guard.check(6)).toMatchObject({ ok: false, blocked: { gate: 'split-brain' } });
-    expect(t.probes()).toBe(4);
-  });
-});
