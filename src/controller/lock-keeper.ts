@@ -88,11 +88,12 @@ export class LockKeeper {
   }
 
   /**
-   * Resolves once the heartbeat in flight, if any, has landed or failed. The release mark of the
-   * lock waits for it, so no `held` written by a beat can land after the mark (docs/safety.md).
+   * Resolves once the heartbeat in flight has landed or failed; null when none is in flight. The
+   * release mark of the lock waits for it, so no `held` written by a beat can land after the mark
+   * (docs/safety.md).
    */
-  settled(): Promise<void> {
-    return this.busy ? this.inflight : Promise.resolve();
+  settled(): Promise<void> | null {
+    return this.busy ? this.inflight : null;
   }
 
   private async beatNow(): Promise<void> {

@@ -14,8 +14,8 @@ export interface LockReleaseOptions {
   nodeId: string;
   io: HomeIo;
   logger: Logger;
-  /** Resolves when the heartbeat in flight (if any) has landed (LockKeeper.settled). */
-  settled: () => Promise<void>;
+  /** Resolves when the heartbeat in flight has landed; null when none is in flight (LockKeeper.settled). */
+  settled: () => Promise<void> | null;
 }
 
 export class LockRelease {
@@ -52,7 +52,10 @@ export class LockRelease {
   private async write(epoch: number, what: string): Promise<boolean> {
     const { home, nodeId, io, logger } = this.o;
     try {
-      await this.o.settled();
+      // Only a beat in flight is awaited: with none, the read goes out now, within the exit's own
+      // turn, not behind the loop's next turn (the shutdown decision queued by the same exit).
+      const beat = this.o.settled();
+      if (beat) await beat;
       // false: the lock is not ours (another epoch or node): nothing of ours to release.
       await releaseHomeLock(home, epoch, nodeId, { io });
       return true;
