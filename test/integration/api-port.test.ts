@@ -4,13 +4,13 @@
  * touched the election; the socket held from before the join serves the API, over HTTPS too.
  * Real ZooKeeper, real controller processes, the journal check after each test (haSuite).
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readJournal } from '../helpers/journal';
 import { RawZk } from '../helpers/raw-zk';
+import { selfSignedCert } from '../helpers/self-signed';
 import { haSuite } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 
@@ -45,12 +45,7 @@ test('a busy api.port ends the node with exit 2 naming api.port and the address,
 test('the API served from the socket held before the join works over HTTPS', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-tls-'));
   try {
-    const cert = path.join(dir, 'cert.pem');
-    const key = path.join(dir, 'key.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
-    ], { stdio: 'ignore' });
+    const { cert, key } = selfSignedCert(dir);
     const a = suite.fx.start('a', { env: { JHA_API_TLS_CERT: cert, JHA_API_TLS_KEY: key }, tlsCa: fs.readFileSync(cert, 'utf8') });
     const s = await a.waitLeaderReady();
     expect(s.node.apiUrl).toBe(`https://127.0.0.1:${a.opts.apiPort}`);

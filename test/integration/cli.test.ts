@@ -3,12 +3,13 @@
  * (dist/cli.js) against a real ZooKeeper and real controllers. Every test ends by checking the
  * journal: never two Jenkins alive at once on the home.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI, type HaNode } from '../helpers/ha-node';
 import { assertNeverTwoAlive, lives, readJournal } from '../helpers/journal';
+import { selfSignedCert } from '../helpers/self-signed';
 import { haSuite } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 import { startZk } from '../helpers/zk';
@@ -313,12 +314,7 @@ test('usage and configuration errors exit 64 and 2 without touching ZooKeeper', 
 
 test('over HTTPS with a read token: the CLI reaches members when it trusts their CA, and says why when it does not', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-tls-'));
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
+  const { cert, key } = selfSignedCert(dir);
   const READ = 'tls-read-token';
   const env = { JHA_API_TOKEN: TOKEN, JHA_API_READ_TOKEN: READ, JHA_API_TLS_CERT: cert, JHA_API_TLS_KEY: key };
   const tlsCa = fs.readFileSync(cert, 'utf8');
