@@ -36,7 +36,7 @@ delete process.env.NODE_EXTRA_CA_CERTS;
 export const REPO = path.resolve(__dirname, '..');
 export const CLI = path.join(REPO, 'dist', 'cli.js');
 /** node's flags in the installed `jenkins-ha` wrappers (scripts/install.sh, docker/Dockerfile): a benchmarked controller runs as a deployed one. */
-export const CONTROLLER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+export const CONTROLLER_NODE_FLAGS: readonly string[] = [];
 export const STANDIN = path.join(REPO, 'test', 'fixtures', 'jenkins-standin.js');
 /** The TypeScript loader the benchmarks run under (`node -r <it> bench/x.ts`). */
 export const REGISTER_TS = path.join(REPO, 'scripts', 'dev', 'register-ts.js');

@@ -213,7 +213,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'versus',
     script: 'versus.ts',
     full: ['--rounds', '20', '--kill-rounds', '5', '--idle-s', '10'],
-    quick: ['--rounds', '1', '--kill-rounds', '1', '--kill-session-ms', '2000', '--idle-s', '1', '--settle-ms', '300'],
+    quick: ['--rounds', '1', '--kill-rounds', '1', '--kill-session-ms', '2000', '--idle-s', '1', '--idle-settle-s', '0', '--settle-ms', '300'],
     expect: {
       versus: (j) => {
         const results = list(at(j, 'results'));

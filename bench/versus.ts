@@ -13,7 +13,8 @@
  *   (jenkins-ha's `election.joined`, the reference's `joined`).
  * - idle memory: RSS and PSS of the leader's and the standby's controller with everything it
  *   started except Jenkins (jenkins-ha: the controller, its JENKINS_HOME I/O helper and its shims;
- *   the reference: the python process), sampled every second for --idle-s seconds.
+ *   the reference: the python process), sampled every second for --idle-s seconds, once both
+ *   pairs have been idle --idle-settle-s seconds (30) since their last round.
  * Phase 2 (T = --kill-session-ms, the default 10 s): --kill-rounds rounds of SIGKILL of the
  * leader's controller alone (the host and Jenkins' shim live on) -> the standby's Jenkins spawned.
  * Zero overlaps of two Jenkins on a home, for both (the reference's stand-in dies with its parent).
@@ -30,6 +31,8 @@ const SESSION_MS = Number(arg('session-ms', 2000));
 const KILL_SESSION_MS = Number(arg('kill-session-ms', 10000));
 const IDLE_S = Number(arg('idle-s', 10));
 const SETTLE_MS = Number(arg('settle-ms', 1000));
+/** Idle means idle: V8 keeps a grown young generation for some seconds after a burst (a start-up, a takeover) and its memory reducer then gives the pages back (docs/benchmarks.md, "V8's young generation"). */
+const IDLE_SETTLE_S = Number(arg('idle-settle-s', 30));
 const TARGET = { gapMedianMs: 10, gapP95Ms: 30, startupMs: 150, rssMb: 50, killMs: 1500 };
 
 type Impl = 'jha' | 'ref';
@@ -144,7 +147,7 @@ async function controllerKill(p: Pair, s: Samples): Promise<void> {
 }
 
 async function idleMemory(pairs: Record<Impl, Pair>, s: Record<Impl, Samples>): Promise<void> {
-  await sleep(SETTLE_MS * 2);
+  await sleep(IDLE_SETTLE_S * 1000);
   const t0 = mono();
   for (let i = 0; i < IDLE_S; i++) {
     await sleep(Math.max(0, t0 + (i + 1) * 1000 - mono()));
@@ -181,7 +184,7 @@ async function main(): Promise<void> {
       for (const impl of order) await graceful(p1[impl], s[impl]);
       process.stderr.write('.');
     }
-    process.stderr.write(`\nversus: idle memory ${IDLE_S} s\n`);
+    process.stderr.write(`\nversus: idle memory ${IDLE_S} s, after ${IDLE_SETTLE_S} s idle\n`);
     await idleMemory(p1, s);
     await Promise.all([stopPair(p1.jha), stopPair(p1.ref)]);
     pairsLive.length = 0;

@@ -2,7 +2,7 @@
 # Install a built jenkins-ha (run `npm ci && npm run build` first) on this machine:
 #
 #   PREFIX (/opt/jenkins-ha)            dist/, production node_modules, the two shims, conf/, docs/
-#   BINDIR (/usr/local/bin)/jenkins-ha  wrapper: exec <node> --max-semi-space-size=1 PREFIX/dist/cli.js "$@"
+#   BINDIR (/usr/local/bin)/jenkins-ha  wrapper: exec <node> PREFIX/dist/cli.js "$@"
 #   UNITDIR (/etc/systemd/system)/jenkins-ha.service   from scripts/jenkins-ha.service
 #   /etc/jenkins-ha/jenkins-ha.json     a starting config, only if absent (never overwritten)
 #   /etc/default/jenkins-ha             the unit's environment file (secrets), only if absent
@@ -124,9 +124,9 @@ fi
 write "$DESTDIR$BINDIR/jenkins-ha" 0755 <<WRAPPER
 #!/bin/sh
 # jenkins-ha command (installed by scripts/install.sh)
-# --max-semi-space-size=1: V8's young generation capped at 1 MiB semi-spaces, about 7 MiB less idle
-# RSS for a controller that allocates little (docs/benchmarks.md, memory).
-exec '$NODE_BIN' --max-semi-space-size=1 '$PREFIX/dist/cli.js' "\$@"
+# No V8 flags: a capped young generation cost ~30 ms of start-up and saved no settled idle memory
+# (docs/benchmarks.md, "V8's young generation").
+exec '$NODE_BIN' '$PREFIX/dist/cli.js' "\$@"
 WRAPPER
 
 # 4. The systemd unit, with this installation's paths.
