@@ -6,6 +6,9 @@
  *   node -r ./scripts/dev/register-ts.js bench/loadgen.ts <url> <connections> <durationSeconds> [requestsPerSecond]
  *
  * With requestsPerSecond the load is paced (autocannon overallRate); without it, as fast as it goes.
+ * The line carries `cpu` besides autocannon's fields: this process's CPU (user and system, ms)
+ * from the start of the load to its end and that wall time, to tell whether the load generator
+ * was the bottleneck.
  */
 import autocannon from 'autocannon';
 
@@ -16,12 +19,15 @@ if (!url) {
 }
 const opts: autocannon.Options = { url, connections: Number(connections), duration: Number(duration) };
 if (rate) opts.overallRate = Number(rate);
+const [cpu0, wall0] = [process.cpuUsage(), performance.now()];
 const inst = autocannon(opts, (err, res) => {
   if (err) {
     console.error(err.message);
     process.exit(1);
   }
-  process.stdout.write(`${JSON.stringify(res)}\n`, () => process.exit(0));
+  const used = process.cpuUsage(cpu0);
+  const cpu = { user_ms: used.user / 1000, system_ms: used.system / 1000, wall_ms: performance.now() - wall0 };
+  process.stdout.write(`${JSON.stringify({ ...res, cpu })}\n`, () => process.exit(0));
 });
 inst.on('error', () => undefined); // connection errors are counted in the result
 process.stdin.on('end', () => inst.stop());

@@ -7,12 +7,16 @@
  * Scenarios
  * - status_load: autocannon (bench/loadgen.ts, a process of its own) against the leader's GET /status on loopback for
  *   --duration seconds with --connections connections: requests/s, latency p50/p99.
- *   Targets (issue 3): >= 5000 req/s with p99 <= 10 ms.
+ *   Targets (issue 3): >= 5000 req/s with p99 <= 10 ms. Also the CPU the leader's controller
+ *   (/proc/<pid>/stat, user and system) and the load generator (its own process.cpuUsage) spent on
+ *   the load, per request and as a share of a core, and the 1-minute load average before and
+ *   after: on the 2 shared cores, whichever of the two is near a whole core is the bottleneck.
  * - graceful_handover_under_load: load paced at --handover-rate req/s (default 2500, i.e. 5000
  *   for the pair; 0 = unpaced, which saturates both cores here) runs against BOTH nodes' GET
  *   /status for the whole scenario; --rounds times, SIGTERM to the leader's controller. Gap as in
  *   bench/failover.ts: the old Jenkins' last journal line (its exit) -> the standby's
  *   `jenkins.started`. The old node is restarted (same API port) and rejoins as standby.
+ *   `--rounds 0` skips this scenario (a hand run of status_load alone).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -20,14 +24,30 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Result as LoadResult } from 'autocannon';
 import type { StatusSnapshot } from '../src/controller/status';
-import { CLI, ControllerProcess, arg, benchScriptArgs, freePort, gracefulHandover, machine, mono, overlaps, pairEnv, runMain, sleep, startZk, stats, waitFor } from './lib';
+import { CLI, ControllerProcess, arg, benchScriptArgs, clkTck, freePort, gracefulHandover, loadNow, machine, mono, overlaps, pairEnv, runMain, sleep, startZk, stats, waitFor } from './lib';
 
 type NodeId = 'a' | 'b';
 
+/** autocannon's result and the load generator's own CPU over the load (bench/loadgen.ts). */
+type LoadgenResult = LoadResult & { cpu: Cpu & { wall_ms: number } };
+
+/** CPU time in ms. */
+interface Cpu {
+  user_ms: number;
+  system_ms: number;
+}
+
 /** A running load generator: done resolves at the end of its duration, stop() ends it early. */
 interface Load {
-  done: Promise<LoadResult>;
-  stop(): Promise<LoadResult>;
+  done: Promise<LoadgenResult>;
+  stop(): Promise<LoadgenResult>;
+}
+
+/** utime and stime of a process in clock ticks (/proc/<pid>/stat). */
+function cpuTicks(pid: number): { user: number; system: number } {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]), system: Number(f[12]) };
 }
 
 const DURATION_S = Number(arg('duration', 10));
@@ -48,11 +68,11 @@ function load(url: string, opts: { duration: number; rate?: number }): Load {
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const done = new Promise<LoadResult>((resolve, reject) => {
+  const done = new Promise<LoadgenResult>((resolve, reject) => {
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`loadgen exited ${code}`));
       try {
-        resolve(JSON.parse(out) as LoadResult);
+        resolve(JSON.parse(out) as LoadgenResult);
       } catch (err) {
         reject(new Error(`loadgen printed no result: ${(err as Error).message}`));
       }
@@ -94,13 +114,20 @@ async function main(): Promise<void> {
   process.stderr.write(`status load: ${DURATION_S} s, ${CONNECTIONS} connections against the leader's GET /status\n`);
   const leaderUrl = `http://127.0.0.1:${apiPorts.a}/status`;
   await load(leaderUrl, { duration: 1 }).done; // warm-up (JIT, sockets)
+  const loadBefore = loadNow();
+  const leaderPid = nodes.a.proc.pid ?? 0;
+  const ticks0 = cpuTicks(leaderPid);
   const r = await load(leaderUrl, { duration: DURATION_S }).done;
+  const ticks1 = cpuTicks(leaderPid);
+  const loadAfter = loadNow();
   const stillLeading = await leaderReady('a');
   if (!stillLeading) throw new Error('the leader lost its role under load');
+  const tck = clkTck();
+  const cpu = cpuShares(r, { user_ms: ((ticks1.user - ticks0.user) * 1000) / tck, system_ms: ((ticks1.system - ticks0.system) * 1000) / tck });
 
-  // (2) Graceful handovers while both nodes' /status are under load.
-  process.stderr.write(`graceful handover under load (${HANDOVER_RATE || 'unpaced'} req/s per node) x${ROUNDS} `);
-  const loads = (['a', 'b'] as const).map((id) => load(`http://127.0.0.1:${apiPorts[id]}/status`, { duration: 24 * 3600, rate: HANDOVER_RATE }));
+  // (2) Graceful handovers while both nodes' /status are under load (none with --rounds 0).
+  if (ROUNDS > 0) process.stderr.write(`graceful handover under load (${HANDOVER_RATE || 'unpaced'} req/s per node) x${ROUNDS} `);
+  const loads = ROUNDS > 0 ? (['a', 'b'] as const).map((id) => load(`http://127.0.0.1:${apiPorts[id]}/status`, { duration: 24 * 3600, rate: HANDOVER_RATE })) : [];
   const handover = { gap: [] as number[], total: [] as number[] };
   let leader: NodeId = 'a';
   let standby: NodeId = 'b';
@@ -143,11 +170,10 @@ async function main(): Promise<void> {
   console.log(`| status_load | requests/s (leader GET /status, ${CONNECTIONS} conns, ${DURATION_S} s) | ${f(r.requests.average)} | >= ${TARGET.rps} |`);
   console.log(`| status_load | latency p50 / p99 / max (ms) | ${f(r.latency.p50)} / ${f(r.latency.p99)} / ${f(r.latency.max)} | p99 <= ${TARGET.p99Ms} |`);
   console.log(`| status_load | requests / non-2xx / errors | ${r.requests.total} / ${r.non2xx} / ${r.errors} | ${met ? 'target met' : 'target MISSED'} |`);
-  console.log(`| graceful_handover_under_load | gap: old Jenkins exited -> new spawned (ms), median / p95 / max, n=${g.n} | ${f(g.median)} / ${f(g.p95)} / ${f(g.max)} | |`);
-  console.log(`| graceful_handover_under_load | total: SIGTERM -> new spawned (ms), median / p95 / max | ${f(t.median)} / ${f(t.p95)} / ${f(t.max)} | |`);
   console.log(
-    `| graceful_handover_under_load | load meanwhile (paced at ${HANDOVER_RATE || '-'} req/s per node): requests/s (both nodes) / non-2xx / connection errors while a node restarts | ${f(duringReqs / loadSeconds)} / ${duringNon2xx} / ${duringErrors} | |`,
+    `| status_load | CPU per request, leader's controller / load generator (us); share of a core (%) | ${f(cpu.leader.us_per_request)} / ${f(cpu.loadgen.us_per_request)}; ${f(cpu.leader.core_pct)} / ${f(cpu.loadgen.core_pct)} | 1-min load ${loadBefore.load1} -> ${loadAfter.load1} |`,
   );
+  if (ROUNDS > 0) printHandover();
   console.log('');
   console.log(
     JSON.stringify({
@@ -161,27 +187,62 @@ async function main(): Promise<void> {
       non2xx: r.non2xx,
       errors: r.errors,
       timeouts: r.timeouts,
+      cpu,
+      load_before: loadBefore,
+      load_after: loadAfter,
       target: TARGET,
       target_met: met,
       machine: m,
     }),
   );
-  console.log(
-    JSON.stringify({
-      scenario: 'graceful_handover_under_load',
-      unit: 'ms',
-      rounds: ROUNDS,
-      gap: g,
-      total: t,
-      load: { connections_per_node: CONNECTIONS, paced_rps_per_node: HANDOVER_RATE || null, rps: duringReqs / loadSeconds, requests: duringReqs, non2xx: duringNon2xx, errors: duringErrors },
-      overlaps: nOverlaps,
-      machine: m,
-    }),
-  );
+  if (ROUNDS > 0) {
+    console.log(
+      JSON.stringify({
+        scenario: 'graceful_handover_under_load',
+        unit: 'ms',
+        rounds: ROUNDS,
+        gap: g,
+        total: t,
+        load: { connections_per_node: CONNECTIONS, paced_rps_per_node: HANDOVER_RATE || null, rps: duringReqs / loadSeconds, requests: duringReqs, non2xx: duringNon2xx, errors: duringErrors },
+        overlaps: nOverlaps,
+        machine: m,
+      }),
+    );
+  }
   if (nOverlaps > 0) {
     console.error(`FAIL: ${nOverlaps} overlap(s) of two Jenkins`);
     process.exitCode = 1;
   }
+
+  function printHandover(): void {
+    console.log(`| graceful_handover_under_load | gap: old Jenkins exited -> new spawned (ms), median / p95 / max, n=${g.n} | ${f(g.median)} / ${f(g.p95)} / ${f(g.max)} | |`);
+    console.log(`| graceful_handover_under_load | total: SIGTERM -> new spawned (ms), median / p95 / max | ${f(t.median)} / ${f(t.p95)} / ${f(t.max)} | |`);
+    console.log(
+      `| graceful_handover_under_load | load meanwhile (paced at ${HANDOVER_RATE || '-'} req/s per node): requests/s (both nodes) / non-2xx / connection errors while a node restarts | ${f(duringReqs / loadSeconds)} / ${duringNon2xx} / ${duringErrors} | |`,
+    );
+  }
+}
+
+/** The CPU of one process over the measured load: per request (us) and as a share of a core (%). */
+interface CpuShare extends Cpu {
+  us_per_request: number;
+  core_pct: number;
+}
+
+/**
+ * CPU per request and share of a core over the load (the load generator's wall time): the
+ * leader's controller (its ticks also cover the load generator's start, ~0.3 s in which it idles at
+ * ~1 % of a core) and the load generator.
+ */
+function cpuShares(r: LoadgenResult, leader: Cpu): { wall_ms: number; leader: CpuShare; loadgen: CpuShare } {
+  const wallMs = r.cpu.wall_ms;
+  const share = (c: Cpu): CpuShare => ({
+    user_ms: c.user_ms,
+    system_ms: c.system_ms,
+    us_per_request: ((c.user_ms + c.system_ms) * 1000) / Math.max(1, r.requests.total),
+    core_pct: (100 * (c.user_ms + c.system_ms)) / Math.max(1, wallMs),
+  });
+  return { wall_ms: wallMs, leader: share(leader), loadgen: share(r.cpu) };
 }
 
 function autocannonVersion(): string {
