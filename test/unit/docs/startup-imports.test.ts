@@ -49,6 +49,8 @@ const LOADED_WHEN_USED = [
   'hooks/runner.ts',
   'api/app.ts', // after the join (main.ts serve())
   'cli/commands.ts', // operator commands, not `run`
+  'cli/args.ts', // their options (cli.ts ops()), not `run`
+  'cli/duration.ts',
   'logging/logger.ts', // winston: after the join (main.ts, logging/early.ts live())
 ];
 
