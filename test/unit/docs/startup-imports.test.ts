@@ -51,6 +51,7 @@ const LOADED_WHEN_USED = [
   'cli/commands.ts', // operator commands, not `run`
   'cli/args.ts', // their options (cli.ts ops()), not `run`
   'cli/duration.ts',
+  'fencing/home-lock.ts', // the lock itself: after the join (home-perms.ts names its file)
   'logging/logger.ts', // winston: after the join (main.ts, logging/early.ts live())
 ];
 
