@@ -52,6 +52,7 @@ const LOADED_WHEN_USED = [
   'cli/args.ts', // their options (cli.ts ops()), not `run`
   'cli/duration.ts',
   'fencing/home-lock.ts', // the lock itself: after the join (home-perms.ts names its file)
+  'coordination/sasl-digest.ts', // at a server's first SASL challenge (coordination/zk-sasl.ts)
   'logging/logger.ts', // winston: after the join (main.ts, logging/early.ts live())
 ];
 
