@@ -16,8 +16,9 @@
 import './fencing/home-io-warm';
 import { loadConfig, redactedConfig, requireRunnable } from './config/load';
 import { flagName, listKeys } from './config/schema';
-import { BadValueError, isOpsCommand, parseOpsArgs, UsageError, type OpsCommand } from './cli/args';
-import { CliError } from './cli/errors';
+// cli/args (the operator commands' options) loads for those commands only: `run` needs none of it.
+import type { OpsCommand } from './cli/args';
+import { BadValueError, CliError, UsageError } from './cli/errors';
 import type { collectStatus } from './cli/status';
 import { ConfigError, errorMessage } from './errors';
 import { EXIT, VERSION, flushEarlyLogsSync, startNode } from './main';
@@ -89,6 +90,7 @@ function exit(code: number): never {
 
 /** status, switchover, pause, resume, history, failover: parse, load the config, run, exit. */
 async function ops(command: OpsCommand, p: Parsed): Promise<void> {
+  const { parseOpsArgs } = await import('./cli/args');
   let parsed;
   try {
     parsed = parseOpsArgs(command, p.rest, new Set(listKeys().map((k) => flagName(k.path))));
@@ -219,10 +221,12 @@ export async function main(argv: string[]): Promise<void> {
         process.stdout.write(JSON.stringify(redactedConfig(cfg), null, 2) + '\n');
         return;
       }
-      default:
+      default: {
+        const { isOpsCommand } = await import('./cli/args');
         if (isOpsCommand(p.command)) return await ops(p.command, p);
         process.stderr.write(`jenkins-ha: unknown command '${p.command}'\n\n${HELP}`);
         return exit(EXIT.USAGE);
+      }
     }
   } catch (err) {
     flushEarlyLogsSync(); // what a node logged before it failed, ahead of the reason (logging/early.ts)

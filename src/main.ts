@@ -5,8 +5,8 @@
  * config/load.ts: nothing here restates them.
  */
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
 import { holdApiSocket, type HeldApiSocket } from './api/listen';
 import { advertisedApiUrl, clientTimings, resolveGitDir, resolveIoTimeoutMs, resolveTimings, safetySettingsOf, sessionRefreshLagMs, type Config } from './config/load';
 import type { ApiTlsConfig } from './config/types';

@@ -10,11 +10,12 @@
  * Node loading its listen path, `cluster` included, on a process's first listen) and, for an HTTPS
  * API, the certificate and key are parsed and matched (~2 ms more): the HTTPS server itself (its
  * secure context, ~55 ms of CPU in a fresh process here) is built after the join, as before
- * (docs/benchmarks.md, "the API port held before the join").
+ * (docs/benchmarks.md, "the API port held before the join"); node:http and node:https themselves
+ * load then too, in serve().
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
 import * as net from 'node:net';
 import { ConfigError, errorMessage } from '../errors';
 
@@ -87,6 +88,13 @@ export function checkApiTls(tls: ApiTls): void {
   if (!matches) throw new ConfigError('api.tls.key: does not belong to the certificate of api.tls.cert; give the key the certificate was issued for', 'api.tls.key');
 }
 
+// node:http and node:https load when the API is served, after the join: nothing before it needs them
+// (node:https brings node:tls), and serve() stays synchronous (docs/benchmarks.md, start-up leftovers).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const httpModule = (): typeof http => require('node:http') as typeof http;
+const httpsModule = (): typeof https => require('node:https') as typeof https;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /** Binds and listens on the API's address now; a failure is a ConfigError (listenError, checkApiTls). */
 export async function holdApiSocket(o: ApiSocketOptions): Promise<HeldApiSocket> {
   if (o.tls) checkApiTls(o.tls);
@@ -117,7 +125,7 @@ export async function holdApiSocket(o: ApiSocketOptions): Promise<HeldApiSocket>
     port: bound !== null && typeof bound === 'object' ? bound.port : o.port,
     waiting: () => waiting.size,
     serve(handler) {
-      const s = o.tls ? https.createServer({ cert: o.tls.cert, key: o.tls.key }, handler) : http.createServer(handler);
+      const s = o.tls ? httpsModule().createServer({ cert: o.tls.cert, key: o.tls.key }, handler) : httpModule().createServer(handler);
       // The server takes the listening handle over (listen(handle): Node's documented way) and so
       // tracks its connections and timeouts as if it had bound it; the waiting ones follow.
       server = s;

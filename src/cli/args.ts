@@ -4,11 +4,10 @@
  * schema) are passed on to loadConfig, anything else is a usage error (exit 64).
  */
 import { parseDurationMs, parseDurationSeconds } from './duration';
+import { BadValueError, UsageError } from './errors';
 
-export class UsageError extends Error {}
-
-/** A flag's value is wrong (not its spelling): the command exits 2, as a configuration error does. */
-export class BadValueError extends UsageError {}
+// In cli/errors.ts, which `jenkins-ha run` loads without this file (start-up, docs/benchmarks.md).
+export { BadValueError, UsageError } from './errors';
 
 export type OpsCommand = 'status' | 'switchover' | 'pause' | 'resume' | 'history' | 'failover';
 export const OPS_COMMANDS: readonly OpsCommand[] = ['status', 'switchover', 'pause', 'resume', 'history', 'failover'];

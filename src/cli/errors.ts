@@ -8,3 +8,9 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/** A command line jenkins-ha cannot parse: exit 64 (cli.ts, cli/args.ts). */
+export class UsageError extends Error {}
+
+/** A flag's value is wrong (not its spelling): the command exits 2, as a configuration error does. */
+export class BadValueError extends UsageError {}

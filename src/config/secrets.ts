@@ -2,9 +2,10 @@
  * The one list of secrets of a configuration, derived from the schema's `sensitive` keys: their
  * environment variables (the key's `env` name and its `JHA_*` form) and their values. main.ts
  * passes it to every part that starts a child process (src/util/secrets.ts scrubs and redacts).
+ * By default from `sensitiveKeys()`: the keys loadConfig's schema listed, not a second build.
  */
 import type { SecretScrub } from '../util/secrets';
-import { listKeys, type KeyInfo } from './schema';
+import { sensitiveKeys, type KeyInfo } from './schema';
 import type { Config } from './types';
 
 /** `JHA_` + the key path in UPPER_SNAKE case, whatever `envName` maps the key to. */
@@ -13,7 +14,7 @@ function jhaForm(path: string): string {
 }
 
 /** Environment variables of the sensitive keys: each key's `env` name and its `JHA_*` form. */
-export function secretEnvNames(keys: readonly KeyInfo[] = listKeys()): string[] {
+export function secretEnvNames(keys: readonly KeyInfo[] = sensitiveKeys()): string[] {
   const names = new Set<string>();
   for (const k of keys) {
     if (k.sensitive !== true) continue;
@@ -33,7 +34,7 @@ function valueAt(cfg: Config, path: string): unknown {
  * The secrets of `cfg`: the env names above and the non-empty values of the sensitive keys (for
  * `user:password` credentials the password alone too, which output may quote without the user).
  */
-export function configSecrets(cfg: Config, keys: readonly KeyInfo[] = listKeys()): SecretScrub {
+export function configSecrets(cfg: Config, keys: readonly KeyInfo[] = sensitiveKeys()): SecretScrub {
   const values = new Set<string>();
   for (const k of keys) {
     if (k.sensitive !== true) continue;

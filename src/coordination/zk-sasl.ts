@@ -31,7 +31,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as zk from 'node-zookeeper-client';
 import { ConfigError, errorMessage } from '../errors';
-import { digestResponse, verifyRspauth, type DigestState } from './sasl-digest';
+import type { DigestState } from './sasl-digest';
 import { ZK_LIBRARY_VERSION, connectionManagerModule, zkLibraryProblems, type InternalConnectionManager } from './zk-socket';
 
 const OP_SASL = 102;
@@ -127,6 +127,12 @@ export function parseSaslReply(body: Buffer): { xid: number; err: number; token:
  * alone (the guard is not worth refusing to run); with credentials a changed library is a
  * ConfigError.
  */
+/** DIGEST-MD5 (./sasl-digest.ts), loaded at the first challenge: a server that needs no SASL never sends one. */
+function digestMd5(): typeof import('./sasl-digest') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./sasl-digest') as typeof import('./sasl-digest');
+}
+
 export function useSasl(client: zk.Client, hooks: SaslHooks): void {
   const problems = installedProblems();
   if (problems.length > 0 && hooks.credentials() === null) return;
@@ -201,7 +207,7 @@ export function useSasl(client: zk.Client, hooks: SaslHooks): void {
         return;
       }
       try {
-        const res = digestResponse(token, creds!);
+        const res = digestMd5().digestResponse(token, creds!);
         digest = res.state;
         send(m, res.token);
       } catch (err) {
@@ -209,7 +215,7 @@ export function useSasl(client: zk.Client, hooks: SaslHooks): void {
       }
       return;
     }
-    if (!verifyRspauth(token, digest)) {
+    if (!digestMd5().verifyRspauth(token, digest)) {
       fail(m, { reason: 'server-unproven', code: null, detail: 'the server\'s rspauth does not prove that it knows the password (a server with another user database, or not the server we meant)' }, true);
       return;
     }

@@ -19,7 +19,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import type * as zk from 'node-zookeeper-client';
 import { ConfigError } from '../errors';
 
@@ -157,6 +157,9 @@ export function useTls(client: zk.Client, hooks: TlsHooks): void {
   const cm = manager(client);
   const CONNECTING = connectionManagerModule().STATES?.CONNECTING;
   if (!cm || CONNECTING === undefined) throw new Error('node-zookeeper-client: no connection manager on the client');
+  // node:tls loads here, for a TLS client only: a plain-TCP node never needs it (start-up, docs/benchmarks.md).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { connect } = require('node:tls') as typeof tls;
   cm.connect = function connectTls(this: InternalConnectionManager): void {
     this.setState(CONNECTING);
     this.findNextServer((server) => {
@@ -164,7 +167,7 @@ export function useTls(client: zk.Client, hooks: TlsHooks): void {
       const peer = `${server.host}:${port}`;
       let socket: net.Socket;
       try {
-        socket = tls.connect({ ...hooks.options(server.host, port), host: server.host, port });
+        socket = connect({ ...hooks.options(server.host, port), host: server.host, port });
       } catch (err) {
         // Unreadable file or bad options: a socket that fails at once, so the library retries
         // (after spinDelay) as after any failed attempt.

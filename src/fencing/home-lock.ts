@@ -15,8 +15,10 @@ import * as path from 'node:path';
 import { LockError } from '../errors';
 import { monoNow } from '../util/clock';
 import { sharedHomeIo, type HomeIo, type HomeIoResult } from './home-io';
+import { LOCK_FILE } from './home-perms';
 
-export const LOCK_FILE = '.jenkins-ha.lock';
+// Named in home-perms.ts, which the start-up check loads before the join without this file.
+export { LOCK_FILE } from './home-perms';
 
 export interface LockRecord {
   epoch: number;

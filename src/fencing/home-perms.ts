@@ -10,7 +10,12 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
 import { sharedHomeIo, type HomeIo, type HomeIoResult } from './home-io';
-import { LOCK_FILE } from './home-lock';
+
+/**
+ * The lock file's name (home-lock.ts writes and reads it). Here, beside the flock file's, because the
+ * start-up check needs both names before the join and home-lock.ts is not needed until after it.
+ */
+export const LOCK_FILE = '.jenkins-ha.lock';
 
 /** The file the shim flocks (never replaced, unlike the lock file, which is renamed over). */
 export const FLOCK_FILE = '.jenkins-ha.flock';

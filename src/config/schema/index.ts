@@ -85,13 +85,20 @@ function decorate(tree: LooseSpecTree, prefix: string): LooseSchemaTree {
   return out;
 }
 
+/** Schemas made by `buildSchema` (whose sensitive keys `sensitiveKeys` may keep). */
+const built = new WeakSet<object>();
+/** The sensitive keys, from the first schema of `buildSchema` listed in this process (loadConfig's). */
+let sensitive: readonly KeyInfo[] | undefined;
+
 /**
  * Builds the convict schema: every key of `keySpecs` plus its `env` (`envName(path)`) and
  * `arg` (`argName(path)`). Cheap; `loadConfig` builds a fresh one per call.
  */
 export function buildSchema(opts: BuildSchemaOptions = {}): convict.Schema<Config> {
   const specs: LooseSpecTree = keySpecs(opts.hostname ?? os.hostname());
-  return decorate(specs, '') as unknown as convict.Schema<Config>;
+  const schema = decorate(specs, '');
+  built.add(schema);
+  return schema as unknown as convict.Schema<Config>;
 }
 
 /** One key of the schema, flattened (for docs, error messages and tests). */
@@ -110,5 +117,17 @@ export function listKeys(schema: convict.Schema<Config> = buildSchema()): KeyInf
     }
   };
   walk(schema as unknown as LooseSchemaTree, '');
+  if (sensitive === undefined && built.has(schema)) sensitive = Object.freeze(out.filter((k) => k.sensitive === true).map((k) => Object.freeze({ ...k })));
   return out;
+}
+
+/**
+ * The schema's `sensitive` keys (src/config/secrets.ts), listed once per process: kept from the
+ * first `listKeys` of a schema `buildSchema` made (loadConfig's, in a node), else built now. Which
+ * keys are sensitive is fixed by the section files; the host name only changes two defaults.
+ * Start-up: the secrets list no longer builds the schema a second time (docs/benchmarks.md).
+ */
+export function sensitiveKeys(): readonly KeyInfo[] {
+  if (sensitive === undefined) listKeys(buildSchema());
+  return sensitive ?? [];
 }

@@ -49,8 +49,18 @@ const LOADED_WHEN_USED = [
   'hooks/runner.ts',
   'api/app.ts', // after the join (main.ts serve())
   'cli/commands.ts', // operator commands, not `run`
+  'cli/args.ts', // their options (cli.ts ops()), not `run`
+  'cli/duration.ts',
+  'fencing/home-lock.ts', // the lock itself: after the join (home-perms.ts names its file)
+  'coordination/sasl-digest.ts', // at a server's first SASL challenge (coordination/zk-sasl.ts)
   'logging/logger.ts', // winston: after the join (main.ts, logging/early.ts live())
 ];
+
+/**
+ * Node's modules loaded after the join only: the API's server (api/listen.ts serve()) and a ZooKeeper
+ * TLS client (coordination/zk-socket.ts useTls) load them when used; node:https brings node:tls.
+ */
+const BUILTINS_AFTER_JOIN = ['node:http', 'node:https', 'node:tls'];
 
 /** Loaded after the join only (logging/early.ts): winston and the packages only it brings. */
 const PACKAGES_AFTER_JOIN = ['winston', 'logform', 'triple-beam', 'readable-stream', '@colors/colors', '@dabh/diagnostics', 'async'];
@@ -74,4 +84,15 @@ test('nothing cli.ts reaches imports winston: the log records before the join wa
   expect(hits).toEqual([]);
   // The check sees a package import where there is one.
   expect(packageImportsOf(path.join(SRC, 'logging', 'logger.ts'))).toContain('winston');
+});
+
+test('nothing cli.ts reaches imports node:http, node:https or node:tls by value (type-only imports are erased)', () => {
+  const r = reachable('cli.ts');
+  expect(r.has('api/listen.ts')).toBe(true);
+  expect(r.has('coordination/zk-socket.ts')).toBe(true);
+  const hits = [...r].flatMap((f) => packageImportsOf(path.join(SRC, f)).filter((p) => BUILTINS_AFTER_JOIN.includes(p)).map((p) => `${f}: ${p}`));
+  expect(hits).toEqual([]);
+  // The check sees a value import of node:http where there is one (the Jenkins client, after the join).
+  expect(packageImportsOf(path.join(SRC, 'jenkins', 'client.ts'))).toContain('node:http');
+  expect(packageImportsOf(path.join(SRC, 'main.ts'))).not.toContain('node:http'); // `import type * as http`
 });
