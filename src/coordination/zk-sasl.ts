@@ -121,18 +121,18 @@ export function parseSaslReply(body: Buffer): { xid: number; err: number; token:
   return { xid, err, token: len < 0 ? null : body.subarray(20, 20 + len) };
 }
 
-/**
- * Install the override on this client (before `client.connect()`). With `hooks.credentials()`
- * null it only guards against the -124 reply (see the header), and a library that changed is left
- * alone (the guard is not worth refusing to run); with credentials a changed library is a
- * ConfigError.
- */
 /** DIGEST-MD5 (./sasl-digest.ts), loaded at the first challenge: a server that needs no SASL never sends one. */
 function digestMd5(): typeof import('./sasl-digest') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('./sasl-digest') as typeof import('./sasl-digest');
 }
 
+/**
+ * Install the override on this client (before `client.connect()`). With `hooks.credentials()`
+ * null it only guards against the -124 reply (see the header), and a library that changed is left
+ * alone (the guard is not worth refusing to run); with credentials a changed library is a
+ * ConfigError.
+ */
 export function useSasl(client: zk.Client, hooks: SaslHooks): void {
   const problems = installedProblems();
   if (problems.length > 0 && hooks.credentials() === null) return;
