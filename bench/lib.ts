@@ -282,9 +282,15 @@ export function mntrNum(m: Record<string, number | string>, key: string): number
 
 /** utime + stime of a process in clock ticks. */
 export function procCpuTicks(pid: number): number {
+  const t = procCpuTimes(pid);
+  return t.user + t.system;
+}
+
+/** utime and stime of a process in clock ticks, apart (/proc/<pid>/stat). */
+export function procCpuTimes(pid: number): { user: number; system: number } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
+  return { user: Number(f[11]), system: Number(f[12]) };
 }
 
 /** Clock ticks per second (getconf CLK_TCK; 100 on Linux). */

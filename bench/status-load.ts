@@ -24,7 +24,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Result as LoadResult } from 'autocannon';
 import type { StatusSnapshot } from '../src/controller/status';
-import { CLI, ControllerProcess, arg, benchScriptArgs, clkTck, freePort, gracefulHandover, loadNow, machine, mono, overlaps, pairEnv, runMain, sleep, startZk, stats, waitFor } from './lib';
+import { CLI, ControllerProcess, arg, benchScriptArgs, clkTck, procCpuTimes, freePort, gracefulHandover, loadNow, machine, mono, overlaps, pairEnv, runMain, sleep, startZk, stats, waitFor } from './lib';
 
 type NodeId = 'a' | 'b';
 
@@ -41,13 +41,6 @@ interface Cpu {
 interface Load {
   done: Promise<LoadgenResult>;
   stop(): Promise<LoadgenResult>;
-}
-
-/** utime and stime of a process in clock ticks (/proc/<pid>/stat). */
-function cpuTicks(pid: number): { user: number; system: number } {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(f[11]), system: Number(f[12]) };
 }
 
 const DURATION_S = Number(arg('duration', 10));
@@ -116,9 +109,9 @@ async function main(): Promise<void> {
   await load(leaderUrl, { duration: 1 }).done; // warm-up (JIT, sockets)
   const loadBefore = loadNow();
   const leaderPid = nodes.a.proc.pid ?? 0;
-  const ticks0 = cpuTicks(leaderPid);
+  const ticks0 = procCpuTimes(leaderPid);
   const r = await load(leaderUrl, { duration: DURATION_S }).done;
-  const ticks1 = cpuTicks(leaderPid);
+  const ticks1 = procCpuTimes(leaderPid);
   const loadAfter = loadNow();
   const stillLeading = await leaderReady('a');
   if (!stillLeading) throw new Error('the leader lost its role under load');
