@@ -12,7 +12,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const { trainCodeCache, CODE_CACHE_FILE } = require(path.join(root, 'dist', 'code-cache.js'));
-const blob = trainCodeCache(['dist/main.js', 'dist/config/load.js', 'dist/config/secrets.js'], () => {
+const blob = trainCodeCache(['dist/cli.js', 'dist/main.js', 'dist/config/load.js', 'dist/config/secrets.js'], () => {
   const { loadConfig } = require(path.join(root, 'dist', 'config', 'load.js'));
   const { configSecrets } = require(path.join(root, 'dist', 'config', 'secrets.js'));
   // Placeholders only: nothing is connected, started or written.

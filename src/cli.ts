@@ -164,9 +164,9 @@ async function run(p: Parsed): Promise<void> {
   const node = await startNode(cfg);
   if (startupCodeCache !== null) {
     startupCodeCache.uninstall(); // what loads from now on is compiled as usual
-    const [served, rejected] = [startupCodeCache.served(), startupCodeCache.rejected()];
-    // 0 served after a node upgrade or with a missing dist/code-cache.bin: a slower start-up, nothing else (`npm run build` rebuilds it).
-    node.logger.info(`start-up: ${served} modules compiled from the build's code cache, ${rejected} refused by V8`, { event: 'startup.code_cache', served, rejected });
+    const [served, rejected, resolved] = [startupCodeCache.served(), startupCodeCache.rejected(), startupCodeCache.resolved()];
+    // 0 served after a node upgrade or with a missing dist/code-cache.bin, 0 resolved after a dependency changed: a slower start-up, nothing else (`npm run build` rebuilds it).
+    node.logger.info(`start-up: ${served} modules compiled from the build's code cache, ${rejected} refused by V8, ${resolved} requires resolved from it`, { event: 'startup.code_cache', served, rejected, resolved });
   }
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {

@@ -12,6 +12,14 @@
  * architecture, a blob missing or unreadable. V8 checks the rest itself (its version, its flags)
  * and compiles from source when they differ. Deleting dist/code-cache.bin turns it off.
  *
+ * It also holds where each of those modules' `require()` calls led (`resolutions`): resolving a
+ * request is stat calls, package.json reads and `exports` matching, ~20 ms of a start-up here, and
+ * a map answers it at once. A resolution is served only while the package's own package.json and
+ * that of every package a resolution leads into read as they did at the build (`manifests`, by
+ * sha256: a dependency changed, updated or removed turns them all off), the file it names exists,
+ * and node runs without a flag that changes resolution (`--conditions`, `--preserve-symlinks`). A
+ * request the build did not see resolves as always.
+ *
  * The blob is `<JSON header>\n<data>`: the header names node's version and the architecture, and
  * per module its path relative to the package root, its sha256 and where its data lies. The
  * check by content matters: V8's own check of a source is its length.
@@ -25,13 +33,14 @@ import * as vm from 'node:vm';
 /** The parts of Node's CommonJS loader this module uses (not in @types/node). */
 interface LoadedModule {
   exports: unknown;
+  filename?: string | null;
   require(id: string): unknown;
   _compile(content: string, filename: string): unknown;
 }
 interface Loader {
   prototype: LoadedModule;
   wrap(source: string): string;
-  _resolveFilename(request: string, parent: LoadedModule, isMain: boolean, options?: { paths?: string[] }): string;
+  _resolveFilename(request: string, parent: LoadedModule | undefined, isMain: boolean, options?: { paths?: string[] }): string;
   _resolveLookupPaths(request: string, parent: LoadedModule): string[] | null;
   _extensions: unknown;
   _cache: unknown;
@@ -44,10 +53,22 @@ interface Entry {
   offset: number;
   length: number;
 }
+/** A `require(request)` in a file of directory `from`, and the file it led to: paths relative to the root. */
+type Resolution = [from: string, request: string, to: string];
 interface Header {
   node: string;
   arch: string;
   entries: Entry[];
+  resolutions?: Resolution[];
+  /** The package.json of every package a resolution leads into, and the sha256 of their contents. */
+  manifests?: { files: string[]; sha256: string };
+}
+
+/** What the blob holds, by absolute path: the modules' code and the resolutions (not yet checked). */
+export interface CodeCache {
+  modules: Map<string, { sha256: string; data: Buffer }>;
+  resolutions: Map<string, string>;
+  manifests: { files: string[]; sha256: string } | null;
 }
 
 /** The package root (dist/..) and the blob `npm run build` writes. */
@@ -75,8 +96,8 @@ function run(script: vm.Script, mod: LoadedModule, filename: string): unknown {
   return fn.call(mod.exports, mod.exports, req, mod, filename, path.dirname(filename));
 }
 
-/** The blob's modules by absolute path, or null when it is missing, unreadable or for another node. */
-export function readCodeCache(blob: Buffer, root: string = PACKAGE_ROOT): Map<string, { sha256: string; data: Buffer }> | null {
+/** The blob's contents by absolute path, or null when it is missing, unreadable or for another node. */
+export function readCodeCache(blob: Buffer, root: string = PACKAGE_ROOT): CodeCache | null {
   const nl = blob.indexOf(10);
   if (nl < 0) return null;
   let header: Header;
@@ -87,22 +108,52 @@ export function readCodeCache(blob: Buffer, root: string = PACKAGE_ROOT): Map<st
   }
   if (header.node !== process.version || header.arch !== process.arch || !Array.isArray(header.entries)) return null;
   const data = blob.subarray(nl + 1);
-  return new Map(header.entries.map((e) => [path.resolve(root, e.file), { sha256: e.sha256, data: data.subarray(e.offset, e.offset + e.length) }]));
+  return {
+    modules: new Map(header.entries.map((e) => [path.resolve(root, e.file), { sha256: e.sha256, data: data.subarray(e.offset, e.offset + e.length) }])),
+    resolutions: new Map((header.resolutions ?? []).map(([from, request, to]) => [resolutionKey(path.resolve(root, from), request), path.resolve(root, to)])),
+    manifests: header.manifests ?? null,
+  };
 }
 
-/** An installed cache: how many modules it served, how many V8 refused (compiled from source), and its removal. */
+const resolutionKey = (fromDir: string, request: string): string => `${fromDir}\0${request}`;
+
+/** The package.json of the package `file` lies in (relative to the root), or null for a file of ours. */
+function manifestOf(file: string): string | null {
+  const at = file.lastIndexOf('node_modules/');
+  if (at < 0) return null;
+  const parts = file.slice(at + 'node_modules/'.length).split('/');
+  const name = parts[0]?.startsWith('@') === true ? parts.slice(0, 2) : parts.slice(0, 1);
+  return path.join(file.slice(0, at), 'node_modules', ...name, 'package.json');
+}
+
+/** The sha256 of these package.json files as they read now (null when one cannot be read). */
+function manifestsSha(files: readonly string[], root: string): string | null {
+  const h = createHash('sha256');
+  try {
+    for (const f of files) h.update(`${f}\n`).update(fs.readFileSync(path.resolve(root, f))).update('\n');
+  } catch {
+    return null;
+  }
+  return h.digest('hex');
+}
+
+/** Node flags under which a request may resolve to another file than at the build. */
+const RESOLUTION_FLAGS = /(^|\s)(--conditions|-C|--preserve-symlinks)/;
+const flagsKeepResolution = (): boolean => !RESOLUTION_FLAGS.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '));
+
+/** An installed cache: how many modules it served, how many V8 refused (compiled from source), how many requests it resolved, and its removal. */
 export interface InstalledCodeCache {
   served(): number;
   rejected(): number;
-  /** Node compiles every later module itself, and the blob is let go. */
+  resolved(): number;
+  /** Node compiles and resolves every later module itself, and the blob is let go. */
   uninstall(): void;
 }
 
-/** Serves the blob's modules from their cached code (once each). */
+/** Serves the blob's modules from their cached code (once each), and their requires from its resolutions. */
 export function installCodeCache(blobFile: string = CODE_CACHE_FILE, root: string = PACKAGE_ROOT): InstalledCodeCache {
-  let served = 0;
-  let rejected = 0;
-  const stats = { served: (): number => served, rejected: (): number => rejected, uninstall: (): void => undefined };
+  let [served, rejected, resolved] = [0, 0, 0];
+  const stats = { served: (): number => served, rejected: (): number => rejected, resolved: (): number => resolved, uninstall: (): void => undefined };
   let blob: Buffer;
   try {
     blob = fs.readFileSync(blobFile);
@@ -113,25 +164,41 @@ export function installCodeCache(blobFile: string = CODE_CACHE_FILE, root: strin
   if (cache === null) return stats;
   const compile = Loader.prototype._compile;
   const compileCached = function (this: LoadedModule, content: string, filename: string): unknown {
-    const hit = cache.get(filename);
+    const hit = cache.modules.get(filename);
     if (hit === undefined || hit.sha256 !== sha256(content)) return compile.call(this, content, filename);
-    cache.delete(filename);
+    cache.modules.delete(filename);
     const script = new vm.Script(wrapped(content), { filename, cachedData: hit.data });
     if (script.cachedDataRejected === true) rejected++;
     else served++;
     return run(script, this, filename);
   };
   Loader.prototype._compile = compileCached;
+  const resolve = Loader._resolveFilename;
+  const useResolutions = cache.manifests !== null && cache.resolutions.size > 0 && flagsKeepResolution() && manifestsSha(cache.manifests.files, root) === cache.manifests.sha256;
+  const resolveCached: Loader['_resolveFilename'] = function (this: unknown, request, parent, isMain, options) {
+    if (options === undefined && typeof parent?.filename === 'string') {
+      const to = cache.resolutions.get(resolutionKey(path.dirname(parent.filename), request));
+      if (to !== undefined && fs.existsSync(to)) {
+        resolved++;
+        return to;
+      }
+    }
+    return resolve.call(this, request, parent, isMain, options);
+  };
+  if (useResolutions) Loader._resolveFilename = resolveCached;
   stats.uninstall = (): void => {
     if (Loader.prototype._compile === compileCached) Loader.prototype._compile = compile;
-    cache.clear();
+    if (Loader._resolveFilename === resolveCached) Loader._resolveFilename = resolve;
+    cache.modules.clear();
+    cache.resolutions.clear();
   };
   return stats;
 }
 
 /**
  * Loads `modules` (and what they import) and runs `exercise`, compiling every module under `root`
- * that has no dynamic `import()`; returns the blob of their code as V8 holds it afterwards.
+ * that has no dynamic `import()`; returns the blob of their code as V8 holds it afterwards, with
+ * where their requires led.
  */
 export function trainCodeCache(modules: readonly string[], exercise: () => void, root: string = PACKAGE_ROOT): Buffer {
   const compiled = new Map<string, { script: vm.Script; sha256: string }>();
@@ -143,12 +210,25 @@ export function trainCodeCache(modules: readonly string[], exercise: () => void,
     compiled.set(rel, { script, sha256: sha256(content) });
     return run(script, this, filename);
   };
+  const resolutions = new Map<string, Resolution>();
+  const resolve = Loader._resolveFilename;
+  Loader._resolveFilename = function resolveTraining(this: unknown, request, parent, isMain, options): string {
+    const to = resolve.call(this, request, parent, isMain, options);
+    const from = typeof parent?.filename === 'string' ? path.relative(root, path.dirname(parent.filename)) : null;
+    const target = path.relative(root, to);
+    const inside = (rel: string): boolean => !rel.startsWith('..') && !path.isAbsolute(rel);
+    if (options === undefined && !isMain && from !== null && inside(from) && path.isAbsolute(to) && inside(target) && !path.isAbsolute(request)) {
+      resolutions.set(resolutionKey(from, request), [from, request, target]);
+    }
+    return to;
+  };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     for (const m of modules) require(path.resolve(root, m));
     exercise();
   } finally {
     Loader.prototype._compile = compile;
+    Loader._resolveFilename = resolve;
   }
   const entries: Entry[] = [];
   const chunks: Buffer[] = [];
@@ -159,7 +239,9 @@ export function trainCodeCache(modules: readonly string[], exercise: () => void,
     chunks.push(data);
     offset += data.length;
   }
-  const header: Header = { node: process.version, arch: process.arch, entries };
+  const files = ['package.json', ...[...new Set([...resolutions.values()].flatMap(([, , to]) => manifestOf(to) ?? []))].sort()];
+  const manifests = { files, sha256: manifestsSha(files, root) ?? '' };
+  const header: Header = { node: process.version, arch: process.arch, entries, resolutions: [...resolutions.values()], manifests };
   return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), ...chunks]);
 }
 

@@ -37,13 +37,15 @@ test('winston loads after election.joined; the earlier lines come then, in order
   expect(lines.every((l) => typeof l.level === 'string' && typeof l.timestamp === 'string' && l.node === 'a')).toBe(true);
 });
 
-test('a node started from the build compiles its start-up modules from the code cache (src/code-cache.ts)', async () => {
+test('a node started from the build compiles and resolves its start-up modules from the code cache (src/code-cache.ts)', async () => {
   const a = suite.fx.start('a');
   await a.waitLeaderReady(30000);
   const line = await waitFor(() => a.logs.find((l) => l.event === 'startup.code_cache'), { timeoutMs: 5000, what: 'the startup.code_cache line' });
   // main.js's pre-join graph is ~60 of our files plus the packages' (dist/code-cache.bin lists them).
   expect(line.served).toBeGreaterThan(40);
   expect(line.rejected).toBe(0);
+  // ~100 of those files' relative requires at least (the packages' too when node_modules is the tree's own).
+  expect(line.resolved).toBeGreaterThan(50);
 });
 
 test('a node that fails before its join (a config error, exit 2) still writes what it logged, then the error', async () => {
