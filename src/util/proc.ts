@@ -1,6 +1,10 @@
 /**
  * Process facts from /proc. On these machines exited orphans linger as zombies for a while, so
- * kill(pid, 0) can call a dead process alive: a zombie (state Z) counts as dead here.
+ * kill(pid, 0) can call a dead process alive: a zombie (state Z) counts as dead here. And a pid
+ * recorded long ago may come back as a *thread* of another process: /proc/<id> answers for any
+ * thread id too (hidden from the listing), and kill(id) signals that thread's whole process, so a
+ * thread id is no process here (the 2026-12-07 200-fault chaos run met exactly that in its own
+ * checker: a SIGKILLed stand-in's pid, reused 16 minutes later as a thread of the next one).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 
@@ -28,7 +32,17 @@ export function readProcStat(pid: number): ProcStat | null {
 export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   const st = readProcStat(pid);
-  return st !== null && st.state !== 'Z' && st.state !== 'X';
+  return st !== null && st.state !== 'Z' && st.state !== 'X' && leadsThreadGroup(pid);
+}
+
+/** Whether `pid` is a process (its thread group's leader), not another thread of one. */
+export function leadsThreadGroup(pid: number): boolean {
+  try {
+    const m = /^Tgid:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m !== null && Number(m[1]) === pid;
+  } catch {
+    return false;
+  }
 }
 
 /** This process's start time (field 22 of /proc/self/stat), '' when /proc cannot be read. */

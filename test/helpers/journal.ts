@@ -8,6 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { leadsThreadGroup } from '../../src/util/proc';
 
 export const JOURNAL_FILE = 'standin-journal.jsonl';
 
@@ -120,8 +121,13 @@ export function readJournal(home: string, opts: ReadJournalOptions = {}): Journa
   return parseJournal(text, opts);
 }
 
-/** Default liveness check for lives(): the pid exists, is no zombie, and runs the stand-in. */
+/**
+ * Default liveness check for lives(): the pid is a process (not a thread of one: a stand-in's pid
+ * reused as a thread id of a later stand-in passed the checks below and made a phantom overlap in
+ * a 200-fault run), is no zombie, and runs the stand-in.
+ */
 export function isStandinAlive(pid: number): boolean {
+  if (!leadsThreadGroup(pid)) return false;
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 1).trim().charAt(0);

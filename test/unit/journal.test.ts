@@ -1,3 +1,4 @@
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -6,11 +7,14 @@ import {
   MalformedLine,
   assertNeverTwoAlive,
   checkNeverTwoAlive,
+  isStandinAlive,
   lives,
   parseJournal,
   readJournal,
   startsAfter,
 } from '../helpers/journal';
+import { waitFor } from '../helpers/wait';
+import { freePortBlock } from '../helpers/zk';
 
 const notAlive = { isAlive: (): boolean => false };
 
@@ -180,5 +184,27 @@ describe('journal files', () => {
     expect(startsAfter(home, 500, notAlive)).toEqual([]);
     fs.appendFileSync(path.join(home, 'standin-journal.jsonl'), JSON.stringify(e('overlap', 2, 501, { otherPid: 1 })) + '\n');
     expect(() => assertNeverTwoAlive(home, notAlive)).toThrow(/while pid 1 was alive/);
+  });
+});
+
+describe('isStandinAlive()', () => {
+  test("a live stand-in is alive; a thread id of it is not (a dead stand-in's pid, reused as a thread of the next one)", async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'jha-journal-alive-'));
+    const port = await freePortBlock(1);
+    const standin = path.resolve(__dirname, '../fixtures/jenkins-standin.js');
+    const child = spawn(process.execPath, [standin, `--httpPort=${port}`], { env: { PATH: process.env.PATH ?? '', JENKINS_HOME: home }, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const pid = child.pid as number;
+      await waitFor(() => readJournal(home).some((x) => x.ev === 'ready' && x.pid === pid), { timeoutMs: 20000, what: 'the stand-in ready' });
+      const tids = fs.readdirSync(`/proc/${pid}/task`).map(Number).filter((t) => t !== pid);
+      expect(tids.length).toBeGreaterThan(0);
+      expect(isStandinAlive(pid)).toBe(true);
+      for (const tid of tids) expect(isStandinAlive(tid)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });
