@@ -8,15 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../../../src/errors';
-import {
-  HostWatchdog,
-  readDeviceFacts,
-  sysfsDirFor,
-  timingProblem,
-  type WatchdogBudget,
-  type WatchdogMode,
-  type WatchdogOptions,
-} from '../../../src/fencing/watchdog';
+import { HostWatchdog, type WatchdogMode, type WatchdogOptions } from '../../../src/fencing/watchdog';
+import { readDeviceFacts, sysfsDirFor, timingProblem, type WatchdogBudget } from '../../../src/fencing/watchdog-check';
 import { silentLogger, type LogFields, type Logger } from '../../../src/logging/logger';
 
 let dir: string;
