@@ -4,16 +4,8 @@
  * moments the controller renews the shim's lease (it can prove its leadership), and closed with
  * the magic 'V' (disarmed) once Jenkins is stopped. If the controller and the shim both stall, the
  * kernel resets the host `timeout` after the last keepalive, before the ZooKeeper session can
- * expire; that is the rule checked here:
- *
- *   fenceAfterMs + device timeout + fencing.watchdog.safetyMarginMs + refresh lag <= session timeout
- *   (the lag, max(zk.pingIntervalMs, zk.tickTimeMs / 2): a follower-served session can expire that
- *   much before lastHeard + T; `sessionRefreshLagMs`, subtracted by the fencing rule too)
- *
- * Node has no ioctl, so the timeout is not set but read from sysfs
- * (`/sys/class/watchdog/watchdogN/timeout`, seconds; `nowayout` beside it), a keepalive is a
- * write(2) of one byte, and a device whose `nowayout` is 1 is refused (closing would not stop it:
- * every demotion would reset the host).
+ * expire; the device and that rule are checked (watchdog-check.ts) at start-up and before each
+ * arming. Node has no ioctl: a keepalive is a write(2) of one byte.
  *
  * I/O is synchronous on purpose: sysfs reads and device writes do not block, and a keepalive must
  * never queue behind libuv's thread pool (which a hung NFS JENKINS_HOME can fill). The device is
@@ -21,24 +13,11 @@
  * libuv opens, close-on-exec: Jenkins and the shim never inherit it.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ConfigError, WatchdogError, errorMessage } from '../errors';
 import type { Logger } from '../logging/logger';
+import { WATCHDOG_KEYS, checkDeviceNode, readDeviceFacts, timingProblem, type WatchdogBudget } from './watchdog-check';
 
 export type WatchdogMode = 'off' | 'automatic' | 'required';
-
-/** The timings the rule is checked against, for one (possibly negotiated) session timeout. */
-export interface WatchdogBudget {
-  sessionTimeoutMs: number;
-  /** The self-fencing deadline (resolveTimings' fenceAfterMs). */
-  fenceAfterMs: number;
-  /** Effective zk.pingIntervalMs: keepalives come with ZooKeeper's answers, about this often. */
-  pingIntervalMs: number;
-  /** jenkins.fenceKillAfterMs (only for the early-reset notice). */
-  fenceKillAfterMs: number;
-  /** max(zk.pingIntervalMs, zk.tickTimeMs / 2): the session can expire this much before lastHeard + T (sessionRefreshLagMs). */
-  refreshLagMs: number;
-}
 
 export interface WatchdogOptions {
   mode: WatchdogMode;
@@ -65,12 +44,6 @@ export interface WatchdogStatus {
   lastError: string | null;
 }
 
-export interface DeviceFacts {
-  sysfsDir: string;
-  timeoutS: number;
-  nowayout: boolean;
-}
-
 export type ArmResult = { ok: true; armed: boolean } | { ok: false; reason: string };
 
 /** What one keepalive writes (any byte but 'V'; watchdog(8) writes NUL too). */
@@ -78,136 +51,6 @@ const KEEPALIVE = Buffer.from([0]);
 /** The magic close: after it, closing the device stops the timer (when nowayout is 0). */
 const MAGIC_CLOSE = Buffer.from('V');
 
-const KEY = {
-  mode: 'fencing.watchdog.mode',
-  device: 'fencing.watchdog.device',
-  sysfsDir: 'fencing.watchdog.sysfsDir',
-  margin: 'fencing.watchdog.safetyMarginMs',
-} as const;
-
-/**
- * The sysfs directory of a watchdog device: `/dev/watchdog` is the legacy node of watchdog0,
- * `/dev/watchdogN` is watchdogN (a symlink is followed to such a name). Null when the name says
- * nothing (set fencing.watchdog.sysfsDir).
- */
-export function sysfsDirFor(device: string): string | null {
-  const names = [path.basename(device)];
-  try {
-    names.push(path.basename(fs.realpathSync(device)));
-  } catch {
-    // missing: reported by the device check
-  }
-  for (const name of names) {
-    const m = /^watchdog(\d*)$/.exec(name);
-    if (m) return `/sys/class/watchdog/watchdog${m[1] === '' ? '0' : m[1]}`;
-  }
-  return null;
-}
-
-function readSysfsInt(dir: string, file: string, key: string): number {
-  const p = path.join(dir, file);
-  let text: string;
-  try {
-    text = fs.readFileSync(p, 'utf8');
-  } catch (err) {
-    throw new WatchdogError('WATCHDOG_UNAVAILABLE', `cannot read ${p}: ${errorMessage(err)}`, key);
-  }
-  const t = text.trim();
-  if (!/^\d+$/.test(t)) throw new WatchdogError('WATCHDOG_UNAVAILABLE', `${p} holds ${JSON.stringify(t.slice(0, 40))}, not a whole number`, key);
-  return Number(t);
-}
-
-/** Reads the device's timeout and nowayout from sysfs; WatchdogError (with the key to blame) when it cannot. */
-export function readDeviceFacts(device: string, sysfsDir: string): DeviceFacts {
-  const dir = sysfsDir !== '' ? sysfsDir : sysfsDirFor(device);
-  if (dir === null) {
-    throw new WatchdogError(
-      'WATCHDOG_UNAVAILABLE',
-      `cannot tell the sysfs directory of ${device} (its name is not watchdog or watchdogN): set ${KEY.sysfsDir} to the /sys/class/watchdog/watchdogN directory of that device`,
-      KEY.sysfsDir,
-    );
-  }
-  const key = sysfsDir !== '' ? KEY.sysfsDir : KEY.device;
-  const timeoutS = readSysfsInt(dir, 'timeout', key);
-  if (timeoutS < 1) throw new WatchdogError('WATCHDOG_UNAVAILABLE', `${path.join(dir, 'timeout')} says ${timeoutS} s: not a usable timeout`, key);
-  const nowayout = readSysfsInt(dir, 'nowayout', key);
-  return { sysfsDir: dir, timeoutS, nowayout: nowayout !== 0 };
-}
-
-/** The device node itself: present, a character device (a FIFO or regular file only in tests), writable. */
-export function checkDeviceNode(device: string): void {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(device);
-  } catch (err) {
-    const hint = (err as NodeJS.ErrnoException).code === 'ENOENT' ? ' (no watchdog driver loaded? modprobe softdog)' : '';
-    throw new WatchdogError('WATCHDOG_UNAVAILABLE', `${device} cannot be used: ${errorMessage(err)}${hint}`, KEY.device);
-  }
-  if (!st.isCharacterDevice() && !st.isFIFO() && !st.isFile()) {
-    throw new WatchdogError('WATCHDOG_UNAVAILABLE', `${device} is not a character device`, KEY.device);
-  }
-  try {
-    fs.accessSync(device, fs.constants.W_OK);
-  } catch {
-    const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
-    throw new WatchdogError(
-      'WATCHDOG_UNAVAILABLE',
-      `${device} is not writable by this controller (uid ${uid}): let the service user write it, e.g. a udev rule KERNEL=="watchdog*", GROUP="jenkins", MODE="0660"`,
-      KEY.device,
-    );
-  }
-}
-
-/**
- * Pure: what is wrong with a device of these facts under this budget, or null. Each message says
- * which number is wrong and what to set.
- */
-export function timingProblem(device: string, facts: DeviceFacts, b: WatchdogBudget, safetyMarginMs: number): { key: string; reason: string } | null {
-  if (facts.nowayout) {
-    return {
-      key: KEY.device,
-      reason:
-        `${device} has nowayout=1 (${path.join(facts.sysfsDir, 'nowayout')}): closing it would not stop it, so every step-down or clean stop ` +
-        `would reset this host; load the driver with nowayout=0 (modprobe -r softdog && modprobe softdog nowayout=0 soft_margin=N; ` +
-        `a kernel built with CONFIG_WATCHDOG_NOWAYOUT=y needs the option)`,
-    };
-  }
-  const timeoutMs = facts.timeoutS * 1000;
-  const lag = b.refreshLagMs;
-  const room = b.sessionTimeoutMs - b.fenceAfterMs - safetyMarginMs - lag;
-  const maxS = Math.floor(room / 1000);
-  const minS = Math.max(1, Math.ceil((2 * b.pingIntervalMs) / 1000));
-  const lagTerm = `follower refresh lag ${lag} ms (max(zk.pingIntervalMs, zk.tickTimeMs / 2))`;
-  const budget = `fence deadline ${b.fenceAfterMs} ms + device timeout ${timeoutMs} ms + ${KEY.margin} ${safetyMarginMs} ms + ${lagTerm} = ${b.fenceAfterMs + timeoutMs + safetyMarginMs + lag} ms`;
-  if (maxS < minS) {
-    return {
-      key: KEY.device,
-      reason:
-        `no whole-second watchdog timeout fits session timeout ${b.sessionTimeoutMs} ms: it must be at least ${minS} s (2 x zk.pingIntervalMs ${b.pingIntervalMs} ms, ` +
-        `keepalives come with ZooKeeper's answers) and at most ${Math.max(0, room)} ms (session timeout ${b.sessionTimeoutMs} - fence deadline ${b.fenceAfterMs} - ` +
-        `${KEY.margin} ${safetyMarginMs} - ${lagTerm}); raise zk.sessionTimeoutMs, or lower fencing.deadlineRatio, zk.pingIntervalMs or ${KEY.margin}`,
-    };
-  }
-  if (timeoutMs > room) {
-    return {
-      key: KEY.device,
-      reason:
-        `the timeout of ${device} is ${facts.timeoutS} s (${path.join(facts.sysfsDir, 'timeout')}), too long: ${budget} > session timeout ${b.sessionTimeoutMs} ms, ` +
-        `so the session could expire (and a standby start Jenkins) before this host resets; set it to ${minS === maxS ? `${maxS} s` : `${minS}..${maxS} s`} ` +
-        `(modprobe -r softdog && modprobe softdog soft_margin=${maxS})`,
-    };
-  }
-  if (facts.timeoutS < minS) {
-    return {
-      key: KEY.device,
-      reason:
-        `the timeout of ${device} is ${facts.timeoutS} s (${path.join(facts.sysfsDir, 'timeout')}), too short: keepalives come with ZooKeeper's answers, ` +
-        `one liveness request every ${b.pingIntervalMs} ms (zk.pingIntervalMs), and it must outlast two of them (${2 * b.pingIntervalMs} ms) or one late answer ` +
-        `resets a healthy host; set it to ${minS === maxS ? `${maxS} s` : `${minS}..${maxS} s`} (modprobe -r softdog && modprobe softdog soft_margin=${maxS})`,
-    };
-  }
-  return null;
-}
 
 export class HostWatchdog {
   private fd: number | null = null;
@@ -250,7 +93,7 @@ export class HostWatchdog {
       this.noteEarlyReset(sessionTimeoutMs);
       return null;
     }
-    if (this.o.mode === 'required') throw new ConfigError(`${problem.key}: ${problem.reason} (${KEY.mode} is required)`, problem.key);
+    if (this.o.mode === 'required') throw new ConfigError(`${problem.key}: ${problem.reason} (${WATCHDOG_KEYS.mode} is required)`, problem.key);
     this.disabled = true;
     this.lastError = problem.reason;
     this.log.warn(`host watchdog unavailable, running without it: ${problem.key}: ${problem.reason}`, {
@@ -288,7 +131,9 @@ export class HostWatchdog {
         this.reported = reason;
         const required = this.o.mode === 'required';
         this.log[required ? 'error' : 'warn'](
-          required ? `host watchdog required but unavailable; not starting Jenkins: ${reason}` : `host watchdog unavailable; starting Jenkins without it: ${reason}`,
+          required
+            ? `host watchdog required but unavailable; not starting Jenkins: ${reason}`
+            : `host watchdog unavailable; starting Jenkins without it: ${reason}`,
           { event: 'watchdog.unavailable', mode: this.o.mode, device: this.o.device },
         );
       }
@@ -344,7 +189,11 @@ export class HostWatchdog {
     if (failed !== null) {
       this.errors += 1;
       this.lastError = `disarming ${this.o.device} failed: ${failed}`;
-      this.log.error(`${this.lastError}; the host may reset within ${this.timeoutMs ?? '?'} ms`, { event: 'watchdog.error', op: 'disarm', device: this.o.device });
+      this.log.error(`${this.lastError}; the host may reset within ${this.timeoutMs ?? '?'} ms`, {
+        event: 'watchdog.error',
+        op: 'disarm',
+        device: this.o.device,
+      });
       return;
     }
     this.log.info(`host watchdog disarmed: ${reason}`, { event: 'watchdog.disarmed', device: this.o.device, reason });
@@ -360,7 +209,7 @@ export class HostWatchdog {
     } catch (err) {
       if (err instanceof WatchdogError) return { key: err.key, reason: err.message };
       // budget() refused the session timeout (a ConfigError names zk.sessionTimeoutMs).
-      return { key: err instanceof ConfigError && err.key !== undefined ? err.key : KEY.device, reason: errorMessage(err) };
+      return { key: err instanceof ConfigError && err.key !== undefined ? err.key : WATCHDOG_KEYS.device, reason: errorMessage(err) };
     }
   }
 

@@ -7,7 +7,7 @@
  * state a standby whose lock names N-1 would take N again while the old leader held N. Every
  * commit on the branch names its epoch (repo.ts epochOfMessage), and a standby fetches the branch
  * every sync.intervalMs, so the epoch of its remote-tracking tip is at most one interval behind
- * the cluster's. What the fetch missed the takeover gate catches (service.ts bootstrap: a branch
+ * the cluster's. What the fetch missed the takeover gate catches (restore.ts bootstrap: a branch
  * tip naming an epoch >= ours supersedes the term; docs/safety.md, "Epochs after a loss of
  * ZooKeeper state").
  */
@@ -48,7 +48,13 @@ export function createBranchFloor(
   cfg: { readonly branch: string; readonly gitTimeoutMs: number },
   ctx: { home: string; gitDir: string; nodeId: string; secrets: SecretScrub },
 ): () => Promise<number> {
-  const git = new Git({ gitDir: ctx.gitDir, workTree: ctx.home, timeoutMs: cfg.gitTimeoutMs, identity: { name: 'jenkins-ha', email: `jenkins-ha@${ctx.nodeId}` }, secrets: ctx.secrets });
+  const git = new Git({
+    gitDir: ctx.gitDir,
+    workTree: ctx.home,
+    timeoutMs: cfg.gitTimeoutMs,
+    identity: { name: 'jenkins-ha', email: `jenkins-ha@${ctx.nodeId}` },
+    secrets: ctx.secrets,
+  });
   return () => branchFloor(git, cfg.branch);
 }
 

@@ -47,7 +47,9 @@ export interface RunResult {
 export type PushResult = { ok: true } | { ok: false; stale: boolean; detail: string };
 
 /** Inherited variables that would redirect git away from the repository we name. */
-const DROP_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_NAMESPACE', 'GIT_CEILING_DIRECTORIES'];
+const DROP_ENV = [
+  'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_NAMESPACE', 'GIT_CEILING_DIRECTORIES',
+];
 const MAX_OUTPUT = 64 * 1024 * 1024;
 
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
@@ -60,6 +62,9 @@ export function redactRepo(repo: string): string {
 export function isSha(s: string): boolean {
   return SHA.test(s);
 }
+
+/** A commit id as the sync log lines show it: its first 12 digits, `-` for none. */
+export const short = (sha: string | null | undefined): string => (sha ? sha.slice(0, 12) : '-');
 
 export class Git {
   readonly gitDir: string;

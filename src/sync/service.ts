@@ -4,8 +4,8 @@
  *
  * Gate (per term, before Jenkins starts): read the record in ZooKeeper, obtain exactly that
  * commit (local objects, else fetch the branch, else fetch the commit by id) and restore it into
- * JENKINS_HOME. Cannot obtain it -> `failed` (the decision yields, or with sync.allowStale
- * restores the newest commit this node has).
+ * JENKINS_HOME (restore.ts; here the gate's state and when it runs). Cannot obtain it -> `failed`
+ * (the decision yields, or with sync.allowStale restores the newest commit this node has).
  *
  * Publish (leader, every intervalMs and on a clean stop): commit what changed, push with a lease
  * on the commit we last knew the branch at, record the commit in ZooKeeper with a multi that
@@ -17,9 +17,10 @@
 import { EventEmitter } from 'node:events';
 import { SyncError, errorCode, errorMessage, hasCode } from '../errors';
 import type { Logger } from '../logging/logger';
-import { redactRepo, type Git } from './git';
+import { redactRepo, short, type Git } from './git';
 import type { SyncRecordStore } from './record';
-import type { ConfigRepo } from './repo';
+import type { ConfigRepo, RestoreReport } from './repo';
+import { GateRestore, logRestored, type RestoreOutcome } from './restore';
 import type { SyncGate, SyncGateState, SyncRecord, SyncStatus } from './types';
 
 export interface GitSyncOptions {
@@ -37,23 +38,31 @@ export interface GitSyncDeps {
   logger: Logger;
 }
 
-const short = (sha: string | null | undefined): string => (sha ? sha.slice(0, 12) : '-');
-
 export class GitSync extends EventEmitter implements SyncGate {
   readonly allowStale: boolean;
   private readonly git: Git;
   private readonly repo: ConfigRepo;
   private readonly records: SyncRecordStore;
   private readonly log: Logger;
+  /** The gate's restore (restore.ts): what it learns goes into the status at once. */
+  private readonly restorer: GateRestore;
 
-  private gate: { epoch: number | null; state: SyncGateState; reason: string | null; stale: boolean } = { epoch: null, state: 'needed', reason: null, stale: false };
+  private gate: { epoch: number | null; state: SyncGateState; reason: string | null; stale: boolean } =
+    { epoch: null, state: 'needed', reason: null, stale: false };
   /** What we believe the repository's branch is at (the lease of our next push). */
   private base: string | null = null;
   /** Publishing stopped for this epoch (a compare-and-set refused us). */
   private rejectedEpoch: number | null = null;
   private recorded: SyncRecord | null = null;
   private lastPush: SyncStatus['lastPush'] = null;
-  private local: SyncStatus['local'] = { checkedOut: null, fetched: null, fetchedAt: null, haveRecorded: false, commitsBehind: null, secondsBehind: null };
+  private local: SyncStatus['local'] = {
+    checkedOut: null,
+    fetched: null,
+    fetchedAt: null,
+    haveRecorded: false,
+    commitsBehind: null,
+    secondsBehind: null,
+  };
   private lastError: string | null = null;
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -71,6 +80,15 @@ export class GitSync extends EventEmitter implements SyncGate {
     this.repo = deps.repo;
     this.records = deps.records;
     this.log = deps.logger;
+    this.restorer = new GateRestore(opts, deps, {
+      record: (rec) => {
+        this.recorded = rec;
+      },
+      fetched: (tip) => {
+        this.local.fetched = tip;
+        this.local.fetchedAt = new Date().toISOString();
+      },
+    });
   }
 
   // ---- SyncGate ----------------------------------------------------------------------------
@@ -95,7 +113,8 @@ export class GitSync extends EventEmitter implements SyncGate {
   restore(epoch: number, stale: boolean): void {
     if (this.gate.epoch === epoch && this.gate.state === 'running') return;
     this.setGate({ epoch, state: 'running', reason: stale ? 'restoring the newest commit this node has' : 'restoring the recorded commit', stale });
-    void this.exclusive(() => (stale ? this.restoreStale(epoch) : this.restoreRecorded(epoch))).catch((err: unknown) => {
+    const run = (): Promise<RestoreOutcome> => (stale ? this.restorer.restoreStale(epoch, this.recorded) : this.restorer.restoreRecorded(epoch));
+    void this.exclusive(async () => this.settle(epoch, await run())).catch((err: unknown) => {
       // git itself failed here (init, checkout, disk): this node cannot restore; let another try.
       if (hasCode(err, 'GIT_FAILED', 'GIT_TIMEOUT', 'GIT_NOT_FOUND')) {
         this.fail(epoch, `git failed while restoring: ${errorMessage(err)}`);
@@ -105,7 +124,9 @@ export class GitSync extends EventEmitter implements SyncGate {
       this.lastError = errorMessage(err);
       this.log.warn(`could not run the sync gate: ${errorMessage(err)}`, { event: 'sync.gate_error', epoch, code: errorCode(err) });
       setTimeout(() => {
-        if (this.gate.epoch === epoch && this.gate.state === 'running') this.setGate({ epoch, state: 'needed', reason: `retrying: ${errorMessage(err)}`, stale });
+        if (this.gate.epoch === epoch && this.gate.state === 'running') {
+          this.setGate({ epoch, state: 'needed', reason: `retrying: ${errorMessage(err)}`, stale });
+        }
       }, 500);
     });
   }
@@ -209,128 +230,31 @@ export class GitSync extends EventEmitter implements SyncGate {
     this.local = { ...this.local, checkedOut, haveRecorded, commitsBehind, secondsBehind };
   }
 
-  /** Obtain the commit: local objects, else fetch the branch, else fetch it by id. Null + why when impossible. */
-  private async obtain(commit: string): Promise<{ ok: true } | { ok: false; why: string }> {
-    if (await this.git.hasCommit(commit)) return { ok: true };
-    let why = '';
-    try {
-      this.local.fetched = await this.git.fetchBranch(this.opts.repo, this.opts.branch);
-      this.local.fetchedAt = new Date().toISOString();
-    } catch (err) {
-      why = errorMessage(err);
-    }
-    if (await this.git.hasCommit(commit)) return { ok: true };
-    if (why === '') {
-      try {
-        await this.git.fetchCommit(this.opts.repo, commit);
-      } catch (err) {
-        why = `the branch ${this.opts.branch} does not contain it and fetching it by id failed: ${errorMessage(err)}`;
-      }
-    }
-    if (await this.git.hasCommit(commit)) return { ok: true };
-    return { ok: false, why: why || 'the repository does not have it' };
+  /** The end of a restore: ready from the commit it restored (`base`: the lease of our first push), or failed. */
+  private settle(epoch: number, o: RestoreOutcome): void {
+    if (!o.ok) return this.fail(epoch, o.why, o.state);
+    this.base = o.base;
+    this.ready(epoch, o.reason, o.stale, o.report);
   }
 
-  private async restoreRecorded(epoch: number): Promise<void> {
-    const { record, malformed } = await this.records.read();
-    this.recorded = record;
-    if (malformed) {
-      this.fail(epoch, 'the sync record in ZooKeeper is malformed');
-      return;
-    }
-    if (record === null) {
-      await this.bootstrap(epoch);
-      return;
-    }
-    const got = await this.obtain(record.commit);
-    if (!got.ok) {
-      this.fail(epoch, `commit ${short(record.commit)} (epoch ${record.epoch}, ${record.nodeId}) recorded in ZooKeeper cannot be obtained: ${got.why}`);
-      return;
-    }
-    const r = await this.repo.restore(record.commit);
-    this.base = record.commit;
-    this.ready(epoch, `restored commit ${short(record.commit)} (epoch ${record.epoch}, ${record.nodeId})`, false, r);
-  }
-
-  /**
-   * No record yet (a new cluster, or ZooKeeper was wiped): start from the branch tip, or from the
-   * local home when the branch does not exist yet. A repository that cannot be read fails the gate.
-   */
-  private async bootstrap(epoch: number): Promise<void> {
-    let tip: string | null = null;
-    try {
-      tip = await this.git.fetchBranch(this.opts.repo, this.opts.branch);
-      this.local.fetched = tip;
-      this.local.fetchedAt = new Date().toISOString();
-    } catch (err) {
-      // Never launch a possibly stale home unseen: fail (yield, or with sync.allowStale restore loudly).
-      this.fail(epoch, `no commit recorded yet and the repository cannot be read to find the branch tip: ${errorMessage(err)}`);
-      return;
-    }
-    if (tip === null) {
-      this.base = null;
-      this.log.info('no sync record and an empty repository: starting from the local JENKINS_HOME', { event: 'sync.bootstrap', epoch });
-      this.ready(epoch, 'no commit recorded yet; the local JENKINS_HOME as it is', false, null);
-      return;
-    }
-    const tipEpoch = await this.repo.epochOf(tip); // no record: ZooKeeper's state may have been lost (sync/floor.ts)
-    if (tipEpoch !== null && tipEpoch >= epoch) return this.fail(epoch, `the branch tip ${short(tip)} names epoch ${tipEpoch}, not below this term's ${epoch}: the epoch was handed out again after a loss of ZooKeeper state; taking a new one above it`, 'superseded');
-    const r = await this.repo.restore(tip);
-    this.base = tip;
-    this.log.info(`no sync record yet: restored the tip ${short(tip)} of ${this.opts.branch}`, { event: 'sync.bootstrap', epoch, commit: tip });
-    this.ready(epoch, `no commit recorded yet; restored the branch tip ${short(tip)}`, false, r);
-  }
-
-  /** sync.allowStale: the newest commit this node has (fetched tip or its own branch), else the home as it is. */
-  private async restoreStale(epoch: number): Promise<void> {
-    const { record } = await this.records.read().catch(() => ({ record: this.recorded }));
-    const candidates = [await this.repo.fetched(), await this.repo.checkedOut()].filter((c): c is string => c !== null);
-    let newest: string | null = null;
-    let newestAt = -Infinity;
-    for (const c of candidates) {
-      const at = await this.git.commitTime(c);
-      if (at > newestAt) {
-        newest = c;
-        newestAt = at;
-      }
-    }
-    const r = newest ? await this.repo.restore(newest) : null;
-    // The lease of the first push: the recorded commit (we replace it knowingly), else what we restored.
-    this.base = record?.commit ?? newest;
-    this.log.error(
-      `STALE CONFIGURATION ACCEPTED (sync.allowStale): restored ${newest ? `commit ${short(newest)}` : 'nothing (the local JENKINS_HOME as it is)'} instead of the recorded ${short(record?.commit)}`,
-      { event: 'sync.stale_accepted', epoch, commit: newest, recorded: record?.commit ?? null },
-    );
-    this.ready(epoch, `stale: ${newest ? `commit ${short(newest)}` : 'the local JENKINS_HOME'} instead of the recorded ${short(record?.commit)}`, true, r);
-  }
-
-  private ready(epoch: number, reason: string, stale: boolean, r: Awaited<ReturnType<ConfigRepo['restore']>> | null): void {
+  private ready(epoch: number, reason: string, stale: boolean, r: RestoreReport | null): void {
     this.rejectedEpoch = null;
     this.local.checkedOut = r?.commit ?? this.local.checkedOut;
     this.local.haveRecorded = this.recorded !== null && r?.commit === this.recorded.commit;
     this.local.commitsBehind = this.local.haveRecorded || this.recorded === null ? 0 : null;
     this.local.secondsBehind = this.local.haveRecorded || this.recorded === null ? 0 : null;
     this.lastError = null;
-    if (r) {
-      this.log.info(`JENKINS_HOME restored to commit ${short(r.commit)}: ${r.written} files written, ${r.removed.length} removed`, {
-        event: 'sync.restored',
-        epoch,
-        commit: r.commit,
-        written: r.written,
-        removed: r.removed.length,
-        modesApplied: r.modesApplied,
-      });
-      if (r.pluginDiff.length > 0) {
-        this.log.warn(`plugins here differ from the recorded set: ${r.pluginDiff.join('; ')}`, { event: 'sync.plugins_differ', epoch, diff: r.pluginDiff });
-      }
-    }
+    if (r) logRestored(this.log, epoch, r);
     this.setGate({ epoch, state: 'ready', reason, stale });
   }
 
   private fail(epoch: number, why: string, state: 'failed' | 'superseded' = 'failed'): void {
     const reason = this.redact(why);
     this.lastError = reason;
-    this.log.warn(`cannot restore the recorded configuration: ${reason}`, { event: state === 'failed' ? 'sync.restore_failed' : 'sync.epoch_superseded', epoch });
+    this.log.warn(`cannot restore the recorded configuration: ${reason}`, {
+      event: state === 'failed' ? 'sync.restore_failed' : 'sync.epoch_superseded',
+      epoch,
+    });
     this.setGate({ epoch, state, reason, stale: false });
   }
 
@@ -374,7 +298,8 @@ export class GitSync extends EventEmitter implements SyncGate {
         });
         pushed = await this.git.pushWithLease(this.opts.repo, this.opts.branch, snap.commit, tip);
       } else {
-        this.rejected(epoch, `push of ${short(snap.commit)} refused: the branch moved to ${short(tip)} (epoch ${tipEpoch ?? 'unknown'}), not the ${short(this.base)} we expected`);
+        const moved = `the branch moved to ${short(tip)} (epoch ${tipEpoch ?? 'unknown'}), not the ${short(this.base)} we expected`;
+        this.rejected(epoch, `push of ${short(snap.commit)} refused: ${moved}`);
         return;
       }
     }
@@ -394,7 +319,13 @@ export class GitSync extends EventEmitter implements SyncGate {
     this.lastPush = { commit: rec.commit, epoch, at: rec.at };
     this.local = { ...this.local, checkedOut: rec.commit, haveRecorded: true, commitsBehind: 0, secondsBehind: 0 };
     this.lastError = null;
-    this.log.info(`pushed and recorded commit ${short(rec.commit)} (${reason})`, { event: 'sync.pushed', epoch, commit: rec.commit, changed: snap.changed, reason });
+    this.log.info(`pushed and recorded commit ${short(rec.commit)} (${reason})`, {
+      event: 'sync.pushed',
+      epoch,
+      commit: rec.commit,
+      changed: snap.changed,
+      reason,
+    });
     this.emit('change');
   }
 }

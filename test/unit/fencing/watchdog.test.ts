@@ -8,15 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../../../src/errors';
-import {
-  HostWatchdog,
-  readDeviceFacts,
-  sysfsDirFor,
-  timingProblem,
-  type WatchdogBudget,
-  type WatchdogMode,
-  type WatchdogOptions,
-} from '../../../src/fencing/watchdog';
+import { HostWatchdog, type WatchdogMode, type WatchdogOptions } from '../../../src/fencing/watchdog';
+import { readDeviceFacts, sysfsDirFor, timingProblem, type WatchdogBudget } from '../../../src/fencing/watchdog-check';
 import { silentLogger, type LogFields, type Logger } from '../../../src/logging/logger';
 
 let dir: string;
@@ -42,7 +35,13 @@ function setFacts(timeoutS: number | string, nowayout: number | string): void {
  * T = 10 s, fence after 3 s, a liveness request every 1 s, SIGKILL 0.5 s after SIGTERM, follower
  * refresh lag max(1000, tickTime 2000 / 2) = 1 s: timeouts of 2..5 s fit (3 + 5 + 1 + 1 <= 10).
  */
-const budget = (t: number): WatchdogBudget => ({ sessionTimeoutMs: t, fenceAfterMs: Math.floor(t * 0.3), pingIntervalMs: 1000, fenceKillAfterMs: 500, refreshLagMs: 1000 });
+const budget = (t: number): WatchdogBudget => ({
+  sessionTimeoutMs: t,
+  fenceAfterMs: Math.floor(t * 0.3),
+  pingIntervalMs: 1000,
+  fenceKillAfterMs: 500,
+  refreshLagMs: 1000,
+});
 const T = 10000;
 
 interface Logged {
