@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import type { Config } from '../src/config/load';
 import type { ControllerEvent, NodeRole } from '../src/controller/status';
-import type { ElectionOptions } from '../src/election/election';
+import type { ElectionOptions } from '../src/election/types';
 import type { JenkinsExit, JenkinsStatus, JenkinsSupervisor, LaunchOptions } from '../src/jenkins/supervisor';
 import { dist, mono, waitFor } from './lib';
 

@@ -28,6 +28,7 @@ import { RestartTracker } from './restarts';
 import { scheduledSwitchoverAction } from './scheduled-switchover';
 import { settingsStepAsideAction, watchSettings } from './settings-drift';
 import { finishShutdownAction } from './shutdown-act';
+import { switchoverActs } from './switchover-acts';
 import type { ControlCommands, ControllerEvent, FenceConfirmation, HistoryEntry, PauseState, StatusSnapshot, SwitchoverIntent } from './status';
 import { TermKeeper } from './term';
 import { JOIN_FIRST_MS, joinedOrAfter } from './join-first';
@@ -290,6 +291,8 @@ export class Controller implements ControlCommands {
   private readonly handlers: ActionHandlers = {
     ...gateActs(() => ({ ...this.parts(), restarts: this.restarts, sync: this.sync, resignCooldownMs: this.opts.resignCooldownMs })),
     ...operatorActs(() => ({ ...this.parts(), election: this.election })),
+    ...switchoverActs(() => ({ ...this.parts(), election: this.election, cluster: this.cluster, jenkins: this.jenkins, drain: this.drain,
+      stopTimeoutMs: this.opts.stopTimeoutMs, drainTimeoutMs: this.opts.drainTimeoutMs })),
     none: () => undefined,
     'stop-jenkins': (a, d) => {
       const grace = a.killNow ? 0 : a.mode === 'fence' ? this.opts.fenceKillAfterMs : this.opts.stopTimeoutMs;
@@ -305,30 +308,6 @@ export class Controller implements ControlCommands {
       if (a.drain) this.recorder.reportDrain(a.drain);
       else if (a.mode === 'fence') this.drain?.reset();
       void this.jenkins.stop(grace, d.reason);
-    },
-    'start-drain': async (a, d) => {
-      if (!this.drain) return;
-      let switchoverId: string | null = null;
-      if (a.purpose === 'switchover') {
-        const intent = this.cluster.switchover();
-        const version = this.cluster.switchoverVersion();
-        if (!intent || version === null) return;
-        if (intent.state === 'pending' && !(await this.cluster.setSwitchoverState({ ...intent, state: 'draining' }, version))) return;
-        switchoverId = intent.id;
-      }
-      this.drain.start(a.purpose, switchoverId);
-      this.log.info(d.reason, { event: 'drain.started', purpose: a.purpose, timeoutMs: this.opts.drainTimeoutMs ?? 0 });
-      this.recorder.record('drain.started', d.reason);
-    },
-    'cancel-drain': async (_a, d) => {
-      const st = this.drain?.state();
-      try {
-        await this.drain?.cancel();
-        this.log.info(d.reason, { event: 'drain.cancelled', purpose: st?.purpose });
-      } catch (err) {
-        this.log.warn(`${d.reason}; but cancelQuietDown failed: ${errorMessage(err)}`, { event: 'drain.cancel_failed', code: errorCode(err) });
-      }
-      this.recorder.record('drain.cancelled', d.reason);
     },
     'leave-ineligible': async (_a, d) => {
       await this.term.leaveCleanly('not eligible to run Jenkins');
@@ -348,37 +327,6 @@ export class Controller implements ControlCommands {
     rejoin: () => {
       this.state.resignedUntil = null;
       this.election.join();
-    },
-    'hand-over': async (a, d) => {
-      const version = this.cluster.switchoverVersion();
-      const intent = this.cluster.switchover();
-      const report = a.drain ? this.recorder.drainReport(a.drain) : undefined;
-      if (!intent || version === null || !(await this.cluster.markSwitchoverRunning(intent, version, report))) return;
-      if (a.drain) this.recorder.reportDrain(a.drain);
-      this.state.handingOver = true;
-      this.log.info(d.reason, { event: 'switchover.started', id: intent.id });
-      this.recorder.record('switchover.started', d.reason);
-      void this.jenkins.stop(this.opts.stopTimeoutMs, d.reason);
-    },
-    'leave-and-rejoin': async (a, d) => {
-      this.state.handingOver = false;
-      await this.term.leaveCleanly(a.why === 'switchover' ? 'switchover: handing over' : 'switchover: stepping aside');
-      this.recorder.record(a.why === 'switchover' ? 'switchover.left' : 'switchover.stepped_aside', d.reason);
-      this.election.join();
-    },
-    'complete-switchover': async (_a, d) => {
-      const intent = this.cluster.switchover();
-      if (intent && (await this.cluster.deleteSwitchover(-1))) {
-        this.log.info(d.reason, { event: 'switchover.completed', id: intent.id });
-        this.recorder.record('switchover.completed', d.reason);
-      }
-    },
-    'expire-switchover': async (_a, d) => {
-      const version = this.cluster.switchoverVersion();
-      if (version !== null && (await this.cluster.deleteSwitchover(version))) {
-        this.log.warn(d.reason, { event: 'switchover.abandoned' });
-        this.recorder.record('switchover.abandoned', d.reason);
-      }
     },
     'scheduled-switchover': scheduledSwitchoverAction(() => ({ cluster: this.cluster, recorder: this.recorder, log: this.log, nodeId: this.opts.nodeId })),
     'settings-step-aside': settingsStepAsideAction(() => ({ term: this.term, election: this.election, recorder: this.recorder, log: this.log })),

@@ -4,7 +4,7 @@
  * on their first run, and none of them is needed to place our znode in line, nor can any of them
  * act before the election has placed us: so they wait for it, at most `ms`.
  */
-import type { ElectionStatus } from '../election/election';
+import type { ElectionStatus } from '../election/types';
 
 /** How long a controller waits for the election's first answer before starting the rest anyway. */
 export const JOIN_FIRST_MS = 1000;

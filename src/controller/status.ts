@@ -14,7 +14,7 @@
  * - `stopped`:   shutting down, or resigned and cooling down outside the election.
  */
 import type { ConnState, SaslFailure, TlsFailure } from '../coordination/types';
-import type { ElectionRole } from '../election/election';
+import type { ElectionRole } from '../election/types';
 import type { JenkinsState } from '../jenkins/supervisor';
 import type { SyncStatus } from '../sync/types';
 import type { WatchdogStatus } from '../fencing/watchdog';

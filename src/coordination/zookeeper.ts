@@ -11,49 +11,27 @@
  * remove, multi): a follower answers reads from its own copy, and one cut off from its peers keeps
  * doing so for up to syncLimit x tickTime while the quorum may already have expired our session.
  * TLS and every other use of the library's internals: ./zk-socket.ts; SASL: ./zk-sasl.ts; a session
- * no server takes back (an ensemble that lost its data): ./refusals.ts.
+ * no server takes back (an ensemble that lost its data): ./refusals.ts; mkdirp and secureAcl: ./zk-acl-calls.ts.
  */
 import { EventEmitter } from 'node:events';
 import * as zk from 'node-zookeeper-client';
 import { ZkError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { monoNow } from '../util/clock';
-import { aclFor, hasIdentity, mayAdminister, sameAcl, sharedAclFor, type AclEntry, type ZkAccess } from './acl';
-import { fromZkAcl, isServerAnswer, mapZkError, toEvent, toMode, toStat, toZkAcl, type Callback, type ZkErr } from './zk-wire';
+import { aclFor, hasIdentity, sharedAclFor, type ZkAccess } from './acl';
+import { isServerAnswer, mapZkError, toEvent, toMode, toStat, toZkAcl, type Callback, type ZkErr } from './zk-wire';
+import { mkdirpWith, secureAclWith, type ZkCall } from './zk-acl-calls';
+import type { ZkOptions } from './zk-options';
 import { LivenessProbe } from './liveness';
 import { ABANDON_MESSAGE, RefusalTracker } from './refusals';
 import { closeClient, onSocketClose, socketOf, useTls } from './zk-socket';
-import { TlsReport, type TlsFailure, type ZkTlsSettings } from './zk-tls';
+import { TlsReport, type TlsFailure } from './zk-tls';
 import { useSasl } from './zk-sasl';
-import { SaslReport, authFailedMessage, type ZkSaslSettings } from './zk-sasl-report';
+import { SaslReport, authFailedMessage } from './zk-sasl-report';
 import type { AclCheck, AclKeeper, ConnState, Coordinator, CoordinatorEvents,
   CreateMode, MultiOp, NodeStat, SaslFailure, SessionInfo, Watcher } from './types';
 
 const QUORUM = true; // call(): the request is a write, answered by the quorum's leader
-
-export interface ZkOptions {
-  connect: string;
-  sessionTimeoutMs: number;
-  spinDelayMs: number;
-  /** Liveness interval and call timeout for a (negotiated) session timeout. */
-  timings: (sessionTimeoutMs: number) => { pingIntervalMs: number; requestTimeoutMs: number };
-  logger: Logger;
-  /**
-   * Digest credentials and world read (zk.auth, zk.worldRead). With credentials, every session
-   * (also a fresh client after expiry) authenticates first, and every znode created carries
-   * the ACL of `aclFor` (docs/security.md). Default: none, znodes open to all.
-   */
-  access?: ZkAccess;
-  /**
-   * Znodes at or above this path (zk.root) may be shared by clusters with other credentials:
-   * `mkdirp` creates them with `sharedAclFor` (others may add children, not delete or re-ACL).
-   */
-  sharedPath?: string;
-  /** zk.tls: connect over TLS (./zk-socket.ts), files re-read on every connection. Default: plain TCP. */
-  tls?: ZkTlsSettings;
-  /** zk.sasl: SASL DIGEST-MD5 on every connection (./zk-sasl.ts). Default: none. */
-  sasl?: ZkSaslSettings;
-}
 
 const AUTH_RETRY_MIN_MS = 1000;
 const AUTH_RETRY_MAX_MS = 30000;
@@ -74,6 +52,8 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
   private readonly access: ZkAccess;
   private readonly acl: zk.ACL[];
   private readonly sharedAcl: zk.ACL[];
+  /** `call<T>` for ./zk-acl-calls.ts (made once, not per call). */
+  private readonly bounded: ZkCall = (op, path, fn, quorum) => this.call(op, path, fn, quorum);
 
   constructor(private readonly opts: ZkOptions) {
     super();
@@ -188,44 +168,14 @@ export class ZkCoordinator extends EventEmitter implements Coordinator, AclKeepe
     return this.call<void>('remove', path, (c, cb) => c.remove(path, version, (err) => cb(err, undefined)), QUORUM);
   }
 
-  /** Creates the missing znodes of `path` one by one (shared ancestors with the shared ACL). */
-  async mkdirp(path: string): Promise<void> {
-    const parts = path.split('/').filter((p) => p !== '');
-    const shared = this.opts.sharedPath ?? '';
-    for (let i = 1; i <= parts.length; i++) {
-      const prefix = `/${parts.slice(0, i).join('/')}`;
-      const acl = shared === prefix || shared.startsWith(`${prefix}/`) ? this.sharedAcl : this.acl;
-      try {
-        await this.call<string>('mkdirp', prefix, (c, cb) => c.create(prefix, Buffer.alloc(0), acl, zk.CreateMode.PERSISTENT, cb), QUORUM);
-      } catch (err) {
-        if (!(err instanceof ZkError && err.code === 'ZK_NODE_EXISTS')) throw err;
-      }
-    }
+  /** Creates the missing znodes of `path` one by one, shared ancestors with the shared ACL (./zk-acl-calls.ts). */
+  mkdirp(path: string): Promise<void> {
+    return mkdirpWith(this.bounded, path, this.opts.sharedPath ?? '', this.acl, this.sharedAcl);
   }
 
-  /**
-   * Compare a znode's ACL with the one we create znodes with; set ours when the znode's ACL lets
-   * anyone (or us) administer it, e.g. a znode created before zk.auth was configured.
-   */
-  async secureAcl(path: string): Promise<AclCheck> {
-    const wanted = aclFor(this.access);
-    let current: AclEntry[];
-    try {
-      current = fromZkAcl(await this.call<zk.ACL[]>('getACL', path, (c, cb) => c.getACL(path, (err, acls) => cb(err, acls))));
-    } catch (err) {
-      if (err instanceof ZkError && err.code === 'ZK_NO_NODE') return 'absent';
-      throw err;
-    }
-    if (sameAcl(current, wanted)) return 'ours';
-    if (!mayAdminister(current, this.access)) return 'foreign';
-    try {
-      await this.call<zk.Stat>('setACL', path, (c, cb) => c.setACL(path, this.acl, -1, cb), QUORUM);
-    } catch (err) {
-      if (err instanceof ZkError && err.code === 'ZK_NO_NODE') return 'absent';
-      if (err instanceof ZkError && err.code === 'ZK_NO_AUTH') return 'foreign';
-      throw err;
-    }
-    return 'secured';
+  /** Set our ACL on a znode created without it, where its ACL lets us (./zk-acl-calls.ts). */
+  secureAcl(path: string): Promise<AclCheck> {
+    return secureAclWith(this.bounded, path, this.access, this.acl);
   }
 
   async multi(ops: MultiOp[]): Promise<void> {

@@ -13,45 +13,13 @@ import { EventEmitter } from 'node:events';
 import { ZkError, errorCode, errorMessage, hasCode } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { Coordinator, MultiOp, SessionInfo, WatchEvent } from '../coordination/types';
-import { isProcessAlive } from '../util/proc';
 import { RateLimiter } from '../util/rate-limit';
-import { decodeMember, encodeMember, type MemberInfo } from './member';
+import { encodeMember } from './member';
 import { GhostSweeper } from './ghosts';
 import { createIn, listIn } from './path';
 import { duplicatesOf, findPosition, PERSISTENT_OWNER, sortContenders, znodePrefix, type Contender } from './sequence';
-
-export type ElectionRole = 'idle' | 'joining' | 'candidate' | 'leader';
-
-export interface ElectionStatus {
-  role: ElectionRole;
-  /** Our znode name, if we have one in the current session. */
-  znode: string | null;
-  sequence: number | null;
-  /** The znode we watch (candidates only). */
-  predecessor: string | null;
-  /** Session generation the role belongs to. */
-  generation: number;
-  /** Monotonic time of the last role change. */
-  since: number;
-}
-
-export interface ElectionOptions {
-  coordinator: Coordinator;
-  /** `<root>/<cluster>/election` */
-  path: string;
-  nodeId: string;
-  host: string;
-  member: () => MemberInfo;
-  logger: Logger;
-  /** Delay before retrying a failed check while connected. */
-  retryDelayMs?: number;
-  now: () => number;
-}
-
-export interface ElectionEvents {
-  change: (status: ElectionStatus, previous: ElectionStatus) => void;
-  woken: (at: number) => void; // our predecessor's znode was deleted (monotonic ms): we may lead next
-}
+import { removeStaleOwn } from './stale-own';
+import type { ElectionEvents, ElectionOptions, ElectionStatus } from './types';
 
 export class Election extends EventEmitter {
   private readonly coord: Coordinator;
@@ -204,7 +172,7 @@ export class Election extends EventEmitter {
     let pos = findPosition(sorted, this.guid);
 
     // Znodes of ours from an earlier session or a dead process: looked at once per znode we create.
-    const removed = fresh || pos.kind === 'absent' ? await this.removeStaleOwn(sorted) : false;
+    const removed = fresh || pos.kind === 'absent' ? await removeStaleOwn(this.coord, this.opts, this.log, sorted, this.guid) : false;
     if (pos.kind === 'absent') {
       if (this.abandoned(guid)) return;
       await this.create(session);
@@ -335,42 +303,6 @@ export class Election extends EventEmitter {
       }
       throw err;
     }
-  }
-
-  /**
-   * Znodes with our node id from another session. Removed when they provably belong to a dead
-   * process of this host (a controller that crashed and was restarted) or to this very process
-   * (an earlier session); otherwise another live controller uses our id: say so loudly.
-   */
-  private async removeStaleOwn(sorted: Contender[]): Promise<boolean> {
-    let removed = false;
-    for (const c of sorted) {
-      if (c.nodeId !== this.opts.nodeId || c.guid === this.guid) continue;
-      const path = `${this.opts.path}/${c.name}`;
-      let info: MemberInfo | null = null;
-      try {
-        info = decodeMember((await this.coord.getData(path)).data);
-      } catch (err) {
-        if (hasCode(err, 'ZK_NO_NODE')) continue;
-        throw err;
-      }
-      const ours = info !== null && info.host === this.opts.host && (info.pid === process.pid || !isProcessAlive(info.pid));
-      if (ours) {
-        await this.coord.remove(path).catch((err: unknown) => {
-          if (!hasCode(err, 'ZK_NO_NODE')) throw err;
-        });
-        removed = true;
-        this.log.info('removed our stale znode from an earlier session', { event: 'election.stale_removed', znode: c.name, pid: info?.pid });
-      } else {
-        this.log.error('another live controller uses our node id', {
-          event: 'election.duplicate_id',
-          znode: c.name,
-          host: info?.host,
-          pid: info?.pid,
-        });
-      }
-    }
-    return removed;
   }
 
   private transition(next: ElectionStatus | Omit<ElectionStatus, 'since'>, reason: string): void {

@@ -3,7 +3,7 @@
  * Plain types, no behaviour; every file of the decision imports them from here.
  */
 import type { ConnState } from '../../coordination/types';
-import type { ElectionRole } from '../../election/election';
+import type { ElectionRole } from '../../election/types';
 import type { GroupSurvivors, JenkinsState } from '../../jenkins/supervisor';
 import type { SyncGateState } from '../../sync/types';
 import type { HomeObserved } from '../home-policy';

@@ -5,7 +5,7 @@
  */
 import { canProveLeadership, decide, isLeaderNow, type Action, type Decision, type Observed } from '../../../src/controller/decide';
 import type { ConnState } from '../../../src/coordination/types';
-import type { ElectionRole } from '../../../src/election/election';
+import type { ElectionRole } from '../../../src/election/types';
 import type { JenkinsState } from '../../../src/jenkins/supervisor';
 import { EPOCH, FENCE, GEN, NOW, leaderObserved, type Overrides } from './observed';
 

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { joinedOrAfter } from '../../../src/controller/join-first';
-import type { ElectionRole } from '../../../src/election/election';
+import type { ElectionRole } from '../../../src/election/types';
 
 class FakeElection extends EventEmitter {
   role: ElectionRole = 'joining';
