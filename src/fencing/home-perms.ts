@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
-import { sharedHomeIo, type HomeIo, type HomeIoResult } from './home-io';
+import { sharedHomeIo, type HomeIo } from './home-io';
+import type { HomeIoResult } from './home-io-types';
 
 /**
  * The lock file's name (home-lock.ts writes and reads it). Here, beside the flock file's, because the

@@ -10,9 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs, readFileSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { HomeIo, type HomeIoResult } from '../../../src/fencing/home-io';
+import { HomeIo } from '../../../src/fencing/home-io';
 import { HELPER_SOURCE } from '../../../src/fencing/home-io-helper';
 import { PERL, perlHelperCommand } from '../../../src/fencing/home-io-perl';
+import type { HomeIoResult } from '../../../src/fencing/home-io-types';
 import { waitFor } from '../../helpers/wait';
 
 const NODE_HELPER = [process.execPath, '-e', HELPER_SOURCE];
