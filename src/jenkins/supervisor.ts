@@ -12,59 +12,18 @@ import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logging/logger';
 import { signalGroup } from '../util/proc';
-import type { SecretScrub } from '../util/secrets';
 import { ArmedShim } from './armed-shim';
-import type { JenkinsClient } from './client';
 import { ReadinessProbe } from './readiness';
-import { ServiceControl, type ServiceCommands } from './service';
+import { ServiceControl } from './service';
 import { ServiceMain } from './service-main';
 import { goLine, handoffLine, renewLine, ShimSpawner, SHIM_REFUSED_EXIT } from './shim';
 import type { GroupSurvivors, JenkinsExit, JenkinsStatus, LaunchOptions } from './status';
+import type { SupervisorEvents, SupervisorOptions } from './supervisor-options';
 import { SurvivorWatch } from './survivors';
 
 export type { GroupSurvivors, JenkinsExit, JenkinsState, JenkinsStatus, LaunchOptions } from './status';
 export type { ServiceCommands } from './service';
 export { DEFAULT_SHIM, SERVICE_SHIM, SESSION_CLOSER, SHIM_REFUSED_EXIT } from './shim';
-
-export interface SupervisorOptions {
-  command: string;
-  home: string;
-  url: string;
-  /** A starting Jenkins that is not ready yet is no failure for this long. */
-  startupGraceMs: number;
-  healthIntervalMs: number;
-  healthTimeoutMs: number;
-  livenessFailures: number;
-  /** Grace the shim gives Jenkins between SIGTERM and SIGKILL when it fences on its own. */
-  fenceGraceMs: number;
-  logger: Logger;
-  now: () => number;
-  shimPath?: string;
-  /** Authenticated readiness (whoAmI) when the client has credentials. */
-  client?: JenkinsClient;
-  /** The user whoAmI must name. */
-  user?: string;
-  /**
-   * Service mode: Jenkins is a service of a service manager, started and stopped by these
-   * commands under the service watchdog shim (scripts/jenkins-ha-service-shim). Absent: child mode.
-   */
-  service?: ServiceCommands;
-  /** Fencing layer 5: the shim holds an exclusive flock on `file` for Jenkins' whole life. */
-  flock?: { file: string; waitMs: number; timeoutAction: 'refuse' | 'proceed' };
-  /** Scrubbed from the environment of the shims, Jenkins and the service commands. */
-  secrets: SecretScrub;
-  /**
-   * Child mode: the crash hand-off (docs/safety.md). `payload(epoch)` is the current session for
-   * the shim's closer (null before the first); it is written on the shim's stdin only.
-   */
-  handoff?: { node: string; script: string; payload: (epoch: number) => string | null };
-}
-
-export interface SupervisorEvents {
-  change: (status: JenkinsStatus) => void;
-  exit: (exit: JenkinsExit) => void;
-  unhealthy: (reason: string) => void;
-}
 
 export class JenkinsSupervisor extends EventEmitter {
   private child: ChildProcess | null = null;
