@@ -1,8 +1,20 @@
 /**
- * What home I/O (./home-io.ts) answers: the calls it makes on JENKINS_HOME, the typed result of
- * each (`ok`, `timeout`, `refused` or `io-error`, never a throw) and the stat it returns. Plain
- * types, no behaviour.
+ * Home I/O (./home-io.ts) in types: its options, the calls it makes on JENKINS_HOME, the typed
+ * result of each (`ok`, `timeout`, `refused` or `io-error`, never a throw) and the stat it
+ * returns. Plain types, no behaviour.
  */
+import type { Logger } from '../logging/logger';
+
+export interface HomeIoOptions {
+  /** Deadline of one call unless the call gives its own (lock.ioTimeoutMs). */
+  timeoutMs: number;
+  logger?: Logger;
+  /** Monotonic ms (default monoNow, the controller's clock). */
+  now?: () => number;
+  /** The helper's command line; default the perl helper (home-io-perl.ts), else `node -e HELPER_SOURCE` (tests pass a stand-in). */
+  command?: readonly string[];
+}
+
 export type HomeIoOp = 'read' | 'writeAtomic' | 'lstat' | 'stat' | 'ensureFile' | 'probeWrite' | 'statfs' | 'chmod' | 'unlink';
 
 export type HomeIoResult<T> =

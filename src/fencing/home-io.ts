@@ -16,25 +16,14 @@
  * the calls waiting for it answer io-error HELPER_START.
  *
  * Every answer also goes to the home's health for decide() (./home-health.ts: hung, failing, ok).
- * The answers' types are ./home-io-types.ts.
+ * Its options and the answers' types are ./home-io-types.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../logging/logger';
 import { monoNow } from '../util/clock';
 import { HomeHealthWatch, type HomeHealth } from './home-health';
 import { HELPER_SOURCE } from './home-io-helper';
 import { perlHelperCommand } from './home-io-perl';
-import type { HomeIoOp, HomeIoResult, HomeStat } from './home-io-types';
-
-export interface HomeIoOptions {
-  /** Deadline of one call unless the call gives its own (lock.ioTimeoutMs). */
-  timeoutMs: number;
-  logger?: Logger;
-  /** Monotonic ms (default monoNow, the controller's clock). */
-  now?: () => number;
-  /** The helper's command line; default the perl helper (home-io-perl.ts), else `node -e HELPER_SOURCE` (tests pass a stand-in). */
-  command?: readonly string[];
-}
+import type { HomeIoOp, HomeIoOptions, HomeIoResult, HomeStat } from './home-io-types';
 
 interface Request {
   id: number;
