@@ -53,7 +53,9 @@ export interface ControllerOptions {
 }
 
 /** What the controller uses of the Jenkins supervisor. */
-export interface SupervisorPort extends Pick<JenkinsSupervisor, 'status' | 'arm' | 'disarm' | 'launch' | 'renewLease' | 'stop'>, Partial<Pick<JenkinsSupervisor, 'survivors'>> {
+export interface SupervisorPort
+  extends Pick<JenkinsSupervisor, 'status' | 'arm' | 'disarm' | 'launch' | 'renewLease' | 'stop'>,
+    Partial<Pick<JenkinsSupervisor, 'survivors'>> {
   on<E extends keyof SupervisorEvents>(event: E, listener: SupervisorEvents[E]): unknown;
 }
 /** What the controller uses of the eligibility monitor. */

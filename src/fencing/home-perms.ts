@@ -59,7 +59,8 @@ export async function checkJenkinsHome(home: string, io: HomeIo = sharedHomeIo()
   const wrote = await io.probeWrite(probe);
   if (wrote.kind === 'timeout') throw failed(`cannot write ${probe}`, wrote);
   if (wrote.kind !== 'ok') {
-    throw new ConfigError(`jenkins.home ${JSON.stringify(home)} is not writable by this controller: ${wrote.kind === 'io-error' ? `${wrote.code}: ` : ''}${wrote.message}`, KEY);
+    const why = `${wrote.kind === 'io-error' ? `${wrote.code}: ` : ''}${wrote.message}`;
+    throw new ConfigError(`jenkins.home ${JSON.stringify(home)} is not writable by this controller: ${why}`, KEY);
   }
 
   const fixed: string[] = [];

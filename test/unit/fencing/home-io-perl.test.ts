@@ -207,7 +207,9 @@ test.each([
     }
     expect(synced).toEqual(['a.tmp', '.probe']);
     expect([...flags.keys()].sort()).toEqual(['.probe', '.probe2', 'a', 'a.tmp', 'b.tmp', 'e']);
-    for (const [f, fl] of flags) expect({ f, nonblock: fl.includes('O_NONBLOCK'), nofollow: fl.includes('O_NOFOLLOW') }).toEqual({ f, nonblock: true, nofollow: true });
+    for (const [f, fl] of flags) {
+      expect({ f, nonblock: fl.includes('O_NONBLOCK'), nofollow: fl.includes('O_NOFOLLOW') }).toEqual({ f, nonblock: true, nofollow: true });
+    }
   } finally {
     io.close();
     // SIGKILL of strace detaches its tracee, which would wait on its stdin: end it too.
