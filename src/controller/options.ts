@@ -11,7 +11,8 @@ import type { HomeIo } from '../fencing/home-io';
 import type { HostWatchdog } from '../fencing/watchdog';
 import type { EligibilityMonitor } from '../jenkins/eligibility';
 import type { PortProbe } from '../jenkins/port-probe';
-import type { JenkinsSupervisor, SupervisorEvents } from '../jenkins/supervisor';
+import type { JenkinsSupervisor } from '../jenkins/supervisor';
+import type { SupervisorEvents } from '../jenkins/supervisor-options';
 import type { Logger } from '../logging/logger';
 import type { SyncGate } from '../sync/types';
 import type { ClusterView } from './cluster-view';
@@ -52,7 +53,9 @@ export interface ControllerOptions {
 }
 
 /** What the controller uses of the Jenkins supervisor. */
-export interface SupervisorPort extends Pick<JenkinsSupervisor, 'status' | 'arm' | 'disarm' | 'launch' | 'renewLease' | 'stop'>, Partial<Pick<JenkinsSupervisor, 'survivors'>> {
+export interface SupervisorPort
+  extends Pick<JenkinsSupervisor, 'status' | 'arm' | 'disarm' | 'launch' | 'renewLease' | 'stop'>,
+    Partial<Pick<JenkinsSupervisor, 'survivors'>> {
   on<E extends keyof SupervisorEvents>(event: E, listener: SupervisorEvents[E]): unknown;
 }
 /** What the controller uses of the eligibility monitor. */

@@ -15,58 +15,15 @@
  * is not charged to the home); a helper that does not start within HELPER_START_MS is killed and
  * the calls waiting for it answer io-error HELPER_START.
  *
- * It also keeps the home's health for decide(): `hung` after a call missed its deadline, `failing`
- * after a mount-level error (EIO, ESTALE, ENOTCONN...), `ok` after any answer; it logs
- * home.hung / home.failing / home.recovered on each change.
+ * Every answer also goes to the home's health for decide() (./home-health.ts: hung, failing, ok).
+ * Its options and the answers' types are ./home-io-types.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../logging/logger';
 import { monoNow } from '../util/clock';
+import { HomeHealthWatch, type HomeHealth } from './home-health';
 import { HELPER_SOURCE } from './home-io-helper';
 import { perlHelperCommand } from './home-io-perl';
-
-export type HomeIoOp = 'read' | 'writeAtomic' | 'lstat' | 'stat' | 'ensureFile' | 'probeWrite' | 'statfs' | 'chmod' | 'unlink';
-
-export type HomeIoResult<T> =
-  | { kind: 'ok'; value: T; ms: number }
-  /** No answer within the deadline: the helper was killed (or an earlier one is still stuck). */
-  | { kind: 'timeout'; op: HomeIoOp; path: string; ms: number; message: string }
-  /** The path holds something other than a regular file (code HOME_NOT_REGULAR). */
-  | { kind: 'refused'; code: 'HOME_NOT_REGULAR'; op: HomeIoOp; path: string; message: string }
-  /** The call failed: errno code (EACCES, EIO, ...), or HELPER_EXITED / HOME_IO_CLOSED. */
-  | { kind: 'io-error'; code: string; op: HomeIoOp; path: string; message: string };
-
-export interface HomeStat {
-  /** 'file', or what else is there ('a directory', 'a FIFO', 'a symlink', ...). */
-  type: string;
-  mode: number;
-  size: number;
-  mtimeMs: number;
-  ino: number;
-}
-
-export type HomeState = 'ok' | 'hung' | 'failing';
-
-export interface HomeHealth {
-  state: HomeState;
-  /** Monotonic ms (options.now) of the last change of state. */
-  since: number;
-  /** Why (empty when ok). */
-  reason: string;
-}
-
-export interface HomeIoOptions {
-  /** Deadline of one call unless the call gives its own (lock.ioTimeoutMs). */
-  timeoutMs: number;
-  logger?: Logger;
-  /** Monotonic ms (default monoNow, the controller's clock). */
-  now?: () => number;
-  /** The helper's command line; default the perl helper (home-io-perl.ts), else `node -e HELPER_SOURCE` (tests pass a stand-in). */
-  command?: readonly string[];
-}
-
-/** errno codes that mean the mount itself is failing (not this file or this user). */
-const MOUNT_ERRORS = new Set(['EIO', 'ESTALE', 'ENOTCONN', 'ETIMEDOUT', 'EHOSTDOWN', 'EHOSTUNREACH', 'ECONNABORTED', 'ENOLINK']);
+import type { HomeIoOp, HomeIoOptions, HomeIoResult, HomeStat } from './home-io-types';
 
 interface Request {
   id: number;
@@ -110,15 +67,14 @@ export class HomeIo {
   private inflight: Request | null = null;
   private nextId = 1;
   private closed = false;
-  private st: HomeHealth;
-  private readonly listeners: Array<(h: HomeHealth) => void> = [];
+  private readonly homeHealth: HomeHealthWatch;
   private readonly now: () => number;
   /** Keeps the process alive while a call waits (the helper and its pipes are unref'd). */
   private busy: NodeJS.Timeout | null = null;
 
   constructor(private o: HomeIoOptions) {
     this.now = o.now ?? monoNow;
-    this.st = { state: 'ok', since: this.now(), reason: '' };
+    this.homeHealth = new HomeHealthWatch({ now: this.now, logger: () => this.o.logger });
   }
 
   /** Change the default deadline or the logger (main.ts, once the configuration is known); start the helper. */
@@ -137,11 +93,11 @@ export class HomeIo {
   }
 
   health(): HomeHealth {
-    return { ...this.st };
+    return this.homeHealth.current();
   }
 
   onChange(listener: (h: HomeHealth) => void): void {
-    this.listeners.push(listener);
+    this.homeHealth.onChange(listener);
   }
 
   /** The pid of the live helper, and of a killed one still waiting to exit (tests, /status). */
@@ -223,7 +179,8 @@ export class HomeIo {
       if (this.stuck) {
         // The killed helper has not exited: the mount still holds it. Answer at once, spawn nothing.
         for (const r of this.queue.splice(0)) {
-          this.settle(r, this.timeout(r, `${r.op} ${r.path}: not attempted, an earlier call on JENKINS_HOME is still hung (helper pid ${this.stuck.pid} does not exit)`));
+          const why = `${r.op} ${r.path}: not attempted, an earlier call on JENKINS_HOME is still hung (helper pid ${this.stuck.pid} does not exit)`;
+          this.settle(r, this.timeout(r, why));
         }
         return;
       }
@@ -348,24 +305,8 @@ export class HomeIo {
       clearInterval(this.busy);
       this.busy = null;
     }
-    this.observe(res);
+    this.homeHealth.observe(res);
     r.resolve(res);
-  }
-
-  private observe(res: HomeIoResult<unknown>): void {
-    if (res.kind === 'io-error' && res.code === 'HOME_IO_CLOSED') return;
-    const state: HomeState = res.kind === 'timeout' ? 'hung' : res.kind === 'io-error' && MOUNT_ERRORS.has(res.code) ? 'failing' : 'ok';
-    if (state === this.st.state) return;
-    const prev = this.st;
-    const now = this.now();
-    this.st = { state, since: now, reason: res.kind === 'ok' || res.kind === 'refused' ? '' : res.message };
-    const log = this.o.logger;
-    if (state === 'ok') {
-      log?.info(`JENKINS_HOME answers again after ${Math.round(now - prev.since)} ms ${prev.state}`, { event: 'home.recovered', was: prev.state, durationMs: Math.round(now - prev.since) });
-    } else {
-      log?.error(`JENKINS_HOME ${state === 'hung' ? 'does not answer' : 'fails'}: ${this.st.reason}`, { event: `home.${state}`, reason: this.st.reason });
-    }
-    for (const l of this.listeners) l(this.health());
   }
 }
 

@@ -14,7 +14,8 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { LockError } from '../errors';
 import { monoNow } from '../util/clock';
-import { sharedHomeIo, type HomeIo, type HomeIoResult } from './home-io';
+import { sharedHomeIo, type HomeIo } from './home-io';
+import type { HomeIoResult } from './home-io-types';
 import { LOCK_FILE } from './home-perms';
 
 // Named in home-perms.ts, which the start-up check loads before the join without this file.

@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
-import { sharedHomeIo, type HomeIo, type HomeIoResult } from './home-io';
+import { sharedHomeIo, type HomeIo } from './home-io';
+import type { HomeIoResult } from './home-io-types';
 
 /**
  * The lock file's name (home-lock.ts writes and reads it). Here, beside the flock file's, because the
@@ -58,7 +59,8 @@ export async function checkJenkinsHome(home: string, io: HomeIo = sharedHomeIo()
   const wrote = await io.probeWrite(probe);
   if (wrote.kind === 'timeout') throw failed(`cannot write ${probe}`, wrote);
   if (wrote.kind !== 'ok') {
-    throw new ConfigError(`jenkins.home ${JSON.stringify(home)} is not writable by this controller: ${wrote.kind === 'io-error' ? `${wrote.code}: ` : ''}${wrote.message}`, KEY);
+    const why = `${wrote.kind === 'io-error' ? `${wrote.code}: ` : ''}${wrote.message}`;
+    throw new ConfigError(`jenkins.home ${JSON.stringify(home)} is not writable by this controller: ${why}`, KEY);
   }
 
   const fixed: string[] = [];

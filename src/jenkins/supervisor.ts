@@ -2,69 +2,28 @@
  * Supervises one Jenkins process. Jenkins runs as `/bin/sh -c <command>` under the watchdog shim
  * (./shim.ts), which leads a process group of its own and kills it when the controller stops
  * renewing its lease or dies. This module launches, stops (SIGTERM to the group, SIGKILL after a
- * grace), and reports the state and exits; the probes are ./readiness.ts, the service-mode
- * commands ./service.ts. Whether to restart is the controller's decision. "stopped" is a fact: in
- * service mode a shim that exited without knowing the service's main pid leaves Jenkins
- * "stopping" until the service is proven stopped.
+ * grace), and reports the state and exits; the shim spawned ahead of a launch is ./armed-shim.ts,
+ * the probes ./readiness.ts, the service-mode commands ./service.ts. Whether to restart is the
+ * controller's decision. "stopped" is a fact: in service mode a shim that exited without knowing
+ * the service's main pid leaves Jenkins "stopping" until the service is proven stopped
+ * (./service-main.ts).
  */
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logging/logger';
-import { isProcessAlive, killMainPid, signalGroup } from '../util/proc';
-import type { SecretScrub } from '../util/secrets';
-import type { JenkinsClient } from './client';
+import { signalGroup } from '../util/proc';
+import { ArmedShim } from './armed-shim';
 import { ReadinessProbe } from './readiness';
-import { ServiceControl, type ServiceCommands } from './service';
+import { ServiceControl } from './service';
+import { ServiceMain } from './service-main';
 import { goLine, handoffLine, renewLine, ShimSpawner, SHIM_REFUSED_EXIT } from './shim';
 import type { GroupSurvivors, JenkinsExit, JenkinsStatus, LaunchOptions } from './status';
+import type { SupervisorEvents, SupervisorOptions } from './supervisor-options';
 import { SurvivorWatch } from './survivors';
-
-/** How long after an exit the next armed shim is spawned (off the handover path, docs/safety.md). */
-export const REARM_DELAY_MS = 200;
 
 export type { GroupSurvivors, JenkinsExit, JenkinsState, JenkinsStatus, LaunchOptions } from './status';
 export type { ServiceCommands } from './service';
 export { DEFAULT_SHIM, SERVICE_SHIM, SESSION_CLOSER, SHIM_REFUSED_EXIT } from './shim';
-
-export interface SupervisorOptions {
-  command: string;
-  home: string;
-  url: string;
-  /** A starting Jenkins that is not ready yet is no failure for this long. */
-  startupGraceMs: number;
-  healthIntervalMs: number;
-  healthTimeoutMs: number;
-  livenessFailures: number;
-  /** Grace the shim gives Jenkins between SIGTERM and SIGKILL when it fences on its own. */
-  fenceGraceMs: number;
-  logger: Logger;
-  now: () => number;
-  shimPath?: string;
-  /** Authenticated readiness (whoAmI) when the client has credentials. */
-  client?: JenkinsClient;
-  /** The user whoAmI must name. */
-  user?: string;
-  /**
-   * Service mode: Jenkins is a service of a service manager, started and stopped by these
-   * commands under the service watchdog shim (scripts/jenkins-ha-service-shim). Absent: child mode.
-   */
-  service?: ServiceCommands;
-  /** Fencing layer 5: the shim holds an exclusive flock on `file` for Jenkins' whole life. */
-  flock?: { file: string; waitMs: number; timeoutAction: 'refuse' | 'proceed' };
-  /** Scrubbed from the environment of the shims, Jenkins and the service commands. */
-  secrets: SecretScrub;
-  /**
-   * Child mode: the crash hand-off (docs/safety.md). `payload(epoch)` is the current session for
-   * the shim's closer (null before the first); it is written on the shim's stdin only.
-   */
-  handoff?: { node: string; script: string; payload: (epoch: number) => string | null };
-}
-
-export interface SupervisorEvents {
-  change: (status: JenkinsStatus) => void;
-  exit: (exit: JenkinsExit) => void;
-  unhealthy: (reason: string) => void;
-}
 
 export class JenkinsSupervisor extends EventEmitter {
   private child: ChildProcess | null = null;
@@ -82,27 +41,23 @@ export class JenkinsSupervisor extends EventEmitter {
     serviceProof: null,
   };
   private stopReason = '';
-  private warm: ChildProcess | null = null;
-  /** The next armed shim, spawned a moment after an exit (never inside the exit handler). */
-  private rearmTimer: NodeJS.Timeout | null = null;
-  private disarmed = false;
   private killTimer: NodeJS.Timeout | null = null;
   private killAt = Infinity;
   private exitWaiters: Array<(e: JenkinsExit) => void> = [];
-  /** Service mode: the service's main pid, as the service shim reported it. */
-  private servicePid: number | null = null;
   /** Service mode: the shim is gone but the service is not proven stopped yet. */
   private proving = false;
   private readonly log: Logger;
-  private readonly shims: ShimSpawner;
+  private readonly armed: ArmedShim;
   private readonly probe: ReadinessProbe;
   private readonly service: ServiceControl | null;
+  /** Service mode: the service's main pid (never reported in child mode). */
+  private readonly main: ServiceMain;
   private readonly left: SurvivorWatch;
 
   constructor(private readonly opts: SupervisorOptions) {
     super();
     this.log = opts.logger;
-    this.shims = new ShimSpawner({
+    const shims = new ShimSpawner({
       command: opts.command,
       home: opts.home,
       fenceGraceMs: opts.fenceGraceMs,
@@ -112,8 +67,9 @@ export class JenkinsSupervisor extends EventEmitter {
       ...(opts.service ? { service: opts.service } : {}),
       ...(opts.flock ? { flock: opts.flock } : {}),
       ...(opts.handoff ? { closer: { node: opts.handoff.node, script: opts.handoff.script } } : {}),
-      onServicePid: (child, pid) => this.onServicePid(child, pid),
+      onServicePid: (child, pid) => this.main.reported(child, pid, child === this.child),
     });
+    this.armed = new ArmedShim({ shims, busy: () => this.child !== null || this.proving });
     this.probe = new ReadinessProbe({
       url: opts.url,
       startupGraceMs: opts.startupGraceMs,
@@ -130,7 +86,10 @@ export class JenkinsSupervisor extends EventEmitter {
       unhealthy: (reason) => this.emit('unhealthy', reason),
     });
     this.left = new SurvivorWatch({ logger: opts.logger, now: opts.now });
-    this.service = opts.service ? new ServiceControl({ service: opts.service, home: opts.home, secrets: opts.secrets, logger: opts.logger, now: opts.now }) : null;
+    this.service = opts.service
+      ? new ServiceControl({ service: opts.service, home: opts.home, secrets: opts.secrets, logger: opts.logger, now: opts.now })
+      : null;
+    this.main = new ServiceMain({ logger: opts.logger, now: opts.now });
   }
 
   status(): JenkinsStatus {
@@ -142,40 +101,25 @@ export class JenkinsSupervisor extends EventEmitter {
     return this.left.current();
   }
 
-  /**
-   * Spawn an armed shim ahead of time (it waits for the go line), so that a takeover costs one
-   * write on a pipe instead of a ~5 ms fork that blocks the event loop plus a bash start-up.
-   */
+  /** Spawn an armed shim ahead of time (./armed-shim.ts): a takeover then costs one write on a pipe. */
   arm(): void {
-    if (this.rearmTimer) clearTimeout(this.rearmTimer);
-    this.rearmTimer = null;
-    if (this.child || this.proving || this.disarmed) return;
-    if (this.warm && this.warm.exitCode === null && this.warm.signalCode === null) return;
-    this.warm = this.shims.spawn();
+    this.armed.arm();
   }
 
   /** Drop the armed shim (shutdown, resign): it exits on EOF. */
   disarm(): void {
-    this.disarmed = true;
-    if (this.rearmTimer) clearTimeout(this.rearmTimer);
-    this.rearmTimer = null;
-    const w = this.warm;
-    this.warm = null;
-    w?.stdin?.end();
+    this.armed.disarm();
   }
 
   /** Start Jenkins under the shim (the armed one if there is one). Only valid when stopped. */
   launch(o: LaunchOptions): void {
     if (this.child || this.proving) throw new Error(`cannot launch Jenkins while it is ${this.st.state}`);
-    this.disarmed = false;
     const run = ++this.run;
-    let child = this.warm;
-    this.warm = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) child = this.shims.spawn();
+    const child = this.armed.take();
     this.child = child;
     this.stopReason = '';
     this.killAt = Infinity;
-    this.servicePid = null;
+    this.main.reset();
     child.stdin?.write(goLine(o.leaseMs, o.epoch));
     this.handOff(child, o.epoch);
     child.on('error', (err) => {
@@ -238,7 +182,7 @@ export class JenkinsSupervisor extends EventEmitter {
       this.update({ state: 'stopping' });
       this.log.info(`stopping Jenkins: ${reason}`, { event: 'jenkins.stopping', pid: pgid, graceMs, reason });
       // Service mode: SIGTERM makes the service shim run the stop command.
-      if (graceMs <= 0) this.killServiceMain();
+      if (graceMs <= 0) this.main.kill();
       if (graceMs <= 0) this.left.killed(pgid);
       signalGroup(pgid, graceMs <= 0 ? 'SIGKILL' : 'SIGTERM');
     }
@@ -250,7 +194,7 @@ export class JenkinsSupervisor extends EventEmitter {
         () => {
           if (this.child !== child) return;
           this.log.warn('Jenkins did not stop in time; SIGKILL to its process group', { event: 'jenkins.kill', pid: pgid, graceMs });
-          this.killServiceMain();
+          this.main.kill();
           this.left.killed(pgid);
           signalGroup(pgid, 'SIGKILL');
         },
@@ -278,17 +222,6 @@ export class JenkinsSupervisor extends EventEmitter {
     await this.service.stopStray(timeoutMs, () => this.child === null);
   }
 
-  private onServicePid(child: ChildProcess, pid: number): void {
-    if (child !== this.child) return this.log.info(`PID ${pid}`, { stream: 'stdout', jenkinsPid: child.pid });
-    this.servicePid = pid;
-    this.log.info(`the Jenkins service runs with main pid ${pid}`, { event: 'jenkins.service_pid', pid, shimPid: child.pid });
-  }
-
-  /** Service mode: SIGKILL the service's main pid, and its process group when it leads one. */
-  private killServiceMain(): void {
-    if (this.servicePid !== null) killMainPid(this.servicePid);
-  }
-
   private onExit(run: number, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, why: string): void {
     if (run !== this.run || this.child !== child) return;
     this.child = null;
@@ -297,14 +230,9 @@ export class JenkinsSupervisor extends EventEmitter {
     this.probe.cancel();
     // Sweep anything Jenkins left in its group (build processes), then check the facts.
     const pgid = child.pid;
-    // Service mode: the shim exits once the main pid is gone; if the shim itself died first, the
-    // service must not outlive it ("stopped" has to be true).
-    if (this.servicePid !== null && isProcessAlive(this.servicePid)) {
-      this.log.error('the service shim exited while the Jenkins service still ran; SIGKILL to its main pid', { event: 'jenkins.service_survivor', pid: this.servicePid });
-      this.killServiceMain();
-    }
-    const unknownService = this.service !== null && this.servicePid === null && pgid !== undefined;
-    this.servicePid = null;
+    // Service mode: a main pid that outlived its shim gets SIGKILL.
+    const knownMain = this.main.shimExited();
+    const unknownService = this.service !== null && !knownMain && pgid !== undefined;
     if (pgid !== undefined) {
       signalGroup(pgid, 'SIGKILL');
       // What outlives the SIGKILL is watched (and logged 50 ms later, off the takeover path).
@@ -329,24 +257,7 @@ export class JenkinsSupervisor extends EventEmitter {
     if (!service) return;
     this.proving = true;
     if (this.st.state !== 'stopping') this.update({ state: 'stopping' });
-    const t0 = this.opts.now();
-    this.log.warn('the service shim exited before it knew the Jenkins service\'s main pid; making sure the service is stopped before Jenkins counts as stopped', { event: 'jenkins.service_unknown', pid: pgid, code, signal });
-    let last = '';
-    for (;;) {
-      const proof = await service.proveStopped();
-      if (proof.proven) {
-        this.log.info('the Jenkins service is proven stopped', { event: 'jenkins.service_proven_stopped', killed: proof.killed, ms: Math.round(this.opts.now() - t0) });
-        break;
-      }
-      if (proof.reason !== last) {
-        last = proof.reason;
-        this.update({ serviceProof: proof.reason });
-        this.log.error(`cannot prove the Jenkins service stopped (${proof.reason}); Jenkins stays "stopping" and the check is repeated. Check jenkins.servicePidCommand and jenkins.statusCommand, and stop the service by hand`, {
-          event: 'jenkins.service_unproven',
-          reason: proof.reason,
-        });
-      }
-    }
+    await this.main.proveStopped(service, pgid, code, signal, (reason) => this.update({ serviceProof: reason }));
     this.proving = false;
     if (this.st.serviceProof !== null) this.update({ serviceProof: null });
     this.reportExit(pgid, code, signal, '', expected);
@@ -369,7 +280,8 @@ export class JenkinsSupervisor extends EventEmitter {
       ...(refused ? { refused: 'flock' as const } : {}),
     };
     this.update({ state: 'stopped', pid: null, ready: false, lastExit: exit });
-    this.log[expected ? 'info' : 'warn'](expected ? 'Jenkins stopped' : refused ? 'Jenkins not started: the shim could not take the flock' : 'Jenkins exited unexpectedly', {
+    const message = expected ? 'Jenkins stopped' : refused ? 'Jenkins not started: the shim could not take the flock' : 'Jenkins exited unexpectedly';
+    this.log[expected ? 'info' : 'warn'](message, {
       event: expected ? 'jenkins.stopped' : refused ? 'jenkins.refused' : 'jenkins.crashed',
       pid: pgid,
       code,
@@ -380,12 +292,7 @@ export class JenkinsSupervisor extends EventEmitter {
     this.exitWaiters = [];
     for (const w of waiters) w(exit);
     this.emit('exit', exit);
-    // Not now: a spawn forks this process with its event loop stopped (~5-15 ms), and right after
-    // an exit the loop releases the lock and leaves the election (the handover path). A shutdown
-    // disarms before the timer fires; a launch before it spawns its shim itself.
-    if (this.rearmTimer) clearTimeout(this.rearmTimer);
-    this.rearmTimer = setTimeout(() => this.arm(), REARM_DELAY_MS);
-    this.rearmTimer.unref();
+    this.armed.rearmSoon();
   }
 
   private update(patch: Partial<JenkinsStatus>): void {

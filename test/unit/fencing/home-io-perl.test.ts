@@ -10,9 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs, readFileSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { HomeIo, type HomeIoResult } from '../../../src/fencing/home-io';
+import { HomeIo } from '../../../src/fencing/home-io';
 import { HELPER_SOURCE } from '../../../src/fencing/home-io-helper';
 import { PERL, perlHelperCommand } from '../../../src/fencing/home-io-perl';
+import type { HomeIoResult } from '../../../src/fencing/home-io-types';
 import { waitFor } from '../../helpers/wait';
 
 const NODE_HELPER = [process.execPath, '-e', HELPER_SOURCE];
@@ -206,7 +207,9 @@ test.each([
     }
     expect(synced).toEqual(['a.tmp', '.probe']);
     expect([...flags.keys()].sort()).toEqual(['.probe', '.probe2', 'a', 'a.tmp', 'b.tmp', 'e']);
-    for (const [f, fl] of flags) expect({ f, nonblock: fl.includes('O_NONBLOCK'), nofollow: fl.includes('O_NOFOLLOW') }).toEqual({ f, nonblock: true, nofollow: true });
+    for (const [f, fl] of flags) {
+      expect({ f, nonblock: fl.includes('O_NONBLOCK'), nofollow: fl.includes('O_NOFOLLOW') }).toEqual({ f, nonblock: true, nofollow: true });
+    }
   } finally {
     io.close();
     // SIGKILL of strace detaches its tracee, which would wait on its stdin: end it too.
