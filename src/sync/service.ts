@@ -121,11 +121,12 @@ export class GitSync extends EventEmitter implements SyncGate {
         return;
       }
       // ZooKeeper failed: try again on a later cycle, not a reason to give the term up.
-      this.lastError = errorMessage(err);
-      this.log.warn(`could not run the sync gate: ${errorMessage(err)}`, { event: 'sync.gate_error', epoch, code: errorCode(err) });
+      const message = this.redact(errorMessage(err));
+      this.lastError = message;
+      this.log.warn(`could not run the sync gate: ${message}`, { event: 'sync.gate_error', epoch, code: errorCode(err) });
       setTimeout(() => {
         if (this.gate.epoch === epoch && this.gate.state === 'running') {
-          this.setGate({ epoch, state: 'needed', reason: `retrying: ${errorMessage(err)}`, stale });
+          this.setGate({ epoch, state: 'needed', reason: `retrying: ${message}`, stale });
         }
       }, 500);
     });
