@@ -6,10 +6,8 @@
 import * as zk from 'node-zookeeper-client';
 import { ZkError } from '../errors';
 import { aclFor, mayAdminister, sameAcl, type AclEntry, type ZkAccess } from './acl';
-import { fromZkAcl, type Callback } from './zk-wire';
+import { QUORUM, fromZkAcl, type Callback } from './zk-wire';
 import type { AclCheck } from './types';
-
-const QUORUM = true; // call(): the request is a write, answered by the quorum's leader
 
 /** The coordinator's bounded call (./zookeeper.ts `call<T>`): a timeout, typed errors, generations. */
 export type ZkCall = <T>(op: string, path: string, fn: (client: zk.Client, cb: Callback<T>) => void, quorum?: boolean) => Promise<T>;

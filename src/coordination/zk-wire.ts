@@ -22,6 +22,9 @@ export interface RuntimeAcl {
 export type ZkErr = Error | zk.Exception | null;
 export type Callback<T> = (error: ZkErr, result: T) => void;
 
+/** The `quorum` argument of the coordinator's call(): the request is a write, answered by the quorum's leader. */
+export const QUORUM = true;
+
 export const CODES = {
   CONNECTION_LOSS: -4,
   OPERATION_TIMEOUT: -7,

@@ -19,7 +19,7 @@ import { ZkError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { monoNow } from '../util/clock';
 import { aclFor, hasIdentity, sharedAclFor, type ZkAccess } from './acl';
-import { isServerAnswer, mapZkError, toEvent, toMode, toStat, toZkAcl, type Callback, type ZkErr } from './zk-wire';
+import { QUORUM, isServerAnswer, mapZkError, toEvent, toMode, toStat, toZkAcl, type Callback, type ZkErr } from './zk-wire';
 import { mkdirpWith, secureAclWith, type ZkCall } from './zk-acl-calls';
 import type { ZkOptions } from './zk-options';
 import { LivenessProbe } from './liveness';
@@ -30,8 +30,6 @@ import { useSasl } from './zk-sasl';
 import { SaslReport, authFailedMessage } from './zk-sasl-report';
 import type { AclCheck, AclKeeper, ConnState, Coordinator, CoordinatorEvents,
   CreateMode, MultiOp, NodeStat, SaslFailure, SessionInfo, Watcher } from './types';
-
-const QUORUM = true; // call(): the request is a write, answered by the quorum's leader
 
 const AUTH_RETRY_MIN_MS = 1000;
 const AUTH_RETRY_MAX_MS = 30000;
