@@ -184,16 +184,18 @@ export class GitSync extends EventEmitter implements SyncGate {
 
   private async tick(): Promise<void> {
     const epoch = this.gate.epoch;
+    // Decided once: the failure below is named after what ran, not after a second look.
+    const publishing = epoch !== null && this.gate.state === 'ready' && this.canPublish(epoch);
     try {
-      if (epoch !== null && this.gate.state === 'ready' && this.canPublish(epoch)) {
+      if (publishing) {
         await this.exclusive(() => this.publish(epoch, 'interval', false));
       } else {
         await this.exclusive(() => this.refresh());
       }
     } catch (err) {
       this.lastError = this.redact(errorMessage(err));
-      this.log.warn(`sync ${epoch !== null && this.canPublish(epoch) ? 'publish' : 'fetch'} failed: ${this.redact(errorMessage(err))}`, {
-        event: epoch !== null && this.canPublish(epoch) ? 'sync.publish_failed' : 'sync.fetch_failed',
+      this.log.warn(`sync ${publishing ? 'publish' : 'fetch'} failed: ${this.lastError}`, {
+        event: publishing ? 'sync.publish_failed' : 'sync.fetch_failed',
         code: errorCode(err),
       });
       this.emit('change');
