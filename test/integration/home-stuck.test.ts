@@ -59,7 +59,12 @@ test('the killed Jenkins survives SIGKILL: the leader keeps the election and say
   await b.waitRole('standby');
   const t0 = mono();
   inner.hang();
-  const cat = await waitFor(blockedReader, { timeoutMs: 10_000, what: "a's reader of inner/probe blocked in a's bindfs" });
+  const cat = await waitFor(blockedReader, { timeoutMs: 10_000, what: "a's reader of inner/probe blocked in a's bindfs" }).catch(async (err: unknown) => {
+    // Seen once in a loaded CI run, not reproduced alone: say what a was doing when it timed out.
+    const s = await a.status().catch(() => null);
+    const seen = a.logs.filter((l) => l.seenAt >= t0).map((l) => `${String(l.event ?? '-')}: ${String(l.message)}`);
+    throw new Error(`${String(err)}; a: role ${String(s?.node.role)}, jenkins ${String(s?.jenkins.state)}; a's log since the hang: ${seen.join(' | ')}`);
+  });
   try {
     await a.waitForEvent('fenced', { after: t0, timeoutMs: BOUND });
     const left = await a.waitForEvent('jenkins.group_survivors', { after: t0, timeoutMs: BOUND });
